@@ -1,0 +1,228 @@
+// Domain types shared by every part. The world file (DESIGN §3) parses into `World`;
+// decisions are pure functions over an indexed world (see `index.ts`).
+
+export type UserManagement = 'centralized' | 'original';
+
+export type CentralizedRole =
+  | 'org_admin'
+  | 'product_admin'
+  | 'billing_admin'
+  | 'technical_contact'
+  | 'user_access_admin'
+  | 'guard_admin';
+
+export type OriginalRole =
+  | 'org_admin'
+  | 'site_admin'
+  | 'product_admin'
+  | 'trusted_user'
+  | 'billing_contact'
+  | 'technical_contact'
+  | 'guard_admin';
+
+export type RoleName = CentralizedRole | OriginalRole;
+
+export interface Organization {
+  id: string;
+  name: string;
+  userManagement: UserManagement;
+  guard?: { restrictedSites: string[] };
+}
+
+export type SiteStatus = 'active' | 'pending_deletion';
+
+export interface Site {
+  id: string;
+  url: string;
+  status: SiteStatus;
+}
+
+export interface Product {
+  site: string;
+  key: string;
+  licensed: boolean;
+  defaultGroup: string;
+  billableSeats: number;
+}
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  emailVerified: boolean;
+  /** Sites the user belongs to; a user on no site is a "person not on the site". */
+  sites: string[];
+  /** Demo/test bearer token; the server stores only its hash. */
+  token?: string;
+  /** Product groups the user is in, as "site/product"; grown by approved access requests. */
+  products?: string[];
+}
+
+export interface RoleAssignment {
+  user: string;
+  role: RoleName;
+  site?: string;
+  /** One product (product_admin, trusted_user). */
+  product?: string;
+  /** Products the user is listed on as a contact (billing / technical). */
+  products?: string[];
+  source?: 'manual' | 'scim';
+  pendingSync?: boolean;
+}
+
+export interface Engineer {
+  id: string;
+  email: string;
+  token?: string;
+  name?: string;
+}
+
+export type TicketStatus = 'open' | 'closed';
+
+export interface Ticket {
+  key: string;
+  title?: string;
+  site: string;
+  product: string;
+  reporter: string;
+  engineer: string;
+  status: TicketStatus;
+  dataAccessRequested?: boolean;
+  /** AI (Rovo) conversations Support asked to see, by id. */
+  aiConversationsRequested?: string[];
+}
+
+export interface World {
+  organization: Organization;
+  sites: Site[];
+  products: Product[];
+  users: User[];
+  roles: RoleAssignment[];
+  engineers: Engineer[];
+  tickets: Ticket[];
+}
+
+// ---- eligibility (DESIGN §2.1, §2.2) ----
+
+export type CauseCode =
+  | 'wrong_product'
+  | 'wrong_site'
+  | 'contact_not_listed'
+  | 'site_deactivated'
+  | 'scim_not_synced'
+  | 'no_admin_role'
+  | 'ticket_closed';
+
+/** DESIGN §2.2 order; causes are always reported in this order. */
+export const CAUSE_ORDER: readonly CauseCode[] = [
+  'wrong_product',
+  'wrong_site',
+  'contact_not_listed',
+  'site_deactivated',
+  'scim_not_synced',
+  'no_admin_role',
+  'ticket_closed',
+];
+
+export interface Cause {
+  code: CauseCode;
+  message: string;
+  fix: string;
+}
+
+export interface QualifiedAdmin {
+  userId: string;
+  name: string;
+  role: RoleName;
+}
+
+export interface Scope {
+  product: string;
+  site: string;
+  siteUrl: string;
+  /** Plain sentences an admin understands. */
+  includes: string[];
+  excludes: string[];
+  summary: string;
+}
+
+export interface Eligibility {
+  allowed: boolean;
+  via: RoleName | null;
+  causes: Cause[];
+  qualifiedAdmins: QualifiedAdmin[];
+  guardApprovalRequired: boolean;
+  scope: Scope;
+}
+
+// ---- grant lifecycle (DESIGN §2.3) ----
+
+export type GrantState =
+  | 'requested'
+  | 'pending_guard_approval'
+  | 'active'
+  | 'denied'
+  | 'revoked';
+
+export type GrantKind = 'data' | 'ai_conversations';
+
+export interface Grant {
+  id: string;
+  kind: GrantKind;
+  ticket: string;
+  site: string;
+  product: string;
+  engineer: string;
+  state: GrantState;
+  /** Exact AI conversation ids, for kind 'ai_conversations'. */
+  conversations?: string[];
+  requestedAt?: string;
+  grantedBy?: string;
+  grantedAt?: string;
+  guardDecidedBy?: string;
+  guardDecidedAt?: string;
+  revokedBy?: string;
+  revokedAt?: string;
+  revokeReason?: 'admin' | 'ticket_closed';
+  version: number;
+}
+
+export type GrantEvent =
+  | { type: 'grant'; by: string; at: string; guardRequired: boolean }
+  | { type: 'guard_approve'; by: string; at: string }
+  | { type: 'guard_deny'; by: string; at: string }
+  | { type: 'revoke'; by: string; at: string; reason: 'admin' | 'ticket_closed' };
+
+// ---- product access requests (DESIGN §2.4) ----
+
+export type AccessRequestState = 'pending' | 'approved' | 'denied';
+
+export type AccessRequestTarget = { userId: string } | { email: string };
+
+export interface AccessRequest {
+  id: string;
+  site: string;
+  product: string;
+  requestedBy: string;
+  /** Who the access is for: a site user by id, or a newcomer by email. Equal to requester for self. */
+  for: AccessRequestTarget;
+  self: boolean;
+  requesterOnSite: boolean;
+  state: AccessRequestState;
+  createdAt: string;
+  decidedBy?: string;
+  decidedAt?: string;
+  message?: string;
+  version: number;
+}
+
+/** A refusal with a stable machine code and a human reason. */
+export class RuleError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RuleError';
+  }
+}

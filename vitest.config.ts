@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+// Three projects, one command (`npm test` runs them all after type-check and build):
+// - unit: pure rules and UI pieces, fast;
+// - api: the Access API on real PGlite (and PostgreSQL when DATABASE_URL is set);
+// - e2e: the built extension in real Chromium against the real API and demo pages.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/core/**/*.test.ts', 'test/api/**/*.test.ts', 'test/unit/**/*.test.{ts,tsx}', 'test/content/**/*.test.{ts,tsx}', 'test/background/**/*.test.{ts,tsx}'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'server',
+          include: ['test/server/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
