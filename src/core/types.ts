@@ -40,6 +40,8 @@ export interface Site {
 export interface Product {
   site: string;
   key: string;
+  /** Display name ("Jira Service Management"); defaults from the key. */
+  name?: string;
   licensed: boolean;
   defaultGroup: string;
   billableSeats: number;

@@ -1,0 +1,110 @@
+// Product access requests (DESIGN §2.4): who may ask for whom, who reviews, and what a decision does.
+import type { WorldIndex } from './index-world';
+import { reviewsAccessRequests } from './roles';
+import { productName, siteLabel } from './scope';
+import { RuleError, type AccessRequest, type AccessRequestTarget } from './types';
+
+export type AccessRequestVerdict =
+  | { ok: true; self: boolean; requesterOnSite: boolean }
+  | { ok: false; code: string; message: string };
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+export const MAX_DENY_MESSAGE = 500;
+
+const no = (code: string, message: string): AccessRequestVerdict => ({ ok: false, code, message });
+
+/**
+ * `target` undefined means "for myself". `barred` holds lower-cased emails of people barred after
+ * a denied self-request; they may not request again.
+ */
+export function accessRequestPolicy(ix: WorldIndex, requesterId: string, site: string, product: string, target: AccessRequestTarget | undefined, barred: Set<string>): AccessRequestVerdict {
+  const requester = ix.usersById.get(requesterId);
+  if (!requester) return no('no_account', 'Only someone with an account can request product access.');
+  const siteRec = ix.sitesById.get(site);
+  if (!siteRec) return no('unknown_site', `No site "${site}".`);
+  const p = ix.productsBySiteKey.get(`${site}/${product}`);
+  if (!p) return no('unknown_product', `No product "${product}" on ${siteLabel(siteRec, site)}.`);
+  const name = `${productName(product, p)} on ${siteLabel(siteRec, site)}`;
+  if (!p.licensed) return no('product_unlicensed', `${name} is not licensed.`);
+
+  const requesterOnSite = requester.sites.includes(site);
+  let forUserId: string | undefined;
+  if (target === undefined) forUserId = requester.id;
+  else if ('userId' in target) {
+    if (!ix.usersById.has(target.userId)) return no('unknown_user', `No user "${target.userId}".`);
+    forUserId = target.userId;
+  } else {
+    const email = target.email.trim().toLowerCase();
+    if (!EMAIL.test(email)) return no('invalid_email', `"${target.email}" is not an email address.`);
+    forUserId = ix.usersByEmail.get(email)?.id;
+    if (forUserId === undefined && !requesterOnSite) return no('not_on_site_others', 'People not on the site may request access only for themselves.');
+  }
+  const self = forUserId === requester.id;
+
+  if (barred.has(requester.email.toLowerCase())) return no('barred', `Your earlier request for ${name} was denied; you cannot request again.`);
+  if (!requesterOnSite) {
+    if (!self) return no('not_on_site_others', 'People not on the site may request access only for themselves.');
+    if (!requester.emailVerified) return no('email_unverified', 'Verify your email address before requesting access.');
+  }
+  const forUser = forUserId === undefined ? undefined : ix.usersById.get(forUserId);
+  if (forUser?.products?.includes(`${site}/${product}`)) {
+    return no('already_has_access', `${self ? 'You already have' : `${forUser.name} already has`} access to ${name}.`);
+  }
+  return { ok: true, self, requesterOnSite };
+}
+
+export function mayReviewAccessRequests(ix: WorldIndex, userId: string, site: string): boolean {
+  return (ix.rolesByUser.get(userId) ?? []).some((r) => reviewsAccessRequests(r, site));
+}
+
+/** Org admins, and the site admins (original) or user-access admins (centralized) of the site. */
+export function accessRequestReviewers(ix: WorldIndex, site: string): string[] {
+  const ids = new Set<string>();
+  for (const h of [...ix.orgAdmins, ...(ix.siteAdminsBySite.get(site) ?? [])]) ids.add(h.userId);
+  return [...ids].sort();
+}
+
+export interface ApproveEffect {
+  /** Who joins the product's default group: a known user, or a newcomer by email. */
+  addGroup: { site: string; product: string; group: string; userId?: string; email?: string };
+  /** The product's billable seats once this person is added. */
+  seatsAfter: number;
+}
+
+export function approveAccessRequestEffect(ix: WorldIndex, req: AccessRequest, seatsNow?: number): ApproveEffect {
+  const p = ix.productsBySiteKey.get(`${req.site}/${req.product}`);
+  if (!p) throw new RuleError('unknown_product', `No product "${req.product}" on "${req.site}".`);
+  const who = 'userId' in req.for ? { userId: req.for.userId } : { email: req.for.email.trim().toLowerCase() };
+  return { addGroup: { site: req.site, product: req.product, group: p.defaultGroup, ...who }, seatsAfter: (seatsNow ?? p.billableSeats) + 1 };
+}
+
+export interface DenyEffect {
+  /** Set when a person not on the site asked for themselves: they may not request again. */
+  barEmail?: string;
+  message?: string;
+}
+
+export function denyAccessRequestEffect(ix: WorldIndex, req: AccessRequest, message?: string): DenyEffect {
+  const text = message?.trim();
+  if (text && text.length > MAX_DENY_MESSAGE) throw new RuleError('message_too_long', `Keep the message under ${MAX_DENY_MESSAGE} characters.`);
+  const effect: DenyEffect = {};
+  if (req.self && !req.requesterOnSite) {
+    const email = ix.usersById.get(req.requestedBy)?.email;
+    if (email) effect.barEmail = email.toLowerCase();
+  }
+  if (text) effect.message = text;
+  return effect;
+}
+
+/** pending → approved | denied, by a reviewer of the site who is not the one asking. */
+export function decideAccessRequest(ix: WorldIndex, req: AccessRequest, decision: 'approve' | 'deny', by: string, at: string, message?: string): AccessRequest {
+  if (req.state !== 'pending') throw new RuleError('illegal_transition', `Access request ${req.id} is already ${req.state}.`);
+  if (!mayReviewAccessRequests(ix, by, req.site)) throw new RuleError('not_reviewer', 'Only org admins and admins of the site review its access requests.');
+  const forSelf = 'userId' in req.for && req.for.userId === by;
+  if (req.requestedBy === by || forSelf) throw new RuleError('self_review', 'Someone else must review a request you made or that is for you.');
+  const text = message?.trim();
+  if (text && text.length > MAX_DENY_MESSAGE) throw new RuleError('message_too_long', `Keep the message under ${MAX_DENY_MESSAGE} characters.`);
+  const next: AccessRequest = { ...req, state: decision === 'approve' ? 'approved' : 'denied', decidedBy: by, decidedAt: at, version: req.version + 1 };
+  if (text && decision === 'deny') next.message = text;
+  return next;
+}

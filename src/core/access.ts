@@ -1,0 +1,62 @@
+// The enforcement decision: may this engineer read this resource of this ticket now?
+// Only an active grant on that ticket, for the ticket's product on the ticket's site, allows it;
+// AI conversations need an active AI conversation grant naming that conversation.
+import type { WorldIndex } from './index-world';
+import type { Grant } from './types';
+
+export type ResourceType =
+  | 'work_item'
+  | 'comment'
+  | 'attachment'
+  | 'page'
+  | 'user'
+  | 'group'
+  | 'permission_config'
+  | 'audit_log'
+  | 'admin_settings'
+  | 'ai_conversation';
+
+export const RESOURCE_TYPES: readonly ResourceType[] = ['work_item', 'comment', 'attachment', 'page', 'user', 'group', 'permission_config', 'audit_log', 'admin_settings', 'ai_conversation'];
+
+export interface Resource {
+  type: ResourceType;
+  id?: string;
+  site?: string;
+  product?: string;
+  conversation?: string;
+}
+
+export interface AccessDecision {
+  allowed: boolean;
+  reason: string;
+  grantId?: string;
+}
+
+const deny = (reason: string): AccessDecision => ({ allowed: false, reason });
+
+export function engineerAccessDecision(ix: WorldIndex, grants: Grant[], engineerId: string, ticketKey: string, resource: Resource): AccessDecision {
+  const t = ix.ticketsByKey.get(ticketKey);
+  if (!t) return deny(`No ticket "${ticketKey}".`);
+  if (!ix.engineersById.has(engineerId)) return deny(`No engineer "${engineerId}".`);
+  if (t.engineer !== engineerId) return deny(`Ticket ${t.key} is assigned to another engineer.`);
+  if (!RESOURCE_TYPES.includes(resource.type)) return deny(`Unknown resource type "${String(resource.type)}".`);
+  if (t.status !== 'open') return deny(`Ticket ${t.key} is closed.`);
+  const site = resource.site ?? t.site;
+  const product = resource.product ?? t.product;
+  if (site !== t.site) return deny(`Grants for ${t.key} never cover site "${site}".`);
+  if (product !== t.product) return deny(`Grants for ${t.key} never cover product "${product}".`);
+  if (!ix.productsBySiteKey.get(`${site}/${product}`)?.licensed) return deny(`Product "${product}" is not licensed on "${site}".`);
+  if (ix.sitesById.get(site)?.status !== 'active') return deny(`Site "${site}" is pending deletion.`);
+
+  const active = grants.filter((g) => g.state === 'active' && g.ticket === t.key && g.site === t.site && g.product === t.product);
+  if (resource.type === 'ai_conversation') {
+    const conversation = resource.conversation ?? resource.id;
+    if (!conversation) return deny('An AI conversation must be named.');
+    const g = active.find((x) => x.kind === 'ai_conversations' && (x.conversations ?? []).includes(conversation));
+    return g
+      ? { allowed: true, reason: `AI conversation grant ${g.id} names conversation ${conversation}.`, grantId: g.id }
+      : deny(`No active AI conversation grant on ${t.key} names conversation ${conversation}.`);
+  }
+  const g = active.find((x) => x.kind === 'data');
+  return g ? { allowed: true, reason: `Active grant ${g.id} on ${t.key}.`, grantId: g.id } : deny(`No active data-access grant on ${t.key}.`);
+}

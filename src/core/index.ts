@@ -1,0 +1,11 @@
+// The rules of DESIGN §2 and the world file of §3, as pure functions. No I/O.
+export * from './types';
+export * from './world';
+export * from './index-world';
+export * from './roles';
+export * from './scope';
+export * from './eligibility';
+export * from './grants';
+export * from './access';
+export * from './access-requests';
+export * from './generate';

@@ -1,0 +1,215 @@
+// World file loading (DESIGN §3). Every rejection names the offending entry, so a person editing
+// a fixture by hand can find the line: `roles[3] (user "bob"): role "site_admin" does not exist in a centralized org`.
+import { check, entryLabel, isObject, onlyKeys, optBool, optString, optStringArray, reqBool, reqString, reqStringArray, WorldError } from './world-check';
+import { ROLE_SHAPES, rolesOf } from './roles';
+import type { Engineer, Organization, Product, RoleAssignment, RoleName, Site, Ticket, User, World } from './types';
+
+export { WorldError } from './world-check';
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function parseWorld(json: unknown): World {
+  check(isObject(json), 'world', 'must be a JSON object');
+  const root = json as Record<string, unknown>;
+  onlyKeys(root, 'world', ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets'], ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets']);
+  for (const k of ['sites', 'products', 'users', 'roles', 'engineers', 'tickets']) {
+    check(Array.isArray(root[k]), k, 'must be an array');
+  }
+
+  const organization = parseOrganization(root.organization);
+  const sites = (root.sites as unknown[]).map((s, i) => parseSite(s, `sites[${i}]`));
+  const siteIds = uniqueIds(sites, (s) => s.id, 'sites', 'site id');
+  uniqueIds(sites, (s) => s.url, 'sites', 'site url');
+  if (organization.guard) {
+    organization.guard.restrictedSites.forEach((s, i) =>
+      check(siteIds.has(s), `organization.guard.restrictedSites[${i}]`, `site "${s}" does not exist`));
+  }
+
+  const products = (root.products as unknown[]).map((p, i) => parseProduct(p, `products[${i}]`, siteIds));
+  const productKeys = uniqueIds(products, (p) => `${p.site}/${p.key}`, 'products', 'product');
+  const licensed = new Set(products.filter((p) => p.licensed).map((p) => `${p.site}/${p.key}`));
+
+  const users = (root.users as unknown[]).map((u, i) => parseUser(u, `users[${i}]`, siteIds, productKeys));
+  const userIds = uniqueIds(users, (u) => u.id, 'users', 'user id');
+  uniqueIds(users, (u) => u.email.toLowerCase(), 'users', 'user email');
+
+  const experience = organization.userManagement;
+  const roles = (root.roles as unknown[]).map((r, i) => parseRole(r, `roles[${i}]`, experience, userIds, siteIds, productKeys));
+  uniqueIds(roles, (r) => [r.user, r.role, r.site ?? '', r.product ?? ''].join('\u0000'), 'roles', 'role assignment',
+    (r) => `user "${r.user}" already has ${r.role}${r.site ? ` on ${r.site}` : ''}${r.product ? `/${r.product}` : ''}`);
+
+  const engineers = (root.engineers as unknown[]).map((e, i) => parseEngineer(e, `engineers[${i}]`));
+  const engineerIds = uniqueIds(engineers, (e) => e.id, 'engineers', 'engineer id');
+  engineers.forEach((e, i) => check(!userIds.has(e.id), entryLabel('engineers', i, e.id), `id "${e.id}" is also a user id`));
+
+  const tokens = new Map<string, string>();
+  const claimToken = (token: string | undefined, owner: string) => {
+    if (token === undefined) return;
+    const prior = tokens.get(token);
+    check(prior === undefined, owner, `token is already used by ${prior}`);
+    tokens.set(token, owner);
+  };
+  users.forEach((u, i) => claimToken(u.token, entryLabel('users', i, u.id)));
+  engineers.forEach((e, i) => claimToken(e.token, entryLabel('engineers', i, e.id)));
+
+  const tickets = (root.tickets as unknown[]).map((t, i) =>
+    parseTicket(t, `tickets[${i}]`, siteIds, productKeys, licensed, userIds, engineerIds));
+  uniqueIds(tickets, (t) => t.key, 'tickets', 'ticket key');
+
+  return { organization, sites, products, users, roles, engineers, tickets };
+}
+
+function uniqueIds<T>(items: T[], key: (t: T) => string, list: string, what: string, describe?: (t: T) => string): Set<string> {
+  const seen = new Map<string, number>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    const first = seen.get(k);
+    check(first === undefined, `${list}[${i}]`, describe ? describe(item) : `duplicate ${what} "${k}" (first at ${list}[${first}])`);
+    seen.set(k, i);
+  });
+  return new Set(seen.keys());
+}
+
+function parseOrganization(v: unknown): Organization {
+  const at = 'organization';
+  check(isObject(v), at, 'must be an object');
+  onlyKeys(v, at, ['id', 'name', 'userManagement', 'guard'], ['id', 'name', 'userManagement']);
+  const um = reqString(v, at, 'userManagement');
+  check(um === 'centralized' || um === 'original', at, `userManagement must be "centralized" or "original", not "${um}"`);
+  const org: Organization = { id: reqString(v, at, 'id'), name: reqString(v, at, 'name'), userManagement: um };
+  if (v.guard !== undefined) {
+    check(isObject(v.guard), `${at}.guard`, 'must be an object');
+    onlyKeys(v.guard, `${at}.guard`, ['restrictedSites'], ['restrictedSites']);
+    org.guard = { restrictedSites: reqStringArray(v.guard, `${at}.guard`, 'restrictedSites', true) };
+  }
+  return org;
+}
+
+function parseSite(v: unknown, at: string): Site {
+  check(isObject(v), at, 'must be an object');
+  const label = entryLabel(at, undefined, typeof v.id === 'string' ? v.id : undefined);
+  onlyKeys(v, label, ['id', 'url', 'status'], ['id', 'url', 'status']);
+  const url = reqString(v, label, 'url');
+  check(/^https?:\/\/[^\s/]+\/?$/.test(url), label, `url "${url}" is not a site address like https://acme.atlassian.net`);
+  const status = reqString(v, label, 'status');
+  check(status === 'active' || status === 'pending_deletion', label, `status must be "active" or "pending_deletion", not "${status}"`);
+  return { id: reqString(v, label, 'id'), url: url.replace(/\/$/, ''), status };
+}
+
+function parseProduct(v: unknown, at: string, sites: Set<string>): Product {
+  check(isObject(v), at, 'must be an object');
+  const label = entryLabel(at, undefined, typeof v.key === 'string' ? `${String(v.site)}/${v.key}` : undefined);
+  onlyKeys(v, label, ['site', 'key', 'name', 'licensed', 'defaultGroup', 'billableSeats'], ['site', 'key', 'licensed', 'defaultGroup', 'billableSeats']);
+  const site = reqString(v, label, 'site');
+  check(sites.has(site), label, `site "${site}" does not exist`);
+  const key = reqString(v, label, 'key');
+  check(/^[a-z0-9][a-z0-9-]*$/.test(key), label, `key "${key}" must be lower-case letters, digits and dashes`);
+  const seats = v.billableSeats;
+  check(typeof seats === 'number' && Number.isInteger(seats) && seats >= 0, label, 'billableSeats must be a whole number ≥ 0');
+  const p: Product = { site, key, licensed: reqBool(v, label, 'licensed'), defaultGroup: reqString(v, label, 'defaultGroup'), billableSeats: seats as number };
+  const name = optString(v, label, 'name');
+  if (name !== undefined) p.name = name;
+  return p;
+}
+
+function parseUser(v: unknown, at: string, sites: Set<string>, products: Set<string>): User {
+  check(isObject(v), at, 'must be an object');
+  const label = entryLabel(at, undefined, typeof v.id === 'string' ? v.id : undefined);
+  onlyKeys(v, label, ['id', 'name', 'email', 'emailVerified', 'sites', 'token', 'products'], ['id', 'name', 'email', 'emailVerified', 'sites']);
+  const email = reqString(v, label, 'email');
+  check(EMAIL.test(email), label, `email "${email}" is not an email address`);
+  const userSites = reqStringArray(v, label, 'sites', true);
+  userSites.forEach((s) => check(sites.has(s), label, `site "${s}" does not exist`));
+  const u: User = { id: reqString(v, label, 'id'), name: reqString(v, label, 'name'), email, emailVerified: reqBool(v, label, 'emailVerified'), sites: userSites };
+  const token = optString(v, label, 'token');
+  if (token !== undefined) u.token = token;
+  const ps = optStringArray(v, label, 'products', true);
+  if (ps !== undefined) {
+    ps.forEach((p) => check(products.has(p), label, `product "${p}" does not exist (write it as "site/product")`));
+    u.products = ps;
+  }
+  return u;
+}
+
+function parseRole(v: unknown, at: string, experience: World['organization']['userManagement'], users: Set<string>, sites: Set<string>, products: Set<string>): RoleAssignment {
+  check(isObject(v), at, 'must be an object');
+  const label = typeof v.user === 'string' ? `${at} (user "${v.user}")` : at;
+  onlyKeys(v, label, ['user', 'role', 'site', 'product', 'products', 'source', 'pendingSync'], ['user', 'role']);
+  const user = reqString(v, label, 'user');
+  check(users.has(user), label, `user "${user}" does not exist`);
+  const role = reqString(v, label, 'role');
+  check(rolesOf(experience).includes(role as RoleName), label, `role "${role}" does not exist in a${experience === 'original' ? 'n original' : ' centralized'} org`);
+  const shape = ROLE_SHAPES[role as RoleName];
+  const r: RoleAssignment = { user, role: role as RoleName };
+  const site = optString(v, label, 'site');
+  check(shape.site || site === undefined, label, `${role} is org-wide and takes no "site"`);
+  check(!shape.site || site !== undefined, label, `${role} needs a "site"`);
+  if (site !== undefined) {
+    check(sites.has(site), label, `site "${site}" does not exist`);
+    r.site = site;
+  }
+  const product = optString(v, label, 'product');
+  check(shape.fields === 'product' || product === undefined, label, `${role} takes no "product"${shape.fields === 'products' ? ' (list them in "products")' : ''}`);
+  check(shape.fields !== 'product' || product !== undefined, label, `${role} needs the "product" it administers`);
+  if (product !== undefined) {
+    check(products.has(`${site}/${product}`), label, `product "${product}" does not exist on site "${site}"`);
+    r.product = product;
+  }
+  const listed = optStringArray(v, label, 'products', true);
+  check(shape.fields === 'products' || listed === undefined, label, `${role} takes no "products" list`);
+  check(shape.fields !== 'products' || (listed !== undefined && listed.length > 0), label, `${role} needs the "products" it is listed for`);
+  if (listed !== undefined) {
+    listed.forEach((p) => check(products.has(`${site}/${p}`), label, `product "${p}" does not exist on site "${site}"`));
+    r.products = listed;
+  }
+  const source = optString(v, label, 'source');
+  check(source === undefined || source === 'manual' || source === 'scim', label, `source must be "manual" or "scim", not "${source}"`);
+  if (source !== undefined) r.source = source as 'manual' | 'scim';
+  const pending = optBool(v, label, 'pendingSync');
+  check(!pending || source === 'scim', label, 'pendingSync applies only to roles with source "scim"');
+  if (pending !== undefined) r.pendingSync = pending;
+  return r;
+}
+
+function parseEngineer(v: unknown, at: string): Engineer {
+  check(isObject(v), at, 'must be an object');
+  const label = entryLabel(at, undefined, typeof v.id === 'string' ? v.id : undefined);
+  onlyKeys(v, label, ['id', 'email', 'token', 'name'], ['id', 'email']);
+  const email = reqString(v, label, 'email');
+  check(EMAIL.test(email), label, `email "${email}" is not an email address`);
+  const e: Engineer = { id: reqString(v, label, 'id'), email };
+  const token = optString(v, label, 'token');
+  if (token !== undefined) e.token = token;
+  const name = optString(v, label, 'name');
+  if (name !== undefined) e.name = name;
+  return e;
+}
+
+function parseTicket(v: unknown, at: string, sites: Set<string>, products: Set<string>, licensed: Set<string>, users: Set<string>, engineers: Set<string>): Ticket {
+  check(isObject(v), at, 'must be an object');
+  const label = entryLabel(at, undefined, typeof v.key === 'string' ? v.key : undefined);
+  onlyKeys(v, label, ['key', 'title', 'site', 'product', 'reporter', 'engineer', 'status', 'dataAccessRequested', 'aiConversationsRequested'],
+    ['key', 'site', 'product', 'reporter', 'engineer', 'status']);
+  const site = reqString(v, label, 'site');
+  check(sites.has(site), label, `site "${site}" does not exist`);
+  const product = reqString(v, label, 'product');
+  check(products.has(`${site}/${product}`), label, `product "${product}" does not exist on site "${site}"`);
+  // A grant never covers an unlicensed product, so a ticket about one could never be granted
+  // with a cause the checklist can explain; such a ticket is rejected as bad input instead.
+  check(licensed.has(`${site}/${product}`), label, `product "${product}" is not licensed on site "${site}"`);
+  const reporter = reqString(v, label, 'reporter');
+  check(users.has(reporter), label, `reporter "${reporter}" is not a user`);
+  const engineer = reqString(v, label, 'engineer');
+  check(engineers.has(engineer), label, `engineer "${engineer}" does not exist`);
+  const status = reqString(v, label, 'status');
+  check(status === 'open' || status === 'closed', label, `status must be "open" or "closed", not "${status}"`);
+  const t: Ticket = { key: reqString(v, label, 'key'), site, product, reporter, engineer, status };
+  const title = optString(v, label, 'title');
+  if (title !== undefined) t.title = title;
+  const dar = optBool(v, label, 'dataAccessRequested');
+  if (dar !== undefined) t.dataAccessRequested = dar;
+  const ai = optStringArray(v, label, 'aiConversationsRequested', true);
+  if (ai !== undefined) t.aiConversationsRequested = ai;
+  return t;
+}
+
