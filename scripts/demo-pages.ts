@@ -1,0 +1,192 @@
+// Serves our imitation of the vendor's support portal and admin console, each on its own origin
+// (http://support.localhost:<port>, http://admin.localhost:<port>) like a real third-party site.
+// Run standalone: `npm run demo-pages -- [--support-port N] [--admin-port N] [--world FILE]`.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const DEMO = join(ROOT, 'demo');
+export const DEMO_WORLD = join(ROOT, 'fixtures', 'demo-world.json');
+const PLACEHOLDER_WORLD = join(DEMO, 'placeholder-world.json');
+
+export interface DemoPagesOptions {
+  supportPort?: number;
+  adminPort?: number;
+  apiUrl?: string;
+  worldFile?: string;
+}
+export interface DemoPages {
+  supportUrl: string;
+  adminUrl: string;
+  /** URL of a ticket's page on the support portal. */
+  ticketUrl(key: string): string;
+  /** URL of an admin console page, e.g. adminPageUrl('settings/support-access'). */
+  adminPageUrl(page: string): string;
+  view: DemoView;
+  close(): Promise<void>;
+}
+
+interface RawWorld {
+  organization: { id: string; name: string };
+  sites: { id: string; url: string }[];
+  products: { site: string; key: string; name?: string }[];
+  users: { id: string; name: string; email: string }[];
+  roles: { user: string; role: string }[];
+  engineers: { id: string; email: string; name?: string }[];
+  tickets: { key: string; title?: string; site: string; product: string; reporter: string; engineer: string; status: string; dataAccessRequested?: boolean }[];
+}
+
+/** What the demo pages render from: the world file's tickets, with display strings resolved. */
+export interface DemoView {
+  org: { id: string; name: string };
+  reporter: { name: string; email: string };
+  admin: { name: string; email: string };
+  supportOrigin: string;
+  apiUrl: string | null;
+  tickets: {
+    key: string; title: string; status: string; productKey: string; productName: string;
+    siteUrl: string; siteHost: string; reporterName: string; engineerName: string;
+    dataAccessRequested: boolean; description: string;
+  }[];
+}
+
+const PRODUCT_NAMES: Record<string, string> = {
+  jira: 'Jira', confluence: 'Confluence', 'jira-service-management': 'Jira Service Management',
+  jsm: 'Jira Service Management', bitbucket: 'Bitbucket', loom: 'Loom', trello: 'Trello',
+};
+
+export function worldFile(explicit?: string): string {
+  if (explicit) return explicit;
+  return existsSync(DEMO_WORLD) ? DEMO_WORLD : PLACEHOLDER_WORLD;
+}
+
+export function buildDemoView(world: RawWorld, supportOrigin: string, apiUrl?: string): DemoView {
+  const user = (id: string) => world.users.find((u) => u.id === id);
+  const firstTicket = world.tickets[0];
+  const reporter = (firstTicket && user(firstTicket.reporter)) ?? world.users[0]!;
+  const adminId = world.roles.find((r) => r.role === 'org_admin')?.user;
+  const admin = (adminId && user(adminId)) || world.users[0]!;
+  return {
+    org: { id: world.organization.id, name: world.organization.name },
+    reporter: { name: reporter.name, email: reporter.email },
+    admin: { name: admin.name, email: admin.email },
+    supportOrigin,
+    apiUrl: apiUrl ?? null,
+    tickets: world.tickets.map((t) => {
+      const site = world.sites.find((s) => s.id === t.site);
+      const product = world.products.find((p) => p.site === t.site && p.key === t.product);
+      const productName = product?.name ?? PRODUCT_NAMES[t.product] ?? t.product;
+      const siteUrl = site?.url ?? `https://${t.site}.atlassian.net`;
+      const engineer = world.engineers.find((e) => e.id === t.engineer);
+      return {
+        key: t.key,
+        title: t.title ?? `${productName} issue on ${new URL(siteUrl).host}`,
+        status: t.status,
+        productKey: t.product,
+        productName,
+        siteUrl,
+        siteHost: new URL(siteUrl).host,
+        reporterName: user(t.reporter)?.name ?? t.reporter,
+        engineerName: engineer?.name ?? engineer?.email ?? 'Atlassian Support',
+        dataAccessRequested: t.dataAccessRequested ?? false,
+        description: `Since Monday this keeps happening for several people on our team. It started after our last change to ${productName}.`,
+      };
+    }),
+  };
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+// The only files served, by URL: nothing else under demo/ (or elsewhere) is reachable.
+const ASSETS = new Set(['shared/dom.js', 'shared/vendor.css', 'support/portal.js', 'support/portal.css', 'admin/admin.js', 'admin/admin.css']);
+
+async function sendFile(res: ServerResponse, rel: string): Promise<void> {
+  const body = await readFile(join(DEMO, rel));
+  res.writeHead(200, { 'content-type': TYPES[rel.slice(rel.lastIndexOf('.'))] ?? 'application/octet-stream', 'cache-control': 'no-store' });
+  res.end(body);
+}
+
+function handler(page: 'support' | 'admin', view: () => DemoView) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://demo.invalid');
+      if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405).end(); return; }
+      if (url.pathname === '/demo-api/world') {
+        res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(view()));
+        return;
+      }
+      if (url.pathname.startsWith('/assets/')) {
+        const rel = url.pathname.slice('/assets/'.length);
+        if (ASSETS.has(rel)) return await sendFile(res, rel);
+        res.writeHead(404).end('not found');
+        return;
+      }
+      if (page === 'support' && url.pathname === '/') {
+        res.writeHead(302, { location: '/servicedesk/customer/user/requests' }).end();
+        return;
+      }
+      if (page === 'admin' && url.pathname === '/') {
+        res.writeHead(302, { location: `/o/${view().org.id}/settings/support-access` }).end();
+        return;
+      }
+      // Every other path is the app shell; the page's script routes on location.pathname.
+      await sendFile(res, page === 'support' ? 'support/index.html' : 'admin/index.html');
+    } catch (error) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+    }
+  };
+}
+
+function listen(server: Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function startDemoPages(opts: DemoPagesOptions = {}): Promise<DemoPages> {
+  let supportOrigin = '';
+  // Re-read on every request so an edited world file shows on reload.
+  const currentView = () =>
+    buildDemoView(JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, supportOrigin, opts.apiUrl);
+  const support = createServer(handler('support', currentView));
+  const admin = createServer(handler('admin', currentView));
+  const supportPort = await listen(support, opts.supportPort ?? 4401);
+  const adminPort = await listen(admin, opts.adminPort ?? 4402);
+  supportOrigin = `http://support.localhost:${supportPort}`;
+  const adminUrl = `http://admin.localhost:${adminPort}`;
+  const initial = currentView();
+  return {
+    supportUrl: supportOrigin,
+    adminUrl,
+    view: initial,
+    ticketUrl: (key) => `${supportOrigin}/servicedesk/customer/portal/1/${key}`,
+    adminPageUrl: (page) => `${adminUrl}/o/${initial.org.id}/${page}`,
+    close: async () => {
+      support.closeAllConnections();
+      admin.closeAllConnections();
+      await Promise.all([new Promise((r) => support.close(r)), new Promise((r) => admin.close(r))]);
+    },
+  };
+}
+
+function argValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const pages = await startDemoPages({
+    supportPort: Number(argValue('--support-port') ?? 4401),
+    adminPort: Number(argValue('--admin-port') ?? 4402),
+    apiUrl: argValue('--api-url'),
+    worldFile: argValue('--world'),
+  });
+  const first = pages.view.tickets[0];
+  console.log(`Support portal: ${first ? pages.ticketUrl(first.key) : pages.supportUrl}`);
+  console.log(`Admin console:  ${pages.adminPageUrl('settings/support-access')}`);
+}

@@ -1,0 +1,60 @@
+// Mounts the Access Companion panel in the ticket's sidebar: an extension page in an iframe inside
+// a closed shadow root, so the vendor page can neither read nor script it. The page-derived ticket
+// context travels in the frame URL's hash, and the frame renders it as text only.
+import type { Feature } from '../feature-manager';
+import { waitFor } from '../feature-manager';
+import { isSupportTicket, ticketKeyFromUrl } from '../matchers';
+import { findPanelSlot, readTicketContext, type TicketContext } from '../adapters/support-portal';
+
+export const PANEL_PAGE = 'src/panel/index.html';
+const HOST_TAG = 'access-companion-panel';
+
+export function panelFrameUrl(base: string, context: TicketContext): string {
+  const params = new URLSearchParams({
+    key: context.key,
+    product: context.product,
+    productName: context.productName,
+    site: context.siteUrl,
+  });
+  if (context.title) params.set('title', context.title);
+  return `${base}#${params}`;
+}
+
+function mountPanel(context: TicketContext): HTMLElement | undefined {
+  const slot = findPanelSlot(document);
+  if (!slot) return undefined;
+  const host = document.createElement(HOST_TAG);
+  host.style.setProperty('display', 'block', 'important');
+  const shadow = host.attachShadow({ mode: 'closed' });
+  const style = document.createElement('style');
+  style.textContent = `:host { all: initial; display: block !important; }
+    iframe { display: block; width: 100%; height: 168px; border: 0; border-radius: 3px; color-scheme: light; }`;
+  const frame = document.createElement('iframe');
+  frame.title = 'Access Companion';
+  frame.src = panelFrameUrl(chrome.runtime.getURL(PANEL_PAGE), context);
+  shadow.append(style, frame);
+  slot.parent.insertBefore(host, slot.after ? slot.after.nextSibling : slot.parent.firstChild);
+  return host;
+}
+
+export const ticketPanel: Feature = {
+  id: 'ticket-panel',
+  include: [isSupportTicket],
+  async init(signal) {
+    const urlKey = ticketKeyFromUrl(new URL(location.href));
+    // An SPA may show the previous ticket for a moment after changing the URL: wait for a match.
+    const current = () => {
+      const context = readTicketContext(document);
+      return context && context.key === urlKey ? context : undefined;
+    };
+    while (!signal.aborted) {
+      const context = await waitFor(current, signal);
+      const host = mountPanel(context);
+      if (!host) return;
+      signal.addEventListener('abort', () => host.remove(), { once: true });
+      // Re-mount when the page re-renders its sidebar or swaps the ticket without a URL change.
+      await waitFor(() => (!host.isConnected || readTicketContext(document)?.key !== context.key ? true : undefined), signal);
+      host.remove();
+    }
+  },
+};

@@ -1,0 +1,83 @@
+// Which page are we on? Pure URL predicates, each with example URLs it must accept; a test checks
+// every predicate against every other's examples (github-url-detection style).
+export interface PageMatcher {
+  (url: URL): boolean;
+  readonly examples: readonly string[];
+}
+
+function matcher(examples: string[], test: (url: URL) => boolean): PageMatcher {
+  return Object.assign((url: URL) => test(url), { examples });
+}
+
+// Demo origins carry a port (any port); the vendor's own origins never do.
+const isSupportOrigin = (url: URL) =>
+  (url.protocol === 'http:' && url.hostname === 'support.localhost') ||
+  (url.protocol === 'https:' && url.host === 'support.atlassian.com');
+const isAdminOrigin = (url: URL) =>
+  (url.protocol === 'http:' && url.hostname === 'admin.localhost') ||
+  (url.protocol === 'https:' && url.host === 'admin.atlassian.com');
+
+const TICKET_PATH = /^\/servicedesk\/customer\/portal\/\d+\/([A-Z][A-Z0-9_]*-\d+)\/?$/;
+
+/** The ticket key in a support-portal ticket URL, or undefined for any other page. */
+export function ticketKeyFromUrl(url: URL): string | undefined {
+  return isSupportOrigin(url) ? TICKET_PATH.exec(url.pathname)?.[1] : undefined;
+}
+
+export const isSupportTicket = matcher(
+  [
+    'https://support.atlassian.com/servicedesk/customer/portal/1/PS-101',
+    'https://support.atlassian.com/servicedesk/customer/portal/23/CA-98765/',
+    'http://support.localhost:4401/servicedesk/customer/portal/1/PS-102?src=email',
+    'http://support.localhost/servicedesk/customer/portal/1/PS-103#comment-7',
+  ],
+  (url) => ticketKeyFromUrl(url) !== undefined,
+);
+
+function adminPage(page: string, examples: string[]): PageMatcher {
+  const path = new RegExp(`^/o/[^/]+/${page}/?$`);
+  return matcher(examples, (url) => isAdminOrigin(url) && path.test(url.pathname));
+}
+
+export const isSupportAccessSettings = adminPage('settings/support-access', [
+  'https://admin.atlassian.com/o/5f1c2d3e-aaaa-bbbb-cccc-1234567890ab/settings/support-access',
+  'http://admin.localhost:4402/o/acme/settings/support-access',
+]);
+
+export const isAccessRequests = adminPage('access-requests', [
+  'https://admin.atlassian.com/o/5f1c2d3e-aaaa-bbbb-cccc-1234567890ab/access-requests',
+  'http://admin.localhost:4402/o/acme/access-requests/',
+]);
+
+export const isAuditLog = adminPage('security/audit-log', [
+  'https://admin.atlassian.com/o/5f1c2d3e-aaaa-bbbb-cccc-1234567890ab/security/audit-log',
+  'http://admin.localhost:4402/o/acme/security/audit-log?actor=support',
+]);
+
+export const isSupportAccessRequests = adminPage('security/support-access-requests', [
+  'https://admin.atlassian.com/o/5f1c2d3e-aaaa-bbbb-cccc-1234567890ab/security/support-access-requests',
+  'http://admin.localhost:4402/o/acme/security/support-access-requests',
+]);
+
+/** URLs no predicate may accept: look-alikes on the wrong origin, scheme or path. */
+export const unmatchedExamples: readonly string[] = [
+  'https://support.atlassian.com/servicedesk/customer/user/requests',
+  'https://support.atlassian.com/servicedesk/customer/portal/1',
+  'http://support.atlassian.com/servicedesk/customer/portal/1/PS-101',
+  'https://support.atlassian.com.evil.test/servicedesk/customer/portal/1/PS-101',
+  'https://evil.test/servicedesk/customer/portal/1/PS-101',
+  'https://support.localhost/servicedesk/customer/portal/1/PS-101',
+  'http://support.localhost:4401/servicedesk/customer/portal/1/ps-101',
+  'https://admin.atlassian.com/o/acme/overview',
+  'https://admin.atlassian.com/o/acme/settings/support-access/extra',
+  'http://admin.localhost:4402/settings/support-access',
+  'http://support.localhost:4401/o/acme/access-requests',
+];
+
+export const allMatchers = {
+  isSupportTicket,
+  isSupportAccessSettings,
+  isAccessRequests,
+  isAuditLog,
+  isSupportAccessRequests,
+} satisfies Record<string, PageMatcher>;
