@@ -3,14 +3,14 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   applyGrantEvent, CAUSE_ORDER, CENTRALIZED_ROLES, engineerAccessDecision, grantEligibility, indexWorld, newAiConversationGrant, newGrant, newSupportRequest,
-  ORIGINAL_ROLES, parseWorld, qualifiedAdmins, revokeForTicketClose, ROLE_SHAPES, RuleError, type Grant, type RoleAssignment, type World,
+  ORIGINAL_ROLES, parseWorld, qualifiedAdmins, revokeForTicketClose, ROLE_SHAPES, RuleError, type Grant, type RoleAssignment, type RoleName, type World,
 } from '../../src/core/index';
 
 const SITES = ['s1', 's2', 's3'];
 const PRODUCTS = ['jira', 'confluence'];
 const USERS = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7'];
 
-const roleArb = (roles: readonly string[]) => fc.record({
+const roleArb = (roles: readonly RoleName[]) => fc.record({
   user: fc.constantFrom(...USERS),
   role: fc.constantFrom(...roles),
   site: fc.constantFrom(...SITES),
