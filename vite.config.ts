@@ -18,6 +18,9 @@ export default defineConfig({
     emptyOutDir: true,
     sourcemap: false,
     target: 'chrome120',
+    // crxjs bundles HTML named in the manifest's action/options, but copies web-accessible HTML
+    // as-is; the panel page must be an explicit input to be built.
+    rollupOptions: { input: { panel: 'src/panel/index.html' } },
   },
   server: { port: 5173, strictPort: true },
 });

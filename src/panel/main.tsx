@@ -35,3 +35,8 @@ function Panel() {
 }
 
 render(<Panel />, document.getElementById('app')!);
+
+// Tell the content script how tall to make this frame; a height is all that leaves the frame.
+new ResizeObserver(() => {
+  parent.postMessage({ type: 'access-companion:height', height: document.documentElement.scrollHeight }, '*');
+}).observe(document.body);

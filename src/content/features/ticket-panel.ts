@@ -20,7 +20,19 @@ export function panelFrameUrl(base: string, context: TicketContext): string {
   return `${base}#${params}`;
 }
 
-function mountPanel(context: TicketContext): HTMLElement | undefined {
+const HEIGHT_MESSAGE = 'access-companion:height';
+
+// The frame reports its content height; only a number from our own frame is taken.
+function followFrameHeight(frame: HTMLIFrameElement, signal: AbortSignal): void {
+  addEventListener('message', (event: MessageEvent<unknown>) => {
+    if (event.source !== frame.contentWindow) return;
+    const data = event.data as { type?: unknown; height?: unknown } | null;
+    if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
+    frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 48), 1200)}px`;
+  }, { signal });
+}
+
+function mountPanel(context: TicketContext, signal: AbortSignal): HTMLElement | undefined {
   const slot = findPanelSlot(document);
   if (!slot) return undefined;
   const host = document.createElement(HOST_TAG);
@@ -28,10 +40,11 @@ function mountPanel(context: TicketContext): HTMLElement | undefined {
   const shadow = host.attachShadow({ mode: 'closed' });
   const style = document.createElement('style');
   style.textContent = `:host { all: initial; display: block !important; }
-    iframe { display: block; width: 100%; height: 168px; border: 0; border-radius: 3px; color-scheme: light; }`;
+    iframe { display: block; width: 100%; height: 120px; border: 0; border-radius: 3px; color-scheme: light; }`;
   const frame = document.createElement('iframe');
   frame.title = 'Access Companion';
   frame.src = panelFrameUrl(chrome.runtime.getURL(PANEL_PAGE), context);
+  followFrameHeight(frame, signal);
   shadow.append(style, frame);
   slot.parent.insertBefore(host, slot.after ? slot.after.nextSibling : slot.parent.firstChild);
   return host;
@@ -49,7 +62,7 @@ export const ticketPanel: Feature = {
     };
     while (!signal.aborted) {
       const context = await waitFor(current, signal);
-      const host = mountPanel(context);
+      const host = mountPanel(context, signal);
       if (!host) return;
       signal.addEventListener('abort', () => host.remove(), { once: true });
       // Re-mount when the page re-renders its sidebar or swaps the ticket without a URL change.

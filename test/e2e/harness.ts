@@ -1,0 +1,86 @@
+// Real Chromium with the built extension (dist/) loaded, plus helpers for the demo pages.
+// Run `npm run build` first; `npm test` does.
+import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startDemoPages, type DemoPages, type DemoPagesOptions } from '../../scripts/demo-pages';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const DIST = join(ROOT, 'dist');
+export const RESULTS = join(ROOT, 'test-results');
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export interface ExtensionBrowser {
+  context: BrowserContext;
+  extensionId: string;
+  close(): Promise<void>;
+}
+
+export async function launchWithExtension(): Promise<ExtensionBrowser> {
+  if (!existsSync(join(DIST, 'manifest.json'))) throw new Error('dist/ is missing: run `npm run build` first');
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run \`npx tsx scripts/ensure-chromium.ts\``);
+  const profile = mkdtempSync(join(tmpdir(), 'access-companion-e2e-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true, // Chromium's new headless mode loads extensions.
+    viewport: { width: 1360, height: 900 },
+    args: [
+      `--disable-extensions-except=${DIST}`,
+      `--load-extension=${DIST}`,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const worker = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'))
+    ?? await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith('chrome-extension://'), timeout: 15_000 });
+  const extensionId = new URL(worker.url()).host;
+  // The options page opens itself on install; close it so tests start from a clean slate.
+  for (const page of context.pages()) if (page.url().startsWith('chrome-extension://')) await page.close();
+  return {
+    context,
+    extensionId,
+    close: async () => {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Demo pages on free ports (0 = let the OS pick). */
+export function startTestDemoPages(opts: DemoPagesOptions = {}): Promise<DemoPages> {
+  return startDemoPages({ supportPort: 0, adminPort: 0, ...opts });
+}
+
+/** The Access Companion panel frame on a page, once it has rendered the ticket line. */
+export async function panelFrame(page: Page, timeout = 10_000): Promise<Frame> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (!frame.url().startsWith('chrome-extension://') || frame.isDetached()) continue;
+      const found = await frame.locator('.ticket').count().catch(() => 0);
+      if (found > 0) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no Access Companion panel on ${page.url()}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/** The ticket line the panel shows ("Ticket PS-101 · Confluence · acme.atlassian.net"). */
+export async function panelTicketLine(page: Page): Promise<string> {
+  const frame = await panelFrame(page);
+  return ((await frame.locator('.ticket').textContent()) ?? '').replace(/\s+/g, ' ').trim();
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(RESULTS, { recursive: true });
+  const path = join(RESULTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
