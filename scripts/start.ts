@@ -1,0 +1,87 @@
+// `npm start`: build the extension, start the Access API on the demo org (state kept under
+// .data/api), serve the demo vendor pages, and say how to try it; with a display, open Chromium.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEMO_WORLD, startDemoPages, worldFile } from './demo-pages';
+
+const ROOT = join(import.meta.dirname, '..');
+const API_PORT = Number(process.env.API_PORT ?? 4400);
+const API_URL = `http://localhost:${API_PORT}`;
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const children: ChildProcess[] = [];
+
+function run(cmd: string, args: string[]): void {
+  const result = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+async function waitForApi(timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(`${API_URL}/healthz`)).ok) return true;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
+}
+
+run('npm', ['run', 'build']);
+
+const world = worldFile();
+let apiUp = false;
+if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) {
+  const api = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'),
+    ['src/server/main.ts', '--fixture', world, '--port', String(API_PORT), '--data', '.data/api'],
+    { cwd: ROOT, stdio: 'inherit' });
+  children.push(api);
+  apiUp = await waitForApi(30_000);
+  if (!apiUp) console.error(`The Access API did not answer on ${API_URL}/healthz within 30 s.`);
+} else {
+  console.error('The Access API (src/server/main.ts) or fixtures/demo-world.json is missing: serving the demo pages only.');
+}
+
+const pages = await startDemoPages({ apiUrl: API_URL });
+const raw = JSON.parse(readFileSync(world, 'utf8')) as { users: { id: string; name: string; email: string; token?: string }[]; roles: { user: string; role: string; site?: string; product?: string; products?: string[] }[] };
+const admins = raw.users.filter((u) => u.token && raw.roles.some((r) => r.user === u.id));
+const describeRoles = (id: string) => raw.roles.filter((r) => r.user === id)
+  .map((r) => [r.role, r.site, r.product ?? r.products?.join('+')].filter(Boolean).join(' ')).join(', ');
+const firstTicket = pages.view.tickets[0]?.key ?? 'PS-101';
+
+console.log(`
+Access Companion is running.
+
+  Access API:      ${apiUp ? API_URL : '(not running)'}
+  Support portal:  ${pages.ticketUrl(firstTicket)}
+  Admin console:   ${pages.adminPageUrl('settings/support-access')}
+                   ${pages.adminPageUrl('access-requests')}
+                   ${pages.adminPageUrl('security/audit-log')}
+                   ${pages.adminPageUrl('security/support-access-requests')}
+
+Demo admins (paste the token into the extension's Options, API address ${API_URL}):
+${admins.map((u) => `  ${u.name.padEnd(16)} token ${u.token!.padEnd(14)} ${describeRoles(u.id)}`).join('\n')}
+
+Load the extension: open chrome://extensions, switch on Developer mode, click "Load unpacked"
+and choose ${join(ROOT, 'dist')}. Then open the support portal link above.
+Press Ctrl+C to stop.`);
+
+if (process.env.DISPLAY && existsSync(CHROMIUM)) {
+  children.push(spawn(CHROMIUM, [
+    `--user-data-dir=${join(ROOT, '.data', 'chromium-profile')}`,
+    `--disable-extensions-except=${join(ROOT, 'dist')}`,
+    `--load-extension=${join(ROOT, 'dist')}`,
+    '--no-first-run',
+    pages.ticketUrl(firstTicket),
+  ], { stdio: 'ignore' }));
+}
+
+const stop = async () => {
+  for (const child of children) child.kill('SIGTERM');
+  await pages.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void stop());
+process.on('SIGTERM', () => void stop());
