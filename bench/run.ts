@@ -1,0 +1,51 @@
+// `npm run bench [-- --quick] [-- --json FILE] [-- --only name,name]`: every benchmark of issue 7 in
+// one process tree, one table. Peers run side by side in the same run, rounds interleaved, so
+// machine noise hits both. A row that cannot be measured says why; nothing is estimated.
+import { writeFileSync } from 'node:fs';
+import { benchDecisions } from './decisions';
+import { benchEligibility, scaleWorld } from './eligibility';
+import { formatTable, jsonRows, notMeasured, type Row } from './lib/stats';
+import { benchSize } from './size';
+import { benchServer } from './server-rows';
+import { benchUserLatency } from './ux';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const jsonAt = args.indexOf('--json');
+const jsonFile = jsonAt >= 0 ? args[jsonAt + 1] : undefined;
+if (jsonAt >= 0 && !jsonFile) throw new Error('--json needs a file name');
+const onlyAt = args.indexOf('--only');
+const only = onlyAt >= 0 ? new Set(args[onlyAt + 1]!.split(',')) : undefined;
+
+interface Section { id: string; run: () => Promise<Row[]>; fatal?: boolean; unit: string }
+
+const sections: Section[] = [
+  // Disagreement between the engines is a bug, not a number: it aborts the whole run.
+  { id: 'decisions', run: () => benchDecisions(quick), fatal: true, unit: 'decisions/s' },
+  { id: 'eligibility', run: async () => benchEligibility(scaleWorld(), quick), unit: 'ms p99' },
+  { id: 'server', run: () => benchServer(quick), unit: '' },
+  { id: 'size', run: () => benchSize(), unit: 'KB' },
+  { id: 'ux', run: () => benchUserLatency(quick), unit: 'ms' },
+];
+
+const rows: Row[] = [];
+const started = performance.now();
+for (const s of sections) {
+  if (only && !only.has(s.id)) continue;
+  const t0 = performance.now();
+  process.stderr.write(`bench: ${s.id}${quick ? ' (quick)' : ''}…\n`);
+  try {
+    rows.push(...(await s.run()));
+  } catch (e) {
+    if (s.fatal) {
+      process.stderr.write(`bench aborted in ${s.id}: ${(e as Error).stack ?? e}\n`);
+      process.exit(1);
+    }
+    rows.push(notMeasured(s.id, s.unit, `failed: ${(e as Error).message.split('\n')[0]}`));
+  }
+  process.stderr.write(`bench: ${s.id} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
+}
+
+console.log(`\nAccess Companion benchmarks${quick ? ' (--quick: reduced sizes, see notes)' : ''} — ${new Date().toISOString()}, node ${process.version}, total ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+console.log(formatTable(rows));
+if (jsonFile) writeFileSync(jsonFile, JSON.stringify(jsonRows(rows), null, 2) + '\n');
