@@ -17,7 +17,7 @@ export default defineConfig({
       {
         test: {
           name: 'server',
-          include: ['test/server/**/*.test.ts'],
+          include: ['test/server/**/*.test.ts', 'test/load/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

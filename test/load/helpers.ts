@@ -1,0 +1,105 @@
+// Shared pieces of the load and fault tests: a small world shaped for them, the API as a real
+// process (bench/server/spawn-api), a JSON client and a raw SSE reader.
+import http from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { RoleAssignment, Ticket, User, World } from '../../src/core/index';
+
+export { spawnApi, type RunningApi } from '../../bench/server/spawn-api';
+
+/**
+ * Two active unrestricted sites (a, b) and one Guard-restricted site (g); `orgAdmins` org admins,
+ * `siteAdmins` user-access admins split between a and b, `guardAdmins` Guard admins; `tickets`
+ * open tickets per site, all Confluence, each with its own engineer.
+ */
+export function loadWorld(o: { orgAdmins: number; siteAdmins: number; guardAdmins?: number; tickets: number }): World {
+  const sites = ['site-a', 'site-b', 'site-g'];
+  const users: User[] = [];
+  const roles: RoleAssignment[] = [];
+  const user = (id: string) => users.push({ id, name: `User ${id}`, email: `${id}@load.test`, emailVerified: true, sites: ['site-a', 'site-b'], token: `${id}-token` });
+  for (let i = 0; i < o.orgAdmins; i++) { user(`org-${i}`); roles.push({ user: `org-${i}`, role: 'org_admin' }); }
+  for (let i = 0; i < o.siteAdmins; i++) { user(`sa-${i}`); roles.push({ user: `sa-${i}`, role: 'user_access_admin', site: i % 2 === 0 ? 'site-a' : 'site-b' }); }
+  for (let i = 0; i < (o.guardAdmins ?? 0); i++) { user(`guard-${i}`); roles.push({ user: `guard-${i}`, role: 'guard_admin' }); }
+  user('member');
+  const tickets: Ticket[] = [];
+  const engineers = [];
+  for (const site of sites) {
+    for (let i = 0; i < o.tickets; i++) {
+      const key = `LT-${site.slice(-1).toUpperCase()}${i}`;
+      engineers.push({ id: `eng-${key}`, email: `eng-${key}@vendor.test`, token: `eng-${key}-token` });
+      tickets.push({ key, title: `Load ${key}`, site, product: 'confluence', reporter: 'member', engineer: `eng-${key}`, status: 'open', dataAccessRequested: true });
+    }
+  }
+  return {
+    organization: { id: 'load', name: 'Load Org', userManagement: 'centralized', guard: { restrictedSites: ['site-g'] } },
+    sites: sites.map((id) => ({ id, url: `https://${id}.example.test`, status: 'active' as const })),
+    products: sites.flatMap((site) => ['jira', 'confluence'].map((key) => ({ site, key, licensed: true, defaultGroup: `${key}-users`, billableSeats: 10 }))),
+    users, roles, engineers, tickets,
+  };
+}
+
+export function writeWorld(world: World): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'ac-load-')), 'world.json');
+  writeFileSync(file, JSON.stringify(world));
+  return file;
+}
+
+export interface Answer { status: number; type: string; json: any }
+
+export async function api(base: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<Answer> {
+  const r = await fetch(base + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+    signal: AbortSignal.timeout(timeoutMs),
+  });
+  const text = await r.text();
+  let json: unknown;
+  try { json = text ? JSON.parse(text) : undefined; } catch { json = text; }
+  return { status: r.status, type: r.headers.get('content-type') ?? '', json };
+}
+
+export interface SseEvent { id?: string; event?: string; data: string }
+
+/** One SSE subscription on its own socket; collects every event until closed. */
+export function subscribe(base: string, path: string, token: string, onEvent?: (e: SseEvent) => void): { events: SseEvent[]; ready: Promise<void>; close(): void } {
+  const events: SseEvent[] = [];
+  const u = new URL(base + path);
+  let resolveReady!: () => void;
+  let rejectReady!: (e: Error) => void;
+  const ready = new Promise<void>((res, rej) => { resolveReady = res; rejectReady = rej; });
+  const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, agent: false }, (res) => {
+    if (res.statusCode !== 200) { rejectReady(new Error(`SSE ${path} answered ${res.statusCode}`)); res.resume(); return; }
+    resolveReady();
+    res.setEncoding('utf8');
+    let buf = '';
+    res.on('data', (chunk: string) => {
+      buf += chunk;
+      let i: number;
+      while ((i = buf.search(/\r?\n\r?\n/)) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(buf[i] === '\r' ? i + 4 : i + 2);
+        const e: SseEvent = { data: '' };
+        const data: string[] = [];
+        for (const line of block.split(/\r?\n/)) {
+          if (line.startsWith(':')) continue;
+          const [k, ...rest] = line.split(':');
+          const v = rest.join(':').replace(/^ /, '');
+          if (k === 'id') e.id = v;
+          else if (k === 'event') e.event = v;
+          else if (k === 'data') data.push(v);
+        }
+        if (data.length === 0 && !e.event) continue;
+        e.data = data.join('\n');
+        events.push(e);
+        onEvent?.(e);
+      }
+    });
+  });
+  req.on('error', (e) => rejectReady(e));
+  req.end();
+  return { events, ready, close: () => req.destroy() };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
