@@ -1,0 +1,63 @@
+// Racing deciders and retried requests: one decision, one row.
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { api, loadWorld, spawnApi, writeWorld, type RunningApi } from './helpers';
+
+const serverExists = existsSync(new URL('../../src/server/main.ts', import.meta.url));
+
+describe.skipIf(!serverExists)('races and retries', () => {
+  let server: RunningApi;
+  const world = loadWorld({ orgAdmins: 10, siteAdmins: 10, guardAdmins: 10, tickets: 10 });
+  beforeAll(async () => { server = await spawnApi({ fixture: writeWorld(world) }); });
+  afterAll(async () => { await server?.stop(); });
+
+  it('ten Guard admins racing on one pending grant: exactly one decision', async () => {
+    const g = await api(server.base, 'org-0-token', 'POST', '/v1/tickets/LT-G0/grants', {});
+    expect(g.status).toBe(201);
+    expect(g.json.state).toBe('pending_guard_approval');
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+      api(server.base, `guard-${i}-token`, 'POST', `/v1/grants/${g.json.id}/guard-decision`, { decision: i % 2 === 0 ? 'approve' : 'deny' })));
+    const won = answers.filter((a) => a.status >= 200 && a.status < 300);
+    expect(won).toHaveLength(1);
+    for (const a of answers.filter((x) => x.status >= 300)) {
+      expect(a.status).toBe(409);
+      expect(a.type).toContain('application/problem+json');
+    }
+    const list = await api(server.base, 'org-0-token', 'GET', '/v1/tickets/LT-G0/grants');
+    const mine = list.json.grants.find((x: { id: string }) => x.id === g.json.id);
+    expect(mine.state).toBe(won[0]!.json.state ?? mine.state);
+    expect(['active', 'denied']).toContain(mine.state);
+  });
+
+  it('ten reviewers racing on one product access request: exactly one decision', async () => {
+    const r = await api(server.base, 'member-token', 'POST', '/v1/access-requests', { site: 'site-a', product: 'jira' });
+    expect(r.status, JSON.stringify(r.json)).toBe(201);
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) =>
+      api(server.base, `org-${i}-token`, 'POST', `/v1/access-requests/${r.json.id}/${i % 2 === 0 ? 'approve' : 'deny'}`, {})));
+    expect(answers.filter((a) => a.status >= 200 && a.status < 300)).toHaveLength(1);
+    expect(answers.filter((a) => a.status === 409)).toHaveLength(9);
+  });
+
+  it('ten admins granting the same ticket at once: one live grant', async () => {
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => api(server.base, `org-${i}-token`, 'POST', '/v1/tickets/LT-A1/grants', {})));
+    const created = answers.filter((a) => a.status === 201);
+    const list = await api(server.base, 'org-0-token', 'GET', '/v1/tickets/LT-A1/grants');
+    const live = list.json.grants.filter((g: { kind: string; state: string }) => g.kind === 'data' && ['active', 'pending_guard_approval'].includes(g.state));
+    expect(live).toHaveLength(1);
+    expect(new Set(created.map((a) => a.json.id)).size).toBe(1);
+  });
+
+  it('a retried grant with the same Idempotency-Key makes exactly one grant and one audit row', async () => {
+    const key = `retry-${Date.now()}`;
+    const answers = [];
+    for (let i = 0; i < 5; i++) answers.push(await api(server.base, 'org-1-token', 'POST', '/v1/tickets/LT-B2/grants', {}, { 'idempotency-key': key }));
+    answers.push(...(await Promise.all(Array.from({ length: 5 }, () => api(server.base, 'org-1-token', 'POST', '/v1/tickets/LT-B2/grants', {}, { 'idempotency-key': key })))));
+    const ids = new Set(answers.filter((a) => a.status < 300).map((a) => a.json.id));
+    expect(ids.size).toBe(1);
+    const list = await api(server.base, 'org-1-token', 'GET', '/v1/tickets/LT-B2/grants');
+    expect(list.json.grants.filter((g: { kind: string }) => g.kind === 'data')).toHaveLength(1);
+    const audit = await api(server.base, 'org-0-token', 'GET', '/v1/audit?ticket=LT-B2');
+    const rows = (audit.json.rows ?? audit.json.items ?? audit.json.entries ?? audit.json) as Array<{ action: string }>;
+    expect(rows.filter((r) => /grant/.test(r.action) && !/revoke|check/.test(r.action))).toHaveLength(1);
+  });
+});
