@@ -2,5 +2,9 @@
 // and calls no API; privileged data and actions live in the extension pages it mounts.
 import { startFeatures } from './feature-manager';
 import { ticketPanel } from './features/ticket-panel';
+import { consoleSupportAccess } from './features/console-support-access';
+import { consoleAccessRequests } from './features/console-access-requests';
+import { consoleAuditLog } from './features/console-audit-log';
+import { consoleGuardApprovals } from './features/console-guard-approvals';
 
-startFeatures([ticketPanel], new AbortController().signal);
+startFeatures([ticketPanel, consoleSupportAccess, consoleAccessRequests, consoleAuditLog, consoleGuardApprovals], new AbortController().signal);

@@ -1,22 +1,101 @@
+// The popup: my active grants (revoke in one click) and everything waiting on me. It shows the
+// cached copy at once, labelled with its age, then asks the background for a fresh one, and stays
+// live while open through the background's event stream.
 import { render } from 'preact';
-import { useEffect, useState } from 'preact/hooks';
-import { loadSettings, type Settings } from '../shared-ext/settings';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { call, followChanges } from '../console/rpc';
+import { ago, since, STATE_LABEL } from '../console/format';
+import type { PopupState } from '../background/handlers-console';
+import { PendingActionSlot } from './pending-slot';
 
 function Popup() {
-  const [settings, setSettings] = useState<Settings | undefined>();
-  useEffect(() => { void loadSettings().then(setSettings); }, []);
-  const connected = settings && settings.token !== '';
+  const [state, setState] = useState<PopupState | undefined>();
+  const [refreshing, setRefreshing] = useState(true);
+  const [now, setNow] = useState(Date.now());
+  const [errors, setErrors] = useState<Map<string, string>>(new Map());
+
+  const refresh = useCallback(() => {
+    setRefreshing(true);
+    call<PopupState>('getPopupState', { fresh: true }).then(setState, () => undefined).finally(() => setRefreshing(false));
+  }, []);
+
+  useEffect(() => {
+    void call<PopupState>('getPopupState', { fresh: false }).then((cached) => setState((s) => s ?? cached));
+    refresh();
+    const stop = followChanges(() => void call<PopupState>('getPopupState', { fresh: false }).then(setState));
+    const tick = setInterval(() => setNow(Date.now()), 15_000);
+    return () => { stop(); clearInterval(tick); };
+  }, [refresh]);
+
+  async function revoke(id: string) {
+    try {
+      await call('revokeGrant', { id });
+      refresh();
+    } catch (error) {
+      setErrors((m) => new Map(m).set(id, (error as Error).message));
+    }
+  }
+
+  if (state && !state.signedIn) {
+    return (
+      <main>
+        <h1>Access Companion</h1>
+        <p>Not signed in yet. Add your Access API address and token in Options.</p>
+        <button type="button" onClick={() => void chrome.runtime.openOptionsPage()}>Options</button>
+      </main>
+    );
+  }
+  const grants = state?.grants?.value ?? [];
+  const inbox = state?.inbox?.value ?? [];
+  const fetchedAt = Math.min(state?.grants?.fetchedAt ?? Infinity, state?.inbox?.fetchedAt ?? Infinity);
   return (
     <main>
       <h1>Access Companion</h1>
-      {settings === undefined ? null : connected ? (
-        <p>Connected to <strong>{settings.apiBaseUrl}</strong>. Active grants and requests waiting on you will show here.</p>
-      ) : (
-        <p>Not signed in yet. Add your Access API address and token in Options.</p>
+      <p class="counts" aria-label="Counts">
+        <span><strong>{inbox.length}</strong> waiting on you</span> · <span><strong>{grants.filter((g) => g.state === 'active').length}</strong> active grants</span>
+      </p>
+      <Freshness fetchedAt={Number.isFinite(fetchedAt) ? fetchedAt : undefined} now={now} refreshing={refreshing} problem={state?.problem} apiBaseUrl={state?.apiBaseUrl} />
+      <PendingActionSlot />
+
+      <h2>Waiting on you</h2>
+      {inbox.length === 0 ? <p class="muted">Nothing waiting on you.</p> : (
+        <ul class="list" aria-label="Waiting on you">
+          {inbox.map((item) => (
+            <li key={item.id} data-item={item.id}>
+              <a href={item.link ?? '#'} target="_blank" rel="noreferrer">{item.title}</a>
+              <div class="muted">{KIND[item.kind] ?? item.kind}{item.ticket ? ` · ${item.ticket}` : ''} · {since(item.createdAt, now)}</div>
+            </li>
+          ))}
+        </ul>
       )}
-      <button type="button" onClick={() => void chrome.runtime.openOptionsPage()}>Options</button>
+
+      <h2>Active grants</h2>
+      {grants.length === 0 ? <p class="muted">No active grants.</p> : (
+        <ul class="list" aria-label="Active grants">
+          {grants.map((g) => (
+            <li key={g.id} data-grant={g.id} class="grant">
+              <div>
+                <strong>{g.ticket}</strong> · {g.product} · {g.siteHost}
+                <div class="muted">{g.engineer} · since {since(g.grantedAt ?? g.requestedAt, now)} · <span class={`state ${g.state}`}>{STATE_LABEL[g.state] ?? g.state}</span></div>
+                {errors.get(g.id) && <div class="error">{errors.get(g.id)}</div>}
+              </div>
+              <button type="button" class="danger" aria-label={`Revoke ${g.ticket}`} onClick={() => void revoke(g.id)}>Revoke</button>
+            </li>
+          ))}
+        </ul>
+      )}
+      <p><button type="button" class="link" onClick={() => void chrome.runtime.openOptionsPage()}>Options</button></p>
     </main>
   );
+}
+
+const KIND: Record<string, string> = { support_request: 'Support request', guard_approval: 'Guard approval', access_request: 'Access request', ask: 'Asked to grant' };
+
+function Freshness({ fetchedAt, now, refreshing, problem, apiBaseUrl }: { fetchedAt?: number; now: number; refreshing: boolean; problem?: string; apiBaseUrl?: string }) {
+  const age = fetchedAt === undefined ? 'never loaded' : `updated ${ago(now - fetchedAt)}`;
+  if (problem === 'offline') return <p class="status stale" role="status">Offline: can't reach {apiBaseUrl}. Showing what we had, {age}. Actions need the API.</p>;
+  if (problem) return <p class="status stale" role="status">Couldn't refresh ({problem}). Showing what we had, {age}.</p>;
+  return <p class="status" role="status">{refreshing ? `From cache, ${age} · refreshing…` : `Up to date · ${age}`}</p>;
 }
 
 render(<Popup />, document.getElementById('app')!);

@@ -1,0 +1,224 @@
+// Keeps "waiting on me" and my grants fresh, and turns changes into notifications:
+// - a chrome.alarms poll every 30 s with If-None-Match (304 costs nothing), which survives the
+//   worker being stopped because alarms wake it;
+// - a live stream (/v1/events) while any extension page or panel holds a 'live' port.
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { api, ApiProblem, toGrantView } from './handlers-console';
+import { loadSettings } from '../shared-ext/settings';
+import { notifyOnce, setBadge, type Notice } from './notifications';
+import type { GrantView } from '../console/views';
+
+export interface InboxItem { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
+
+interface SyncSchema extends DBSchema {
+  notified: { key: string; value: { id: string; link?: string; at: number } };
+  cache: { key: string; value: { key: string; value: unknown; fetchedAt: number } };
+  meta: { key: string; value: { key: string; value: unknown } };
+}
+export type SyncDb = IDBPDatabase<SyncSchema>;
+
+let dbPromise: Promise<SyncDb> | undefined;
+export function syncDb(): Promise<SyncDb> {
+  dbPromise ??= openDB<SyncSchema>('access-companion-sync', 1, {
+    upgrade(db, oldVersion) {
+      if (oldVersion < 1) {
+        db.createObjectStore('notified', { keyPath: 'id' });
+        db.createObjectStore('cache', { keyPath: 'key' });
+        db.createObjectStore('meta', { keyPath: 'key' });
+      }
+    },
+  });
+  return dbPromise;
+}
+
+async function meta<T>(key: string): Promise<T | undefined> {
+  return (await (await syncDb()).get('meta', key))?.value as T | undefined;
+}
+async function setMeta(key: string, value: unknown): Promise<void> {
+  await (await syncDb()).put('meta', { key, value });
+}
+
+export interface CachedValue<T> { value: T; fetchedAt: number }
+export async function readCache<T>(key: string): Promise<CachedValue<T> | undefined> {
+  return (await (await syncDb()).get('cache', key)) as CachedValue<T> | undefined;
+}
+async function writeCache(key: string, value: unknown): Promise<void> {
+  await (await syncDb()).put('cache', { key, value, fetchedAt: Date.now() });
+}
+
+export const ALARM = 'access-companion-poll';
+export const POLL_MINUTES = 0.5;
+
+/** Registers the 30 s poll; chrome keeps an existing alarm across worker restarts. */
+export async function ensurePollAlarm(): Promise<void> {
+  const existing = await chrome.alarms.get(ALARM);
+  if (!existing || existing.periodInMinutes !== POLL_MINUTES) await chrome.alarms.create(ALARM, { periodInMinutes: POLL_MINUTES, delayInMinutes: POLL_MINUTES });
+}
+
+const absolute = (link: string | undefined, base: string): string | undefined => {
+  if (!link) return undefined;
+  try { return new URL(link, base).href; } catch { return undefined; }
+};
+
+async function consolePage(page: string): Promise<string> {
+  const { consoleUrl } = (await chrome.storage.local.get('consoleUrl')) as { consoleUrl?: string };
+  const org = (await meta<{ id: string }>('org'))?.id ?? '';
+  return `${consoleUrl ?? 'https://admin.atlassian.com'}/o/${org}/${page}`;
+}
+
+const INBOX_PAGES: Record<string, string> = {
+  support_request: 'settings/support-access',
+  guard_approval: 'security/support-access-requests',
+  access_request: 'access-requests',
+  ask: 'settings/support-access',
+};
+
+async function inboxNotice(item: InboxItem): Promise<Notice> {
+  const page = await consolePage(INBOX_PAGES[item.kind] ?? 'settings/support-access');
+  const link = absolute(item.link, page) ?? page;
+  const what: Record<string, string> = { support_request: 'Support asks for data access', guard_approval: 'A grant waits on your Guard approval', access_request: 'Product access request', ask: 'You were asked to grant access' };
+  return { id: `inbox:${item.id}`, kind: 'inbox', title: what[item.kind] ?? 'Waiting on you', message: item.title, link };
+}
+
+let inFlight: Promise<SyncResult> | undefined;
+export interface SyncResult { inboxChanged: boolean; notified: string[]; problem?: string }
+
+/** One poll. Concurrent callers share the poll in flight. */
+export function syncNow(): Promise<SyncResult> {
+  inFlight ??= doSync().finally(() => { inFlight = undefined; });
+  return inFlight;
+}
+
+async function doSync(): Promise<SyncResult> {
+  const settings = await loadSettings();
+  if (!settings.token) { await setBadge(0); return { inboxChanged: false, notified: [], problem: 'signed_out' }; }
+  try {
+    if (!(await meta('org')) || (await meta('token')) !== settings.token) {
+      const me = await api<{ org: { id: string }; id: string }>('/v1/me');
+      await setMeta('org', me.org);
+      await setMeta('me', me.id);
+      await setMeta('token', settings.token);
+      await setMeta('inboxEtag', undefined);
+    }
+    const notices: Notice[] = [];
+    const inboxChanged = await syncInbox(settings, notices);
+    await syncGrants(notices);
+    const notified = await notifyOnce(await syncDb(), notices);
+    await setMeta('lastSync', { at: Date.now(), problem: undefined });
+    return { inboxChanged, notified };
+  } catch (error) {
+    const problem = error instanceof ApiProblem ? (error.status === 0 ? 'offline' : error.title) : String(error);
+    await setMeta('lastSync', { at: Date.now(), problem });
+    return { inboxChanged: false, notified: [], problem };
+  }
+}
+
+async function syncInbox(settings: { apiBaseUrl: string; token: string }, notices: Notice[]): Promise<boolean> {
+  const etag = await meta<string>('inboxEtag');
+  let res: Response;
+  try {
+    res = await fetch(`${settings.apiBaseUrl}/v1/inbox`, { headers: { authorization: `Bearer ${settings.token}`, accept: 'application/json', ...(etag ? { 'if-none-match': etag } : {}) } });
+  } catch {
+    throw new ApiProblem(0, 'Offline');
+  }
+  if (res.status === 304) {
+    await writeCache('inbox', (await readCache<InboxItem[]>('inbox'))?.value ?? []);
+    return false;
+  }
+  if (!res.ok) throw new ApiProblem(res.status, `Inbox: HTTP ${res.status}`);
+  const items = ((await res.json()) as { items: InboxItem[] }).items ?? [];
+  await writeCache('inbox', items);
+  await setMeta('inboxEtag', res.headers.get('etag') ?? undefined);
+  await setBadge(items.length);
+  for (const item of items) notices.push(await inboxNotice(item));
+  return true;
+}
+
+/** Grant transitions since the last poll: Guard decisions, revocation by ticket close, Support's first access. */
+async function syncGrants(notices: Notice[]): Promise<void> {
+  const previous = (await readCache<GrantView[]>('grants'))?.value;
+  const lists = await Promise.all(['active', 'pending_guard_approval', 'denied', 'revoked'].map((s) => api<{ grants: Record<string, unknown>[] }>(`/v1/grants?state=${s}`).catch(() => ({ grants: [] }))));
+  const grants = await Promise.all(lists.flatMap((l) => l.grants ?? []).map(async (g) => ({ ...(await toGrantView(g)), revokeReason: g.revokeReason as string | undefined, guardDecidedBy: g.guardDecidedBy as string | undefined })));
+  await writeCache('grants', grants);
+  if (!previous) return; // first sight: nothing to compare with, nothing to announce
+  const before = new Map(previous.map((g) => [g.id, g]));
+  const page = await consolePage('settings/support-access');
+  for (const g of grants) {
+    const was = before.get(g.id);
+    if (was?.state === 'pending_guard_approval' && (g.state === 'active' || g.state === 'denied')) {
+      notices.push({ id: `guard:${g.id}`, kind: 'guardDecision', title: `Guard ${g.state === 'active' ? 'approved' : 'denied'} access to ${g.ticket}`, message: `${g.product} on ${g.siteHost}${g.guardDecidedBy ? ` · by ${g.guardDecidedBy}` : ''}`, link: page });
+    }
+    if (was && was.state !== 'revoked' && g.state === 'revoked' && g.revokeReason === 'ticket_closed') {
+      notices.push({ id: `closed:${g.id}`, kind: 'revokedByClose', title: `${g.ticket} closed: Support's access ended`, message: `${g.product} on ${g.siteHost}`, link: page });
+    }
+  }
+  // Support's first access under each active grant we have not announced yet.
+  const db = await syncDb();
+  for (const g of grants.filter((x) => x.state === 'active' && x.kind === 'data')) {
+    if (await db.get('notified', `first-access:${g.id}`)) continue;
+    const activity = await api<{ entries?: { at?: string; time?: string }[]; items?: unknown[] }>(`/v1/tickets/${encodeURIComponent(g.ticket)}/activity`).catch(() => undefined);
+    const rows = (activity?.entries ?? activity?.items ?? []) as { at?: string; time?: string }[];
+    const since = g.grantedAt ? Date.parse(g.grantedAt) : 0;
+    if (rows.some((r) => Date.parse(r.at ?? r.time ?? '') >= since)) {
+      notices.push({ id: `first-access:${g.id}`, kind: 'firstAccess', title: `Support opened ${g.ticket}'s data`, message: `${g.engineer} · ${g.product} on ${g.siteHost}`, link: page });
+    }
+  }
+}
+
+// ---- live stream while an extension page or panel is open ----
+
+const ports = new Set<chrome.runtime.Port>();
+let stream: AbortController | undefined;
+
+function broadcast(): void {
+  for (const port of ports) port.postMessage({ type: 'changed' });
+}
+
+export function listenForLivePorts(): void {
+  chrome.runtime.onConnect.addListener((port) => {
+    if (port.name !== 'live' || port.sender?.id !== chrome.runtime.id || !port.sender.url?.startsWith(chrome.runtime.getURL(''))) return;
+    ports.add(port);
+    port.onDisconnect.addListener(() => {
+      ports.delete(port);
+      if (ports.size === 0) { stream?.abort(); stream = undefined; }
+    });
+    if (!stream) { stream = new AbortController(); void follow(stream.signal); }
+  });
+}
+
+/** Reads /v1/events (SSE over fetch: a worker has no EventSource) and re-syncs on every event. */
+async function follow(signal: AbortSignal): Promise<void> {
+  let lastId = (await meta<string>('lastEventId')) ?? '';
+  while (!signal.aborted) {
+    try {
+      const settings = await loadSettings();
+      if (!settings.token) throw new Error('signed out');
+      const res = await fetch(`${settings.apiBaseUrl}/v1/events`, { signal, headers: { authorization: `Bearer ${settings.token}`, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) } });
+      if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
+      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+      let buffer = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += value;
+        let end: number;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const id = /^id: ?(.*)$/m.exec(block)?.[1];
+          if (id) { lastId = id; await setMeta('lastEventId', id); }
+          if (/^(data|event):/m.test(block)) { await syncNow(); broadcast(); }
+        }
+      }
+    } catch {
+      if (signal.aborted) return;
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+/** Anything that may change what pages show (an action of ours) re-syncs and tells open pages. */
+export async function changed(): Promise<void> {
+  await syncNow();
+  broadcast();
+}

@@ -1,0 +1,41 @@
+// The frame our content script places on admin console pages. The page name and org id come from
+// the frame URL's hash (page-derived, untrusted: they only pick which view to show).
+import { render } from 'preact';
+import { SupportAccess } from './support-access';
+import { AccessRequests } from './access-requests';
+import { AuditLog } from './audit-log';
+import { GuardApprovals } from './guard-approvals';
+
+const params = new URLSearchParams(location.hash.replace(/^#/, ''));
+const page = params.get('page');
+const ticket = params.get('ticket');
+
+const TITLES: Record<string, string> = {
+  'support-access': 'Access Companion · Support access',
+  'access-requests': 'Access Companion · Product access',
+  'audit-log': 'Access Companion · Support activity',
+  'guard-approvals': 'Access Companion · Guard approvals',
+};
+
+function Frame() {
+  return (
+    <section class="frame" aria-label="Access Companion">
+      <header>
+        <img src="/icons/icon-32.png" alt="" width={16} height={16} />
+        <h1>{TITLES[page ?? ''] ?? 'Access Companion'}</h1>
+      </header>
+      {page === 'support-access' ? <SupportAccess />
+        : page === 'access-requests' ? <AccessRequests />
+          : page === 'audit-log' ? <AuditLog initialTicket={ticket && /^[A-Z][A-Z0-9_]*-\d+$/.test(ticket) ? ticket : undefined} />
+            : page === 'guard-approvals' ? <GuardApprovals />
+              : <p class="note">Nothing to show on this page.</p>}
+    </section>
+  );
+}
+
+render(<Frame />, document.getElementById('app')!);
+
+// Tell the content script how tall to make this frame; a height is all that leaves the frame.
+new ResizeObserver(() => {
+  parent.postMessage({ type: 'access-companion:height', height: document.documentElement.scrollHeight }, '*');
+}).observe(document.body);

@@ -1,0 +1,120 @@
+// Settings → Support access: outstanding Support requests with scope and my eligibility per row;
+// select several and grant in one go (each row succeeds or fails on its own); active grants with revoke.
+import { useState } from 'preact/hooks';
+import { call } from './rpc';
+import { since, STATE_LABEL } from './format';
+import { useLive, Status } from './use-live';
+import type { BulkGrantRow, GrantView, SupportRequestView } from './views';
+
+export function SupportAccess() {
+  const requests = useLive(() => call<SupportRequestView[]>('getSupportRequests'));
+  const grants = useLive(() => call<GrantView[]>('listGrants', { states: ['active', 'pending_guard_approval'] }));
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [results, setResults] = useState<Map<string, BulkGrantRow>>(new Map());
+  const [busy, setBusy] = useState(false);
+
+  const toggle = (key: string) => setSelected((prev) => {
+    const next = new Set(prev);
+    if (next.has(key)) next.delete(key); else next.add(key);
+    return next;
+  });
+
+  async function grantSelected() {
+    setBusy(true);
+    try {
+      const rows = await call<BulkGrantRow[]>('bulkGrant', { tickets: [...selected] });
+      setResults(new Map(rows.map((r) => [r.ticket, r])));
+      setSelected(new Set());
+      requests.reload();
+      grants.reload();
+    } catch (error) {
+      setResults(new Map([...selected].map((t) => [t, { ticket: t, ok: false, causes: [], reason: (error as Error).message }])));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const rows = requests.value ?? [];
+  return (
+    <>
+      <h2>Outstanding Support requests</h2>
+      <Status state={requests} />
+      {rows.length === 0 && requests.value && <p class="note">No outstanding requests.</p>}
+      {rows.length > 0 && (
+        <table aria-label="Outstanding Support requests">
+          <thead><tr><th class="check"><span class="small">Select</span></th><th>Ticket</th><th>Product · site</th><th>What Support will see</th><th>You</th></tr></thead>
+          <tbody>
+            {rows.map((r) => {
+              const result = results.get(r.ticket);
+              return (
+                <tr key={r.ticket} data-ticket={r.ticket}>
+                  <td class="check"><input type="checkbox" aria-label={`Select ${r.ticket}`} checked={selected.has(r.ticket)} onChange={() => toggle(r.ticket)} /></td>
+                  <td><strong>{r.ticket}</strong><div class="small">{r.title}</div><div class="small">Support: {r.engineer} · asked {since(r.requestedAt)}</div></td>
+                  <td>{r.product}<div class="small">{r.siteHost}</div></td>
+                  <td class="small">{r.scopeSummary}{r.guardApprovalRequired && <div>Needs a Guard admin's approval after you grant.</div>}</td>
+                  <td>
+                    {r.allowed
+                      ? <span class="lozenge yes">You can grant</span>
+                      : <><span class="lozenge no">You can't grant</span><ul class="causes">{r.causes.map((c) => <li key={c.code}>{c.message} <span class="small">— {c.fix}</span></li>)}</ul></>}
+                    {result && <div class={`result ${result.ok ? 'ok' : 'error'}`} role="status">
+                      {result.ok ? `Granted (${STATE_LABEL[result.state ?? 'active'] ?? result.state})` : `Refused: ${result.causes.map((c) => c.message).join('; ') || result.reason}`}
+                    </div>}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+      {/* Results of a grant stay visible even when the granted rows leave the outstanding list. */}
+      {[...results.values()].filter((r) => !rows.some((x) => x.ticket === r.ticket)).map((r) => (
+        <p key={r.ticket} class={`result ${r.ok ? 'ok' : 'error'}`} role="status" data-ticket={r.ticket}>
+          {r.ticket}: {r.ok ? `Granted (${STATE_LABEL[r.state ?? 'active'] ?? r.state})` : `Refused: ${r.causes.map((c) => c.message).join('; ') || r.reason}`}
+        </p>
+      ))}
+      <div class="actions">
+        <button type="button" class="primary" disabled={selected.size === 0 || busy} onClick={() => void grantSelected()}>
+          Grant data access to selected ({selected.size})
+        </button>
+        <span class="small">Each request is granted or refused on its own.</span>
+      </div>
+
+      <h2>Active grants</h2>
+      <Status state={grants} />
+      <GrantTable grants={grants.value ?? []} onChange={() => { grants.reload(); requests.reload(); }} />
+    </>
+  );
+}
+
+export function GrantTable({ grants, onChange }: { grants: GrantView[]; onChange: () => void }) {
+  const [errors, setErrors] = useState<Map<string, string>>(new Map());
+  if (grants.length === 0) return <p class="note">No active grants.</p>;
+  async function revoke(id: string) {
+    try {
+      await call('revokeGrant', { id });
+      onChange();
+    } catch (error) {
+      setErrors((prev) => new Map(prev).set(id, (error as Error).message));
+    }
+  }
+  return (
+    <table aria-label="Active grants">
+      <thead><tr><th>Ticket</th><th>Product · site</th><th>Engineer</th><th>Since</th><th>State</th><th /></tr></thead>
+      <tbody>
+        {grants.map((g) => (
+          <tr key={g.id} data-grant={g.id}>
+            <td><strong>{g.ticket}</strong>{g.kind === 'ai_conversations' && <div class="small">AI conversations</div>}</td>
+            <td>{g.product}<div class="small">{g.siteHost}</div></td>
+            <td>{g.engineer}</td>
+            <td>{since(g.grantedAt ?? g.requestedAt)}</td>
+            <td><span class={`lozenge ${g.state}`}>{STATE_LABEL[g.state] ?? g.state}</span></td>
+            <td>
+              <button type="button" class="danger" onClick={() => void revoke(g.id)}>Revoke</button>
+              {errors.get(g.id) && <div class="result error">{errors.get(g.id)}</div>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

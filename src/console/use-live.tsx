@@ -1,0 +1,28 @@
+// Loads a value through the background and reloads it whenever the background reports a change.
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { followChanges } from './rpc';
+
+export interface LiveState<T> { value?: T; error?: string; loading: boolean; reload(): void }
+
+export function useLive<T>(load: () => Promise<T>): LiveState<T> {
+  const [state, setState] = useState<{ value?: T; error?: string; loading: boolean }>({ loading: true });
+  const reload = useCallback(() => {
+    setState((s) => ({ ...s, loading: true }));
+    load().then(
+      (value) => setState({ value, loading: false }),
+      (error: Error) => setState((s) => ({ ...s, error: error.message, loading: false })),
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  useEffect(() => {
+    reload();
+    return followChanges(reload);
+  }, [reload]);
+  return { ...state, reload };
+}
+
+export function Status({ state }: { state: { error?: string; loading: boolean; value?: unknown } }) {
+  if (state.error) return <p class="error" role="alert">{state.error}</p>;
+  if (state.loading && state.value === undefined) return <p class="note" role="status">Loading…</p>;
+  return null;
+}

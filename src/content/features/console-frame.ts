@@ -1,0 +1,63 @@
+// Places an Access Companion frame on an admin console page: an extension page in an iframe inside
+// a closed shadow root, so the vendor page can neither read nor script it. The content script
+// passes only the page name and org id (from the URL); the frame asks the background for data.
+import { waitFor } from '../feature-manager';
+import { findFrameSlot, orgIdFromUrl, type ConsolePage } from '../adapters/admin-console';
+
+export const CONSOLE_PAGE = 'src/console/index.html';
+const HOST_TAG = 'access-companion-console';
+const HEIGHT_MESSAGE = 'access-companion:height';
+
+export function consoleFrameUrl(base: string, page: ConsolePage, org: string, extra: Record<string, string> = {}): string {
+  return `${base}#${new URLSearchParams({ page, org, ...extra })}`;
+}
+
+export interface MountedFrame {
+  host: HTMLElement;
+  frame: HTMLIFrameElement;
+}
+
+function mount(page: ConsolePage, org: string, extra: Record<string, string>, signal: AbortSignal): MountedFrame | undefined {
+  const slot = findFrameSlot(document, page);
+  if (!slot) return undefined;
+  const host = document.createElement(HOST_TAG);
+  host.style.setProperty('display', 'block', 'important');
+  host.style.setProperty('margin', '16px 0', 'important');
+  const shadow = host.attachShadow({ mode: 'closed' });
+  const style = document.createElement('style');
+  style.textContent = `:host { all: initial; display: block !important; }
+    iframe { display: block; width: 100%; height: 160px; border: 0; color-scheme: light; }`;
+  const frame = document.createElement('iframe');
+  frame.title = 'Access Companion';
+  frame.src = consoleFrameUrl(chrome.runtime.getURL(CONSOLE_PAGE), page, org, extra);
+  // The frame reports its content height; only a number from our own frame is taken.
+  addEventListener('message', (event: MessageEvent<unknown>) => {
+    if (event.source !== frame.contentWindow) return;
+    const data = event.data as { type?: unknown; height?: unknown } | null;
+    if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
+    frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 48), 4000)}px`;
+  }, { signal });
+  shadow.append(style, frame);
+  slot.parent.insertBefore(host, slot.after.nextSibling);
+  return { host, frame };
+}
+
+/** Mounts the frame once the page shows its heading; re-mounts if the page re-renders it away. */
+export async function runConsoleFrame(
+  page: ConsolePage,
+  signal: AbortSignal,
+  extra: Record<string, string> = {},
+  onMounted?: (mounted: MountedFrame) => void,
+): Promise<void> {
+  const org = orgIdFromUrl(new URL(location.href));
+  if (!org) return;
+  while (!signal.aborted) {
+    const slot = await waitFor(() => findFrameSlot(document, page), signal);
+    void slot;
+    const mounted = mount(page, org, extra, signal);
+    if (!mounted) return;
+    signal.addEventListener('abort', () => mounted.host.remove(), { once: true });
+    onMounted?.(mounted);
+    await waitFor(() => (mounted.host.isConnected ? undefined : true), signal);
+  }
+}
