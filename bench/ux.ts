@@ -1,12 +1,108 @@
-// Row 6: latency a user feels, in real Chromium with the built extension.
-import { notMeasured, type Row } from './lib/stats';
+// Row 6: latency a user feels, in real Chromium with the extension freshly built from source.
+// Notification rows: an access request is created through the API (t0, wall clock in this
+// process); the service worker itself notices the notification appear (t1, same machine clock).
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import type { Worker } from 'playwright-core';
+import { notMeasured, summarize, type Row } from './lib/stats';
 
-export async function benchUserLatency(_quick: boolean): Promise<Row[]> {
-  const why = 'ticket panel and notifications are not built yet (src/background has no notifications)';
+const ROOT = join(dirname(new URL(import.meta.url).pathname), '..');
+
+/** Resolves in the worker with Date.now() once a notification for `needle` exists. */
+const seenAt = (sw: Worker, needle: string, timeoutMs: number) =>
+  sw.evaluate(([needle, timeoutMs]) => new Promise<number>((resolve, reject) => {
+    const t0 = Date.now();
+    const tick = async () => {
+      const ids = Object.keys(await chrome.notifications.getAll());
+      if (ids.some((id) => id.includes(needle))) return resolve(Date.now());
+      if (Date.now() - t0 > timeoutMs) return reject(new Error(`no notification for ${needle}`));
+      setTimeout(tick, 5);
+    };
+    void tick();
+  }), [needle, timeoutMs] as const);
+
+export async function benchUserLatency(quick: boolean): Promise<Row[]> {
+  const notif = ['ux: inbox item → notification (extension page open)', 'ux: inbox item → notification (worker asleep)'] as const;
+  const panel = ['ux: sidebar rendered → panel visible (warm cache)', 'ux: sidebar rendered → panel visible (cold cache)'] as const;
+  if (!existsSync(join(ROOT, 'src/server/app.ts'))) {
+    const why = 'the Access API (src/server/app.ts) does not exist yet';
+    return [notMeasured(notif[0], 'ms', why, '≤ 2 s'), notMeasured(notif[1], 'ms', why, '≤ 35 s'), notMeasured(panel[0], 'ms', why, '≤ 100 ms'), notMeasured(panel[1], 'ms', why)];
+  }
+  // The e2e harness loads dist/: build it from the current source first.
+  execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: ROOT, stdio: 'pipe' });
+  const { apiCall, serviceWorker, startConsoleWorld } = await import('../test/e2e/console-helpers');
+  const w = await startConsoleWorld('alice-token');
+  const rows: Row[] = [];
+  try {
+    let sw = await serviceWorker(w.browser);
+    // The first sync announces the backlog; wait for it, then start from a clean tray.
+    const deadline = Date.now() + 20_000;
+    while ((await sw.evaluate(() => chrome.action.getBadgeText({}))) === '' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await sw.evaluate(async () => { for (const id of Object.keys(await chrome.notifications.getAll())) await chrome.notifications.clear(id); });
+
+    // (a) An extension page (the popup, as a tab) is open, so the worker follows the live stream.
+    const requesters = ['nina-token', 'priya-token'];
+    const products = ['jira', 'jira-service-management', 'confluence'];
+    const popup = await w.browser.context.newPage();
+    await popup.goto(`chrome-extension://${w.browser.extensionId}/src/popup/index.html`);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const open: number[] = [];
+    let made = 0;
+    const create = async () => {
+      const token = requesters[made % requesters.length]!;
+      const product = products[Math.floor(made / requesters.length) % products.length]!;
+      made++;
+      const t0 = Date.now();
+      const r = await apiCall(w.api, token, 'POST', '/v1/access-requests', { site: 'acme-main', product });
+      if (r.status !== 201) throw new Error(`access request refused: ${r.status} ${JSON.stringify(r.body)}`);
+      return { t0, id: String(r.body.id) };
+    };
+    for (let i = 0; i < (quick ? 3 : 6); i++) {
+      const pending = await create();
+      const t1 = await seenAt(sw, pending.id, 10_000);
+      open.push(t1 - pending.t0);
+    }
+    const o = summarize(open);
+    rows.push({ name: notif[0], value: o.median, unit: 'ms', median: o.median, p99: o.p99, latencyUnit: 'ms', target: '≤ 2 s', met: o.p99 <= 2_000, note: `${open.length} access requests (demo world) with the popup open as a tab` });
+
+    // (b) No extension page open and the worker stopped: only the 30 s alarm can wake it.
+    await popup.close();
+    const asleep: number[] = [];
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      const page = await w.browser.context.newPage();
+      const cdp = await w.browser.context.newCDPSession(page);
+      const versions: Array<{ versionId: string; runningStatus: string; scriptURL: string }> = [];
+      cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: typeof versions }) => versions.push(...e.versions));
+      await cdp.send('ServiceWorker.enable');
+      for (let k = 0; k < 50 && !versions.some((v) => v.scriptURL.includes(w.browser.extensionId)); k++) await new Promise((r) => setTimeout(r, 100));
+      const v = versions.find((x) => x.scriptURL.includes(w.browser.extensionId));
+      if (!v) throw new Error('service worker version not found');
+      await cdp.send('ServiceWorker.stopWorker', { versionId: v.versionId });
+      for (let k = 0; k < 100 && versions.filter((x) => x.versionId === v.versionId).at(-1)?.runningStatus !== 'stopped'; k++) await new Promise((r) => setTimeout(r, 50));
+      await page.close();
+      const pending = await create();
+      const woke = await w.browser.context.waitForEvent('serviceworker', { timeout: 45_000 });
+      sw = woke;
+      const t1 = await seenAt(woke, pending.id, 45_000);
+      asleep.push(t1 - pending.t0);
+    }
+    const a = summarize(asleep);
+    rows.push({ name: notif[1], value: a.median, unit: 'ms', median: a.median, p99: Math.max(...asleep), latencyUnit: 'ms', target: '≤ 35 s', met: Math.max(...asleep) <= 35_000, note: `${asleep.length} sample(s); worker stopped over CDP, no extension page open; woken by the 30 s alarm, so expect 0–30 s + one poll` });
+  } catch (e) {
+    rows.push(notMeasured('ux: notifications', 'ms', `failed: ${(e as Error).message.split('\n')[0]}`));
+  } finally {
+    await w.close();
+  }
+  rows.push(...(await benchPanel(quick)));
+  return rows;
+}
+
+async function benchPanel(_quick: boolean): Promise<Row[]> {
+  const { existsSync: has } = await import('node:fs');
+  void has;
   return [
-    notMeasured('ux: inbox item → notification (extension page open)', 'ms', why, '≤ 2 s'),
-    notMeasured('ux: inbox item → notification (worker asleep)', 'ms', why, '≤ 35 s'),
-    notMeasured('ux: sidebar rendered → panel visible (warm cache)', 'ms', why, '≤ 100 ms'),
-    notMeasured('ux: sidebar rendered → panel visible (cold cache)', 'ms', why),
+    notMeasured('ux: sidebar rendered → panel visible (warm cache)', 'ms', 'the ticket panel has no cached eligibility view yet (issue 5 in progress)', '≤ 100 ms'),
+    notMeasured('ux: sidebar rendered → panel visible (cold cache)', 'ms', 'the ticket panel has no cached eligibility view yet (issue 5 in progress)'),
   ];
 }
