@@ -1,5 +1,6 @@
 // Handlers behind the admin console frames and the popup: each calls the Access API and shapes the
 // answer for display. Decisions stay with the API; refusals come back with the API's own causes.
+import { productName } from '../core/scope';
 import { loadSettings } from '../shared-ext/settings';
 import { changed, readCache, syncDb, syncNow, type InboxItem } from './inbox-sync';
 import type { AccessRequestView, AuditRowView, BulkGrantRow, CauseView, GrantView, SupportRequestView } from '../console/views';
@@ -65,7 +66,7 @@ export async function getSupportRequests(): Promise<SupportRequestView[]> {
       title: t.title ?? '',
       site: t.site,
       siteHost: host(t.siteUrl ?? el.scope?.siteUrl, t.site),
-      product: t.productName ?? t.product,
+      product: t.productName ?? productName(t.product),
       engineer: t.engineerName ?? t.engineer ?? '',
       requestedAt: row.requestedAt ?? row.createdAt,
       allowed: Boolean(el.allowed),
@@ -93,7 +94,7 @@ export async function bulkGrant(tickets: string[]): Promise<BulkGrantRow[]> {
 export async function toGrantView(g: Json): Promise<GrantView> {
   const t = await ticket(g.ticket).catch(() => undefined);
   return {
-    id: g.id, kind: g.kind ?? 'data', ticket: g.ticket, title: t?.title, product: g.product, site: g.site,
+    id: g.id, kind: g.kind ?? 'data', ticket: g.ticket, title: t?.title, product: g.productName ?? productName(g.product), site: g.site,
     siteHost: host(g.siteUrl ?? t?.siteUrl, g.site), engineer: g.engineerName ?? g.engineer, state: g.state,
     grantedBy: g.grantedBy, grantedAt: g.grantedAt, requestedAt: g.requestedAt,
   };
@@ -124,7 +125,7 @@ export async function listAccessRequests(): Promise<AccessRequestView[]> {
     const onSite: boolean = requester.onSite ?? r.requesterOnSite ?? false;
     const product: Json = typeof r.productInfo === 'object' ? r.productInfo : {};
     return {
-      id: r.id, site: r.site, siteHost: host(r.siteUrl, r.site), product: r.product, productName: r.productName ?? product.name ?? r.product,
+      id: r.id, site: r.site, siteHost: host(r.siteUrl, r.site), product: r.product, productName: r.productName ?? product.name ?? productName(r.product),
       state: r.state, createdAt: r.createdAt,
       requester: { id: requester.id, name: requester.name ?? requester.id, email: requester.email ?? '', emailVerified: requester.emailVerified, onSite },
       forWhom: { self: Boolean(r.self), label: label || requester.name, email: forUser?.email ?? r.for?.email },

@@ -1,0 +1,103 @@
+// Admin console pages with Access Companion's frames, against the real API and built extension.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { apiAvailable, apiCall, consoleFrame, signIn, startConsoleWorld, type ConsoleWorld } from './console-helpers';
+import { screenshot } from './harness';
+
+let w: ConsoleWorld;
+
+describe.skipIf(!apiAvailable)('admin console frames', () => {
+  // dev is user-access admin of acme-main: may grant any product there, nothing on acme-eu.
+  beforeAll(async () => { w = await startConsoleWorld('dev-token'); });
+  afterAll(async () => { await w?.close(); });
+
+  test('Settings → Support access: bulk grant of three, one on a site I cannot grant for', async () => {
+    const page = await w.browser.context.newPage();
+    await page.goto(w.demo.adminPageUrl('settings/support-access'));
+    const frame = await consoleFrame(page);
+    const rows = frame.getByRole('table', { name: 'Outstanding Support requests' });
+    await rows.waitFor();
+    // Eligibility per row, decided by the API: PS-102 is on acme-eu.
+    await expect.poll(() => frame.locator('tr[data-ticket="PS-102"]').textContent()).toMatch(/can't grant/i);
+    expect(await frame.locator('tr[data-ticket="PS-101"]').textContent()).toMatch(/You can grant/);
+    for (const key of ['PS-101', 'PS-107', 'PS-102']) await frame.getByRole('checkbox', { name: `Select ${key}` }).check();
+    await frame.getByRole('button', { name: /Grant data access to selected \(3\)/ }).click();
+    await expect.poll(() => frame.locator('[data-ticket="PS-102"] .result, p.result[data-ticket="PS-102"]').first().textContent(), { timeout: 10_000 }).toMatch(/Refused: .*site/i);
+    expect(await frame.locator('[data-ticket="PS-101"] .result, p.result[data-ticket="PS-101"]').first().textContent()).toMatch(/Granted/);
+    expect(await frame.locator('[data-ticket="PS-107"] .result, p.result[data-ticket="PS-107"]').first().textContent()).toMatch(/Granted/);
+    // The API agrees: two active grants, none for PS-102.
+    const active = await apiCall(w.api, 'dev-token', 'GET', '/v1/grants?state=active');
+    expect(active.body.grants.map((g: { ticket: string }) => g.ticket).sort()).toEqual(expect.arrayContaining(['PS-101', 'PS-107']));
+    expect(active.body.grants.some((g: { ticket: string }) => g.ticket === 'PS-102')).toBe(false);
+    // Active grants list with revoke.
+    const grants = frame.getByRole('table', { name: 'Active grants' });
+    await expect.poll(() => grants.locator('tr').count()).toBeGreaterThanOrEqual(3);
+    await screenshot(page, 'console-support-access');
+    const ps107 = grants.locator('tr', { hasText: 'PS-107' });
+    await ps107.getByRole('button', { name: 'Revoke' }).click();
+    await expect.poll(() => grants.locator('tr', { hasText: 'PS-107' }).count()).toBe(0);
+    await page.close();
+  });
+
+  test('Access requests: approve shows seats, deny bars a newcomer who then cannot ask again', async () => {
+    const nina = await apiCall(w.api, 'nina-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira' });
+    expect(nina.status).toBe(201);
+    const oscar = await apiCall(w.api, 'oscar-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
+    expect(oscar.status).toBe(201);
+    const page = await w.browser.context.newPage();
+    await page.goto(w.demo.adminPageUrl('access-requests'));
+    const frame = await consoleFrame(page);
+    const ninaCard = frame.locator(`section[data-request="${nina.body.id}"]`);
+    await ninaCard.waitFor();
+    expect(await ninaCard.textContent()).toMatch(/on this site/);
+    expect(await ninaCard.textContent()).toMatch(/Brings Jira to 42 billable seats/);
+    const oscarCard = frame.locator(`section[data-request="${oscar.body.id}"]`);
+    expect(await oscarCard.textContent()).toMatch(/not on this site/);
+    expect(await oscarCard.textContent()).toMatch(/Email verified/);
+    await oscarCard.getByRole('button', { name: 'Deny…' }).click();
+    await expect(oscarCard.getByRole('alert').textContent()).resolves.toMatch(/bars oscar@partner\.test from asking/);
+    await oscarCard.getByRole('textbox').fill('Please ask your Acme contact to invite you.');
+    await screenshot(page, 'console-access-requests');
+    await oscarCard.getByRole('button', { name: 'Deny and bar' }).click();
+    await ninaCard.getByRole('button', { name: 'Approve' }).click();
+    const decided = frame.getByRole('table', { name: 'Decided access requests' });
+    await expect.poll(() => decided.locator(`tr[data-request="${nina.body.id}"]`).textContent().catch(() => '')).toMatch(/Approved/);
+    await expect.poll(() => decided.locator(`tr[data-request="${oscar.body.id}"]`).textContent().catch(() => '')).toMatch(/Denied.*invite you/);
+    // The barred person cannot ask again.
+    const again = await apiCall(w.api, 'oscar-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
+    expect(again.status).toBeGreaterThanOrEqual(400);
+    expect(JSON.stringify(again.body)).toMatch(/barred|cannot request again/i);
+    await screenshot(page, 'console-access-requests-decided');
+    await page.close();
+  });
+
+  test('Security → Support access requests: Guard approvals, own grant refused with the reason', async () => {
+    // PS-102 is on Guard-restricted acme-eu: ivan grants it, gus (Guard admin) decides.
+    const made = await apiCall(w.api, 'ivan-token', 'POST', '/v1/tickets/PS-102/grants');
+    expect(made.body.state).toBe('pending_guard_approval');
+    await signIn(w, 'gus-token');
+    const page = await w.browser.context.newPage();
+    await page.goto(w.demo.adminPageUrl('security/support-access-requests'));
+    const frame = await consoleFrame(page);
+    const row = frame.locator(`tr[data-grant="${made.body.id}"]`);
+    await row.waitFor();
+    await screenshot(page, 'console-guard-approvals');
+    await row.getByRole('button', { name: 'Approve' }).click();
+    await expect.poll(() => frame.getByRole('status').filter({ hasText: 'PS-102' }).first().textContent()).toMatch(/approved/);
+    await page.close();
+    await signIn(w, 'dev-token');
+  });
+
+  test('Security → Audit log: one click to Support actors and a ticket\'s window', async () => {
+    await apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'work_item', id: 'CONF-1' } });
+    const page = await w.browser.context.newPage();
+    await page.goto(w.demo.adminPageUrl('security/audit-log'));
+    const frame = await consoleFrame(page);
+    await frame.getByRole('button', { name: 'Support actors only' }).click();
+    await frame.getByLabel("Ticket's window").selectOption('PS-101');
+    await expect.poll(() => frame.getByRole('table', { name: 'Audit entries' }).textContent().catch(() => '')).toMatch(/sam|Support/i);
+    // The vendor page's own search field follows our filter.
+    expect(await page.locator('input[type="search"]').inputValue()).toBe('Atlassian Support');
+    await screenshot(page, 'console-audit-log');
+    await page.close();
+  });
+});

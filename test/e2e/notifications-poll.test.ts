@@ -1,0 +1,61 @@
+// Notifications and badge with the popup closed: the 30 s alarm poll delivers, also after the
+// worker was stopped (DevTools protocol), and nothing is notified twice.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Worker } from 'playwright-core';
+import { apiAvailable, apiCall, serviceWorker, startConsoleWorld, type ConsoleWorld } from './console-helpers';
+
+let w: ConsoleWorld;
+
+const notificationIds = (sw: Worker) => sw.evaluate(async () => Object.keys(await chrome.notifications.getAll()));
+const badge = (sw: Worker) => sw.evaluate(() => chrome.action.getBadgeText({}));
+const clearAll = (sw: Worker) => sw.evaluate(async () => { for (const id of Object.keys(await chrome.notifications.getAll())) await chrome.notifications.clear(id); });
+
+describe.skipIf(!apiAvailable)('notifications', () => {
+  beforeAll(async () => {
+    w = await startConsoleWorld('alice-token');
+    const sw = await serviceWorker(w.browser);
+    // The first sync after sign-in announces the backlog; start each test from a clean tray.
+    await expect.poll(() => badge(sw), { timeout: 20_000 }).not.toBe('');
+    await clearAll(sw);
+  });
+  afterAll(async () => { await w?.close(); });
+
+  test('a new request raises one notification and the badge within one poll (debug hook)', async () => {
+    const sw = await serviceWorker(w.browser);
+    const before = Number(await badge(sw));
+    const req = await apiCall(w.api, 'nina-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira-service-management' });
+    expect(req.status).toBe(201);
+    await sw.evaluate(() => (globalThis as unknown as { accessCompanionPoll(): Promise<unknown> }).accessCompanionPoll());
+    const ids = await notificationIds(sw);
+    expect(ids.filter((id) => id.startsWith('inbox:'))).toHaveLength(1);
+    expect(Number(await badge(sw))).toBe(before + 1);
+    // Polling again (304) announces nothing new.
+    await clearAll(sw);
+    await sw.evaluate(() => (globalThis as unknown as { accessCompanionPoll(): Promise<unknown> }).accessCompanionPoll());
+    expect(await notificationIds(sw)).toEqual([]);
+  });
+
+  test('the worker stopped between polls: the real alarm still delivers, nothing twice', async () => {
+    const page = await w.browser.context.newPage();
+    await page.goto(`chrome-extension://${w.browser.extensionId}/src/options/index.html`);
+    const cdp = await w.browser.context.newCDPSession(page);
+    const versions: { versionId: string; runningStatus: string; scriptURL: string }[] = [];
+    cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: typeof versions }) => versions.push(...e.versions));
+    await cdp.send('ServiceWorker.enable');
+    await page.close(); // no open extension page: only the alarm can wake the worker
+    await expect.poll(() => versions.some((v) => v.scriptURL.includes(w.browser.extensionId) && v.runningStatus === 'running')).toBe(true);
+    const version = versions.find((v) => v.scriptURL.includes(w.browser.extensionId))!;
+    await cdp.send('ServiceWorker.stopWorker', { versionId: version.versionId });
+    await expect.poll(() => versions.filter((v) => v.versionId === version.versionId).at(-1)?.runningStatus).toBe('stopped');
+
+    const req = await apiCall(w.api, 'priya-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira' });
+    expect(req.status).toBe(201);
+    // The real 30 s alarm wakes the worker and polls.
+    const woke = await w.browser.context.waitForEvent('serviceworker', { timeout: 45_000 });
+    await expect.poll(() => notificationIds(woke), { timeout: 45_000, interval: 1000 }).toEqual(expect.arrayContaining([expect.stringMatching(/^inbox:/)]));
+    const ids = await notificationIds(woke);
+    // Exactly the one new item: items notified before the restart are not notified again.
+    expect(ids.filter((id) => id.startsWith('inbox:'))).toHaveLength(1);
+    expect(ids.some((id) => id.includes(String(req.body.id)))).toBe(true);
+  });
+});
