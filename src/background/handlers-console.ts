@@ -2,7 +2,7 @@
 // answer for display. Decisions stay with the API; refusals come back with the API's own causes.
 import { productName } from '../core/scope';
 import { loadSettings } from '../shared-ext/settings';
-import { changed, readCache, syncDb, syncNow, type InboxItem } from './inbox-sync';
+import { changed, inboxLink, readCache, syncDb, syncNow, type InboxItem } from './inbox-sync';
 import type { AccessRequestView, AuditRowView, BulkGrantRow, CauseView, GrantView, SupportRequestView } from '../console/views';
 
 export class ApiProblem extends Error {
@@ -183,7 +183,7 @@ async function popupState(fresh: boolean) {
     signedIn: settings.token !== '',
     apiBaseUrl: settings.apiBaseUrl,
     grants: grants ? { value: grants.value.filter((g) => g.state === 'active' || g.state === 'pending_guard_approval'), fetchedAt: grants.fetchedAt } : undefined,
-    inbox: inbox ? { value: inbox.value, fetchedAt: inbox.fetchedAt } : undefined,
+    inbox: inbox ? { value: await Promise.all(inbox.value.map(async (i) => ({ ...i, link: await inboxLink(i) }))), fetchedAt: inbox.fetchedAt } : undefined,
     problem: last?.problem,
     lastTriedAt: last?.at,
   };

@@ -73,9 +73,14 @@ const INBOX_PAGES: Record<string, string> = {
   ask: 'settings/support-access',
 };
 
-async function inboxNotice(item: InboxItem): Promise<Notice> {
+/** Where an inbox item leads: the API's link, resolved against the admin console when relative. */
+export async function inboxLink(item: InboxItem): Promise<string> {
   const page = await consolePage(INBOX_PAGES[item.kind] ?? 'settings/support-access');
-  const link = absolute(item.link, page) ?? page;
+  return absolute(item.link, page) ?? page;
+}
+
+async function inboxNotice(item: InboxItem): Promise<Notice> {
+  const link = await inboxLink(item);
   const what: Record<string, string> = { support_request: 'Support asks for data access', guard_approval: 'A grant waits on your Guard approval', access_request: 'Product access request', ask: 'You were asked to grant access' };
   return { id: `inbox:${item.id}`, kind: 'inbox', title: what[item.kind] ?? 'Waiting on you', message: item.title, link };
 }
