@@ -24,13 +24,19 @@ const seenAt = (sw: Worker, needle: string, timeoutMs: number) =>
 
 export async function benchUserLatency(quick: boolean): Promise<Row[]> {
   const notif = ['ux: inbox item → notification (extension page open)', 'ux: inbox item → notification (worker asleep)'] as const;
-  const panel = ['ux: sidebar rendered → panel visible (warm cache)', 'ux: sidebar rendered → panel visible (cold cache)'] as const;
-  if (!existsSync(join(ROOT, 'src/server/app.ts'))) {
-    const why = 'the Access API (src/server/app.ts) does not exist yet';
-    return [notMeasured(notif[0], 'ms', why, '≤ 2 s'), notMeasured(notif[1], 'ms', why, '≤ 35 s'), notMeasured(panel[0], 'ms', why, '≤ 100 ms'), notMeasured(panel[1], 'ms', why)];
-  }
   // The e2e harness loads dist/: build it from the current source first.
   execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--logLevel', 'error'], { cwd: ROOT, stdio: 'pipe' });
+  const panelRows = await benchPanel(quick).catch((e: Error) => [notMeasured('ux: panel', 'ms', `failed: ${e.message.split('\n')[0]}`)]);
+  if (!existsSync(join(ROOT, 'src/server/app.ts'))) {
+    const why = 'the Access API (src/server/app.ts) does not exist yet';
+    return [notMeasured(notif[0], 'ms', why, '≤ 2 s'), notMeasured(notif[1], 'ms', why, '≤ 35 s'), ...panelRows];
+  }
+  const notifRows = await benchNotifications(quick).catch((e: Error) => [notMeasured('ux: notifications', 'ms', `failed: ${e.message.split('\n')[0]}`)]);
+  return [...notifRows, ...panelRows];
+}
+
+async function benchNotifications(quick: boolean): Promise<Row[]> {
+  const notif = ['ux: inbox item → notification (extension page open)', 'ux: inbox item → notification (worker asleep)'] as const;
   const { apiCall, serviceWorker, startConsoleWorld } = await import('../test/e2e/console-helpers');
   const w = await startConsoleWorld('alice-token');
   const rows: Row[] = [];
@@ -94,15 +100,64 @@ export async function benchUserLatency(quick: boolean): Promise<Row[]> {
   } finally {
     await w.close();
   }
-  rows.push(...(await benchPanel(quick)));
   return rows;
 }
 
-async function benchPanel(_quick: boolean): Promise<Row[]> {
-  const { existsSync: has } = await import('node:fs');
-  void has;
-  return [
-    notMeasured('ux: sidebar rendered → panel visible (warm cache)', 'ms', 'the ticket panel has no cached eligibility view yet (issue 5 in progress)', '≤ 100 ms'),
-    notMeasured('ux: sidebar rendered → panel visible (cold cache)', 'ms', 'the ticket panel has no cached eligibility view yet (issue 5 in progress)'),
-  ];
+/** What "the panel is visible" means: its answer for this ticket, else (before issue 5) its ticket line. */
+const PANEL_ANSWER = '[data-eligibility], .eligibility, .verdict';
+const PANEL_TICKET = '.ticket';
+
+async function benchPanel(quick: boolean): Promise<Row[]> {
+  const { launchWithExtension, startTestDemoPages } = await import('../test/e2e/harness');
+  const demo = await startTestDemoPages();
+  const browser = await launchWithExtension();
+  try {
+    // Every frame records when its thing first appears, on the epoch clock shared by all frames:
+    // the vendor page its sidebar, our panel frame its answer (or ticket line).
+    // A string, not a function: tsx would wrap named closures in helpers the page lacks.
+    await browser.context.addInitScript(`(() => {
+      const at = (window.__acAt = {});
+      const stamp = () => performance.timeOrigin + performance.now();
+      const watch = (name, sel) => {
+        const check = () => { if (!at[name] && document.querySelector(sel)) at[name] = stamp(); };
+        new MutationObserver(check).observe(document, { childList: true, subtree: true, characterData: true });
+        check();
+      };
+      if (location.protocol === 'chrome-extension:') { watch('answer', ${JSON.stringify(PANEL_ANSWER)}); watch('ticket', ${JSON.stringify(PANEL_TICKET)}); }
+      else watch('sidebar', 'aside, [role="complementary"]');
+    })()`);
+    // The options page opens itself on install and would interrupt the first navigation.
+    await new Promise((r) => setTimeout(r, 1_000));
+    for (const p of browser.context.pages()) if (p.url().startsWith('chrome-extension://')) await p.close();
+    const page = await browser.context.newPage();
+    const url = demo.ticketUrl(demo.view.tickets[0]!.key);
+    const measure = async () => {
+      await page.goto(url);
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const sidebar = await page.evaluate(() => (window as unknown as { __acAt: Record<string, number> }).__acAt.sidebar);
+        for (const f of page.frames()) {
+          if (!f.url().startsWith('chrome-extension://')) continue;
+          const at = await f.evaluate(() => (window as unknown as { __acAt?: Record<string, number> }).__acAt).catch(() => undefined);
+          const t = at?.answer ?? at?.ticket;
+          if (t && sidebar) return { ms: t - sidebar, answer: at?.answer !== undefined };
+        }
+        if (Date.now() > deadline) throw new Error('panel never became visible');
+        await page.waitForTimeout(20);
+      }
+    };
+    const cold = await measure(); // first visit in a fresh profile
+    const warm: number[] = [];
+    let answer = cold.answer;
+    for (let i = 0; i < (quick ? 5 : 20); i++) { const m = await measure(); warm.push(m.ms); answer &&= m.answer; }
+    const s = summarize(warm);
+    const what = answer ? 'panel shows its answer' : 'panel frame shows its ticket line (no eligibility view in the panel yet, issue 5)';
+    return [
+      { name: 'ux: sidebar rendered → panel visible (warm cache)', value: s.median, unit: 'ms', median: s.median, p99: s.p99, latencyUnit: 'ms', target: '≤ 100 ms', met: answer ? s.p99 <= 100 : undefined, note: `${warm.length} reloads; ${what}${answer ? '' : ' — target not judged'}` },
+      { name: 'ux: sidebar rendered → panel visible (cold cache)', value: cold.ms, unit: 'ms', note: `first visit in a fresh profile; ${what}` },
+    ];
+  } finally {
+    await browser.close();
+    await demo.close();
+  }
 }
