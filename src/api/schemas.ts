@@ -1,0 +1,213 @@
+// Wire schemas of the Access API. The server validates requests with them, the OpenAPI document is
+// generated from them, and the extension's client takes its types from them. No Node imports here.
+import { z } from 'zod';
+
+const id = z.string().min(1).max(200);
+const short = (max: number) => z.string().max(max);
+
+export const RESOURCE_TYPES = ['work_item', 'comment', 'attachment', 'page', 'user', 'group', 'permission_config', 'audit_log', 'admin_settings', 'ai_conversation'] as const;
+
+// ---- requests ----
+
+export const GrantCreateBody = z.object({ note: short(500).optional() }).strict();
+export const GuardDecisionBody = z.object({ decision: z.enum(['approve', 'deny']) }).strict();
+export const RevokeBody = z.object({ reason: short(500).optional() }).strict();
+export const AiGrantBody = z.object({ conversations: z.array(id).min(1).max(100) }).strict();
+export const AskBody = z.object({ adminId: id, message: short(500).optional() }).strict();
+export const BulkGrantBody = z.object({ tickets: z.array(id).min(1).max(200) }).strict();
+export const EmptyBody = z.object({}).strict();
+export const AccessCheckBody = z
+  .object({
+    ticket: id,
+    resource: z
+      .object({
+        type: z.enum(RESOURCE_TYPES),
+        id: short(500).optional(),
+        site: short(200).optional(),
+        product: short(200).optional(),
+        conversation: short(500).optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export const AccessRequestCreateBody = z
+  .object({
+    site: id,
+    product: id,
+    for: z.union([z.object({ userId: id }).strict(), z.object({ email: z.string().min(3).max(320) }).strict()]).optional(),
+  })
+  .strict();
+export const AccessRequestDenyBody = z.object({ message: short(500).optional() }).strict();
+export const AuditQuery = z.object({
+  actor: short(200).optional(),
+  ticket: short(200).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.string().regex(/^\d{1,15}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+// ---- answers ----
+
+export const Cause = z.object({ code: z.string(), message: z.string(), fix: z.string() });
+export const QualifiedAdmin = z.object({ userId: z.string(), name: z.string(), role: z.string() });
+export const Scope = z.object({
+  product: z.string(),
+  site: z.string(),
+  siteUrl: z.string(),
+  includes: z.array(z.string()),
+  excludes: z.array(z.string()),
+  summary: z.string(),
+});
+export const Eligibility = z.object({
+  allowed: z.boolean(),
+  via: z.string().nullable(),
+  causes: z.array(Cause),
+  qualifiedAdmins: z.array(QualifiedAdmin),
+  guardApprovalRequired: z.boolean(),
+  scope: Scope,
+});
+export const GrantState = z.enum(['requested', 'pending_guard_approval', 'active', 'denied', 'revoked']);
+export const Grant = z.object({
+  id: z.string(),
+  kind: z.enum(['data', 'ai_conversations']),
+  ticket: z.string(),
+  site: z.string(),
+  product: z.string(),
+  engineer: z.string(),
+  state: GrantState,
+  conversations: z.array(z.string()).optional(),
+  requestedAt: z.string().optional(),
+  grantedBy: z.string().optional(),
+  grantedAt: z.string().optional(),
+  guardDecidedBy: z.string().optional(),
+  guardDecidedAt: z.string().optional(),
+  revokedBy: z.string().optional(),
+  revokedAt: z.string().optional(),
+  revokeReason: z.enum(['admin', 'ticket_closed']).optional(),
+  version: z.number().int(),
+});
+export const GrantCreated = z.object({ id: z.string(), state: GrantState });
+export const GrantList = z.object({ grants: z.array(Grant) });
+export const Ticket = z.object({
+  key: z.string(),
+  title: z.string(),
+  site: z.string(),
+  siteUrl: z.string(),
+  product: z.string(),
+  productName: z.string(),
+  status: z.enum(['open', 'closed']),
+  reporter: z.string(),
+  engineer: z.string(),
+  dataAccessRequested: z.boolean(),
+  aiConversationsRequested: z.array(z.string()),
+});
+export const Me = z.object({
+  kind: z.enum(['admin', 'engineer']),
+  id: z.string(),
+  name: z.string(),
+  email: z.string(),
+  org: z.object({ id: z.string(), name: z.string(), userManagement: z.enum(['centralized', 'original']) }),
+  roles: z.array(z.object({ role: z.string(), site: z.string().optional(), product: z.string().optional(), products: z.array(z.string()).optional(), pendingSync: z.boolean().optional() })),
+  sites: z.array(z.object({ id: z.string(), url: z.string(), status: z.string() })),
+});
+export const SupportRequest = z.object({
+  grantId: z.string(),
+  ticket: z.string(),
+  title: z.string(),
+  site: z.string(),
+  siteUrl: z.string(),
+  product: z.string(),
+  engineer: z.string(),
+  requestedAt: z.string().optional(),
+  eligibility: Eligibility,
+});
+export const SupportRequestList = z.object({ requests: z.array(SupportRequest) });
+export const BulkGrantRow = z.object({
+  ticket: z.string(),
+  ok: z.boolean(),
+  status: z.number().int(),
+  id: z.string().optional(),
+  state: GrantState.optional(),
+  causes: z.array(Cause).optional(),
+  reason: z.string().optional(),
+  type: z.string().optional(),
+});
+export const BulkGrantResult = z.object({ results: z.array(BulkGrantRow) });
+export const AccessDecision = z.object({ allowed: z.boolean(), reason: z.string(), grantId: z.string().optional() });
+export const AuditRow = z.object({
+  seq: z.number().int(),
+  id: z.string(),
+  at: z.string(),
+  actor: z.string(),
+  actorKind: z.enum(['admin', 'engineer', 'system']),
+  actorName: z.string(),
+  action: z.string(),
+  ticket: z.string().nullable(),
+  resource: z.unknown(),
+  outcome: z.string(),
+  detail: z.unknown(),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+export const AuditPage = z.object({ entries: z.array(AuditRow), nextCursor: z.string().nullable() });
+export const AuditVerify = z.object({ ok: z.boolean(), rows: z.number().int(), firstBrokenRow: z.number().int().optional(), reason: z.string().optional() });
+export const InboxItem = z.object({
+  id: z.string(),
+  kind: z.enum(['support_request', 'guard_approval', 'access_request', 'ask']),
+  title: z.string(),
+  ticket: z.string().optional(),
+  createdAt: z.string(),
+  link: z.string(),
+});
+export const Inbox = z.object({ items: z.array(InboxItem) });
+export const AccessRequestState = z.enum(['pending', 'approved', 'denied']);
+export const AccessRequest = z.object({
+  id: z.string(),
+  site: z.string(),
+  siteUrl: z.string(),
+  product: z.string(),
+  productName: z.string(),
+  requestedBy: z.string(),
+  for: z.union([z.object({ userId: z.string() }), z.object({ email: z.string() })]),
+  self: z.boolean(),
+  requesterOnSite: z.boolean(),
+  state: AccessRequestState,
+  createdAt: z.string(),
+  decidedBy: z.string().optional(),
+  decidedAt: z.string().optional(),
+  message: z.string().optional(),
+  version: z.number().int(),
+  requester: z.object({ id: z.string(), name: z.string(), email: z.string(), emailVerified: z.boolean(), onSite: z.boolean(), sites: z.array(z.string()) }),
+  forUser: z.object({ id: z.string().optional(), name: z.string().optional(), email: z.string() }).optional(),
+  seatsNow: z.number().int(),
+  seatsAfterApproval: z.number().int(),
+  denyBars: z.boolean(),
+});
+export const AccessRequestList = z.object({ requests: z.array(AccessRequest) });
+export const Ask = z.object({ id: z.string(), ticket: z.string(), adminId: z.string(), createdAt: z.string() });
+export const Problem = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string().optional(),
+  instance: z.string().optional(),
+  causes: z.array(Cause).optional(),
+});
+export const Health = z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgres']) });
+
+export type GrantWire = z.infer<typeof Grant>;
+export type EligibilityWire = z.infer<typeof Eligibility>;
+export type TicketWire = z.infer<typeof Ticket>;
+export type MeWire = z.infer<typeof Me>;
+export type SupportRequestWire = z.infer<typeof SupportRequest>;
+export type BulkGrantRowWire = z.infer<typeof BulkGrantRow>;
+export type AccessDecisionWire = z.infer<typeof AccessDecision>;
+export type AuditRowWire = z.infer<typeof AuditRow>;
+export type AuditPageWire = z.infer<typeof AuditPage>;
+export type AuditVerifyWire = z.infer<typeof AuditVerify>;
+export type InboxItemWire = z.infer<typeof InboxItem>;
+export type AccessRequestWire = z.infer<typeof AccessRequest>;
+export type ProblemWire = z.infer<typeof Problem>;
+export type AccessCheckInput = z.infer<typeof AccessCheckBody>;
+export type AccessRequestInput = z.infer<typeof AccessRequestCreateBody>;

@@ -1,0 +1,102 @@
+// The Access API as a Hono app: createApp({ world, db }) wires the routes over one database.
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { indexWorld, parseWorld, type World } from '../core/index';
+import { TokenBook } from './auth';
+import { listAudit, type AuditRecord } from './audit';
+import type { ServerContext } from './context';
+import { DbUnavailable, type Db } from './db/index';
+import { eventTail, Tail } from './events';
+import type { Env } from './http';
+import { authenticate, idempotency, rateLimit } from './middleware';
+import { openApiDocument } from './openapi';
+import { HttpProblem, problemResponse } from './problems';
+import { adminRoutes } from './routes/admin';
+import { ticketRoutes } from './routes/tickets';
+import { seedSupportRequests } from './store';
+import { isInEffect } from '../core/index';
+
+export interface AppOptions {
+  /** The world file's contents (validated here) or an already parsed world. */
+  world: World | unknown;
+  db: Db;
+  rateLimitPerMinute?: number;
+  bodyLimitBytes?: number;
+  now?: () => string;
+  /** Where unexpected errors are reported (never to the client). */
+  log?: (message: string) => void;
+}
+
+export interface AccessApp {
+  app: Hono<Env>;
+  ctx: ServerContext;
+  close(): Promise<void>;
+}
+
+export async function createApp(opts: AppOptions): Promise<AccessApp> {
+  const world = parseWorld(opts.world);
+  const ix = indexWorld(world);
+  const db = opts.db;
+  const log = opts.log ?? ((m: string) => console.error(m));
+  const now = opts.now ?? (() => new Date().toISOString());
+  await db.transaction((tx) => seedSupportRequests(tx, ix, now()));
+  const auditTail = new Tail<AuditRecord & { id: number }>(db, 'ac_audit', 'SELECT max(seq) AS max FROM audit', async (q, after) =>
+    (await listAudit(q, { after, limit: 500, order: 'asc' })).map((r) => ({ ...r, id: r.seq })),
+  );
+  const s: ServerContext = {
+    ix,
+    db,
+    tokens: new TokenBook(ix),
+    guardAdmins: world.roles.filter((r) => r.role === 'guard_admin' && isInEffect(r)).map((r) => r.user),
+    events: eventTail(db),
+    auditTail,
+    now,
+  };
+  await s.events.start();
+  await auditTail.start();
+
+  const app = new Hono<Env>();
+  app.onError((err, c) => {
+    if (err instanceof HttpProblem) return problemResponse(c, err);
+    if (err instanceof DbUnavailable) {
+      return problemResponse(c, new HttpProblem('db-unavailable', 'The database is unavailable; retry shortly.', {}, 503, { 'Retry-After': '1' }));
+    }
+    log(`unexpected error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return problemResponse(c, new HttpProblem('internal'));
+  });
+  app.notFound((c) => problemResponse(c, new HttpProblem('not-found', 'No such route.')));
+
+  app.use(
+    '*',
+    cors({
+      origin: (origin) => (/^chrome-extension:\/\/[a-p]{32}$/.test(origin) || /^chrome-extension:\/\/[\w-]{1,64}$/.test(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'Last-Event-ID'],
+      exposeHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed'],
+      maxAge: 600,
+    }),
+  );
+  app.get('/healthz', (c) => c.json({ ok: true, db: db.kind }));
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+
+  const limit = opts.bodyLimitBytes ?? 64 * 1024;
+  app.use(
+    '/v1/*',
+    bodyLimit({ maxSize: limit, onError: () => { throw new HttpProblem('payload-too-large', `Keep request bodies under ${limit} bytes.`); } }),
+  );
+  app.use('/v1/*', authenticate(s));
+  app.use('/v1/*', rateLimit(opts.rateLimitPerMinute ?? 600));
+  app.use('/v1/*', idempotency(s));
+  app.route('/v1', ticketRoutes(s));
+  app.route('/v1', adminRoutes(s));
+
+  return {
+    app,
+    ctx: s,
+    close: async () => {
+      await s.events.stop();
+      await auditTail.stop();
+    },
+  };
+}

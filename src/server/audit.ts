@@ -1,0 +1,165 @@
+// The tamper-evident audit log. Each row's hash is sha256(prev hash + canonical JSON of the row),
+// and appends lock the single chain-head row, so every process extends one chain in commit order.
+import type { Db, Queryable } from './db/index';
+import { sha256 } from './auth';
+
+export type ActorKind = 'admin' | 'engineer' | 'system';
+
+export interface AuditInput {
+  actor: string;
+  actorKind: ActorKind;
+  action: string;
+  ticket?: string | null;
+  resource?: unknown;
+  outcome: 'allowed' | 'refused' | 'done';
+  detail?: unknown;
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: string;
+  actor: string;
+  actorKind: ActorKind;
+  action: string;
+  ticket: string | null;
+  resource: unknown;
+  outcome: string;
+  detail: unknown;
+  prevHash: string;
+  hash: string;
+}
+
+export const GENESIS = '0'.repeat(64);
+
+/** JSON with object keys sorted at every depth: the same row always hashes the same. */
+export function canonicalJson(v: unknown): string {
+  if (v === undefined) return 'null';
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
+}
+
+export function rowHash(prevHash: string, r: Omit<AuditRecord, 'hash' | 'prevHash'>): string {
+  const { seq, at, actor, actorKind, action, ticket, resource, outcome, detail } = r;
+  return sha256(prevHash + canonicalJson({ seq, at, actor, actorKind, action, ticket, resource: resource ?? null, outcome, detail: detail ?? null }));
+}
+
+/** Append inside the caller's transaction: the change and its audit row commit together. */
+export async function appendAudit(tx: Queryable, input: AuditInput, at = new Date().toISOString()): Promise<AuditRecord> {
+  const [head] = await tx.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
+  if (!head) throw new Error('audit head missing');
+  const seq = Number(head.seq) + 1;
+  const base = { seq, at, actor: input.actor, actorKind: input.actorKind, action: input.action, ticket: input.ticket ?? null, resource: input.resource ?? null, outcome: input.outcome, detail: input.detail ?? null };
+  const hash = rowHash(head.hash, base);
+  await tx.query(
+    `INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [seq, at, base.actor, base.actorKind, base.action, base.ticket, JSON.stringify(base.resource), base.outcome, JSON.stringify(base.detail), head.hash, hash],
+  );
+  await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, hash]);
+  await tx.query(`SELECT pg_notify('ac_audit', $1)`, [String(seq)]);
+  return { ...base, prevHash: head.hash, hash };
+}
+
+interface AuditDbRow {
+  seq: string | number;
+  at: string;
+  actor: string;
+  actor_kind: ActorKind;
+  action: string;
+  ticket: string | null;
+  resource: unknown;
+  outcome: string;
+  detail: unknown;
+  prev_hash: string;
+  hash: string;
+}
+
+const fromDb = (r: AuditDbRow): AuditRecord => ({
+  seq: Number(r.seq),
+  at: r.at,
+  actor: r.actor,
+  actorKind: r.actor_kind,
+  action: r.action,
+  ticket: r.ticket,
+  resource: r.resource,
+  outcome: r.outcome,
+  detail: r.detail,
+  prevHash: r.prev_hash,
+  hash: r.hash,
+});
+
+export interface AuditFilter {
+  actor?: string;
+  /** Only rows by Support engineers (the console's "Support actors" filter). */
+  engineersOnly?: boolean;
+  ticket?: string;
+  from?: string;
+  to?: string;
+  /** Rows with seq below this (newest first paging). */
+  before?: number;
+  after?: number;
+  limit: number;
+  order: 'desc' | 'asc';
+}
+
+export async function listAudit(db: Queryable, f: AuditFilter): Promise<AuditRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, v: unknown) => {
+    params.push(v);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (f.actor) add('actor = ?', f.actor);
+  if (f.engineersOnly) where.push(`actor_kind = 'engineer'`);
+  if (f.ticket) add('ticket = ?', f.ticket);
+  if (f.from) add('at >= ?', new Date(f.from).toISOString());
+  if (f.to) add('at <= ?', new Date(f.to).toISOString());
+  if (f.before !== undefined) add('seq < ?', f.before);
+  if (f.after !== undefined) add('seq > ?', f.after);
+  params.push(f.limit);
+  const rows = await db.query<AuditDbRow>(
+    `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${f.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(fromDb);
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  rows: number;
+  firstBrokenRow?: number;
+  reason?: string;
+}
+
+/** Walk the chain from the first row; report the first row whose hash, link or position is wrong. */
+export async function verifyAudit(db: Queryable, pageSize = 2000): Promise<VerifyResult> {
+  let prev = GENESIS;
+  let expectedSeq = 1;
+  let count = 0;
+  for (;;) {
+    const rows = (await db.query<AuditDbRow>('SELECT * FROM audit WHERE seq >= $1 ORDER BY seq ASC LIMIT $2', [expectedSeq, pageSize])).map(fromDb);
+    for (const r of rows) {
+      if (r.seq !== expectedSeq) return { ok: false, rows: count, firstBrokenRow: expectedSeq, reason: `row ${expectedSeq} is missing` };
+      if (r.prevHash !== prev) return { ok: false, rows: count, firstBrokenRow: r.seq, reason: `row ${r.seq} does not link to the row before it` };
+      if (rowHash(prev, r) !== r.hash) return { ok: false, rows: count, firstBrokenRow: r.seq, reason: `row ${r.seq} was changed after it was written` };
+      prev = r.hash;
+      expectedSeq++;
+      count++;
+    }
+    if (rows.length < pageSize) break;
+  }
+  const [head] = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+  if (head && Number(head.seq) !== count) {
+    return { ok: false, rows: count, firstBrokenRow: count + 1, reason: `the log ends at row ${count} but ${Number(head.seq)} rows were written` };
+  }
+  if (head && head.hash !== prev) return { ok: false, rows: count, firstBrokenRow: count, reason: `row ${count} does not match the chain head` };
+  return { ok: true, rows: count };
+}
+
+export type { Db };

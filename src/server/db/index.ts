@@ -1,0 +1,164 @@
+// One tiny database surface over embedded PGlite and PostgreSQL (pg): queries, transactions and
+// LISTEN. Timestamps are stored as ISO text and counters as int so both drivers return the same JS.
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+import { migrate } from './migrations';
+
+export interface Queryable {
+  query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Subscribe to a NOTIFY channel; the returned function unsubscribes. */
+  listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}
+
+/** The database could not be reached or dropped the connection: the API answers 503. */
+export class DbUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(`database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'DbUnavailable';
+  }
+}
+
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
+
+function isUnavailable(e: unknown): boolean {
+  const err = e as { code?: string; message?: string };
+  if (err?.code && UNAVAILABLE_CODES.has(err.code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Cannot use a pool after calling end/i.test(err?.message ?? '');
+}
+
+async function guard<T>(p: () => Promise<T>): Promise<T> {
+  try {
+    return await p();
+  } catch (e) {
+    throw isUnavailable(e) ? new DbUnavailable(e) : e;
+  }
+}
+
+export async function openPglite(dataDir?: string): Promise<Db> {
+  const lite = dataDir ? new PGlite(dataDir) : new PGlite();
+  await lite.waitReady;
+  const db: Db = {
+    kind: 'pglite',
+    query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
+    transaction: (fn) => lite.transaction((tx) => fn({ query: async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows })),
+    listen: async (channel, on) => {
+      const off = await lite.listen(channel, on);
+      return async () => off();
+    },
+    close: () => lite.close(),
+  };
+  await migrate(db);
+  return db;
+}
+
+export interface PgOptions {
+  /** Keep this instance's tables in their own schema (created if missing), so tests can isolate. */
+  schema?: string;
+  max?: number;
+}
+
+export async function openPostgres(url: string, opts: PgOptions = {}): Promise<Db> {
+  const schema = opts.schema;
+  if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`bad schema name "${schema}"`);
+  const config: pg.PoolConfig = {
+    connectionString: url,
+    max: opts.max ?? 10,
+    connectionTimeoutMillis: 3_000,
+    query_timeout: 15_000,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  };
+  const pool = new pg.Pool(config);
+  // An idle client losing its server must not crash the process; the next query gets a fresh one.
+  pool.on('error', () => {});
+  if (schema) await guard(() => pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`));
+
+  const listeners = new Map<string, Set<(p: string) => void>>();
+  let listenClient: pg.Client | undefined;
+  let closed = false;
+  let reconnecting: Promise<void> | undefined;
+  const connectListener = async (): Promise<void> => {
+    const c = new pg.Client(config);
+    c.on('error', () => {});
+    c.on('end', () => {
+      if (listenClient === c) listenClient = undefined;
+      if (!closed) scheduleReconnect();
+    });
+    await c.connect();
+    c.on('notification', (n) => {
+      for (const fn of listeners.get(n.channel) ?? []) fn(n.payload ?? '');
+    });
+    for (const ch of listeners.keys()) await c.query(`LISTEN ${ch}`);
+    listenClient = c;
+    // Wake every subscriber once after a reconnect: notifications sent while we were away are lost.
+    for (const set of listeners.values()) for (const fn of set) fn('');
+  };
+  const scheduleReconnect = () => {
+    if (reconnecting || closed) return;
+    reconnecting = (async () => {
+      while (!closed && !listenClient) {
+        try {
+          await connectListener();
+        } catch {
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+      reconnecting = undefined;
+    })();
+  };
+
+  const db: Db = {
+    kind: 'postgres',
+    query: <T>(sql: string, params?: unknown[]) => guard(async () => (await pool.query(sql, params)).rows as T[]),
+    transaction: async (fn) => {
+      const client = await guard(() => pool.connect());
+      let broken = false;
+      try {
+        await client.query('BEGIN');
+        const out = await fn({ query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[] });
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        broken = isUnavailable(e);
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        throw broken ? new DbUnavailable(e) : e;
+      } finally {
+        client.release(broken ? true : undefined);
+      }
+    },
+    listen: async (channel, on) => {
+      if (!/^[a-z_]+$/.test(channel)) throw new Error(`bad channel ${channel}`);
+      let set = listeners.get(channel);
+      const fresh = !set;
+      if (!set) listeners.set(channel, (set = new Set()));
+      set.add(on);
+      if (!listenClient) {
+        try {
+          await connectListener();
+        } catch {
+          scheduleReconnect();
+        }
+      } else if (fresh) await listenClient.query(`LISTEN ${channel}`);
+      return async () => {
+        set.delete(on);
+      };
+    },
+    close: async () => {
+      closed = true;
+      await listenClient?.end().catch(() => {});
+      await pool.end().catch(() => {});
+    },
+  };
+  await migrate(db);
+  return db;
+}
+
+/** DATABASE_URL → PostgreSQL; otherwise PGlite, persisted in `dataDir` when given. */
+export function openDb(opts: { databaseUrl?: string; dataDir?: string; schema?: string }): Promise<Db> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, { schema: opts.schema }) : openPglite(opts.dataDir);
+}

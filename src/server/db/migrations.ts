@@ -1,0 +1,110 @@
+// One schema for PGlite and PostgreSQL, as an ordered list of migrations applied at start.
+// Static world data (org, sites, users, roles, tickets as loaded) stays in memory; everything that
+// changes lives here so several API processes on one PostgreSQL agree.
+import type { Db } from './index';
+
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE grants (
+    id text PRIMARY KEY,
+    ticket text NOT NULL,
+    kind text NOT NULL,
+    state text NOT NULL,
+    version int NOT NULL,
+    body jsonb NOT NULL,
+    created_seq bigserial
+  );
+  CREATE INDEX grants_ticket ON grants (ticket);
+  CREATE INDEX grants_state ON grants (state);
+  -- Ticket status changes (close) and a per-ticket row to lock while deciding about its grants.
+  CREATE TABLE ticket_state (
+    key text PRIMARY KEY,
+    status text,
+    changed_at text
+  );
+  CREATE TABLE access_requests (
+    id text PRIMARY KEY,
+    site text NOT NULL,
+    product text NOT NULL,
+    state text NOT NULL,
+    version int NOT NULL,
+    body jsonb NOT NULL,
+    created_seq bigserial
+  );
+  CREATE INDEX access_requests_site ON access_requests (site, state);
+  CREATE TABLE barred_emails (email text PRIMARY KEY, at text NOT NULL, request_id text NOT NULL);
+  CREATE TABLE seats (site text NOT NULL, product text NOT NULL, billable int NOT NULL, PRIMARY KEY (site, product));
+  CREATE TABLE group_members (site text NOT NULL, product text NOT NULL, member text NOT NULL, grp text NOT NULL, PRIMARY KEY (site, product, member));
+  CREATE TABLE asks (
+    id text PRIMARY KEY,
+    ticket text NOT NULL,
+    admin_id text NOT NULL,
+    from_id text NOT NULL,
+    message text,
+    created_at text NOT NULL,
+    done boolean NOT NULL DEFAULT false
+  );
+  CREATE INDEX asks_admin ON asks (admin_id, done);
+  -- The audit chain: one head row, locked FOR UPDATE by every append, so appends from any process
+  -- are serialized and each row's prev_hash is the hash of the row committed just before it.
+  CREATE TABLE audit_head (id int PRIMARY KEY, seq bigint NOT NULL, hash text NOT NULL);
+  INSERT INTO audit_head VALUES (1, 0, '${'0'.repeat(64)}');
+  CREATE TABLE audit (
+    seq bigint PRIMARY KEY,
+    at text NOT NULL,
+    actor text NOT NULL,
+    actor_kind text NOT NULL,
+    action text NOT NULL,
+    ticket text,
+    resource jsonb,
+    outcome text NOT NULL,
+    detail jsonb,
+    prev_hash text NOT NULL,
+    hash text NOT NULL
+  );
+  CREATE INDEX audit_actor ON audit (actor, seq);
+  CREATE INDEX audit_ticket ON audit (ticket, seq);
+  CREATE TABLE events (
+    id bigserial PRIMARY KEY,
+    at text NOT NULL,
+    type text NOT NULL,
+    audience text[] NOT NULL,
+    ticket text,
+    data jsonb NOT NULL
+  );
+  CREATE TABLE idempotency (
+    token_hash text NOT NULL,
+    key text NOT NULL,
+    fingerprint text NOT NULL,
+    status int,
+    headers jsonb,
+    body text,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (token_hash, key)
+  );
+  `,
+];
+
+export async function migrate(db: Db): Promise<void> {
+  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at text NOT NULL)`);
+  for (let v = 1; v <= MIGRATIONS.length; v++) {
+    // Two processes starting on one PostgreSQL at once: the advisory lock lets one migrate at a time.
+    await db.transaction(async (tx) => {
+      if (db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(4400001)');
+      const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [v]);
+      if (done.length > 0) return;
+      for (const stmt of splitStatements(MIGRATIONS[v - 1]!)) await tx.query(stmt);
+      await tx.query('INSERT INTO schema_migrations VALUES ($1, $2)', [v, new Date().toISOString()]);
+    });
+  }
+}
+
+function splitStatements(sql: string): string[] {
+  return sql
+    .split('\n')
+    .filter((l) => !l.trim().startsWith('--'))
+    .join('\n')
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}

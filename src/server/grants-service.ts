@@ -1,0 +1,184 @@
+// Grant decisions as transactions: lock the ticket (or grant) row, decide with core, save, append
+// the audit row and the event, commit; a refusal is audited too and answered after commit.
+import {
+  applyGrantEvent,
+  grantEligibility,
+  isLive,
+  mayDecideGuard,
+  newAiConversationGrant,
+  newGrant,
+  newSupportRequest,
+  qualifiedAdmins,
+  revokeForTicketClose,
+  RuleError,
+  type Grant,
+  type Ticket,
+} from '../core/index';
+import type { Caller } from './auth';
+import { appendAudit } from './audit';
+import type { ServerContext } from './context';
+import type { Queryable } from './db/index';
+import { recordEvent } from './events';
+import { HttpProblem, notEligible, problem } from './problems';
+import { currentTicket, grantById, grantsOfTicket, newId, saveGrant, withTicket } from './store';
+
+/** Admins an event about this ticket concerns: whoever could grant it (even after it closed). */
+export function ticketAudience(s: ServerContext, t: Ticket): string[] {
+  const open = withTicket(s.ix, { ...t, status: 'open' });
+  return [...qualifiedAdmins(open, t.key).map((a) => a.userId), ...s.ix.orgAdmins.map((h) => h.userId)];
+}
+
+function grantAudience(s: ServerContext, t: Ticket, g: Grant): string[] {
+  const who = ticketAudience(s, t);
+  if (g.state === 'pending_guard_approval' || g.guardDecidedBy) who.push(...s.guardAdmins);
+  for (const x of [g.grantedBy, g.revokedBy, g.guardDecidedBy]) if (x && s.ix.usersById.has(x)) who.push(x);
+  return who;
+}
+
+export const etagOf = (kind: string, id: string, version: number): string => `"${kind}-${id}-v${version}"`;
+
+export function checkIfMatch(ifMatch: string | undefined, etag: string): void {
+  if (!ifMatch) return;
+  const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
+  if (!tags.includes('*') && !tags.includes(etag)) throw new HttpProblem('precondition-failed', `Current version is ${etag}; read it again before deciding.`);
+}
+
+async function mustTicket(tx: Queryable, s: ServerContext, key: string, lock: boolean): Promise<Ticket> {
+  const t = await currentTicket(tx, s.ix, key, lock);
+  if (!t) throw problem('not-found', `No ticket "${key}".`);
+  return t;
+}
+
+const ruleProblem = (e: unknown): never => {
+  if (e instanceof RuleError) {
+    if (e.code === 'illegal_transition') throw problem('illegal-transition', e.message);
+    if (e.code === 'guard_self_decision') throw problem('forbidden', e.message, { code: e.code });
+    throw problem('request-refused', e.message, { code: e.code });
+  }
+  throw e;
+};
+
+async function grantChanged(tx: Queryable, s: ServerContext, t: Ticket, g: Grant, action: string, actor: Caller | { kind: 'system'; id: string }, at: string, extra: Record<string, unknown> = {}) {
+  await saveGrant(tx, g);
+  await appendAudit(tx, { actor: actor.id, actorKind: actor.kind, action, ticket: t.key, resource: { type: 'grant', id: g.id, kind: g.kind }, outcome: 'done', detail: { state: g.state, ...extra } }, at);
+  await recordEvent(tx, 'grant.changed', grantAudience(s, t, g), t.key, { action, grant: g }, at);
+}
+
+/** Grant data access for a ticket (sidebar, console, bulk): grants Support's outstanding request, or a new one. */
+export async function grantTicket(s: ServerContext, caller: Caller, key: string): Promise<Grant> {
+  if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org grant access.');
+  const at = s.now();
+  const out = await s.db.transaction(async (tx) => {
+    const t = await mustTicket(tx, s, key, true);
+    const el = grantEligibility(withTicket(s.ix, t), caller.id, key);
+    if (!el.allowed) {
+      await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'grant.create', ticket: key, outcome: 'refused', detail: { causes: el.causes.map((c) => c.code) } }, at);
+      return { refused: el };
+    }
+    const data = (await grantsOfTicket(tx, key)).filter((g) => g.kind === 'data' && isLive(g));
+    const live = data.find((g) => g.state !== 'requested');
+    if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} grant (${live.id}).`, { grantId: live.id });
+    const base = data.find((g) => g.state === 'requested') ?? newGrant(newId('g'), t);
+    const g = applyGrantEvent(base, { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
+    await grantChanged(tx, s, t, g, 'grant.create', caller, at, { via: el.via, fromSupportRequest: data.includes(base) });
+    await tx.query('UPDATE asks SET done = true WHERE ticket = $1 AND done = false', [key]);
+    return { grant: g };
+  });
+  if ('refused' in out) throw notEligible(`You cannot grant data access for ${key}.`, out.refused!.causes);
+  return out.grant;
+}
+
+export async function grantAiConversations(s: ServerContext, caller: Caller, key: string, conversations: string[]): Promise<Grant> {
+  if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org grant access.');
+  const at = s.now();
+  const out = await s.db.transaction(async (tx) => {
+    const t = await mustTicket(tx, s, key, true);
+    const el = grantEligibility(withTicket(s.ix, t), caller.id, key);
+    if (!el.allowed) {
+      await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'ai_grant.create', ticket: key, outcome: 'refused', detail: { causes: el.causes.map((c) => c.code) } }, at);
+      return { refused: el };
+    }
+    let g: Grant;
+    try {
+      g = applyGrantEvent(newAiConversationGrant(newId('ai'), t, conversations, at), { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
+    } catch (e) {
+      return ruleProblem(e);
+    }
+    await grantChanged(tx, s, t, g, 'ai_grant.create', caller, at, { conversations: g.conversations });
+    return { grant: g };
+  });
+  if ('refused' in out) throw notEligible(`You cannot grant AI conversation access for ${key}.`, out.refused!.causes);
+  return out.grant;
+}
+
+export async function revokeGrant(s: ServerContext, caller: Caller, id: string, ifMatch?: string): Promise<Grant> {
+  if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org revoke access.');
+  const at = s.now();
+  return s.db.transaction(async (tx) => {
+    const g = await grantById(tx, id, true);
+    if (!g) throw problem('not-found', `No grant "${id}".`);
+    const t = await mustTicket(tx, s, g.ticket, false);
+    const mayRevoke = g.grantedBy === caller.id || ticketAudience(s, t).includes(caller.id);
+    if (!mayRevoke) throw problem('forbidden', `Only an admin who can grant for ${t.key} may revoke its grants.`);
+    checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
+    let next: Grant;
+    try {
+      next = applyGrantEvent(g, { type: 'revoke', by: caller.id, at, reason: 'admin' });
+    } catch (e) {
+      return ruleProblem(e);
+    }
+    await grantChanged(tx, s, t, next, 'grant.revoke', caller, at);
+    return next;
+  });
+}
+
+export async function decideGuard(s: ServerContext, caller: Caller, id: string, decision: 'approve' | 'deny', ifMatch?: string): Promise<Grant> {
+  if (caller.kind !== 'admin' || !mayDecideGuard(s.ix, caller.id)) throw problem('forbidden', 'Only Guard admins decide grants held for Guard approval.');
+  const at = s.now();
+  return s.db.transaction(async (tx) => {
+    const g = await grantById(tx, id, true);
+    if (!g) throw problem('not-found', `No grant "${id}".`);
+    const t = await mustTicket(tx, s, g.ticket, false);
+    checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
+    let next: Grant;
+    try {
+      next = applyGrantEvent(g, { type: decision === 'approve' ? 'guard_approve' : 'guard_deny', by: caller.id, at });
+    } catch (e) {
+      return ruleProblem(e);
+    }
+    await grantChanged(tx, s, t, next, `grant.guard_${decision}`, caller, at);
+    return next;
+  });
+}
+
+/** Support asks for data access on a ticket: outstanding until an admin grants it. */
+export async function requestAccess(s: ServerContext, caller: Caller, key: string): Promise<Grant> {
+  const at = s.now();
+  return s.db.transaction(async (tx) => {
+    const t = await mustTicket(tx, s, key, true);
+    if (caller.kind !== 'engineer' || t.engineer !== caller.id) throw problem('forbidden', `Only the engineer on ${key} may request access to it.`);
+    if (t.status !== 'open') throw problem('illegal-transition', `Ticket ${key} is closed.`);
+    const live = (await grantsOfTicket(tx, key)).find((g) => g.kind === 'data' && isLive(g));
+    if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} grant or request (${live.id}).`, { grantId: live.id });
+    const g = newSupportRequest(newId('g'), t, at);
+    await grantChanged(tx, s, t, g, 'support_request.create', caller, at);
+    return g;
+  });
+}
+
+/** A ticket reaching Closed revokes its live grants and outstanding requests in the same transaction. */
+export async function closeTicket(s: ServerContext, caller: Caller, key: string): Promise<{ key: string; status: 'closed'; revoked: string[] }> {
+  const at = s.now();
+  return s.db.transaction(async (tx) => {
+    const t = await mustTicket(tx, s, key, true);
+    if (caller.kind !== 'engineer' || t.engineer !== caller.id) throw problem('forbidden', `Only the engineer on ${key} (or the support system) closes it.`);
+    if (t.status === 'closed') throw problem('illegal-transition', `Ticket ${key} is already closed.`);
+    await tx.query('UPDATE ticket_state SET status = $2, changed_at = $3 WHERE key = $1', [key, 'closed', at]);
+    const closed = { ...t, status: 'closed' as const };
+    await appendAudit(tx, { actor: caller.id, actorKind: 'engineer', action: 'ticket.close', ticket: key, outcome: 'done' }, at);
+    const changed = revokeForTicketClose(await grantsOfTicket(tx, key), at);
+    for (const g of changed) await grantChanged(tx, s, closed, g, 'grant.revoke', { kind: 'system', id: 'support-system' }, at, { reason: 'ticket_closed' });
+    await recordEvent(tx, 'ticket.closed', ticketAudience(s, t), key, { ticket: key, revoked: changed.map((g) => g.id) }, at);
+    return { key, status: 'closed' as const, revoked: changed.map((g) => g.id) };
+  });
+}

@@ -1,0 +1,53 @@
+// CLI: npm run api -- --fixture FILE --port N [--data DIR]; DATABASE_URL selects PostgreSQL.
+import { serve } from '@hono/node-server';
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createApp } from './app';
+import { openDb } from './db/index';
+
+const { values } = parseArgs({
+  options: {
+    fixture: { type: 'string' },
+    port: { type: 'string', default: '4400' },
+    host: { type: 'string', default: '127.0.0.1' },
+    data: { type: 'string' },
+    'rate-limit': { type: 'string' },
+  },
+});
+
+if (!values.fixture) {
+  console.error('usage: npm run api -- --fixture FILE [--port 4400] [--data DIR]   (DATABASE_URL → PostgreSQL)');
+  process.exit(2);
+}
+
+let world: unknown;
+try {
+  world = JSON.parse(readFileSync(values.fixture, 'utf8'));
+} catch (e) {
+  console.error(`cannot read ${values.fixture}: ${(e as Error).message}`);
+  process.exit(2);
+}
+
+const databaseUrl = process.env.DATABASE_URL || undefined;
+const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined });
+let api;
+try {
+  api = await createApp({ world, db, rateLimitPerMinute: values['rate-limit'] ? Number(values['rate-limit']) : Number(process.env.AC_RATE_LIMIT ?? 600) });
+} catch (e) {
+  console.error((e as Error).message);
+  await db.close();
+  process.exit(2);
+}
+const port = Number(values.port);
+const server = serve({ fetch: api.app.fetch, port, hostname: values.host }, () => {
+  console.error(`Access API on http://${values.host}:${port} (${db.kind}${values.data ? `, data in ${values.data}` : databaseUrl ? '' : ', in memory'})`);
+});
+
+const shutdown = async () => {
+  server.close();
+  await api.close();
+  await db.close();
+  process.exit(0);
+};
+process.on('SIGINT', shutdown);
+process.on('SIGTERM', shutdown);

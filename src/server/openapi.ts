@@ -1,0 +1,66 @@
+// The OpenAPI document, assembled from a route table and the same zod schemas the routes use.
+import { z } from 'zod';
+import * as W from '../api/schemas';
+
+type Route = [method: 'get' | 'post', path: string, summary: string, body: z.ZodType | null, ok: [number, z.ZodType | null]];
+
+const ROUTES: Route[] = [
+  ['get', '/v1/me', 'Who am I: kind, org, roles, sites', null, [200, W.Me]],
+  ['get', '/v1/tickets/{key}', 'A ticket record', null, [200, W.Ticket]],
+  ['get', '/v1/tickets/{key}/eligibility', 'May I grant data access for this ticket, and if not why and who can', null, [200, W.Eligibility]],
+  ['get', '/v1/tickets/{key}/grants', "The ticket's grants (data and AI conversations)", null, [200, W.GrantList]],
+  ['post', '/v1/tickets/{key}/grants', 'Grant data access (403 problem with causes when refused)', W.GrantCreateBody, [201, W.GrantCreated]],
+  ['post', '/v1/tickets/{key}/ai-grants', 'Grant access to named AI conversations', W.AiGrantBody, [201, W.GrantCreated]],
+  ['post', '/v1/tickets/{key}/ask', 'Ask a qualified admin to grant (lands in their inbox)', W.AskBody, [201, W.Ask]],
+  ['post', '/v1/tickets/{key}/request-access', 'Support requests data access (engineer)', W.EmptyBody, [201, W.GrantCreated]],
+  ['post', '/v1/tickets/{key}/close', "Close the ticket; revokes its grants (engineer)", W.EmptyBody, [200, null]],
+  ['get', '/v1/tickets/{key}/activity', "Support's audited actions on the ticket, newest first", null, [200, z.object({ entries: z.array(W.AuditRow) })]],
+  ['get', '/v1/grants', 'My visible grants, by state (default active)', null, [200, W.GrantList]],
+  ['get', '/v1/grants/{id}', 'One grant, with ETag', null, [200, W.Grant]],
+  ['post', '/v1/grants/{id}/revoke', 'Revoke a grant (If-Match honoured)', W.RevokeBody, [200, W.GrantCreated]],
+  ['post', '/v1/grants/{id}/guard-decision', 'Guard admin approves or denies (If-Match honoured)', W.GuardDecisionBody, [200, W.GrantCreated]],
+  ['get', '/v1/support-requests', "Support's outstanding requests I could grant", null, [200, W.SupportRequestList]],
+  ['post', '/v1/support-requests/bulk-grant', 'Grant several tickets; per-row results', W.BulkGrantBody, [200, W.BulkGrantResult]],
+  ['post', '/v1/access/check', "Enforcement point: may this engineer read this resource now? (audited)", W.AccessCheckBody, [200, W.AccessDecision]],
+  ['get', '/v1/inbox', 'Everything waiting on me (ETag / If-None-Match → 304)', null, [200, W.Inbox]],
+  ['post', '/v1/access-requests', 'Request product access', W.AccessRequestCreateBody, [201, W.AccessRequest]],
+  ['get', '/v1/access-requests', 'Product access requests I review, with requester details and seats', null, [200, W.AccessRequestList]],
+  ['get', '/v1/access-requests/{id}', 'One product access request, with ETag', null, [200, W.AccessRequest]],
+  ['post', '/v1/access-requests/{id}/approve', 'Approve (If-Match honoured)', W.EmptyBody, [200, W.AccessRequest]],
+  ['post', '/v1/access-requests/{id}/deny', 'Deny with an optional message (If-Match honoured)', W.AccessRequestDenyBody, [200, W.AccessRequest]],
+  ['get', '/v1/audit', 'Audit log: actor (or "support"), ticket, from, to, cursor, limit', null, [200, W.AuditPage]],
+  ['get', '/v1/audit/verify', 'Verify the hash chain', null, [200, W.AuditVerify]],
+  ['get', '/v1/audit/stream', 'Audit rows as server-sent events (org admins; Last-Event-ID)', null, [200, null]],
+  ['get', '/v1/events', 'Changes that concern me as server-sent events (Last-Event-ID)', null, [200, null]],
+  ['get', '/healthz', 'Liveness and database kind', null, [200, W.Health]],
+];
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+
+export function openApiDocument(): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  const problem = { description: 'Problem', content: { 'application/problem+json': { schema: schema(W.Problem) } } };
+  for (const [method, path, summary, body, [status, ok]] of ROUTES) {
+    const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const sse = path.endsWith('/stream') || path === '/v1/events';
+    paths[path] ??= {};
+    paths[path][method] = {
+      summary,
+      ...(params.length ? { parameters: params } : {}),
+      ...(path === '/healthz' ? { security: [] } : {}),
+      ...(body ? { requestBody: { required: false, content: { 'application/json': { schema: schema(body) } } } } : {}),
+      responses: {
+        [status]: { description: 'OK', ...(ok ? { content: { 'application/json': { schema: schema(ok) } } } : sse ? { content: { 'text/event-stream': {} } } : {}) },
+        '4XX': problem,
+        '5XX': problem,
+      },
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Access Companion — Access API', version: '0.1.0' },
+    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    security: [{ bearer: [] }],
+    paths,
+  };
+}

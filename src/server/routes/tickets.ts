@@ -1,0 +1,144 @@
+// Ticket-side routes: eligibility, grants (create, revoke, Guard), Support's requests, AI grants,
+// asks, close, and the enforcement check.
+import { Hono } from 'hono';
+import { grantEligibility, RuleError } from '../../core/index';
+import * as W from '../../api/schemas';
+import { askAdmin, checkAccess } from '../access-service';
+import { listAudit, type AuditRecord } from '../audit';
+import type { ServerContext } from '../context';
+import { closeTicket, decideGuard, etagOf, grantAiConversations, grantTicket, requestAccess, revokeGrant } from '../grants-service';
+import { callerOf, jsonBody, pathParam, withEtag, type Env } from '../http';
+import { problem } from '../problems';
+import { currentTicket, grantById, grantsOfTicket, withTicket } from '../store';
+import { isAdmin, readableTicket, supportRequests, ticketWire, visibleGrants } from '../views';
+
+const STATES = W.GrantState.options;
+
+export function ticketRoutes(s: ServerContext): Hono<Env> {
+  const r = new Hono<Env>();
+
+  r.get('/tickets/:key', async (c) => c.json(ticketWire(s, await readableTicket(s, s.db, callerOf(c), pathParam(c, 'key')))));
+
+  r.get('/tickets/:key/eligibility', async (c) => {
+    const caller = callerOf(c);
+    if (caller.kind !== 'admin') throw problem('forbidden', 'Eligibility is asked by admins of the customer org.');
+    // Any org user may ask "can I grant?"; the answer for a non-admin is `no_admin_role`.
+    const t = await currentTicket(s.db, s.ix, pathParam(c, 'key'));
+    if (!t) throw problem('not-found', 'No such ticket.');
+    try {
+      return c.json(grantEligibility(withTicket(s.ix, t), caller.id, t.key));
+    } catch (e) {
+      if (e instanceof RuleError) throw problem('not-found', e.message);
+      throw e;
+    }
+  });
+
+  r.get('/tickets/:key/grants', async (c) => {
+    const t = await readableTicket(s, s.db, callerOf(c), pathParam(c, 'key'));
+    return c.json({ grants: await grantsOfTicket(s.db, t.key) });
+  });
+
+  r.post('/tickets/:key/grants', async (c) => {
+    await jsonBody(c, W.GrantCreateBody);
+    const g = await grantTicket(s, callerOf(c), pathParam(c, 'key'));
+    withEtag(c, etagOf('grant', g.id, g.version));
+    c.header('Location', `/v1/grants/${g.id}`);
+    return c.json({ id: g.id, state: g.state }, 201);
+  });
+
+  r.post('/tickets/:key/ai-grants', async (c) => {
+    const body = await jsonBody(c, W.AiGrantBody);
+    const g = await grantAiConversations(s, callerOf(c), pathParam(c, 'key'), body.conversations);
+    withEtag(c, etagOf('grant', g.id, g.version));
+    return c.json({ id: g.id, state: g.state }, 201);
+  });
+
+  r.post('/tickets/:key/ask', async (c) => {
+    const body = await jsonBody(c, W.AskBody);
+    return c.json(await askAdmin(s, callerOf(c), pathParam(c, 'key'), body.adminId, body.message), 201);
+  });
+
+  r.post('/tickets/:key/request-access', async (c) => {
+    await jsonBody(c, W.EmptyBody);
+    const g = await requestAccess(s, callerOf(c), pathParam(c, 'key'));
+    withEtag(c, etagOf('grant', g.id, g.version));
+    return c.json({ id: g.id, state: g.state }, 201);
+  });
+
+  r.post('/tickets/:key/close', async (c) => {
+    await jsonBody(c, W.EmptyBody);
+    return c.json(await closeTicket(s, callerOf(c), pathParam(c, 'key')));
+  });
+
+  r.get('/tickets/:key/activity', async (c) => {
+    const caller = callerOf(c);
+    if (!isAdmin(s, caller)) throw problem('forbidden', 'Support activity is shown to admins of the customer org.');
+    const t = await readableTicket(s, s.db, caller, pathParam(c, 'key'));
+    const rows = await listAudit(s.db, { ticket: t.key, engineersOnly: true, limit: 200, order: 'desc' });
+    return c.json({ entries: rows.map((row) => auditWire(s, row)) });
+  });
+
+  r.get('/grants', async (c) => {
+    const q = c.req.query('state');
+    const states = q ? q.split(',').filter((x) => (STATES as readonly string[]).includes(x)) : ['active'];
+    if (q && states.length === 0) throw problem('bad-request', `state must be one of ${STATES.join(', ')}.`);
+    return c.json({ grants: await visibleGrants(s, callerOf(c), states) });
+  });
+
+  r.get('/grants/:id', async (c) => {
+    const caller = callerOf(c);
+    const g = await grantById(s.db, pathParam(c, 'id'));
+    if (!g || (caller.kind === 'engineer' ? g.engineer !== caller.id : !isAdmin(s, caller))) throw problem('not-found', 'No such grant.');
+    withEtag(c, etagOf('grant', g.id, g.version));
+    return c.json(g);
+  });
+
+  r.post('/grants/:id/revoke', async (c) => {
+    await jsonBody(c, W.RevokeBody);
+    const g = await revokeGrant(s, callerOf(c), pathParam(c, 'id'), c.req.header('if-match'));
+    withEtag(c, etagOf('grant', g.id, g.version));
+    return c.json({ id: g.id, state: g.state, grant: g });
+  });
+
+  r.post('/grants/:id/guard-decision', async (c) => {
+    const body = await jsonBody(c, W.GuardDecisionBody);
+    const g = await decideGuard(s, callerOf(c), pathParam(c, 'id'), body.decision, c.req.header('if-match'));
+    withEtag(c, etagOf('grant', g.id, g.version));
+    return c.json({ id: g.id, state: g.state, grant: g });
+  });
+
+  r.get('/support-requests', async (c) => {
+    const caller = callerOf(c);
+    if (caller.kind !== 'admin') throw problem('forbidden', 'Support requests are listed for admins.');
+    return c.json({ requests: await supportRequests(s, caller) });
+  });
+
+  r.post('/support-requests/bulk-grant', async (c) => {
+    const body = await jsonBody(c, W.BulkGrantBody);
+    const caller = callerOf(c);
+    const results: W.BulkGrantRowWire[] = [];
+    for (const ticket of [...new Set(body.tickets)]) {
+      try {
+        const g = await grantTicket(s, caller, ticket);
+        results.push({ ticket, ok: true, status: 201, id: g.id, state: g.state });
+      } catch (e) {
+        const p = e as { status?: number; kind?: string; detail?: string; extra?: { causes?: W.BulkGrantRowWire['causes'] } };
+        if (p.status === undefined || p.status >= 500) throw e;
+        results.push({ ticket, ok: false, status: p.status, type: `https://access-companion.dev/problems/${p.kind}`, reason: p.detail, causes: p.extra?.causes ?? [] });
+      }
+    }
+    return c.json({ results });
+  });
+
+  r.post('/access/check', async (c) => {
+    const body = await jsonBody(c, W.AccessCheckBody);
+    return c.json(await checkAccess(s, callerOf(c), body.ticket, body.resource));
+  });
+
+  return r;
+}
+
+export function auditWire(s: ServerContext, row: AuditRecord): W.AuditRowWire {
+  const name = row.actorKind === 'engineer' ? (s.ix.engineersById.get(row.actor)?.name ?? s.ix.engineersById.get(row.actor)?.email) : row.actorKind === 'admin' ? s.ix.usersById.get(row.actor)?.name : undefined;
+  return { ...row, id: String(row.seq), actorName: name ?? row.actor };
+}

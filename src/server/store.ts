@@ -1,0 +1,141 @@
+// Rows ⇄ domain objects, row locks, and the world overlay: mutable facts (a ticket closed, a user
+// added to a product group) live in the database and are laid over the in-memory world per decision.
+import { randomBytes } from 'node:crypto';
+import type { AccessRequest, Grant, Ticket, User, WorldIndex } from '../core/index';
+import type { Queryable } from './db/index';
+
+export const newId = (prefix: string): string => `${prefix}_${randomBytes(9).toString('base64url')}`;
+
+/** A Map that answers from `overrides` first; copying the world's maps per request would cost O(org). */
+class OverlayMap<K, V> extends Map<K, V> {
+  constructor(
+    private readonly base: Map<K, V>,
+    private readonly overrides: Map<K, V>,
+  ) {
+    super();
+  }
+  override get(k: K): V | undefined {
+    return this.overrides.has(k) ? this.overrides.get(k) : this.base.get(k);
+  }
+  override has(k: K): boolean {
+    return this.overrides.has(k) || this.base.has(k);
+  }
+  override get size(): number {
+    return this.base.size;
+  }
+  override values(): MapIterator<V> {
+    return this.base.values();
+  }
+}
+
+export function withTicket(ix: WorldIndex, t: Ticket): WorldIndex {
+  if (ix.ticketsByKey.get(t.key) === t) return ix;
+  return { ...ix, ticketsByKey: new OverlayMap(ix.ticketsByKey, new Map([[t.key, t]])) };
+}
+
+export function withUser(ix: WorldIndex, u: User): WorldIndex {
+  return { ...ix, usersById: new OverlayMap(ix.usersById, new Map([[u.id, u]])) };
+}
+
+// ---- tickets ----
+
+/** The ticket as it is now: the world's record with its status from the database. */
+export async function currentTicket(q: Queryable, ix: WorldIndex, key: string, lock = false): Promise<Ticket | undefined> {
+  const t = ix.ticketsByKey.get(key);
+  if (!t) return undefined;
+  if (lock) {
+    // One row per ticket to lock while deciding about its grants: racing granters queue here.
+    await q.query('INSERT INTO ticket_state (key) VALUES ($1) ON CONFLICT (key) DO NOTHING', [key]);
+  }
+  const [row] = await q.query<{ status: string | null }>(`SELECT status FROM ticket_state WHERE key = $1${lock ? ' FOR UPDATE' : ''}`, [key]);
+  return row?.status && row.status !== t.status ? { ...t, status: row.status as Ticket['status'] } : t;
+}
+
+// ---- grants ----
+
+interface GrantRow {
+  body: Grant;
+}
+
+const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+export async function grantById(q: Queryable, id: string, lock = false): Promise<Grant | undefined> {
+  const [r] = await q.query<GrantRow>(`SELECT body FROM grants WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return r ? parse<Grant>(r.body) : undefined;
+}
+
+export async function grantsOfTicket(q: Queryable, ticket: string): Promise<Grant[]> {
+  return (await q.query<GrantRow>('SELECT body FROM grants WHERE ticket = $1 ORDER BY created_seq', [ticket])).map((r) => parse<Grant>(r.body));
+}
+
+export async function grantsInStates(q: Queryable, states: string[], limit = 5000): Promise<Grant[]> {
+  return (await q.query<GrantRow>('SELECT body FROM grants WHERE state = ANY($1) ORDER BY created_seq DESC LIMIT $2', [states, limit])).map((r) => parse<Grant>(r.body));
+}
+
+export async function grantsOfEngineer(q: Queryable, engineer: string, states: string[]): Promise<Grant[]> {
+  return (await q.query<GrantRow>(`SELECT body FROM grants WHERE state = ANY($1) AND body->>'engineer' = $2 ORDER BY created_seq DESC`, [states, engineer])).map((r) => parse<Grant>(r.body));
+}
+
+export async function saveGrant(q: Queryable, g: Grant): Promise<void> {
+  await q.query(
+    `INSERT INTO grants (id, ticket, kind, state, version, body) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, version = EXCLUDED.version, body = EXCLUDED.body`,
+    [g.id, g.ticket, g.kind, g.state, g.version, JSON.stringify(g)],
+  );
+}
+
+// ---- access requests ----
+
+export async function accessRequestById(q: Queryable, id: string, lock = false): Promise<AccessRequest | undefined> {
+  const [r] = await q.query<{ body: unknown }>(`SELECT body FROM access_requests WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
+  return r ? parse<AccessRequest>(r.body) : undefined;
+}
+
+export async function accessRequestsInState(q: Queryable, states: string[], limit = 2000): Promise<AccessRequest[]> {
+  return (await q.query<{ body: unknown }>('SELECT body FROM access_requests WHERE state = ANY($1) ORDER BY created_seq DESC LIMIT $2', [states, limit])).map((r) => parse<AccessRequest>(r.body));
+}
+
+export async function saveAccessRequest(q: Queryable, r: AccessRequest): Promise<void> {
+  await q.query(
+    `INSERT INTO access_requests (id, site, product, state, version, body) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, version = EXCLUDED.version, body = EXCLUDED.body`,
+    [r.id, r.site, r.product, r.state, r.version, JSON.stringify(r)],
+  );
+}
+
+export async function barredEmails(q: Queryable, email: string): Promise<Set<string>> {
+  const rows = await q.query<{ email: string }>('SELECT email FROM barred_emails WHERE email = $1', [email.toLowerCase()]);
+  return new Set(rows.map((r) => r.email));
+}
+
+export async function seatsNow(q: Queryable, ix: WorldIndex, site: string, product: string): Promise<number> {
+  const [r] = await q.query<{ billable: number }>('SELECT billable FROM seats WHERE site = $1 AND product = $2', [site, product]);
+  return r ? Number(r.billable) : (ix.productsBySiteKey.get(`${site}/${product}`)?.billableSeats ?? 0);
+}
+
+/** The user with product groups gained through approved access requests. */
+export async function currentUser(q: Queryable, ix: WorldIndex, userId: string): Promise<User | undefined> {
+  const u = ix.usersById.get(userId);
+  if (!u) return undefined;
+  const rows = await q.query<{ site: string; product: string }>('SELECT site, product FROM group_members WHERE member = $1', [userId]);
+  if (rows.length === 0) return u;
+  return { ...u, products: [...new Set([...(u.products ?? []), ...rows.map((r) => `${r.site}/${r.product}`)])] };
+}
+
+// ---- seeding ----
+
+/** Tickets the world marks `dataAccessRequested` start as outstanding Support requests (once, ever). */
+export async function seedSupportRequests(q: Queryable, ix: WorldIndex, at: string): Promise<void> {
+  const rows = ix.world.tickets.filter((t) => t.dataAccessRequested && t.status === 'open');
+  for (let i = 0; i < rows.length; i += 200) {
+    const chunk = rows.slice(i, i + 200);
+    const params: unknown[] = [];
+    const values = chunk.map((t) => {
+      const g: Grant = { id: `sr_${t.key}`, kind: 'data', ticket: t.key, site: t.site, product: t.product, engineer: t.engineer, state: 'requested', requestedAt: at, version: 1 };
+      params.push(g.id, g.ticket, g.kind, g.state, g.version, JSON.stringify(g));
+      const n = params.length;
+      return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
+    });
+    await q.query(`INSERT INTO grants (id, ticket, kind, state, version, body) VALUES ${values.join(', ')} ON CONFLICT (id) DO NOTHING`, params);
+  }
+}

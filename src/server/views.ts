@@ -1,0 +1,135 @@
+// Read models: who am I, tickets, visible grants, outstanding Support requests, access request
+// listing with requester details, and the inbox of everything waiting on the caller.
+import { accessRequestReviewers, grantEligibility, mayDecideGuard, mayReviewAccessRequests, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
+import type { AccessRequestWire, InboxItemWire, MeWire, SupportRequestWire, TicketWire } from '../api/schemas';
+import type { Caller } from './auth';
+import type { ServerContext } from './context';
+import type { Queryable } from './db/index';
+import { ticketAudience } from './grants-service';
+import { problem } from './problems';
+import { accessRequestsInState, currentTicket, grantsInStates, grantsOfEngineer, seatsNow, withTicket } from './store';
+
+export function me(s: ServerContext, caller: Caller): MeWire {
+  const org = s.ix.world.organization;
+  const orgWire = { id: org.id, name: org.name, userManagement: org.userManagement };
+  if (caller.kind === 'engineer') {
+    const e = s.ix.engineersById.get(caller.id)!;
+    return { kind: 'engineer', id: e.id, name: e.name ?? e.email, email: e.email, org: orgWire, roles: [], sites: [] };
+  }
+  const u = s.ix.usersById.get(caller.id)!;
+  const roles = (s.ix.rolesByUser.get(u.id) ?? []).map(({ role, site, product, products, pendingSync }) => ({ role, site, product, products, pendingSync }));
+  const orgWide = roles.some((r) => r.role === 'org_admin');
+  const siteIds = new Set(orgWide ? s.ix.world.sites.map((x) => x.id) : [...u.sites, ...roles.map((r) => r.site).filter((x): x is string => !!x)]);
+  const sites = s.ix.world.sites.filter((x) => siteIds.has(x.id)).map(({ id, url, status }) => ({ id, url, status }));
+  return { kind: 'admin', id: u.id, name: u.name, email: u.email, org: orgWire, roles, sites };
+}
+
+export const isAdmin = (s: ServerContext, caller: Caller): boolean => caller.kind === 'admin' && (s.ix.rolesByUser.get(caller.id)?.length ?? 0) > 0;
+export const isOrgAdmin = (s: ServerContext, caller: Caller): boolean => caller.kind === 'admin' && s.ix.orgAdmins.some((h) => h.userId === caller.id);
+
+/** Admins of the org read any ticket; an engineer reads only tickets assigned to them. */
+export async function readableTicket(s: ServerContext, q: Queryable, caller: Caller, key: string): Promise<Ticket> {
+  const t = await currentTicket(q, s.ix, key);
+  const visible = t && (caller.kind === 'engineer' ? t.engineer === caller.id : isAdmin(s, caller));
+  if (!t || !visible) throw problem('not-found', `No ticket "${key}" that you can see.`);
+  return t;
+}
+
+export function ticketWire(s: ServerContext, t: Ticket): TicketWire {
+  const site = s.ix.sitesById.get(t.site);
+  return {
+    key: t.key,
+    title: t.title ?? t.key,
+    site: t.site,
+    siteUrl: site?.url ?? '',
+    product: t.product,
+    productName: productName(t.product, s.ix.productsBySiteKey.get(`${t.site}/${t.product}`)),
+    status: t.status,
+    reporter: t.reporter,
+    engineer: t.engineer,
+    dataAccessRequested: t.dataAccessRequested ?? false,
+    aiConversationsRequested: t.aiConversationsRequested ?? [],
+  };
+}
+
+/** Grants the caller can act on or follow: tickets they could grant, Guard holds, their own. */
+export async function visibleGrants(s: ServerContext, caller: Caller, states: string[]): Promise<Grant[]> {
+  if (caller.kind === 'engineer') return grantsOfEngineer(s.db, caller.id, states);
+  const guard = mayDecideGuard(s.ix, caller.id);
+  const all = await grantsInStates(s.db, states);
+  const audience = new Map<string, boolean>();
+  return all.filter((g) => {
+    if (g.grantedBy === caller.id || g.revokedBy === caller.id) return true;
+    if (guard && g.state === 'pending_guard_approval') return true;
+    let mine = audience.get(g.ticket);
+    if (mine === undefined) {
+      const t = s.ix.ticketsByKey.get(g.ticket);
+      mine = !!t && ticketAudience(s, t).includes(caller.id);
+      audience.set(g.ticket, mine);
+    }
+    return mine;
+  });
+}
+
+export async function supportRequests(s: ServerContext, caller: Caller): Promise<SupportRequestWire[]> {
+  const out: SupportRequestWire[] = [];
+  for (const g of await grantsInStates(s.db, ['requested'])) {
+    if (g.kind !== 'data') continue;
+    const t = await currentTicket(s.db, s.ix, g.ticket);
+    if (!t || t.status !== 'open') continue;
+    const ix = withTicket(s.ix, t);
+    if (!qualifiedAdmins(ix, t.key).some((a) => a.userId === caller.id)) continue;
+    const w = ticketWire(s, t);
+    out.push({ grantId: g.id, ticket: t.key, title: w.title, site: t.site, siteUrl: w.siteUrl, product: t.product, engineer: t.engineer, requestedAt: g.requestedAt, eligibility: grantEligibility(ix, caller.id, t.key) });
+  }
+  return out;
+}
+
+export async function accessRequestView(s: ServerContext, q: Queryable, r: AccessRequest): Promise<AccessRequestWire> {
+  const requester = s.ix.usersById.get(r.requestedBy);
+  const site = s.ix.sitesById.get(r.site);
+  const seats = await seatsNow(q, s.ix, r.site, r.product);
+  const forUser = 'userId' in r.for ? s.ix.usersById.get(r.for.userId) : undefined;
+  return {
+    ...r,
+    siteUrl: site?.url ?? '',
+    productName: productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`)),
+    requester: { id: r.requestedBy, name: requester?.name ?? r.requestedBy, email: requester?.email ?? '', emailVerified: requester?.emailVerified ?? false, onSite: r.requesterOnSite, sites: requester?.sites ?? [] },
+    forUser: forUser ? { id: forUser.id, name: forUser.name, email: forUser.email } : 'email' in r.for ? { email: r.for.email } : undefined,
+    seatsNow: seats,
+    seatsAfterApproval: r.state === 'pending' ? seats + 1 : seats,
+    denyBars: r.self && !r.requesterOnSite,
+  };
+}
+
+export async function reviewableAccessRequests(s: ServerContext, caller: Caller, states: string[]): Promise<AccessRequestWire[]> {
+  if (caller.kind !== 'admin') throw problem('forbidden', 'Only reviewers list product access requests.');
+  const rows = (await accessRequestsInState(s.db, states)).filter((r) => r.requestedBy === caller.id || mayReviewAccessRequests(s.ix, caller.id, r.site));
+  return Promise.all(rows.map((r) => accessRequestView(s, s.db, r)));
+}
+
+export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItemWire[]> {
+  if (caller.kind !== 'admin') return [];
+  const items: InboxItemWire[] = [];
+  for (const r of await supportRequests(s, caller)) {
+    items.push({ id: `support_request:${r.grantId}`, kind: 'support_request', title: `Support asks for data access on ${r.ticket}`, ticket: r.ticket, createdAt: r.requestedAt ?? '', link: `/settings/support-access?ticket=${encodeURIComponent(r.ticket)}` });
+  }
+  if (mayDecideGuard(s.ix, caller.id)) {
+    for (const g of await grantsInStates(s.db, ['pending_guard_approval'])) {
+      if (g.grantedBy === caller.id) continue;
+      items.push({ id: `guard_approval:${g.id}`, kind: 'guard_approval', title: `Guard approval needed for ${g.ticket}`, ticket: g.ticket, createdAt: g.grantedAt ?? '', link: `/security/support-access-requests?grant=${encodeURIComponent(g.id)}` });
+    }
+  }
+  for (const r of await accessRequestsInState(s.db, ['pending'])) {
+    if (r.requestedBy === caller.id || !accessRequestReviewers(s.ix, r.site).includes(caller.id)) continue;
+    if ('userId' in r.for && r.for.userId === caller.id) continue;
+    const who = s.ix.usersById.get(r.requestedBy)?.name ?? r.requestedBy;
+    items.push({ id: `access_request:${r.id}`, kind: 'access_request', title: `${who} requests ${productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`))}`, createdAt: r.createdAt, link: `/access-requests?id=${encodeURIComponent(r.id)}` });
+  }
+  const asks = await s.db.query<{ id: string; ticket: string; from_id: string; created_at: string }>('SELECT id, ticket, from_id, created_at FROM asks WHERE admin_id = $1 AND done = false ORDER BY created_at', [caller.id]);
+  for (const a of asks) {
+    const from = s.ix.usersById.get(a.from_id)?.name ?? a.from_id;
+    items.push({ id: `ask:${a.id}`, kind: 'ask', title: `${from} asks you to grant data access on ${a.ticket}`, ticket: a.ticket, createdAt: a.created_at, link: `/tickets/${encodeURIComponent(a.ticket)}` });
+  }
+  return items.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? -1 : 1));
+}
