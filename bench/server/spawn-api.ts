@@ -19,8 +19,9 @@ export interface RunningApi {
 export async function spawnApi(opts: { fixture: string; entry?: string; args?: string[]; env?: Record<string, string>; timeoutMs?: number }): Promise<RunningApi> {
   const port = await freePort();
   const t0 = performance.now();
+  // The rate limit is raised so load never trips it (its bookkeeping still runs).
   // `node --import tsx` keeps the API in this one process (the tsx CLI would add a parent).
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? join(ROOT, 'src/server/main.ts'), '--fixture', opts.fixture, '--port', String(port), ...(opts.args ?? [])], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? join(ROOT, 'src/server/main.ts'), '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '1000000000', ...(opts.args ?? [])], {
     cwd: ROOT,
     env: { ...process.env, ...(opts.env ?? {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
