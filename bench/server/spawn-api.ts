@@ -13,6 +13,8 @@ export interface RunningApi {
   startupMs: number;
   /** Resident set size of the API process now, in MB. */
   rssMb(): number;
+  /** What the API wrote to stderr so far (last 20 KB). */
+  stderr(): string;
   stop(): Promise<void>;
 }
 
@@ -27,7 +29,7 @@ export async function spawnApi(opts: { fixture: string; entry?: string; args?: s
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
-  child.stderr!.on('data', (d) => { stderr += String(d); });
+  child.stderr!.on('data', (d) => { stderr = (stderr + String(d)).slice(-20_000); });
   let exited: number | null = null;
   child.on('exit', (c) => { exited = c ?? -1; });
   const base = `http://127.0.0.1:${port}`;
@@ -44,6 +46,7 @@ export async function spawnApi(opts: { fixture: string; entry?: string; args?: s
     base,
     pid: child.pid!,
     startupMs,
+    stderr: () => stderr,
     rssMb: () => {
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : NaN;
