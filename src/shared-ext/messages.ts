@@ -1,0 +1,132 @@
+// One typed message map for everything that talks to the background: the ticket panel, popup,
+// options and console frames. Declare a method once here (name → request → response); callers use
+// `callBackground`, the background `registerHandlers`. Wire format `{type, ...payload}` →
+// `{ok, value} | {ok: false, error}`, the same one src/console/rpc.ts speaks.
+import type { AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
+import type { TicketView, PendingAction, Status } from './ticket-view';
+
+export interface Problem { title: string; detail?: string; status?: number; causes?: { code: string; message: string; fix: string }[] }
+export type Reply<T> = { ok: true; value: T } | { ok: false; error: Problem };
+
+export interface InboxEntry { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
+export interface Prefs { [key: string]: boolean | string | undefined }
+
+/** Every method the background answers. */
+export interface MessageMap {
+  // ---- ticket panel (issue 5) ----
+  getTicketView: { req: { key: string; page: { product: string; siteUrl: string }; fresh?: boolean }; res: TicketView };
+  grantAccess: { req: { key: string; idempotencyKey: string; click: ClickEvidence }; res: ActionResult };
+  revokeTicketGrant: { req: { key: string; grantId: string; idempotencyKey: string; click: ClickEvidence }; res: ActionResult };
+  grantAiConversations: { req: { key: string; conversations: string[]; idempotencyKey: string; click: ClickEvidence }; res: ActionResult };
+  askAdmin: { req: { key: string; adminId: string; idempotencyKey: string }; res: { ok: true } };
+  getPendingAction: { req: Record<string, never>; res: PendingAction | undefined };
+  confirmPendingAction: { req: { id: string }; res: ActionResult };
+  dismissPendingAction: { req: { id: string }; res: { ok: true } };
+  // ---- sign-in / status (options, popup) ----
+  signIn: { req: { apiBaseUrl: string; token: string }; res: { name: string; email: string; org: string } };
+  signOut: { req: Record<string, never>; res: { ok: true } };
+  getStatus: { req: Record<string, never>; res: Status };
+  getPrefs: { req: Record<string, never>; res: Prefs };
+  setPrefs: { req: { prefs: Prefs }; res: { ok: true } };
+  // ---- console frames, popup, notifications (issue 6) ----
+  getInbox: { req: { fresh?: boolean }; res: { items: InboxEntry[]; fetchedAt?: number } };
+  getActiveGrants: { req: { fresh?: boolean }; res: { grants: GrantView[]; fetchedAt?: number } };
+  listGrants: { req: { states: string[] }; res: GrantView[] };
+  revokeGrant: { req: { id: string }; res: { state: string } };
+  getSupportRequests: { req: Record<string, never>; res: SupportRequestView[] };
+  bulkGrant: { req: { tickets: string[] }; res: BulkGrantRow[] };
+  listAccessRequests: { req: Record<string, never>; res: AccessRequestView[] };
+  approveAccessRequest: { req: { id: string }; res: unknown };
+  denyAccessRequest: { req: { id: string; message?: string }; res: unknown };
+  guardDecision: { req: { id: string; decision: 'approve' | 'deny' }; res: { state: string } };
+  getAuditLink: { req: { ticket?: string; supportOnly?: boolean }; res: { url: string } };
+  getAudit: { req: { supportOnly?: boolean; ticket?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string } } };
+}
+export type MethodName = keyof MessageMap;
+export type Req<N extends MethodName> = MessageMap[N]['req'];
+export type Res<N extends MethodName> = MessageMap[N]['res'];
+
+/** What the panel saw of the click that asked for an action. */
+export interface ClickEvidence { isTrusted: boolean; visible: boolean }
+
+/** An action done, or parked for confirmation in the popup (the click could not be trusted). */
+export type ActionResult =
+  | { outcome: 'done'; state: string; grantId?: string }
+  | { outcome: 'parked'; pendingId: string; reason: string };
+
+export class BackgroundError extends Error {
+  constructor(readonly problem: Problem) {
+    super(problem.detail ?? problem.title);
+    this.name = 'BackgroundError';
+  }
+}
+
+/** Typed stub: asks the background for `name`; throws BackgroundError with the API's problem. */
+export async function callBackground<N extends MethodName>(name: N, ...payload: Req<N> extends Record<string, never> ? [Req<N>?] : [Req<N>]): Promise<Res<N>> {
+  const reply = (await chrome.runtime.sendMessage({ ...(payload[0] ?? {}), type: name })) as Reply<Res<N>> | undefined;
+  if (!reply) throw new BackgroundError({ title: 'Access Companion did not answer' });
+  if (!reply.ok) throw new BackgroundError(reply.error);
+  return reply.value;
+}
+
+// ---- background side ----
+
+export type Handlers = { [N in MethodName]?: (req: Req<N>, sender: chrome.runtime.MessageSender) => Promise<Res<N>> };
+
+/** Vendor pages our content script runs on; content-script senders must come from one of them. */
+export const CONTENT_ORIGINS: readonly RegExp[] = [
+  /^https?:\/\/support\.localhost(:\d+)?$/,
+  /^https?:\/\/admin\.localhost(:\d+)?$/,
+  /^https:\/\/[a-z0-9-]+\.atlassian\.net$/,
+  /^https:\/\/support\.atlassian\.com$/,
+  /^https:\/\/admin\.atlassian\.com$/,
+];
+
+/** Our own extension pages: panel frame, popup, options, console frames. */
+export function isExtensionPage(sender: chrome.runtime.MessageSender): boolean {
+  return sender.id === chrome.runtime.id && typeof sender.url === 'string' && sender.url.startsWith(chrome.runtime.getURL(''));
+}
+
+export function isAllowedSender(sender: chrome.runtime.MessageSender, contentScriptsToo: boolean): boolean {
+  if (sender.id !== chrome.runtime.id) return false;
+  if (isExtensionPage(sender)) return true;
+  if (!contentScriptsToo || !sender.tab || typeof sender.origin !== 'string') return false;
+  const origin = sender.origin;
+  return CONTENT_ORIGINS.some((re) => re.test(origin));
+}
+
+export function toProblem(error: unknown): Problem {
+  if (error && typeof error === 'object' && 'problem' in error) {
+    const p = (error as { problem: Problem & { status?: number } }).problem;
+    return { title: p.title, detail: p.detail, status: p.status ?? (error as { status?: number }).status, causes: p.causes };
+  }
+  if (error && typeof error === 'object' && 'title' in error) {
+    const e = error as Problem;
+    return { title: e.title, detail: e.detail, status: e.status, causes: e.causes };
+  }
+  return { title: error instanceof Error ? error.message : String(error) };
+}
+
+/**
+ * Answers the methods in `handlers` (others fall through to other listeners). Every message's sender
+ * is checked: our extension pages always; content scripts only for methods in `contentScriptMethods`
+ * and only from the vendor origins.
+ */
+export function registerHandlers(handlers: Handlers, contentScriptMethods: readonly MethodName[] = []): void {
+  chrome.runtime.onMessage.addListener((message: { type?: unknown } & Record<string, unknown>, sender, sendResponse) => {
+    const name = message?.type;
+    if (typeof name !== 'string' || !Object.hasOwn(handlers, name)) return false;
+    const method = name as MethodName;
+    if (!isAllowedSender(sender, contentScriptMethods.includes(method))) {
+      sendResponse({ ok: false, error: { title: 'Not allowed', status: 403 } } satisfies Reply<never>);
+      return false;
+    }
+    const { type: _type, ...req } = message;
+    const handler = handlers[method] as (req: unknown, sender: chrome.runtime.MessageSender) => Promise<unknown>;
+    handler(req, sender).then(
+      (value) => sendResponse({ ok: true, value }),
+      (error: unknown) => sendResponse({ ok: false, error: toProblem(error) }),
+    );
+    return true;
+  });
+}

@@ -1,0 +1,46 @@
+// What the background hands the ticket panel: the API's own answers for one ticket, with how old
+// they are and, when the last refresh failed, why.
+import type { AuditRowWire, EligibilityWire, GrantWire, MeWire, TicketWire } from '../api/schemas';
+
+export type ViewProblemKind = 'signed_out' | 'offline' | 'api_error' | 'unknown_ticket' | 'not_admin';
+
+export interface TicketView {
+  key: string;
+  me?: Pick<MeWire, 'id' | 'name' | 'email' | 'kind'>;
+  ticket?: TicketWire;
+  eligibility?: EligibilityWire;
+  /** Data and AI-conversation grants on this ticket, newest first. */
+  grants: GrantWire[];
+  /** Support's actions on this ticket, newest first. */
+  activity: Pick<AuditRowWire, 'id' | 'at' | 'actorName' | 'action' | 'resource' | 'outcome'>[];
+  /** Display names for user ids that appear in grants (grantedBy, guardDecidedBy…). */
+  names: Record<string, string>;
+  /** Guard admins who may decide a grant waiting on Guard (never the granter). */
+  guardAdmins: { id: string; name: string }[];
+  /** When the API last answered for this ticket (ms since epoch); undefined when never. */
+  fetchedAt?: number;
+  /** This view came from cache and the refresh failed: show it, but no actions. */
+  stale: boolean;
+  problem?: { kind: ViewProblemKind; message: string };
+}
+
+export interface PendingAction {
+  id: string;
+  kind: 'grant' | 'revoke' | 'ai_grant';
+  ticket: string;
+  grantId?: string;
+  conversations?: string[];
+  /** What the popup shows, e.g. "Grant Support access to PS-101 (Confluence on acme.atlassian.net)". */
+  label: string;
+  /** Why it was parked instead of done. */
+  reason: string;
+  createdAt: number;
+  idempotencyKey: string;
+}
+
+export interface Status {
+  signedIn: boolean;
+  apiBaseUrl: string;
+  me?: { id: string; name: string; email: string; org: string };
+  problem?: string;
+}
