@@ -118,6 +118,9 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
     transaction: async (fn) => {
       const client = await guard(() => pool.connect());
       let broken = false;
+      // A checked-out client has no pool listener: without ours, a server restart would crash us.
+      const onError = () => (broken = true);
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const out = await fn({ query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[] });
@@ -128,6 +131,7 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
         await client.query('ROLLBACK').catch(() => (broken = true));
         throw broken ? new DbUnavailable(e) : e;
       } finally {
+        client.off('error', onError);
         client.release(broken ? true : undefined);
       }
     },
