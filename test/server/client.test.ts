@@ -1,0 +1,42 @@
+// The extension's typed client against the real app (fetch routed into app.request, no socket).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccessApiError, createAccessClient } from '../../src/api/client';
+import { harness, type Harness } from './helpers';
+
+describe('createAccessClient', () => {
+  let h: Harness;
+  const client = (token: string) => createAccessClient('http://api.test/', token, (url, init) => Promise.resolve(h.api.app.request(url, init)));
+  beforeAll(async () => {
+    h = await harness('pglite');
+  });
+  afterAll(async () => h?.close());
+
+  it('reads, grants, revokes and surfaces refusals with their causes', async () => {
+    const alice = client('alice-token');
+    expect((await alice.me()).id).toBe('alice');
+    expect((await alice.eligibility('PS-104')).allowed).toBe(true);
+    const g = await alice.grant('PS-104');
+    expect(g.state).toBe('active');
+    const { etag } = await alice.getGrant(g.id);
+    expect(etag).toMatch(/^"grant-/);
+    const err = await client('bob-token').grant('PS-200').catch((e) => e);
+    expect(err).toBeInstanceOf(AccessApiError);
+    expect(err.kind).toBe('not-eligible');
+    expect(err.problem.causes[0].code).toBe('wrong_product');
+    expect((await alice.revoke(g.id, { ifMatch: etag! })).state).toBe('revoked');
+    const stale = await alice.revoke(g.id, { ifMatch: etag! }).catch((e) => e);
+    expect(stale.status).toBe(412);
+  });
+
+  it('inbox returns undefined items on 304; a retried POST with the same key is the same grant', async () => {
+    const olga = client('olga-token');
+    const first = await olga.inbox();
+    expect(Array.isArray(first.items)).toBe(true);
+    expect((await olga.inbox(first.etag!)).items).toBeUndefined();
+    const a = await olga.grant('PS-106', { idempotencyKey: 'same' });
+    const b = await olga.grant('PS-106', { idempotencyKey: 'same' });
+    expect(b.id).toBe(a.id);
+    const check = await client('sam-token').checkAccess({ ticket: 'PS-106', resource: { type: 'attachment', id: 'a1' } });
+    expect(check.allowed).toBe(true);
+  });
+});
