@@ -2,25 +2,73 @@
 // Notification rows: an access request is created through the API (t0, wall clock in this
 // process); the service worker itself notices the notification appear (t1, same machine clock).
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Worker } from 'playwright-core';
 import { notMeasured, summarize, type Row } from './lib/stats';
 
 const ROOT = join(dirname(new URL(import.meta.url).pathname), '..');
 
+interface UxWorld {
+  api: { base: string };
+  demoUrl: string;
+  browser: import('../test/e2e/harness').ExtensionBrowser;
+  close(): Promise<void>;
+}
+
+/** The real API in this process (demo world, in-memory PGlite), the demo pages, Chromium signed in. */
+async function startWorld(token: string): Promise<UxWorld> {
+  const { serve } = await import('@hono/node-server');
+  const { createApp } = await import('../src/server/app');
+  const { openDb } = await import('../src/server/db/index');
+  const { launchWithExtension, startTestDemoPages } = await import('../test/e2e/harness');
+  const db = await openDb({});
+  const app = await createApp({ world: JSON.parse(readFileSync(join(ROOT, 'fixtures/demo-world.json'), 'utf8')), db, rateLimitPerMinute: 1e9, log: () => {} });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => { const srv = serve({ fetch: app.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(srv)); });
+  const base = `http://localhost:${(server.address() as { port: number }).port}`;
+  const demo = await startTestDemoPages({ apiUrl: base });
+  const browser = await launchWithExtension();
+  const sw = await serviceWorker(browser);
+  await sw.evaluate(async ([apiBaseUrl, token, consoleUrl]) => { await chrome.storage.local.set({ apiBaseUrl, token, consoleUrl }); }, [base, token, demo.adminUrl] as const);
+  return {
+    api: { base },
+    demoUrl: demo.supportUrl,
+    browser,
+    close: async () => {
+      await browser.close();
+      await demo.close();
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      await new Promise((r) => server.close(r));
+      await app.close();
+      await db.close();
+    },
+  };
+}
+
+async function serviceWorker(browser: import('../test/e2e/harness').ExtensionBrowser): Promise<Worker> {
+  const live = browser.context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${browser.extensionId}/`));
+  return live ?? browser.context.waitForEvent('serviceworker', { timeout: 60_000 });
+}
+
+async function apiCall(api: { base: string }, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const res = await fetch(`${api.base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
+
 /** Resolves in the worker with Date.now() once a notification for `needle` exists. */
-const seenAt = (sw: Worker, needle: string, timeoutMs: number) =>
-  sw.evaluate(([needle, timeoutMs]) => new Promise<number>((resolve, reject) => {
+// A string, not a function: tsx would wrap named closures in helpers the worker lacks.
+const seenAt = (sw: Worker, needle: string, timeoutMs: number): Promise<number> =>
+  sw.evaluate(`new Promise((resolve, reject) => {
     const t0 = Date.now();
     const tick = async () => {
       const ids = Object.keys(await chrome.notifications.getAll());
-      if (ids.some((id) => id.includes(needle))) return resolve(Date.now());
-      if (Date.now() - t0 > timeoutMs) return reject(new Error(`no notification for ${needle}`));
+      if (ids.some((id) => id.includes(${JSON.stringify(needle)}))) return resolve(Date.now());
+      if (Date.now() - t0 > ${timeoutMs}) return reject(new Error('no notification for ' + ${JSON.stringify(needle)}));
       setTimeout(tick, 5);
     };
-    void tick();
-  }), [needle, timeoutMs] as const);
+    tick();
+  })`);
 
 export async function benchUserLatency(quick: boolean): Promise<Row[]> {
   const notif = ['ux: inbox item → notification (extension page open)', 'ux: inbox item → notification (worker asleep)'] as const;
@@ -37,8 +85,7 @@ export async function benchUserLatency(quick: boolean): Promise<Row[]> {
 
 async function benchNotifications(quick: boolean): Promise<Row[]> {
   const notif = ['ux: inbox item → notification (extension page open)', 'ux: inbox item → notification (worker asleep)'] as const;
-  const { apiCall, serviceWorker, startConsoleWorld } = await import('../test/e2e/console-helpers');
-  const w = await startConsoleWorld('alice-token');
+  const w = await startWorld('alice-token');
   const rows: Row[] = [];
   try {
     let sw = await serviceWorker(w.browser);
@@ -76,25 +123,35 @@ async function benchNotifications(quick: boolean): Promise<Row[]> {
     await popup.close();
     const asleep: number[] = [];
     for (let i = 0; i < (quick ? 1 : 3); i++) {
+      // A plain web page hosts the DevTools session, so no extension page is open to wake the worker.
       const page = await w.browser.context.newPage();
+      await page.goto(w.demoUrl);
       const cdp = await w.browser.context.newCDPSession(page);
       const versions: Array<{ versionId: string; runningStatus: string; scriptURL: string }> = [];
       cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: typeof versions }) => versions.push(...e.versions));
       await cdp.send('ServiceWorker.enable');
-      for (let k = 0; k < 50 && !versions.some((v) => v.scriptURL.includes(w.browser.extensionId)); k++) await new Promise((r) => setTimeout(r, 100));
+      for (let k = 0; k < 100 && !versions.some((v) => v.scriptURL.includes(w.browser.extensionId) && v.runningStatus === 'running'); k++) await new Promise((r) => setTimeout(r, 100));
       const v = versions.find((x) => x.scriptURL.includes(w.browser.extensionId));
       if (!v) throw new Error('service worker version not found');
       await cdp.send('ServiceWorker.stopWorker', { versionId: v.versionId });
       for (let k = 0; k < 100 && versions.filter((x) => x.versionId === v.versionId).at(-1)?.runningStatus !== 'stopped'; k++) await new Promise((r) => setTimeout(r, 50));
-      await page.close();
       const pending = await create();
-      const woke = await w.browser.context.waitForEvent('serviceworker', { timeout: 45_000 });
-      sw = woke;
-      const t1 = await seenAt(woke, pending.id, 45_000);
+      // Only the real 30 s alarm can wake it; look every 250 ms (that is this row's resolution).
+      let t1 = 0;
+      while (!t1 && Date.now() - pending.t0 < 70_000) {
+        await new Promise((r) => setTimeout(r, 250));
+        const live = w.browser.context.serviceWorkers().filter((x) => x.url().startsWith(`chrome-extension://${w.browser.extensionId}/`));
+        for (const x of live) {
+          const ids = await x.evaluate(() => chrome.notifications.getAll().then((n) => Object.keys(n))).catch(() => [] as string[]);
+          if (ids.some((id) => id.includes(pending.id))) { t1 = Date.now(); sw = x; }
+        }
+      }
+      await page.close();
+      if (!t1) throw new Error('no notification within 70 s with the worker asleep');
       asleep.push(t1 - pending.t0);
     }
     const a = summarize(asleep);
-    rows.push({ name: notif[1], value: a.median, unit: 'ms', median: a.median, p99: Math.max(...asleep), latencyUnit: 'ms', target: '≤ 35 s', met: Math.max(...asleep) <= 35_000, note: `${asleep.length} sample(s); worker stopped over CDP, no extension page open; woken by the 30 s alarm, so expect 0–30 s + one poll` });
+    rows.push({ name: notif[1], value: a.median, unit: 'ms', median: a.median, p99: Math.max(...asleep), latencyUnit: 'ms', target: '≤ 35 s', met: Math.max(...asleep) <= 35_000, note: `${asleep.length} sample(s), 250 ms resolution; worker stopped over CDP, no extension page open; only the 30 s alarm wakes it, so expect 0–30 s + one poll` });
   } catch (e) {
     rows.push(notMeasured('ux: notifications', 'ms', `failed: ${(e as Error).message.split('\n')[0]}`));
   } finally {
