@@ -1,5 +1,4 @@
-// Service worker. Later issues add the typed message map, API sync, cache, badge and notifications;
-// it will be the only holder of the API token.
+// Service worker: the only holder of the API token and the only caller of the Access API.
 chrome.runtime.onInstalled.addListener(({ reason }) => {
   if (reason === chrome.runtime.OnInstalledReason.INSTALL) void chrome.runtime.openOptionsPage();
 });
@@ -10,11 +9,13 @@ chrome.runtime.onMessageExternal.addListener((_message, _sender, sendResponse) =
 });
 
 import { registerConsoleHandlers } from './handlers-console';
+import { registerPanelHandlers } from './handlers-panel';
 import { ALARM, ensurePollAlarm, listenForLivePorts, syncNow } from './inbox-sync';
 import { listenForNotificationClicks } from './notifications';
 import { syncDb } from './inbox-sync';
 
 registerConsoleHandlers();
+registerPanelHandlers();
 listenForLivePorts();
 listenForNotificationClicks(syncDb);
 chrome.alarms.onAlarm.addListener((alarm) => { if (alarm.name === ALARM) void syncNow(); });

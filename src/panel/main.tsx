@@ -1,6 +1,14 @@
+// The ticket panel: for the signed-in admin and the ticket on the page, may I grant, why not, who
+// can, what Support would see; then grant or revoke. Everything shown is the API's answer, via the
+// background; page-derived context is only used to pick the ticket and to warn on disagreement.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { readPanelContext } from './context';
+import { readPanelContext, type PanelContext } from './context';
+import { useTicketView } from './use-ticket-view';
+import { Activity, Decision, QualifiedAdmins, Scope } from './sections';
+import { AiConversationsGrant, DataGrant } from './grant-controls';
+import type { TicketView } from '../shared-ext/ticket-view';
+import { ago, hostOf } from './labels';
 
 function Panel() {
   const [context, setContext] = useState(() => readPanelContext(location.hash));
@@ -9,6 +17,8 @@ function Panel() {
     addEventListener('hashchange', onHashChange);
     return () => removeEventListener('hashchange', onHashChange);
   }, []);
+  const { view, refreshing, refresh } = useTicketView(context);
+  const title = view?.ticket?.title ?? context?.title;
 
   return (
     <section class="panel" aria-label="Access Companion">
@@ -21,16 +31,68 @@ function Panel() {
           <p class="ticket" aria-label="Ticket">
             <span>Ticket {context.key}</span>
             <span aria-hidden="true"> · </span>
-            <span>{context.productName}</span>
+            <span>{view?.ticket?.productName ?? context.productName}</span>
             <span aria-hidden="true"> · </span>
-            <span>{context.siteHost}</span>
+            <span>{view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost}</span>
           </p>
-          <p class="note">Who may grant Support access to this ticket's data, and what Support will see, appears here.</p>
+          {title && <p class="title" aria-label="Ticket title">{title}</p>}
+          <Body context={context} view={view} refreshing={refreshing} refresh={() => void refresh()} />
         </>
       ) : (
         <p class="note">This page doesn't show a ticket Access Companion recognises.</p>
       )}
     </section>
+  );
+}
+
+function Body({ context, view, refreshing, refresh }: { context: PanelContext; view?: TicketView; refreshing: boolean; refresh: () => void }) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => { const t = setInterval(() => setNow(Date.now()), 15_000); return () => clearInterval(t); }, []);
+  if (!view) return <p class="status" role="status">Loading from the Access API…</p>;
+  if (view.problem?.kind === 'signed_out') {
+    return (
+      <div class="signed-out">
+        <p>Sign in to see who can grant access to this ticket.</p>
+        <button type="button" class="primary" onClick={() => void chrome.runtime.openOptionsPage()}>Open options to sign in</button>
+      </div>
+    );
+  }
+  if (!view.ticket || !view.eligibility) {
+    return <p class="status stale" role="status">{view.problem?.message ?? 'Loading from the Access API…'}</p>;
+  }
+  const disabled = view.stale ? `Actions are off: ${view.problem?.kind === 'offline' ? "the Access API can't be reached" : view.problem?.message ?? 'this view is not fresh'}.` : undefined;
+  return (
+    <>
+      <Freshness view={view} now={now} refreshing={refreshing} />
+      <Mismatch context={context} view={view} />
+      <Decision eligibility={view.eligibility} />
+      <DataGrant view={view} disabled={disabled} onChange={refresh} />
+      <AiConversationsGrant view={view} disabled={disabled} onChange={refresh} />
+      <QualifiedAdmins view={view} disabled={disabled} />
+      <Scope view={view} />
+      <Activity view={view} />
+    </>
+  );
+}
+
+function Freshness({ view, now, refreshing }: { view: TicketView; now: number; refreshing: boolean }) {
+  const age = view.fetchedAt ? ago(now - view.fetchedAt) : 'never';
+  if (view.stale && view.problem) return <p class="status stale" role="status" data-fresh="false">Stale, from {age}: {view.problem.message}</p>;
+  if (view.stale) return <p class="status" role="status" data-fresh="false">From cache, {age}{refreshing ? ' · refreshing…' : ''}</p>;
+  return <p class="status" role="status" data-fresh="true">Up to date · {age}</p>;
+}
+
+/** The page and the API disagree on what this ticket is about: trust the API, and say so. */
+function Mismatch({ context, view }: { context: PanelContext; view: TicketView }) {
+  const t = view.ticket!;
+  const problems: string[] = [];
+  if (context.product !== t.product) problems.push(`the page says ${context.productName}, the Access API says ${t.productName}`);
+  if (hostOf(context.siteUrl) !== hostOf(t.siteUrl)) problems.push(`the page says ${context.siteHost}, the Access API says ${hostOf(t.siteUrl)}`);
+  if (problems.length === 0) return null;
+  return (
+    <div class="mismatch" role="alert" aria-label="Mismatch">
+      <b>This page and the Access API disagree:</b> {problems.join('; ')}. Everything below follows the Access API's record; check the ticket before granting.
+    </div>
   );
 }
 

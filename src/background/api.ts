@@ -1,0 +1,50 @@
+// The only place the token is read to call the Access API. Network failures become an
+// `offline` problem so views can say why they are stale.
+import { AccessApiError, createAccessClient, type AccessClient } from '../api/client';
+import { loadSettings } from '../shared-ext/settings';
+import type { Problem } from '../shared-ext/messages';
+
+export class NotSignedIn extends Error {
+  readonly problem: Problem = { title: 'Not signed in', detail: 'Add your Access API address and token in Access Companion options.', status: 401 };
+  constructor() { super('Not signed in'); this.name = 'NotSignedIn'; }
+}
+
+export class ApiUnreachable extends Error {
+  readonly problem: Problem;
+  constructor(readonly apiBaseUrl: string) {
+    super(`Can't reach the Access API at ${apiBaseUrl}`);
+    this.name = 'ApiUnreachable';
+    this.problem = { title: 'Access API unreachable', detail: `${this.message}.`, status: 0 };
+  }
+}
+
+/** A client for the signed-in admin; fetch failures (API down, offline) throw ApiUnreachable. */
+export async function accessClient(): Promise<{ client: AccessClient; tokenHash: string; apiBaseUrl: string }> {
+  const settings = await loadSettings();
+  if (!settings.token) throw new NotSignedIn();
+  return { client: clientFor(settings.apiBaseUrl, settings.token), tokenHash: await fingerprint(settings.token), apiBaseUrl: settings.apiBaseUrl };
+}
+
+export function clientFor(apiBaseUrl: string, token: string): AccessClient {
+  return createAccessClient(apiBaseUrl, token, async (input, init) => {
+    try {
+      return await fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(10_000) });
+    } catch {
+      throw new ApiUnreachable(apiBaseUrl);
+    }
+  });
+}
+
+/** Identifies a token in the cache without storing it twice. */
+export async function fingerprint(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(token));
+  return [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export function problemOf(error: unknown): Problem {
+  if (error instanceof AccessApiError) {
+    return { title: error.problem.title, detail: error.problem.detail, status: error.status, causes: error.problem.causes };
+  }
+  if (error instanceof ApiUnreachable || error instanceof NotSignedIn) return error.problem;
+  return { title: error instanceof Error ? error.message : String(error) };
+}

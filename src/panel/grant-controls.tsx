@@ -1,0 +1,110 @@
+// Grant and revoke for Support's data access and, separately, for the AI conversations Support
+// asked for. Each click carries evidence it was trusted and the button was visible; the background
+// parks anything else for confirmation in the popup.
+import { useState } from 'preact/hooks';
+import type { GrantWire } from '../api/schemas';
+import { callBackground, type ActionResult } from '../shared-ext/messages';
+import type { TicketView } from '../shared-ext/ticket-view';
+import { when } from './labels';
+import { useVisibleRef } from './visibility';
+
+type Outcome = { kind: 'error' | 'parked'; text: string } | undefined;
+
+function ActionButton(props: { label: string; aria?: string; danger?: boolean; disabled?: string; act: (click: { isTrusted: boolean; visible: boolean }, key: string) => Promise<ActionResult>; onDone: () => void }) {
+  const { ref, evidence } = useVisibleRef<HTMLButtonElement>();
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome>();
+  // One idempotency key per intent: a retry after a network failure is the same action.
+  const [idempotencyKey, setKey] = useState(() => crypto.randomUUID());
+  async function onClick(event: MouseEvent) {
+    setBusy(true);
+    setOutcome(undefined);
+    try {
+      const result = await props.act(evidence(event), idempotencyKey);
+      if (result.outcome === 'parked') setOutcome({ kind: 'parked', text: `Not done yet: ${result.reason} Confirm it in the Access Companion toolbar popup.` });
+      else { setKey(crypto.randomUUID()); props.onDone(); }
+    } catch (error) {
+      setOutcome({ kind: 'error', text: (error as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <div class="action">
+      <button ref={ref} type="button" class={props.danger ? 'danger' : 'primary'} aria-label={props.aria ?? props.label}
+        disabled={busy || Boolean(props.disabled)} title={props.disabled} onClick={(e) => void onClick(e)}>{busy ? 'Working…' : props.label}</button>
+      {props.disabled && <p class="disabled-reason muted">{props.disabled}</p>}
+      {outcome && <p class={outcome.kind === 'error' ? 'error' : 'parked'} role="alert">{outcome.text}</p>}
+    </div>
+  );
+}
+
+const current = (grants: GrantWire[], kind: GrantWire['kind']) =>
+  grants.find((g) => g.kind === kind && (g.state === 'active' || g.state === 'pending_guard_approval'))
+  ?? grants.find((g) => g.kind === kind);
+
+function GuardWait({ view }: { view: TicketView }) {
+  const names = view.guardAdmins.map((g) => g.name);
+  return <>Waiting on a Guard admin{names.length ? ` (${names.join(', ')})` : ''} to approve. Support gets nothing until then.</>;
+}
+
+function StateLine({ grant, view }: { grant: GrantWire; view: TicketView }) {
+  const name = (id?: string) => (id ? view.names[id] ?? id : '');
+  switch (grant.state) {
+    case 'active':
+      return <p class="state active" data-state="active"><b>Active:</b> Support has access{grant.grantedBy ? ` · granted by ${name(grant.grantedBy)}` : ''}{grant.grantedAt ? ` ${when(grant.grantedAt)}` : ''}{grant.guardDecidedBy ? ` · approved by ${name(grant.guardDecidedBy)}` : ''}</p>;
+    case 'pending_guard_approval':
+      return <p class="state pending" data-state="pending_guard_approval"><b>Waiting on Guard:</b> <GuardWait view={view} /></p>;
+    case 'requested':
+      return <p class="state requested" data-state="requested"><b>Requested:</b> {view.ticket?.engineer ? 'Support' : 'Support'} asked for access{grant.requestedAt ? ` ${when(grant.requestedAt)}` : ''}.</p>;
+    case 'denied':
+      return <p class="state denied" data-state="denied"><b>Denied</b> by a Guard admin{grant.guardDecidedBy ? ` (${name(grant.guardDecidedBy)})` : ''}. Support has no access.</p>;
+    case 'revoked':
+      return <p class="state revoked" data-state="revoked"><b>Revoked</b>{grant.revokeReason === 'ticket_closed' ? ' when the ticket closed' : grant.revokedBy ? ` by ${name(grant.revokedBy)}` : ''}{grant.revokedAt ? ` ${when(grant.revokedAt)}` : ''}. Support has no access.</p>;
+  }
+}
+
+export function DataGrant({ view, disabled, onChange }: { view: TicketView; disabled?: string; onChange: () => void }) {
+  const grant = current(view.grants, 'data');
+  const el = view.eligibility;
+  const live = grant && (grant.state === 'active' || grant.state === 'pending_guard_approval');
+  return (
+    <section aria-label="Support data access" class="grant">
+      <h2>Support data access</h2>
+      {grant ? <StateLine grant={grant} view={view} /> : <p class="state none" data-state="none">No grant yet.{view.ticket?.dataAccessRequested ? ' Support asked for access.' : ''}</p>}
+      {live ? (
+        <ActionButton label={grant.state === 'active' ? 'Revoke access' : 'Withdraw grant'} danger disabled={disabled} onDone={onChange}
+          act={(click, idempotencyKey) => callBackground('revokeTicketGrant', { key: view.key, grantId: grant.id, idempotencyKey, click })} />
+      ) : el?.allowed ? (
+        <>
+          {el.guardApprovalRequired && <p class="muted">This site has Guard restrictions: a Guard admin must approve before Support gets in.</p>}
+          <ActionButton label="Grant access" disabled={disabled} onDone={onChange}
+            act={(click, idempotencyKey) => callBackground('grantAccess', { key: view.key, idempotencyKey, click })} />
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+export function AiConversationsGrant({ view, disabled, onChange }: { view: TicketView; disabled?: string; onChange: () => void }) {
+  const asked = view.ticket?.aiConversationsRequested ?? [];
+  const grant = current(view.grants, 'ai_conversations');
+  if (asked.length === 0 && !grant) return null;
+  const conversations = grant?.conversations ?? asked;
+  const live = grant && (grant.state === 'active' || grant.state === 'pending_guard_approval');
+  return (
+    <section aria-label="AI conversations" class="grant ai">
+      <h2>AI conversations</h2>
+      <p class="muted">Support asked to read these Rovo conversations. A data grant never covers them; this grant covers only these:</p>
+      <ul class="conversations">{conversations.map((c) => <li key={c}><code>{c}</code></li>)}</ul>
+      {grant ? <StateLine grant={grant} view={view} /> : <p class="state none" data-state="none">Not approved.</p>}
+      {live ? (
+        <ActionButton label="Revoke AI conversations" danger disabled={disabled} onDone={onChange}
+          act={(click, idempotencyKey) => callBackground('revokeTicketGrant', { key: view.key, grantId: grant.id, idempotencyKey, click })} />
+      ) : view.eligibility?.allowed ? (
+        <ActionButton label="Approve AI conversations" disabled={disabled} onDone={onChange}
+          act={(click, idempotencyKey) => callBackground('grantAiConversations', { key: view.key, conversations: asked, idempotencyKey, click })} />
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,108 @@
+// The panel's read-only sections: decision, who can grant, scope, Support's activity.
+import { useState } from 'preact/hooks';
+import { callBackground } from '../shared-ext/messages';
+import type { TicketView } from '../shared-ext/ticket-view';
+import { roleLabel, when } from './labels';
+
+type Eligibility = NonNullable<TicketView['eligibility']>;
+
+export function Decision({ eligibility }: { eligibility: Eligibility }) {
+  if (eligibility.allowed) {
+    return (
+      <div class="decision allowed" aria-label="Decision">
+        <strong>You can grant Support access</strong>
+        <span class="via"> as {roleLabel(eligibility.via)}</span>
+      </div>
+    );
+  }
+  return (
+    <div class="decision refused" aria-label="Decision">
+      <strong>You can't grant Support access</strong>
+      <ul class="causes" aria-label="Why not">
+        {eligibility.causes.map((c) => (
+          <li key={c.code} data-cause={c.code}>
+            <span class="cause">{c.message}</span>
+            <span class="fix"><b>Fix: </b>{c.fix}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled?: string }) {
+  const admins = view.eligibility?.qualifiedAdmins.filter((a) => a.userId !== view.me?.id) ?? [];
+  const [asked, setAsked] = useState<Record<string, 'sending' | 'sent' | string>>({});
+  if (admins.length === 0) return null;
+  async function ask(adminId: string) {
+    setAsked((m) => ({ ...m, [adminId]: 'sending' }));
+    try {
+      await callBackground('askAdmin', { key: view.key, adminId, idempotencyKey: crypto.randomUUID() });
+      setAsked((m) => ({ ...m, [adminId]: 'sent' }));
+    } catch (error) {
+      setAsked((m) => ({ ...m, [adminId]: (error as Error).message }));
+    }
+  }
+  return (
+    <section aria-label="Who can grant">
+      <h2>Who can grant</h2>
+      <ul class="admins">
+        {admins.map((a) => {
+          const state = asked[a.userId];
+          return (
+            <li key={a.userId} data-admin={a.userId}>
+              <span><span class="name">{a.name}</span> <span class="muted">· {roleLabel(a.role)}</span></span>
+              {state === 'sent' ? <span class="ok" role="status">Asked</span> : (
+                <button type="button" class="secondary" disabled={Boolean(disabled) || state === 'sending'} title={disabled}
+                  aria-label={`Ask ${a.name} to grant`} onClick={() => void ask(a.userId)}>Ask to grant</button>
+              )}
+              {state && state !== 'sent' && state !== 'sending' && <span class="error">{state}</span>}
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+export function Scope({ view }: { view: TicketView }) {
+  const scope = view.eligibility?.scope;
+  if (!scope) return null;
+  return (
+    <details class="scope" aria-label="What Support will see">
+      <summary>What Support will see</summary>
+      <p class="summary">{scope.summary}</p>
+      <h3>Will see</h3>
+      <ul class="will">{scope.includes.map((s) => <li key={s}>{s}</li>)}</ul>
+      <h3>Won't see</h3>
+      <ul class="wont">{scope.excludes.map((s) => <li key={s}>{s}</li>)}</ul>
+    </details>
+  );
+}
+
+const ACTION: Record<string, string> = { 'access.check': 'Opened', 'ticket.close': 'Closed the ticket', 'grant.request': 'Asked for access' };
+
+function resourceText(resource: unknown): string {
+  if (!resource || typeof resource !== 'object') return typeof resource === 'string' ? resource : '';
+  const r = resource as Record<string, unknown>;
+  return [String(r.type ?? '').replace(/_/g, ' '), r.id ?? r.conversation].filter(Boolean).join(' ');
+}
+
+export function Activity({ view }: { view: TicketView }) {
+  const rows = view.activity;
+  return (
+    <section aria-label="Support activity">
+      <h2>Support activity</h2>
+      {rows.length === 0 ? <p class="muted">Support hasn't used access on this ticket.</p> : (
+        <ol class="activity">
+          {rows.slice(0, 20).map((r) => (
+            <li key={r.id} class={r.outcome}>
+              <span>{r.actorName} · {ACTION[r.action] ?? r.action} {resourceText(r.resource)}{r.outcome === 'refused' ? ' (refused)' : ''}</span>
+              <time class="muted" dateTime={r.at}>{when(r.at)}</time>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,51 @@
+// The ticket view from the background: cached copy at once, then a refresh; refreshed again on
+// every change the background's live stream reports, and retried every few seconds while stale.
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { callBackground } from '../shared-ext/messages';
+import type { TicketView } from '../shared-ext/ticket-view';
+import type { PanelContext } from './context';
+
+const STALE_RETRY_MS = 3_000;
+const FRESH_POLL_MS = 20_000;
+
+export function useTicketView(context: PanelContext | undefined) {
+  const [view, setView] = useState<TicketView | undefined>();
+  const [refreshing, setRefreshing] = useState(false);
+  const key = context?.key;
+
+  const refresh = useCallback(async () => {
+    if (!key) return;
+    setRefreshing(true);
+    try {
+      const fresh = await callBackground('getTicketView', { key, page: { product: context.product, siteUrl: context.siteUrl }, fresh: true });
+      setView((v) => (v && v.key !== key ? v : fresh));
+    } catch (error) {
+      setView((v) => ({ ...(v ?? { key, grants: [], activity: [], names: {}, guardAdmins: [] }), stale: true, problem: { kind: 'api_error', message: (error as Error).message } }));
+    } finally {
+      setRefreshing(false);
+    }
+  }, [key]);
+
+  useEffect(() => {
+    if (!key || !context) return;
+    let alive = true;
+    setView(undefined);
+    void callBackground('getTicketView', { key, page: { product: context.product, siteUrl: context.siteUrl } })
+      .then((cached) => { if (alive) setView((v) => v ?? (cached.fetchedAt ? cached : undefined)); })
+      .catch(() => undefined);
+    void refresh();
+    const port = chrome.runtime.connect({ name: 'live' });
+    port.onMessage.addListener(() => void refresh());
+    return () => { alive = false; port.disconnect(); };
+  }, [key, refresh]);
+
+  // While stale, try again soon; while fresh, a slow poll in case the live stream is down.
+  const stale = view?.stale ?? false;
+  useEffect(() => {
+    if (!key) return;
+    const timer = setInterval(() => void refresh(), stale ? STALE_RETRY_MS : FRESH_POLL_MS);
+    return () => clearInterval(timer);
+  }, [key, stale, refresh]);
+
+  return { view, refreshing, refresh };
+}
