@@ -2,7 +2,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { indexWorld, parseWorld, type World } from '../core/index';
+import { indexWorld, isInEffect, parseWorld, type World } from '../core/index';
 import { TokenBook } from './auth';
 import { listAudit, type AuditRecord } from './audit';
 import type { ServerContext } from './context';
@@ -15,7 +15,6 @@ import { HttpProblem, problemResponse } from './problems';
 import { adminRoutes } from './routes/admin';
 import { ticketRoutes } from './routes/tickets';
 import { seedSupportRequests } from './store';
-import { isInEffect } from '../core/index';
 
 export interface AppOptions {
   /** The world file's contents (validated here) or an already parsed world. */
@@ -41,6 +40,8 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   const log = opts.log ?? ((m: string) => console.error(m));
   const now = opts.now ?? (() => new Date().toISOString());
   await db.transaction((tx) => seedSupportRequests(tx, ix, now()));
+  // Idempotency keys protect retries, which come within minutes; a day is plenty.
+  await db.query('DELETE FROM idempotency WHERE created_at < $1', [Date.now() - 86_400_000]);
   const auditTail = new Tail<AuditRecord & { id: number }>(db, 'ac_audit', 'SELECT max(seq) AS max FROM audit', async (q, after) =>
     (await listAudit(q, { after, limit: 500, order: 'asc' })).map((r) => ({ ...r, id: r.seq })),
   );
@@ -62,6 +63,9 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     if (err instanceof DbUnavailable) {
       return problemResponse(c, new HttpProblem('db-unavailable', 'The database is unavailable; retry shortly.', {}, 503, { 'Retry-After': '1' }));
     }
+    // PostgreSQL data exceptions (class 22: a NUL byte, an out-of-range number) are bad input.
+    const code = (err as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('22')) return problemResponse(c, new HttpProblem('bad-request', 'The request contains a value the store cannot hold.'));
     log(`unexpected error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return problemResponse(c, new HttpProblem('internal'));
   });

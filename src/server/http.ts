@@ -35,7 +35,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infe
 
 export function pathParam(c: Context<Env>, name: string): string {
   const v = c.req.param(name) ?? '';
-  if (v.length === 0 || v.length > 200) throw problem('not-found', `No such ${name}.`);
+  if (v.length === 0 || v.length > 200 || /[\x00-\x1f\x7f]/.test(v)) throw problem('not-found', `No such ${name}.`);
   return v;
 }
 

@@ -74,3 +74,30 @@ describe('npm run audit:verify', () => {
     expect(bad.stdout).toContain('row 2');
   });
 });
+
+describe('audit stream (SIEM)', () => {
+  it('streams new audit rows to org admins only, resuming after Last-Event-ID', async () => {
+    const h = await harness('pglite');
+    try {
+      expect((await h.req('bob-token', 'GET', '/v1/audit/stream')).status).toBe(403);
+      await h.req('alice-token', 'POST', '/v1/tickets/PS-100/grants', {});
+      const ctrl = new AbortController();
+      const res = await h.api.app.request('/v1/audit/stream', { headers: { authorization: 'Bearer alice-token', 'last-event-id': '0' }, signal: ctrl.signal });
+      expect(res.headers.get('content-type')).toContain('text/event-stream');
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      const until = async (re: RegExp) => {
+        while (!re.test(text)) text += (await reader.read()).value ?? '';
+      };
+      await until(/id: 1\n/); // replayed from Last-Event-ID
+      await h.req('sam-token', 'POST', '/v1/access/check', { ticket: 'PS-100', resource: { type: 'page', id: 'p9' } });
+      await until(/"p9"/); // live
+      expect(text).toMatch(/event: audit\n/);
+      expect(text.indexOf('id: 1\n')).toBeLessThan(text.indexOf('id: 2\n'));
+      ctrl.abort();
+      await reader.cancel().catch(() => {});
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -41,7 +41,7 @@ const body = fc.oneof(
   jsonValue.map((v) => JSON.stringify(v)),
   fc.record({ tickets: fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 5 }), decision: fc.string(), conversations: fc.anything(), adminId: fc.anything(), resource: fc.anything(), ticket: fc.anything(), site: fc.anything(), product: fc.anything(), for: fc.anything(), message: fc.anything() }, { requiredKeys: [] }).map((v) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x))),
   fc.string({ maxLength: 200 }),
-  fc.constantFrom('{', '[]', 'null', '"x"', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{}}}', 'x'.repeat(70_000), `{"note":"${'y'.repeat(66_000)}"}`),
+  fc.constantFrom('{', '[]', 'null', '"x"', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{}}}', '{"ticket":"PS-100","resource":{"type":"page","id":"\\u0000"}}', '{"site":"acme-main\\u0000","product":"jira"}', '{"adminId":"alice","message":"\\ud800"}', 'x'.repeat(70_000), `{"note":"${'y'.repeat(66_000)}"}`),
   fc.constant(undefined),
 );
 const headers = fc.record(
@@ -89,11 +89,25 @@ describe('fuzzed routes', () => {
           expect(text).not.toMatch(/\bat .*\.ts:\d+/);
         }
       }),
-      { numRuns: 400 },
+      { numRuns: 600 },
     );
     // Most runs must reach the app, not be refused by the fetch layer.
     expect(skipped).toBeLessThan(100);
     console.log(`fuzz: ${[...statuses].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}×${v}`).join(' ')}; ${skipped} unbuildable`);
+  });
+
+  it('NUL bytes and lone surrogates in stored strings are refused, not crashes', async () => {
+    const cases: Array<[string, string, string]> = [
+      ['sam-token', '/v1/access/check', '{"ticket":"PS-100","resource":{"type":"page","id":"a\\u0000b"}}'],
+      ['nora-token', '/v1/access-requests', '{"site":"acme-main","product":"jira","for":{"email":"x\\u0000@y.test"}}'],
+      ['bob-token', '/v1/tickets/PS-200/ask', '{"adminId":"alice","message":"\\ud800 hi"}'],
+    ];
+    for (const [tok, path, body] of cases) {
+      const r = await h.req(tok, 'POST', path, body);
+      expect(r.status, `${path} ${JSON.stringify(r.json)}`).toBeLessThan(500);
+    }
+    const q = await h.req('alice-token', 'GET', '/v1/audit?actor=%00');
+    expect(q.status).toBeLessThan(500);
   });
 
   it('hostile headers on the raw request: broken auth schemes and huge tokens', async () => {
