@@ -238,3 +238,26 @@ describe('rate limits', () => {
     }
   });
 });
+
+describe.skipIf(!ADMIN_URL)('PostgreSQL schema per instance', () => {
+  it('two instances in one database with different schemas do not see each other', async () => {
+    const { scratchDatabase, WORLD } = await import('./helpers');
+    const { openPostgres } = await import('../../src/server/db/index');
+    const { createApp } = await import('../../src/server/app');
+    const scratch = await scratchDatabase();
+    const [dbA, dbB] = [await openPostgres(scratch.url, { schema: 'inst_a' }), await openPostgres(scratch.url, { schema: 'inst_b' })];
+    const [a, b] = [await createApp({ world: WORLD, db: dbA, log: () => {} }), await createApp({ world: WORLD, db: dbB, log: () => {} })];
+    try {
+      const g = await a.app.request('/v1/tickets/PS-101/grants', { method: 'POST', headers: { authorization: 'Bearer alice-token' } });
+      expect(g.status).toBe(201);
+      const other = await b.app.request('/v1/grants?state=active', { headers: { authorization: 'Bearer alice-token' } });
+      expect(((await other.json()) as { grants: unknown[] }).grants).toEqual([]);
+    } finally {
+      await a.close();
+      await b.close();
+      await dbA.close();
+      await dbB.close();
+      await scratch.drop();
+    }
+  });
+});
