@@ -34,6 +34,7 @@ export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled
   const admins = view.eligibility?.qualifiedAdmins.filter((a) => a.userId !== view.me?.id) ?? [];
   const [asked, setAsked] = useState<Record<string, 'sending' | 'sent' | string>>({});
   if (admins.length === 0) return null;
+  const mine = view.eligibility?.allowed ?? false;
   async function ask(adminId: string) {
     setAsked((m) => ({ ...m, [adminId]: 'sending' }));
     try {
@@ -45,14 +46,14 @@ export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled
   }
   return (
     <section aria-label="Who can grant">
-      <h2>Who can grant</h2>
+      <h2>{mine ? 'Others who can grant' : 'Who can grant'}</h2>
       <ul class="admins">
         {admins.map((a) => {
           const state = asked[a.userId];
           return (
             <li key={a.userId} data-admin={a.userId}>
               <span><span class="name">{a.name}</span> <span class="muted">· {roleLabel(a.role)}</span></span>
-              {state === 'sent' ? <span class="ok" role="status">Asked</span> : (
+              {mine ? null : state === 'sent' ? <span class="ok" role="status">Asked</span> : (
                 <button type="button" class="secondary" disabled={Boolean(disabled) || state === 'sending'} title={disabled}
                   aria-label={`Ask ${a.name} to grant`} onClick={() => void ask(a.userId)}>Ask to grant</button>
               )}

@@ -7,6 +7,8 @@ import type { PanelContext } from './context';
 
 const STALE_RETRY_MS = 3_000;
 const FRESH_POLL_MS = 20_000;
+// Support's activity under a live grant produces no event for admins: look more often.
+const ACTIVE_GRANT_POLL_MS = 5_000;
 
 export function useTicketView(context: PanelContext | undefined) {
   const [view, setView] = useState<TicketView | undefined>();
@@ -41,11 +43,12 @@ export function useTicketView(context: PanelContext | undefined) {
 
   // While stale, try again soon; while fresh, a slow poll in case the live stream is down.
   const stale = view?.stale ?? false;
+  const activeGrant = view?.grants.some((g) => g.state === 'active') ?? false;
   useEffect(() => {
     if (!key) return;
-    const timer = setInterval(() => void refresh(), stale ? STALE_RETRY_MS : FRESH_POLL_MS);
+    const timer = setInterval(() => void refresh(), stale ? STALE_RETRY_MS : activeGrant ? ACTIVE_GRANT_POLL_MS : FRESH_POLL_MS);
     return () => clearInterval(timer);
-  }, [key, stale, refresh]);
+  }, [key, stale, activeGrant, refresh]);
 
   return { view, refreshing, refresh };
 }

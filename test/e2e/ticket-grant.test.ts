@@ -1,0 +1,41 @@
+// The ticket panel for an admin who may grant: the role is shown; grant → active and the engineer's
+// access check is allowed; revoke → refused; the panel shows each state.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
+
+let w: TicketWorld;
+const check = () => apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'page', id: 'export-settings' } });
+
+describe('ticket panel: an admin who can grant', () => {
+  beforeAll(async () => { w = await startTicketWorld(); await signInThroughOptions(w, 'priya-token'); });
+  afterAll(async () => { await w?.close(); });
+
+  test('role shown; grant → active, Support allowed; revoke → refused', async () => {
+    const { page, panel } = await openTicket(w, 'PS-101');
+    expect(await text(panel, '.decision')).toMatch(/You can grant Support access as Product admin/);
+    expect(await text(panel, '[data-state]')).toMatch(/No grant yet|Requested/);
+    await panel.locator('details.scope summary').click();
+    expect(await text(panel, '.scope .summary')).toMatch(/Confluence on acme\.atlassian\.net/);
+    expect(await panel.locator('.wont li').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/other sites|AI/i)]));
+    await shoot(page, 'ticket-allowed-before-grant');
+    expect((await check()).body.allowed).toBe(false);
+
+    await panel.getByRole('button', { name: 'Grant access' }).click();
+    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active: Support has access · granted by Priya Raman/);
+    expect((await check()).body.allowed).toBe(true);
+    // Newest first: the allowed read above the refused one from before the grant.
+    await expect.poll(() => panel.locator('.activity li').allTextContents(), { timeout: 15_000 }).toEqual([
+      expect.stringMatching(/^Sam Ortiz · Opened page export-settings(?! \(refused\))/),
+      expect.stringMatching(/^Sam Ortiz · Opened page export-settings \(refused\)/),
+    ]);
+    await shoot(page, 'ticket-allowed-active');
+
+    await panel.getByRole('button', { name: 'Revoke access' }).click();
+    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Revoked by Priya Raman/);
+    const after = await check();
+    expect(after.body.allowed).toBe(false);
+    expect(await panel.getByRole('button', { name: 'Grant access' }).isVisible()).toBe(true);
+    await shoot(page, 'ticket-allowed-revoked');
+    await page.close();
+  });
+});

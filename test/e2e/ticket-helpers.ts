@@ -1,0 +1,106 @@
+// Set-up for the ticket-panel tests: the real Access API in this process on a random port (which
+// can be stopped and started again on the same port, keeping its state), the demo pages, and
+// Chromium with the built extension signed in through the options page.
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Frame, Page } from 'playwright-core';
+import { serve, type ServerType } from '@hono/node-server';
+import { createApp } from '../../src/server/app';
+import { openDb } from '../../src/server/db/index';
+import { launchWithExtension, ROOT, screenshot, startTestDemoPages, type ExtensionBrowser } from './harness';
+import type { DemoPages } from '../../scripts/demo-pages';
+
+export const DEMO_WORLD = join(ROOT, 'fixtures', 'demo-world.json');
+
+export interface StoppableApi { readonly base: string; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> }
+
+export async function startStoppableApi(fixture = DEMO_WORLD): Promise<StoppableApi> {
+  const db = await openDb({});
+  const api = await createApp({ world: JSON.parse(readFileSync(fixture, 'utf8')), db, log: () => undefined });
+  let server: ServerType | undefined;
+  let port = 0;
+  const listen = () => new Promise<void>((resolve) => {
+    server = serve({ fetch: api.app.fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => { port = info.port; resolve(); });
+  });
+  const stop = () => new Promise<void>((resolve) => {
+    const s = server as unknown as { closeAllConnections?: () => void; close(cb: () => void): void } | undefined;
+    server = undefined;
+    if (!s) return resolve();
+    s.closeAllConnections?.();
+    s.close(() => resolve());
+  });
+  await listen();
+  return {
+    get base() { return `http://localhost:${port}`; },
+    stop,
+    start: listen,
+    close: async () => { await stop(); await api.close(); await db.close(); },
+  };
+}
+
+export async function apiCall<T = any>(api: { base: string }, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const res = await fetch(`${api.base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+export interface TicketWorld { api: StoppableApi; demo: DemoPages; browser: ExtensionBrowser; close(): Promise<void> }
+
+/** `pageWorld` lets the demo pages say something different from the API (mismatch tests). */
+export async function startTicketWorld(opts: { pageWorld?: (world: any) => void } = {}): Promise<TicketWorld> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const api = await startStoppableApi();
+  let worldFile: string | undefined;
+  if (opts.pageWorld) {
+    const world = JSON.parse(readFileSync(DEMO_WORLD, 'utf8'));
+    opts.pageWorld(world);
+    worldFile = join(mkdtempSync(join(tmpdir(), 'ac-page-world-')), 'world.json');
+    writeFileSync(worldFile, JSON.stringify(world));
+  }
+  const demo = await startTestDemoPages({ apiUrl: api.base, worldFile });
+  const browser = await launchWithExtension();
+  return { api, demo, browser, close: async () => { await browser.close(); await demo.close(); await api.close(); } };
+}
+
+/** Signs in the way an admin does: the options page form. */
+export async function signInThroughOptions(w: TicketWorld, token: string): Promise<void> {
+  const page = await w.browser.context.newPage();
+  await page.goto(`chrome-extension://${w.browser.extensionId}/src/options/index.html`);
+  await page.getByLabel('Access API address').fill(w.api.base);
+  await page.getByLabel('Your sign-in token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('status').filter({ hasText: 'Signed in as' }).waitFor({ timeout: 15_000 });
+  await page.close();
+}
+
+/** The panel frame once it shows the API's decision for `key`. */
+export async function ticketPanel(page: Page, key: string, timeout = 20_000): Promise<Frame> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    for (const frame of page.frames()) {
+      if (!frame.url().startsWith('chrome-extension://') || !frame.url().includes('/src/panel/') || frame.isDetached()) continue;
+      const line = await frame.locator('.ticket').textContent().catch(() => '');
+      if (line?.includes(key) && (await frame.locator('.decision').count().catch(() => 0)) > 0) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no panel decision for ${key} on ${page.url()}`);
+    await page.waitForTimeout(100);
+  }
+}
+
+export async function openTicket(w: TicketWorld, key: string): Promise<{ page: Page; panel: Frame }> {
+  const page = await w.browser.context.newPage();
+  await page.goto(w.demo.ticketUrl(key));
+  return { page, panel: await ticketPanel(page, key) };
+}
+
+export const text = async (frame: Frame, selector: string) => ((await frame.locator(selector).first().textContent().catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
+
+export async function shoot(page: Page, name: string): Promise<void> {
+  await page.waitForTimeout(250); // let the frame's height settle after the last render
+  await screenshot(page, name);
+}
