@@ -16,18 +16,33 @@ export const AiGrantBody = z.object({ conversations: z.array(id).min(1).max(100)
 export const AskBody = z.object({ adminId: id, message: short(500).optional() }).strict();
 export const BulkGrantBody = z.object({ tickets: z.array(id).min(1).max(200) }).strict();
 export const EmptyBody = z.object({}).strict();
+const ResourceObject = z
+  .object({
+    type: z.enum(RESOURCE_TYPES),
+    id: short(500).optional(),
+    site: short(200).optional(),
+    product: short(200).optional(),
+    conversation: short(500).optional(),
+  })
+  .strict();
+/** Short form for scripts and SIEM rules: "page", "work_item:PS-1", "ai_conversation:conv-7". */
+const ResourceString = z
+  .string()
+  .max(600)
+  .transform((v, ctx) => {
+    const i = v.indexOf(':');
+    const type = (i < 0 ? v : v.slice(0, i)) as (typeof RESOURCE_TYPES)[number];
+    const rest = i < 0 ? undefined : v.slice(i + 1) || undefined;
+    if (!RESOURCE_TYPES.includes(type)) {
+      ctx.addIssue({ code: 'custom', message: `resource type must be one of ${RESOURCE_TYPES.join(', ')}` });
+      return z.NEVER;
+    }
+    return type === 'ai_conversation' ? { type, id: rest, conversation: rest } : { type, id: rest };
+  });
 export const AccessCheckBody = z
   .object({
     ticket: id,
-    resource: z
-      .object({
-        type: z.enum(RESOURCE_TYPES),
-        id: short(500).optional(),
-        site: short(200).optional(),
-        product: short(200).optional(),
-        conversation: short(500).optional(),
-      })
-      .strict(),
+    resource: z.union([ResourceObject, ResourceString]),
   })
   .strict();
 export const AccessRequestCreateBody = z

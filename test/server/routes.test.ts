@@ -57,6 +57,12 @@ for (const backend of backends) {
       expect(g.headers.get('etag')).toBeTruthy();
       const after = await h.req('sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'work_item', id: 'X-1' } });
       expect(after.json.allowed).toBe(true);
+      const short = await h.req('sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: 'comment:C-9' });
+      expect(short.json.allowed).toBe(true);
+      const aiByGrant = await h.req('sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: 'ai_conversation:conv-1' });
+      expect(aiByGrant.json.allowed).toBe(false);
+      const badShort = await h.req('sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: 'mailbox:1' });
+      expect(badShort.status).toBe(400);
       const otherSite = await h.req('sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'page', site: 'acme-eu' } });
       expect(otherSite.json.allowed).toBe(false);
       const lee = await h.req('lee-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'page' } });
