@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [-- --json FILE] [-- --only name,name]`: every benchmark of issue 7 in
+// `npm run bench [-- --quick] [--json FILE] [--only decisions,eligibility,api,api-cost,audit,size,ux]`: every benchmark of issue 7 in
 // one process tree, one table. Peers run side by side in the same run, rounds interleaved, so
 // machine noise hits both. A row that cannot be measured says why; nothing is estimated.
 import { writeFileSync } from 'node:fs';
@@ -23,7 +23,9 @@ const sections: Section[] = [
   // Disagreement between the engines is a bug, not a number: it aborts the whole run.
   { id: 'decisions', run: () => benchDecisions(quick), fatal: true, unit: 'decisions/s' },
   { id: 'eligibility', run: async () => benchEligibility(scaleWorld(), quick), unit: 'ms p99' },
-  { id: 'server', run: () => benchServer(quick), unit: '' },
+  { id: 'api', run: () => benchServer(quick, 'api'), unit: '' },
+  { id: 'api-cost', run: () => benchServer(quick, 'api-cost'), unit: 'checks/s' },
+  { id: 'audit', run: () => benchServer(quick, 'audit'), unit: 'ms' },
   { id: 'size', run: () => benchSize(), unit: 'KB' },
   { id: 'ux', run: () => benchUserLatency(quick), unit: 'ms' },
 ];

@@ -89,8 +89,9 @@ export function startLoadgen(): Loadgen {
   child.on('message', (m) => pending?.(m as LoadResult));
   return {
     run: (r) => new Promise((resolve, reject) => {
-      pending = resolve;
-      child.once('exit', (code) => reject(new Error(`load generator exited (${code})`)));
+      const died = (code: number | null) => reject(new Error(`load generator exited (${code})`));
+      child.once('exit', died);
+      pending = (result) => { child.off('exit', died); resolve(result); };
       child.send(r);
     }),
     close: () => { child.kill(); },
