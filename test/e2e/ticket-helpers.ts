@@ -9,7 +9,7 @@ import type { Frame, Page } from 'playwright-core';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../../src/server/app';
 import { openDb } from '../../src/server/db/index';
-import { launchWithExtension, ROOT, screenshot, startTestDemoPages, type ExtensionBrowser } from './harness';
+import { launchWithExtension, RESULTS, ROOT, screenshot, startTestDemoPages, type ExtensionBrowser } from './harness';
 import type { DemoPages } from '../../scripts/demo-pages';
 
 export const DEMO_WORLD = join(ROOT, 'fixtures', 'demo-world.json');
@@ -103,4 +103,6 @@ export const text = async (frame: Frame, selector: string) => ((await frame.loca
 export async function shoot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(250); // let the frame's height settle after the last render
   await screenshot(page, name);
+  const host = page.locator('access-companion-panel');
+  if (await host.count()) await host.first().screenshot({ path: join(RESULTS, `${name}-panel.png`) });
 }

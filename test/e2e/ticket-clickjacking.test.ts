@@ -1,0 +1,53 @@
+// A grant or revoke counts only if the click was trusted and the panel really visible; otherwise it
+// is parked and confirmed in the popup.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
+import { screenshot } from './harness';
+
+let w: TicketWorld;
+const dataGrants = async () => (await apiCall(w.api, 'alice-token', 'GET', '/v1/tickets/PS-107/grants')).body.grants.filter((g: { kind: string }) => g.kind === 'data');
+
+describe('ticket panel: clicks it cannot vouch for', () => {
+  beforeAll(async () => { w = await startTicketWorld(); await signInThroughOptions(w, 'alice-token'); });
+  afterAll(async () => { await w?.close(); });
+
+  test('a click on a faded panel is parked, then confirmed in the popup', async () => {
+    const { page, panel } = await openTicket(w, 'PS-107');
+    // The page fades our panel (a classic clickjacking set-up) and the admin clicks.
+    await page.evaluate(() => { (document.querySelector('access-companion-panel') as HTMLElement).style.opacity = '0.4'; });
+    await page.waitForTimeout(300);
+    await panel.getByRole('button', { name: 'Grant access' }).click();
+    await expect.poll(() => text(panel, '.parked')).toMatch(/Not done yet: The panel was covered, hidden or faded.*Confirm it in the Access Companion toolbar popup/);
+    expect((await dataGrants()).filter((g: { state: string }) => g.state === 'active')).toHaveLength(0);
+    await page.evaluate(() => { (document.querySelector('access-companion-panel') as HTMLElement).style.opacity = ''; });
+    await shoot(page, 'ticket-clickjack-parked');
+
+    const popup = await w.browser.context.newPage();
+    await popup.setViewportSize({ width: 400, height: 640 });
+    await popup.goto(`chrome-extension://${w.browser.extensionId}/src/popup/index.html`);
+    const pending = popup.getByRole('region', { name: 'Confirm pending action' });
+    await expect.poll(() => pending.textContent().catch(() => ''), { timeout: 10_000 }).toMatch(/Grant Support access to PS-107 \(Jira on acme\.atlassian\.net\)/);
+    await screenshot(popup, 'popup-pending-action');
+    await pending.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => pending.textContent()).toMatch(/Done: active/);
+    expect((await dataGrants()).filter((g: { state: string }) => g.state === 'active')).toHaveLength(1);
+    await popup.close();
+    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active/);
+    await page.close();
+  });
+
+  test('a script-made click is parked, and dismissing it leaves the grant alone', async () => {
+    const { page, panel } = await openTicket(w, 'PS-107');
+    await panel.getByRole('button', { name: 'Revoke access' }).evaluate((b: HTMLButtonElement) => b.click());
+    await expect.poll(() => text(panel, '.parked')).toMatch(/Not done yet: The click did not come from you/);
+    const popup = await w.browser.context.newPage();
+    await popup.goto(`chrome-extension://${w.browser.extensionId}/src/popup/index.html`);
+    const pending = popup.getByRole('region', { name: 'Confirm pending action' });
+    await expect.poll(() => pending.textContent().catch(() => ''), { timeout: 10_000 }).toMatch(/Revoke Support's access to PS-107/);
+    await pending.getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => pending.count()).toBe(0);
+    expect((await dataGrants()).filter((g: { state: string }) => g.state === 'active')).toHaveLength(1);
+    await popup.close();
+    await page.close();
+  });
+});
