@@ -1,0 +1,39 @@
+// Every demo case from demo/CASES.md, as the admin who sees it: the panel's decision and causes.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
+
+const CASES: { name: string; token: string; ticket: string; allowed?: string; causes?: string[] }[] = [
+  { name: 'allowed', token: 'priya-token', ticket: 'PS-101', allowed: 'Product admin' },
+  { name: 'wrong-product', token: 'bob-token', ticket: 'PS-101', causes: ['wrong_product'] },
+  { name: 'wrong-site', token: 'erin-token', ticket: 'PS-101', causes: ['wrong_site'] },
+  { name: 'contact-not-listed', token: 'cara-token', ticket: 'PS-101', causes: ['contact_not_listed'] },
+  { name: 'site-deactivated', token: 'lena-token', ticket: 'PS-103', causes: ['site_deactivated'] },
+  { name: 'scim-not-synced', token: 'hana-token', ticket: 'PS-101', causes: ['scim_not_synced'] },
+  { name: 'guard-restricted', token: 'ivan-token', ticket: 'PS-102', allowed: 'Product admin' },
+  { name: 'no-admin-role', token: 'gus-token', ticket: 'PS-101', causes: ['no_admin_role'] },
+  { name: 'ticket-closed', token: 'alice-token', ticket: 'PS-104', causes: ['ticket_closed'] },
+];
+
+let w: TicketWorld;
+
+describe('ticket panel: the demo cases', () => {
+  beforeAll(async () => { w = await startTicketWorld(); });
+  afterAll(async () => { await w?.close(); });
+
+  for (const c of CASES) {
+    test(`${c.name}: ${c.token} on ${c.ticket}`, async () => {
+      await signInThroughOptions(w, c.token);
+      const { page, panel } = await openTicket(w, c.ticket);
+      if (c.allowed) {
+        expect(await text(panel, '.decision')).toBe(`You can grant Support access as ${c.allowed}`);
+      } else {
+        expect(await text(panel, '.decision')).toMatch(/^You can't grant Support access/);
+        expect(await panel.locator('[data-cause]').evaluateAll((els) => els.map((e) => e.getAttribute('data-cause')))).toEqual(c.causes);
+        for (const fix of await panel.locator('[data-cause] .fix').allTextContents()) expect(fix).toMatch(/^Fix: \S/);
+      }
+      if (c.name === 'guard-restricted') expect(await text(panel, '.grant')).toMatch(/Guard admin must approve/);
+      await shoot(page, `ticket-case-${c.name}`);
+      await page.close();
+    });
+  }
+});
