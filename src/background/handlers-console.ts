@@ -1,173 +1,146 @@
-// Handlers behind the admin console frames and the popup: each calls the Access API and shapes the
-// answer for display. Decisions stay with the API; refusals come back with the API's own causes.
-import { productName } from '../core/scope';
+// Handlers behind the admin console frames and the popup: each calls the Access API through the
+// typed client (src/api) and shapes the answer for display. Decisions stay with the API; refusals
+// come back with the API's own causes.
+import type { AccessRequestWire, GrantWire, TicketWire } from '../api/schemas';
+import { isExtensionPage, type Problem } from '../shared-ext/messages';
 import { loadSettings } from '../shared-ext/settings';
+import { accessClient, problemOf } from './api';
 import { changed, inboxLink, readCache, syncDb, syncNow, type InboxItem } from './inbox-sync';
-import type { AccessRequestView, AuditRowView, BulkGrantRow, CauseView, GrantView, SupportRequestView } from '../console/views';
-
-export class ApiProblem extends Error {
-  constructor(readonly status: number, readonly title: string, readonly detail?: string, readonly causes: CauseView[] = []) {
-    super(detail ?? title);
-    this.name = 'ApiProblem';
-  }
-}
-
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** One API call with the stored token; problem+json refusals become ApiProblem. */
-export async function api<T = Json>(path: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}): Promise<T> {
-  const settings = await loadSettings();
-  if (!settings.token) throw new ApiProblem(401, 'Not signed in', 'Add your Access API token in Access Companion options.');
-  let res: Response;
-  try {
-    res = await fetch(`${settings.apiBaseUrl}${path}`, {
-      method: init.method ?? 'GET',
-      headers: { authorization: `Bearer ${settings.token}`, accept: 'application/json', ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    });
-  } catch {
-    throw new ApiProblem(0, 'Offline', `Can't reach the Access API at ${settings.apiBaseUrl}.`);
-  }
-  if (res.status === 204) return undefined as T;
-  const body = (await res.json().catch(() => ({}))) as Json;
-  if (!res.ok) throw new ApiProblem(res.status, body.title ?? `HTTP ${res.status}`, body.detail, Array.isArray(body.causes) ? body.causes : []);
-  return body as T;
-}
+import type { AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
 
 const host = (url: string | undefined, fallback: string) => {
   try { return url ? new URL(url).host : fallback; } catch { return fallback; }
 };
 
-interface Ticket { key: string; title?: string; site: string; siteUrl?: string; product: string; engineer: string; status: string }
-const ticketCache = new Map<string, Promise<Ticket>>();
-function ticket(key: string): Promise<Ticket> {
+const client = async () => (await accessClient()).client;
+
+/** Tickets change rarely while a page is open; one lookup per key per worker life, failures retried. */
+const ticketCache = new Map<string, Promise<TicketWire>>();
+function ticket(key: string): Promise<TicketWire> {
   let t = ticketCache.get(key);
   if (!t) {
-    t = api<Ticket>(`/v1/tickets/${encodeURIComponent(key)}`);
+    t = client().then((c) => c.ticket(key));
     ticketCache.set(key, t);
     t.catch(() => ticketCache.delete(key));
   }
   return t;
 }
 
-export async function getMe(): Promise<{ id: string; name: string; kind: string; org: { id: string; name: string } }> {
-  return api('/v1/me');
+export async function getMe() {
+  return (await client()).me();
 }
 
-export async function getSupportRequests(): Promise<SupportRequestView[]> {
-  const body = await api<Json>('/v1/support-requests');
-  const rows: Json[] = body.requests ?? body.items ?? body.supportRequests ?? [];
-  return Promise.all(rows.map(async (row) => {
-    const key: string = typeof row.ticket === 'string' ? row.ticket : row.ticket?.key ?? row.key;
-    const t: Json = typeof row.ticket === 'object' ? row.ticket : { ...(await ticket(key)), ...row };
-    const el: Json = row.eligibility ?? await api(`/v1/tickets/${encodeURIComponent(key)}/eligibility`);
-    return {
-      ticket: key,
-      title: t.title ?? '',
-      site: t.site,
-      siteHost: host(t.siteUrl ?? el.scope?.siteUrl, t.site),
-      product: t.productName ?? productName(t.product),
-      engineer: t.engineerName ?? t.engineer ?? '',
-      requestedAt: row.requestedAt ?? row.createdAt,
-      allowed: Boolean(el.allowed),
-      via: el.via ?? null,
-      causes: el.causes ?? [],
-      guardApprovalRequired: Boolean(el.guardApprovalRequired),
-      scopeSummary: el.scope?.summary ?? '',
-    } satisfies SupportRequestView;
+/** Ticket keys as the vendor writes them; anything else from the page is ignored. */
+const TICKET_KEY = /^[A-Z][A-Z0-9_]*-\d{1,9}$/;
+
+/**
+ * The API's outstanding requests I am qualified for, plus the other tickets the vendor page lists
+ * (`alsoTickets`), each with my eligibility, so a row I cannot grant says why and who can.
+ */
+export async function getSupportRequests(alsoTickets: string[] = []): Promise<SupportRequestView[]> {
+  const c = await client();
+  const { requests } = await c.supportRequests();
+  const rows: SupportRequestView[] = requests.map((r) => ({
+    ticket: r.ticket, title: r.title, site: r.site, siteHost: host(r.siteUrl, r.site), product: productLabel(r.product),
+    engineer: r.engineer, requestedAt: r.requestedAt, allowed: r.eligibility.allowed, via: r.eligibility.via,
+    causes: r.eligibility.causes, guardApprovalRequired: r.eligibility.guardApprovalRequired, scopeSummary: r.eligibility.scope.summary,
   }));
+  const listed = new Set(rows.map((r) => r.ticket));
+  const others = [...new Set(alsoTickets.filter((k) => TICKET_KEY.test(k) && !listed.has(k)))].slice(0, 50);
+  const extra = await Promise.all(others.map(async (key): Promise<SupportRequestView | undefined> => {
+    try {
+      const [t, el] = await Promise.all([ticket(key), c.eligibility(key)]);
+      if (t.status !== 'open' || !t.dataAccessRequested) return undefined;
+      return {
+        ticket: key, title: t.title, site: t.site, siteHost: host(t.siteUrl, t.site), product: t.productName, engineer: t.engineer,
+        allowed: el.allowed, via: el.via, causes: el.causes, guardApprovalRequired: el.guardApprovalRequired, scopeSummary: el.scope.summary,
+      };
+    } catch {
+      return undefined; // not a ticket the API knows or lets me see
+    }
+  }));
+  return [...rows, ...extra.filter((r): r is SupportRequestView => r !== undefined)];
 }
 
 export async function bulkGrant(tickets: string[]): Promise<BulkGrantRow[]> {
-  const body = await api<Json>('/v1/support-requests/bulk-grant', { method: 'POST', body: { tickets } });
-  const rows: Json[] = body.results ?? body.items ?? [];
-  return rows.map((r) => ({
-    ticket: r.ticket,
-    ok: r.ok ?? (r.status ? r.status < 300 : r.state !== undefined && !r.causes?.length),
-    id: r.id ?? r.grant?.id,
-    state: r.state ?? r.grant?.state,
-    causes: r.causes ?? r.problem?.causes ?? [],
-    reason: r.reason ?? r.problem?.detail ?? r.detail ?? r.title,
-  }));
+  const { results } = await (await client()).bulkGrant(tickets);
+  return results.map((r) => ({ ticket: r.ticket, ok: r.ok, id: r.id, state: r.state, causes: r.causes ?? [], reason: r.reason }));
 }
 
-export async function toGrantView(g: Json): Promise<GrantView> {
+const PRODUCT_NAMES: Record<string, string> = { jira: 'Jira', confluence: 'Confluence', 'jira-service-management': 'Jira Service Management', loom: 'Loom' };
+const productLabel = (key: string) => PRODUCT_NAMES[key] ?? key;
+
+export async function toGrantView(g: GrantWire): Promise<GrantView & { revokeReason?: string; guardDecidedBy?: string }> {
   const t = await ticket(g.ticket).catch(() => undefined);
   return {
-    id: g.id, kind: g.kind ?? 'data', ticket: g.ticket, title: t?.title, product: g.productName ?? productName(g.product), site: g.site,
-    siteHost: host(g.siteUrl ?? t?.siteUrl, g.site), engineer: g.engineerName ?? g.engineer, state: g.state,
-    grantedBy: g.grantedBy, grantedAt: g.grantedAt, requestedAt: g.requestedAt,
+    id: g.id, kind: g.kind, ticket: g.ticket, title: t?.title, product: t?.productName ?? productLabel(g.product), site: g.site,
+    siteHost: host(t?.siteUrl, g.site), engineer: g.engineer, state: g.state,
+    grantedBy: g.grantedBy, grantedAt: g.grantedAt, requestedAt: g.requestedAt, revokeReason: g.revokeReason, guardDecidedBy: g.guardDecidedBy,
   };
 }
 
-export async function listGrants(states: string[]): Promise<GrantView[]> {
-  const lists = await Promise.all(states.map((s) => api<Json>(`/v1/grants?state=${encodeURIComponent(s)}`)));
-  const seen = new Set<string>();
-  const grants = lists.flatMap((l) => (l.grants ?? []) as Json[]).filter((g) => states.includes(g.state) && !seen.has(g.id) && seen.add(g.id));
-  return Promise.all(grants.map(toGrantView));
+export async function listGrants(states: GrantWire['state'][]): Promise<GrantView[]> {
+  const { grants } = await (await client()).grants(states);
+  return Promise.all(grants.filter((g) => states.includes(g.state)).map(toGrantView));
 }
 
 export async function revokeGrant(id: string): Promise<{ state: string }> {
-  return api(`/v1/grants/${encodeURIComponent(id)}/revoke`, { method: 'POST', body: {} });
+  return (await client()).revoke(id);
 }
 
 export async function guardDecision(id: string, decision: 'approve' | 'deny'): Promise<{ state: string }> {
-  return api(`/v1/grants/${encodeURIComponent(id)}/guard-decision`, { method: 'POST', body: { decision } });
+  return (await client()).guardDecision(id, decision);
 }
 
+function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
+  const label = r.self ? r.requester.name : r.forUser?.name ?? r.forUser?.email ?? ('email' in r.for ? r.for.email : r.for.userId);
+  return {
+    id: r.id, site: r.site, siteHost: host(r.siteUrl, r.site), product: r.product, productName: r.productName, state: r.state, createdAt: r.createdAt,
+    requester: { id: r.requester.id, name: r.requester.name, email: r.requester.email, emailVerified: r.requester.emailVerified, onSite: r.requester.onSite },
+    forWhom: { self: r.self, label, email: r.forUser?.email },
+    seatsNow: r.seatsNow, seatsAfter: r.seatsAfterApproval, denyBars: r.denyBars, message: r.message,
+  };
+}
+
+/** Pending requests I review, then the recently decided ones (newest decision first). */
 export async function listAccessRequests(): Promise<AccessRequestView[]> {
-  const body = await api<Json>('/v1/access-requests');
-  const rows: Json[] = body.requests ?? body.items ?? body.accessRequests ?? [];
-  return rows.map((r) => {
-    const requester: Json = typeof r.requester === 'object' && r.requester ? r.requester : { id: r.requestedBy, name: r.requesterName ?? r.requestedBy, email: r.requesterEmail ?? '' };
-    const forUser: Json | undefined = typeof r.forUser === 'object' ? r.forUser : undefined;
-    const label = r.self ? requester.name : forUser?.name ?? r.for?.email ?? r.for?.userId ?? '';
-    const onSite: boolean = requester.onSite ?? r.requesterOnSite ?? false;
-    const product: Json = typeof r.productInfo === 'object' ? r.productInfo : {};
-    return {
-      id: r.id, site: r.site, siteHost: host(r.siteUrl, r.site), product: r.product, productName: r.productName ?? product.name ?? productName(r.product),
-      state: r.state, createdAt: r.createdAt,
-      requester: { id: requester.id, name: requester.name ?? requester.id, email: requester.email ?? '', emailVerified: requester.emailVerified, onSite },
-      forWhom: { self: Boolean(r.self), label: label || requester.name, email: forUser?.email ?? r.for?.email },
-      seatsNow: r.seatsNow ?? r.billableSeats ?? product.billableSeats,
-      seatsAfter: r.seatsAfterApproval ?? r.seatsAfter ?? (r.billableSeats ?? product.billableSeats) + 1,
-      denyBars: r.denyBars ?? (Boolean(r.self) && !onSite),
-      message: r.message,
-    };
-  });
+  const c = await client();
+  const [pending, approved, denied] = await Promise.all((['pending', 'approved', 'denied'] as const).map((s) => c.accessRequests(s)));
+  const decided = [...approved!.requests, ...denied!.requests].sort((a, b) => (b.decidedAt ?? '').localeCompare(a.decidedAt ?? '')).slice(0, 20);
+  return [...pending!.requests, ...decided].map(toAccessRequestView);
 }
 
-export async function approveAccessRequest(id: string): Promise<Json> {
-  return api(`/v1/access-requests/${encodeURIComponent(id)}/approve`, { method: 'POST', body: {} });
+export async function approveAccessRequest(id: string) {
+  return toAccessRequestView(await (await client()).approveAccessRequest(id));
 }
 
-export async function denyAccessRequest(id: string, message?: string): Promise<Json> {
-  return api(`/v1/access-requests/${encodeURIComponent(id)}/deny`, { method: 'POST', body: message ? { message } : {} });
+export async function denyAccessRequest(id: string, message?: string) {
+  return toAccessRequestView(await (await client()).denyAccessRequest(id, message));
 }
 
 /** Support's actions, optionally limited to one ticket's grant window (first grant → revocation or now). */
 export async function getAudit(supportOnly: boolean, ticketKey?: string): Promise<{ rows: AuditRowView[]; window?: { from?: string; to?: string } }> {
-  const q = new URLSearchParams();
+  const c = await client();
+  const q: { actor?: string; ticket?: string; from?: string; to?: string } = {};
   let window: { from?: string; to?: string } | undefined;
-  if (supportOnly) q.set('actor', 'support');
+  if (supportOnly) q.actor = 'support';
   if (ticketKey) {
-    q.set('ticket', ticketKey);
-    const grants = ((await api<Json>(`/v1/tickets/${encodeURIComponent(ticketKey)}/grants`)).grants ?? []) as Json[];
-    const starts = grants.map((g) => g.grantedAt).filter(Boolean).sort();
-    const ends = grants.map((g) => g.revokedAt).filter(Boolean).sort();
+    q.ticket = ticketKey;
+    const { grants } = await c.ticketGrants(ticketKey);
+    const starts = grants.map((g) => g.grantedAt).filter((x): x is string => !!x).sort();
+    const ends = grants.map((g) => g.revokedAt).filter((x): x is string => !!x).sort();
     const open = grants.some((g) => g.state === 'active' || g.state === 'pending_guard_approval');
     window = { from: starts[0], to: open ? undefined : ends.at(-1) };
-    if (window.from) q.set('from', window.from);
-    if (window.to) q.set('to', window.to);
+    if (window.from) q.from = window.from;
+    if (window.to) q.to = window.to;
   }
-  const body = await api<Json>(`/v1/audit?${q}`);
-  const rows: Json[] = body.entries ?? body.items ?? body.rows ?? [];
+  const { entries } = await c.audit(q);
   return {
     window,
-    rows: rows.map((r) => ({
-      id: String(r.id ?? r.seq), at: r.at ?? r.time ?? r.createdAt, actor: r.actorName ?? r.actor, actorKind: r.actorKind ?? r.actorType,
-      action: r.action, resource: typeof r.resource === 'object' ? [r.resource.type, r.resource.id].filter(Boolean).join(' ') : r.resource ?? '', ticket: r.ticket,
-    })),
+    rows: entries.map((r) => {
+      const res = r.resource as { type?: string; id?: string } | null;
+      return { id: String(r.seq), at: r.at, actor: r.actorName, actorKind: r.actorKind, action: r.action, resource: res ? [res.type, res.id].filter(Boolean).join(' ') : '', ticket: r.ticket ?? undefined };
+    }),
   };
 }
 
@@ -193,7 +166,7 @@ export type PopupState = Awaited<ReturnType<typeof popupState>>;
 type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 const HANDLERS: Record<string, (m: Msg) => Promise<unknown>> = {
   getMe: () => getMe(),
-  getSupportRequests: () => getSupportRequests(),
+  getSupportRequests: (m) => getSupportRequests(Array.isArray(m.alsoTickets) ? m.alsoTickets.filter((k: unknown) => typeof k === 'string') : []),
   bulkGrant: async (m) => { const out = await bulkGrant(m.tickets); void changed(); return out; },
   listGrants: (m) => listGrants(m.states),
   revokeGrant: async (m) => { const out = await revokeGrant(m.id); void changed(); return out; },
@@ -205,19 +178,15 @@ const HANDLERS: Record<string, (m: Msg) => Promise<unknown>> = {
   getPopupState: (m) => popupState(Boolean(m.fresh)),
 };
 
-/** Only our own extension pages (popup, options, frames) may call these. */
-function fromOurPages(sender: chrome.runtime.MessageSender): boolean {
-  return sender.id === chrome.runtime.id && typeof sender.url === 'string' && sender.url.startsWith(chrome.runtime.getURL(''));
-}
-
 export function registerConsoleHandlers(): void {
   chrome.runtime.onMessage.addListener((message: Msg, sender, sendResponse) => {
     const handler = typeof message?.type === 'string' && Object.hasOwn(HANDLERS, message.type) ? HANDLERS[message.type] : undefined;
     if (!handler) return false;
-    if (!fromOurPages(sender)) { sendResponse({ ok: false, error: { title: 'Not allowed' } }); return false; }
+    // Only our own extension pages (popup, options, console frames) may call these; never a content script.
+    if (!isExtensionPage(sender)) { sendResponse({ ok: false, error: { title: 'Not allowed', status: 403 } satisfies Problem }); return false; }
     handler(message).then(
       (value) => sendResponse({ ok: true, value }),
-      (error: unknown) => sendResponse({ ok: false, error: error instanceof ApiProblem ? { title: error.title, detail: error.detail, status: error.status, causes: error.causes } : { title: String(error) } }),
+      (error: unknown) => sendResponse({ ok: false, error: problemOf(error) }),
     );
     return true;
   });

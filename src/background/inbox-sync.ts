@@ -3,7 +3,9 @@
 //   worker being stopped because alarms wake it;
 // - a live stream (/v1/events) while any extension page or panel holds a 'live' port.
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import { api, ApiProblem, toGrantView } from './handlers-console';
+import type { AccessClient } from '../api/client';
+import { toGrantView } from './handlers-console';
+import { accessClient, problemOf } from './api';
 import { loadSettings } from '../shared-ext/settings';
 import { notifyOnce, setBadge, type Notice } from './notifications';
 import type { GrantView } from '../console/views';
@@ -98,52 +100,50 @@ async function doSync(): Promise<SyncResult> {
   const settings = await loadSettings();
   if (!settings.token) { await setBadge(0); return { inboxChanged: false, notified: [], problem: 'signed_out' }; }
   try {
+    const { client } = await accessClient();
     if (!(await meta('org')) || (await meta('token')) !== settings.token) {
-      const me = await api<{ org: { id: string }; id: string }>('/v1/me');
+      const me = await client.me();
+      // A different person: nothing cached or notified for the previous one carries over.
+      const db = await syncDb();
+      await Promise.all([db.clear('cache'), db.clear('notified'), db.clear('meta')]);
       await setMeta('org', me.org);
       await setMeta('me', me.id);
       await setMeta('token', settings.token);
-      await setMeta('inboxEtag', undefined);
     }
     const notices: Notice[] = [];
-    const inboxChanged = await syncInbox(settings, notices);
-    await syncGrants(notices);
+    const inboxChanged = await syncInbox(client, notices);
+    await syncGrants(client, notices);
     const notified = await notifyOnce(await syncDb(), notices);
     await setMeta('lastSync', { at: Date.now(), problem: undefined });
     return { inboxChanged, notified };
   } catch (error) {
-    const problem = error instanceof ApiProblem ? (error.status === 0 ? 'offline' : error.title) : String(error);
+    const p = problemOf(error);
+    const problem = p.status === 0 ? 'offline' : p.title;
     await setMeta('lastSync', { at: Date.now(), problem });
     return { inboxChanged: false, notified: [], problem };
   }
 }
 
-async function syncInbox(settings: { apiBaseUrl: string; token: string }, notices: Notice[]): Promise<boolean> {
+async function syncInbox(client: AccessClient, notices: Notice[]): Promise<boolean> {
   const etag = await meta<string>('inboxEtag');
-  let res: Response;
-  try {
-    res = await fetch(`${settings.apiBaseUrl}/v1/inbox`, { headers: { authorization: `Bearer ${settings.token}`, accept: 'application/json', ...(etag ? { 'if-none-match': etag } : {}) } });
-  } catch {
-    throw new ApiProblem(0, 'Offline');
-  }
-  if (res.status === 304) {
+  const { items, etag: next } = await client.inbox(etag);
+  if (items === undefined) {
+    // 304: unchanged; the cached copy is now confirmed fresh.
     await writeCache('inbox', (await readCache<InboxItem[]>('inbox'))?.value ?? []);
     return false;
   }
-  if (!res.ok) throw new ApiProblem(res.status, `Inbox: HTTP ${res.status}`);
-  const items = ((await res.json()) as { items: InboxItem[] }).items ?? [];
   await writeCache('inbox', items);
-  await setMeta('inboxEtag', res.headers.get('etag') ?? undefined);
+  await setMeta('inboxEtag', next ?? undefined);
   await setBadge(items.length);
   for (const item of items) notices.push(await inboxNotice(item));
   return true;
 }
 
 /** Grant transitions since the last poll: Guard decisions, revocation by ticket close, Support's first access. */
-async function syncGrants(notices: Notice[]): Promise<void> {
+async function syncGrants(client: AccessClient, notices: Notice[]): Promise<void> {
   const previous = (await readCache<GrantView[]>('grants'))?.value;
-  const lists = await Promise.all(['active', 'pending_guard_approval', 'denied', 'revoked'].map((s) => api<{ grants: Record<string, unknown>[] }>(`/v1/grants?state=${s}`).catch(() => ({ grants: [] }))));
-  const grants = await Promise.all(lists.flatMap((l) => l.grants ?? []).map(async (g) => ({ ...(await toGrantView(g)), revokeReason: g.revokeReason as string | undefined, guardDecidedBy: g.guardDecidedBy as string | undefined })));
+  const { grants: wire } = await client.grants(['active', 'pending_guard_approval', 'denied', 'revoked']);
+  const grants = await Promise.all(wire.map(toGrantView));
   await writeCache('grants', grants);
   if (!previous) return; // first sight: nothing to compare with, nothing to announce
   const before = new Map(previous.map((g) => [g.id, g]));
@@ -161,10 +161,10 @@ async function syncGrants(notices: Notice[]): Promise<void> {
   const db = await syncDb();
   for (const g of grants.filter((x) => x.state === 'active' && x.kind === 'data')) {
     if (await db.get('notified', `first-access:${g.id}`)) continue;
-    const activity = await api<{ entries?: { at?: string; time?: string }[]; items?: unknown[] }>(`/v1/tickets/${encodeURIComponent(g.ticket)}/activity`).catch(() => undefined);
-    const rows = (activity?.entries ?? activity?.items ?? []) as { at?: string; time?: string }[];
+    const activity = await client.activity(g.ticket).catch(() => undefined);
     const since = g.grantedAt ? Date.parse(g.grantedAt) : 0;
-    if (rows.some((r) => Date.parse(r.at ?? r.time ?? '') >= since)) {
+    // Support's own actions only: the admin's grant itself is in the ticket's activity too.
+    if ((activity?.entries ?? []).some((r) => r.actorKind === 'engineer' && Date.parse(r.at) >= since)) {
       notices.push({ id: `first-access:${g.id}`, kind: 'firstAccess', title: `Support opened ${g.ticket}'s data`, message: `${g.engineer} · ${g.product} on ${g.siteHost}`, link: page });
     }
   }

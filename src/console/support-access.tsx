@@ -6,8 +6,11 @@ import { since, STATE_LABEL } from './format';
 import { useLive, Status } from './use-live';
 import type { BulkGrantRow, GrantView, SupportRequestView } from './views';
 
+/** Ticket keys the vendor page lists (from the frame URL; untrusted, the background checks them). */
+const pageTickets = (new URLSearchParams(location.hash.replace(/^#/, '')).get('tickets') ?? '').split(',').filter(Boolean);
+
 export function SupportAccess() {
-  const requests = useLive(() => call<SupportRequestView[]>('getSupportRequests'));
+  const requests = useLive(() => call<SupportRequestView[]>('getSupportRequests', { alsoTickets: pageTickets }));
   const grants = useLive(() => call<GrantView[]>('listGrants', { states: ['active', 'pending_guard_approval'] }));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [results, setResults] = useState<Map<string, BulkGrantRow>>(new Map());

@@ -1,29 +1,29 @@
 // Shared set-up for the console, popup and notification tests: the real Access API in this process
-// on a random port, the demo pages, and Chromium with the built extension signed in as an admin.
-import { existsSync, readFileSync } from 'node:fs';
+// (PGlite in memory, demo world) on a random port, the demo pages, and Chromium with the built extension signed in as an admin.
+import { serve } from '@hono/node-server';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Worker } from 'playwright-core';
 import { launchWithExtension, ROOT, startTestDemoPages, type ExtensionBrowser } from './harness';
 import type { DemoPages } from '../../scripts/demo-pages';
+import { createApp } from '../../src/server/app';
+import { openPglite } from '../../src/server/db/index';
 
 export interface RunningApi { base: string; close(): Promise<void> }
 
-/** The API runs in this process; ACCESS_API_URL points the tests at one already running instead. */
-export const apiAvailable = existsSync(join(ROOT, 'src/server/app.ts')) || process.env.ACCESS_API_URL !== undefined;
-
+/** The real Access API (createApp over in-memory PGlite) in this process, on a random port. */
 export async function startApi(fixture = join(ROOT, 'fixtures', 'demo-world.json')): Promise<RunningApi> {
-  if (process.env.ACCESS_API_URL) return { base: process.env.ACCESS_API_URL, close: async () => {} };
-  // A variable path: this file must type-check before the server exists.
-  const serverModule = '../../src/server/app';
-  const { createApp } = (await import(/* @vite-ignore */ serverModule)) as { createApp(opts: unknown): Promise<{ fetch: (r: Request) => Response | Promise<Response> }> | { fetch: (r: Request) => Response | Promise<Response> } };
-  const { serve } = await import('@hono/node-server');
-  const world = JSON.parse(readFileSync(fixture, 'utf8'));
-  const app = await createApp({ world });
+  const db = await openPglite();
+  const api = await createApp({ world: JSON.parse(readFileSync(fixture, 'utf8')), db, rateLimitPerMinute: 100_000, log: (m) => console.error(m) });
   return new Promise((resolve) => {
-    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
+    const server = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
       resolve({
         base: `http://localhost:${info.port}`,
-        close: () => new Promise<void>((done) => { (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(); server.close(() => done()); }),
+        close: async () => {
+          await new Promise<void>((done) => { (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(); server.close(() => done()); });
+          await api.close();
+          await db.close();
+        },
       });
     });
   });
@@ -55,11 +55,19 @@ export async function serviceWorker(browser: ExtensionBrowser): Promise<Worker> 
   return live ?? browser.context.waitForEvent('serviceworker', { timeout: 60_000 });
 }
 
+/** Signs in the way the options page does (the background checks the token with GET /v1/me). */
 export async function signIn(world: Pick<ConsoleWorld, 'api' | 'demo' | 'browser'>, token: string): Promise<void> {
-  const sw = await serviceWorker(world.browser);
-  await sw.evaluate(async ([apiBaseUrl, token, consoleUrl]) => {
-    await chrome.storage.local.set({ apiBaseUrl, token, consoleUrl });
-  }, [world.api.base, token, world.demo.adminUrl] as const);
+  const page = await world.browser.context.newPage();
+  try {
+    await page.goto(`chrome-extension://${world.browser.extensionId}/src/options/index.html`);
+    const reply = await page.evaluate(async ([apiBaseUrl, token, consoleUrl]) => {
+      await chrome.storage.local.set({ consoleUrl });
+      return chrome.runtime.sendMessage({ type: 'signIn', apiBaseUrl, token });
+    }, [world.api.base, token, world.demo.adminUrl] as const);
+    if (!reply?.ok) throw new Error(`sign-in as ${token} failed: ${JSON.stringify(reply)}`);
+  } finally {
+    await page.close();
+  }
 }
 
 /** The Access Companion frame on an admin console page, once its header has rendered. */

@@ -2,7 +2,7 @@
 // worker was stopped (DevTools protocol), and nothing is notified twice.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Worker } from 'playwright-core';
-import { apiAvailable, apiCall, serviceWorker, startConsoleWorld, type ConsoleWorld } from './console-helpers';
+import { apiCall, serviceWorker, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 
 let w: ConsoleWorld;
 
@@ -10,7 +10,7 @@ const notificationIds = (sw: Worker) => sw.evaluate(async () => Object.keys(awai
 const badge = (sw: Worker) => sw.evaluate(() => chrome.action.getBadgeText({}));
 const clearAll = (sw: Worker) => sw.evaluate(async () => { for (const id of Object.keys(await chrome.notifications.getAll())) await chrome.notifications.clear(id); });
 
-describe.skipIf(!apiAvailable)('notifications', () => {
+describe('notifications', () => {
   beforeAll(async () => {
     w = await startConsoleWorld('alice-token');
     const sw = await serviceWorker(w.browser);

@@ -54,3 +54,17 @@ export function findAuditSearchField(doc: Document): HTMLInputElement | undefine
   }
   return doc.querySelector<HTMLInputElement>('[role="search"] input[type="search"]') ?? undefined;
 }
+
+const TICKET_KEY = /^[A-Z][A-Z0-9_]*-\d{1,9}$/;
+
+/**
+ * Ticket keys in the Support access page's own "Outstanding requests" table (first cell of each
+ * row). The vendor lists every request of the org; the API lists only those I may grant.
+ */
+export function findOutstandingRequestKeys(doc: Document): string[] {
+  const heading = [...(main(doc)?.querySelectorAll('h2, [role="heading"][aria-level="2"]') ?? [])].find((h) => /^outstanding requests$/i.test(text(h)));
+  let table: Element | null | undefined = heading?.nextElementSibling;
+  while (table && table.tagName !== 'TABLE' && !/^H[12]$/.test(table.tagName)) table = table.nextElementSibling;
+  if (!table || table.tagName !== 'TABLE') return [];
+  return [...table.querySelectorAll('tbody tr')].map((row) => text(row.querySelector('td'))).filter((key) => TICKET_KEY.test(key)).slice(0, 50);
+}
