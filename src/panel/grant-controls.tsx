@@ -45,7 +45,10 @@ const current = (grants: GrantWire[], kind: GrantWire['kind']) =>
 
 function GuardWait({ view }: { view: TicketView }) {
   const names = view.guardAdmins.map((g) => g.name);
-  return <>Waiting on a Guard admin{names.length ? ` (${names.join(', ')})` : ''} to approve. Support gets nothing until then.</>;
+  // The API names the Guard admins when it can; otherwise say where they decide.
+  return names.length
+    ? <>Waiting on a Guard admin ({names.join(', ')}) to approve. Support gets nothing until then.</>
+    : <>Waiting on a Guard admin to approve in the admin console (Security → Support access requests). Support gets nothing until then.</>;
 }
 
 function StateLine({ grant, view }: { grant: GrantWire; view: TicketView }) {

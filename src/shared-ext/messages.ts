@@ -40,6 +40,9 @@ export interface MessageMap {
   denyAccessRequest: { req: { id: string; message?: string }; res: unknown };
   guardDecision: { req: { id: string; decision: 'approve' | 'deny' }; res: { state: string } };
   getAuditLink: { req: { ticket?: string; supportOnly?: boolean }; res: { url: string } };
+  getMe: { req: Record<string, never>; res: { id: string; name: string; kind: string; org: { id: string; name: string } } };
+  /** Popup's combined cached/fresh state; shaped by src/background/handlers-console.ts. */
+  getPopupState: { req: { fresh?: boolean }; res: unknown };
   getAudit: { req: { supportOnly?: boolean; ticket?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string } } };
 }
 export type MethodName = keyof MessageMap;

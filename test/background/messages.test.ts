@@ -1,0 +1,55 @@
+// The background answers only our own extension pages, and content scripts only on the vendor
+// origins and only for methods opened to them.
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { isAllowedSender, registerHandlers } from '../../src/shared-ext/messages';
+
+const ID = 'abcdefghijklmnopabcdefghijklmnop';
+type Listener = (message: unknown, sender: chrome.runtime.MessageSender, sendResponse: (r: unknown) => void) => boolean | undefined;
+let listeners: Listener[] = [];
+
+beforeEach(() => {
+  listeners = [];
+  vi.stubGlobal('chrome', {
+    runtime: {
+      id: ID,
+      getURL: (p: string) => `chrome-extension://${ID}/${p}`,
+      onMessage: { addListener: (l: Listener) => listeners.push(l) },
+    },
+  });
+});
+afterEach(() => vi.unstubAllGlobals());
+
+const panel = { id: ID, url: `chrome-extension://${ID}/src/panel/index.html#key=PS-101`, tab: { id: 1 } as chrome.tabs.Tab, origin: `chrome-extension://${ID}` };
+const contentScript = { id: ID, url: 'http://support.localhost:4401/servicedesk/customer/portal/1/PS-101', origin: 'http://support.localhost:4401', tab: { id: 1 } as chrome.tabs.Tab };
+
+function send(message: unknown, sender: chrome.runtime.MessageSender): Promise<unknown> {
+  return new Promise((resolve) => {
+    for (const l of listeners) l(message, sender, resolve);
+  });
+}
+
+describe('sender checks', () => {
+  test('extension pages are allowed; other extensions and foreign pages are not', () => {
+    expect(isAllowedSender(panel, false)).toBe(true);
+    expect(isAllowedSender({ ...panel, id: 'someotherextensionidxxxxxxxxxxxx' }, false)).toBe(false);
+    expect(isAllowedSender({ id: ID, url: 'chrome-extension://otherid/x.html' }, false)).toBe(false);
+    expect(isAllowedSender(contentScript, false)).toBe(false);
+    expect(isAllowedSender(contentScript, true)).toBe(true);
+    expect(isAllowedSender({ ...contentScript, origin: 'https://evil.example', url: 'https://evil.example/' }, true)).toBe(false);
+    expect(isAllowedSender({ ...contentScript, origin: 'http://support.localhost.evil.example' }, true)).toBe(false);
+  });
+
+  test('registerHandlers answers allowed senders and refuses others without running the handler', async () => {
+    const handler = vi.fn(async () => ({ signedIn: true, apiBaseUrl: 'http://localhost:4400' }));
+    registerHandlers({ getStatus: handler });
+    expect(await send({ type: 'getStatus' }, panel)).toEqual({ ok: true, value: { signedIn: true, apiBaseUrl: 'http://localhost:4400' } });
+    expect(await send({ type: 'getStatus' }, contentScript)).toEqual({ ok: false, error: { title: 'Not allowed', status: 403 } });
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
+  test('unknown methods fall through to other listeners; handler errors come back as problems', async () => {
+    registerHandlers({ signOut: async () => { throw Object.assign(new Error('x'), { problem: { title: 'Access API unreachable', status: 0 } }); } });
+    expect(listeners[0]!({ type: 'getInbox' }, panel, () => undefined)).toBe(false);
+    expect(await send({ type: 'signOut' }, panel)).toEqual({ ok: false, error: { title: 'Access API unreachable', status: 0, detail: undefined, causes: undefined } });
+  });
+});
