@@ -41,11 +41,19 @@ describe.skipIf(!serverExists)('200 SSE subscribers under a steady stream of gra
     const missing = () => subs.filter(({ role, sub }) => acked.some((g) => concerns(role, g.site) && !sub.events.some((e) => e.data.includes(g.id))));
     while (missing().length > 0 && Date.now() < deadline) await sleep(100);
     for (const s of subs) s.sub.close();
+    const delivered = subs.reduce((n, s) => n + s.sub.events.length, 0);
+    console.log(`sse: ${subs.length} subscribers, ${acked.length} grants acknowledged in ${Date.now() - t0} ms, ${delivered} events delivered`);
 
     expect(missing().map((s) => s.role.user)).toEqual([]);
     for (const { role, sub } of subs) {
       const ids = sub.events.map((e) => e.id).filter((x): x is string => x !== undefined);
-      expect(new Set(ids).size, `${role.user} got an event twice`).toBe(ids.length);
+      expect(new Set(ids).size, `${role.user} got an event id twice`).toBe(ids.length);
+      // Not the same change under a new id either.
+      const bodies = sub.events.map((e) => `${e.event ?? ''}\n${e.data}`);
+      expect(new Set(bodies).size, `${role.user} got the same event twice`).toBe(bodies.length);
+      // And nothing about a site it does not administer.
+      const foreign = acked.filter((g) => !concerns(role, g.site));
+      expect(sub.events.filter((e) => foreign.some((g) => e.data.includes(g.id))), `${role.user} got another site's event`).toEqual([]);
       const firstSeen = acked.filter((g) => concerns(role, g.site)).map((g) => sub.events.findIndex((e) => e.data.includes(g.id)));
       expect(firstSeen, `${role.user} saw grants out of order`).toEqual([...firstSeen].sort((a, b) => a - b));
     }
