@@ -8,12 +8,25 @@ import { startLoadgen, type LoadResult } from '../lib/loadgen';
 import { median, notMeasured, summarize, type Row } from '../lib/stats';
 import { pickActors } from './latency';
 import { ROOT } from './spawn-api';
+import { postgresAvailable, startPgCluster } from '../../test/load/pg-cluster';
 
 export async function benchApiCost(quick: boolean): Promise<Row[]> {
   if (!existsSync(join(ROOT, 'src/server/app.ts'))) return [notMeasured('API cost: access checks vs bare route', 'checks/s', 'src/server/app.ts does not exist yet', '≥ 80% of bare')];
+  const rows = await costOn(quick, 'PGlite', [1, 16, 64]);
+  // The same on PostgreSQL (a throwaway cluster): several connections instead of one embedded engine.
+  if (!postgresAvailable()) return [...rows, notMeasured('API cost (PostgreSQL)', 'checks/s', 'no PostgreSQL binaries')];
+  const pg = await startPgCluster();
+  try {
+    return [...rows, ...(await costOn(quick, 'PostgreSQL', [16], pg.url))];
+  } finally {
+    pg.destroy();
+  }
+}
+
+async function costOn(quick: boolean, store: string, levels: number[], databaseUrl?: string): Promise<Row[]> {
   const fixture = join(ROOT, 'fixtures/demo-world.json');
   const world = JSON.parse(readFileSync(fixture, 'utf8'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/server/serve-bare.ts'), '--fixture', fixture], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/server/serve-bare.ts'), '--fixture', fixture], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATABASE_URL: databaseUrl ?? '' } });
   const loadgen = startLoadgen();
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -31,7 +44,6 @@ export async function benchApiCost(quick: boolean): Promise<Row[]> {
       check: { method: 'POST' as const, url: `${base}/v1/access/check`, headers: { authorization: `Bearer ${a.engineerToken}` }, body },
       bare: { method: 'POST' as const, url: `${base}/__bench/empty`, headers: { authorization: `Bearer ${a.engineerToken}` }, body },
     };
-    const levels = [1, 16, 64];
     const rounds = quick ? 2 : 5;
     const durationMs = quick ? 1_500 : 5_000;
     const results: Record<string, LoadResult[]> = {};
@@ -51,11 +63,11 @@ export async function benchApiCost(quick: boolean): Promise<Row[]> {
       const bare = agg('bare');
       const ratio = ck.rate / bare.rate;
       rows.push({
-        name: `API cost: access check, ${c} client${c > 1 ? 's' : ''}`, value: ck.rate, unit: 'checks/s', median: ck.lat.median, p99: ck.lat.p99, latencyUnit: 'ms',
+        name: `API cost${store === 'PGlite' ? '' : ` (${store})`}: access check, ${c} client${c > 1 ? 's' : ''}`, value: ck.rate, unit: 'checks/s', median: ck.lat.median, p99: ck.lat.p99, latencyUnit: 'ms',
         ratio, target: '≥ 0.80× bare', met: ratio >= 0.8 && ck.errors === 0,
-        note: `${ck.errors} non-2xx${ck.errors ? ` ${JSON.stringify(ck.statuses)}` : ''}; each check authenticates, decides and appends an audit row (in-memory PGlite, demo world)`,
+        note: `${ck.errors} non-2xx${ck.errors ? ` ${JSON.stringify(ck.statuses)}` : ''}; each check authenticates, decides and appends an audit row (${store === 'PGlite' ? 'in-memory PGlite' : 'PostgreSQL 15, throwaway cluster, fsync off'}, demo world)`,
       });
-      rows.push({ name: `API cost: bare Hono route, ${c} client${c > 1 ? 's' : ''}`, value: bare.rate, unit: 'req/s', median: bare.lat.median, p99: bare.lat.p99, latencyUnit: 'ms' });
+      rows.push({ name: `API cost${store === 'PGlite' ? '' : ` (${store})`}: bare Hono route, ${c} client${c > 1 ? 's' : ''}`, value: bare.rate, unit: 'req/s', median: bare.lat.median, p99: bare.lat.p99, latencyUnit: 'ms' });
     }
     rows[0]!.note += `; median of ${rounds} interleaved ${durationMs / 1000} s runs per cell, load generator in its own process (node:http keep-alive), 2 cores shared by server and clients`;
     return rows;

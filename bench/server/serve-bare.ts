@@ -9,7 +9,7 @@ import { openDb } from '../../src/server/db/index';
 
 const fixture = process.argv[process.argv.indexOf('--fixture') + 1]!;
 // The rate limit is raised so it never refuses, but its bookkeeping still runs on every check.
-const db = await openDb({});
+const db = await openDb({ databaseUrl: process.env.DATABASE_URL || undefined });
 const api = await createApp({ world: JSON.parse(readFileSync(fixture, 'utf8')), db, rateLimitPerMinute: 1e9, log: () => {} });
 const outer = new Hono();
 // Same method, same JSON answer shape as the access check: the difference is the API's own work.
