@@ -52,10 +52,11 @@ function GuardWait({ view }: { view: TicketView }) {
 }
 
 function StateLine({ grant, view }: { grant: GrantWire; view: TicketView }) {
-  const name = (id?: string) => (id ? view.names[id] ?? id : '');
+  const name = (id?: string) => (!id ? '' : id === view.me?.id ? 'you' : view.names[id] ?? id);
+  const what = grant.kind === 'ai_conversations' ? 'Support may read these conversations' : 'Support has access';
   switch (grant.state) {
     case 'active':
-      return <p class="state active" data-state="active"><b>Active:</b> Support has access{grant.grantedBy ? ` · granted by ${name(grant.grantedBy)}` : ''}{grant.grantedAt ? ` ${when(grant.grantedAt)}` : ''}{grant.guardDecidedBy ? ` · approved by ${name(grant.guardDecidedBy)}` : ''}</p>;
+      return <p class="state active" data-state="active"><b>Active:</b> {what}{grant.grantedBy ? ` · granted by ${name(grant.grantedBy)}` : ''}{grant.grantedAt ? ` ${when(grant.grantedAt)}` : ''}{grant.guardDecidedBy ? ` · approved by ${view.names[grant.guardDecidedBy] ?? `Guard admin ${grant.guardDecidedBy}`}` : ''}</p>;
     case 'pending_guard_approval':
       return <p class="state pending" data-state="pending_guard_approval"><b>Waiting on Guard:</b> <GuardWait view={view} /></p>;
     case 'requested':

@@ -14,14 +14,14 @@ describe('ticket panel: an admin who can grant', () => {
     const { page, panel } = await openTicket(w, 'PS-101');
     expect(await text(panel, '.decision')).toMatch(/You can grant Support access as Product admin/);
     expect(await text(panel, '[data-state]')).toMatch(/No grant yet|Requested/);
-    await panel.locator('details.scope summary').click();
+    expect(await panel.locator('.wont li').first().isVisible()).toBe(true); // open before deciding
     expect(await text(panel, '.scope .summary')).toMatch(/Confluence on acme\.atlassian\.net/);
     expect(await panel.locator('.wont li').allTextContents()).toEqual(expect.arrayContaining([expect.stringMatching(/other sites|AI/i)]));
     await shoot(page, 'ticket-allowed-before-grant');
     expect((await check()).body.allowed).toBe(false);
 
     await panel.getByRole('button', { name: 'Grant access' }).click();
-    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active: Support has access · granted by Priya Raman/);
+    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active: Support has access · granted by you/);
     expect((await check()).body.allowed).toBe(true);
     // Newest first: the allowed read above the refused one from before the grant.
     await expect.poll(() => panel.locator('.activity li').allTextContents(), { timeout: 15_000 }).toEqual([
@@ -31,11 +31,34 @@ describe('ticket panel: an admin who can grant', () => {
     await shoot(page, 'ticket-allowed-active');
 
     await panel.getByRole('button', { name: 'Revoke access' }).click();
-    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Revoked by Priya Raman/);
+    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Revoked by you/);
     const after = await check();
     expect(after.body.allowed).toBe(false);
     expect(await panel.getByRole('button', { name: 'Grant access' }).isVisible()).toBe(true);
     await shoot(page, 'ticket-allowed-revoked');
+    await page.close();
+  });
+
+  test('the AI-conversation grant lists the exact conversations and is approved and revoked on its own', async () => {
+    const { page, panel } = await openTicket(w, 'PS-106');
+    const ai = panel.getByRole('region', { name: 'AI conversations' });
+    expect(await ai.locator('.conversations li').allTextContents()).toEqual(['rovo-conv-9001']);
+    const aiCheck = (conversation: string) => apiCall(w.api, 'lee-token', 'POST', '/v1/access/check', { ticket: 'PS-106', resource: { type: 'ai_conversation', conversation } });
+    expect((await aiCheck('rovo-conv-9001')).body.allowed).toBe(false);
+
+    await ai.getByRole('button', { name: 'Approve AI conversations' }).click();
+    await expect.poll(() => ai.locator('[data-state]').textContent(), { timeout: 15_000 }).toMatch(/^Active/);
+    expect((await aiCheck('rovo-conv-9001')).body.allowed).toBe(true);
+    expect((await aiCheck('rovo-conv-9002')).body.allowed).toBe(false);
+    // The narrower grant gives no data access, and the data grant is untouched.
+    const page1 = await apiCall(w.api, 'lee-token', 'POST', '/v1/access/check', { ticket: 'PS-106', resource: { type: 'page', id: 'x' } });
+    expect(page1.body.allowed).toBe(false);
+    expect(await text(panel, '.grant [data-state]')).toMatch(/^No grant yet/);
+    await shoot(page, 'ticket-ai-approved');
+
+    await ai.getByRole('button', { name: 'Revoke AI conversations' }).click();
+    await expect.poll(() => ai.locator('[data-state]').textContent(), { timeout: 15_000 }).toMatch(/^Revoked/);
+    expect((await aiCheck('rovo-conv-9001')).body.allowed).toBe(false);
     await page.close();
   });
 });

@@ -70,7 +70,9 @@ export async function startTicketWorld(opts: { pageWorld?: (world: any) => void 
 /** Signs in the way an admin does: the options page form. */
 export async function signInThroughOptions(w: TicketWorld, token: string): Promise<void> {
   const page = await w.browser.context.newPage();
-  await page.goto(`chrome-extension://${w.browser.extensionId}/src/options/index.html`);
+  const url = `chrome-extension://${w.browser.extensionId}/src/options/index.html`;
+  // On install the extension opens its options page by itself, which can race our navigation.
+  await page.goto(url).catch(async () => { await page.waitForTimeout(500); await page.goto(url); });
   await page.getByLabel('Access API address').fill(w.api.base);
   await page.getByLabel('Your sign-in token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
