@@ -99,6 +99,9 @@ function Mismatch({ context, view }: { context: PanelContext; view: TicketView }
 render(<Panel />, document.getElementById('app')!);
 
 // Tell the content script how tall to make this frame; a height is all that leaves the frame.
+// Measured on the content, not the document: a document never reports less than the frame's height,
+// so the frame could grow but never shrink back.
+const app = document.getElementById('app')!;
 new ResizeObserver(() => {
-  parent.postMessage({ type: 'access-companion:height', height: document.documentElement.scrollHeight }, '*');
-}).observe(document.body);
+  parent.postMessage({ type: 'access-companion:height', height: Math.ceil(app.getBoundingClientRect().height) }, '*');
+}).observe(app);
