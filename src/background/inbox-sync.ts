@@ -75,9 +75,13 @@ const INBOX_PAGES: Record<string, string> = {
   ask: 'settings/support-access',
 };
 
-/** Where an inbox item leads: the API's link, resolved against the admin console when relative. */
+/**
+ * Where an inbox item leads. The API's links are paths within the org's admin console
+ * (`/settings/support-access?ticket=PS-101`), so they resolve under `/o/<org>/`.
+ */
 export async function inboxLink(item: InboxItem): Promise<string> {
   const page = await consolePage(INBOX_PAGES[item.kind] ?? 'settings/support-access');
+  if (item.link?.startsWith('/') && !item.link.startsWith('//')) return await consolePage(item.link.slice(1));
   return absolute(item.link, page) ?? page;
 }
 

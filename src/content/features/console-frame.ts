@@ -46,7 +46,7 @@ function mount(page: ConsolePage, org: string, extra: Record<string, string>, si
 export async function runConsoleFrame(
   page: ConsolePage,
   signal: AbortSignal,
-  extra: Record<string, string> = {},
+  extra: Record<string, string> | (() => Record<string, string>) = {},
   onMounted?: (mounted: MountedFrame) => void,
 ): Promise<void> {
   const org = orgIdFromUrl(new URL(location.href));
@@ -54,7 +54,8 @@ export async function runConsoleFrame(
   while (!signal.aborted) {
     const slot = await waitFor(() => findFrameSlot(document, page), signal);
     void slot;
-    const mounted = mount(page, org, extra, signal);
+    // Page-derived context is read when the page has rendered, not when the script starts.
+    const mounted = mount(page, org, typeof extra === 'function' ? extra() : extra, signal);
     if (!mounted) return;
     signal.addEventListener('abort', () => mounted.host.remove(), { once: true });
     onMounted?.(mounted);

@@ -9,5 +9,5 @@ import { runConsoleFrame } from './console-frame';
 export const consoleSupportAccess: Feature = {
   id: 'console-support-access',
   include: [isSupportAccessSettings],
-  init: (signal) => runConsoleFrame('support-access', signal, { tickets: findOutstandingRequestKeys(document).join(',') }),
+  init: (signal) => runConsoleFrame('support-access', signal, () => ({ tickets: findOutstandingRequestKeys(document).join(',') })),
 };

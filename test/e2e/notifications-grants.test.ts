@@ -1,0 +1,60 @@
+// Grant notifications through the real poll: a Guard admin's decision reaches the admin who granted,
+// a ticket closed by Support tells the granter their grant ended, and Support's first read under a
+// grant is announced once. Each exactly once, however often the worker polls.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { apiCall, serviceWorker, signIn, startConsoleWorld, type ConsoleWorld } from './console-helpers';
+
+let w: ConsoleWorld;
+
+const poll = async () => (await serviceWorker(w.browser)).evaluate(() => (globalThis as unknown as { accessCompanionPoll(): Promise<unknown> }).accessCompanionPoll());
+const notifications = async () => (await serviceWorker(w.browser)).evaluate(async () => chrome.notifications.getAll().then((all) => Object.keys(all)));
+const clearAll = async () => (await serviceWorker(w.browser)).evaluate(async () => { for (const id of Object.keys(await chrome.notifications.getAll())) await chrome.notifications.clear(id); });
+
+/** Signs in as `token`, lets the first sync announce its backlog, and starts from an empty tray. */
+async function fresh(token: string) {
+  await signIn(w, token);
+  await poll();
+  await clearAll();
+}
+
+describe('grant notifications', () => {
+  beforeAll(async () => { w = await startConsoleWorld('ivan-token'); });
+  afterAll(async () => { await w?.close(); });
+
+  test('a Guard decision on my grant notifies me once', async () => {
+    await fresh('ivan-token');
+    // acme-eu is Guard-restricted: ivan's grant waits on gus.
+    const made = await apiCall(w.api, 'ivan-token', 'POST', '/v1/tickets/PS-102/grants');
+    expect(made.body.state).toBe('pending_guard_approval');
+    await poll(); // the worker sees it pending
+    expect((await notifications()).filter((id) => id.startsWith('guard:'))).toEqual([]);
+    const decided = await apiCall(w.api, 'gus-token', 'POST', `/v1/grants/${made.body.id}/guard-decision`, { decision: 'approve' });
+    expect(decided.body.state).toBe('active');
+    await poll();
+    expect(await notifications()).toContain(`guard:${made.body.id}`);
+    await clearAll();
+    await poll();
+    expect((await notifications()).filter((id) => id.startsWith('guard:'))).toEqual([]);
+  });
+
+  test('Support closing the ticket ends my grant and tells me; Support\'s first read is announced once', async () => {
+    await fresh('priya-token');
+    const made = await apiCall(w.api, 'priya-token', 'POST', '/v1/tickets/PS-101/grants');
+    expect(made.body.state).toBe('active');
+    await poll();
+    const read = await apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'page', id: 'export-settings' } });
+    expect(read.body.allowed).toBe(true);
+    await poll();
+    expect(await notifications()).toContain(`first-access:${made.body.id}`);
+    await clearAll();
+    const closed = await apiCall(w.api, 'sam-token', 'POST', '/v1/tickets/PS-101/close');
+    expect(closed.status).toBe(200);
+    await poll();
+    const ids = await notifications();
+    expect(ids).toContain(`closed:${made.body.id}`);
+    expect(ids).not.toContain(`first-access:${made.body.id}`);
+    await clearAll();
+    await poll();
+    expect(await notifications()).toEqual([]);
+  });
+});
