@@ -34,13 +34,15 @@ describe('built manifest (dist/manifest.json)', () => {
     expect(manifest.externally_connectable).toEqual({ ids: [], matches: [] });
   });
 
-  test('only the panel page is web-accessible, only to the pages we frame it into', () => {
-    expect(manifest.web_accessible_resources).toHaveLength(1);
-    const [war] = manifest.web_accessible_resources;
-    expect(war.resources).toEqual(['src/panel/index.html']);
-    expect([...war.matches].sort()).toEqual(FRAME_ORIGINS);
-    expect(war.use_dynamic_url).toBe(true);
-    expect(war.extension_ids).toBeUndefined();
+  test('only our two frame pages are web-accessible, each only to the site it is framed into', () => {
+    const byPage = Object.fromEntries(manifest.web_accessible_resources.map((w: { resources: string[] }) => [w.resources.join(','), w]));
+    expect(Object.keys(byPage).sort()).toEqual(['src/console/index.html', 'src/panel/index.html']);
+    expect([...byPage['src/panel/index.html'].matches].sort()).toEqual(['http://support.localhost/*', 'https://support.atlassian.com/*']);
+    expect([...byPage['src/console/index.html'].matches].sort()).toEqual(['http://admin.localhost/*', 'https://admin.atlassian.com/*']);
+    for (const war of manifest.web_accessible_resources) {
+      expect(war.use_dynamic_url).toBe(true);
+      expect(war.extension_ids).toBeUndefined();
+    }
   });
 
   test('ships no source maps', () => {
