@@ -25,7 +25,9 @@ export async function spawnApi(opts: { fixture: string; entry?: string; args?: s
   // `node --import tsx` keeps the API in this one process (the tsx CLI would add a parent).
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? join(ROOT, 'src/server/main.ts'), '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '1000000000', ...(opts.args ?? [])], {
     cwd: ROOT,
-    env: { ...process.env, ...(opts.env ?? {}) },
+    // Each spawned API gets its own embedded database unless the caller names one: a shared
+    // DATABASE_URL from the test run would leak state between files and runs.
+    env: { ...process.env, DATABASE_URL: '', ...(opts.env ?? {}) },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
