@@ -49,10 +49,12 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
   const others = [...new Set(alsoTickets.filter((k) => TICKET_KEY.test(k) && !listed.has(k)))].slice(0, 50);
   const extra = await Promise.all(others.map(async (key): Promise<SupportRequestView | undefined> => {
     try {
-      const [t, el] = await Promise.all([ticket(key), c.eligibility(key)]);
-      if (t.status !== 'open' || !t.dataAccessRequested) return undefined;
+      const [t, el, { grants }] = await Promise.all([ticket(key), c.eligibility(key), c.ticketGrants(key)]);
+      // Outstanding means Support's data request still waits for a grant (the vendor lists more).
+      const waiting = grants.find((g) => g.kind === 'data' && g.state === 'requested');
+      if (t.status !== 'open' || !waiting) return undefined;
       return {
-        ticket: key, title: t.title, site: t.site, siteHost: host(t.siteUrl, t.site), product: t.productName, engineer: t.engineer,
+        ticket: key, title: t.title, site: t.site, siteHost: host(t.siteUrl, t.site), product: t.productName, engineer: t.engineer, requestedAt: waiting.requestedAt,
         allowed: el.allowed, via: el.via, causes: el.causes, guardApprovalRequired: el.guardApprovalRequired, scopeSummary: el.scope.summary,
       };
     } catch {
@@ -118,6 +120,14 @@ export async function denyAccessRequest(id: string, message?: string) {
   return toAccessRequestView(await (await client()).denyAccessRequest(id, message));
 }
 
+/** Audit actions in words an admin reads; unknown actions keep the API's name. */
+const ACTIONS: Record<string, string> = {
+  'access.check': 'Opened', 'grant.create': 'Granted data access', 'grant.revoke': 'Revoked access', 'grant.guard_decision': 'Guard decision',
+  'ai_grant.create': 'Granted AI conversations', 'grant.ask': 'Asked an admin to grant', 'ticket.close': 'Closed the ticket',
+  'access_request.create': 'Asked for product access', 'access_request.approve': 'Approved product access', 'access_request.deny': 'Denied product access',
+};
+const actionLabel = (action: string, outcome: string) => `${ACTIONS[action] ?? action}${outcome === 'refused' ? ' — refused' : ''}`;
+
 /** Support's actions, optionally limited to one ticket's grant window (first grant → revocation or now). */
 export async function getAudit(supportOnly: boolean, ticketKey?: string): Promise<{ rows: AuditRowView[]; window?: { from?: string; to?: string } }> {
   const c = await client();
@@ -139,7 +149,7 @@ export async function getAudit(supportOnly: boolean, ticketKey?: string): Promis
     window,
     rows: entries.map((r) => {
       const res = r.resource as { type?: string; id?: string } | null;
-      return { id: String(r.seq), at: r.at, actor: r.actorName, actorKind: r.actorKind, action: r.action, resource: res ? [res.type, res.id].filter(Boolean).join(' ') : '', ticket: r.ticket ?? undefined };
+      return { id: String(r.seq), at: r.at, actor: r.actorName, actorKind: r.actorKind, action: actionLabel(r.action, r.outcome), resource: res ? [res.type, res.id].filter(Boolean).join(' ') : '', ticket: r.ticket ?? undefined };
     }),
   };
 }

@@ -37,5 +37,6 @@ render(<Frame />, document.getElementById('app')!);
 
 // Tell the content script how tall to make this frame; a height is all that leaves the frame.
 new ResizeObserver(() => {
-  parent.postMessage({ type: 'access-companion:height', height: document.documentElement.scrollHeight }, '*');
+  // The body's own box, not the document's scrollHeight, which never drops below the frame's height.
+  parent.postMessage({ type: 'access-companion:height', height: document.body.getBoundingClientRect().height }, '*');
 }).observe(document.body);
