@@ -17,29 +17,36 @@ export interface AccessCompanionDb extends DBSchema {
   /** Notification ids already shown, so each is shown once. */
   notified: { key: string; value: { id: string; at: number } };
   meta: { key: string; value: { key: string; value: unknown } };
+  /** The sign-in token. Here, not in chrome.storage.local, because content scripts can read that;
+   *  this database belongs to the extension's origin, which no page or content script shares. */
+  credentials: { key: 'token'; value: string };
 }
 
 export const DB_NAME = 'access-companion';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 /** Decisions older than this are dropped from the cache. */
 export const DECISION_TTL_MS = 7 * 24 * 3600_000;
 const MAX_DECISIONS = 200;
 
+/** One rung per schema version; an install at any older version climbs from where it is. */
+export function upgradeLadder(database: IDBPDatabase<AccessCompanionDb>, oldVersion: number): void {
+  if (oldVersion < 1) {
+    database.createObjectStore('me');
+    database.createObjectStore('decisions', { keyPath: 'key' }).createIndex('fetchedAt', 'fetchedAt');
+    database.createObjectStore('inbox', { keyPath: 'id' });
+    database.createObjectStore('grants', { keyPath: 'id' }).createIndex('ticket', 'ticket');
+    database.createObjectStore('notified', { keyPath: 'id' });
+    database.createObjectStore('meta', { keyPath: 'key' });
+  }
+  if (oldVersion < 2) {
+    database.createObjectStore('credentials');
+  }
+}
+
 let dbPromise: Promise<IDBPDatabase<AccessCompanionDb>> | undefined;
 
 export function db(): Promise<IDBPDatabase<AccessCompanionDb>> {
-  dbPromise ??= openDB<AccessCompanionDb>(DB_NAME, DB_VERSION, {
-    upgrade(database, oldVersion) {
-      if (oldVersion < 1) {
-        database.createObjectStore('me');
-        database.createObjectStore('decisions', { keyPath: 'key' }).createIndex('fetchedAt', 'fetchedAt');
-        database.createObjectStore('inbox', { keyPath: 'id' });
-        database.createObjectStore('grants', { keyPath: 'id' }).createIndex('ticket', 'ticket');
-        database.createObjectStore('notified', { keyPath: 'id' });
-        database.createObjectStore('meta', { keyPath: 'key' });
-      }
-    },
-  });
+  dbPromise ??= openDB<AccessCompanionDb>(DB_NAME, DB_VERSION, { upgrade: upgradeLadder });
   return dbPromise;
 }
 
@@ -84,4 +91,12 @@ export async function clearPersonalData(): Promise<void> {
   const d = await db();
   const tx = d.transaction(['me', 'decisions', 'inbox', 'grants', 'notified', 'meta'], 'readwrite');
   await Promise.all([tx.objectStore('me').clear(), tx.objectStore('decisions').clear(), tx.objectStore('inbox').clear(), tx.objectStore('grants').clear(), tx.objectStore('notified').clear(), tx.objectStore('meta').clear(), tx.done]);
+}
+
+export async function readToken(): Promise<string> {
+  return (await (await db()).get('credentials', 'token')) ?? '';
+}
+
+export async function writeToken(token: string): Promise<void> {
+  await (await db()).put('credentials', token, 'token');
 }

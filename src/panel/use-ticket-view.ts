@@ -38,7 +38,12 @@ export function useTicketView(context: PanelContext | undefined) {
     void refresh();
     const port = chrome.runtime.connect({ name: 'live' });
     port.onMessage.addListener(() => void refresh());
-    return () => { alive = false; port.disconnect(); };
+    // Signing in or out on the options page changes whose view this is.
+    const onStorage = (changes: Record<string, chrome.storage.StorageChange>, area: string) => {
+      if (area === 'local' && (changes.signedInAt || changes.apiBaseUrl)) void refresh();
+    };
+    chrome.storage.onChanged.addListener(onStorage);
+    return () => { alive = false; port.disconnect(); chrome.storage.onChanged.removeListener(onStorage); };
   }, [key, refresh]);
 
   // While stale, try again soon; while fresh, a slow poll in case the live stream is down.

@@ -2,7 +2,7 @@
 // sign-out leaves nothing of the person behind.
 import 'fake-indexeddb/auto';
 import { describe, expect, test } from 'vitest';
-import { clearPersonalData, db, readDecision, readMe, writeDecision, writeMe, DB_VERSION } from '../../src/background/db';
+import { clearPersonalData, db, readDecision, readMe, readToken, writeDecision, writeMe, writeToken, DB_VERSION } from '../../src/background/db';
 import type { TicketView } from '../../src/shared-ext/ticket-view';
 
 const view = (key: string): TicketView => ({ key, grants: [], activity: [], names: {}, guardAdmins: [], stale: false });
@@ -11,7 +11,7 @@ describe('background db', () => {
   test('creates every store at the current version', async () => {
     const d = await db();
     expect(d.version).toBe(DB_VERSION);
-    expect([...d.objectStoreNames].sort()).toEqual(['decisions', 'grants', 'inbox', 'me', 'meta', 'notified']);
+    expect([...d.objectStoreNames].sort()).toEqual(['credentials', 'decisions', 'grants', 'inbox', 'me', 'meta', 'notified']);
   });
 
   test('decisions keep when they were fetched; me is tied to the token', async () => {
@@ -27,10 +27,34 @@ describe('background db', () => {
     expect(await readMe('tok2')).toBeUndefined();
   });
 
+  test('the token survives clearing personal data (sign-out writes an empty one itself)', async () => {
+    await writeToken('alice-token');
+    await clearPersonalData();
+    expect(await readToken()).toBe('alice-token');
+  });
+
   test('sign-out clears it all', async () => {
     await writeDecision(view('PS-102'), Date.now());
     await clearPersonalData();
     expect(await readDecision('PS-102')).toBeUndefined();
     expect(await readMe('tok1')).toBeUndefined();
+  });
+});
+
+describe('upgrade ladder', () => {
+  test('a version-1 database gains the credentials store and keeps its cached decisions', async () => {
+    const { openDB, deleteDB } = await import('idb');
+    const { DB_NAME } = await import('../../src/background/db');
+    // Simulate an install that still has version 1 (separate name: the module's connection is cached).
+    const name = `${DB_NAME}-v1-test`;
+    await deleteDB(name);
+    const v1 = await openDB(name, 1, { upgrade(d) { d.createObjectStore('decisions', { keyPath: 'key' }).createIndex('fetchedAt', 'fetchedAt'); d.createObjectStore('meta', { keyPath: 'key' }); } });
+    await v1.put('decisions', { key: 'PS-101', value: {}, fetchedAt: 1 });
+    v1.close();
+    const { upgradeLadder } = await import('../../src/background/db');
+    const v2 = await openDB(name, 2, { upgrade: upgradeLadder });
+    expect([...v2.objectStoreNames]).toContain('credentials');
+    expect(await v2.get('decisions', 'PS-101')).toMatchObject({ key: 'PS-101' });
+    v2.close();
   });
 });
