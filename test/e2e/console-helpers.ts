@@ -59,7 +59,12 @@ export async function serviceWorker(browser: ExtensionBrowser): Promise<Worker> 
 export async function signIn(world: Pick<ConsoleWorld, 'api' | 'demo' | 'browser'>, token: string): Promise<void> {
   const page = await world.browser.context.newPage();
   try {
-    await page.goto(`chrome-extension://${world.browser.extensionId}/src/options/index.html`);
+    const options = `chrome-extension://${world.browser.extensionId}/src/options/index.html`;
+    // On install the background opens the options page itself, which can take over our navigation.
+    await page.goto(options).catch(async (error: Error) => {
+      if (!/interrupted by another navigation/.test(error.message)) throw error;
+      await page.waitForURL(options);
+    });
     const reply = await page.evaluate(async ([apiBaseUrl, token, consoleUrl]) => {
       await chrome.storage.local.set({ consoleUrl });
       return chrome.runtime.sendMessage({ type: 'signIn', apiBaseUrl, token });

@@ -31,6 +31,12 @@ describe('admin console frames', () => {
     // Active grants list with revoke.
     const grants = frame.getByRole('table', { name: 'Active grants' });
     await expect.poll(() => grants.locator('tr').count()).toBeGreaterThanOrEqual(3);
+    // The vendor's own list stays on the page, below our frame.
+    const vendorTable = page.locator('main table').filter({ hasText: 'Approve data access' });
+    expect(await vendorTable.isVisible()).toBe(true);
+    const frameBox = await page.locator('access-companion-console').boundingBox();
+    const tableBox = await vendorTable.boundingBox();
+    expect(tableBox!.y).toBeGreaterThanOrEqual(frameBox!.y + frameBox!.height);
     await screenshot(page, 'console-support-access');
     const ps107 = grants.locator('tr', { hasText: 'PS-107' });
     await ps107.getByRole('button', { name: 'Revoke' }).click();

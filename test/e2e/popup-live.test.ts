@@ -27,6 +27,9 @@ describe('popup', () => {
     await popup.evaluate(() => { (window as unknown as { marker: number }).marker = 7; });
     await expect.poll(() => popup.getByRole('list', { name: 'Waiting on you' }).locator('li').count(), { timeout: 15_000 }).toBe(before + 1);
     expect(await popup.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
+    // Each item leads to its page in this org's admin console.
+    const link = popup.getByRole('list', { name: 'Waiting on you' }).locator(`li[data-item="access_request:${req.body.id}"] a`);
+    expect(await link.getAttribute('href')).toBe(`${w.demo.adminUrl}/o/acme/access-requests?id=${req.body.id}`);
     await screenshot(popup, 'popup');
 
     // Revoke in one click.
