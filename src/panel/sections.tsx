@@ -33,7 +33,15 @@ export function Decision({ eligibility }: { eligibility: Eligibility }) {
 export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled?: string }) {
   const admins = view.eligibility?.qualifiedAdmins.filter((a) => a.userId !== view.me?.id) ?? [];
   const [asked, setAsked] = useState<Record<string, 'sending' | 'sent' | string>>({});
-  if (admins.length === 0) return null;
+  if (admins.length === 0) {
+    if (view.eligibility?.allowed) return null;
+    return (
+      <section aria-label="Who can grant">
+        <h2>Who can grant</h2>
+        <p class="muted nobody">Nobody in your org can grant this right now: the fix above comes first.</p>
+      </section>
+    );
+  }
   const mine = view.eligibility?.allowed ?? false;
   async function ask(adminId: string) {
     setAsked((m) => ({ ...m, [adminId]: 'sending' }));

@@ -31,6 +31,7 @@ describe('ticket panel: the demo cases', () => {
         expect(await panel.locator('[data-cause]').evaluateAll((els) => els.map((e) => e.getAttribute('data-cause')))).toEqual(c.causes);
         for (const fix of await panel.locator('[data-cause] .fix').allTextContents()) expect(fix).toMatch(/^Fix: \S/);
       }
+      if (c.name === 'site-deactivated') expect(await text(panel, '.nobody')).toMatch(/Nobody in your org can grant this right now/);
       if (c.name === 'guard-restricted') expect(await text(panel, '.grant')).toMatch(/Guard admin must approve/);
       await shoot(page, `ticket-case-${c.name}`);
       await page.close();
