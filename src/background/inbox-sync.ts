@@ -102,7 +102,13 @@ export function syncNow(): Promise<SyncResult> {
 
 async function doSync(): Promise<SyncResult> {
   const settings = await loadSettings();
-  if (!settings.token) { await setBadge(0); return { inboxChanged: false, notified: [], problem: 'signed_out' }; }
+  if (!settings.token) {
+    // Signed out: nothing of the previous person's stays (the shared db is cleared by sign-out too).
+    const db = await syncDb();
+    await Promise.all([db.clear('cache'), db.clear('notified'), db.clear('meta')]);
+    await setBadge(0);
+    return { inboxChanged: false, notified: [], problem: 'signed_out' };
+  }
   try {
     const { client } = await accessClient();
     if (!(await meta('org')) || (await meta('token')) !== settings.token) {

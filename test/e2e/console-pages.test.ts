@@ -76,7 +76,7 @@ describe('admin console frames', () => {
     await page.close();
   });
 
-  test('Security → Support access requests: Guard approvals, own grant refused with the reason', async () => {
+  test('Security → Support access requests: a Guard admin approves a grant waiting on Guard', async () => {
     // PS-102 is on Guard-restricted acme-eu: ivan grants it, gus (Guard admin) decides.
     const made = await apiCall(w.api, 'ivan-token', 'POST', '/v1/tickets/PS-102/grants');
     expect(made.body.state).toBe('pending_guard_approval');
