@@ -50,4 +50,26 @@ describe('ticket panel: clicks it cannot vouch for', () => {
     await popup.close();
     await page.close();
   });
+
+  test('a click through an element laid over the panel is parked', async () => {
+    const { page, panel } = await openTicket(w, 'PS-107');
+    // A nearly transparent decoy over the panel that lets clicks through to it.
+    await page.evaluate(() => {
+      const r = document.querySelector('access-companion-panel')!.getBoundingClientRect();
+      const decoy = document.createElement('div');
+      decoy.id = 'decoy';
+      Object.assign(decoy.style, { position: 'absolute', left: `${r.left + scrollX}px`, top: `${r.top + scrollY}px`, width: `${r.width}px`, height: `${r.height}px`, background: 'rgba(255,255,255,0.02)', pointerEvents: 'none', zIndex: '9999' });
+      document.body.append(decoy);
+    });
+    await page.waitForTimeout(300);
+    await panel.getByRole('button', { name: 'Revoke access' }).click();
+    await expect.poll(() => text(panel, '.parked')).toMatch(/Not done yet: The panel was covered, hidden or faded/);
+    expect((await dataGrants()).filter((g: { state: string }) => g.state === 'active')).toHaveLength(1);
+    await page.evaluate(() => document.getElementById('decoy')!.remove());
+    await page.waitForTimeout(300);
+    // Uncovered, the same click goes straight through.
+    await panel.getByRole('button', { name: 'Revoke access' }).click();
+    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Revoked by you/);
+    await page.close();
+  });
 });
