@@ -77,10 +77,11 @@ export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled
 export function Scope({ view }: { view: TicketView }) {
   const scope = view.eligibility?.scope;
   if (!scope) return null;
-  // Open while the admin is deciding; folded away once Support is in.
+  // Open while this admin is deciding; folded away once Support is in, or when they can't grant
+  // (then the causes and who can come first).
   const decided = view.grants.some((g) => g.kind === 'data' && (g.state === 'active' || g.state === 'pending_guard_approval'));
   return (
-    <details class="scope" aria-label="What Support will see" open={!decided}>
+    <details class="scope" aria-label="What Support will see" open={!decided && view.eligibility?.allowed}>
       <summary>What Support will see</summary>
       <p class="summary">{scope.summary}</p>
       <h3>Will see</h3>

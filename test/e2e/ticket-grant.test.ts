@@ -46,6 +46,9 @@ describe('ticket panel: an admin who can grant', () => {
     const aiCheck = (conversation: string) => apiCall(w.api, 'lee-token', 'POST', '/v1/access/check', { ticket: 'PS-106', resource: { type: 'ai_conversation', conversation } });
     expect((await aiCheck('rovo-conv-9001')).body.allowed).toBe(false);
 
+    // A person scrolls, looks, then clicks; the visibility check needs the button on screen ≥100 ms.
+    await ai.getByRole('button', { name: 'Approve AI conversations' }).scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
     await ai.getByRole('button', { name: 'Approve AI conversations' }).click();
     await expect.poll(() => ai.locator('[data-state]').textContent(), { timeout: 15_000 }).toMatch(/^Active/);
     expect((await aiCheck('rovo-conv-9001')).body.allowed).toBe(true);
@@ -56,6 +59,8 @@ describe('ticket panel: an admin who can grant', () => {
     expect(await text(panel, '.grant [data-state]')).toMatch(/^No grant yet/);
     await shoot(page, 'ticket-ai-approved');
 
+    await ai.getByRole('button', { name: 'Revoke AI conversations' }).scrollIntoViewIfNeeded();
+    await page.waitForTimeout(300);
     await ai.getByRole('button', { name: 'Revoke AI conversations' }).click();
     await expect.poll(() => ai.locator('[data-state]').textContent(), { timeout: 15_000 }).toMatch(/^Revoked/);
     expect((await aiCheck('rovo-conv-9001')).body.allowed).toBe(false);

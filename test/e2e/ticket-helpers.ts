@@ -71,12 +71,21 @@ export async function startTicketWorld(opts: { pageWorld?: (world: any) => void 
 export async function signInThroughOptions(w: TicketWorld, token: string): Promise<void> {
   const page = await w.browser.context.newPage();
   const url = `chrome-extension://${w.browser.extensionId}/src/options/index.html`;
-  // On install the extension opens its options page by itself, which can race our navigation.
-  await page.goto(url).catch(async () => { await page.waitForTimeout(500); await page.goto(url); });
-  await page.getByLabel('Access API address').fill(w.api.base);
-  await page.getByLabel('Your sign-in token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('status').filter({ hasText: 'Signed in as' }).waitFor({ timeout: 15_000 });
+  // On install the extension opens its options page by itself (Chrome may reuse our tab for it),
+  // which can interrupt the first attempt; the form is idempotent, so try again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(url);
+      await page.getByLabel('Access API address').fill(w.api.base);
+      await page.getByLabel('Your sign-in token').fill(token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('status').filter({ hasText: 'Signed in as' }).waitFor({ timeout: 15_000 });
+      break;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await page.waitForTimeout(500);
+    }
+  }
   await page.close();
 }
 
