@@ -110,15 +110,15 @@ async function doSync(): Promise<SyncResult> {
     return { inboxChanged: false, notified: [], problem: 'signed_out' };
   }
   try {
-    const { client } = await accessClient();
-    if (!(await meta('org')) || (await meta('token')) !== settings.token) {
+    const { client, tokenHash } = await accessClient();
+    if (!(await meta('org')) || (await meta('tokenHash')) !== tokenHash) {
       const me = await client.me();
       // A different person: nothing cached or notified for the previous one carries over.
       const db = await syncDb();
       await Promise.all([db.clear('cache'), db.clear('notified'), db.clear('meta')]);
       await setMeta('org', me.org);
       await setMeta('me', me.id);
-      await setMeta('token', settings.token);
+      await setMeta('tokenHash', tokenHash); // who this cache belongs to; never the token itself
     }
     const notices: Notice[] = [];
     const inboxChanged = await syncInbox(client, notices);
