@@ -103,7 +103,8 @@ export const Grant = z.object({
   version: z.number().int(),
 });
 export const GrantCreated = z.object({ id: z.string(), state: GrantState });
-export const GrantList = z.object({ grants: z.array(Grant) });
+/** `people`: display names by id for the engineers and admins the grants mention. */
+export const GrantList = z.object({ grants: z.array(Grant), people: z.record(z.string(), z.string()).optional() });
 export const Ticket = z.object({
   key: z.string(),
   title: z.string(),

@@ -72,18 +72,18 @@ export async function bulkGrant(tickets: string[]): Promise<BulkGrantRow[]> {
 const PRODUCT_NAMES: Record<string, string> = { jira: 'Jira', confluence: 'Confluence', 'jira-service-management': 'Jira Service Management', loom: 'Loom' };
 const productLabel = (key: string) => PRODUCT_NAMES[key] ?? key;
 
-export async function toGrantView(g: GrantWire): Promise<GrantView & { revokeReason?: string; guardDecidedBy?: string }> {
+export async function toGrantView(g: GrantWire, people: Record<string, string> = {}): Promise<GrantView & { revokeReason?: string; guardDecidedBy?: string }> {
   const t = await ticket(g.ticket).catch(() => undefined);
   return {
     id: g.id, kind: g.kind, ticket: g.ticket, title: t?.title, product: t?.productName ?? productLabel(g.product), site: g.site,
-    siteHost: host(t?.siteUrl, g.site), engineer: g.engineer, state: g.state,
+    siteHost: host(t?.siteUrl, g.site), engineer: people[g.engineer] ?? g.engineer, state: g.state,
     grantedBy: g.grantedBy, grantedAt: g.grantedAt, requestedAt: g.requestedAt, revokeReason: g.revokeReason, guardDecidedBy: g.guardDecidedBy,
   };
 }
 
 export async function listGrants(states: GrantWire['state'][]): Promise<GrantView[]> {
-  const { grants } = await (await client()).grants(states);
-  return Promise.all(grants.filter((g) => states.includes(g.state)).map(toGrantView));
+  const { grants, people } = await (await client()).grants(states);
+  return Promise.all(grants.filter((g) => states.includes(g.state)).map((g) => toGrantView(g, people)));
 }
 
 export async function revokeGrant(id: string): Promise<{ state: string }> {

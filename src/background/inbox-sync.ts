@@ -152,8 +152,8 @@ async function syncInbox(client: AccessClient, notices: Notice[]): Promise<boole
 /** Grant transitions since the last poll: Guard decisions, revocation by ticket close, Support's first access. */
 async function syncGrants(client: AccessClient, notices: Notice[]): Promise<void> {
   const previous = (await readCache<GrantView[]>('grants'))?.value;
-  const { grants: wire } = await client.grants(['active', 'pending_guard_approval', 'denied', 'revoked']);
-  const grants = await Promise.all(wire.map(toGrantView));
+  const { grants: wire, people } = await client.grants(['active', 'pending_guard_approval', 'denied', 'revoked']);
+  const grants = await Promise.all(wire.map((g) => toGrantView(g, people)));
   await writeCache('grants', grants);
   if (!previous) return; // first sight: nothing to compare with, nothing to announce
   const before = new Map(previous.map((g) => [g.id, g]));

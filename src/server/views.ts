@@ -133,3 +133,16 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
   }
   return items.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? -1 : 1));
 }
+
+/** Display names of everyone a list of grants mentions (engineers, granters, deciders), by id. */
+export function peopleOf(s: ServerContext, grants: Grant[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const g of grants) {
+    for (const id of [g.engineer, g.grantedBy, g.guardDecidedBy, g.revokedBy]) {
+      if (!id || out[id]) continue;
+      const name = s.ix.usersById.get(id)?.name ?? s.ix.engineersById.get(id)?.name ?? s.ix.engineersById.get(id)?.email;
+      if (name) out[id] = name;
+    }
+  }
+  return out;
+}

@@ -10,7 +10,7 @@ import { closeTicket, decideGuard, etagOf, grantAiConversations, grantTicket, re
 import { callerOf, jsonBody, pathParam, withEtag, type Env } from '../http';
 import { problem } from '../problems';
 import { currentTicket, grantById, grantsOfTicket, withTicket } from '../store';
-import { isAdmin, readableTicket, supportRequests, ticketWire, visibleGrants } from '../views';
+import { isAdmin, readableTicket, supportRequests, ticketWire, visibleGrants, peopleOf } from '../views';
 
 const STATES = W.GrantState.options;
 
@@ -35,7 +35,8 @@ export function ticketRoutes(s: ServerContext): Hono<Env> {
 
   r.get('/tickets/:key/grants', async (c) => {
     const t = await readableTicket(s, s.db, callerOf(c), pathParam(c, 'key'));
-    return c.json({ grants: await grantsOfTicket(s.db, t.key) });
+    const grants = await grantsOfTicket(s.db, t.key);
+    return c.json({ grants, people: peopleOf(s, grants) });
   });
 
   r.post('/tickets/:key/grants', async (c) => {
@@ -82,7 +83,8 @@ export function ticketRoutes(s: ServerContext): Hono<Env> {
     const q = c.req.query('state');
     const states = q ? q.split(',').filter((x) => (STATES as readonly string[]).includes(x)) : ['active'];
     if (q && states.length === 0) throw problem('bad-request', `state must be one of ${STATES.join(', ')}.`);
-    return c.json({ grants: await visibleGrants(s, callerOf(c), states) });
+    const grants = await visibleGrants(s, callerOf(c), states);
+    return c.json({ grants, people: peopleOf(s, grants) });
   });
 
   r.get('/grants/:id', async (c) => {
