@@ -32,7 +32,7 @@ async function fetchView(key: string): Promise<TicketView> {
     client.ticketGrants(key),
     client.activity(key).catch((e: unknown) => { if (e instanceof AccessApiError && e.status === 403) return { entries: [] }; throw e; }),
   ]);
-  const names: Record<string, string> = { [me.id]: me.name };
+  const names: Record<string, string> = { ...(grants.people ?? {}), [me.id]: me.name };
   for (const a of eligibility.qualifiedAdmins) names[a.userId] = a.name;
   // Guard admins come from the API when it names them (on the eligibility or the ticket record).
   const guardList = ((eligibility as { guardAdmins?: Named[] }).guardAdmins ?? (ticket as { guardAdmins?: Named[] }).guardAdmins ?? [])

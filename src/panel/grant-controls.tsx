@@ -60,7 +60,7 @@ function StateLine({ grant, view }: { grant: GrantWire; view: TicketView }) {
     case 'pending_guard_approval':
       return <p class="state pending" data-state="pending_guard_approval"><b>Waiting on Guard:</b> <GuardWait view={view} /></p>;
     case 'requested':
-      return <p class="state requested" data-state="requested"><b>Requested:</b> {view.ticket?.engineer ? 'Support' : 'Support'} asked for access{grant.requestedAt ? ` ${when(grant.requestedAt)}` : ''}.</p>;
+      return <p class="state requested" data-state="requested"><b>Requested:</b> {view.names[grant.engineer] ? `${view.names[grant.engineer]} (Support)` : 'Support'} asked for access{grant.requestedAt ? ` ${when(grant.requestedAt)}` : ''}.</p>;
     case 'denied':
       return <p class="state denied" data-state="denied"><b>Denied</b> by a Guard admin{grant.guardDecidedBy ? ` (${name(grant.guardDecidedBy)})` : ''}. Support has no access.</p>;
     case 'revoked':

@@ -22,7 +22,7 @@ describe('ticket panel: Guard-restricted site', () => {
     const pending = grants.body.grants.find((g: { state: string }) => g.state === 'pending_guard_approval');
     expect((await apiCall(w.api, 'gus-token', 'POST', `/v1/grants/${pending.id}/guard-decision`, { decision: 'approve' })).status).toBe(200);
 
-    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active: Support has access · granted by you.* approved by/);
+    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active: Support has access · granted by you.* approved by Gus Romero/);
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
     await shoot(page, 'ticket-guard-approved');
     await page.close();
