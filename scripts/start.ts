@@ -29,6 +29,24 @@ async function waitForApi(timeoutMs: number): Promise<boolean> {
   return false;
 }
 
+/** A port someone else holds would make us talk to their server; say so plainly instead. */
+async function ensureFree(port: number, what: string): Promise<void> {
+  const { createServer } = await import('node:net');
+  const free = await new Promise<boolean>((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+  if (!free) {
+    console.error(`Port ${port} (${what}) is already in use — is another \`npm start\` running? Stop it, or free the port, and try again.`);
+    process.exit(1);
+  }
+}
+
+await ensureFree(API_PORT, 'Access API');
+await ensureFree(4401, 'demo support portal');
+await ensureFree(4402, 'demo admin console');
+
 run('npm', ['run', 'build']);
 
 const world = worldFile();

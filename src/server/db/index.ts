@@ -1,5 +1,6 @@
 // One tiny database surface over embedded PGlite and PostgreSQL (pg): queries, transactions and
 // LISTEN. Timestamps are stored as ISO text and counters as int so both drivers return the same JS.
+import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { migrate } from './migrations';
@@ -41,6 +42,8 @@ async function guard<T>(p: () => Promise<T>): Promise<T> {
 }
 
 export async function openPglite(dataDir?: string): Promise<Db> {
+  // A first start on a fresh machine: the data folder (and its parents) may not exist yet.
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
   const lite = dataDir ? new PGlite(dataDir) : new PGlite();
   await lite.waitReady;
   const db: Db = {
