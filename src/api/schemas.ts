@@ -117,6 +117,7 @@ export const Ticket = z.object({
   engineer: z.string(),
   dataAccessRequested: z.boolean(),
   aiConversationsRequested: z.array(z.string()),
+  guardAdmins: z.array(z.object({ userId: z.string(), name: z.string() })),
 });
 export const Me = z.object({
   kind: z.enum(['admin', 'engineer']),

@@ -49,7 +49,24 @@ export function ticketWire(s: ServerContext, t: Ticket): TicketWire {
     engineer: t.engineer,
     dataAccessRequested: t.dataAccessRequested ?? false,
     aiConversationsRequested: t.aiConversationsRequested ?? [],
+    // On a Guard-restricted site, who will decide a grant (the panel names them while it waits).
+    guardAdmins: s.ix.restrictedSites.has(t.site) ? guardAdminsOf(s) : [],
   };
+}
+
+const guardAdminsCache = new WeakMap<object, { userId: string; name: string }[]>();
+
+/** The world's roles are fixed for a process's life, so the list is built once. */
+function guardAdminsOf(s: ServerContext): { userId: string; name: string }[] {
+  const cached = guardAdminsCache.get(s.ix);
+  if (cached) return cached;
+  const out: { userId: string; name: string }[] = [];
+  for (const [userId, roles] of s.ix.rolesByUser) {
+    if (mayDecideGuard(s.ix, userId) && roles.length) out.push({ userId, name: s.ix.usersById.get(userId)?.name ?? userId });
+  }
+  out.sort((a, b) => a.name.localeCompare(b.name));
+  guardAdminsCache.set(s.ix, out);
+  return out;
 }
 
 /** Grants the caller can act on or follow: tickets they could grant, Guard holds, their own. */

@@ -81,6 +81,9 @@ for (const backend of backends) {
     });
 
     it('holds grants on Guard-restricted sites until another admin decides', async () => {
+      const ticket = await h.req('alice-token', 'GET', '/v1/tickets/EU-1');
+      expect(ticket.json.guardAdmins.map((a: { userId: string }) => a.userId)).toContain('gus');
+      expect((await h.req('alice-token', 'GET', '/v1/tickets/PS-101')).json.guardAdmins).toEqual([]);
       const g = await h.req('alice-token', 'POST', '/v1/tickets/EU-1/grants', {});
       expect(g.json.state).toBe('pending_guard_approval');
       expect((await h.req('lee-token', 'POST', '/v1/access/check', { ticket: 'EU-1', resource: { type: 'page' } })).json.allowed).toBe(false);
