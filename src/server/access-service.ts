@@ -11,10 +11,12 @@ import {
   type AccessDecision,
   type AccessRequest,
   type AccessRequestTarget,
+  type Grant,
   type Resource,
+  type WorldIndex,
 } from '../core/index';
 import type { Caller } from './auth';
-import { appendAudit } from './audit';
+import { appendAudit, appendAuditBatch } from './audit';
 import type { ServerContext } from './context';
 import { recordEvent } from './events';
 import { checkIfMatch, etagOf } from './grants-service';
@@ -24,14 +26,84 @@ import { accessRequestById, barredEmails, currentTicket, currentUser, grantsOfTi
 /** May this engineer read this resource now? Every call is audited, allowed or not. */
 export async function checkAccess(s: ServerContext, caller: Caller, ticket: string, resource: Resource): Promise<AccessDecision> {
   if (caller.kind !== 'engineer') throw problem('forbidden', 'Access checks are made with a Support engineer token.');
-  const at = s.now();
-  return s.db.transaction(async (tx) => {
-    const t = await currentTicket(tx, s.ix, ticket);
-    const ix = t ? withTicket(s.ix, t) : s.ix;
-    const d = engineerAccessDecision(ix, t ? await grantsOfTicket(tx, ticket) : [], caller.id, ticket, resource);
-    await appendAudit(tx, { actor: caller.id, actorKind: 'engineer', action: 'access.check', ticket: t ? ticket : null, resource, outcome: d.allowed ? 'allowed' : 'refused', detail: { reason: d.reason, grantId: d.grantId } }, at);
-    return d;
-  });
+  let batcher = batchers.get(s);
+  if (!batcher) batchers.set(s, (batcher = new AccessCheckBatcher(s)));
+  return batcher.submit({ engineer: caller.id, ticket, resource, at: s.now() });
+}
+
+interface PendingCheck {
+  engineer: string;
+  ticket: string;
+  resource: Resource;
+  at: string;
+  resolve: (d: AccessDecision) => void;
+  reject: (e: unknown) => void;
+}
+
+const batchers = new WeakMap<ServerContext, AccessCheckBatcher>();
+const MAX_BATCH = 256;
+
+/**
+ * Group commit for the enforcement point. Checks that arrive while a transaction is running wait
+ * for the next one; each transaction decides every waiting check on what is committed when it
+ * starts (so a revoke acknowledged before a check was sent always refuses it) and appends all
+ * their audit rows under one chain lock. An answer leaves only after its audit row commits.
+ */
+class AccessCheckBatcher {
+  private queue: PendingCheck[] = [];
+  private running = false;
+  constructor(private readonly s: ServerContext) {}
+
+  submit(c: Omit<PendingCheck, 'resolve' | 'reject'>): Promise<AccessDecision> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...c, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const decisions = await this.s.db.transaction(async (tx) => {
+            const tickets = new Map<string, Promise<{ ix: WorldIndex; grants: Grant[] } | undefined>>();
+            const load = (key: string) => {
+              let p = tickets.get(key);
+              if (!p) {
+                p = (async () => {
+                  const t = await currentTicket(tx, this.s.ix, key);
+                  return t ? { ix: withTicket(this.s.ix, t), grants: await grantsOfTicket(tx, key) } : undefined;
+                })();
+                tickets.set(key, p);
+              }
+              return p;
+            };
+            const out: AccessDecision[] = [];
+            for (const c of batch) {
+              const found = await load(c.ticket);
+              out.push(engineerAccessDecision(found?.ix ?? this.s.ix, found?.grants ?? [], c.engineer, c.ticket, c.resource));
+            }
+            await appendAuditBatch(
+              tx,
+              batch.map((c, i) => {
+                const d = out[i]!;
+                const known = this.s.ix.ticketsByKey.has(c.ticket);
+                return { at: c.at, input: { actor: c.engineer, actorKind: 'engineer' as const, action: 'access.check', ticket: known ? c.ticket : null, resource: c.resource, outcome: d.allowed ? ('allowed' as const) : ('refused' as const), detail: { reason: d.reason, grantId: d.grantId } } };
+              }),
+            );
+            return out;
+          });
+          batch.forEach((c, i) => c.resolve(decisions[i]!));
+        } catch (e) {
+          for (const c of batch) c.reject(e);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
 }
 
 export async function askAdmin(s: ServerContext, caller: Caller, key: string, adminId: string, message?: string): Promise<{ id: string; ticket: string; adminId: string; createdAt: string }> {

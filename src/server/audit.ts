@@ -66,6 +66,35 @@ export async function appendAudit(tx: Queryable, input: AuditInput, at = new Dat
   return { ...base, prevHash: head.hash, hash };
 }
 
+/**
+ * Appends several rows under one chain lock with one multi-row insert: the group commit the
+ * enforcement point uses, so concurrent access checks share one transaction's cost.
+ */
+export async function appendAuditBatch(tx: Queryable, items: { input: AuditInput; at: string }[]): Promise<AuditRecord[]> {
+  if (items.length === 0) return [];
+  const [head] = await tx.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
+  if (!head) throw new Error('audit head missing');
+  let seq = Number(head.seq);
+  let prev = head.hash;
+  const out: AuditRecord[] = [];
+  const values: string[] = [];
+  const params: unknown[] = [];
+  for (const { input, at } of items) {
+    seq++;
+    const base = { seq, at, actor: input.actor, actorKind: input.actorKind, action: input.action, ticket: input.ticket ?? null, resource: input.resource ?? null, outcome: input.outcome, detail: input.detail ?? null };
+    const hash = rowHash(prev, base);
+    const n = params.length;
+    values.push(`(${Array.from({ length: 11 }, (_, i) => `$${n + i + 1}`).join(', ')})`);
+    params.push(seq, at, base.actor, base.actorKind, base.action, base.ticket, JSON.stringify(base.resource), base.outcome, JSON.stringify(base.detail), prev, hash);
+    out.push({ ...base, prevHash: prev, hash });
+    prev = hash;
+  }
+  await tx.query(`INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash) VALUES ${values.join(', ')}`, params);
+  await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prev]);
+  await tx.query(`SELECT pg_notify('ac_audit', $1)`, [String(seq)]);
+  return out;
+}
+
 interface AuditDbRow {
   seq: string | number;
   at: string;
