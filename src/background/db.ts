@@ -1,7 +1,7 @@
-// The background's IndexedDB cache: who I am, recent ticket decisions, inbox, grants, ids already
-// notified, and small metadata. One versioned schema; add a rung to the ladder for each change.
+// The background's IndexedDB cache: who I am, recent ticket decisions, the polled inbox and grants,
+// ids already notified, and small metadata. One versioned schema; add a rung to the ladder for each change.
 // Never await the network inside a transaction: fetch first, then write.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { MeWire } from '../api/schemas';
 import type { TicketView } from '../shared-ext/ticket-view';
 
@@ -12,10 +12,10 @@ export interface AccessCompanionDb extends DBSchema {
   me: { key: 'me'; value: Cached<MeWire> & { tokenHash: string } };
   /** Last API answer per ticket key. */
   decisions: { key: string; value: Cached<TicketView> & { key: string }; indexes: { fetchedAt: number } };
-  inbox: { key: string; value: { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string; fetchedAt: number } };
-  grants: { key: string; value: { id: string; ticket: string; state: string; fetchedAt: number; [k: string]: unknown }; indexes: { ticket: string } };
-  /** Notification ids already shown, so each is shown once. */
-  notified: { key: string; value: { id: string; at: number } };
+  /** Notification ids already shown, so each is shown once (across worker restarts), with the page a click opens. */
+  notified: { key: string; value: { id: string; link?: string; at: number } };
+  /** What the poll last fetched ('inbox', 'grants'), with when, so views can say how old it is. */
+  cache: { key: string; value: Cached<unknown> & { key: string } };
   meta: { key: string; value: { key: string; value: unknown } };
   /** The sign-in token. Here, not in chrome.storage.local, because content scripts can read that;
    *  this database belongs to the extension's origin, which no page or content script shares. */
@@ -23,30 +23,46 @@ export interface AccessCompanionDb extends DBSchema {
 }
 
 export const DB_NAME = 'access-companion';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 /** Decisions older than this are dropped from the cache. */
 export const DECISION_TTL_MS = 7 * 24 * 3600_000;
 const MAX_DECISIONS = 200;
 
 /** One rung per schema version; an install at any older version climbs from where it is. */
 export function upgradeLadder(database: IDBPDatabase<AccessCompanionDb>, oldVersion: number): void {
+  // For stores that earlier versions had and the current schema no longer types.
+  const retired = database as unknown as IDBPDatabase;
   if (oldVersion < 1) {
     database.createObjectStore('me');
     database.createObjectStore('decisions', { keyPath: 'key' }).createIndex('fetchedAt', 'fetchedAt');
-    database.createObjectStore('inbox', { keyPath: 'id' });
-    database.createObjectStore('grants', { keyPath: 'id' }).createIndex('ticket', 'ticket');
+    retired.createObjectStore('inbox', { keyPath: 'id' });
+    retired.createObjectStore('grants', { keyPath: 'id' }).createIndex('ticket', 'ticket');
     database.createObjectStore('notified', { keyPath: 'id' });
     database.createObjectStore('meta', { keyPath: 'key' });
   }
   if (oldVersion < 2) {
     database.createObjectStore('credentials');
   }
+  if (oldVersion < 3) {
+    // The poll's cache (was its own 'access-companion-sync' database). The per-row inbox and grants
+    // stores of version 1 were never written; the poll keeps each list whole under 'cache'.
+    database.createObjectStore('cache', { keyPath: 'key' });
+    for (const name of ['inbox', 'grants']) if (retired.objectStoreNames.contains(name)) retired.deleteObjectStore(name);
+  }
 }
+
+/** The poll's database before version 3; removed once the shared one has taken over its stores. */
+const LEGACY_SYNC_DB = 'access-companion-sync';
 
 let dbPromise: Promise<IDBPDatabase<AccessCompanionDb>> | undefined;
 
 export function db(): Promise<IDBPDatabase<AccessCompanionDb>> {
-  dbPromise ??= openDB<AccessCompanionDb>(DB_NAME, DB_VERSION, { upgrade: upgradeLadder });
+  dbPromise ??= openDB<AccessCompanionDb>(DB_NAME, DB_VERSION, {
+    upgrade(database, oldVersion) {
+      upgradeLadder(database, oldVersion);
+      if (oldVersion < 3) void deleteDB(LEGACY_SYNC_DB).catch(() => undefined);
+    },
+  });
   return dbPromise;
 }
 
@@ -86,11 +102,20 @@ export async function setMeta(key: string, value: unknown): Promise<void> {
   await (await db()).put('meta', { key, value });
 }
 
+export async function readCache<T>(key: string): Promise<Cached<T> | undefined> {
+  return (await (await db()).get('cache', key)) as Cached<T> | undefined;
+}
+
+export async function writeCache(key: string, value: unknown): Promise<void> {
+  await (await db()).put('cache', { key, value, fetchedAt: Date.now() });
+}
+
 /** Sign-out or a different person: nothing of the previous person's stays. */
 export async function clearPersonalData(): Promise<void> {
   const d = await db();
-  const tx = d.transaction(['me', 'decisions', 'inbox', 'grants', 'notified', 'meta'], 'readwrite');
-  await Promise.all([tx.objectStore('me').clear(), tx.objectStore('decisions').clear(), tx.objectStore('inbox').clear(), tx.objectStore('grants').clear(), tx.objectStore('notified').clear(), tx.objectStore('meta').clear(), tx.done]);
+  const stores = ['me', 'decisions', 'cache', 'notified', 'meta'] as const;
+  const tx = d.transaction(stores, 'readwrite');
+  await Promise.all([...stores.map((name) => tx.objectStore(name).clear()), tx.done]);
 }
 
 export async function readToken(): Promise<string> {

@@ -2,10 +2,11 @@
 // typed client (src/api) and shapes the answer for display. Decisions stay with the API; refusals
 // come back with the API's own causes.
 import type { AccessRequestWire, GrantWire, TicketWire } from '../api/schemas';
-import { isExtensionPage, type Problem } from '../shared-ext/messages';
+import { registerHandlers, type PopupState } from '../shared-ext/messages';
 import { loadSettings } from '../shared-ext/settings';
-import { accessClient, problemOf } from './api';
-import { changed, inboxLink, readCache, syncDb, syncNow, type InboxItem } from './inbox-sync';
+import { accessClient } from './api';
+import { getMeta, readCache } from './db';
+import { changed, inboxLink, syncNow, type InboxItem } from './inbox-sync';
 import type { AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
 
 const host = (url: string | undefined, fallback: string) => {
@@ -154,13 +155,12 @@ export async function getAudit(supportOnly: boolean, ticketKey?: string): Promis
   };
 }
 
-// ---- message routing (console frames, popup, options) ----
+// ---- messages (console frames, popup) ----
 
-async function popupState(fresh: boolean) {
+async function popupState(fresh: boolean): Promise<PopupState> {
   if (fresh) await syncNow();
   const [grants, inbox] = await Promise.all([readCache<GrantView[]>('grants'), readCache<InboxItem[]>('inbox')]);
-  const db = await syncDb();
-  const last = (await db.get('meta', 'lastSync'))?.value as { at: number; problem?: string } | undefined;
+  const last = await getMeta<{ at: number; problem?: string }>('lastSync');
   const settings = await loadSettings();
   return {
     signedIn: settings.token !== '',
@@ -171,33 +171,20 @@ async function popupState(fresh: boolean) {
     lastTriedAt: last?.at,
   };
 }
-export type PopupState = Awaited<ReturnType<typeof popupState>>;
 
-type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const HANDLERS: Record<string, (m: Msg) => Promise<unknown>> = {
-  getMe: () => getMe(),
-  getSupportRequests: (m) => getSupportRequests(Array.isArray(m.alsoTickets) ? m.alsoTickets.filter((k: unknown) => typeof k === 'string') : []),
-  bulkGrant: async (m) => { const out = await bulkGrant(m.tickets); void changed(); return out; },
-  listGrants: (m) => listGrants(m.states),
-  revokeGrant: async (m) => { const out = await revokeGrant(m.id); void changed(); return out; },
-  guardDecision: async (m) => { const out = await guardDecision(m.id, m.decision); void changed(); return out; },
-  listAccessRequests: () => listAccessRequests(),
-  approveAccessRequest: async (m) => { const out = await approveAccessRequest(m.id); void changed(); return out; },
-  denyAccessRequest: async (m) => { const out = await denyAccessRequest(m.id, m.message); void changed(); return out; },
-  getAudit: (m) => getAudit(Boolean(m.supportOnly), m.ticket),
-  getPopupState: (m) => popupState(Boolean(m.fresh)),
-};
-
+/** Console frames and popup only: none of these is opened to content scripts. */
 export function registerConsoleHandlers(): void {
-  chrome.runtime.onMessage.addListener((message: Msg, sender, sendResponse) => {
-    const handler = typeof message?.type === 'string' && Object.hasOwn(HANDLERS, message.type) ? HANDLERS[message.type] : undefined;
-    if (!handler) return false;
-    // Only our own extension pages (popup, options, console frames) may call these; never a content script.
-    if (!isExtensionPage(sender)) { sendResponse({ ok: false, error: { title: 'Not allowed', status: 403 } satisfies Problem }); return false; }
-    handler(message).then(
-      (value) => sendResponse({ ok: true, value }),
-      (error: unknown) => sendResponse({ ok: false, error: problemOf(error) }),
-    );
-    return true;
+  registerHandlers({
+    getMe: () => getMe(),
+    getSupportRequests: (req) => getSupportRequests(Array.isArray(req.alsoTickets) ? req.alsoTickets.filter((k): k is string => typeof k === 'string') : []),
+    bulkGrant: async (req) => { const out = await bulkGrant(req.tickets); void changed(); return out; },
+    listGrants: (req) => listGrants(req.states as GrantWire['state'][]),
+    revokeGrant: async (req) => { const out = await revokeGrant(req.id); void changed(); return out; },
+    guardDecision: async (req) => { const out = await guardDecision(req.id, req.decision); void changed(); return out; },
+    listAccessRequests: () => listAccessRequests(),
+    approveAccessRequest: async (req) => { const out = await approveAccessRequest(req.id); void changed(); return out; },
+    denyAccessRequest: async (req) => { const out = await denyAccessRequest(req.id, req.message); void changed(); return out; },
+    getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket),
+    getPopupState: (req) => popupState(Boolean(req.fresh)),
   });
 }

@@ -2,50 +2,24 @@
 // - a chrome.alarms poll every 30 s with If-None-Match (304 costs nothing), which survives the
 //   worker being stopped because alarms wake it;
 // - a live stream (/v1/events) while any extension page or panel holds a 'live' port.
-import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { AccessClient } from '../api/client';
 import { toGrantView } from './handlers-console';
 import { accessClient, problemOf } from './api';
+import { db, getMeta as meta, readCache, setMeta, writeCache } from './db';
 import { loadSettings } from '../shared-ext/settings';
 import { notifyOnce, setBadge, type Notice } from './notifications';
 import type { GrantView } from '../console/views';
 
 export interface InboxItem { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
 
-interface SyncSchema extends DBSchema {
-  notified: { key: string; value: { id: string; link?: string; at: number } };
-  cache: { key: string; value: { key: string; value: unknown; fetchedAt: number } };
-  meta: { key: string; value: { key: string; value: unknown } };
-}
-export type SyncDb = IDBPDatabase<SyncSchema>;
+/** The poll's own keys in the shared meta store (others there, such as a parked action, are not its to clear). */
+const SYNC_META = ['org', 'me', 'tokenHash', 'inboxEtag', 'lastSync', 'lastEventId'] as const;
 
-let dbPromise: Promise<SyncDb> | undefined;
-export function syncDb(): Promise<SyncDb> {
-  dbPromise ??= openDB<SyncSchema>('access-companion-sync', 1, {
-    upgrade(db, oldVersion) {
-      if (oldVersion < 1) {
-        db.createObjectStore('notified', { keyPath: 'id' });
-        db.createObjectStore('cache', { keyPath: 'key' });
-        db.createObjectStore('meta', { keyPath: 'key' });
-      }
-    },
-  });
-  return dbPromise;
-}
-
-async function meta<T>(key: string): Promise<T | undefined> {
-  return (await (await syncDb()).get('meta', key))?.value as T | undefined;
-}
-async function setMeta(key: string, value: unknown): Promise<void> {
-  await (await syncDb()).put('meta', { key, value });
-}
-
-export interface CachedValue<T> { value: T; fetchedAt: number }
-export async function readCache<T>(key: string): Promise<CachedValue<T> | undefined> {
-  return (await (await syncDb()).get('cache', key)) as CachedValue<T> | undefined;
-}
-async function writeCache(key: string, value: unknown): Promise<void> {
-  await (await syncDb()).put('cache', { key, value, fetchedAt: Date.now() });
+/** Forgets what the poll fetched and notified, e.g. for a different person. */
+async function clearSyncState(): Promise<void> {
+  const d = await db();
+  const tx = d.transaction(['cache', 'notified', 'meta'], 'readwrite');
+  await Promise.all([tx.objectStore('cache').clear(), tx.objectStore('notified').clear(), ...SYNC_META.map((key) => tx.objectStore('meta').delete(key)), tx.done]);
 }
 
 export const ALARM = 'access-companion-poll';
@@ -103,9 +77,8 @@ export function syncNow(): Promise<SyncResult> {
 async function doSync(): Promise<SyncResult> {
   const settings = await loadSettings();
   if (!settings.token) {
-    // Signed out: nothing of the previous person's stays (the shared db is cleared by sign-out too).
-    const db = await syncDb();
-    await Promise.all([db.clear('cache'), db.clear('notified'), db.clear('meta')]);
+    // Signed out: nothing of the previous person's stays (sign-out clears the rest of the db too).
+    await clearSyncState();
     await setBadge(0);
     return { inboxChanged: false, notified: [], problem: 'signed_out' };
   }
@@ -114,8 +87,7 @@ async function doSync(): Promise<SyncResult> {
     if (!(await meta('org')) || (await meta('tokenHash')) !== tokenHash) {
       const me = await client.me();
       // A different person: nothing cached or notified for the previous one carries over.
-      const db = await syncDb();
-      await Promise.all([db.clear('cache'), db.clear('notified'), db.clear('meta')]);
+      await clearSyncState();
       await setMeta('org', me.org);
       await setMeta('me', me.id);
       await setMeta('tokenHash', tokenHash); // who this cache belongs to; never the token itself
@@ -123,7 +95,7 @@ async function doSync(): Promise<SyncResult> {
     const notices: Notice[] = [];
     const inboxChanged = await syncInbox(client, notices);
     await syncGrants(client, notices);
-    const notified = await notifyOnce(await syncDb(), notices);
+    const notified = await notifyOnce(notices);
     await setMeta('lastSync', { at: Date.now(), problem: undefined });
     return { inboxChanged, notified };
   } catch (error) {
@@ -168,9 +140,9 @@ async function syncGrants(client: AccessClient, notices: Notice[]): Promise<void
     }
   }
   // Support's first access under each active grant we have not announced yet.
-  const db = await syncDb();
+  const d = await db();
   for (const g of grants.filter((x) => x.state === 'active' && x.kind === 'data')) {
-    if (await db.get('notified', `first-access:${g.id}`)) continue;
+    if (await d.get('notified', `first-access:${g.id}`)) continue;
     const activity = await client.activity(g.ticket).catch(() => undefined);
     const since = g.grantedAt ? Date.parse(g.grantedAt) : 0;
     // Support's own actions only: the admin's grant itself is in the ticket's activity too.

@@ -12,16 +12,13 @@ import { registerConsoleHandlers } from './handlers-console';
 import { registerPanelHandlers } from './handlers-panel';
 import { ALARM, ensurePollAlarm, listenForLivePorts, syncNow } from './inbox-sync';
 import { listenForNotificationClicks } from './notifications';
-import { syncDb } from './inbox-sync';
 
 registerConsoleHandlers();
 registerPanelHandlers();
 listenForLivePorts();
-listenForNotificationClicks(syncDb);
+listenForNotificationClicks();
 chrome.alarms.onAlarm.addListener((alarm) => { if (alarm.name === ALARM) void syncNow(); });
 void ensurePollAlarm();
 // A new token means a new person: sync at once rather than at the next alarm.
 chrome.storage.onChanged.addListener((changes, area) => { if (area === 'local' && (changes.token || changes.apiBaseUrl || changes.signedInAt)) void syncNow(); });
-// Debug hook for end-to-end tests: the same function the alarm calls, nothing more.
-(globalThis as { accessCompanionPoll?: typeof syncNow }).accessCompanionPoll = syncNow;
 

@@ -1,7 +1,7 @@
 // Notifications and the badge. Each thing we notify about has a stable id; an id is claimed in
 // IndexedDB before the notification is shown, so two polls racing (alarm and live stream), or a
 // worker restarted between polls, never show the same item twice.
-import type { SyncDb } from './inbox-sync';
+import { db } from './db';
 
 export type NotificationKind = 'inbox' | 'guardDecision' | 'revokedByClose' | 'firstAccess';
 
@@ -36,12 +36,13 @@ export interface Notice {
 }
 
 /** Shows each notice at most once ever; returns the ids actually shown. */
-export async function notifyOnce(db: SyncDb, notices: Notice[]): Promise<string[]> {
+export async function notifyOnce(notices: Notice[]): Promise<string[]> {
   if (notices.length === 0) return [];
+  const d = await db();
   const prefs = await loadNotificationPrefs();
   const shown: string[] = [];
   // Claim every id in one transaction first: a racing poll sees them as taken.
-  const tx = db.transaction('notified', 'readwrite');
+  const tx = d.transaction('notified', 'readwrite');
   const fresh: Notice[] = [];
   for (const n of notices) {
     if (await tx.store.get(n.id)) continue;
@@ -53,7 +54,7 @@ export async function notifyOnce(db: SyncDb, notices: Notice[]): Promise<string[
   // A burst (first sign-in, a backlog) becomes one summary instead of a wall of notifications.
   if (wanted.length > 3) {
     const id = `summary:${wanted.map((n) => n.id).sort().join(',')}`;
-    await db.put('notified', { id, link: wanted[0]!.link, at: Date.now() });
+    await d.put('notified', { id, link: wanted[0]!.link, at: Date.now() });
     await create(id, `${wanted.length} things need your attention`, wanted.slice(0, 3).map((n) => n.title).join(' · ') + ' …');
     return wanted.map((n) => n.id);
   }
@@ -81,7 +82,7 @@ export async function setBadge(count: number): Promise<void> {
 }
 
 /** Clicking a notification opens the page it is about. */
-export function listenForNotificationClicks(db: () => Promise<SyncDb>): void {
+export function listenForNotificationClicks(): void {
   chrome.notifications.onClicked.addListener((id) => {
     void (async () => {
       const record = await (await db()).get('notified', id);

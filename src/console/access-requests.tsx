@@ -1,13 +1,13 @@
 // Access requests: who asked, for whom, whether they are on the site and verified; approve (with the
 // seat count it brings the product to) or deny with an optional message, warned when denying bars.
 import { useState } from 'preact/hooks';
-import { call } from './rpc';
+import { callBackground } from '../shared-ext/messages';
 import { since, STATE_LABEL } from './format';
 import { useLive, Status } from './use-live';
 import type { AccessRequestView } from './views';
 
 export function AccessRequests() {
-  const list = useLive(() => call<AccessRequestView[]>('listAccessRequests'));
+  const list = useLive(() => callBackground('listAccessRequests'));
   const pending = (list.value ?? []).filter((r) => r.state === 'pending');
   const decided = (list.value ?? []).filter((r) => r.state !== 'pending');
   return (
@@ -44,7 +44,7 @@ function RequestCard({ request: r, onDone }: { request: AccessRequestView; onDon
     setBusy(true);
     setError(undefined);
     try {
-      await call(type, type === 'denyAccessRequest' ? { id: r.id, message: message.trim() || undefined } : { id: r.id });
+      await callBackground(type, type === 'denyAccessRequest' ? { id: r.id, message: message.trim() || undefined } : { id: r.id });
       onDone();
     } catch (e) {
       setError((e as Error).message);

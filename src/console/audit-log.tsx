@@ -1,7 +1,7 @@
 // Security → Audit log: one click to show only Support's actions, and one more to narrow them to a
 // ticket's grant window (from its first grant to its revocation, or now).
 import { useEffect, useState } from 'preact/hooks';
-import { call } from './rpc';
+import { callBackground } from '../shared-ext/messages';
 import { when } from './format';
 import { Status } from './use-live';
 import type { AuditRowView, GrantView } from './views';
@@ -13,11 +13,11 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
   const [grants, setGrants] = useState<GrantView[]>([]);
   const [state, setState] = useState<{ rows?: AuditRowView[]; window?: { from?: string; to?: string }; error?: string; loading: boolean }>({ loading: true });
 
-  useEffect(() => { void call<GrantView[]>('listGrants', { states: ['active', 'revoked', 'pending_guard_approval', 'denied'] }).then(setGrants, () => setGrants([])); }, []);
+  useEffect(() => { void callBackground('listGrants', { states: ['active', 'revoked', 'pending_guard_approval', 'denied'] }).then(setGrants, () => setGrants([])); }, []);
   useEffect(() => {
     setState((s) => ({ ...s, loading: true }));
     parent.postMessage({ type: 'access-companion:audit-filter', supportOnly: filter.supportOnly }, '*');
-    call<{ rows: AuditRowView[]; window?: { from?: string; to?: string } }>('getAudit', { supportOnly: filter.supportOnly, ticket: filter.ticket })
+    callBackground('getAudit', { supportOnly: filter.supportOnly, ticket: filter.ticket })
       .then((out) => setState({ rows: out.rows, window: out.window, loading: false }), (e: Error) => setState({ error: e.message, loading: false }));
   }, [filter.supportOnly, filter.ticket]);
 

@@ -1,19 +1,19 @@
 // Security → Support access requests: grants held for Guard approval. A Guard admin may not decide
 // a grant they made themself; the API refuses it and we say so before they try.
 import { useState } from 'preact/hooks';
-import { call } from './rpc';
+import { callBackground } from '../shared-ext/messages';
 import { since, when } from './format';
 import { useLive, Status } from './use-live';
 import type { GrantView } from './views';
 
 export function GuardApprovals() {
-  const me = useLive(() => call<{ id: string; name: string }>('getMe'));
-  const list = useLive(() => call<GrantView[]>('listGrants', { states: ['pending_guard_approval'] }));
+  const me = useLive(() => callBackground('getMe'));
+  const list = useLive(() => callBackground('listGrants', { states: ['pending_guard_approval'] }));
   const [results, setResults] = useState<Map<string, { ok: boolean; text: string }>>(new Map());
 
   async function decide(g: GrantView, decision: 'approve' | 'deny') {
     try {
-      const out = await call<{ state: string }>('guardDecision', { id: g.id, decision });
+      const out = await callBackground('guardDecision', { id: g.id, decision });
       setResults((m) => new Map(m).set(g.id, { ok: true, text: `${g.ticket}: ${decision === 'approve' ? 'approved' : 'denied'} (${out.state})` }));
       list.reload();
     } catch (error) {

@@ -1,7 +1,7 @@
 // Settings → Support access: outstanding Support requests with scope and my eligibility per row;
 // select several and grant in one go (each row succeeds or fails on its own); active grants with revoke.
 import { useState } from 'preact/hooks';
-import { call } from './rpc';
+import { callBackground } from '../shared-ext/messages';
 import { since, STATE_LABEL } from './format';
 import { useLive, Status } from './use-live';
 import type { BulkGrantRow, GrantView, SupportRequestView } from './views';
@@ -10,8 +10,8 @@ import type { BulkGrantRow, GrantView, SupportRequestView } from './views';
 const pageTickets = (new URLSearchParams(location.hash.replace(/^#/, '')).get('tickets') ?? '').split(',').filter(Boolean);
 
 export function SupportAccess() {
-  const requests = useLive(() => call<SupportRequestView[]>('getSupportRequests', { alsoTickets: pageTickets }));
-  const grants = useLive(() => call<GrantView[]>('listGrants', { states: ['active', 'pending_guard_approval'] }));
+  const requests = useLive(() => callBackground('getSupportRequests', { alsoTickets: pageTickets }));
+  const grants = useLive(() => callBackground('listGrants', { states: ['active', 'pending_guard_approval'] }));
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [results, setResults] = useState<Map<string, BulkGrantRow>>(new Map());
   const [busy, setBusy] = useState(false);
@@ -25,7 +25,7 @@ export function SupportAccess() {
   async function grantSelected() {
     setBusy(true);
     try {
-      const rows = await call<BulkGrantRow[]>('bulkGrant', { tickets: [...selected] });
+      const rows = await callBackground('bulkGrant', { tickets: [...selected] });
       setResults(new Map(rows.map((r) => [r.ticket, r])));
       setSelected(new Set());
       requests.reload();
@@ -94,7 +94,7 @@ export function GrantTable({ grants, onChange }: { grants: GrantView[]; onChange
   if (grants.length === 0) return <p class="note">No active grants.</p>;
   async function revoke(id: string) {
     try {
-      await call('revokeGrant', { id });
+      await callBackground('revokeGrant', { id });
       onChange();
     } catch (error) {
       setErrors((prev) => new Map(prev).set(id, (error as Error).message));

@@ -1,6 +1,6 @@
 // Loads a value through the background and reloads it whenever the background reports a change.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { followChanges } from './rpc';
+import { followChanges } from '../shared-ext/messages';
 
 export interface LiveState<T> { value?: T; error?: string; loading: boolean; reload(): void }
 

@@ -3,9 +3,8 @@
 // live while open through the background's event stream.
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { call, followChanges } from '../console/rpc';
+import { callBackground, followChanges, type PopupState } from '../shared-ext/messages';
 import { ago, since, STATE_LABEL } from '../console/format';
-import type { PopupState } from '../background/handlers-console';
 import { PendingActionSlot } from './pending-slot';
 
 function Popup() {
@@ -16,20 +15,20 @@ function Popup() {
 
   const refresh = useCallback(() => {
     setRefreshing(true);
-    call<PopupState>('getPopupState', { fresh: true }).then(setState, () => undefined).finally(() => setRefreshing(false));
+    callBackground('getPopupState', { fresh: true }).then(setState, () => undefined).finally(() => setRefreshing(false));
   }, []);
 
   useEffect(() => {
-    void call<PopupState>('getPopupState', { fresh: false }).then((cached) => setState((s) => s ?? cached));
+    void callBackground('getPopupState', { fresh: false }).then((cached) => setState((s) => s ?? cached));
     refresh();
-    const stop = followChanges(() => void call<PopupState>('getPopupState', { fresh: false }).then(setState));
+    const stop = followChanges(() => void callBackground('getPopupState', { fresh: false }).then(setState));
     const tick = setInterval(() => setNow(Date.now()), 15_000);
     return () => { stop(); clearInterval(tick); };
   }, [refresh]);
 
   async function revoke(id: string) {
     try {
-      await call('revokeGrant', { id });
+      await callBackground('revokeGrant', { id });
       refresh();
     } catch (error) {
       setErrors((m) => new Map(m).set(id, (error as Error).message));

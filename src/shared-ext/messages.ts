@@ -1,7 +1,8 @@
 // One typed message map for everything that talks to the background: the ticket panel, popup,
 // options and console frames. Declare a method once here (name → request → response); callers use
 // `callBackground`, the background `registerHandlers`. Wire format `{type, ...payload}` →
-// `{ok, value} | {ok: false, error}`, the same one src/console/rpc.ts speaks.
+// `{ok, value} | {ok: false, error}`. Pages that show live data also hold a 'live' port
+// (`followChanges`) so the background can tell them when to reload.
 import type { AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
 import type { TicketView, PendingAction, Status } from './ticket-view';
 
@@ -10,6 +11,16 @@ export type Reply<T> = { ok: true; value: T } | { ok: false; error: Problem };
 
 export interface InboxEntry { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
 export interface Prefs { [key: string]: boolean | string | undefined }
+
+export interface PopupState {
+  signedIn: boolean;
+  apiBaseUrl: string;
+  grants?: { value: GrantView[]; fetchedAt: number };
+  inbox?: { value: InboxEntry[]; fetchedAt: number };
+  /** Why the last poll failed ('offline', 'signed_out', the API's title), if it did. */
+  problem?: string;
+  lastTriedAt?: number;
+}
 
 /** Every method the background answers. */
 export interface MessageMap {
@@ -33,16 +44,17 @@ export interface MessageMap {
   getActiveGrants: { req: { fresh?: boolean }; res: { grants: GrantView[]; fetchedAt?: number } };
   listGrants: { req: { states: string[] }; res: GrantView[] };
   revokeGrant: { req: { id: string }; res: { state: string } };
-  getSupportRequests: { req: Record<string, never>; res: SupportRequestView[] };
+  /** `alsoTickets`: other ticket keys the vendor page lists, checked with the API too. */
+  getSupportRequests: { req: { alsoTickets?: string[] }; res: SupportRequestView[] };
   bulkGrant: { req: { tickets: string[] }; res: BulkGrantRow[] };
   listAccessRequests: { req: Record<string, never>; res: AccessRequestView[] };
-  approveAccessRequest: { req: { id: string }; res: unknown };
-  denyAccessRequest: { req: { id: string; message?: string }; res: unknown };
+  approveAccessRequest: { req: { id: string }; res: AccessRequestView };
+  denyAccessRequest: { req: { id: string; message?: string }; res: AccessRequestView };
   guardDecision: { req: { id: string; decision: 'approve' | 'deny' }; res: { state: string } };
   getAuditLink: { req: { ticket?: string; supportOnly?: boolean }; res: { url: string } };
   getMe: { req: Record<string, never>; res: { id: string; name: string; kind: string; org: { id: string; name: string } } };
-  /** Popup's combined cached/fresh state; shaped by src/background/handlers-console.ts. */
-  getPopupState: { req: { fresh?: boolean }; res: unknown };
+  /** Popup's combined state: the poll's cached copy (`fresh` polls first), each part with its age. */
+  getPopupState: { req: { fresh?: boolean }; res: PopupState };
   getAudit: { req: { supportOnly?: boolean; ticket?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string } } };
 }
 export type MethodName = keyof MessageMap;
@@ -70,6 +82,13 @@ export async function callBackground<N extends MethodName>(name: N, ...payload: 
   if (!reply) throw new BackgroundError({ title: 'Access Companion did not answer' });
   if (!reply.ok) throw new BackgroundError(reply.error);
   return reply.value;
+}
+
+/** Keeps the background's live stream open while this page is open; calls back on each change. */
+export function followChanges(onChange: () => void): () => void {
+  const port = chrome.runtime.connect({ name: 'live' });
+  port.onMessage.addListener(() => onChange());
+  return () => port.disconnect();
 }
 
 // ---- background side ----

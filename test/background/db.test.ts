@@ -2,7 +2,7 @@
 // sign-out leaves nothing of the person behind.
 import 'fake-indexeddb/auto';
 import { describe, expect, test } from 'vitest';
-import { clearPersonalData, db, readDecision, readMe, readToken, writeDecision, writeMe, writeToken, DB_VERSION } from '../../src/background/db';
+import { clearPersonalData, db, readCache, readDecision, readMe, readToken, writeCache, writeDecision, writeMe, writeToken, DB_VERSION } from '../../src/background/db';
 import type { TicketView } from '../../src/shared-ext/ticket-view';
 
 const view = (key: string): TicketView => ({ key, grants: [], activity: [], names: {}, guardAdmins: [], stale: false });
@@ -11,7 +11,7 @@ describe('background db', () => {
   test('creates every store at the current version', async () => {
     const d = await db();
     expect(d.version).toBe(DB_VERSION);
-    expect([...d.objectStoreNames].sort()).toEqual(['credentials', 'decisions', 'grants', 'inbox', 'me', 'meta', 'notified']);
+    expect([...d.objectStoreNames].sort()).toEqual(['cache', 'credentials', 'decisions', 'me', 'meta', 'notified']);
   });
 
   test('decisions keep when they were fetched; me is tied to the token', async () => {
@@ -33,10 +33,22 @@ describe('background db', () => {
     expect(await readToken()).toBe('alice-token');
   });
 
+  test('the poll cache says how old it is', async () => {
+    const before = Date.now();
+    await writeCache('inbox', [{ id: 'i1' }]);
+    const cached = await readCache<{ id: string }[]>('inbox');
+    expect(cached?.value).toEqual([{ id: 'i1' }]);
+    expect(cached!.fetchedAt).toBeGreaterThanOrEqual(before);
+  });
+
   test('sign-out clears it all', async () => {
     await writeDecision(view('PS-102'), Date.now());
+    await writeCache('grants', []);
+    await (await db()).put('notified', { id: 'inbox:1', at: 1 });
     await clearPersonalData();
     expect(await readDecision('PS-102')).toBeUndefined();
+    expect(await readCache('grants')).toBeUndefined();
+    expect(await (await db()).get('notified', 'inbox:1')).toBeUndefined();
     expect(await readMe('tok1')).toBeUndefined();
   });
 });
@@ -52,9 +64,34 @@ describe('upgrade ladder', () => {
     await v1.put('decisions', { key: 'PS-101', value: {}, fetchedAt: 1 });
     v1.close();
     const { upgradeLadder } = await import('../../src/background/db');
-    const v2 = await openDB(name, 2, { upgrade: upgradeLadder });
+    const v2 = await openDB(name, DB_VERSION, { upgrade: upgradeLadder });
     expect([...v2.objectStoreNames]).toContain('credentials');
     expect(await v2.get('decisions', 'PS-101')).toMatchObject({ key: 'PS-101' });
     v2.close();
+  });
+
+  test('a version-2 database gains the poll cache, keeps notified ids, drops the unused inbox and grants stores', async () => {
+    const { openDB, deleteDB } = await import('idb');
+    const { DB_NAME, upgradeLadder } = await import('../../src/background/db');
+    const name = `${DB_NAME}-v2-test`;
+    await deleteDB(name);
+    // A version-2 install, built by hand (the ladder itself now climbs to the current version).
+    const old = await openDB(name, 2, {
+      upgrade(d) {
+        d.createObjectStore('me');
+        d.createObjectStore('decisions', { keyPath: 'key' }).createIndex('fetchedAt', 'fetchedAt');
+        d.createObjectStore('inbox', { keyPath: 'id' });
+        d.createObjectStore('grants', { keyPath: 'id' }).createIndex('ticket', 'ticket');
+        d.createObjectStore('notified', { keyPath: 'id' });
+        d.createObjectStore('meta', { keyPath: 'key' });
+        d.createObjectStore('credentials');
+      },
+    });
+    await old.put('notified', { id: 'inbox:7', at: 1 });
+    old.close();
+    const v3 = await openDB(name, 3, { upgrade: upgradeLadder });
+    expect([...v3.objectStoreNames].sort()).toEqual(['cache', 'credentials', 'decisions', 'me', 'meta', 'notified']);
+    expect(await v3.get('notified', 'inbox:7')).toMatchObject({ id: 'inbox:7' });
+    v3.close();
   });
 });

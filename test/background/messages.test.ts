@@ -47,6 +47,14 @@ describe('sender checks', () => {
     expect(handler).toHaveBeenCalledTimes(1);
   });
 
+  test('console and popup methods answer no content script, even on a vendor page', async () => {
+    const { registerConsoleHandlers } = await import('../../src/background/handlers-console');
+    registerConsoleHandlers();
+    for (const type of ['getPopupState', 'listGrants', 'revokeGrant', 'bulkGrant', 'guardDecision', 'getAudit', 'getMe']) {
+      expect(await send({ type, id: 'g1' }, contentScript)).toEqual({ ok: false, error: { title: 'Not allowed', status: 403 } });
+    }
+  });
+
   test('unknown methods fall through to other listeners; handler errors come back as problems', async () => {
     registerHandlers({ signOut: async () => { throw Object.assign(new Error('x'), { problem: { title: 'Access API unreachable', status: 0 } }); } });
     expect(listeners[0]!({ type: 'getInbox' }, panel, () => undefined)).toBe(false);

@@ -8,6 +8,7 @@ import { launchWithExtension, ROOT, startTestDemoPages, type ExtensionBrowser } 
 import type { DemoPages } from '../../scripts/demo-pages';
 import { createApp } from '../../src/server/app';
 import { openPglite } from '../../src/server/db/index';
+import { ALARM, POLL_MINUTES } from '../../src/background/inbox-sync';
 
 export interface RunningApi { base: string; close(): Promise<void> }
 
@@ -53,6 +54,44 @@ export async function startConsoleWorld(token: string): Promise<ConsoleWorld> {
 export async function serviceWorker(browser: ExtensionBrowser): Promise<Worker> {
   const live = browser.context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${browser.extensionId}/`));
   return live ?? browser.context.waitForEvent('serviceworker', { timeout: 60_000 });
+}
+
+/**
+ * One poll through the real alarm: schedules the poll alarm to fire now (unpacked extensions may
+ * schedule sooner than 30 s; the period stays, so the 30 s poll carries on) and waits until the poll
+ * the alarm started has finished (its `lastSync` row in the extension's database is newer).
+ */
+export async function pollViaAlarm(browser: ExtensionBrowser): Promise<void> {
+  const sw = await serviceWorker(browser);
+  await sw.evaluate(async ([name, periodInMinutes]) => {
+    const lastSyncAt = () => new Promise<number>((resolve, reject) => {
+      const open = indexedDB.open('access-companion');
+      // Never create the database from here: that is the extension's upgrade ladder's job.
+      open.onupgradeneeded = () => open.transaction?.abort();
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const d = open.result;
+        const get = d.transaction('meta').objectStore('meta').get('lastSync');
+        get.onsuccess = () => { d.close(); resolve((get.result as { value?: { at?: number } } | undefined)?.value?.at ?? 0); };
+        get.onerror = () => { d.close(); reject(get.error); };
+      };
+    });
+    const fired = new Promise<number>((resolve) => {
+      const onAlarm = (alarm: chrome.alarms.Alarm) => {
+        if (alarm.name !== name) return;
+        chrome.alarms.onAlarm.removeListener(onAlarm);
+        resolve(Date.now());
+      };
+      chrome.alarms.onAlarm.addListener(onAlarm);
+    });
+    await chrome.alarms.create(name, { when: Date.now() + 100, periodInMinutes });
+    const at = await fired;
+    const deadline = Date.now() + 30_000;
+    while ((await lastSyncAt()) < at) {
+      if (Date.now() > deadline) throw new Error('the alarm fired but no poll finished within 30 s');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }, [ALARM, POLL_MINUTES] as const);
 }
 
 /** Signs in the way the options page does (the background checks the token with GET /v1/me). */

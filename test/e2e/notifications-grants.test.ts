@@ -2,11 +2,12 @@
 // a ticket closed by Support tells the granter their grant ended, and Support's first read under a
 // grant is announced once. Each exactly once, however often the worker polls.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apiCall, serviceWorker, signIn, startConsoleWorld, type ConsoleWorld } from './console-helpers';
+import { apiCall, pollViaAlarm, serviceWorker, signIn, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 
 let w: ConsoleWorld;
 
-const poll = async () => (await serviceWorker(w.browser)).evaluate(() => (globalThis as unknown as { accessCompanionPoll(): Promise<unknown> }).accessCompanionPoll());
+/** One poll, started by the real poll alarm. */
+const poll = () => pollViaAlarm(w.browser);
 const notifications = async () => (await serviceWorker(w.browser)).evaluate(async () => chrome.notifications.getAll().then((all) => Object.keys(all)));
 const clearAll = async () => (await serviceWorker(w.browser)).evaluate(async () => { for (const id of Object.keys(await chrome.notifications.getAll())) await chrome.notifications.clear(id); });
 

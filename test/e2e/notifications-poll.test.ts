@@ -2,7 +2,7 @@
 // worker was stopped (DevTools protocol), and nothing is notified twice.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Worker } from 'playwright-core';
-import { apiCall, serviceWorker, startConsoleWorld, type ConsoleWorld } from './console-helpers';
+import { apiCall, pollViaAlarm, serviceWorker, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 
 let w: ConsoleWorld;
 
@@ -15,23 +15,23 @@ describe('notifications', () => {
     w = await startConsoleWorld('alice-token');
     const sw = await serviceWorker(w.browser);
     // The first sync after sign-in announces the backlog; start each test from a clean tray.
-    await sw.evaluate(() => (globalThis as unknown as { accessCompanionPoll(): Promise<unknown> }).accessCompanionPoll());
+    await pollViaAlarm(w.browser);
     await clearAll(sw);
   });
   afterAll(async () => { await w?.close(); });
 
-  test('a new request raises one notification and the badge within one poll (debug hook)', async () => {
+  test('a new request raises one notification and the badge within one poll (the poll alarm, fired now)', async () => {
     const sw = await serviceWorker(w.browser);
     const before = Number(await badge(sw));
     const req = await apiCall(w.api, 'nina-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira-service-management' });
     expect(req.status).toBe(201);
-    await sw.evaluate(() => (globalThis as unknown as { accessCompanionPoll(): Promise<unknown> }).accessCompanionPoll());
+    await pollViaAlarm(w.browser);
     const ids = await notificationIds(sw);
     expect(ids.filter((id) => id.startsWith('inbox:'))).toHaveLength(1);
     expect(Number(await badge(sw))).toBe(before + 1);
     // Polling again (304) announces nothing new.
     await clearAll(sw);
-    await sw.evaluate(() => (globalThis as unknown as { accessCompanionPoll(): Promise<unknown> }).accessCompanionPoll());
+    await pollViaAlarm(w.browser);
     expect(await notificationIds(sw)).toEqual([]);
   });
 
