@@ -2,7 +2,7 @@
 // seat count it brings the product to) or deny with an optional message, warned when denying bars.
 import { useState } from 'preact/hooks';
 import { callBackground } from '../shared-ext/messages';
-import { since, STATE_LABEL } from './format';
+import { since, STATE_LABEL } from '../shared-ext/format';
 import { useLive, Status } from './use-live';
 import type { AccessRequestView } from './views';
 

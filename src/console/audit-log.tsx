@@ -2,7 +2,7 @@
 // ticket's grant window (from its first grant to its revocation, or now).
 import { useEffect, useState } from 'preact/hooks';
 import { callBackground } from '../shared-ext/messages';
-import { when } from './format';
+import { when } from '../shared-ext/format';
 import { Status } from './use-live';
 import type { AuditRowView, GrantView } from './views';
 

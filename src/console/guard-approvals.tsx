@@ -2,7 +2,7 @@
 // a grant they made themself; the API refuses it and we say so before they try.
 import { useState } from 'preact/hooks';
 import { callBackground } from '../shared-ext/messages';
-import { since, when } from './format';
+import { since, when } from '../shared-ext/format';
 import { useLive, Status } from './use-live';
 import type { GrantView } from './views';
 

@@ -2,7 +2,7 @@
 // select several and grant in one go (each row succeeds or fails on its own); active grants with revoke.
 import { useState } from 'preact/hooks';
 import { callBackground } from '../shared-ext/messages';
-import { since, STATE_LABEL } from './format';
+import { since, STATE_LABEL } from '../shared-ext/format';
 import { useLive, Status } from './use-live';
 import type { BulkGrantRow, GrantView, SupportRequestView } from './views';
 

@@ -1,4 +1,8 @@
 // Words an admin reads: role and state names.
+import { ago, when as formatWhen } from '../shared-ext/format';
+
+export { ago };
+
 export const ROLE_LABEL: Record<string, string> = {
   org_admin: 'Organization admin',
   site_admin: 'Site admin',
@@ -13,19 +17,9 @@ export const ROLE_LABEL: Record<string, string> = {
 
 export const roleLabel = (role: string | null | undefined) => (role ? ROLE_LABEL[role] ?? role.replace(/_/g, ' ') : '');
 
-export function ago(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 45) return 'just now';
-  const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
-  if (h < 24) return `${h} h ago`;
-  return `${Math.round(h / 24)} d ago`;
-}
-
+/** A date-time for a sentence: empty when there is none (the sentence leaves it out). */
 export function when(iso: string | undefined): string {
-  if (!iso) return '';
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  return iso ? formatWhen(iso) : '';
 }
 
 export const hostOf = (url: string | undefined) => { try { return url ? new URL(url).host : ''; } catch { return url ?? ''; } };

@@ -4,7 +4,7 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { callBackground, followChanges, type PopupState } from '../shared-ext/messages';
-import { ago, since, STATE_LABEL } from '../console/format';
+import { ago, since, STATE_LABEL } from '../shared-ext/format';
 import { PendingActionSlot } from './pending-slot';
 
 function Popup() {
