@@ -15,7 +15,7 @@
 // - `via` is the strongest in-effect fitting role (org > site > product > trusted > billing >
 //   technical), and `qualifiedAdmins` lists exactly the users whose own eligibility is allowed,
 //   each with that same role.
-import type { WorldIndex } from './index-world';
+import type { RoleHolder, WorldIndex } from './index-world';
 import { compareRoles, isGrantingRole, isInEffect, roleFit, roleLabel } from './roles';
 import { grantScope, place, ticketPlace } from './scope';
 import { CAUSE_ORDER, RuleError, type Cause, type CauseCode, type Eligibility, type QualifiedAdmin, type RoleAssignment, type Ticket } from './types';
@@ -39,8 +39,17 @@ export function qualifiedAdmins(ix: WorldIndex, ticketKey: string): QualifiedAdm
   const t = requireTicket(ix, ticketKey);
   if (!ticketAcceptsGrants(ix, t)) return [];
   const key = `${t.site}/${t.product}`;
+  let admins = ix.qualifiedBySiteKey.get(key);
+  if (!admins) {
+    admins = rankAdmins(ix, [ix.orgAdmins, ix.siteAdminsBySite.get(t.site), ix.productAdminsBySiteKey.get(key), ix.contactsBySiteKey.get(key)]);
+    ix.qualifiedBySiteKey.set(key, admins);
+  }
+  return admins.slice(); // callers own their copy; the cached list stays as built
+}
+
+/** Each holder once, with their strongest role; strongest first, then by name. */
+function rankAdmins(ix: WorldIndex, lists: (RoleHolder[] | undefined)[]): QualifiedAdmin[] {
   const best = new Map<string, QualifiedAdmin>();
-  const lists = [ix.orgAdmins, ix.siteAdminsBySite.get(t.site), ix.productAdminsBySiteKey.get(key), ix.contactsBySiteKey.get(key)];
   for (const list of lists) {
     for (const h of list ?? []) {
       const prior = best.get(h.userId);

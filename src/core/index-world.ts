@@ -1,7 +1,7 @@
 // Index a world once so each decision costs time in the user's own roles (and the ticket's
 // candidate admins), never in the size of the org.
 import { compareRoles, isInEffect, ROLE_SHAPES } from './roles';
-import type { Engineer, Product, RoleAssignment, RoleName, Site, Ticket, User, World } from './types';
+import type { Engineer, Product, QualifiedAdmin, RoleAssignment, RoleName, Site, Ticket, User, World } from './types';
 
 export interface RoleHolder {
   userId: string;
@@ -25,6 +25,11 @@ export interface WorldIndex {
   contactsBySiteKey: Map<string, RoleHolder[]>;
   /** Guard-restricted sites. */
   restrictedSites: Set<string>;
+  /**
+   * Qualified admins per `${site}/${product}`, filled on first use. Roles are fixed once the
+   * world is loaded, so the sorted list is built once per product and site, not per decision.
+   */
+  qualifiedBySiteKey: Map<string, readonly QualifiedAdmin[]>;
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
@@ -48,6 +53,7 @@ export function indexWorld(world: World): WorldIndex {
     productAdminsBySiteKey: new Map(),
     contactsBySiteKey: new Map(),
     restrictedSites: new Set(world.organization.guard?.restrictedSites ?? []),
+    qualifiedBySiteKey: new Map(),
   };
   for (const r of world.roles) {
     push(ix.rolesByUser, r.user, r);

@@ -41,6 +41,10 @@ export function parseWorld(json: unknown): World {
   const engineers = (root.engineers as unknown[]).map((e, i) => parseEngineer(e, `engineers[${i}]`));
   const engineerIds = uniqueIds(engineers, (e) => e.id, 'engineers', 'engineer id');
   engineers.forEach((e, i) => check(!userIds.has(e.id), entryLabel('engineers', i, e.id), `id "${e.id}" is also a user id`));
+  // An engineer signs in as Support, never as a customer's user: one address cannot be both.
+  uniqueIds(engineers, (e) => e.email.toLowerCase(), 'engineers', 'engineer email');
+  const userEmails = new Set(users.map((u) => u.email.toLowerCase()));
+  engineers.forEach((e, i) => check(!userEmails.has(e.email.toLowerCase()), entryLabel('engineers', i, e.id), `email "${e.email}" is also a user's email`));
 
   const tokens = new Map<string, string>();
   const claimToken = (token: string | undefined, owner: string) => {
@@ -185,6 +189,8 @@ function parseEngineer(v: unknown, at: string): Engineer {
   return e;
 }
 
+const TICKET_KEY = /^[A-Z][A-Z0-9_]*-\d+$/;
+
 function parseTicket(v: unknown, at: string, sites: Set<string>, products: Set<string>, licensed: Set<string>, users: Set<string>, engineers: Set<string>): Ticket {
   check(isObject(v), at, 'must be an object');
   const label = entryLabel(at, undefined, typeof v.key === 'string' ? v.key : undefined);
@@ -203,7 +209,10 @@ function parseTicket(v: unknown, at: string, sites: Set<string>, products: Set<s
   check(engineers.has(engineer), label, `engineer "${engineer}" does not exist`);
   const status = reqString(v, label, 'status');
   check(status === 'open' || status === 'closed', label, `status must be "open" or "closed", not "${status}"`);
-  const t: Ticket = { key: reqString(v, label, 'key'), site, product, reporter, engineer, status };
+  const key = reqString(v, label, 'key');
+  // The vendor's keys are PROJECT-NUMBER; a key of another shape could never be found on a page.
+  check(TICKET_KEY.test(key), label, `key "${key}" must look like PS-101 (upper-case project, dash, number)`);
+  const t: Ticket = { key, site, product, reporter, engineer, status };
   const title = optString(v, label, 'title');
   if (title !== undefined) t.title = title;
   const dar = optBool(v, label, 'dataAccessRequested');

@@ -26,7 +26,7 @@ function assignment(role: RoleName, reach: Reach, placement: Placement): RoleAss
 }
 
 const TICKET: Record<Placement, string> = {
-  same: 'T-OPEN', other_product: 'T-OPEN', other_site: 'T-OPEN', scim_pending: 'T-OPEN', site_pending_deletion: 'T-DOOMED', ticket_closed: 'T-CLOSED',
+  same: 'OPEN-1', other_product: 'OPEN-1', other_site: 'OPEN-1', scim_pending: 'OPEN-1', site_pending_deletion: 'DOOMED-1', ticket_closed: 'CLOSED-1',
 };
 
 /** Expected causes; [] means allowed. */
@@ -71,7 +71,7 @@ describe('cause wording', () => {
   ], ['nobody'])));
 
   it('wrong_product names the ticket product and site and lists who can grant', () => {
-    const [c] = grantEligibility(ix, 'pa', 'T-OPEN').causes;
+    const [c] = grantEligibility(ix, 'pa', 'OPEN-1').causes;
     expect(c!.code).toBe('wrong_product');
     expect(c!.message).toContain('Confluence');
     expect(c!.fix).toContain('Jira on main.atlassian.net');
@@ -80,7 +80,7 @@ describe('cause wording', () => {
   });
 
   it('no_admin_role lists the qualified admins by name', () => {
-    const e = grantEligibility(ix, 'nobody', 'T-OPEN');
+    const e = grantEligibility(ix, 'nobody', 'OPEN-1');
     expect(e.causes.map((c) => c.code)).toEqual(['no_admin_role']);
     expect(e.causes[0]!.fix).toMatch(/Olivia Admin.*Name pj/);
     expect(e.qualifiedAdmins.map((a) => [a.userId, a.role])).toEqual([['olivia', 'org_admin'], ['pj', 'product_admin']]);
@@ -88,7 +88,7 @@ describe('cause wording', () => {
 
   it('a product admin of another product on another site gets both wrong_product and wrong_site', () => {
     const ix2 = indexWorld(parseWorld(smallWorld('centralized', [{ user: 'x', role: 'product_admin', site: 'other', product: 'confluence' }])));
-    expect(grantEligibility(ix2, 'x', 'T-OPEN').causes.map((c) => c.code)).toEqual(['wrong_product', 'wrong_site']);
+    expect(grantEligibility(ix2, 'x', 'OPEN-1').causes.map((c) => c.code)).toEqual(['wrong_product', 'wrong_site']);
   });
 
   it('a SCIM-pending fitting role hides the misfits of other roles', () => {
@@ -96,7 +96,7 @@ describe('cause wording', () => {
       { user: 'x', role: 'product_admin', site: 'other', product: 'confluence' },
       { user: 'x', role: 'product_admin', site: 'main', product: 'jira', source: 'scim', pendingSync: true },
     ])));
-    expect(grantEligibility(ix2, 'x', 'T-OPEN').causes.map((c) => c.code)).toEqual(['scim_not_synced']);
+    expect(grantEligibility(ix2, 'x', 'OPEN-1').causes.map((c) => c.code)).toEqual(['scim_not_synced']);
   });
 
   it('via prefers the strongest fitting role', () => {
@@ -105,17 +105,49 @@ describe('cause wording', () => {
       { user: 'x', role: 'site_admin', site: 'main' },
       { user: 'x', role: 'product_admin', site: 'main', product: 'jira' },
     ])));
-    expect(grantEligibility(ix2, 'x', 'T-OPEN').via).toBe('site_admin');
-    expect(grantEligibility(ix2, 'x', 'T-OPEN').qualifiedAdmins.find((a) => a.userId === 'x')?.role).toBe('site_admin');
+    expect(grantEligibility(ix2, 'x', 'OPEN-1').via).toBe('site_admin');
+    expect(grantEligibility(ix2, 'x', 'OPEN-1').qualifiedAdmins.find((a) => a.userId === 'x')?.role).toBe('site_admin');
   });
 
   it('nobody is qualified on a closed ticket or a site pending deletion, and the fix says so', () => {
-    expect(grantEligibility(ix, 'olivia', 'T-CLOSED').qualifiedAdmins).toEqual([]);
-    expect(grantEligibility(ix, 'nobody', 'T-DOOMED').causes.find((c) => c.code === 'no_admin_role')!.fix).toContain('nobody can grant');
+    expect(grantEligibility(ix, 'olivia', 'CLOSED-1').qualifiedAdmins).toEqual([]);
+    expect(grantEligibility(ix, 'nobody', 'DOOMED-1').causes.find((c) => c.code === 'no_admin_role')!.fix).toContain('nobody can grant');
   });
 
   it('unknown users and tickets are errors, not refusals', () => {
-    expect(() => grantEligibility(ix, 'ghost', 'T-OPEN')).toThrow(expect.objectContaining({ code: 'unknown_user' }));
+    expect(() => grantEligibility(ix, 'ghost', 'OPEN-1')).toThrow(expect.objectContaining({ code: 'unknown_user' }));
     expect(() => grantEligibility(ix, 'olivia', 'NOPE-1')).toThrow(expect.objectContaining({ code: 'unknown_ticket' }));
+  });
+});
+
+describe('what Support will see, and Guard', () => {
+  const world = smallWorld('centralized', [{ user: 'pj', role: 'product_admin', site: 'main', product: 'jira' }]);
+  world.organization.guard = { restrictedSites: ['other'] };
+  world.tickets.push({ key: 'GUARD-1', site: 'other', product: 'jira', reporter: 'rep', engineer: 'sam', status: 'open' });
+  const ix = indexWorld(parseWorld(world));
+
+  it('scope names the ticket product and site, and says what stays out', () => {
+    const { scope } = grantEligibility(ix, 'pj', 'OPEN-1');
+    expect(scope).toMatchObject({ product: 'jira', site: 'main', siteUrl: 'https://main.atlassian.net' });
+    expect(scope.summary).toContain('Jira on main.atlassian.net');
+    expect(scope.summary).toContain('OPEN-1');
+    expect(scope.includes.join(' ')).toMatch(/work item, comment, attachment or page in Jira on main\.atlassian\.net/);
+    const excludes = scope.excludes.join(' ');
+    expect(excludes).toMatch(/Other sites/);
+    expect(excludes).toMatch(/not licensed/);
+    expect(excludes).toMatch(/without your consent/);
+    expect(excludes).toMatch(/AI \(Rovo\) conversation/);
+  });
+
+  it('guardApprovalRequired follows the ticket site, not the caller', () => {
+    expect(grantEligibility(ix, 'olivia', 'GUARD-1').guardApprovalRequired).toBe(true);
+    expect(grantEligibility(ix, 'olivia', 'OPEN-1').guardApprovalRequired).toBe(false);
+    expect(grantEligibility(ix, 'pj', 'GUARD-1').guardApprovalRequired).toBe(true);
+  });
+
+  it('a caller changing its list of qualified admins does not change the next answer', () => {
+    const first = grantEligibility(ix, 'pj', 'OPEN-1').qualifiedAdmins;
+    first.length = 0;
+    expect(grantEligibility(ix, 'olivia', 'OPEN-1').qualifiedAdmins.map((a) => a.userId)).toEqual(['olivia', 'pj']);
   });
 });

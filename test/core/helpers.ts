@@ -11,8 +11,8 @@ export function rawFixture(name: string): Record<string, any> {
 
 /**
  * A small org: sites "main" and "other" (active) and "doomed" (pending deletion), each with jira
- * and confluence; an org admin "olivia" who can always grant; tickets T-OPEN (main/jira),
- * T-CLOSED (main/jira, closed), T-DOOMED (doomed/jira).
+ * and confluence; an org admin "olivia" who can always grant; tickets OPEN-1 (main/jira),
+ * CLOSED-1 (main/jira, closed), DOOMED-1 (doomed/jira).
  */
 export function smallWorld(userManagement: UserManagement, roles: RoleAssignment[], extraUsers: string[] = []): World {
   const sites = ['main', 'other', 'doomed'];
@@ -25,6 +25,6 @@ export function smallWorld(userManagement: UserManagement, roles: RoleAssignment
     users: userIds.map((id) => ({ id, name: id === 'olivia' ? 'Olivia Admin' : `Name ${id}`, email: `${id}@org.test`, emailVerified: true, sites: ['main'] })),
     roles: [{ user: 'olivia', role: 'org_admin' }, ...roles],
     engineers: [{ id: 'sam', email: 'sam@vendor.test' }],
-    tickets: [ticket('T-OPEN', 'main', 'open'), ticket('T-CLOSED', 'main', 'closed'), ticket('T-DOOMED', 'doomed', 'open')],
+    tickets: [ticket('OPEN-1', 'main', 'open'), ticket('CLOSED-1', 'main', 'closed'), ticket('DOOMED-1', 'doomed', 'open')],
   };
 }
