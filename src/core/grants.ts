@@ -7,9 +7,10 @@
 //
 // `denied` and `revoked` are final: the engineer re-requests with a new grant. Every other event
 // is an illegal transition and throws; nothing is a silent no-op. Who may grant is decided by
-// `grantEligibility`, who may decide for Guard by `mayDecideGuard`; this module only orders events.
+// `grantEligibility`, who may decide for Guard by `mayDecideGuard`, who may revoke by
+// `mayRevokeGrant`; `applyGrantEvent` only orders events.
 import type { WorldIndex } from './index-world';
-import { isInEffect } from './roles';
+import { isGrantingRole, isInEffect, roleFit } from './roles';
 import { RuleError, type Grant, type GrantEvent, type GrantKind, type GrantState, type Ticket } from './types';
 
 /** Support asked for data access on a ticket; outstanding until an admin grants it. */
@@ -29,8 +30,9 @@ export function newAiConversationGrant(id: string, ticket: Ticket, conversations
     throw new RuleError('invalid_conversations', 'An AI conversation grant must name at least one conversation.');
   }
   if (new Set(ids).size !== ids.length) throw new RuleError('invalid_conversations', 'A conversation is named twice.');
-  const requested = ticket.aiConversationsRequested;
-  const unrequested = requested ? ids.filter((c) => !requested.includes(c)) : [];
+  // Support named no conversations: nothing may be granted, not everything.
+  const requested = ticket.aiConversationsRequested ?? [];
+  const unrequested = ids.filter((c) => !requested.includes(c));
   if (unrequested.length > 0) {
     throw new RuleError('conversation_not_requested', `Support did not ask for conversation ${unrequested.join(', ')} on ${ticket.key}.`);
   }
@@ -73,6 +75,16 @@ export function revokeForTicketClose(grants: Grant[], at: string, by = 'support-
 /** Only an in-effect guard_admin decides grants held for Guard approval. */
 export function mayDecideGuard(ix: WorldIndex, userId: string): boolean {
   return (ix.rolesByUser.get(userId) ?? []).some((r) => r.role === 'guard_admin' && isInEffect(r));
+}
+
+/**
+ * Who may revoke a grant: the admin who granted it, or anyone whose in-effect role could grant for
+ * its product on its site. Unlike granting, this ignores whether the ticket is closed or the site is
+ * pending deletion: revoking must stay possible whatever happened to them since.
+ */
+export function mayRevokeGrant(ix: WorldIndex, grant: Grant, userId: string): boolean {
+  if (grant.grantedBy !== undefined && grant.grantedBy === userId) return true;
+  return (ix.rolesByUser.get(userId) ?? []).some((r) => isGrantingRole(r.role) && isInEffect(r) && roleFit(r, grant.site, grant.product).fits);
 }
 
 export function isLive(g: Grant): boolean {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyGrantEvent, engineerAccessDecision, mayDecideGuard, newAiConversationGrant, newGrant, newSupportRequest, revokeForTicketClose, type Grant, type GrantEvent } from '../../src/core/index';
+import { applyGrantEvent, engineerAccessDecision, mayDecideGuard, mayRevokeGrant, newAiConversationGrant, newGrant, newSupportRequest, revokeForTicketClose, type Grant, type GrantEvent } from '../../src/core/index';
 import { loadFixture } from './helpers';
 
 const ix = loadFixture('demo-world');
@@ -84,11 +84,45 @@ describe('AI conversation grants', () => {
     expect(() => newAiConversationGrant('ai2', ticket('PS-105'), ['rovo-conv-0000'], AT)).toThrow(expect.objectContaining({ code: 'conversation_not_requested' }));
   });
 
+  it('on a ticket where Support named no conversations, every conversation is refused', () => {
+    expect(ticket('PS-107').aiConversationsRequested).toBeUndefined();
+    expect(() => newAiConversationGrant('ai3', ticket('PS-107'), ['rovo-conv-8812'], AT)).toThrow(expect.objectContaining({ code: 'conversation_not_requested' }));
+  });
+
   it('are revocable on their own, leaving the data grant active', () => {
     const data = run(newGrant('d', ticket('PS-105')), grantEv('alice', false));
     const ai = run(newAiConversationGrant('ai', ticket('PS-105'), ['rovo-conv-8812'], AT), grantEv('alice', false), revoke());
     const res = { type: 'ai_conversation', conversation: 'rovo-conv-8812' } as const;
     expect(engineerAccessDecision(ix, [data, ai], 'sam', 'PS-105', res).allowed).toBe(false);
     expect(engineerAccessDecision(ix, [data, ai], 'sam', 'PS-105', { type: 'work_item' }).allowed).toBe(true);
+  });
+});
+
+describe('who may revoke a grant', () => {
+  // PS-107 is jira on acme-main; PS-102 jira on acme-eu; PS-103 jira on acme-legacy (pending deletion);
+  // PS-104 jira on acme-main, closed.
+  const granted = (key: string, by: string) => run(newGrant(`g-${key}`, ticket(key)), grantEv(by, false));
+  it.each([
+    ['the admin who granted it', 'PS-107', 'bob', 'bob', true],
+    ['an org admin who did not grant it', 'PS-107', 'bob', 'alice', true],
+    ['a product admin of its product and site', 'PS-107', 'alice', 'bob', true],
+    ['a site admin of its site', 'PS-107', 'alice', 'dev', true],
+    ['a contact listed for its product', 'PS-107', 'alice', 'cara', true],
+    ['a product admin of another product', 'PS-107', 'alice', 'priya', false],
+    ['a product admin of its product on another site', 'PS-107', 'alice', 'ivan', false],
+    ['a SCIM role not yet synced', 'PS-101', 'alice', 'hana', false],
+    ['a Guard admin (decides, never revokes)', 'PS-107', 'alice', 'gus', false],
+    ['someone with no role', 'PS-107', 'alice', 'nobody', false],
+    ['a fitting admin after the ticket closed', 'PS-104', 'alice', 'bob', true],
+    ['a fitting admin on a site pending deletion', 'PS-103', 'alice', 'lena', true],
+    ['the Guard-restricted site admin of its product', 'PS-102', 'alice', 'ivan', true],
+  ] as const)('%s', (_n, key, by, who, may) => {
+    expect(mayRevokeGrant(ix, granted(key, by), who)).toBe(may);
+  });
+
+  it('an outstanding Support request (never granted) is revoked only by fitting admins', () => {
+    const req = newSupportRequest('r', ticket('PS-107'), AT);
+    expect(mayRevokeGrant(ix, req, 'bob')).toBe(true);
+    expect(mayRevokeGrant(ix, req, 'priya')).toBe(false);
   });
 });
