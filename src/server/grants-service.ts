@@ -1,10 +1,13 @@
-// Grant decisions as transactions: lock the ticket (or grant) row, decide with core, save, append
-// the audit row and the event, commit; a refusal is audited too and answered after commit.
+// Grant decisions as transactions. Every write path takes its locks in one order — the ticket's
+// row, then its grant rows, then the audit chain head — so two writers on one ticket queue instead
+// of deadlocking. A refusal inside a change rolls the change back, so it is audited in a
+// transaction of its own before the problem is answered.
 import {
   applyGrantEvent,
   grantEligibility,
   isLive,
   mayDecideGuard,
+  mayRevokeGrant,
   newAiConversationGrant,
   newGrant,
   newSupportRequest,
@@ -58,31 +61,66 @@ const ruleProblem = (e: unknown): never => {
   throw e;
 };
 
+/** What a refused attempt is audited as; `ticket` is filled in once the change has found it. */
+interface Attempt {
+  action: string;
+  ticket: string | null;
+  resource: unknown;
+}
+
+/** Runs a change; a 403 or 409 refusal leaves an audit row although the change rolled back. */
+async function auditRefusal<T>(s: ServerContext, caller: Caller, at: string, attempt: Attempt, change: () => Promise<T>): Promise<T> {
+  try {
+    return await change();
+  } catch (e) {
+    if (e instanceof HttpProblem && (e.status === 403 || e.status === 409)) {
+      const code = typeof e.extra.code === 'string' ? e.extra.code : e.kind;
+      await s.db.transaction((tx) => appendAudit(tx, { actor: caller.id, actorKind: caller.kind, action: attempt.action, ticket: attempt.ticket, resource: attempt.resource, outcome: 'refused', detail: { code, reason: e.detail } }, at));
+    }
+    throw e;
+  }
+}
+
+/** The grant, locked after its ticket (the lock order every write path keeps). */
+async function lockGrant(tx: Queryable, s: ServerContext, id: string, attempt: Attempt): Promise<{ g: Grant; t: Ticket }> {
+  const seen = await grantById(tx, id);
+  if (!seen) throw problem('not-found', `No grant "${id}".`);
+  attempt.ticket = seen.ticket;
+  const t = await mustTicket(tx, s, seen.ticket, true);
+  const g = (await grantById(tx, id, true))!;
+  return { g, t };
+}
+
 async function grantChanged(tx: Queryable, s: ServerContext, t: Ticket, g: Grant, action: string, actor: Caller | { kind: 'system'; id: string }, at: string, extra: Record<string, unknown> = {}) {
-  await saveGrant(tx, g);
+  // Locks make losing impossible today; the version check keeps a future unlocked path from
+  // silently overwriting a decision (two states under one ETag).
+  if (!(await saveGrant(tx, g))) throw problem('conflict', `Grant ${g.id} was changed by someone else meanwhile; read it again.`, { grantId: g.id });
   await appendAudit(tx, { actor: actor.id, actorKind: actor.kind, action, ticket: t.key, resource: { type: 'grant', id: g.id, kind: g.kind }, outcome: 'done', detail: { state: g.state, ...extra } }, at);
   await recordEvent(tx, 'grant.changed', grantAudience(s, t, g), t.key, { action, grant: g }, at);
 }
 
 /** Grant data access for a ticket (sidebar, console, bulk): grants Support's outstanding request, or a new one. */
 export async function grantTicket(s: ServerContext, caller: Caller, key: string): Promise<Grant> {
-  if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org grant access.');
   const at = s.now();
-  const out = await s.db.transaction(async (tx) => {
+  const attempt: Attempt = { action: 'grant.create', ticket: key, resource: null };
+  const out = await auditRefusal(s, caller, at, attempt, async () => {
+    if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org grant access.');
+    return s.db.transaction(async (tx) => {
     const t = await mustTicket(tx, s, key, true);
     const el = grantEligibility(withTicket(s.ix, t), caller.id, key);
     if (!el.allowed) {
       await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'grant.create', ticket: key, outcome: 'refused', detail: { causes: el.causes.map((c) => c.code) } }, at);
       return { refused: el };
     }
-    const data = (await grantsOfTicket(tx, key)).filter((g) => g.kind === 'data' && isLive(g));
+    const data = (await grantsOfTicket(tx, key, true)).filter((g) => g.kind === 'data' && isLive(g));
     const live = data.find((g) => g.state !== 'requested');
     if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} grant (${live.id}).`, { grantId: live.id });
     const base = data.find((g) => g.state === 'requested') ?? newGrant(newId('g'), t);
     const g = applyGrantEvent(base, { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
-    await grantChanged(tx, s, t, g, 'grant.create', caller, at, { via: el.via, fromSupportRequest: data.includes(base) });
     await tx.query('UPDATE asks SET done = true WHERE ticket = $1 AND done = false', [key]);
+    await grantChanged(tx, s, t, g, 'grant.create', caller, at, { via: el.via, fromSupportRequest: data.includes(base) });
     return { grant: g };
+    });
   });
   if ('refused' in out) throw notEligible(`You cannot grant data access for ${key}.`, out.refused!.causes);
   return out.grant;
@@ -112,42 +150,43 @@ export async function grantAiConversations(s: ServerContext, caller: Caller, key
 }
 
 export async function revokeGrant(s: ServerContext, caller: Caller, id: string, ifMatch?: string): Promise<Grant> {
-  if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org revoke access.');
   const at = s.now();
-  return s.db.transaction(async (tx) => {
-    const g = await grantById(tx, id, true);
-    if (!g) throw problem('not-found', `No grant "${id}".`);
-    const t = await mustTicket(tx, s, g.ticket, false);
-    const mayRevoke = g.grantedBy === caller.id || ticketAudience(s, t).includes(caller.id);
-    if (!mayRevoke) throw problem('forbidden', `Only an admin who can grant for ${t.key} may revoke its grants.`);
-    checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
-    let next: Grant;
-    try {
-      next = applyGrantEvent(g, { type: 'revoke', by: caller.id, at, reason: 'admin' });
-    } catch (e) {
-      return ruleProblem(e);
-    }
-    await grantChanged(tx, s, t, next, 'grant.revoke', caller, at);
-    return next;
+  const attempt: Attempt = { action: 'grant.revoke', ticket: null, resource: { type: 'grant', id } };
+  return auditRefusal(s, caller, at, attempt, async () => {
+    if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org revoke access.');
+    return s.db.transaction(async (tx) => {
+      const { g, t } = await lockGrant(tx, s, id, attempt);
+      if (!mayRevokeGrant(s.ix, g, caller.id)) throw problem('forbidden', `Only an admin who can grant for ${t.key} may revoke its grants.`);
+      checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
+      let next: Grant;
+      try {
+        next = applyGrantEvent(g, { type: 'revoke', by: caller.id, at, reason: 'admin' });
+      } catch (e) {
+        return ruleProblem(e);
+      }
+      await grantChanged(tx, s, t, next, 'grant.revoke', caller, at);
+      return next;
+    });
   });
 }
 
 export async function decideGuard(s: ServerContext, caller: Caller, id: string, decision: 'approve' | 'deny', ifMatch?: string): Promise<Grant> {
-  if (caller.kind !== 'admin' || !mayDecideGuard(s.ix, caller.id)) throw problem('forbidden', 'Only Guard admins decide grants held for Guard approval.');
   const at = s.now();
-  return s.db.transaction(async (tx) => {
-    const g = await grantById(tx, id, true);
-    if (!g) throw problem('not-found', `No grant "${id}".`);
-    const t = await mustTicket(tx, s, g.ticket, false);
-    checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
-    let next: Grant;
-    try {
-      next = applyGrantEvent(g, { type: decision === 'approve' ? 'guard_approve' : 'guard_deny', by: caller.id, at });
-    } catch (e) {
-      return ruleProblem(e);
-    }
-    await grantChanged(tx, s, t, next, `grant.guard_${decision}`, caller, at);
-    return next;
+  const attempt: Attempt = { action: `grant.guard_${decision}`, ticket: null, resource: { type: 'grant', id } };
+  return auditRefusal(s, caller, at, attempt, async () => {
+    if (caller.kind !== 'admin' || !mayDecideGuard(s.ix, caller.id)) throw problem('forbidden', 'Only Guard admins decide grants held for Guard approval.');
+    return s.db.transaction(async (tx) => {
+      const { g, t } = await lockGrant(tx, s, id, attempt);
+      checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
+      let next: Grant;
+      try {
+        next = applyGrantEvent(g, { type: decision === 'approve' ? 'guard_approve' : 'guard_deny', by: caller.id, at });
+      } catch (e) {
+        return ruleProblem(e);
+      }
+      await grantChanged(tx, s, t, next, `grant.guard_${decision}`, caller, at);
+      return next;
+    });
   });
 }
 
@@ -158,7 +197,7 @@ export async function requestAccess(s: ServerContext, caller: Caller, key: strin
     const t = await mustTicket(tx, s, key, true);
     if (caller.kind !== 'engineer' || t.engineer !== caller.id) throw problem('forbidden', `Only the engineer on ${key} may request access to it.`);
     if (t.status !== 'open') throw problem('illegal-transition', `Ticket ${key} is closed.`);
-    const live = (await grantsOfTicket(tx, key)).find((g) => g.kind === 'data' && isLive(g));
+    const live = (await grantsOfTicket(tx, key, true)).find((g) => g.kind === 'data' && isLive(g));
     if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} grant or request (${live.id}).`, { grantId: live.id });
     const g = newSupportRequest(newId('g'), t, at);
     await grantChanged(tx, s, t, g, 'support_request.create', caller, at);
@@ -166,19 +205,25 @@ export async function requestAccess(s: ServerContext, caller: Caller, key: strin
   });
 }
 
-/** A ticket reaching Closed revokes its live grants and outstanding requests in the same transaction. */
+/**
+ * A ticket reaching Closed revokes its live grants and outstanding requests in the same
+ * transaction, and its asks ("please grant this") leave the inbox: there is nothing left to grant.
+ */
 export async function closeTicket(s: ServerContext, caller: Caller, key: string): Promise<{ key: string; status: 'closed'; revoked: string[] }> {
   const at = s.now();
-  return s.db.transaction(async (tx) => {
+  const attempt: Attempt = { action: 'ticket.close', ticket: key, resource: null };
+  return auditRefusal(s, caller, at, attempt, () => s.db.transaction(async (tx) => {
     const t = await mustTicket(tx, s, key, true);
     if (caller.kind !== 'engineer' || t.engineer !== caller.id) throw problem('forbidden', `Only the engineer on ${key} (or the support system) closes it.`);
     if (t.status === 'closed') throw problem('illegal-transition', `Ticket ${key} is already closed.`);
+    const grants = await grantsOfTicket(tx, key, true);
     await tx.query('UPDATE ticket_state SET status = $2, changed_at = $3 WHERE key = $1', [key, 'closed', at]);
+    await tx.query('UPDATE asks SET done = true WHERE ticket = $1 AND done = false', [key]);
     const closed = { ...t, status: 'closed' as const };
     await appendAudit(tx, { actor: caller.id, actorKind: 'engineer', action: 'ticket.close', ticket: key, outcome: 'done' }, at);
-    const changed = revokeForTicketClose(await grantsOfTicket(tx, key), at);
+    const changed = revokeForTicketClose(grants, at);
     for (const g of changed) await grantChanged(tx, s, closed, g, 'grant.revoke', { kind: 'system', id: 'support-system' }, at, { reason: 'ticket_closed' });
     await recordEvent(tx, 'ticket.closed', ticketAudience(s, t), key, { ticket: key, revoked: changed.map((g) => g.id) }, at);
     return { key, status: 'closed' as const, revoked: changed.map((g) => g.id) };
-  });
+  }));
 }

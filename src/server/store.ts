@@ -64,8 +64,9 @@ export async function grantById(q: Queryable, id: string, lock = false): Promise
   return r ? parse<Grant>(r.body) : undefined;
 }
 
-export async function grantsOfTicket(q: Queryable, ticket: string): Promise<Grant[]> {
-  return (await q.query<GrantRow>('SELECT body FROM grants WHERE ticket = $1 ORDER BY created_seq', [ticket])).map((r) => parse<Grant>(r.body));
+/** With `lock`, the rows stay locked to the end of the transaction: take the ticket's lock first. */
+export async function grantsOfTicket(q: Queryable, ticket: string, lock = false): Promise<Grant[]> {
+  return (await q.query<GrantRow>(`SELECT body FROM grants WHERE ticket = $1 ORDER BY created_seq${lock ? ' FOR UPDATE' : ''}`, [ticket])).map((r) => parse<Grant>(r.body));
 }
 
 export async function grantsInStates(q: Queryable, states: string[], limit = 5000): Promise<Grant[]> {
@@ -76,12 +77,18 @@ export async function grantsOfEngineer(q: Queryable, engineer: string, states: s
   return (await q.query<GrantRow>(`SELECT body FROM grants WHERE state = ANY($1) AND body->>'engineer' = $2 ORDER BY created_seq DESC`, [states, engineer])).map((r) => parse<Grant>(r.body));
 }
 
-export async function saveGrant(q: Queryable, g: Grant): Promise<void> {
-  await q.query(
+/**
+ * Inserts a new grant, or replaces the stored one only if it is still the version `g` was made
+ * from (g.version - 1). False means someone else changed it first: the caller lost the race.
+ */
+export async function saveGrant(q: Queryable, g: Grant): Promise<boolean> {
+  const rows = await q.query(
     `INSERT INTO grants (id, ticket, kind, state, version, body) VALUES ($1, $2, $3, $4, $5, $6)
-     ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, version = EXCLUDED.version, body = EXCLUDED.body`,
-    [g.id, g.ticket, g.kind, g.state, g.version, JSON.stringify(g)],
+     ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, version = EXCLUDED.version, body = EXCLUDED.body
+     WHERE grants.version = $7 RETURNING id`,
+    [g.id, g.ticket, g.kind, g.state, g.version, JSON.stringify(g), g.version - 1],
   );
+  return rows.length === 1;
 }
 
 // ---- access requests ----
