@@ -3,7 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { migrate } from './migrations';
+import { migrate, MIGRATION_LOCK } from './migrations';
 
 export interface Queryable {
   query<T = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<T[]>;
@@ -79,7 +79,23 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
   const pool = new pg.Pool(config);
   // An idle client losing its server must not crash the process; the next query gets a fresh one.
   pool.on('error', () => {});
-  if (schema) await guard(() => pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`));
+  if (schema) {
+    // Under the migration lock: CREATE SCHEMA IF NOT EXISTS races the same way CREATE TABLE does.
+    await guard(async () => {
+      const c = await pool.connect();
+      try {
+        await c.query('BEGIN');
+        await c.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        await c.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+        await c.query('COMMIT');
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => {});
+        throw e;
+      } finally {
+        c.release();
+      }
+    });
+  }
 
   const listeners = new Map<string, Set<(p: string) => void>>();
   let listenClient: pg.Client | undefined;

@@ -85,12 +85,16 @@ const MIGRATIONS: string[] = [
   `,
 ];
 
+/** Several processes may start on one PostgreSQL at once: one migrates at a time. */
+export const MIGRATION_LOCK = 4400001;
+
 export async function migrate(db: Db): Promise<void> {
-  await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at text NOT NULL)`);
   for (let v = 1; v <= MIGRATIONS.length; v++) {
-    // Two processes starting on one PostgreSQL at once: the advisory lock lets one migrate at a time.
     await db.transaction(async (tx) => {
-      if (db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock(4400001)');
+      // The lock comes before any DDL, even IF NOT EXISTS: two of those racing on a fresh database
+      // both try to create the table and one fails on a duplicate catalog row.
+      if (db.kind === 'postgres') await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at text NOT NULL)`);
       const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [v]);
       if (done.length > 0) return;
       for (const stmt of splitStatements(MIGRATIONS[v - 1]!)) await tx.query(stmt);
