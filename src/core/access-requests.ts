@@ -4,20 +4,33 @@ import { reviewsAccessRequests } from './roles';
 import { productName, siteLabel } from './scope';
 import { RuleError, type AccessRequest, type AccessRequestTarget } from './types';
 
+/**
+ * `for` is the target as it is stored: a known user's email becomes `{userId}`, so self-review
+ * checks and group membership see the same person however the requester named them.
+ */
 export type AccessRequestVerdict =
-  | { ok: true; self: boolean; requesterOnSite: boolean }
+  | { ok: true; self: boolean; requesterOnSite: boolean; for: AccessRequestTarget }
   | { ok: false; code: string; message: string };
+
+/**
+ * A standing bar on a requester: the denied self-request (of a person not on the site) behind it.
+ * Its scope is the whole org, as DESIGN §2.4 says "bars them from requesting again" without a
+ * qualifier: the person is an outsider to every site of the org, and a bar that covered one site
+ * or one product would let them send the same unwanted request to the next site's admins.
+ */
+export interface AccessRequestBar {
+  at: string;
+  site?: string;
+  product?: string;
+}
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export const MAX_DENY_MESSAGE = 500;
 
 const no = (code: string, message: string): AccessRequestVerdict => ({ ok: false, code, message });
 
-/**
- * `target` undefined means "for myself". `barred` holds lower-cased emails of people barred after
- * a denied self-request; they may not request again.
- */
-export function accessRequestPolicy(ix: WorldIndex, requesterId: string, site: string, product: string, target: AccessRequestTarget | undefined, barred: Set<string>): AccessRequestVerdict {
+/** `target` undefined means "for myself". `bar` is the requester's standing bar, if any. */
+export function accessRequestPolicy(ix: WorldIndex, requesterId: string, site: string, product: string, target: AccessRequestTarget | undefined, bar: AccessRequestBar | undefined): AccessRequestVerdict {
   const requester = ix.usersById.get(requesterId);
   if (!requester) return no('no_account', 'Only someone with an account can request product access.');
   const siteRec = ix.sitesById.get(site);
@@ -29,6 +42,7 @@ export function accessRequestPolicy(ix: WorldIndex, requesterId: string, site: s
 
   const requesterOnSite = requester.sites.includes(site);
   let forUserId: string | undefined;
+  let newcomerEmail: string | undefined;
   if (target === undefined) forUserId = requester.id;
   else if ('userId' in target) {
     if (!ix.usersById.has(target.userId)) return no('unknown_user', `No user "${target.userId}".`);
@@ -37,11 +51,12 @@ export function accessRequestPolicy(ix: WorldIndex, requesterId: string, site: s
     const email = target.email.trim().toLowerCase();
     if (!EMAIL.test(email)) return no('invalid_email', `"${target.email}" is not an email address.`);
     forUserId = ix.usersByEmail.get(email)?.id;
+    if (forUserId === undefined) newcomerEmail = email;
     if (forUserId === undefined && !requesterOnSite) return no('not_on_site_others', 'People not on the site may request access only for themselves.');
   }
   const self = forUserId === requester.id;
 
-  if (barred.has(requester.email.toLowerCase())) return no('barred', `Your earlier request for ${name} was denied; you cannot request again.`);
+  if (bar) return no('barred', barredMessage(ix, bar));
   if (!requesterOnSite) {
     if (!self) return no('not_on_site_others', 'People not on the site may request access only for themselves.');
     if (!requester.emailVerified) return no('email_unverified', 'Verify your email address before requesting access.');
@@ -50,7 +65,18 @@ export function accessRequestPolicy(ix: WorldIndex, requesterId: string, site: s
   if (forUser?.products?.includes(`${site}/${product}`)) {
     return no('already_has_access', `${self ? 'You already have' : `${forUser.name} already has`} access to ${name}.`);
   }
-  return { ok: true, self, requesterOnSite };
+  return { ok: true, self, requesterOnSite, for: forUserId !== undefined ? { userId: forUserId } : { email: newcomerEmail! } };
+}
+
+/** Names the denied request that caused the bar, not the product being asked for now. */
+function barredMessage(ix: WorldIndex, bar: AccessRequestBar): string {
+  const what = bar.site && bar.product ? `${productName(bar.product, ix.productsBySiteKey.get(`${bar.site}/${bar.product}`))} on ${siteLabel(ix.sitesById.get(bar.site), bar.site)}` : 'product access';
+  return `Your request for ${what} was denied on ${bar.at.slice(0, 10)}, which bars you from requesting product access anywhere in ${ix.world.organization.name}. Ask an admin of the org if this is a mistake.`;
+}
+
+/** The person a request is for, as a user id when they have an account (older rows may hold an email). */
+export function accessRequestSubject(ix: WorldIndex, req: AccessRequest): string | undefined {
+  return 'userId' in req.for ? req.for.userId : ix.usersByEmail.get(req.for.email.trim().toLowerCase())?.id;
 }
 
 export function mayReviewAccessRequests(ix: WorldIndex, userId: string, site: string): boolean {
@@ -74,7 +100,8 @@ export interface ApproveEffect {
 export function approveAccessRequestEffect(ix: WorldIndex, req: AccessRequest, seatsNow?: number): ApproveEffect {
   const p = ix.productsBySiteKey.get(`${req.site}/${req.product}`);
   if (!p) throw new RuleError('unknown_product', `No product "${req.product}" on "${req.site}".`);
-  const who = 'userId' in req.for ? { userId: req.for.userId } : { email: req.for.email.trim().toLowerCase() };
+  const userId = accessRequestSubject(ix, req);
+  const who = userId !== undefined ? { userId } : { email: ('email' in req.for ? req.for.email : '').trim().toLowerCase() };
   return { addGroup: { site: req.site, product: req.product, group: p.defaultGroup, ...who }, seatsAfter: (seatsNow ?? p.billableSeats) + 1 };
 }
 
@@ -100,7 +127,7 @@ export function denyAccessRequestEffect(ix: WorldIndex, req: AccessRequest, mess
 export function decideAccessRequest(ix: WorldIndex, req: AccessRequest, decision: 'approve' | 'deny', by: string, at: string, message?: string): AccessRequest {
   if (req.state !== 'pending') throw new RuleError('illegal_transition', `Access request ${req.id} is already ${req.state}.`);
   if (!mayReviewAccessRequests(ix, by, req.site)) throw new RuleError('not_reviewer', 'Only org admins and admins of the site review its access requests.');
-  const forSelf = 'userId' in req.for && req.for.userId === by;
+  const forSelf = accessRequestSubject(ix, req) === by;
   if (req.requestedBy === by || forSelf) throw new RuleError('self_review', 'Someone else must review a request you made or that is for you.');
   const text = message?.trim();
   if (text && text.length > MAX_DENY_MESSAGE) throw new RuleError('message_too_long', `Keep the message under ${MAX_DENY_MESSAGE} characters.`);

@@ -10,6 +10,7 @@ import {
   RuleError,
   type AccessDecision,
   type AccessRequest,
+  type AccessRequestBar,
   type AccessRequestTarget,
   type Grant,
   type Resource,
@@ -18,10 +19,11 @@ import {
 import type { Caller } from './auth';
 import { appendAudit, appendAuditBatch } from './audit';
 import type { ServerContext } from './context';
+import { DbUnavailable, type Queryable } from './db/index';
 import { recordEvent } from './events';
 import { checkIfMatch, etagOf } from './grants-service';
 import { problem } from './problems';
-import { accessRequestById, barredEmails, currentTicket, currentUser, grantsOfTicket, newId, saveAccessRequest, seatsNow, withTicket, withUser } from './store';
+import { accessRequestById, currentTicket, currentUser, grantsOfTicket, newId, saveAccessRequest, seatsNow, withTicket, withUser } from './store';
 
 /** May this engineer read this resource now? Every call is audited, allowed or not. */
 export async function checkAccess(s: ServerContext, caller: Caller, ticket: string, resource: Resource): Promise<AccessDecision> {
@@ -67,42 +69,49 @@ class AccessCheckBatcher {
       while (this.queue.length) {
         const batch = this.queue.splice(0, MAX_BATCH);
         try {
-          const decisions = await this.s.db.transaction(async (tx) => {
-            const tickets = new Map<string, Promise<{ ix: WorldIndex; grants: Grant[] } | undefined>>();
-            const load = (key: string) => {
-              let p = tickets.get(key);
-              if (!p) {
-                p = (async () => {
-                  const t = await currentTicket(tx, this.s.ix, key);
-                  return t ? { ix: withTicket(this.s.ix, t), grants: await grantsOfTicket(tx, key) } : undefined;
-                })();
-                tickets.set(key, p);
-              }
-              return p;
-            };
-            const out: AccessDecision[] = [];
-            for (const c of batch) {
-              const found = await load(c.ticket);
-              out.push(engineerAccessDecision(found?.ix ?? this.s.ix, found?.grants ?? [], c.engineer, c.ticket, c.resource));
-            }
-            await appendAuditBatch(
-              tx,
-              batch.map((c, i) => {
-                const d = out[i]!;
-                const known = this.s.ix.ticketsByKey.has(c.ticket);
-                return { at: c.at, input: { actor: c.engineer, actorKind: 'engineer' as const, action: 'access.check', ticket: known ? c.ticket : null, resource: c.resource, outcome: d.allowed ? ('allowed' as const) : ('refused' as const), detail: { reason: d.reason, grantId: d.grantId } } };
-              }),
-            );
-            return out;
-          });
+          const decisions = await this.decide(batch);
           batch.forEach((c, i) => c.resolve(decisions[i]!));
         } catch (e) {
-          for (const c of batch) c.reject(e);
+          // One item the store cannot hold must not fail the checks that happened to share its
+          // transaction: decide each alone. A database that is down fails them all at once.
+          if (batch.length === 1 || e instanceof DbUnavailable) for (const c of batch) c.reject(e);
+          else for (const c of batch) await this.decide([c]).then(([d]) => c.resolve(d!), c.reject);
         }
       }
     } finally {
       this.running = false;
     }
+  }
+
+  private decide(batch: PendingCheck[]): Promise<AccessDecision[]> {
+    return this.s.db.transaction(async (tx) => {
+      const tickets = new Map<string, Promise<{ ix: WorldIndex; grants: Grant[] } | undefined>>();
+      const load = (key: string) => {
+        let p = tickets.get(key);
+        if (!p) {
+          p = (async () => {
+            const t = await currentTicket(tx, this.s.ix, key);
+            return t ? { ix: withTicket(this.s.ix, t), grants: await grantsOfTicket(tx, key) } : undefined;
+          })();
+          tickets.set(key, p);
+        }
+        return p;
+      };
+      const out: AccessDecision[] = [];
+      for (const c of batch) {
+        const found = await load(c.ticket);
+        out.push(engineerAccessDecision(found?.ix ?? this.s.ix, found?.grants ?? [], c.engineer, c.ticket, c.resource));
+      }
+      await appendAuditBatch(
+        tx,
+        batch.map((c, i) => {
+          const d = out[i]!;
+          const known = this.s.ix.ticketsByKey.has(c.ticket);
+          return { at: c.at, input: { actor: c.engineer, actorKind: 'engineer' as const, action: 'access.check', ticket: known ? c.ticket : null, resource: c.resource, outcome: d.allowed ? ('allowed' as const) : ('refused' as const), detail: { reason: d.reason, grantId: d.grantId } } };
+        }),
+      );
+      return out;
+    });
   }
 }
 
@@ -135,7 +144,7 @@ export async function createAccessRequest(s: ServerContext, caller: Caller, site
     const forId = target === undefined ? caller.id : 'userId' in target ? target.userId : s.ix.usersByEmail.get(target.email.trim().toLowerCase())?.id;
     const forUser = forId ? await currentUser(tx, s.ix, forId) : undefined;
     if (forUser) ix = withUser(ix, forUser);
-    const verdict = accessRequestPolicy(ix, caller.id, site, product, target, await barredEmails(tx, requester.email));
+    const verdict = accessRequestPolicy(ix, caller.id, site, product, target, await standingBar(tx, requester.email));
     if (!verdict.ok) {
       await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'access_request.create', resource: { type: 'product', site, product }, outcome: 'refused', detail: { code: verdict.code } }, at);
       return { refused: verdict };
@@ -145,7 +154,7 @@ export async function createAccessRequest(s: ServerContext, caller: Caller, site
       site,
       product,
       requestedBy: caller.id,
-      for: target === undefined ? { userId: caller.id } : 'userId' in target ? { userId: target.userId } : { email: target.email.trim().toLowerCase() },
+      for: verdict.for,
       self: verdict.self,
       requesterOnSite: verdict.requesterOnSite,
       state: 'pending',
@@ -184,12 +193,13 @@ export async function decideAccessRequestById(s: ServerContext, caller: Caller, 
     }
     const detail: Record<string, unknown> = {};
     if (decision === 'approve') {
-      const seats = await seatsNow(tx, s.ix, req.site, req.product);
-      const eff = approveAccessRequestEffect(s.ix, req, seats);
+      const eff = approveAccessRequestEffect(s.ix, req);
       const member = eff.addGroup.userId ?? `email:${eff.addGroup.email}`;
-      await tx.query('INSERT INTO group_members (site, product, member, grp) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING', [req.site, req.product, member, eff.addGroup.group]);
-      await tx.query('INSERT INTO seats (site, product, billable) VALUES ($1, $2, $3) ON CONFLICT (site, product) DO UPDATE SET billable = EXCLUDED.billable', [req.site, req.product, eff.seatsAfter]);
-      Object.assign(detail, { group: eff.addGroup.group, seatsAfter: eff.seatsAfter });
+      const joined = await tx.query('INSERT INTO group_members (site, product, member, grp) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING member', [req.site, req.product, member, eff.addGroup.group]);
+      // Only a new member is a new seat, and the count is raised in place: approvals of other
+      // requests for the product commit concurrently, so a value read earlier may be stale.
+      const seatsAfter = joined.length === 0 ? await seatsNow(tx, s.ix, req.site, req.product) : await addSeat(tx, req.site, req.product, eff.seatsAfter);
+      Object.assign(detail, { group: eff.addGroup.group, seatsAfter, ...(joined.length === 0 ? { alreadyMember: true } : {}) });
     } else {
       const eff = denyAccessRequestEffect(s.ix, req, message);
       if (eff.barEmail) {
@@ -202,4 +212,22 @@ export async function decideAccessRequestById(s: ServerContext, caller: Caller, 
     await recordEvent(tx, 'access_request.changed', [...accessRequestReviewers(s.ix, req.site), req.requestedBy], null, { request: next }, at);
     return next;
   });
+}
+
+/** +1 billable seat, atomically; `firstValue` is the world's count + 1 for a product's first approval. */
+async function addSeat(q: Queryable, site: string, product: string, firstValue: number): Promise<number> {
+  const [row] = await q.query<{ billable: number | string }>(
+    'INSERT INTO seats (site, product, billable) VALUES ($1, $2, $3) ON CONFLICT (site, product) DO UPDATE SET billable = seats.billable + 1 RETURNING billable',
+    [site, product, firstValue],
+  );
+  return Number(row!.billable);
+}
+
+/** The requester's bar, with the denied request behind it so the refusal can name it. */
+async function standingBar(q: Queryable, email: string): Promise<AccessRequestBar | undefined> {
+  const [row] = await q.query<{ at: string; site: string | null; product: string | null }>(
+    'SELECT b.at, r.site, r.product FROM barred_emails b LEFT JOIN access_requests r ON r.id = b.request_id WHERE b.email = $1',
+    [email.toLowerCase()],
+  );
+  return row ? { at: row.at, site: row.site ?? undefined, product: row.product ?? undefined } : undefined;
 }

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { accessRequestPolicy, accessRequestReviewers, approveAccessRequestEffect, decideAccessRequest, denyAccessRequestEffect, mayReviewAccessRequests, type AccessRequest, type AccessRequestTarget } from '../../src/core/index';
+import { accessRequestPolicy, accessRequestReviewers, approveAccessRequestEffect, decideAccessRequest, denyAccessRequestEffect, mayReviewAccessRequests, type AccessRequest, type AccessRequestBar, type AccessRequestTarget } from '../../src/core/index';
 import { loadFixture } from './helpers';
 
 const ix = loadFixture('demo-world');
 const gx = loadFixture('original-world');
-const none = new Set<string>();
+const none = undefined;
+const oscarBar: AccessRequestBar = { at: '2025-03-04T10:00:00Z', site: 'acme-main', product: 'jira' };
 
 describe('who may request product access for whom', () => {
-  it.each<[string, string, string, AccessRequestTarget | undefined, Set<string>, string]>([
+  it.each<[string, string, string, AccessRequestTarget | undefined, AccessRequestBar | undefined, string]>([
     ['a site user for themselves', 'nina', 'confluence', undefined, none, 'ok:self:on'],
     ['a site user for another site user', 'nina', 'confluence', { userId: 'frank' }, none, 'ok:other:on'],
     ['a site user for a person not on the site', 'nina', 'confluence', { userId: 'oscar' }, none, 'ok:other:on'],
@@ -17,7 +18,7 @@ describe('who may request product access for whom', () => {
     ['a person not on the site for someone else', 'oscar', 'confluence', { userId: 'nina' }, none, 'not_on_site_others'],
     ['a person not on the site for a newcomer', 'oscar', 'confluence', { email: 'friend@partner.test' }, none, 'not_on_site_others'],
     ['a person not on the site without a verified email', 'pat', 'confluence', undefined, none, 'email_unverified'],
-    ['a barred person', 'oscar', 'confluence', undefined, new Set(['oscar@partner.test']), 'barred'],
+    ['a barred person', 'oscar', 'confluence', undefined, oscarBar, 'barred'],
     ['someone without an account', 'ghost', 'confluence', undefined, none, 'no_account'],
     ['a user who already has the product', 'bob', 'jira', undefined, none, 'already_has_access'],
     ['an unlicensed product', 'nina', 'loom', undefined, none, 'product_unlicensed'],
@@ -28,6 +29,40 @@ describe('who may request product access for whom', () => {
     const got = v.ok ? `ok:${v.self ? 'self' : 'other'}:${v.requesterOnSite ? 'on' : 'off'}` : v.code;
     expect(got).toBe(want);
     if (!v.ok) expect(v.message.length).toBeGreaterThan(5);
+  });
+});
+
+describe('a known user named by email', () => {
+  it('is stored as that user, so self and already-has-access checks see them', () => {
+    const v = accessRequestPolicy(ix, 'nina', 'acme-main', 'confluence', { email: ' Frank@ACME.test ' }, none);
+    expect(v).toMatchObject({ ok: true, self: false, for: { userId: 'frank' } });
+    const newcomer = accessRequestPolicy(ix, 'nina', 'acme-main', 'confluence', { email: 'NewHire@acme.test' }, none);
+    expect(newcomer).toMatchObject({ ok: true, for: { email: 'newhire@acme.test' } });
+  });
+
+  it('cannot be approved by that user, even on a request stored with the email', () => {
+    const byEmail: AccessRequest = { id: 'ar9', site: 'acme-main', product: 'confluence', requestedBy: 'nina', for: { email: 'DEV@acme.test' }, self: false, requesterOnSite: true, state: 'pending', createdAt: 'T', version: 1 };
+    expect(() => decideAccessRequest(ix, byEmail, 'approve', 'dev', 'T')).toThrow(expect.objectContaining({ code: 'self_review' }));
+    expect(approveAccessRequestEffect(ix, byEmail, 10).addGroup).toMatchObject({ userId: 'dev' });
+    expect(approveAccessRequestEffect(ix, byEmail, 10).addGroup.email).toBeUndefined();
+  });
+});
+
+describe('a standing bar', () => {
+  it('names the denied request and its date, not the product asked for now', () => {
+    const v = accessRequestPolicy(ix, 'oscar', 'acme-main', 'confluence', undefined, oscarBar);
+    expect(v.ok).toBe(false);
+    const message = (v as { message: string }).message;
+    expect(message).toContain('Jira on acme.atlassian.net');
+    expect(message).toContain('2025-03-04');
+    expect(message).not.toContain('Confluence');
+    expect(message).toContain('anywhere in Acme Corp');
+  });
+
+  it('covers every site and product of the org', () => {
+    for (const [site, product] of [['acme-main', 'jira'], ['acme-eu', 'jira']]) {
+      expect(accessRequestPolicy(ix, 'oscar', site!, product!, undefined, oscarBar)).toMatchObject({ ok: false, code: 'barred' });
+    }
   });
 });
 

@@ -49,8 +49,9 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
 
   r.get('/access-requests/:id', async (c) => {
     const caller = callerOf(c);
+    if (caller.kind !== 'admin') throw problem('forbidden', 'Product access requests are read by users of the org.');
     const req = await accessRequestById(s.db, pathParam(c, 'id'));
-    const visible = req && caller.kind === 'admin' && (req.requestedBy === caller.id || (await reviewableAccessRequests(s, caller, [req.state])).some((x) => x.id === req.id));
+    const visible = req && (req.requestedBy === caller.id || (await reviewableAccessRequests(s, caller, [req.state])).some((x) => x.id === req.id));
     if (!req || !visible) throw problem('not-found', 'No such access request.');
     withEtag(c, etagOf('access-request', req.id, req.version));
     return c.json(await accessRequestView(s, s.db, req));

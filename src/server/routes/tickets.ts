@@ -116,8 +116,10 @@ export function ticketRoutes(s: ServerContext): Hono<Env> {
   });
 
   r.post('/support-requests/bulk-grant', async (c) => {
-    const body = await jsonBody(c, W.BulkGrantBody);
     const caller = callerOf(c);
+    // Per-row answers are for admins whose rights differ by ticket; anyone else is refused whole.
+    if (!isAdmin(s, caller)) throw problem('forbidden', 'Only admins of the customer org grant access.');
+    const body = await jsonBody(c, W.BulkGrantBody);
     const results: W.BulkGrantRowWire[] = [];
     for (const ticket of [...new Set(body.tickets)]) {
       try {

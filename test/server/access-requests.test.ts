@@ -1,0 +1,75 @@
+// Product access requests over the API: seats under concurrent approvals, a known user named by
+// email, and the bar after a denied newcomer. On PGlite always, on PostgreSQL when DATABASE_URL is set.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_URL, harness, type Backend, type Harness } from './helpers';
+
+for (const backend of ['pglite', 'postgres'] as Backend[]) {
+  describe.skipIf(backend === 'postgres' && !ADMIN_URL)(`product access requests on ${backend}`, () => {
+    let h: Harness;
+    beforeAll(async () => {
+      h = await harness(backend);
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    const seats = async (site: string, product: string) => (await h.db.query<{ billable: number }>('SELECT billable FROM seats WHERE site = $1 AND product = $2', [site, product])).map((r) => Number(r.billable))[0];
+
+    it('concurrent approvals add exactly one seat per new member of the group', async () => {
+      const targets = [{ userId: 'gus' }, { userId: 'gwen' }, { userId: 'mia' }, { userId: 'nora' }, { userId: 'olga' }, { email: 'new1@acme.test' }, { email: 'new2@acme.test' }];
+      const ids: string[] = [];
+      for (const target of targets) {
+        const r = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira', for: target });
+        expect(r.status, JSON.stringify(r.json)).toBe(201);
+        ids.push(r.json.id);
+      }
+      // A second request for someone already asked for: approving both adds one member, one seat.
+      const dup = await h.req('alice-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira', for: { userId: 'mia' } });
+      expect(dup.status).toBe(201);
+
+      const decided = await Promise.all([...ids.map((id) => h.req('alice-token', 'POST', `/v1/access-requests/${id}/approve`, {})), h.req('olga-token', 'POST', `/v1/access-requests/${dup.json.id}/approve`, {})]);
+      expect(decided.map((d) => d.status)).toEqual(Array(targets.length + 1).fill(200));
+      expect(await seats('acme-main', 'jira')).toBe(41 + targets.length);
+      const members = await h.db.query<{ member: string }>("SELECT member FROM group_members WHERE site = 'acme-main' AND product = 'jira'");
+      expect(members.length).toBe(targets.length);
+
+      // Each new member's approval recorded a different seat count; the duplicate recorded none added.
+      const audit = await h.req('alice-token', 'GET', '/v1/audit?limit=500');
+      const approvals = audit.json.entries.filter((e: { action: string; resource: { id: string } }) => e.action === 'access_request.approve' && [...ids, dup.json.id].includes(e.resource.id));
+      const after = approvals.filter((e: { detail: { alreadyMember?: boolean } }) => !e.detail.alreadyMember).map((e: { detail: { seatsAfter: number } }) => e.detail.seatsAfter);
+      expect(after.sort()).toEqual(Array.from({ length: targets.length }, (_, i) => 42 + i));
+      expect(approvals.filter((e: { detail: { alreadyMember?: boolean } }) => e.detail.alreadyMember)).toHaveLength(1);
+      expect((await h.req('alice-token', 'GET', `/v1/access-requests/${ids[0]}`)).json.seatsNow).toBe(41 + targets.length);
+    });
+
+    it("a request naming a user's email is for that user: they join the group, and cannot approve it themselves", async () => {
+      const r = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { email: ' Mia@ACME.test ' } });
+      expect(r.status).toBe(201);
+      expect(r.json).toMatchObject({ for: { userId: 'mia' }, forUser: { id: 'mia', name: 'Mia Cole' }, self: false });
+      expect((await h.req('dev-token', 'POST', `/v1/access-requests/${r.json.id}/approve`, {})).json.state).toBe('approved');
+      const again = await h.req('mia-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
+      expect(again.status).toBe(422);
+      expect(again.json.code).toBe('already_has_access');
+
+      const forDev = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { email: 'dev@acme.test' } });
+      expect(forDev.json.for).toEqual({ userId: 'dev' });
+      const self = await h.req('dev-token', 'POST', `/v1/access-requests/${forDev.json.id}/approve`, {});
+      expect(self.status).toBe(403);
+      expect(self.json.code).toBe('self_review');
+      const inbox = await h.req('dev-token', 'GET', '/v1/inbox');
+      expect(inbox.json.items.map((i: { id: string }) => i.id)).not.toContain(`access_request:${forDev.json.id}`);
+    });
+
+    it('a denied newcomer is barred on every site, and the refusal names the request that was denied', async () => {
+      const n = await h.req('nora-token', 'POST', '/v1/access-requests', { site: 'acme-eu', product: 'jira' });
+      expect(n.status).toBe(201);
+      expect((await h.req('alice-token', 'POST', `/v1/access-requests/${n.json.id}/deny`, { message: 'Not a customer' })).json.state).toBe('denied');
+      const other = await h.req('nora-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
+      expect(other.status).toBe(422);
+      expect(other.json.code).toBe('barred');
+      expect(other.json.detail).toContain('Jira on acme-eu.atlassian.net');
+      expect(other.json.detail).toContain(new Date().toISOString().slice(0, 10));
+      expect(other.json.detail).not.toContain('Confluence');
+    });
+  });
+}
