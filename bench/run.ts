@@ -4,7 +4,8 @@
 import { writeFileSync } from 'node:fs';
 import { benchDecisions } from './decisions';
 import { benchEligibility, scaleWorld } from './eligibility';
-import { formatTable, jsonRows, notMeasured, type Row } from './lib/stats';
+import { complete, expectedRows } from './lib/expected';
+import { formatTable, jsonRows, type Row } from './lib/stats';
 import { benchSize } from './size';
 import { benchServer } from './server-rows';
 import { benchUserLatency } from './ux';
@@ -17,17 +18,17 @@ if (jsonAt >= 0 && !jsonFile) throw new Error('--json needs a file name');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(args[onlyAt + 1]!.split(',')) : undefined;
 
-interface Section { id: string; run: () => Promise<Row[]>; fatal?: boolean; unit: string }
+interface Section { id: string; run: () => Promise<Row[]>; fatal?: boolean }
 
 const sections: Section[] = [
   // Disagreement between the engines is a bug, not a number: it aborts the whole run.
-  { id: 'decisions', run: () => benchDecisions(quick), fatal: true, unit: 'decisions/s' },
-  { id: 'eligibility', run: async () => benchEligibility(scaleWorld(), quick), unit: 'ms p99' },
-  { id: 'api', run: () => benchServer(quick, 'api'), unit: '' },
-  { id: 'api-cost', run: () => benchServer(quick, 'api-cost'), unit: 'checks/s' },
-  { id: 'audit', run: () => benchServer(quick, 'audit'), unit: 'ms' },
-  { id: 'size', run: () => benchSize(), unit: 'KB' },
-  { id: 'ux', run: () => benchUserLatency(quick), unit: 'ms' },
+  { id: 'decisions', run: () => benchDecisions(quick), fatal: true },
+  { id: 'eligibility', run: async () => benchEligibility(scaleWorld(), quick) },
+  { id: 'api', run: () => benchServer(quick, 'api') },
+  { id: 'api-cost', run: () => benchServer(quick, 'api-cost') },
+  { id: 'audit', run: () => benchServer(quick, 'audit') },
+  { id: 'size', run: () => benchSize() },
+  { id: 'ux', run: () => benchUserLatency(quick) },
 ];
 
 const rows: Row[] = [];
@@ -36,15 +37,19 @@ for (const s of sections) {
   if (only && !only.has(s.id)) continue;
   const t0 = performance.now();
   process.stderr.write(`bench: ${s.id}${quick ? ' (quick)' : ''}…\n`);
+  let got: Row[] = [];
+  let reason = `${s.id} did not produce this row`;
   try {
-    rows.push(...(await s.run()));
+    got = await s.run();
   } catch (e) {
     if (s.fatal) {
       process.stderr.write(`bench aborted in ${s.id}: ${(e as Error).stack ?? e}\n`);
       process.exit(1);
     }
-    rows.push(notMeasured(s.id, s.unit, `failed: ${(e as Error).message.split('\n')[0]}`));
+    reason = `${s.id} failed: ${(e as Error).message.split('\n')[0]}`;
+    process.stderr.write(`bench: ${reason}\n`);
   }
+  rows.push(...complete(got, expectedRows(s.id, quick), reason));
   process.stderr.write(`bench: ${s.id} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, posix } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { SIZE } from './lib/expected';
 import type { Row } from './lib/stats';
 
 const ROOT = join(dirname(new URL(import.meta.url).pathname), '..');
@@ -47,10 +48,10 @@ export async function benchSize(): Promise<Row[]> {
     const p = measure(dist, 'src/panel/index.html');
     const kb = (n: number) => n / 1024;
     return [
-      { name: 'size: content script (gzipped)', value: kb(c.gz), unit: 'KB', target: '≤ 15 KB gz', met: kb(c.gz) <= 15, note: `raw ${kb(c.raw).toFixed(1)} KB in ${c.files} file(s); fresh vite build` },
-      { name: 'size: content script (raw)', value: kb(c.raw), unit: 'KB' },
-      { name: 'size: panel page (gzipped)', value: kb(p.gz), unit: 'KB', note: `html + js + css chunks it loads, ${p.files} files, each gzipped` },
-      { name: 'size: panel page (raw)', value: kb(p.raw), unit: 'KB' },
+      { ...SIZE.contentGz, value: kb(c.gz), met: kb(c.gz) <= 15, note: `raw ${kb(c.raw).toFixed(1)} KB in ${c.files} file(s); fresh vite build` },
+      { ...SIZE.contentRaw, value: kb(c.raw) },
+      { ...SIZE.panelGz, value: kb(p.gz), note: `html + js + css chunks it loads, ${p.files} files, each gzipped` },
+      { ...SIZE.panelRaw, value: kb(p.raw) },
     ];
   } finally {
     rmSync(dist, { recursive: true, force: true });

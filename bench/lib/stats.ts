@@ -34,8 +34,9 @@ export function median(xs: number[]): number {
   return percentile([...xs].sort((a, b) => a - b), 50);
 }
 
+/** A row with no number: with a target, it is a target not met. */
 export function notMeasured(name: string, unit: string, reason: string, target?: string): Row {
-  return { name, value: null, unit, target, note: `not measured: ${reason}` };
+  return { name, value: null, unit, ...(target !== undefined ? { target, met: false } : {}), note: `not measured: ${reason}` };
 }
 
 const fmt = (n: number | undefined | null): string => {

@@ -4,6 +4,7 @@
 // with its verifyAudit. --quick uses 100,000 rows and says so.
 import { appendAudit, listAudit, rowHash, verifyAudit, type ActorKind } from '../../src/server/audit';
 import { openPglite } from '../../src/server/db/index';
+import { audit } from '../lib/expected';
 import { now, summarize, type Row } from '../lib/stats';
 
 const COLS = 11;
@@ -61,9 +62,10 @@ export async function benchAudit(quick: boolean): Promise<Row[]> {
     const verifyMs = now() - v0;
     if (!verdict.ok) throw new Error(`audit chain does not verify: ${verdict.reason}`);
     const n = total.toLocaleString('en-US');
+    const names = audit(quick);
     return [
-      { name: `scale: audit query by actor + week (${quick ? '100k' : '1M'} rows)`, value: q.p99, unit: 'ms p99', median: q.median, p99: q.p99, latencyUnit: 'ms', note: `${queries} queries (listAudit, 50 per page) over ${n} rows, 2,000 actors, 90 days; mean ${(found / queries).toFixed(1)} rows returned; rows bulk-loaded in ${loadS.toFixed(1)} s${quick ? '; --quick: 100,000 rows, not 1,000,000' : ''}` },
-      { name: `scale: audit chain verification (${quick ? '100k' : '1M'} rows)`, value: verifyMs / 1000, unit: 's', note: `verifyAudit over ${verdict.rows.toLocaleString('en-US')} rows: ${Math.round(verdict.rows / (verifyMs / 1000)).toLocaleString('en-US')} rows/s${quick ? '; --quick: 100,000 rows' : ''}` },
+      { ...names.query, value: q.p99, median: q.median, p99: q.p99, latencyUnit: 'ms', note: `${queries} queries (listAudit, 50 per page) over ${n} rows, 2,000 actors, 90 days; mean ${(found / queries).toFixed(1)} rows returned; rows bulk-loaded in ${loadS.toFixed(1)} s${quick ? '; --quick: 100,000 rows, not 1,000,000' : ''}` },
+      { ...names.verify, value: verifyMs / 1000, note: `verifyAudit over ${verdict.rows.toLocaleString('en-US')} rows: ${Math.round(verdict.rows / (verifyMs / 1000)).toLocaleString('en-US')} rows/s${quick ? '; --quick: 100,000 rows' : ''}` },
     ];
   } finally {
     await db.close();

@@ -1,15 +1,20 @@
 // Rows that run against the Access API as a separate process: startup and memory with the
-// 100,000-user world (and with the small demo world, to show what is fixed cost), grant/revoke latency.
+// 100,000-user world (and with the small demo world, to show what is fixed cost), eligibility
+// over HTTP on that world, grant/revoke latency. Each part fails on its own: a failed part's rows
+// say why, and the rows already measured stay.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { indexWorld, qualifiedAdmins, type World } from '../../src/core/index';
 import { scaleWorld } from '../eligibility';
-import { notMeasured, type Row } from '../lib/stats';
+import { API, notMeasuredRow, type Expected } from '../lib/expected';
+import { summarize, type Row } from '../lib/stats';
 import { benchGrantRevoke, pickActors } from './latency';
 import { ROOT, spawnApi } from './spawn-api';
 
+const why = (e: unknown) => `failed: ${(e as Error).message.split('\n')[0]}`;
+
 export async function runServerRows(quick: boolean): Promise<Row[]> {
-  const rows: Row[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'ac-bench-'));
   try {
     // The demo world first: what startup costs before the world's size matters (tsx, PGlite, migrations).
@@ -23,20 +28,53 @@ export async function runServerRows(quick: boolean): Promise<Row[]> {
     const api = await spawnApi({ fixture });
     try {
       const idle = api.rssMb();
-      const actors = pickActors(world);
-      rows.push(...(await benchGrantRevoke(api.base, actors, quick ? 15 : 100)));
+      const part = async (names: Expected[], run: () => Promise<Row[]>) => run().catch((e) => names.map((x) => notMeasuredRow(x, why(e))));
+      const eligibility = await part([API.eligibility], () => benchEligibilityHttp(api.base, world, quick ? 300 : 3_000));
+      const latency = await part([API.revoke, API.grant], () => benchGrantRevoke(api.base, pickActors(world), quick ? 15 : 100));
       const used = api.rssMb();
-      rows.unshift(
-        { name: 'scale: API startup (100k users, fixture → /healthz)', value: api.startupMs, unit: 'ms', note: `node --import tsx src/server/main.ts --fixture <world.json> (in-memory PGlite), spawn to first 200 from /healthz; the demo world takes ${smallMs.toFixed(0)} ms (tsx, PGlite, migrations)` },
-        { name: 'scale: API memory (RSS, 100k users)', value: used, unit: 'MB', note: `${idle.toFixed(0)} MB right after /healthz, ${used.toFixed(0)} MB after the latency rows; the demo world: ${smallRss.toFixed(0)} MB` },
-      );
+      return [
+        { ...API.startup, value: api.startupMs, note: `node --import tsx src/server/main.ts --fixture <world.json> (in-memory PGlite), spawn to first 200 from /healthz; the demo world takes ${smallMs.toFixed(0)} ms (tsx, PGlite, migrations)` },
+        { ...API.memory, value: used, note: `${idle.toFixed(0)} MB right after /healthz, ${used.toFixed(0)} MB after the eligibility and latency rows; the demo world: ${smallRss.toFixed(0)} MB` },
+        ...eligibility,
+        ...latency,
+      ];
     } finally {
       await api.stop();
     }
-  } catch (e) {
-    rows.push(notMeasured('server rows', '', `failed: ${(e as Error).message.split('\n')[0]}`));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  return rows;
+}
+
+/**
+ * GET /v1/tickets/{key}/eligibility as the ticket page asks it, one request at a time from one
+ * client, on the API holding the 100k-user world: half the callers are admins who qualify (the
+ * answer lists every qualified admin), half any user. Timed client-side, so HTTP is included.
+ */
+async function benchEligibilityHttp(base: string, world: World, n: number): Promise<Row[]> {
+  const ix = indexWorld(world);
+  const token = new Map(world.users.map((u) => [u.id, u.token!]));
+  const calls = Array.from({ length: n + 50 }, (_, i) => {
+    const ticket = world.tickets[(i * 31) % world.tickets.length]!.key;
+    const q = i % 2 === 0 ? qualifiedAdmins(ix, ticket) : [];
+    const user = q.length ? q[i % q.length]!.userId : world.users[(i * 104_729) % world.users.length]!.id;
+    return { ticket, token: token.get(user)! };
+  });
+  const samples: number[] = [];
+  let allowed = 0;
+  for (const [i, c] of calls.entries()) {
+    const t0 = performance.now();
+    const r = await fetch(`${base}/v1/tickets/${c.ticket}/eligibility`, { headers: { authorization: `Bearer ${c.token}` } });
+    const body = (await r.json()) as { allowed?: boolean };
+    const ms = performance.now() - t0;
+    if (r.status !== 200 || typeof body.allowed !== 'boolean') throw new Error(`eligibility for ${c.ticket} answered ${r.status} ${JSON.stringify(body).slice(0, 200)}`);
+    if (i < 50) continue; // warm-up
+    samples.push(ms);
+    if (body.allowed) allowed++;
+  }
+  const st = summarize(samples);
+  return [{
+    ...API.eligibility, value: st.p99, median: st.median, p99: st.p99, latencyUnit: 'ms', met: st.p99 <= 10,
+    note: `${n.toLocaleString('en-US')} sequential requests from one client after 50 warm-up, round trip over loopback HTTP (auth, ticket lookup, rules, JSON); ${allowed} allowed`,
+  }];
 }

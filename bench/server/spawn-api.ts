@@ -23,7 +23,7 @@ export async function spawnApi(opts: { fixture: string; entry?: string; args?: s
   const t0 = performance.now();
   // The rate limit is raised so load never trips it (its bookkeeping still runs).
   // `node --import tsx` keeps the API in this one process (the tsx CLI would add a parent).
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? join(ROOT, 'src/server/main.ts'), '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '1000000000', ...(opts.args ?? [])], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? join(ROOT, 'src/server/main.ts'), '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '999999999', ...(opts.args ?? [])], {
     cwd: ROOT,
     // Each spawned API gets its own embedded database unless the caller names one: a shared
     // DATABASE_URL from the test run would leak state between files and runs.

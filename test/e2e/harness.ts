@@ -18,8 +18,9 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
-export async function launchWithExtension(): Promise<ExtensionBrowser> {
-  if (!existsSync(join(DIST, 'manifest.json'))) throw new Error('dist/ is missing: run `npm run build` first');
+/** `dist`: another build of the extension (the benchmark builds its own, leaving dist/ alone). */
+export async function launchWithExtension(dist = DIST): Promise<ExtensionBrowser> {
+  if (!existsSync(join(dist, 'manifest.json'))) throw new Error(`${dist} is missing: run \`npm run build\` first`);
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run \`npx tsx scripts/ensure-chromium.ts\``);
   const profile = mkdtempSync(join(tmpdir(), 'access-companion-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -27,8 +28,8 @@ export async function launchWithExtension(): Promise<ExtensionBrowser> {
     headless: true, // Chromium's new headless mode loads extensions.
     viewport: { width: 1360, height: 900 },
     args: [
-      `--disable-extensions-except=${DIST}`,
-      `--load-extension=${DIST}`,
+      `--disable-extensions-except=${dist}`,
+      `--load-extension=${dist}`,
       '--no-sandbox',
       '--disable-gpu',
       '--disable-quic',

@@ -26,7 +26,7 @@ export function loadWorld(o: { orgAdmins: number; siteAdmins: number; guardAdmin
   const engineers = [];
   for (const site of sites) {
     for (let i = 0; i < o.tickets; i++) {
-      const key = `LT-${site.slice(-1).toUpperCase()}${i}`;
+      const key = `LT${site.slice(-1).toUpperCase()}-${i}`;
       engineers.push({ id: `eng-${key}`, email: `eng-${key}@vendor.test`, token: `eng-${key}-token` });
       tickets.push({ key, title: `Load ${key}`, site, product: 'confluence', reporter: 'member', engineer: `eng-${key}`, status: 'open', dataAccessRequested: true });
     }

@@ -3,6 +3,27 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, loadWorld, spawnApi, writeWorld, type RunningApi } from './helpers';
 
+interface AuditEntry { id: string; actor: string; action: string; ticket: string | null; outcome: string; resource: { type?: string; id?: string } | null }
+
+/** The whole audit log as an org admin reads it over the API, every page, checked for shape. */
+async function auditLog(base: string, query = ''): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  let cursor: string | null = null;
+  do {
+    const a = await api(base, 'org-0-token', 'GET', `/v1/audit?limit=500${query}${cursor ? `&cursor=${cursor}` : ''}`);
+    expect(a.status, JSON.stringify(a.json)).toBe(200);
+    expect(a.type).toContain('application/json');
+    expect(Array.isArray(a.json.entries), JSON.stringify(a.json).slice(0, 200)).toBe(true);
+    for (const e of a.json.entries) {
+      expect(typeof e.action).toBe('string');
+      expect(typeof e.actor).toBe('string');
+      out.push(e);
+    }
+    cursor = a.json.nextCursor;
+  } while (cursor);
+  return out;
+}
+
 const serverExists = existsSync(new URL('../../src/server/main.ts', import.meta.url));
 
 describe.skipIf(!serverExists)('races and retries', () => {
@@ -12,7 +33,7 @@ describe.skipIf(!serverExists)('races and retries', () => {
   afterAll(async () => { await server?.stop(); });
 
   it('ten Guard admins racing on one pending grant: exactly one decision', async () => {
-    const g = await api(server.base, 'org-0-token', 'POST', '/v1/tickets/LT-G0/grants', {});
+    const g = await api(server.base, 'org-0-token', 'POST', '/v1/tickets/LTG-0/grants', {});
     expect(g.status).toBe(201);
     expect(g.json.state).toBe('pending_guard_approval');
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) =>
@@ -23,10 +44,15 @@ describe.skipIf(!serverExists)('races and retries', () => {
       expect(a.status).toBe(409);
       expect(a.type).toContain('application/problem+json');
     }
-    const list = await api(server.base, 'org-0-token', 'GET', '/v1/tickets/LT-G0/grants');
+    const winner = answers.indexOf(won[0]!);
+    const decision = winner % 2 === 0 ? 'approve' : 'deny';
+    const list = await api(server.base, 'org-0-token', 'GET', '/v1/tickets/LTG-0/grants');
     const mine = list.json.grants.find((x: { id: string }) => x.id === g.json.id);
-    expect(mine.state).toBe(won[0]!.json.state ?? mine.state);
-    expect(['active', 'denied']).toContain(mine.state);
+    expect(mine.state).toBe(decision === 'approve' ? 'active' : 'denied');
+    // One decision in the audit log too: the winner's; the nine others, if logged, only as refused.
+    const attempts = (await auditLog(server.base, '&ticket=LTG-0')).filter((e) => e.action.startsWith('grant.guard_') && (e.resource?.id === g.json.id || e.outcome === 'refused'));
+    expect(attempts.filter((e) => e.outcome !== 'refused').map((e) => [e.actor, e.action, e.outcome, e.resource?.id])).toEqual([[`guard-${winner}`, `grant.guard_${decision}`, 'done', g.json.id]]);
+    expect(attempts.filter((e) => e.actor === `guard-${winner}`)).toHaveLength(1);
   });
 
   it('ten reviewers racing on one product access request: exactly one decision', async () => {
@@ -34,30 +60,38 @@ describe.skipIf(!serverExists)('races and retries', () => {
     expect(r.status, JSON.stringify(r.json)).toBe(201);
     const answers = await Promise.all(Array.from({ length: 10 }, (_, i) =>
       api(server.base, `org-${i}-token`, 'POST', `/v1/access-requests/${r.json.id}/${i % 2 === 0 ? 'approve' : 'deny'}`, {})));
-    expect(answers.filter((a) => a.status >= 200 && a.status < 300)).toHaveLength(1);
+    const won = answers.filter((a) => a.status >= 200 && a.status < 300);
+    expect(won).toHaveLength(1);
     expect(answers.filter((a) => a.status === 409)).toHaveLength(9);
+    const winner = answers.indexOf(won[0]!);
+    const decision = winner % 2 === 0 ? 'approve' : 'deny';
+    expect(won[0]!.json.state).toBe(decision === 'approve' ? 'approved' : 'denied');
+    const attempts = (await auditLog(server.base)).filter((e) => /^access_request\.(approve|deny)$/.test(e.action) && (e.resource?.id === r.json.id || e.outcome === 'refused'));
+    expect(attempts.filter((e) => e.outcome !== 'refused').map((e) => [e.actor, e.action, e.outcome, e.resource?.id])).toEqual([[`org-${winner}`, `access_request.${decision}`, 'done', r.json.id]]);
+    expect(attempts.filter((e) => e.actor === `org-${winner}`)).toHaveLength(1);
   });
 
   it('ten admins granting the same ticket at once: one live grant', async () => {
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => api(server.base, `org-${i}-token`, 'POST', '/v1/tickets/LT-A1/grants', {})));
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => api(server.base, `org-${i}-token`, 'POST', '/v1/tickets/LTA-1/grants', {})));
     const created = answers.filter((a) => a.status === 201);
-    const list = await api(server.base, 'org-0-token', 'GET', '/v1/tickets/LT-A1/grants');
+    const list = await api(server.base, 'org-0-token', 'GET', '/v1/tickets/LTA-1/grants');
     const live = list.json.grants.filter((g: { kind: string; state: string }) => g.kind === 'data' && ['active', 'pending_guard_approval'].includes(g.state));
     expect(live).toHaveLength(1);
     expect(new Set(created.map((a) => a.json.id)).size).toBe(1);
+    const made = (await auditLog(server.base, '&ticket=LTA-1')).filter((e) => e.action === 'grant.create' && e.outcome === 'done');
+    expect(made.map((e) => e.resource?.id)).toEqual([live[0].id]);
   });
 
   it('a retried grant with the same Idempotency-Key makes exactly one grant and one audit row', async () => {
     const key = `retry-${Date.now()}`;
     const answers = [];
-    for (let i = 0; i < 5; i++) answers.push(await api(server.base, 'org-1-token', 'POST', '/v1/tickets/LT-B2/grants', {}, { 'idempotency-key': key }));
-    answers.push(...(await Promise.all(Array.from({ length: 5 }, () => api(server.base, 'org-1-token', 'POST', '/v1/tickets/LT-B2/grants', {}, { 'idempotency-key': key })))));
+    for (let i = 0; i < 5; i++) answers.push(await api(server.base, 'org-1-token', 'POST', '/v1/tickets/LTB-2/grants', {}, { 'idempotency-key': key }));
+    answers.push(...(await Promise.all(Array.from({ length: 5 }, () => api(server.base, 'org-1-token', 'POST', '/v1/tickets/LTB-2/grants', {}, { 'idempotency-key': key })))));
     const ids = new Set(answers.filter((a) => a.status < 300).map((a) => a.json.id));
     expect(ids.size).toBe(1);
-    const list = await api(server.base, 'org-1-token', 'GET', '/v1/tickets/LT-B2/grants');
+    const list = await api(server.base, 'org-1-token', 'GET', '/v1/tickets/LTB-2/grants');
     expect(list.json.grants.filter((g: { kind: string }) => g.kind === 'data')).toHaveLength(1);
-    const audit = await api(server.base, 'org-0-token', 'GET', '/v1/audit?ticket=LT-B2');
-    const rows = (audit.json.rows ?? audit.json.items ?? audit.json.entries ?? audit.json) as Array<{ action: string }>;
-    expect(rows.filter((r) => /grant/.test(r.action) && !/revoke|check/.test(r.action))).toHaveLength(1);
+    const made = (await auditLog(server.base, '&ticket=LTB-2')).filter((e) => e.action === 'grant.create');
+    expect(made.map((e) => [e.actor, e.outcome, e.resource?.id])).toEqual([['org-1', 'done', [...ids][0]]]);
   });
 });

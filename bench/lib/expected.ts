@@ -1,0 +1,80 @@
+// Every row `npm run bench` promises, by section, with its unit and target. Sections name their rows
+// from here, and the runner fills in any row a section did not produce (it threw, or one part of it
+// failed) as "not measured": a missing number must still show its target and a NO, not vanish.
+import { notMeasured, type Row } from './stats';
+
+export interface Expected { name: string; unit: string; target?: string }
+
+const e = (name: string, unit: string, target?: string): Expected => ({ name, unit, ...(target ? { target } : {}) });
+const clients = (c: number) => `${c} client${c > 1 ? 's' : ''}`;
+
+export const DECISIONS = {
+  ours: e('decisions: ours (engineerAccessDecision)', 'decisions/s', '≥ 2× Cedar'),
+  cedar: e('decisions: Cedar (cedar-wasm)', 'decisions/s'),
+};
+
+export const ELIGIBILITY = e('scale: eligibility + qualified admins', 'ms p99', '≤ 10 ms p99');
+
+export const API = {
+  startup: e('scale: API startup (100k users, fixture → /healthz)', 'ms'),
+  memory: e('scale: API memory (RSS, 100k users)', 'MB'),
+  eligibility: e('scale: GET /v1/tickets/{key}/eligibility (100k users)', 'ms p99', '≤ 10 ms p99'),
+  revoke: e('latency: revoke ack → engineer refused', 'checks allowed after ack', '0 (very next check)'),
+  grant: e('latency: grant ack → engineer allowed', 'ms', 'next check allowed'),
+};
+
+export type Store = 'PGlite' | 'PostgreSQL';
+export const COST_LEVELS: Record<Store, number[]> = { PGlite: [1, 16, 64], PostgreSQL: [16] };
+export function apiCost(store: Store, c: number): { check: Expected; bare: Expected } {
+  const s = store === 'PGlite' ? '' : ` (${store})`;
+  return {
+    check: e(`API cost${s}: access check, ${clients(c)}`, 'checks/s', '≥ 0.80× bare'),
+    bare: e(`API cost${s}: bare Hono route, ${clients(c)}`, 'req/s'),
+  };
+}
+export const costRows = (store: Store): Expected[] => COST_LEVELS[store].flatMap((c) => [apiCost(store, c).check, apiCost(store, c).bare]);
+
+export function audit(quick: boolean): { query: Expected; verify: Expected } {
+  const n = quick ? '100k' : '1M';
+  return { query: e(`scale: audit query by actor + week (${n} rows)`, 'ms p99'), verify: e(`scale: audit chain verification (${n} rows)`, 's') };
+}
+
+export const SIZE = {
+  contentGz: e('size: content script (gzipped)', 'KB', '≤ 15 KB gz'),
+  contentRaw: e('size: content script (raw)', 'KB'),
+  panelGz: e('size: panel page (gzipped)', 'KB'),
+  panelRaw: e('size: panel page (raw)', 'KB'),
+};
+
+export const UX = {
+  notifyOpen: e('ux: inbox item → notification (extension page open)', 'ms', '≤ 2 s'),
+  notifyAsleep: e('ux: inbox item → notification (worker asleep)', 'ms', '≤ 35 s'),
+  panelWarm: e('ux: sidebar rendered → panel visible (warm cache)', 'ms', '≤ 100 ms'),
+  panelCold: e('ux: sidebar rendered → panel visible (cold cache)', 'ms'),
+};
+
+export function expectedRows(section: string, quick: boolean): Expected[] {
+  switch (section) {
+    case 'decisions': return [DECISIONS.ours, DECISIONS.cedar];
+    case 'eligibility': return [ELIGIBILITY];
+    case 'api': return [API.startup, API.memory, API.eligibility, API.revoke, API.grant];
+    case 'api-cost': return [...costRows('PGlite'), ...costRows('PostgreSQL')];
+    case 'audit': return [audit(quick).query, audit(quick).verify];
+    case 'size': return Object.values(SIZE);
+    case 'ux': return Object.values(UX);
+    default: throw new Error(`no expected rows for section "${section}"`);
+  }
+}
+
+export const notMeasuredRow = (x: Expected, reason: string): Row => notMeasured(x.name, x.unit, reason, x.target);
+
+/**
+ * The section's rows in the promised order, each promised row present: any the section did not
+ * produce is "not measured" with `reason`. A row with a target always says whether it was met.
+ */
+export function complete(rows: Row[], expected: Expected[], reason: string): Row[] {
+  const byName = new Map(rows.map((r) => [r.name, r]));
+  const out = expected.map((x) => byName.get(x.name) ?? notMeasuredRow(x, reason));
+  const extra = rows.filter((r) => !expected.some((x) => x.name === r.name));
+  return [...out, ...extra].map((r) => (r.target !== undefined && r.met === undefined ? { ...r, met: false, note: `${r.note ? `${r.note}; ` : ''}no verdict on the target` } : r));
+}
