@@ -2,8 +2,17 @@
 // generated from them, and the extension's client takes its types from them. No Node imports here.
 import { z } from 'zod';
 
-const id = z.string().min(1).max(200);
-const short = (max: number) => z.string().max(max);
+/**
+ * PostgreSQL text and jsonb cannot hold a NUL character, and a lone surrogate is not valid UTF-8.
+ * Every string a client sends is checked here, so such a value is a 400 naming its field instead
+ * of a store error in the middle of a transaction (where it would fail its neighbours too).
+ */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const isStorableText = (v: string): boolean => !UNSTORABLE.test(v);
+const storable = <S extends z.ZodString>(s: S) => s.refine(isStorableText, { error: 'must not contain NUL characters or unpaired surrogates' });
+
+const id = storable(z.string().min(1).max(200));
+const short = (max: number) => storable(z.string().max(max));
 
 export const RESOURCE_TYPES = ['work_item', 'comment', 'attachment', 'page', 'user', 'group', 'permission_config', 'audit_log', 'admin_settings', 'ai_conversation'] as const;
 
@@ -26,9 +35,7 @@ const ResourceObject = z
   })
   .strict();
 /** Short form for scripts and SIEM rules: "page", "work_item:PS-1", "ai_conversation:conv-7". */
-const ResourceString = z
-  .string()
-  .max(600)
+const ResourceString = short(600)
   .transform((v, ctx) => {
     const i = v.indexOf(':');
     const type = (i < 0 ? v : v.slice(0, i)) as (typeof RESOURCE_TYPES)[number];
@@ -49,7 +56,7 @@ export const AccessRequestCreateBody = z
   .object({
     site: id,
     product: id,
-    for: z.union([z.object({ userId: id }).strict(), z.object({ email: z.string().min(3).max(320) }).strict()]).optional(),
+    for: z.union([z.object({ userId: id }).strict(), z.object({ email: storable(z.string().min(3).max(320)) }).strict()]).optional(),
   })
   .strict();
 export const AccessRequestDenyBody = z.object({ message: short(500).optional() }).strict();

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { indexWorld, isInEffect, parseWorld, type World } from '../core/index';
-import { TokenBook } from './auth';
+import { FailedAuthThrottle, forgetPlaintextTokens, throttleFailedAuth, TokenBook } from './auth';
 import { listAudit, type AuditRecord } from './audit';
 import type { ServerContext } from './context';
 import { DbUnavailable, type Db } from './db/index';
@@ -21,6 +21,8 @@ export interface AppOptions {
   world: World | unknown;
   db: Db;
   rateLimitPerMinute?: number;
+  /** Failed authentications a client address may make per minute before it must wait. */
+  authFailuresPerMinute?: number;
   bodyLimitBytes?: number;
   now?: () => string;
   /** Where unexpected errors are reported (never to the client). */
@@ -34,6 +36,8 @@ export interface AccessApp {
 }
 
 export async function createApp(opts: AppOptions): Promise<AccessApp> {
+  const rateLimitPerMinute = positiveWhole('rateLimitPerMinute', opts.rateLimitPerMinute ?? 600);
+  const authFailuresPerMinute = positiveWhole('authFailuresPerMinute', opts.authFailuresPerMinute ?? 20);
   const world = parseWorld(opts.world);
   const ix = indexWorld(world);
   const db = opts.db;
@@ -54,6 +58,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     auditTail,
     now,
   };
+  forgetPlaintextTokens(world);
   await s.events.start();
   await auditTail.start();
 
@@ -69,7 +74,11 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     log(`unexpected error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return problemResponse(c, new HttpProblem('internal'));
   });
-  app.notFound((c) => problemResponse(c, new HttpProblem('not-found', 'No such route.')));
+  app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length === 0) return problemResponse(c, new HttpProblem('not-found', 'No such route.'));
+    return problemResponse(c, new HttpProblem('method-not-allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}.`, {}, 405, { Allow: allow.join(', ') }));
+  });
 
   app.use(
     '*',
@@ -89,8 +98,9 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     '/v1/*',
     bodyLimit({ maxSize: limit, onError: () => { throw new HttpProblem('payload-too-large', `Keep request bodies under ${limit} bytes.`); } }),
   );
+  app.use('/v1/*', throttleFailedAuth(new FailedAuthThrottle(authFailuresPerMinute)));
   app.use('/v1/*', authenticate(s));
-  app.use('/v1/*', rateLimit(opts.rateLimitPerMinute ?? 600));
+  app.use('/v1/*', rateLimit(rateLimitPerMinute));
   app.use('/v1/*', idempotency(s));
   app.route('/v1', ticketRoutes(s));
   app.route('/v1', adminRoutes(s));
@@ -103,4 +113,25 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
       await auditTail.stop();
     },
   };
+}
+
+function positiveWhole(name: string, n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, not ${n}.`);
+  return n;
+}
+
+const routePatterns = new WeakMap<Hono<Env>, Array<{ method: string; pattern: RegExp }>>();
+
+/** Methods the app answers on this path (for 405 and its Allow header); HEAD comes with GET. */
+function allowedMethods(app: Hono<Env>, path: string): string[] {
+  let table = routePatterns.get(app);
+  if (!table) {
+    table = app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`) }));
+    routePatterns.set(app, table);
+  }
+  const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
+  if (methods.has('GET')) methods.add('HEAD');
+  return [...methods];
 }

@@ -28,11 +28,18 @@ try {
   process.exit(2);
 }
 
+// A limit that is not a number must stop the start: Number('abc') is NaN, and a NaN limit never trips.
+const rateText = (values['rate-limit'] ?? (process.env.AC_RATE_LIMIT || '600')).trim();
+if (!/^[1-9]\d{0,8}$/.test(rateText)) {
+  console.error(`${values['rate-limit'] !== undefined ? '--rate-limit' : 'AC_RATE_LIMIT'} must be a whole number of requests a minute (at least 1), not "${rateText}"`);
+  process.exit(2);
+}
+
 const databaseUrl = process.env.DATABASE_URL || undefined;
 const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined });
 let api;
 try {
-  api = await createApp({ world, db, rateLimitPerMinute: values['rate-limit'] ? Number(values['rate-limit']) : Number(process.env.AC_RATE_LIMIT ?? 600) });
+  api = await createApp({ world, db, rateLimitPerMinute: Number(rateText) });
 } catch (e) {
   console.error((e as Error).message);
   await db.close();

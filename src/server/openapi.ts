@@ -2,7 +2,21 @@
 import { z } from 'zod';
 import * as W from '../api/schemas';
 
-type Route = [method: 'get' | 'post', path: string, summary: string, body: z.ZodType | null, ok: [number, z.ZodType | null]];
+type Param = { name: string; in: 'query' | 'header'; description: string; schema: Record<string, unknown> };
+type Route = [method: 'get' | 'post', path: string, summary: string, body: z.ZodType | null, ok: [number, z.ZodType | null], params?: Param[]];
+
+const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+const header = (name: string, description: string): Param => ({ name, in: 'header', description, schema: { type: 'string' } });
+const states = (e: z.ZodEnum, dflt: string): Param => ({ name: 'state', in: 'query', description: `Comma-separated states (default ${dflt}): ${e.options.join(', ')}`, schema: { type: 'string', default: dflt } });
+
+const IF_MATCH = header('If-Match', 'ETag from an earlier read; 412 problem if the resource changed since');
+const LAST_EVENT_ID = header('Last-Event-ID', 'Resume after this event id (sent by EventSource on reconnect)');
+const AUDIT_FILTERS: Param[] = Object.entries(W.AuditQuery.shape).map(([name, s]) => ({
+  name,
+  in: 'query',
+  description: { actor: 'Actor id, or "support" for every Support engineer', ticket: 'Ticket key', from: 'From this time (ISO 8601)', to: 'Up to this time (ISO 8601)', cursor: 'nextCursor of the previous page', limit: 'Rows per page (1–500, default 100)' }[name] ?? name,
+  schema: schema(s as z.ZodType),
+}));
 
 const ROUTES: Route[] = [
   ['get', '/v1/me', 'Who am I: kind, org, roles, sites', null, [200, W.Me]],
@@ -15,39 +29,46 @@ const ROUTES: Route[] = [
   ['post', '/v1/tickets/{key}/request-access', 'Support requests data access (engineer)', W.EmptyBody, [201, W.GrantCreated]],
   ['post', '/v1/tickets/{key}/close', "Close the ticket; revokes its grants (engineer)", W.EmptyBody, [200, null]],
   ['get', '/v1/tickets/{key}/activity', "Support's audited actions on the ticket, newest first", null, [200, z.object({ entries: z.array(W.AuditRow) })]],
-  ['get', '/v1/grants', 'My visible grants, by state (default active)', null, [200, W.GrantList]],
+  ['get', '/v1/grants', 'My visible grants, by state (default active)', null, [200, W.GrantList], [states(W.GrantState, 'active')]],
   ['get', '/v1/grants/{id}', 'One grant, with ETag', null, [200, W.Grant]],
-  ['post', '/v1/grants/{id}/revoke', 'Revoke a grant (If-Match honoured)', W.RevokeBody, [200, W.GrantCreated]],
-  ['post', '/v1/grants/{id}/guard-decision', 'Guard admin approves or denies (If-Match honoured)', W.GuardDecisionBody, [200, W.GrantCreated]],
+  ['post', '/v1/grants/{id}/revoke', 'Revoke a grant (If-Match honoured)', W.RevokeBody, [200, W.GrantCreated], [IF_MATCH]],
+  ['post', '/v1/grants/{id}/guard-decision', 'Guard admin approves or denies (If-Match honoured)', W.GuardDecisionBody, [200, W.GrantCreated], [IF_MATCH]],
   ['get', '/v1/support-requests', "Support's outstanding requests I could grant", null, [200, W.SupportRequestList]],
   ['post', '/v1/support-requests/bulk-grant', 'Grant several tickets; per-row results', W.BulkGrantBody, [200, W.BulkGrantResult]],
   ['post', '/v1/access/check', "Enforcement point: may this engineer read this resource now? (audited)", W.AccessCheckBody, [200, W.AccessDecision]],
-  ['get', '/v1/inbox', 'Everything waiting on me (ETag / If-None-Match → 304)', null, [200, W.Inbox]],
+  ['get', '/v1/inbox', 'Everything waiting on me (ETag / If-None-Match → 304)', null, [200, W.Inbox], [header('If-None-Match', 'ETag of the inbox last read; 304 while unchanged')]],
   ['post', '/v1/access-requests', 'Request product access', W.AccessRequestCreateBody, [201, W.AccessRequest]],
-  ['get', '/v1/access-requests', 'Product access requests I review, with requester details and seats', null, [200, W.AccessRequestList]],
+  ['get', '/v1/access-requests', 'Product access requests I review, with requester details and seats', null, [200, W.AccessRequestList], [states(W.AccessRequestState, 'pending')]],
   ['get', '/v1/access-requests/{id}', 'One product access request, with ETag', null, [200, W.AccessRequest]],
-  ['post', '/v1/access-requests/{id}/approve', 'Approve (If-Match honoured)', W.EmptyBody, [200, W.AccessRequest]],
-  ['post', '/v1/access-requests/{id}/deny', 'Deny with an optional message (If-Match honoured)', W.AccessRequestDenyBody, [200, W.AccessRequest]],
-  ['get', '/v1/audit', 'Audit log: actor (or "support"), ticket, from, to, cursor, limit', null, [200, W.AuditPage]],
+  ['post', '/v1/access-requests/{id}/approve', 'Approve (If-Match honoured)', W.EmptyBody, [200, W.AccessRequest], [IF_MATCH]],
+  ['post', '/v1/access-requests/{id}/deny', 'Deny with an optional message (If-Match honoured)', W.AccessRequestDenyBody, [200, W.AccessRequest], [IF_MATCH]],
+  ['get', '/v1/audit', 'Audit log: actor (or "support"), ticket, from, to, cursor, limit', null, [200, W.AuditPage], AUDIT_FILTERS],
   ['get', '/v1/audit/verify', 'Verify the hash chain', null, [200, W.AuditVerify]],
-  ['get', '/v1/audit/stream', 'Audit rows as server-sent events (org admins; Last-Event-ID)', null, [200, null]],
-  ['get', '/v1/events', 'Changes that concern me as server-sent events (Last-Event-ID)', null, [200, null]],
+  ['get', '/v1/audit/stream', 'Audit rows as server-sent events (org admins; Last-Event-ID)', null, [200, null], [LAST_EVENT_ID]],
+  ['get', '/v1/events', 'Changes that concern me as server-sent events (Last-Event-ID)', null, [200, null], [LAST_EVENT_ID]],
   ['get', '/healthz', 'Liveness and database kind', null, [200, W.Health]],
+  ['get', '/openapi.json', 'This document (OpenAPI 3.1)', null, [200, null]],
 ];
 
-const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
+/** Routes answered without a token. */
+const PUBLIC = new Set(['/healthz', '/openapi.json']);
+
+/** Every POST may carry one: a retry with the same key and body gets the first answer. */
+const IDEMPOTENCY_KEY = header('Idempotency-Key', 'Up to 200 visible ASCII characters; a retry with the same key and body replays the first answer, another body is 422');
 
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const problem = { description: 'Problem', content: { 'application/problem+json': { schema: schema(W.Problem) } } };
-  for (const [method, path, summary, body, [status, ok]] of ROUTES) {
-    const params = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  for (const [method, path, summary, body, [status, ok], extra = []] of ROUTES) {
+    const params: Array<Record<string, unknown>> = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    params.push(...extra.map((p) => ({ ...p, required: false })));
+    if (method === 'post') params.push({ ...IDEMPOTENCY_KEY, required: false });
     const sse = path.endsWith('/stream') || path === '/v1/events';
     paths[path] ??= {};
     paths[path][method] = {
       summary,
       ...(params.length ? { parameters: params } : {}),
-      ...(path === '/healthz' ? { security: [] } : {}),
+      ...(PUBLIC.has(path) ? { security: [] } : {}),
       ...(body ? { requestBody: { required: false, content: { 'application/json': { schema: schema(body) } } } } : {}),
       responses: {
         [status]: { description: 'OK', ...(ok ? { content: { 'application/json': { schema: schema(ok) } } } : sse ? { content: { 'text/event-stream': {} } } : {}) },

@@ -104,10 +104,10 @@ describe('fuzzed routes', () => {
     ];
     for (const [tok, path, body] of cases) {
       const r = await h.req(tok, 'POST', path, body);
-      expect(r.status, `${path} ${JSON.stringify(r.json)}`).toBeLessThan(500);
+      expect(r.status, `${path} ${JSON.stringify(r.json)}`).toBe(400);
     }
     const q = await h.req('alice-token', 'GET', '/v1/audit?actor=%00');
-    expect(q.status).toBeLessThan(500);
+    expect(q.status).toBe(400);
   });
 
   it('hostile headers on the raw request: broken auth schemes and huge tokens', async () => {

@@ -228,6 +228,24 @@ for (const backend of backends) {
       expect(doc.openapi).toBe('3.1.0');
       expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/tickets/{key}/eligibility', '/v1/access/check', '/v1/access-requests/{id}/deny']));
     });
+
+    it('documents every route the app answers, with its query parameters and headers', async () => {
+      const doc = (await (await h.api.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string }> }>> };
+      const routes = h.api.app.routes.filter((r) => r.method !== 'ALL');
+      expect(routes.length).toBeGreaterThan(20);
+      const missing = routes.filter((r) => !doc.paths[r.path.replace(/:(\w+)/g, '{$1}')]?.[r.method.toLowerCase()]).map((r) => `${r.method} ${r.path}`);
+      expect(missing).toEqual([]);
+      const params = (method: string, path: string) => (doc.paths[path]?.[method]?.parameters ?? []).map((p) => `${p.in}:${p.name}`);
+      expect(params('get', '/v1/audit')).toEqual(expect.arrayContaining(['query:actor', 'query:ticket', 'query:from', 'query:to', 'query:cursor', 'query:limit']));
+      expect(params('get', '/v1/grants')).toContain('query:state');
+      expect(params('get', '/v1/access-requests')).toContain('query:state');
+      expect(params('post', '/v1/grants/{id}/revoke')).toEqual(expect.arrayContaining(['path:id', 'header:If-Match', 'header:Idempotency-Key']));
+      expect(params('post', '/v1/access-requests/{id}/approve')).toContain('header:If-Match');
+      expect(params('get', '/v1/events')).toContain('header:Last-Event-ID');
+      expect(params('get', '/v1/audit/stream')).toContain('header:Last-Event-ID');
+      expect(params('get', '/v1/inbox')).toContain('header:If-None-Match');
+      for (const [path, ops] of Object.entries(doc.paths)) if (ops.post) expect(params('post', path), path).toContain('header:Idempotency-Key');
+    });
   });
 }
 
