@@ -60,6 +60,24 @@ export async function api(base: string, token: string, method: string, path: str
   return { status: r.status, type: r.headers.get('content-type') ?? '', json };
 }
 
+export interface AuditEntry { id: string; actor: string; action: string; ticket: string | null; outcome: string; resource: { type?: string; id?: string } | null }
+
+/** The whole audit log as an org admin reads it over the API, every page, checked for shape. */
+export async function auditLog(base: string, token: string, query = ''): Promise<AuditEntry[]> {
+  const out: AuditEntry[] = [];
+  let cursor: string | null = null;
+  do {
+    const a = await api(base, token, 'GET', `/v1/audit?limit=500${query}${cursor ? `&cursor=${cursor}` : ''}`);
+    if (a.status !== 200 || !a.type.includes('application/json') || !Array.isArray(a.json?.entries)) throw new Error(`audit answered ${a.status} ${a.type}: ${JSON.stringify(a.json).slice(0, 200)}`);
+    for (const e of a.json.entries) {
+      if (typeof e.action !== 'string' || typeof e.actor !== 'string' || typeof e.outcome !== 'string') throw new Error(`audit entry without action/actor/outcome: ${JSON.stringify(e)}`);
+      out.push(e);
+    }
+    cursor = a.json.nextCursor;
+  } while (cursor);
+  return out;
+}
+
 export interface SseEvent { id?: string; event?: string; data: string }
 
 /** One SSE subscription on its own socket; collects every event until closed. */

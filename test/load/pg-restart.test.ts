@@ -1,9 +1,10 @@
 // PostgreSQL restarted under load, on a throwaway cluster this test starts: while the database is
 // down the API answers 503 problem+json (never hangs, never 500), it recovers by itself when the
-// database is back, and every grant or revoke it acknowledged is still there afterwards.
+// database is back, and every grant or revoke it acknowledged is still there afterwards, with its
+// audit row, in a chain that still verifies.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, loadWorld, sleep, spawnApi, writeWorld, type RunningApi } from './helpers';
+import { api, auditLog, loadWorld, sleep, spawnApi, writeWorld, type RunningApi } from './helpers';
 import { postgresAvailable, startPgCluster, type PgCluster } from './pg-cluster';
 
 const serverExists = existsSync(new URL('../../src/server/main.ts', import.meta.url));
@@ -94,6 +95,19 @@ describe.skipIf(!serverExists || !postgresAvailable())('PostgreSQL restarted und
       expect(g, `acknowledged grant ${id} on ${t} is gone`).toBeDefined();
       if (revoked.has(id)) expect(g!.state).toBe('revoked');
     }
+    // The audit log came through the outage whole: the chain verifies, and every acknowledged
+    // change has its row (a change and its audit row commit together or not at all).
+    const verdict = await api(server.base, 'org-0-token', 'GET', '/v1/audit/verify');
+    expect(verdict.status).toBe(200);
+    expect(verdict.json, JSON.stringify(verdict.json)).toMatchObject({ ok: true });
+    expect(verdict.json.rows).toBeGreaterThanOrEqual(granted.size + revoked.size);
+    const log = await auditLog(server.base, 'org-0-token');
+    expect(log.length).toBe(verdict.json.rows);
+    const rowsOf = (action: string) => new Set(log.filter((e) => e.action === action && e.outcome === 'done').map((e) => e.resource?.id));
+    const created = rowsOf('grant.create');
+    const revokes = rowsOf('grant.revoke');
+    expect([...granted.keys()].filter((id) => !created.has(id)), 'acknowledged grants with no audit row').toEqual([]);
+    expect([...revoked].filter((id) => !revokes.has(id)), 'acknowledged revokes with no audit row').toEqual([]);
     console.log(`pg restart: ${granted.size} grants, ${revoked.size} revokes acknowledged; ${unavailableWhileDown} × 503 while down, ${okDuringOutage} ok during outage; recovered ${recoveryMs} ms after restart`);
   }, 90_000);
 });

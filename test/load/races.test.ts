@@ -1,28 +1,7 @@
 // Racing deciders and retried requests: one decision, one row.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, loadWorld, spawnApi, writeWorld, type RunningApi } from './helpers';
-
-interface AuditEntry { id: string; actor: string; action: string; ticket: string | null; outcome: string; resource: { type?: string; id?: string } | null }
-
-/** The whole audit log as an org admin reads it over the API, every page, checked for shape. */
-async function auditLog(base: string, query = ''): Promise<AuditEntry[]> {
-  const out: AuditEntry[] = [];
-  let cursor: string | null = null;
-  do {
-    const a = await api(base, 'org-0-token', 'GET', `/v1/audit?limit=500${query}${cursor ? `&cursor=${cursor}` : ''}`);
-    expect(a.status, JSON.stringify(a.json)).toBe(200);
-    expect(a.type).toContain('application/json');
-    expect(Array.isArray(a.json.entries), JSON.stringify(a.json).slice(0, 200)).toBe(true);
-    for (const e of a.json.entries) {
-      expect(typeof e.action).toBe('string');
-      expect(typeof e.actor).toBe('string');
-      out.push(e);
-    }
-    cursor = a.json.nextCursor;
-  } while (cursor);
-  return out;
-}
+import { api, auditLog, loadWorld, spawnApi, writeWorld, type RunningApi } from './helpers';
 
 const serverExists = existsSync(new URL('../../src/server/main.ts', import.meta.url));
 
@@ -50,7 +29,7 @@ describe.skipIf(!serverExists)('races and retries', () => {
     const mine = list.json.grants.find((x: { id: string }) => x.id === g.json.id);
     expect(mine.state).toBe(decision === 'approve' ? 'active' : 'denied');
     // One decision in the audit log too: the winner's; the nine others, if logged, only as refused.
-    const attempts = (await auditLog(server.base, '&ticket=LTG-0')).filter((e) => e.action.startsWith('grant.guard_') && (e.resource?.id === g.json.id || e.outcome === 'refused'));
+    const attempts = (await auditLog(server.base, 'org-0-token', '&ticket=LTG-0')).filter((e) => e.action.startsWith('grant.guard_') && (e.resource?.id === g.json.id || e.outcome === 'refused'));
     expect(attempts.filter((e) => e.outcome !== 'refused').map((e) => [e.actor, e.action, e.outcome, e.resource?.id])).toEqual([[`guard-${winner}`, `grant.guard_${decision}`, 'done', g.json.id]]);
     expect(attempts.filter((e) => e.actor === `guard-${winner}`)).toHaveLength(1);
   });
@@ -66,7 +45,7 @@ describe.skipIf(!serverExists)('races and retries', () => {
     const winner = answers.indexOf(won[0]!);
     const decision = winner % 2 === 0 ? 'approve' : 'deny';
     expect(won[0]!.json.state).toBe(decision === 'approve' ? 'approved' : 'denied');
-    const attempts = (await auditLog(server.base)).filter((e) => /^access_request\.(approve|deny)$/.test(e.action) && (e.resource?.id === r.json.id || e.outcome === 'refused'));
+    const attempts = (await auditLog(server.base, 'org-0-token')).filter((e) => /^access_request\.(approve|deny)$/.test(e.action) && (e.resource?.id === r.json.id || e.outcome === 'refused'));
     expect(attempts.filter((e) => e.outcome !== 'refused').map((e) => [e.actor, e.action, e.outcome, e.resource?.id])).toEqual([[`org-${winner}`, `access_request.${decision}`, 'done', r.json.id]]);
     expect(attempts.filter((e) => e.actor === `org-${winner}`)).toHaveLength(1);
   });
@@ -78,7 +57,7 @@ describe.skipIf(!serverExists)('races and retries', () => {
     const live = list.json.grants.filter((g: { kind: string; state: string }) => g.kind === 'data' && ['active', 'pending_guard_approval'].includes(g.state));
     expect(live).toHaveLength(1);
     expect(new Set(created.map((a) => a.json.id)).size).toBe(1);
-    const made = (await auditLog(server.base, '&ticket=LTA-1')).filter((e) => e.action === 'grant.create' && e.outcome === 'done');
+    const made = (await auditLog(server.base, 'org-0-token', '&ticket=LTA-1')).filter((e) => e.action === 'grant.create' && e.outcome === 'done');
     expect(made.map((e) => e.resource?.id)).toEqual([live[0].id]);
   });
 
@@ -91,7 +70,7 @@ describe.skipIf(!serverExists)('races and retries', () => {
     expect(ids.size).toBe(1);
     const list = await api(server.base, 'org-1-token', 'GET', '/v1/tickets/LTB-2/grants');
     expect(list.json.grants.filter((g: { kind: string }) => g.kind === 'data')).toHaveLength(1);
-    const made = (await auditLog(server.base, '&ticket=LTB-2')).filter((e) => e.action === 'grant.create');
+    const made = (await auditLog(server.base, 'org-0-token', '&ticket=LTB-2')).filter((e) => e.action === 'grant.create');
     expect(made.map((e) => [e.actor, e.outcome, e.resource?.id])).toEqual([['org-1', 'done', [...ids][0]]]);
   });
 });
