@@ -22,14 +22,14 @@ export async function benchApiCost(quick: boolean): Promise<Row[]> {
     pg = await startPgCluster();
     return [...rows, ...(await costOn(quick, 'PostgreSQL', pg.url))];
   } catch (e) {
-    return [...rows, ...failed('PostgreSQL', e as Error, pg ? 'run' : 'throwaway cluster did not start')];
+    return [...rows, ...failed('PostgreSQL', e as Error, pg ? 'run failed' : 'throwaway cluster did not start')];
   } finally {
     pg?.destroy();
   }
 }
 
-function failed(store: Store, e: Error, what = 'run'): Row[] {
-  const reason = `${store} ${what} failed: ${e.message.split('\n')[0]}`;
+function failed(store: Store, e: Error, what = 'run failed'): Row[] {
+  const reason = `${store} ${what}: ${e.message.split('\n')[0]}`;
   process.stderr.write(`bench: api-cost: ${reason}\n`);
   return costRows(store).map((x) => notMeasuredRow(x, reason));
 }
@@ -57,7 +57,7 @@ async function costOn(quick: boolean, store: Store, databaseUrl?: string): Promi
       bare: { method: 'POST' as const, url: `${base}/__bench/empty`, headers: { authorization: `Bearer ${a.engineerToken}` }, body },
     };
     const rounds = quick ? 2 : 5;
-    const durationMs = quick ? 1_500 : 5_000;
+    const durationMs = quick ? 1_000 : 5_000;
     const results: Record<string, LoadResult[]> = {};
     for (let r = 0; r < rounds; r++) {
       for (const c of levels) {
