@@ -1,41 +1,41 @@
-// Grant, revoke, AI-conversation grant and "ask an admin", always sent to the API with the
-// panel's idempotency key, never answered from cache. A click the panel could not vouch for
-// (untrusted event, or the panel was covered, hidden or faded) is parked for confirmation in
-// the popup instead.
+// Every action an admin asks for from a page: grant, revoke, AI-conversation grant, bulk grant,
+// Guard decision, product-access decision. Each goes to the API with the idempotency key the page
+// made for that action (a retry or a confirmation is the same action), never answered from cache.
+// Our framed pages (ticket panel, console frames) sit inside vendor pages, so a click there counts
+// only if the frame vouched for it (trusted event, button visible long enough); anything else is
+// parked for confirmation in the popup, which no page can frame or cover.
 import type { ActionResult, ClickEvidence } from '../shared-ext/messages';
 import type { PendingAction } from '../shared-ext/ticket-view';
 import { accessClient } from './api';
-import { getMeta, readDecision, setMeta } from './db';
+import { describeAction } from './action-labels';
+import { getMeta, setMeta } from './db';
 import { changed } from './inbox-sync';
 
 const PENDING_KEY = 'pendingAction';
 const PENDING_TTL_MS = 5 * 60_000;
 
-type Intent = Omit<PendingAction, 'id' | 'label' | 'reason' | 'createdAt'>;
+export type Intent = Omit<PendingAction, 'id' | 'label' | 'reason' | 'createdAt'>;
 
-export function clickRefusal(click: ClickEvidence): string | undefined {
-  if (!click.isTrusted) return 'The click did not come from you (it was synthesized by a script).';
-  if (!click.visible) return 'The panel was covered, hidden or faded when it was clicked.';
+export function clickRefusal(click: ClickEvidence | undefined): string | undefined {
+  if (!click?.isTrusted) return 'The click did not come from you (it was synthesized by a script).';
+  if (!click.visible) return 'The panel was covered, hidden or faded when it was clicked, or had only just come into view.';
   return undefined;
 }
 
-async function describe(intent: Intent): Promise<string> {
-  const view = (await readDecision(intent.ticket))?.value;
-  const where = view?.ticket ? ` (${view.ticket.productName} on ${hostOf(view.ticket.siteUrl)})` : '';
-  if (intent.kind === 'grant') return `Grant Support access to ${intent.ticket}${where}`;
-  if (intent.kind === 'revoke') return `Revoke Support's access to ${intent.ticket}${where}`;
-  return `Let Support read AI conversations ${intent.conversations?.join(', ')} on ${intent.ticket}`;
+/** The popup: an extension page that is not web-accessible, so no page can frame it under a decoy. */
+function fromPopup(sender: chrome.runtime.MessageSender): boolean {
+  const popup = chrome.runtime.getManifest().action?.default_popup;
+  return Boolean(popup) && sender.id === chrome.runtime.id && (sender.url ?? '').split(/[?#]/)[0] === chrome.runtime.getURL(popup!);
 }
 
-const hostOf = (url: string) => { try { return new URL(url).host; } catch { return url; } };
-
-/** Does the action if the click is vouched for; otherwise parks it for the popup. */
-export async function requestAction(intent: Intent, click: ClickEvidence): Promise<ActionResult> {
-  const refusal = clickRefusal(click);
+/** Does the action if the click is vouched for (or came from the popup); otherwise parks it for the popup. */
+export async function requestAction(intent: Intent, click: ClickEvidence | undefined, sender: chrome.runtime.MessageSender): Promise<ActionResult> {
+  if (typeof intent.idempotencyKey !== 'string' || !intent.idempotencyKey) throw Object.assign(new Error('No idempotency key'), { problem: { title: 'Bad request', detail: 'Every action carries the idempotency key its page made for it.', status: 400 } });
+  const refusal = fromPopup(sender) ? undefined : clickRefusal(click);
   if (!refusal) return perform(intent);
-  const pending: PendingAction = { ...intent, id: crypto.randomUUID(), label: await describe(intent), reason: refusal, createdAt: Date.now() };
+  const pending: PendingAction = { ...intent, id: crypto.randomUUID(), label: await describeAction(intent), reason: refusal, createdAt: Date.now() };
   await setMeta(PENDING_KEY, pending);
-  // Best effort: Chrome opens the popup only for some callers; the panel says where to confirm.
+  // Best effort: Chrome opens the popup only for some callers; the page says where to confirm.
   await chrome.action.openPopup?.().catch(() => undefined);
   return { outcome: 'parked', pendingId: pending.id, reason: refusal };
 }
@@ -43,12 +43,28 @@ export async function requestAction(intent: Intent, click: ClickEvidence): Promi
 async function perform(intent: Intent): Promise<ActionResult> {
   const { client } = await accessClient();
   const o = { idempotencyKey: intent.idempotencyKey };
-  let result: { id: string; state: string };
-  if (intent.kind === 'grant') result = await client.grant(intent.ticket, o);
-  else if (intent.kind === 'revoke') result = await client.revoke(intent.grantId ?? '', o);
-  else result = await client.grantAiConversations(intent.ticket, intent.conversations ?? [], o);
+  let result: ActionResult;
+  switch (intent.kind) {
+    case 'grant': { const r = await client.grant(intent.ticket ?? '', o); result = { outcome: 'done', state: r.state, grantId: r.id }; break; }
+    case 'revoke': { const r = await client.revoke(intent.grantId ?? '', o); result = { outcome: 'done', state: r.state, grantId: r.id }; break; }
+    case 'ai_grant': { const r = await client.grantAiConversations(intent.ticket ?? '', intent.conversations ?? [], o); result = { outcome: 'done', state: r.state, grantId: r.id }; break; }
+    case 'guard_decision': { const r = await client.guardDecision(intent.grantId ?? '', intent.decision ?? 'deny', o); result = { outcome: 'done', state: r.state, grantId: r.id }; break; }
+    case 'access_request_decision': {
+      const id = intent.requestId ?? '';
+      const r = intent.decision === 'approve' ? await client.approveAccessRequest(id, o) : await client.denyAccessRequest(id, intent.message, o);
+      result = { outcome: 'done', state: r.state };
+      break;
+    }
+    case 'bulk_grant': {
+      const { results } = await client.bulkGrant(intent.tickets ?? [], o);
+      const rows = results.map((r) => ({ ticket: r.ticket, ok: r.ok, id: r.id, state: r.state, causes: r.causes ?? [], reason: r.reason }));
+      const granted = rows.filter((r) => r.ok).length;
+      result = { outcome: 'done', state: `${granted} granted, ${rows.length - granted} refused`, rows };
+      break;
+    }
+  }
   void changed().catch(() => undefined); // popup, badge and other open pages catch up
-  return { outcome: 'done', state: result.state, grantId: result.id };
+  return result;
 }
 
 export async function pendingAction(): Promise<PendingAction | undefined> {
@@ -63,7 +79,7 @@ export async function pendingAction(): Promise<PendingAction | undefined> {
 /** The popup's "Confirm": a click inside our own popup, which no page can cover. */
 export async function confirmPendingAction(id: string): Promise<ActionResult> {
   const pending = await pendingAction();
-  if (!pending || pending.id !== id) throw Object.assign(new Error('That action expired'), { problem: { title: 'That action expired', detail: 'Nothing is waiting for confirmation any more; start again from the ticket.' } });
+  if (!pending || pending.id !== id) throw Object.assign(new Error('That action expired'), { problem: { title: 'That action expired', detail: 'Nothing is waiting for confirmation any more; start again from the page you were on.' } });
   await setMeta(PENDING_KEY, undefined);
   return perform(pending);
 }

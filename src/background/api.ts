@@ -1,7 +1,7 @@
 // The only place the token is read to call the Access API. Network failures become an
 // `offline` problem so views can say why they are stale.
 import { AccessApiError, createAccessClient, type AccessClient } from '../api/client';
-import { loadSettings } from '../shared-ext/settings';
+import { loadSettings } from './settings';
 import type { Problem } from '../shared-ext/messages';
 
 export class NotSignedIn extends Error {

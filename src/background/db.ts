@@ -12,7 +12,8 @@ export interface AccessCompanionDb extends DBSchema {
   me: { key: 'me'; value: Cached<MeWire> & { tokenHash: string } };
   /** Last API answer per ticket key. */
   decisions: { key: string; value: Cached<TicketView> & { key: string }; indexes: { fetchedAt: number } };
-  /** Notification ids already shown, so each is shown once (across worker restarts), with the page a click opens. */
+  /** Notifications already shown, keyed `<account fingerprint> <notice id>`, so each is shown once per
+   *  account (across worker restarts and sign-out), with the page a click opens. */
   notified: { key: string; value: { id: string; link?: string; at: number } };
   /** What the poll last fetched ('inbox', 'grants'), with when, so views can say how old it is. */
   cache: { key: string; value: Cached<unknown> & { key: string } };
@@ -110,10 +111,13 @@ export async function writeCache(key: string, value: unknown): Promise<void> {
   await (await db()).put('cache', { key, value, fetchedAt: Date.now() });
 }
 
-/** Sign-out or a different person: nothing of the previous person's stays. */
+/**
+ * Sign-out or a different person: nothing of the previous person's data stays. What was notified
+ * stays, keyed by account, so signing back in does not announce the same backlog again.
+ */
 export async function clearPersonalData(): Promise<void> {
   const d = await db();
-  const stores = ['me', 'decisions', 'cache', 'notified', 'meta'] as const;
+  const stores = ['me', 'decisions', 'cache', 'meta'] as const;
   const tx = d.transaction(stores, 'readwrite');
   await Promise.all([...stores.map((name) => tx.objectStore(name).clear()), tx.done]);
 }

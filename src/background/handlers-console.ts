@@ -3,11 +3,12 @@
 // come back with the API's own causes.
 import type { AccessRequestWire, GrantWire, TicketWire } from '../api/schemas';
 import { registerHandlers, type PopupState } from '../shared-ext/messages';
-import { loadSettings } from '../shared-ext/settings';
+import { loadSettings } from './settings';
+import { requestAction } from './actions';
 import { accessClient } from './api';
 import { getMeta, readCache } from './db';
-import { changed, inboxLink, syncNow, type InboxItem } from './inbox-sync';
-import type { AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
+import { inboxLink, syncNow, type InboxItem } from './inbox-sync';
+import type { AccessRequestView, AuditRowView, GrantView, SupportRequestView } from '../console/views';
 
 const host = (url: string | undefined, fallback: string) => {
   try { return url ? new URL(url).host : fallback; } catch { return fallback; }
@@ -65,11 +66,6 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
   return [...rows, ...extra.filter((r): r is SupportRequestView => r !== undefined)];
 }
 
-export async function bulkGrant(tickets: string[]): Promise<BulkGrantRow[]> {
-  const { results } = await (await client()).bulkGrant(tickets);
-  return results.map((r) => ({ ticket: r.ticket, ok: r.ok, id: r.id, state: r.state, causes: r.causes ?? [], reason: r.reason }));
-}
-
 const PRODUCT_NAMES: Record<string, string> = { jira: 'Jira', confluence: 'Confluence', 'jira-service-management': 'Jira Service Management', loom: 'Loom' };
 const productLabel = (key: string) => PRODUCT_NAMES[key] ?? key;
 
@@ -78,21 +74,13 @@ export async function toGrantView(g: GrantWire, people: Record<string, string> =
   return {
     id: g.id, kind: g.kind, ticket: g.ticket, title: t?.title, product: t?.productName ?? productLabel(g.product), site: g.site,
     siteHost: host(t?.siteUrl, g.site), engineer: people[g.engineer] ?? g.engineer, state: g.state,
-    grantedBy: g.grantedBy, grantedAt: g.grantedAt, requestedAt: g.requestedAt, revokeReason: g.revokeReason, guardDecidedBy: g.guardDecidedBy,
+    grantedBy: g.grantedBy, grantedByName: g.grantedBy ? people[g.grantedBy] : undefined, grantedAt: g.grantedAt, requestedAt: g.requestedAt, revokeReason: g.revokeReason, guardDecidedBy: g.guardDecidedBy,
   };
 }
 
 export async function listGrants(states: GrantWire['state'][]): Promise<GrantView[]> {
   const { grants, people } = await (await client()).grants(states);
   return Promise.all(grants.filter((g) => states.includes(g.state)).map((g) => toGrantView(g, people)));
-}
-
-export async function revokeGrant(id: string): Promise<{ state: string }> {
-  return (await client()).revoke(id);
-}
-
-export async function guardDecision(id: string, decision: 'approve' | 'deny'): Promise<{ state: string }> {
-  return (await client()).guardDecision(id, decision);
 }
 
 function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
@@ -111,14 +99,6 @@ export async function listAccessRequests(): Promise<AccessRequestView[]> {
   const [pending, approved, denied] = await Promise.all((['pending', 'approved', 'denied'] as const).map((s) => c.accessRequests(s)));
   const decided = [...approved!.requests, ...denied!.requests].sort((a, b) => (b.decidedAt ?? '').localeCompare(a.decidedAt ?? '')).slice(0, 20);
   return [...pending!.requests, ...decided].map(toAccessRequestView);
-}
-
-export async function approveAccessRequest(id: string) {
-  return toAccessRequestView(await (await client()).approveAccessRequest(id));
-}
-
-export async function denyAccessRequest(id: string, message?: string) {
-  return toAccessRequestView(await (await client()).denyAccessRequest(id, message));
 }
 
 /** Audit actions in words an admin reads; unknown actions keep the API's name. */
@@ -172,18 +152,21 @@ async function popupState(fresh: boolean): Promise<PopupState> {
   };
 }
 
+const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((k): k is string => typeof k === 'string') : []);
+
 /** Console frames and popup only: none of these is opened to content scripts. */
 export function registerConsoleHandlers(): void {
   registerHandlers({
     getMe: () => getMe(),
-    getSupportRequests: (req) => getSupportRequests(Array.isArray(req.alsoTickets) ? req.alsoTickets.filter((k): k is string => typeof k === 'string') : []),
-    bulkGrant: async (req) => { const out = await bulkGrant(req.tickets); void changed(); return out; },
+    getSupportRequests: (req) => getSupportRequests(strings(req.alsoTickets)),
     listGrants: (req) => listGrants(req.states as GrantWire['state'][]),
-    revokeGrant: async (req) => { const out = await revokeGrant(req.id); void changed(); return out; },
-    guardDecision: async (req) => { const out = await guardDecision(req.id, req.decision); void changed(); return out; },
     listAccessRequests: () => listAccessRequests(),
-    approveAccessRequest: async (req) => { const out = await approveAccessRequest(req.id); void changed(); return out; },
-    denyAccessRequest: async (req) => { const out = await denyAccessRequest(req.id, req.message); void changed(); return out; },
+    // Actions: done at once for a click the frame vouched for (or from the popup), else parked.
+    bulkGrant: (req, sender) => requestAction({ kind: 'bulk_grant', tickets: strings(req.tickets), idempotencyKey: req.idempotencyKey }, req.click, sender),
+    revokeGrant: (req, sender) => requestAction({ kind: 'revoke', grantId: req.id, idempotencyKey: req.idempotencyKey }, req.click, sender),
+    guardDecision: (req, sender) => requestAction({ kind: 'guard_decision', grantId: req.id, decision: req.decision === 'approve' ? 'approve' : 'deny', idempotencyKey: req.idempotencyKey }, req.click, sender),
+    approveAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'approve', idempotencyKey: req.idempotencyKey }, req.click, sender),
+    denyAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
     getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket),
     getPopupState: (req) => popupState(Boolean(req.fresh)),
   });

@@ -4,23 +4,26 @@
 // - a live stream (/v1/events) while any extension page or panel holds a 'live' port.
 import type { AccessClient } from '../api/client';
 import { toGrantView } from './handlers-console';
-import { accessClient, problemOf } from './api';
+import { accessClient, fingerprint, problemOf } from './api';
 import { db, getMeta as meta, readCache, setMeta, writeCache } from './db';
-import { loadSettings } from '../shared-ext/settings';
-import { notifyOnce, setBadge, type Notice } from './notifications';
+import { loadSettings } from './settings';
+import { notifyOnce, setBadge, wasNotified, type Notice } from './notifications';
 import type { GrantView } from '../console/views';
 
 export interface InboxItem { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
 
 /** The poll's own keys in the shared meta store (others there, such as a parked action, are not its to clear). */
-const SYNC_META = ['org', 'me', 'tokenHash', 'inboxEtag', 'lastSync', 'lastEventId'] as const;
+const SYNC_META = ['org', 'me', 'account', 'tokenHash', 'inboxEtag', 'lastSync', 'lastEventId'] as const;
 
-/** Forgets what the poll fetched and notified, e.g. for a different person. */
+/** Forgets what the poll fetched, e.g. for a different person (what was notified is kept per account). */
 async function clearSyncState(): Promise<void> {
   const d = await db();
-  const tx = d.transaction(['cache', 'notified', 'meta'], 'readwrite');
-  await Promise.all([tx.objectStore('cache').clear(), tx.objectStore('notified').clear(), ...SYNC_META.map((key) => tx.objectStore('meta').delete(key)), tx.done]);
+  const tx = d.transaction(['cache', 'meta'], 'readwrite');
+  await Promise.all([tx.objectStore('cache').clear(), ...SYNC_META.map((key) => tx.objectStore('meta').delete(key)), tx.done]);
 }
+
+/** Who notifications are for: the person at this API, whichever token they signed in with. */
+const accountOf = (apiBaseUrl: string, userId: string) => fingerprint(`${apiBaseUrl}\n${userId}`);
 
 export const ALARM = 'access-companion-poll';
 export const POLL_MINUTES = 0.5;
@@ -83,19 +86,21 @@ async function doSync(): Promise<SyncResult> {
     return { inboxChanged: false, notified: [], problem: 'signed_out' };
   }
   try {
-    const { client, tokenHash } = await accessClient();
-    if (!(await meta('org')) || (await meta('tokenHash')) !== tokenHash) {
+    const { client, tokenHash, apiBaseUrl } = await accessClient();
+    if (!(await meta('account')) || (await meta('tokenHash')) !== tokenHash) {
       const me = await client.me();
-      // A different person: nothing cached or notified for the previous one carries over.
+      // A different person: nothing cached for the previous one carries over.
       await clearSyncState();
       await setMeta('org', me.org);
       await setMeta('me', me.id);
+      await setMeta('account', await accountOf(apiBaseUrl, me.id));
       await setMeta('tokenHash', tokenHash); // who this cache belongs to; never the token itself
     }
+    const account = (await meta<string>('account'))!;
     const notices: Notice[] = [];
     const inboxChanged = await syncInbox(client, notices);
-    await syncGrants(client, notices);
-    const notified = await notifyOnce(notices);
+    await syncGrants(client, account, notices);
+    const notified = await notifyOnce(account, notices);
     await setMeta('lastSync', { at: Date.now(), problem: undefined });
     return { inboxChanged, notified };
   } catch (error) {
@@ -122,7 +127,7 @@ async function syncInbox(client: AccessClient, notices: Notice[]): Promise<boole
 }
 
 /** Grant transitions since the last poll: Guard decisions, revocation by ticket close, Support's first access. */
-async function syncGrants(client: AccessClient, notices: Notice[]): Promise<void> {
+async function syncGrants(client: AccessClient, account: string, notices: Notice[]): Promise<void> {
   const previous = (await readCache<GrantView[]>('grants'))?.value;
   const { grants: wire, people } = await client.grants(['active', 'pending_guard_approval', 'denied', 'revoked']);
   const grants = await Promise.all(wire.map((g) => toGrantView(g, people)));
@@ -140,13 +145,13 @@ async function syncGrants(client: AccessClient, notices: Notice[]): Promise<void
     }
   }
   // Support's first access under each active grant we have not announced yet.
-  const d = await db();
   for (const g of grants.filter((x) => x.state === 'active' && x.kind === 'data')) {
-    if (await d.get('notified', `first-access:${g.id}`)) continue;
+    if (await wasNotified(account, `first-access:${g.id}`)) continue;
     const activity = await client.activity(g.ticket).catch(() => undefined);
     const since = g.grantedAt ? Date.parse(g.grantedAt) : 0;
-    // Support's own actions only: the admin's grant itself is in the ticket's activity too.
-    if ((activity?.entries ?? []).some((r) => r.actorKind === 'engineer' && Date.parse(r.at) >= since)) {
+    // Support's own reads that the API let through: the admin's grant is in the ticket's activity
+    // too, and a refused check (before the grant, or out of scope) is not Support using the grant.
+    if ((activity?.entries ?? []).some((r) => r.actorKind === 'engineer' && r.outcome === 'allowed' && Date.parse(r.at) >= since)) {
       notices.push({ id: `first-access:${g.id}`, kind: 'firstAccess', title: `Support opened ${g.ticket}'s data`, message: `${g.engineer} · ${g.product} on ${g.siteHost}`, link: page });
     }
   }

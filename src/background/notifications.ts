@@ -1,29 +1,19 @@
 // Notifications and the badge. Each thing we notify about has a stable id; an id is claimed in
 // IndexedDB before the notification is shown, so two polls racing (alarm and live stream), or a
-// worker restarted between polls, never show the same item twice.
-import { db } from './db';
+// worker restarted between polls, never show the same item twice. Claims are kept per account (a
+// fingerprint of API address and person) and survive sign-out: signing back in does not announce
+// the whole backlog again, and a different person still hears about their own.
+import { db, getMeta } from './db';
+import { loadNotificationPrefs } from './prefs';
+
+const claim = (account: string, id: string) => `${account} ${id}`;
+
+/** Was `id` already shown to `account`? */
+export async function wasNotified(account: string, id: string): Promise<boolean> {
+  return (await (await db()).get('notified', claim(account, id))) !== undefined;
+}
 
 export type NotificationKind = 'inbox' | 'guardDecision' | 'revokedByClose' | 'firstAccess';
-
-export interface NotificationPrefs {
-  inbox: boolean;
-  guardDecision: boolean;
-  revokedByClose: boolean;
-  firstAccess: boolean;
-  badge: boolean;
-}
-
-export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = { inbox: true, guardDecision: true, revokedByClose: true, firstAccess: true, badge: true };
-const PREFS_KEY = 'notificationPrefs';
-
-export async function loadNotificationPrefs(): Promise<NotificationPrefs> {
-  const stored = (await chrome.storage.local.get(PREFS_KEY))[PREFS_KEY] as Partial<NotificationPrefs> | undefined;
-  return { ...DEFAULT_NOTIFICATION_PREFS, ...stored };
-}
-
-export async function saveNotificationPrefs(prefs: NotificationPrefs): Promise<void> {
-  await chrome.storage.local.set({ [PREFS_KEY]: prefs });
-}
 
 export interface Notice {
   /** Stable across polls and restarts: the same item always has the same id. */
@@ -36,7 +26,7 @@ export interface Notice {
 }
 
 /** Shows each notice at most once ever; returns the ids actually shown. */
-export async function notifyOnce(notices: Notice[]): Promise<string[]> {
+export async function notifyOnce(account: string, notices: Notice[]): Promise<string[]> {
   if (notices.length === 0) return [];
   const d = await db();
   const prefs = await loadNotificationPrefs();
@@ -45,8 +35,8 @@ export async function notifyOnce(notices: Notice[]): Promise<string[]> {
   const tx = d.transaction('notified', 'readwrite');
   const fresh: Notice[] = [];
   for (const n of notices) {
-    if (await tx.store.get(n.id)) continue;
-    await tx.store.put({ id: n.id, link: n.link, at: Date.now() });
+    if (await tx.store.get(claim(account, n.id))) continue;
+    await tx.store.put({ id: claim(account, n.id), link: n.link, at: Date.now() });
     fresh.push(n);
   }
   await tx.done;
@@ -54,7 +44,7 @@ export async function notifyOnce(notices: Notice[]): Promise<string[]> {
   // A burst (first sign-in, a backlog) becomes one summary instead of a wall of notifications.
   if (wanted.length > 3) {
     const id = `summary:${wanted.map((n) => n.id).sort().join(',')}`;
-    await d.put('notified', { id, link: wanted[0]!.link, at: Date.now() });
+    await d.put('notified', { id: claim(account, id), link: wanted[0]!.link, at: Date.now() });
     await create(id, `${wanted.length} things need your attention`, wanted.slice(0, 3).map((n) => n.title).join(' · ') + ' …');
     return wanted.map((n) => n.id);
   }
@@ -85,7 +75,8 @@ export async function setBadge(count: number): Promise<void> {
 export function listenForNotificationClicks(): void {
   chrome.notifications.onClicked.addListener((id) => {
     void (async () => {
-      const record = await (await db()).get('notified', id);
+      const account = await getMeta<string>('account');
+      const record = account ? await (await db()).get('notified', claim(account, id)) : undefined;
       if (record?.link) await chrome.tabs.create({ url: record.link });
       await chrome.notifications.clear(id);
     })();

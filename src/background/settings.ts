@@ -1,8 +1,8 @@
-// Extension settings. The API address lives in chrome.storage.local (not secret); the token lives in
-// the extension's own IndexedDB (see background/db.ts), because content scripts can read
-// chrome.storage.local. Only extension pages and the background can open that database, and only
-// the background uses the token.
-import { readToken, writeToken } from '../background/db';
+// Sign-in settings, the background's alone. The API address lives in chrome.storage.local (not
+// secret); the token lives in the extension's own IndexedDB (see db.ts), because content scripts can
+// read chrome.storage.local. No page reads either from here: the options page and popup ask the
+// background (getStatus) and sign in or out through it.
+import { readToken, writeToken } from './db';
 
 export interface Settings {
   apiBaseUrl: string;
@@ -27,19 +27,4 @@ export async function saveSettings(settings: Settings): Promise<void> {
   await writeToken(settings.token);
   // signedInAt tells listeners (the background's sync) that who is signed in may have changed.
   await chrome.storage.local.set({ apiBaseUrl: settings.apiBaseUrl, signedInAt: Date.now() });
-}
-
-/** The API address as an origin-rooted URL, or an error message for the options form. */
-export function validateApiBaseUrl(value: string): { ok: true; url: string } | { ok: false; message: string } {
-  let url: URL;
-  try {
-    url = new URL(value.trim());
-  } catch {
-    return { ok: false, message: 'Enter a full address, like https://access.example.com' };
-  }
-  const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && local)) {
-    return { ok: false, message: 'Use https:// (plain http:// is allowed only for localhost)' };
-  }
-  return { ok: true, url: url.origin + url.pathname.replace(/\/+$/, '') };
 }

@@ -1,7 +1,8 @@
 // Sign-in from the options page: the background checks the token with GET /v1/me before keeping
 // it, and drops everything cached for a previous person.
 import type { Status } from '../shared-ext/ticket-view';
-import { loadSettings, saveSettings, validateApiBaseUrl } from '../shared-ext/settings';
+import { validateApiBaseUrl } from '../shared-ext/api-address';
+import { loadSettings, saveSettings } from './settings';
 import { clientFor, fingerprint, problemOf } from './api';
 import { clearPersonalData, readMe, writeMe } from './db';
 

@@ -1,7 +1,9 @@
 // Access requests: who asked, for whom, whether they are on the site and verified; approve (with the
 // seat count it brings the product to) or deny with an optional message, warned when denying bars.
 import { useState } from 'preact/hooks';
-import { callBackground } from '../shared-ext/messages';
+import { callBackground, type ClickEvidence } from '../shared-ext/messages';
+import { useActionKeys } from '../shared-ext/action-keys';
+import { GuardedButton, parkedText } from '../shared-ext/guarded-button';
 import { since, STATE_LABEL } from '../shared-ext/format';
 import { useLive, Status } from './use-live';
 import type { AccessRequestView } from './views';
@@ -38,13 +40,23 @@ function RequestCard({ request: r, onDone }: { request: AccessRequestView; onDon
   const [denying, setDenying] = useState(false);
   const [message, setMessage] = useState('');
   const [error, setError] = useState<string | undefined>();
+  const [parked, setParked] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const keys = useActionKeys();
 
-  async function act(type: 'approveAccessRequest' | 'denyAccessRequest') {
+  async function act(type: 'approveAccessRequest' | 'denyAccessRequest', click: ClickEvidence) {
     setBusy(true);
     setError(undefined);
+    setParked(undefined);
+    const text = message.trim() || undefined;
+    // A denial with another message is another action (the API would refuse the key's reuse).
+    const action = type === 'approveAccessRequest' ? 'approve' : `deny:${text ?? ''}`;
     try {
-      await callBackground(type, type === 'denyAccessRequest' ? { id: r.id, message: message.trim() || undefined } : { id: r.id });
+      const out = type === 'denyAccessRequest'
+        ? await callBackground(type, { id: r.id, message: text, idempotencyKey: keys.keyFor(action), click })
+        : await callBackground(type, { id: r.id, idempotencyKey: keys.keyFor(action), click });
+      if (out.outcome === 'parked') return setParked(parkedText(out.reason));
+      keys.done(action);
       onDone();
     } catch (e) {
       setError((e as Error).message);
@@ -64,7 +76,7 @@ function RequestCard({ request: r, onDone }: { request: AccessRequestView; onDon
       </ul>
       {!denying ? (
         <div class="actions">
-          <button type="button" class="primary" disabled={busy} onClick={() => void act('approveAccessRequest')}>Approve</button>
+          <GuardedButton class="primary" disabled={busy} act={(click) => void act('approveAccessRequest', click)}>Approve</GuardedButton>
           <span class="small">{r.seatsAfter !== undefined ? `Brings ${r.productName} to ${r.seatsAfter} billable seats${r.seatsNow !== undefined ? ` (now ${r.seatsNow})` : ''}` : 'Adds one billable seat'}</span>
           <button type="button" disabled={busy} onClick={() => setDenying(true)}>Deny…</button>
         </div>
@@ -74,12 +86,13 @@ function RequestCard({ request: r, onDone }: { request: AccessRequestView; onDon
           <label class="small" for={`msg-${r.id}`}>Message to the requester (optional)</label>
           <textarea id={`msg-${r.id}`} maxLength={500} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
           <div class="actions">
-            <button type="button" class="danger" disabled={busy} onClick={() => void act('denyAccessRequest')}>{r.denyBars ? 'Deny and bar' : 'Deny'}</button>
+            <GuardedButton class="danger" disabled={busy} act={(click) => void act('denyAccessRequest', click)}>{r.denyBars ? 'Deny and bar' : 'Deny'}</GuardedButton>
             <button type="button" disabled={busy} onClick={() => setDenying(false)}>Cancel</button>
           </div>
         </div>
       )}
       {error && <p class="error" role="alert">{error}</p>}
+      {parked && <p class="parked" role="alert">{parked}</p>}
     </section>
   );
 }

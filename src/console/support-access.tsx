@@ -1,7 +1,9 @@
 // Settings → Support access: outstanding Support requests with scope and my eligibility per row;
 // select several and grant in one go (each row succeeds or fails on its own); active grants with revoke.
 import { useState } from 'preact/hooks';
-import { callBackground } from '../shared-ext/messages';
+import { callBackground, type ClickEvidence } from '../shared-ext/messages';
+import { useActionKeys } from '../shared-ext/action-keys';
+import { GuardedButton, parkedText } from '../shared-ext/guarded-button';
 import { since, STATE_LABEL } from '../shared-ext/format';
 import { useLive, Status } from './use-live';
 import type { BulkGrantRow, GrantView, SupportRequestView } from './views';
@@ -15,6 +17,8 @@ export function SupportAccess() {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [results, setResults] = useState<Map<string, BulkGrantRow>>(new Map());
   const [busy, setBusy] = useState(false);
+  const [parked, setParked] = useState<string | undefined>();
+  const keys = useActionKeys();
 
   const toggle = (key: string) => setSelected((prev) => {
     const next = new Set(prev);
@@ -22,11 +26,17 @@ export function SupportAccess() {
     return next;
   });
 
-  async function grantSelected() {
+  async function grantSelected(click: ClickEvidence) {
     setBusy(true);
+    setParked(undefined);
+    const tickets = [...selected].sort();
+    // The same selection granted again (say, after a timeout) is the same action.
+    const action = `bulk:${tickets.join(',')}`;
     try {
-      const rows = await callBackground('bulkGrant', { tickets: [...selected] });
-      setResults(new Map(rows.map((r) => [r.ticket, r])));
+      const out = await callBackground('bulkGrant', { tickets, idempotencyKey: keys.keyFor(action), click });
+      if (out.outcome === 'parked') return setParked(parkedText(out.reason));
+      keys.done(action);
+      setResults(new Map((out.rows ?? []).map((r) => [r.ticket, r])));
       setSelected(new Set());
       requests.reload();
       grants.reload();
@@ -76,11 +86,12 @@ export function SupportAccess() {
         </p>
       ))}
       <div class="actions">
-        <button type="button" class="primary" disabled={selected.size === 0 || busy} onClick={() => void grantSelected()}>
+        <GuardedButton class="primary" disabled={selected.size === 0 || busy} act={(click) => void grantSelected(click)}>
           Grant data access to selected ({selected.size})
-        </button>
+        </GuardedButton>
         <span class="small">Each request is granted or refused on its own.</span>
       </div>
+      {parked && <p class="parked" role="alert">{parked}</p>}
 
       <h2>Active grants</h2>
       <Status state={grants} />
@@ -91,10 +102,13 @@ export function SupportAccess() {
 
 export function GrantTable({ grants, onChange }: { grants: GrantView[]; onChange: () => void }) {
   const [errors, setErrors] = useState<Map<string, string>>(new Map());
+  const keys = useActionKeys();
   if (grants.length === 0) return <p class="note">No active grants.</p>;
-  async function revoke(id: string) {
+  async function revoke(id: string, click: ClickEvidence) {
     try {
-      await callBackground('revokeGrant', { id });
+      const out = await callBackground('revokeGrant', { id, idempotencyKey: keys.keyFor(`revoke:${id}`), click });
+      if (out.outcome === 'parked') return setErrors((prev) => new Map(prev).set(id, parkedText(out.reason)));
+      keys.done(`revoke:${id}`);
       onChange();
     } catch (error) {
       setErrors((prev) => new Map(prev).set(id, (error as Error).message));
@@ -112,7 +126,7 @@ export function GrantTable({ grants, onChange }: { grants: GrantView[]; onChange
             <td>{since(g.grantedAt ?? g.requestedAt)}</td>
             <td><span class={`lozenge ${g.state}`}>{STATE_LABEL[g.state] ?? g.state}</span></td>
             <td>
-              <button type="button" class="danger" onClick={() => void revoke(g.id)}>Revoke</button>
+              <GuardedButton class="danger" aria-label={`Revoke ${g.ticket}`} act={(click) => void revoke(g.id, click)}>Revoke</GuardedButton>
               {errors.get(g.id) && <div class="result error">{errors.get(g.id)}</div>}
             </td>
           </tr>

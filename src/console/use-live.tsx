@@ -1,6 +1,7 @@
-// Loads a value through the background and reloads it whenever the background reports a change.
+// Loads a value through the background and reloads it whenever the background reports a change,
+// and again whenever the live connection comes back after the service worker restarted.
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { followChanges } from '../shared-ext/messages';
+import { followChanges } from '../shared-ext/live';
 
 export interface LiveState<T> { value?: T; error?: string; loading: boolean; reload(): void }
 
@@ -16,7 +17,9 @@ export function useLive<T>(load: () => Promise<T>): LiveState<T> {
   }, []);
   useEffect(() => {
     reload();
-    return followChanges(reload);
+    const page = new AbortController();
+    followChanges(reload, page.signal);
+    return () => page.abort();
   }, [reload]);
   return { ...state, reload };
 }

@@ -28,6 +28,8 @@ export interface GrantView {
   engineer: string;
   state: string;
   grantedBy?: string;
+  /** The granter's display name, when the API named them. */
+  grantedByName?: string;
   grantedAt?: string;
   requestedAt?: string;
 }

@@ -50,13 +50,16 @@ export function waitFor<T>(find: () => T | undefined, signal: AbortSignal, root:
     const found = find();
     if (found !== undefined) return resolve(found);
     if (signal.aborted) return reject(signal.reason);
+    // Once settled, nothing of this wait stays on the signal: a long-lived signal sees many waits.
+    const onAbort = () => { observer.disconnect(); reject(signal.reason); };
     const observer = new MutationObserver(() => {
       const value = find();
       if (value === undefined) return;
       observer.disconnect();
+      signal.removeEventListener('abort', onAbort);
       resolve(value);
     });
     observer.observe(root, { childList: true, subtree: true, characterData: true });
-    signal.addEventListener('abort', () => { observer.disconnect(); reject(signal.reason); }, { once: true });
+    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

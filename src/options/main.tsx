@@ -1,9 +1,10 @@
 // Sign-in: the Access API's address and the admin's token. The background checks the token with
-// GET /v1/me and keeps it; no page or content script can read it. A deployed (https) API needs its
-// host permission, asked for here because Chrome asks only on a click.
+// GET /v1/me and keeps it; this page only hands it over (signIn) and learns the address and who is
+// signed in from the background (getStatus): it never reads the token back. A deployed (https) API
+// needs its host permission, asked for here because Chrome asks only on a click.
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { loadSettings, validateApiBaseUrl } from '../shared-ext/settings';
+import { validateApiBaseUrl } from '../shared-ext/api-address';
 import { callBackground } from '../shared-ext/messages';
 import type { Status } from '../shared-ext/ticket-view';
 
@@ -18,8 +19,7 @@ function Options() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    void loadSettings().then((s) => setApiBaseUrl(s.apiBaseUrl));
-    void callBackground('getStatus').then(setStatus, () => undefined);
+    void callBackground('getStatus').then((s) => { setStatus(s); setApiBaseUrl((typed) => typed || s.apiBaseUrl); }, () => undefined);
   }, []);
 
   async function onSubmit(event: Event) {

@@ -1,7 +1,8 @@
-// Notification preferences, rendered by the options page. Stored in chrome.storage.local; the
-// background reads them each time it is about to notify or set the badge.
+// Notification preferences, rendered by the options page. The background keeps them and reads them
+// each time it is about to notify or set the badge; this page reads and writes them through it.
 import { useEffect, useState } from 'preact/hooks';
-import { DEFAULT_NOTIFICATION_PREFS, loadNotificationPrefs, saveNotificationPrefs, type NotificationPrefs } from '../background/notifications';
+import { callBackground } from '../shared-ext/messages';
+import { DEFAULT_NOTIFICATION_PREFS, type NotificationPrefs, type Prefs } from '../shared-ext/prefs';
 
 const LABELS: [keyof NotificationPrefs, string][] = [
   ['inbox', 'A new request waits on me (Support, Guard or product access)'],
@@ -12,18 +13,23 @@ const LABELS: [keyof NotificationPrefs, string][] = [
 ];
 
 export function NotificationPrefsForm() {
-  const [prefs, setPrefs] = useState<NotificationPrefs>(DEFAULT_NOTIFICATION_PREFS);
+  const [prefs, setPrefs] = useState<Prefs>({ notifications: DEFAULT_NOTIFICATION_PREFS });
   const [consoleUrl, setConsoleUrl] = useState('');
-  const [saved, setSaved] = useState(false);
+  const [saved, setSaved] = useState<string | undefined>();
   useEffect(() => {
-    void loadNotificationPrefs().then(setPrefs);
-    void chrome.storage.local.get('consoleUrl').then((v) => setConsoleUrl((v.consoleUrl as string | undefined) ?? ''));
+    void callBackground('getPrefs').then((p) => { setPrefs(p); setConsoleUrl(p.consoleUrl ?? ''); }, () => undefined);
   }, []);
 
-  async function update(next: NotificationPrefs) {
+  async function update(next: Prefs) {
     setPrefs(next);
-    await saveNotificationPrefs(next);
-    setSaved(true);
+    try {
+      const kept = await callBackground('setPrefs', { prefs: next });
+      setPrefs(kept);
+      setConsoleUrl(kept.consoleUrl ?? '');
+      setSaved(next.consoleUrl && !kept.consoleUrl ? 'Saved, but that console address is not a web address: notifications open the default console.' : 'Saved.');
+    } catch (error) {
+      setSaved(`Not saved: ${(error as Error).message}`);
+    }
   }
 
   return (
@@ -31,14 +37,14 @@ export function NotificationPrefsForm() {
       <h2 style="font-size:16px;margin:0 0 8px">Notifications</h2>
       {LABELS.map(([key, label]) => (
         <label key={key} style="display:flex;gap:8px;align-items:center;font-weight:400;color:inherit;font-size:14px">
-          <input type="checkbox" checked={prefs[key]} onChange={(e) => void update({ ...prefs, [key]: e.currentTarget.checked })} />
+          <input type="checkbox" checked={prefs.notifications[key]} onChange={(e) => void update({ ...prefs, notifications: { ...prefs.notifications, [key]: e.currentTarget.checked } })} />
           {label}
         </label>
       ))}
       <label for="console-url">Admin console address (opened when you click a notification)</label>
       <input id="console-url" type="url" placeholder="https://admin.atlassian.com" value={consoleUrl}
-        onChange={(e) => { const v = e.currentTarget.value.trim().replace(/\/+$/, ''); setConsoleUrl(v); void chrome.storage.local.set({ consoleUrl: v || undefined }).then(() => setSaved(true)); }} />
-      {saved && <p role="status" class="ok">Saved.</p>}
+        onChange={(e) => { const v = e.currentTarget.value.trim(); setConsoleUrl(v); void update({ ...prefs, consoleUrl: v || undefined }); }} />
+      {saved && <p role="status" class="ok">{saved}</p>}
     </fieldset>
   );
 }

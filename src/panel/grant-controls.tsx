@@ -3,15 +3,16 @@
 // parks anything else for confirmation in the popup.
 import { useState } from 'preact/hooks';
 import type { GrantWire } from '../api/schemas';
-import { callBackground, type ActionResult } from '../shared-ext/messages';
+import { callBackground, type ActionResult, type ClickEvidence } from '../shared-ext/messages';
 import type { TicketView } from '../shared-ext/ticket-view';
+import { parkedText } from '../shared-ext/guarded-button';
+import { useVisibleRef } from '../shared-ext/visibility';
 import { when } from './labels';
-import { useVisibleRef } from './visibility';
 
 type Outcome = { kind: 'error' | 'parked'; text: string } | undefined;
 
-function ActionButton(props: { label: string; aria?: string; danger?: boolean; disabled?: string; act: (click: { isTrusted: boolean; visible: boolean }, key: string) => Promise<ActionResult>; onDone: () => void }) {
-  const { ref, evidence } = useVisibleRef<HTMLButtonElement>();
+function ActionButton(props: { label: string; aria?: string; danger?: boolean; disabled?: string; act: (click: ClickEvidence, key: string) => Promise<ActionResult>; onDone: () => void }) {
+  const { ref, armed, evidence } = useVisibleRef<HTMLButtonElement>();
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
   // One idempotency key per intent: a retry after a network failure is the same action.
@@ -21,7 +22,7 @@ function ActionButton(props: { label: string; aria?: string; danger?: boolean; d
     setOutcome(undefined);
     try {
       const result = await props.act(evidence(event), idempotencyKey);
-      if (result.outcome === 'parked') setOutcome({ kind: 'parked', text: `Not done yet: ${result.reason} Confirm it in the Access Companion toolbar popup.` });
+      if (result.outcome === 'parked') setOutcome({ kind: 'parked', text: parkedText(result.reason) });
       else { setKey(crypto.randomUUID()); props.onDone(); }
     } catch (error) {
       setOutcome({ kind: 'error', text: (error as Error).message });
@@ -31,7 +32,7 @@ function ActionButton(props: { label: string; aria?: string; danger?: boolean; d
   }
   return (
     <div class="action">
-      <button ref={ref} type="button" class={props.danger ? 'danger' : 'primary'} aria-label={props.aria ?? props.label}
+      <button ref={ref} type="button" class={props.danger ? 'danger' : 'primary'} aria-label={props.aria ?? props.label} data-armed={armed ? 'true' : undefined}
         disabled={busy || Boolean(props.disabled)} title={props.disabled} onClick={(e) => void onClick(e)}>{busy ? 'Working…' : props.label}</button>
       {props.disabled && <p class="disabled-reason muted">{props.disabled}</p>}
       {outcome && <p class={outcome.kind === 'error' ? 'error' : 'parked'} role="alert">{outcome.text}</p>}
@@ -43,12 +44,15 @@ const current = (grants: GrantWire[], kind: GrantWire['kind']) =>
   grants.find((g) => g.kind === kind && (g.state === 'active' || g.state === 'pending_guard_approval'))
   ?? grants.find((g) => g.kind === kind);
 
-function GuardWait({ view }: { view: TicketView }) {
-  const names = view.guardAdmins.map((g) => g.name);
+function GuardWait({ grant, view }: { grant: GrantWire; view: TicketView }) {
+  // The granter cannot decide their own grant, even when they are a Guard admin too.
+  const deciders = view.guardAdmins.filter((g) => g.id !== grant.grantedBy);
+  const names = deciders.map((g) => g.name);
+  const otherThanYou = view.guardAdmins.length > deciders.length && grant.grantedBy === view.me?.id ? ' (not you: you made this grant)' : '';
   // The API names the Guard admins when it can; otherwise say where they decide.
   return names.length
     ? <>Waiting on a Guard admin ({names.join(', ')}) to approve. Support gets nothing until then.</>
-    : <>Waiting on a Guard admin to approve in the admin console (Security → Support access requests). Support gets nothing until then.</>;
+    : <>Waiting on another Guard admin{otherThanYou} to approve in the admin console (Security → Support access requests). Support gets nothing until then.</>;
 }
 
 function StateLine({ grant, view }: { grant: GrantWire; view: TicketView }) {
@@ -58,7 +62,7 @@ function StateLine({ grant, view }: { grant: GrantWire; view: TicketView }) {
     case 'active':
       return <p class="state active" data-state="active"><b>Active:</b> {what}{grant.grantedBy ? ` · granted by ${name(grant.grantedBy)}` : ''}{grant.grantedAt ? ` ${when(grant.grantedAt)}` : ''}{grant.guardDecidedBy ? ` · approved by ${view.names[grant.guardDecidedBy] ?? `Guard admin ${grant.guardDecidedBy}`}` : ''}</p>;
     case 'pending_guard_approval':
-      return <p class="state pending" data-state="pending_guard_approval"><b>Waiting on Guard:</b> <GuardWait view={view} /></p>;
+      return <p class="state pending" data-state="pending_guard_approval"><b>Waiting on Guard:</b> <GuardWait grant={grant} view={view} /></p>;
     case 'requested':
       return <p class="state requested" data-state="requested"><b>Requested:</b> {view.names[grant.engineer] ? `${view.names[grant.engineer]} (Support)` : 'Support'} asked for access{grant.requestedAt ? ` ${when(grant.requestedAt)}` : ''}.</p>;
     case 'denied':

@@ -1,6 +1,7 @@
 // The panel's read-only sections: decision, who can grant, scope, Support's activity.
 import { useState } from 'preact/hooks';
 import { callBackground } from '../shared-ext/messages';
+import { useActionKeys } from '../shared-ext/action-keys';
 import type { TicketView } from '../shared-ext/ticket-view';
 import { roleLabel, when } from './labels';
 
@@ -33,6 +34,7 @@ export function Decision({ eligibility }: { eligibility: Eligibility }) {
 export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled?: string }) {
   const admins = view.eligibility?.qualifiedAdmins.filter((a) => a.userId !== view.me?.id) ?? [];
   const [asked, setAsked] = useState<Record<string, 'sending' | 'sent' | string>>({});
+  const keys = useActionKeys();
   if (admins.length === 0) {
     if (view.eligibility?.allowed) return null;
     return (
@@ -46,7 +48,9 @@ export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled
   async function ask(adminId: string) {
     setAsked((m) => ({ ...m, [adminId]: 'sending' }));
     try {
-      await callBackground('askAdmin', { key: view.key, adminId, idempotencyKey: crypto.randomUUID() });
+      // Asking the same admin again after a failure is the same ask: one key until it is sent.
+      await callBackground('askAdmin', { key: view.key, adminId, idempotencyKey: keys.keyFor(`ask:${view.key}:${adminId}`) });
+      keys.done(`ask:${view.key}:${adminId}`);
       setAsked((m) => ({ ...m, [adminId]: 'sent' }));
     } catch (error) {
       setAsked((m) => ({ ...m, [adminId]: (error as Error).message }));

@@ -1,6 +1,8 @@
 // The ticket view from the background: cached copy at once, then a refresh; refreshed again on
-// every change the background's live stream reports, and retried every few seconds while stale.
+// every change the background's live stream reports (and when that stream comes back after the
+// service worker restarted), and retried every few seconds while stale.
 import { useCallback, useEffect, useState } from 'preact/hooks';
+import { followChanges } from '../shared-ext/live';
 import { callBackground } from '../shared-ext/messages';
 import type { TicketView } from '../shared-ext/ticket-view';
 import type { PanelContext } from './context';
@@ -36,14 +38,14 @@ export function useTicketView(context: PanelContext | undefined) {
       .then((cached) => { if (alive) setView((v) => v ?? (cached.fetchedAt ? cached : undefined)); })
       .catch(() => undefined);
     void refresh();
-    const port = chrome.runtime.connect({ name: 'live' });
-    port.onMessage.addListener(() => void refresh());
+    const mounted = new AbortController();
+    followChanges(() => void refresh(), mounted.signal);
     // Signing in or out on the options page changes whose view this is.
     const onStorage = (changes: Record<string, chrome.storage.StorageChange>, area: string) => {
       if (area === 'local' && (changes.signedInAt || changes.apiBaseUrl)) void refresh();
     };
     chrome.storage.onChanged.addListener(onStorage);
-    return () => { alive = false; port.disconnect(); chrome.storage.onChanged.removeListener(onStorage); };
+    return () => { alive = false; mounted.abort(); chrome.storage.onChanged.removeListener(onStorage); };
   }, [key, refresh]);
 
   // While stale, try again soon; while fresh, a slow poll in case the live stream is down.

@@ -1,9 +1,12 @@
 // The popup: my active grants (revoke in one click) and everything waiting on me. It shows the
 // cached copy at once, labelled with its age, then asks the background for a fresh one, and stays
-// live while open through the background's event stream.
+// live while open through the background's event stream (reconnecting, and catching up, after the
+// service worker restarts).
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { callBackground, followChanges, type PopupState } from '../shared-ext/messages';
+import { callBackground, type PopupState } from '../shared-ext/messages';
+import { followChanges } from '../shared-ext/live';
+import { useActionKeys } from '../shared-ext/action-keys';
 import { ago, since, STATE_LABEL } from '../shared-ext/format';
 import { PendingActionSlot } from './pending-slot';
 
@@ -12,6 +15,7 @@ function Popup() {
   const [refreshing, setRefreshing] = useState(true);
   const [now, setNow] = useState(Date.now());
   const [errors, setErrors] = useState<Map<string, string>>(new Map());
+  const keys = useActionKeys();
 
   const refresh = useCallback(() => {
     setRefreshing(true);
@@ -21,14 +25,17 @@ function Popup() {
   useEffect(() => {
     void callBackground('getPopupState', { fresh: false }).then((cached) => setState((s) => s ?? cached));
     refresh();
-    const stop = followChanges(() => void callBackground('getPopupState', { fresh: false }).then(setState));
+    const open = new AbortController();
+    followChanges(() => void callBackground('getPopupState', { fresh: false }).then(setState, () => undefined), open.signal);
     const tick = setInterval(() => setNow(Date.now()), 15_000);
-    return () => { stop(); clearInterval(tick); };
+    return () => { open.abort(); clearInterval(tick); };
   }, [refresh]);
 
   async function revoke(id: string) {
     try {
-      await callBackground('revokeGrant', { id });
+      // No click evidence: no page can frame the popup. One key per revoke, reused if retried.
+      await callBackground('revokeGrant', { id, idempotencyKey: keys.keyFor(`revoke:${id}`) });
+      keys.done(`revoke:${id}`);
       refresh();
     } catch (error) {
       setErrors((m) => new Map(m).set(id, (error as Error).message));

@@ -1,16 +1,16 @@
 // One typed message map for everything that talks to the background: the ticket panel, popup,
-// options and console frames. Declare a method once here (name → request → response); callers use
-// `callBackground`, the background `registerHandlers`. Wire format `{type, ...payload}` →
-// `{ok, value} | {ok: false, error}`. Pages that show live data also hold a 'live' port
-// (`followChanges`) so the background can tell them when to reload.
+// options and console frames. Declare a method once here (name → request → response) and once in
+// METHODS; callers use `callBackground`, the background `registerHandlers` (a unit test checks every
+// method has a handler). Wire format `{type, ...payload}` → `{ok, value} | {ok: false, error}`.
+// Pages that show live data also follow the background's changes (live.ts).
 import type { AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
+import type { Prefs } from './prefs';
 import type { TicketView, PendingAction, Status } from './ticket-view';
 
 export interface Problem { title: string; detail?: string; status?: number; causes?: { code: string; message: string; fix: string }[] }
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: Problem };
 
 export interface InboxEntry { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
-export interface Prefs { [key: string]: boolean | string | undefined }
 
 export interface PopupState {
   signedIn: boolean;
@@ -22,36 +22,40 @@ export interface PopupState {
   lastTriedAt?: number;
 }
 
+/**
+ * What an action needs from the page that asks for it: the key of the intended action (made once
+ * in the UI and reused by every retry of it) and, from our framed pages, what they saw of the click.
+ * The popup is never framed by a page, so it sends no click evidence.
+ */
+export interface ActionRequest { idempotencyKey: string; click?: ClickEvidence }
+
 /** Every method the background answers. */
 export interface MessageMap {
-  // ---- ticket panel (issue 5) ----
+  // ---- ticket panel ----
   getTicketView: { req: { key: string; page: { product: string; siteUrl: string }; fresh?: boolean }; res: TicketView };
-  grantAccess: { req: { key: string; idempotencyKey: string; click: ClickEvidence }; res: ActionResult };
-  revokeTicketGrant: { req: { key: string; grantId: string; idempotencyKey: string; click: ClickEvidence }; res: ActionResult };
-  grantAiConversations: { req: { key: string; conversations: string[]; idempotencyKey: string; click: ClickEvidence }; res: ActionResult };
+  grantAccess: { req: { key: string } & ActionRequest; res: ActionResult };
+  revokeTicketGrant: { req: { key: string; grantId: string } & ActionRequest; res: ActionResult };
+  grantAiConversations: { req: { key: string; conversations: string[] } & ActionRequest; res: ActionResult };
   askAdmin: { req: { key: string; adminId: string; idempotencyKey: string }; res: { ok: true } };
   getPendingAction: { req: Record<string, never>; res: PendingAction | undefined };
   confirmPendingAction: { req: { id: string }; res: ActionResult };
   dismissPendingAction: { req: { id: string }; res: { ok: true } };
-  // ---- sign-in / status (options, popup) ----
+  // ---- sign-in, status and preferences (options, popup) ----
   signIn: { req: { apiBaseUrl: string; token: string }; res: { name: string; email: string; org: string } };
   signOut: { req: Record<string, never>; res: { ok: true } };
   getStatus: { req: Record<string, never>; res: Status };
   getPrefs: { req: Record<string, never>; res: Prefs };
-  setPrefs: { req: { prefs: Prefs }; res: { ok: true } };
-  // ---- console frames, popup, notifications (issue 6) ----
-  getInbox: { req: { fresh?: boolean }; res: { items: InboxEntry[]; fetchedAt?: number } };
-  getActiveGrants: { req: { fresh?: boolean }; res: { grants: GrantView[]; fetchedAt?: number } };
+  setPrefs: { req: { prefs: Prefs }; res: Prefs };
+  // ---- console frames and popup ----
   listGrants: { req: { states: string[] }; res: GrantView[] };
-  revokeGrant: { req: { id: string }; res: { state: string } };
+  revokeGrant: { req: { id: string } & ActionRequest; res: ActionResult };
   /** `alsoTickets`: other ticket keys the vendor page lists, checked with the API too. */
   getSupportRequests: { req: { alsoTickets?: string[] }; res: SupportRequestView[] };
-  bulkGrant: { req: { tickets: string[] }; res: BulkGrantRow[] };
+  bulkGrant: { req: { tickets: string[] } & ActionRequest; res: ActionResult };
   listAccessRequests: { req: Record<string, never>; res: AccessRequestView[] };
-  approveAccessRequest: { req: { id: string }; res: AccessRequestView };
-  denyAccessRequest: { req: { id: string; message?: string }; res: AccessRequestView };
-  guardDecision: { req: { id: string; decision: 'approve' | 'deny' }; res: { state: string } };
-  getAuditLink: { req: { ticket?: string; supportOnly?: boolean }; res: { url: string } };
+  approveAccessRequest: { req: { id: string } & ActionRequest; res: ActionResult };
+  denyAccessRequest: { req: { id: string; message?: string } & ActionRequest; res: ActionResult };
+  guardDecision: { req: { id: string; decision: 'approve' | 'deny' } & ActionRequest; res: ActionResult };
   getMe: { req: Record<string, never>; res: { id: string; name: string; kind: string; org: { id: string; name: string } } };
   /** Popup's combined state: the poll's cached copy (`fresh` polls first), each part with its age. */
   getPopupState: { req: { fresh?: boolean }; res: PopupState };
@@ -61,12 +65,21 @@ export type MethodName = keyof MessageMap;
 export type Req<N extends MethodName> = MessageMap[N]['req'];
 export type Res<N extends MethodName> = MessageMap[N]['res'];
 
-/** What the panel saw of the click that asked for an action. */
+/** The map's methods at run time; the compiler keeps this list and MessageMap the same. */
+export const METHODS = {
+  getTicketView: true, grantAccess: true, revokeTicketGrant: true, grantAiConversations: true, askAdmin: true,
+  getPendingAction: true, confirmPendingAction: true, dismissPendingAction: true,
+  signIn: true, signOut: true, getStatus: true, getPrefs: true, setPrefs: true,
+  listGrants: true, revokeGrant: true, getSupportRequests: true, bulkGrant: true, listAccessRequests: true,
+  approveAccessRequest: true, denyAccessRequest: true, guardDecision: true, getMe: true, getPopupState: true, getAudit: true,
+} as const satisfies Record<MethodName, true>;
+
+/** What a framed page saw of the click that asked for an action. */
 export interface ClickEvidence { isTrusted: boolean; visible: boolean }
 
-/** An action done, or parked for confirmation in the popup (the click could not be trusted). */
+/** An action done, or parked for confirmation in the popup (the click could not be vouched for). */
 export type ActionResult =
-  | { outcome: 'done'; state: string; grantId?: string }
+  | { outcome: 'done'; state: string; grantId?: string; rows?: BulkGrantRow[] }
   | { outcome: 'parked'; pendingId: string; reason: string };
 
 export class BackgroundError extends Error {
@@ -82,13 +95,6 @@ export async function callBackground<N extends MethodName>(name: N, ...payload: 
   if (!reply) throw new BackgroundError({ title: 'Access Companion did not answer' });
   if (!reply.ok) throw new BackgroundError(reply.error);
   return reply.value;
-}
-
-/** Keeps the background's live stream open while this page is open; calls back on each change. */
-export function followChanges(onChange: () => void): () => void {
-  const port = chrome.runtime.connect({ name: 'live' });
-  port.onMessage.addListener(() => onChange());
-  return () => port.disconnect();
 }
 
 // ---- background side ----

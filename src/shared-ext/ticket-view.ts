@@ -24,17 +24,28 @@ export interface TicketView {
   problem?: { kind: ViewProblemKind; message: string };
 }
 
+/** An action a framed page asked for, waiting for a click in the popup because the page's click could not be vouched for. */
 export interface PendingAction {
   id: string;
-  kind: 'grant' | 'revoke' | 'ai_grant';
-  ticket: string;
+  kind: 'grant' | 'revoke' | 'ai_grant' | 'bulk_grant' | 'guard_decision' | 'access_request_decision';
+  /** The ticket of a grant, AI grant or (from the panel) revoke. */
+  ticket?: string;
+  /** A bulk grant's tickets. */
+  tickets?: string[];
+  /** The grant to revoke or decide for Guard. */
   grantId?: string;
   conversations?: string[];
+  /** Guard or access-request decision. */
+  decision?: 'approve' | 'deny';
+  requestId?: string;
+  /** Message to the requester with a denial. */
+  message?: string;
   /** What the popup shows, e.g. "Grant Support access to PS-101 (Confluence on acme.atlassian.net)". */
   label: string;
   /** Why it was parked instead of done. */
   reason: string;
   createdAt: number;
+  /** The key the page made for this action: confirming it is the same action, never a second one. */
   idempotencyKey: string;
 }
 

@@ -1,5 +1,5 @@
 // The cache schema: a fresh install gets every store; decisions are kept per ticket with their age;
-// sign-out leaves nothing of the person behind.
+// sign-out leaves nothing of the person behind but which notices they were shown.
 import 'fake-indexeddb/auto';
 import { describe, expect, test } from 'vitest';
 import { clearPersonalData, db, readCache, readDecision, readMe, readToken, writeCache, writeDecision, writeMe, writeToken, DB_VERSION } from '../../src/background/db';
@@ -41,14 +41,15 @@ describe('background db', () => {
     expect(cached!.fetchedAt).toBeGreaterThanOrEqual(before);
   });
 
-  test('sign-out clears it all', async () => {
+  test('sign-out clears the person\'s data; what was notified stays, keyed by account', async () => {
     await writeDecision(view('PS-102'), Date.now());
     await writeCache('grants', []);
-    await (await db()).put('notified', { id: 'inbox:1', at: 1 });
+    await (await db()).put('notified', { id: 'acct1 inbox:1', at: 1 });
     await clearPersonalData();
     expect(await readDecision('PS-102')).toBeUndefined();
     expect(await readCache('grants')).toBeUndefined();
-    expect(await (await db()).get('notified', 'inbox:1')).toBeUndefined();
+    // Kept so that signing back in does not announce the same backlog again.
+    expect(await (await db()).get('notified', 'acct1 inbox:1')).toBeDefined();
     expect(await readMe('tok1')).toBeUndefined();
   });
 });

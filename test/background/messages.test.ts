@@ -1,7 +1,7 @@
 // The background answers only our own extension pages, and content scripts only on the vendor
 // origins and only for methods opened to them.
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { isAllowedSender, registerHandlers } from '../../src/shared-ext/messages';
+import { isAllowedSender, METHODS, registerHandlers } from '../../src/shared-ext/messages';
 
 const ID = 'abcdefghijklmnopabcdefghijklmnop';
 type Listener = (message: unknown, sender: chrome.runtime.MessageSender, sendResponse: (r: unknown) => void) => boolean | undefined;
@@ -57,7 +57,19 @@ describe('sender checks', () => {
 
   test('unknown methods fall through to other listeners; handler errors come back as problems', async () => {
     registerHandlers({ signOut: async () => { throw Object.assign(new Error('x'), { problem: { title: 'Access API unreachable', status: 0 } }); } });
-    expect(listeners[0]!({ type: 'getInbox' }, panel, () => undefined)).toBe(false);
+    expect(listeners[0]!({ type: 'getNothingSuchAsThis' }, panel, () => undefined)).toBe(false);
     expect(await send({ type: 'signOut' }, panel)).toEqual({ ok: false, error: { title: 'Access API unreachable', status: 0, detail: undefined, causes: undefined } });
+  });
+
+  test('every method the message map declares has a handler in the background', async () => {
+    const { registerConsoleHandlers } = await import('../../src/background/handlers-console');
+    const { registerPanelHandlers } = await import('../../src/background/handlers-panel');
+    registerConsoleHandlers();
+    registerPanelHandlers();
+    // A listener that answers a method returns true (it will reply); one that does not know it, false.
+    // The reply itself is not awaited: with no browser here the handlers fail, which is not the point.
+    const unanswered = Object.keys(METHODS).filter((type) => !listeners.some((l) => l({ type }, panel, () => undefined) === true));
+    expect(unanswered).toEqual([]);
+    expect(Object.keys(METHODS).length).toBeGreaterThan(20);
   });
 });

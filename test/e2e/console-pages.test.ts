@@ -1,7 +1,7 @@
 // Admin console pages with Access Companion's frames, against the real API and built extension.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, consoleFrame, signIn, startConsoleWorld, type ConsoleWorld } from './console-helpers';
-import { screenshot } from './harness';
+import { clickArmed, screenshot } from './harness';
 
 let w: ConsoleWorld;
 
@@ -20,7 +20,7 @@ describe('admin console frames', () => {
     await expect.poll(() => frame.locator('tr[data-ticket="PS-102"]').textContent()).toMatch(/can't grant/i);
     expect(await frame.locator('tr[data-ticket="PS-101"]').textContent()).toMatch(/You can grant/);
     for (const key of ['PS-101', 'PS-107', 'PS-102']) await frame.getByRole('checkbox', { name: `Select ${key}` }).check();
-    await frame.getByRole('button', { name: /Grant data access to selected \(3\)/ }).click();
+    await clickArmed(frame, frame.getByRole('button', { name: /Grant data access to selected \(3\)/ }));
     await expect.poll(() => frame.locator('[data-ticket="PS-102"] .result, p.result[data-ticket="PS-102"]').first().textContent(), { timeout: 10_000 }).toMatch(/Refused: .*site/i);
     expect(await frame.locator('[data-ticket="PS-101"] .result, p.result[data-ticket="PS-101"]').first().textContent()).toMatch(/Granted/);
     expect(await frame.locator('[data-ticket="PS-107"] .result, p.result[data-ticket="PS-107"]').first().textContent()).toMatch(/Granted/);
@@ -39,7 +39,7 @@ describe('admin console frames', () => {
     expect(tableBox!.y).toBeGreaterThanOrEqual(frameBox!.y + frameBox!.height);
     await screenshot(page, 'console-support-access');
     const ps107 = grants.locator('tr', { hasText: 'PS-107' });
-    await ps107.getByRole('button', { name: 'Revoke' }).click();
+    await clickArmed(frame, ps107.getByRole('button', { name: 'Revoke' }));
     await expect.poll(() => grants.locator('tr', { hasText: 'PS-107' }).count()).toBe(0);
     await page.close();
   });
@@ -63,8 +63,8 @@ describe('admin console frames', () => {
     await expect(oscarCard.getByRole('alert').textContent()).resolves.toMatch(/bars oscar@partner\.test from asking/);
     await oscarCard.getByRole('textbox').fill('Please ask your Acme contact to invite you.');
     await screenshot(page, 'console-access-requests');
-    await oscarCard.getByRole('button', { name: 'Deny and bar' }).click();
-    await ninaCard.getByRole('button', { name: 'Approve' }).click();
+    await clickArmed(frame, oscarCard.getByRole('button', { name: 'Deny and bar' }));
+    await clickArmed(frame, ninaCard.getByRole('button', { name: 'Approve' }));
     const decided = frame.getByRole('table', { name: 'Decided access requests' });
     await expect.poll(() => decided.locator(`tr[data-request="${nina.body.id}"]`).textContent().catch(() => '')).toMatch(/Approved/);
     await expect.poll(() => decided.locator(`tr[data-request="${oscar.body.id}"]`).textContent().catch(() => '')).toMatch(/Denied.*invite you/);
@@ -87,7 +87,7 @@ describe('admin console frames', () => {
     const row = frame.locator(`tr[data-grant="${made.body.id}"]`);
     await row.waitFor();
     await screenshot(page, 'console-guard-approvals');
-    await row.getByRole('button', { name: 'Approve' }).click();
+    await clickArmed(frame, row.getByRole('button', { name: 'Approve' }));
     await expect.poll(() => frame.getByRole('status').filter({ hasText: 'PS-102' }).first().textContent()).toMatch(/approved/);
     await page.close();
     await signIn(w, 'dev-token');

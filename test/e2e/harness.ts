@@ -1,6 +1,6 @@
 // Real Chromium with the built extension (dist/) loaded, plus helpers for the demo pages.
 // Run `npm run build` first; `npm test` does.
-import { chromium, type BrowserContext, type Frame, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Frame, type Locator, type Page } from 'playwright-core';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -84,4 +84,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(RESULTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * Clicks a button in one of our framed pages the way a person does: brought on screen, then clicked
+ * once its click counts, i.e. it has been visible without a break long enough
+ * (src/shared-ext/visibility.ts). A click before that is parked for the popup, as it is meant to be.
+ */
+export async function clickArmed(frame: Frame, button: Locator): Promise<void> {
+  await button.scrollIntoViewIfNeeded();
+  await button.and(frame.locator('[data-armed="true"]')).click();
 }

@@ -2,7 +2,7 @@
 // is parked and confirmed in the popup.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
-import { screenshot } from './harness';
+import { clickArmed, screenshot } from './harness';
 
 let w: TicketWorld;
 const dataGrants = async () => (await apiCall(w.api, 'alice-token', 'GET', '/v1/tickets/PS-107/grants')).body.grants.filter((g: { kind: string }) => g.kind === 'data');
@@ -66,10 +66,29 @@ describe('ticket panel: clicks it cannot vouch for', () => {
     await expect.poll(() => text(panel, '.parked')).toMatch(/Not done yet: The panel was covered, hidden or faded/);
     expect((await dataGrants()).filter((g: { state: string }) => g.state === 'active')).toHaveLength(1);
     await page.evaluate(() => document.getElementById('decoy')!.remove());
-    await page.waitForTimeout(300);
-    // Uncovered, the same click goes straight through.
-    await panel.getByRole('button', { name: 'Revoke access' }).click();
+    // Uncovered, and on screen long enough to be read, the same click goes straight through.
+    await clickArmed(panel, panel.getByRole('button', { name: 'Revoke access' }));
     await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Revoked by you/);
+    await page.close();
+  });
+
+  test('a panel uncovered a moment before the click is parked: it must have been seen for a while', async () => {
+    const { page, panel } = await openTicket(w, 'PS-107');
+    const grant = panel.getByRole('button', { name: 'Grant access' });
+    await grant.and(panel.locator('[data-armed="true"]')).waitFor();
+    // The page hides the panel under an opaque decoy, then whisks it away just as the admin clicks.
+    await page.evaluate(() => {
+      const r = document.querySelector('access-companion-panel')!.getBoundingClientRect();
+      const decoy = document.createElement('div');
+      decoy.id = 'decoy';
+      Object.assign(decoy.style, { position: 'absolute', left: `${r.left + scrollX}px`, top: `${r.top + scrollY}px`, width: `${r.width}px`, height: `${r.height}px`, background: '#fff', pointerEvents: 'none', zIndex: '9999' });
+      document.body.append(decoy);
+    });
+    await expect.poll(() => grant.getAttribute('data-armed')).toBeNull();
+    await page.evaluate(() => document.getElementById('decoy')!.remove());
+    await grant.click();
+    await expect.poll(() => text(panel, '.parked')).toMatch(/Not done yet: .*only just come into view/);
+    expect((await dataGrants()).filter((g: { state: string }) => g.state === 'active')).toHaveLength(0);
     await page.close();
   });
 });

@@ -2,6 +2,7 @@
 // access check is allowed; revoke → refused; the panel shows each state.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
+import { clickArmed } from './harness';
 
 let w: TicketWorld;
 const check = () => apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'page', id: 'export-settings' } });
@@ -20,7 +21,7 @@ describe('ticket panel: an admin who can grant', () => {
     await shoot(page, 'ticket-allowed-before-grant');
     expect((await check()).body.allowed).toBe(false);
 
-    await panel.getByRole('button', { name: 'Grant access' }).click();
+    await clickArmed(panel, panel.getByRole('button', { name: 'Grant access' }));
     await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active: Support has access · granted by you/);
     expect((await check()).body.allowed).toBe(true);
     // Newest first: the allowed read above the refused one from before the grant.
@@ -30,7 +31,7 @@ describe('ticket panel: an admin who can grant', () => {
     ]);
     await shoot(page, 'ticket-allowed-active');
 
-    await panel.getByRole('button', { name: 'Revoke access' }).click();
+    await clickArmed(panel, panel.getByRole('button', { name: 'Revoke access' }));
     await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Revoked by you/);
     const after = await check();
     expect(after.body.allowed).toBe(false);
@@ -46,10 +47,8 @@ describe('ticket panel: an admin who can grant', () => {
     const aiCheck = (conversation: string) => apiCall(w.api, 'lee-token', 'POST', '/v1/access/check', { ticket: 'PS-106', resource: { type: 'ai_conversation', conversation } });
     expect((await aiCheck('rovo-conv-9001')).body.allowed).toBe(false);
 
-    // A person scrolls, looks, then clicks; the visibility check needs the button on screen ≥100 ms.
-    await ai.getByRole('button', { name: 'Approve AI conversations' }).scrollIntoViewIfNeeded();
-    await page.waitForTimeout(300);
-    await ai.getByRole('button', { name: 'Approve AI conversations' }).click();
+    // A person scrolls, looks, then clicks: the click counts once the button has been on screen a while.
+    await clickArmed(panel, panel.getByRole('button', { name: 'Approve AI conversations' }));
     await expect.poll(() => ai.locator('[data-state]').textContent(), { timeout: 15_000 }).toMatch(/^Active/);
     expect((await aiCheck('rovo-conv-9001')).body.allowed).toBe(true);
     expect((await aiCheck('rovo-conv-9002')).body.allowed).toBe(false);
@@ -59,9 +58,7 @@ describe('ticket panel: an admin who can grant', () => {
     expect(await text(panel, '.grant [data-state]')).toMatch(/^No grant yet/);
     await shoot(page, 'ticket-ai-approved');
 
-    await ai.getByRole('button', { name: 'Revoke AI conversations' }).scrollIntoViewIfNeeded();
-    await page.waitForTimeout(300);
-    await ai.getByRole('button', { name: 'Revoke AI conversations' }).click();
+    await clickArmed(panel, panel.getByRole('button', { name: 'Revoke AI conversations' }));
     await expect.poll(() => ai.locator('[data-state]').textContent(), { timeout: 15_000 }).toMatch(/^Revoked/);
     expect((await aiCheck('rovo-conv-9001')).body.allowed).toBe(false);
     await page.close();

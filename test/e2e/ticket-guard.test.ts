@@ -2,6 +2,7 @@
 // turns the panel active without a reload.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
+import { clickArmed } from './harness';
 
 let w: TicketWorld;
 
@@ -13,8 +14,10 @@ describe('ticket panel: Guard-restricted site', () => {
     const { page, panel } = await openTicket(w, 'PS-102');
     expect(await text(panel, '.decision')).toMatch(/You can grant Support access as Product admin/);
     expect(await text(panel, '.grant')).toMatch(/Guard restrictions: a Guard admin must approve/);
-    await panel.getByRole('button', { name: 'Grant access' }).click();
-    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Waiting on Guard: Waiting on a Guard admin/);
+    await clickArmed(panel, panel.getByRole('button', { name: 'Grant access' }));
+    // Named: the Guard admin who can decide it (Gus), never the granter (Ivan).
+    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Waiting on Guard: Waiting on a Guard admin \(Gus Romero\) to approve/);
+    expect(await text(panel, '[data-state]')).not.toMatch(/Ivan/);
     await shoot(page, 'ticket-guard-waiting');
     await page.evaluate(() => { (window as unknown as { marker: number }).marker = 42; });
 

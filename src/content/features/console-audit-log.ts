@@ -16,7 +16,7 @@ export const consoleAuditLog: Feature = {
     const extra: Record<string, string> = {};
     const ticket = query.get('ticket');
     if (ticket && /^[A-Z][A-Z0-9_]*-\d+$/.test(ticket)) extra.ticket = ticket;
-    return runConsoleFrame('audit-log', signal, extra, ({ frame }) => {
+    return runConsoleFrame('audit-log', signal, extra, ({ frame, signal: mounted }) => {
       addEventListener('message', (event: MessageEvent<unknown>) => {
         if (event.source !== frame.contentWindow) return;
         const data = event.data as { type?: unknown; supportOnly?: unknown } | null;
@@ -25,7 +25,7 @@ export const consoleAuditLog: Feature = {
         if (!field) return;
         field.value = data.supportOnly ? 'Atlassian Support' : '';
         field.dispatchEvent(new Event('input', { bubbles: true }));
-      }, { signal });
+      }, { signal: mounted });
     });
   },
 };

@@ -15,6 +15,8 @@ export function consoleFrameUrl(base: string, page: ConsolePage, org: string, ex
 export interface MountedFrame {
   host: HTMLElement;
   frame: HTMLIFrameElement;
+  /** Ends when this mount is replaced or the feature stops: bind the mount's listeners to it. */
+  signal: AbortSignal;
 }
 
 function mount(page: ConsolePage, org: string, extra: Record<string, string>, signal: AbortSignal): MountedFrame | undefined {
@@ -39,7 +41,7 @@ function mount(page: ConsolePage, org: string, extra: Record<string, string>, si
   }, { signal });
   shadow.append(style, frame);
   slot.parent.insertBefore(host, slot.after.nextSibling);
-  return { host, frame };
+  return { host, frame, signal };
 }
 
 /** Mounts the frame once the page shows its heading; re-mounts if the page re-renders it away. */
@@ -54,11 +56,19 @@ export async function runConsoleFrame(
   while (!signal.aborted) {
     const slot = await waitFor(() => findFrameSlot(document, page), signal);
     void slot;
+    // Each mount has its own signal (ended when it is replaced or the feature stops), so its
+    // listeners do not pile up on the feature's signal across re-mounts.
+    const unmount = new AbortController();
+    const mountSignal = AbortSignal.any([signal, unmount.signal]);
     // Page-derived context is read when the page has rendered, not when the script starts.
-    const mounted = mount(page, org, typeof extra === 'function' ? extra() : extra, signal);
+    const mounted = mount(page, org, typeof extra === 'function' ? extra() : extra, mountSignal);
     if (!mounted) return;
-    signal.addEventListener('abort', () => mounted.host.remove(), { once: true });
-    onMounted?.(mounted);
-    await waitFor(() => (mounted.host.isConnected ? undefined : true), signal);
+    mountSignal.addEventListener('abort', () => mounted.host.remove(), { once: true });
+    try {
+      onMounted?.(mounted);
+      await waitFor(() => (mounted.host.isConnected ? undefined : true), mountSignal);
+    } finally {
+      unmount.abort();
+    }
   }
 }

@@ -62,12 +62,19 @@ export const ticketPanel: Feature = {
     };
     while (!signal.aborted) {
       const context = await waitFor(current, signal);
-      const host = mountPanel(context, signal);
+      // Each mount has its own signal, ended when it is replaced or the feature stops: its
+      // listeners go with it instead of piling up on the feature's signal until navigation.
+      const unmount = new AbortController();
+      const mount = AbortSignal.any([signal, unmount.signal]);
+      const host = mountPanel(context, mount);
       if (!host) return;
-      signal.addEventListener('abort', () => host.remove(), { once: true });
-      // Re-mount when the page re-renders its sidebar or swaps the ticket without a URL change.
-      await waitFor(() => (!host.isConnected || readTicketContext(document)?.key !== context.key ? true : undefined), signal);
-      host.remove();
+      mount.addEventListener('abort', () => host.remove(), { once: true });
+      try {
+        // Re-mount when the page re-renders its sidebar or swaps the ticket without a URL change.
+        await waitFor(() => (!host.isConnected || readTicketContext(document)?.key !== context.key ? true : undefined), mount);
+      } finally {
+        unmount.abort();
+      }
     }
   },
 };

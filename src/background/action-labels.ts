@@ -1,0 +1,52 @@
+// What the popup says a parked action will do, in the admin's words, from the API's own records
+// (not from the page that asked): "Grant Support access to PS-101 (Confluence on acme.atlassian.net)".
+import type { Intent } from './actions';
+import { accessClient } from './api';
+import { readDecision } from './db';
+
+const hostOf = (url: string) => { try { return new URL(url).host; } catch { return url; } };
+
+async function where(ticket: string): Promise<string> {
+  const view = (await readDecision(ticket))?.value;
+  if (view?.ticket) return ` (${view.ticket.productName} on ${hostOf(view.ticket.siteUrl)})`;
+  try {
+    const t = await (await accessClient()).client.ticket(ticket);
+    return ` (${t.productName} on ${hostOf(t.siteUrl)})`;
+  } catch {
+    return '';
+  }
+}
+
+async function grantTicket(grantId: string | undefined): Promise<string | undefined> {
+  try {
+    return (await (await accessClient()).client.getGrant(grantId ?? '')).grant.ticket;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function describeAction(intent: Intent): Promise<string> {
+  switch (intent.kind) {
+    case 'grant': return `Grant Support access to ${intent.ticket}${await where(intent.ticket ?? '')}`;
+    case 'ai_grant': return `Let Support read AI conversations ${intent.conversations?.join(', ')} on ${intent.ticket}`;
+    case 'bulk_grant': return `Grant Support access to ${intent.tickets?.join(', ')}`;
+    case 'revoke': {
+      const ticket = intent.ticket ?? await grantTicket(intent.grantId);
+      return ticket ? `Revoke Support's access to ${ticket}${await where(ticket)}` : "Revoke a Support grant";
+    }
+    case 'guard_decision': {
+      const ticket = await grantTicket(intent.grantId);
+      const verb = intent.decision === 'approve' ? 'Approve' : 'Deny';
+      return `${verb}, as Guard admin, Support's access to ${ticket ?? 'a ticket'}${ticket ? await where(ticket) : ''}`;
+    }
+    case 'access_request_decision': {
+      const verb = intent.decision === 'approve' ? 'Approve' : 'Deny';
+      try {
+        const { requests } = await (await accessClient()).client.accessRequests('pending');
+        const r = requests.find((x) => x.id === intent.requestId);
+        if (r) return `${verb} ${r.forUser?.name ?? r.forUser?.email ?? r.requester.name}'s request for ${r.productName}`;
+      } catch { /* described without names below */ }
+      return `${verb} a product access request`;
+    }
+  }
+}

@@ -1,0 +1,41 @@
+// Live updates for an open extension page: a 'live' port to the background, which says when to
+// reload. The port dies with the service worker (Chrome stops an idle worker, or updates it), so we
+// reconnect with backoff for as long as the page lives (its AbortSignal), and reload once on every
+// reconnect: changes made while nobody was listening were never announced.
+const FIRST_RETRY_MS = 250;
+const MAX_RETRY_MS = 30_000;
+/** A connection that lasted this long was healthy: the next failure starts the backoff over. */
+const HEALTHY_MS = 10_000;
+
+export function followChanges(onChange: () => void, signal: AbortSignal): void {
+  let delay = FIRST_RETRY_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let port: chrome.runtime.Port | undefined;
+
+  const retryLater = () => {
+    if (signal.aborted) return;
+    timer = setTimeout(() => connect(true), delay);
+    delay = Math.min(delay * 2, MAX_RETRY_MS);
+  };
+
+  function connect(reconnecting: boolean) {
+    if (signal.aborted) return;
+    const openedAt = Date.now();
+    try {
+      port = chrome.runtime.connect({ name: 'live' });
+    } catch {
+      return retryLater(); // the extension is being reloaded; this page goes with it or comes back
+    }
+    port.onMessage.addListener(() => onChange());
+    port.onDisconnect.addListener(() => {
+      void chrome.runtime.lastError; // read, so Chrome does not report it as unchecked
+      port = undefined;
+      if (Date.now() - openedAt >= HEALTHY_MS) delay = FIRST_RETRY_MS;
+      retryLater();
+    });
+    if (reconnecting) onChange();
+  }
+
+  signal.addEventListener('abort', () => { clearTimeout(timer); port?.disconnect(); port = undefined; }, { once: true });
+  connect(false);
+}

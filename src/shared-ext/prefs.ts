@@ -1,0 +1,17 @@
+// What the options page lets an admin choose about notifications. Kept by the background; the
+// options page reads and writes it only through the message map (getPrefs / setPrefs).
+export interface NotificationPrefs {
+  inbox: boolean;
+  guardDecision: boolean;
+  revokedByClose: boolean;
+  firstAccess: boolean;
+  badge: boolean;
+}
+
+export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = { inbox: true, guardDecision: true, revokedByClose: true, firstAccess: true, badge: true };
+
+export interface Prefs {
+  notifications: NotificationPrefs;
+  /** The org's admin console (a notification's click opens a page there); unset: the vendor's default. */
+  consoleUrl?: string;
+}
