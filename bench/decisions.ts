@@ -10,7 +10,7 @@ import { median, now, summarize, type Row } from './lib/stats';
 export async function benchDecisions(quick: boolean): Promise<Row[]> {
   const ix = decisionsWorld(7);
   const grants = generateGrants(ix, 11);
-  const reqs = generateRequests(ix, quick ? 3_000 : 20_000, 13);
+  const reqs = generateRequests(ix, quick ? 2_000 : 20_000, 13);
   preparseAccessPolicies();
   const calls = cedarCalls(ix, grants, reqs);
   const none: Grant[] = [];

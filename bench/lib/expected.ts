@@ -34,8 +34,10 @@ export function apiCost(store: Store, c: number): { check: Expected; bare: Expec
 }
 export const costRows = (store: Store): Expected[] => COST_LEVELS[store].flatMap((c) => [apiCost(store, c).check, apiCost(store, c).bare]);
 
+/** Audit rows loaded: the issue's 1,000,000, or 50,000 under --quick. */
+export const auditRows = (quick: boolean): number => (quick ? 50_000 : 1_000_000);
 export function audit(quick: boolean): { query: Expected; verify: Expected } {
-  const n = quick ? '100k' : '1M';
+  const n = quick ? `${auditRows(quick) / 1000}k` : '1M';
   return { query: e(`scale: audit query by actor + week (${n} rows)`, 'ms p99'), verify: e(`scale: audit chain verification (${n} rows)`, 's') };
 }
 

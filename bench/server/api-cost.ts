@@ -56,7 +56,7 @@ async function costOn(quick: boolean, store: Store, databaseUrl?: string): Promi
       check: { method: 'POST' as const, url: `${base}/v1/access/check`, headers: { authorization: `Bearer ${a.engineerToken}` }, body },
       bare: { method: 'POST' as const, url: `${base}/__bench/empty`, headers: { authorization: `Bearer ${a.engineerToken}` }, body },
     };
-    const rounds = quick ? 2 : 5;
+    const rounds = quick ? 1 : 5;
     const durationMs = quick ? 1_000 : 5_000;
     const results: Record<string, LoadResult[]> = {};
     for (let r = 0; r < rounds; r++) {
