@@ -18,7 +18,7 @@ export function useLive<T>(load: () => Promise<T>): LiveState<T> {
   useEffect(() => {
     reload();
     const page = new AbortController();
-    followChanges(reload, page.signal);
+    followChanges(() => reload(), page.signal);
     return () => page.abort();
   }, [reload]);
   return { ...state, reload };

@@ -26,7 +26,12 @@ function Popup() {
     void callBackground('getPopupState', { fresh: false }).then((cached) => setState((s) => s ?? cached));
     refresh();
     const open = new AbortController();
-    followChanges(() => void callBackground('getPopupState', { fresh: false }).then(setState, () => undefined), open.signal);
+    // A change arrives after the background synced: its cache is current. After a reconnect nobody
+    // synced for us: ask for a fresh poll.
+    followChanges((why) => {
+      if (why === 'reconnected') refresh();
+      else void callBackground('getPopupState', { fresh: false }).then(setState, () => undefined);
+    }, open.signal);
     const tick = setInterval(() => setNow(Date.now()), 15_000);
     return () => { open.abort(); clearInterval(tick); };
   }, [refresh]);

@@ -7,7 +7,10 @@ const MAX_RETRY_MS = 30_000;
 /** A connection that lasted this long was healthy: the next failure starts the backoff over. */
 const HEALTHY_MS = 10_000;
 
-export function followChanges(onChange: () => void, signal: AbortSignal): void {
+/** 'changed': the background saw a change (and has synced); 'reconnected': anything may have changed. */
+export type ChangeReason = 'changed' | 'reconnected';
+
+export function followChanges(onChange: (why: ChangeReason) => void, signal: AbortSignal): void {
   let delay = FIRST_RETRY_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let port: chrome.runtime.Port | undefined;
@@ -26,14 +29,14 @@ export function followChanges(onChange: () => void, signal: AbortSignal): void {
     } catch {
       return retryLater(); // the extension is being reloaded; this page goes with it or comes back
     }
-    port.onMessage.addListener(() => onChange());
+    port.onMessage.addListener(() => onChange('changed'));
     port.onDisconnect.addListener(() => {
       void chrome.runtime.lastError; // read, so Chrome does not report it as unchecked
       port = undefined;
       if (Date.now() - openedAt >= HEALTHY_MS) delay = FIRST_RETRY_MS;
       retryLater();
     });
-    if (reconnecting) onChange();
+    if (reconnecting) onChange('reconnected');
   }
 
   signal.addEventListener('abort', () => { clearTimeout(timer); port?.disconnect(); port = undefined; }, { once: true });

@@ -52,16 +52,23 @@ export async function apiCall<T = any>(api: { base: string }, token: string, met
 
 export interface TicketWorld { api: StoppableApi; demo: DemoPages; browser: ExtensionBrowser; close(): Promise<void> }
 
-/** `pageWorld` lets the demo pages say something different from the API (mismatch tests). */
-export async function startTicketWorld(opts: { pageWorld?: (world: any) => void } = {}): Promise<TicketWorld> { // eslint-disable-line @typescript-eslint/no-explicit-any
-  const api = await startStoppableApi();
-  let worldFile: string | undefined;
-  if (opts.pageWorld) {
-    const world = JSON.parse(readFileSync(DEMO_WORLD, 'utf8'));
-    opts.pageWorld(world);
-    worldFile = join(mkdtempSync(join(tmpdir(), 'ac-page-world-')), 'world.json');
-    writeFileSync(worldFile, JSON.stringify(world));
-  }
+/** A copy of the demo world, changed by `edit`, in a temporary file. */
+export function editedWorld(edit: (world: any) => void): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const world = JSON.parse(readFileSync(DEMO_WORLD, 'utf8'));
+  edit(world);
+  const file = join(mkdtempSync(join(tmpdir(), 'ac-world-')), 'world.json');
+  writeFileSync(file, JSON.stringify(world));
+  return file;
+}
+
+/**
+ * `pageWorld` lets the demo pages say something different from the API (mismatch tests);
+ * `world` changes the world both the API and the demo pages start from.
+ */
+export async function startTicketWorld(opts: { pageWorld?: (world: any) => void; world?: (world: any) => void } = {}): Promise<TicketWorld> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const shared = opts.world ? editedWorld(opts.world) : undefined;
+  const api = await startStoppableApi(shared);
+  const worldFile = opts.pageWorld ? editedWorld((world) => { opts.world?.(world); opts.pageWorld!(world); }) : shared;
   const demo = await startTestDemoPages({ apiUrl: api.base, worldFile });
   const browser = await launchWithExtension();
   return { api, demo, browser, close: async () => { await browser.close(); await demo.close(); await api.close(); } };
