@@ -1,7 +1,9 @@
 // Cross-cutting rules for every route: auth, per-token rate limits, and Idempotency-Key replay.
+import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { sha256 } from './auth';
 import type { ServerContext } from './context';
+import { withTransactionHook, type Queryable, type TransactionHook } from './db/index';
 import type { Env } from './http';
 import { HttpProblem, problem } from './problems';
 
@@ -38,11 +40,17 @@ export function rateLimit(perMinute: number): MiddlewareHandler<Env> {
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 const ABANDONED_MS = 30_000;
+/** Access checks share one transaction across requests (group commit), so they cannot be journaled per request; a check is safe to decide again. */
+const UNJOURNALED = new Set(['/v1/access/check']);
+
+type Claim = { owner: string };
 
 /**
  * A POST with Idempotency-Key runs once per (token, key): a retry with the same request gets the
  * first answer, a different request under the same key is refused with 422, and a retry racing
- * the first waits for it.
+ * the first waits for it. Crash-safe: each transaction the request commits also records its result
+ * in the key's row (see Journal), so a retry after a crash replays those results instead of
+ * applying the change again, and rebuilds the same answer.
  */
 export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
   return async (c: Context<Env>, next: Next) => {
@@ -52,36 +60,21 @@ export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
     const caller = c.get('caller');
     const raw = await c.req.text();
     c.set('rawBody', raw);
-    const fingerprint = sha256(`${c.req.method} ${new URL(c.req.url).pathname}\n${normalize(raw)}`);
-    for (let attempt = 0; ; attempt++) {
-      const mine = await s.db.query('INSERT INTO idempotency (token_hash, key, fingerprint, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING key', [caller.tokenHash, key, fingerprint, Date.now()]);
-      if (mine.length > 0) break;
-      const [row] = await s.db.query<{ fingerprint: string; status: number | null; headers: unknown; body: string | null; created_at: string | number }>(
-        'SELECT fingerprint, status, headers, body, created_at FROM idempotency WHERE token_hash = $1 AND key = $2',
-        [caller.tokenHash, key],
-      );
-      if (!row) continue;
-      if (row.fingerprint !== fingerprint) throw problem('idempotency-key-reused', 'This Idempotency-Key was already used for a different request; use a new key.');
-      if (row.status !== null) {
-        const headers = (typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers) as Record<string, string>;
-        return new Response(row.body, { status: row.status, headers: { ...headers, 'idempotent-replayed': 'true' } });
-      }
-      if (Date.now() - Number(row.created_at) > ABANDONED_MS) {
-        await s.db.query('DELETE FROM idempotency WHERE token_hash = $1 AND key = $2 AND status IS NULL', [caller.tokenHash, key]);
-        continue;
-      }
-      if (attempt > 400) throw problem('conflict', 'A request with this Idempotency-Key is still in progress; retry shortly.');
-      await new Promise((r) => setTimeout(r, 25));
-    }
+    const path = new URL(c.req.url).pathname;
+    const fingerprint = sha256(`${c.req.method} ${path}\n${normalize(raw)}`);
+    const claim = await claimKey(s, caller.tokenHash, key, fingerprint);
+    if (claim instanceof Response) return claim;
+    const journal = new Journal(caller.tokenHash, key, claim.owner);
     try {
-      await next();
+      if (UNJOURNALED.has(path)) await next();
+      else await withTransactionHook(journal, next);
     } catch (e) {
-      await release(s, caller.tokenHash, key);
+      await release(s, caller.tokenHash, key, claim.owner);
       throw e;
     }
     const res = c.res;
     if (res.status >= 500 || res.status === 429) {
-      await release(s, caller.tokenHash, key);
+      await release(s, caller.tokenHash, key, claim.owner);
       return;
     }
     const body = await res.clone().text();
@@ -90,12 +83,70 @@ export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
       const v = res.headers.get(h);
       if (v) headers[h] = v;
     }
-    await s.db.query('UPDATE idempotency SET status = $3, headers = $4, body = $5 WHERE token_hash = $1 AND key = $2', [caller.tokenHash, key, res.status, JSON.stringify(headers), body]);
+    await s.db.query('UPDATE idempotency SET status = $4, headers = $5, body = $6 WHERE token_hash = $1 AND key = $2 AND owner = $3 AND status IS NULL', [caller.tokenHash, key, claim.owner, res.status, JSON.stringify(headers), body]);
   };
 }
 
-async function release(s: ServerContext, tokenHash: string, key: string): Promise<void> {
-  await s.db.query('DELETE FROM idempotency WHERE token_hash = $1 AND key = $2 AND status IS NULL', [tokenHash, key]).catch(() => {});
+/** Reserve the key for this attempt, or answer: the stored response, 422, or 409 after waiting. */
+async function claimKey(s: ServerContext, tokenHash: string, key: string, fingerprint: string): Promise<Claim | Response> {
+  const owner = randomUUID();
+  for (let attempt = 0; ; attempt++) {
+    const mine = await s.db.query('INSERT INTO idempotency (token_hash, key, fingerprint, created_at, owner, claimed_at) VALUES ($1, $2, $3, $4, $5, $4) ON CONFLICT DO NOTHING RETURNING key', [tokenHash, key, fingerprint, Date.now(), owner]);
+    if (mine.length > 0) return { owner };
+    const [row] = await s.db.query<{ fingerprint: string; status: number | null; headers: unknown; body: string | null; owner: string | null; claimed_at: string | number | null }>(
+      'SELECT fingerprint, status, headers, body, owner, claimed_at FROM idempotency WHERE token_hash = $1 AND key = $2',
+      [tokenHash, key],
+    );
+    if (!row) continue;
+    if (row.fingerprint !== fingerprint) throw problem('idempotency-key-reused', 'This Idempotency-Key was already used for a different request; use a new key.');
+    if (row.status !== null) {
+      const headers = (typeof row.headers === 'string' ? JSON.parse(row.headers) : row.headers) as Record<string, string>;
+      return new Response(row.body, { status: row.status, headers: { ...headers, 'idempotent-replayed': 'true' } });
+    }
+    // The runner crashed or gave up (owner cleared): take the key over. What it committed is in
+    // the journal and is replayed, not redone; if it is only slow, its next commit is refused.
+    if (row.owner === null || Date.now() - Number(row.claimed_at ?? 0) > ABANDONED_MS) {
+      const took = await s.db.query('UPDATE idempotency SET owner = $3, claimed_at = $4 WHERE token_hash = $1 AND key = $2 AND status IS NULL AND owner IS NOT DISTINCT FROM $5 RETURNING key', [tokenHash, key, owner, Date.now(), row.owner]);
+      if (took.length > 0) return { owner };
+      continue;
+    }
+    if (attempt > 400) throw problem('conflict', 'A request with this Idempotency-Key is still in progress; retry shortly.');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Records, inside each transaction of the request, that transaction's result under its ordinal
+ * (0, 1, …). On a retry that took the key over, a recorded ordinal returns its result without
+ * running the change again. Holding the key's row lock first also fences a runner that lost the
+ * key: its transaction is refused instead of committing a second time. Handlers run their
+ * transactions one after another, so ordinals line up between the first run and a replay.
+ */
+class Journal implements TransactionHook {
+  private next = 0;
+  constructor(
+    private readonly tokenHash: string,
+    private readonly key: string,
+    private readonly owner: string,
+  ) {}
+
+  async run<T>(tx: Queryable, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const n = String(this.next++);
+    const [row] = await tx.query<{ owner: string | null; results: unknown }>('SELECT owner, results FROM idempotency WHERE token_hash = $1 AND key = $2 FOR UPDATE', [this.tokenHash, this.key]);
+    if (!row || row.owner !== this.owner) throw problem('conflict', 'A retry of this request took over its Idempotency-Key; its answer is the one that counts.');
+    const results = (typeof row.results === 'string' ? JSON.parse(row.results) : (row.results ?? {})) as Record<string, unknown>;
+    if (Object.hasOwn(results, n)) return results[n] as T;
+    const out = await fn(tx);
+    await tx.query('UPDATE idempotency SET results = results || jsonb_build_object($3::text, $4::jsonb) WHERE token_hash = $1 AND key = $2', [this.tokenHash, this.key, n, JSON.stringify(out ?? null)]);
+    return out;
+  }
+}
+
+/** Give the key up after a failure: forget it if nothing committed, else leave it for a retry to replay. */
+async function release(s: ServerContext, tokenHash: string, key: string, owner: string): Promise<void> {
+  const mine = [tokenHash, key, owner];
+  await s.db.query(`DELETE FROM idempotency WHERE token_hash = $1 AND key = $2 AND owner = $3 AND status IS NULL AND results = '{}'::jsonb`, mine).catch(() => {});
+  await s.db.query('UPDATE idempotency SET owner = NULL WHERE token_hash = $1 AND key = $2 AND owner = $3 AND status IS NULL', mine).catch(() => {});
 }
 
 /** `{}` and an empty body are the same request; so are JSON texts differing only in spacing. */

@@ -1,5 +1,6 @@
 // One tiny database surface over embedded PGlite and PostgreSQL (pg): queries, transactions and
 // LISTEN. Timestamps are stored as ISO text and counters as int so both drivers return the same JS.
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
@@ -15,6 +16,27 @@ export interface Db extends Queryable {
   /** Subscribe to a NOTIFY channel; the returned function unsubscribes. */
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+/**
+ * Wraps every transaction a request runs, inside that transaction: the idempotency journal uses it
+ * to record each committed result with the change itself.
+ */
+export interface TransactionHook {
+  run<T>(tx: Queryable, fn: (tx: Queryable) => Promise<T>): Promise<T>;
+}
+
+const hooks = new AsyncLocalStorage<TransactionHook>();
+
+/** Runs `fn` with `hook` around each transaction it starts (and anything it awaits starts). */
+export function withTransactionHook<T>(hook: TransactionHook, fn: () => Promise<T>): Promise<T> {
+  return hooks.run(hook, fn);
+}
+
+/** Resolved when the transaction is asked for, in the caller's async context. */
+function hooked<T>(fn: (tx: Queryable) => Promise<T>): (tx: Queryable) => Promise<T> {
+  const hook = hooks.getStore();
+  return hook ? (tx) => hook.run(tx, fn) : fn;
 }
 
 /** The database could not be reached or dropped the connection: the API answers 503. */
@@ -49,7 +71,10 @@ export async function openPglite(dataDir?: string): Promise<Db> {
   const db: Db = {
     kind: 'pglite',
     query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
-    transaction: (fn) => lite.transaction((tx) => fn({ query: async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows })),
+    transaction: (fn) => {
+      const body = hooked(fn);
+      return lite.transaction((tx) => body({ query: async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows }));
+    },
     listen: async (channel, on) => {
       const off = await lite.listen(channel, on);
       return async () => off();
@@ -135,6 +160,7 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
     kind: 'postgres',
     query: <T>(sql: string, params?: unknown[]) => guard(async () => (await pool.query(sql, params)).rows as T[]),
     transaction: async (fn) => {
+      const body = hooked(fn);
       const client = await guard(() => pool.connect());
       let broken = false;
       // A checked-out client has no pool listener: without ours, a server restart would crash us.
@@ -142,7 +168,7 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
       client.on('error', onError);
       try {
         await client.query('BEGIN');
-        const out = await fn({ query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[] });
+        const out = await body({ query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[] });
         await client.query('COMMIT');
         return out;
       } catch (e) {

@@ -83,6 +83,13 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (token_hash, key)
   );
   `,
+  `
+  -- Idempotency that survives a crash: the runner holding a key (owner, claimed_at) and the result
+  -- of each transaction it committed, written in that same transaction, so a retry replays them.
+  ALTER TABLE idempotency ADD COLUMN owner text;
+  ALTER TABLE idempotency ADD COLUMN claimed_at bigint;
+  ALTER TABLE idempotency ADD COLUMN results jsonb NOT NULL DEFAULT '{}'::jsonb;
+  `,
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */
