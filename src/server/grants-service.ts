@@ -106,20 +106,20 @@ export async function grantTicket(s: ServerContext, caller: Caller, key: string)
   const out = await auditRefusal(s, caller, at, attempt, async () => {
     if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org grant access.');
     return s.db.transaction(async (tx) => {
-    const t = await mustTicket(tx, s, key, true);
-    const el = grantEligibility(withTicket(s.ix, t), caller.id, key);
-    if (!el.allowed) {
-      await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'grant.create', ticket: key, outcome: 'refused', detail: { causes: el.causes.map((c) => c.code) } }, at);
-      return { refused: el };
-    }
-    const data = (await grantsOfTicket(tx, key, true)).filter((g) => g.kind === 'data' && isLive(g));
-    const live = data.find((g) => g.state !== 'requested');
-    if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} grant (${live.id}).`, { grantId: live.id });
-    const base = data.find((g) => g.state === 'requested') ?? newGrant(newId('g'), t);
-    const g = applyGrantEvent(base, { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
-    await tx.query('UPDATE asks SET done = true WHERE ticket = $1 AND done = false', [key]);
-    await grantChanged(tx, s, t, g, 'grant.create', caller, at, { via: el.via, fromSupportRequest: data.includes(base) });
-    return { grant: g };
+      const t = await mustTicket(tx, s, key, true);
+      const el = grantEligibility(withTicket(s.ix, t), caller.id, key);
+      if (!el.allowed) {
+        await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'grant.create', ticket: key, outcome: 'refused', detail: { causes: el.causes.map((c) => c.code) } }, at);
+        return { refused: el };
+      }
+      const data = (await grantsOfTicket(tx, key, true)).filter((g) => g.kind === 'data' && isLive(g));
+      const live = data.find((g) => g.state !== 'requested');
+      if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} grant (${live.id}).`, { grantId: live.id });
+      const base = data.find((g) => g.state === 'requested') ?? newGrant(newId('g'), t);
+      const g = applyGrantEvent(base, { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
+      await tx.query('UPDATE asks SET done = true WHERE ticket = $1 AND done = false', [key]);
+      await grantChanged(tx, s, t, g, 'grant.create', caller, at, { via: el.via, fromSupportRequest: data.includes(base) });
+      return { grant: g };
     });
   });
   if ('refused' in out) throw notEligible(`You cannot grant data access for ${key}.`, out.refused!.causes);
