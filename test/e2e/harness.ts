@@ -42,7 +42,10 @@ export async function launchWithExtension(dist = DIST): Promise<ExtensionBrowser
   const worker = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'))
     ?? await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith('chrome-extension://'), timeout: 15_000 });
   const extensionId = new URL(worker.url()).host;
-  // The options page opens itself on install; close it so tests start from a clean slate.
+  // The options page opens itself on install; close it so tests start from a clean slate. It may
+  // open a moment after the worker starts, and would then take over a tab a test just opened.
+  const isOptions = (page: Page) => page.url().includes(`chrome-extension://${extensionId}/src/options/`);
+  if (!context.pages().some(isOptions)) await context.waitForEvent('page', { predicate: isOptions, timeout: 5_000 }).catch(() => undefined);
   for (const page of context.pages()) if (page.url().startsWith('chrome-extension://')) await page.close();
   return {
     context,
