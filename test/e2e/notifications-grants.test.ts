@@ -43,6 +43,11 @@ describe('grant notifications', () => {
     const made = await apiCall(w.api, 'priya-token', 'POST', '/v1/tickets/PS-101/grants');
     expect(made.body.state).toBe('active');
     await poll();
+    // A refused check is not Support using the grant: nothing to announce yet.
+    const refused = await apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'ai_conversation', conversation: 'rovo-conv-1' } });
+    expect(refused.body.allowed).toBe(false);
+    await poll();
+    expect(await notifications()).not.toContain(`first-access:${made.body.id}`);
     const read = await apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'page', id: 'export-settings' } });
     expect(read.body.allowed).toBe(true);
     await poll();
@@ -57,5 +62,21 @@ describe('grant notifications', () => {
     await clearAll();
     await poll();
     expect(await notifications()).toEqual([]);
+  });
+
+  test('signing out and back in does not announce the same backlog again', async () => {
+    await fresh('alice-token');
+    const options = await w.browser.context.newPage();
+    await options.goto(`chrome-extension://${w.browser.extensionId}/src/options/index.html`);
+    expect(await options.evaluate(() => chrome.runtime.sendMessage({ type: 'signOut' }))).toMatchObject({ ok: true });
+    await options.close();
+    await signIn(w, 'alice-token');
+    await poll();
+    expect(await notifications()).toEqual([]);
+    // Something new after that is still announced.
+    const req = await apiCall(w.api, 'nina-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira' });
+    expect(req.status).toBe(201);
+    await poll();
+    expect(await notifications()).toEqual([`inbox:access_request:${req.body.id}`]);
   });
 });
