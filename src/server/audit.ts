@@ -51,24 +51,15 @@ export function rowHash(prevHash: string, r: Omit<AuditRecord, 'hash' | 'prevHas
 
 /** Append inside the caller's transaction: the change and its audit row commit together. */
 export async function appendAudit(tx: Queryable, input: AuditInput, at = new Date().toISOString()): Promise<AuditRecord> {
-  const [head] = await tx.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
-  if (!head) throw new Error('audit head missing');
-  const seq = Number(head.seq) + 1;
-  const base = { seq, at, actor: input.actor, actorKind: input.actorKind, action: input.action, ticket: input.ticket ?? null, resource: input.resource ?? null, outcome: input.outcome, detail: input.detail ?? null };
-  const hash = rowHash(head.hash, base);
-  await tx.query(
-    `INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [seq, at, base.actor, base.actorKind, base.action, base.ticket, JSON.stringify(base.resource), base.outcome, JSON.stringify(base.detail), head.hash, hash],
-  );
-  await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, hash]);
-  await tx.query(`SELECT pg_notify('ac_audit', $1)`, [String(seq)]);
-  return { ...base, prevHash: head.hash, hash };
+  const [row] = await appendAuditBatch(tx, [{ input, at }]);
+  return row!;
 }
 
 /**
  * Appends several rows under one chain lock with one multi-row insert: the group commit the
- * enforcement point uses, so concurrent access checks share one transaction's cost.
+ * enforcement point uses, so concurrent access checks share one transaction's cost. The insert,
+ * the new chain head and the announcement go as one statement: every round trip to the embedded
+ * database costs about as much as the work itself.
  */
 export async function appendAuditBatch(tx: Queryable, items: { input: AuditInput; at: string }[]): Promise<AuditRecord[]> {
   if (items.length === 0) return [];
@@ -89,9 +80,17 @@ export async function appendAuditBatch(tx: Queryable, items: { input: AuditInput
     out.push({ ...base, prevHash: prev, hash });
     prev = hash;
   }
-  await tx.query(`INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash) VALUES ${values.join(', ')}`, params);
-  await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prev]);
-  await tx.query(`SELECT pg_notify('ac_audit', $1)`, [String(seq)]);
+  const n = params.length;
+  params.push(seq, prev, String(seq));
+  await tx.query(
+    `WITH appended AS (
+       INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash) VALUES ${values.join(', ')} RETURNING seq
+     ), moved AS (
+       UPDATE audit_head SET seq = $${n + 1}, hash = $${n + 2} WHERE id = 1 RETURNING seq
+     )
+     SELECT pg_notify('ac_audit', $${n + 3}), (SELECT count(*) FROM appended) AS appended, (SELECT count(*) FROM moved) AS moved`,
+    params,
+  );
   return out;
 }
 

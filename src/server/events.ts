@@ -28,6 +28,8 @@ export async function eventsFor(q: Queryable, userId: string, afterId: number, l
 /**
  * Follows a table by increasing id in one process: one query per wake-up, however many streams
  * listen. Woken by NOTIFY (any process) and by a slow poll, in case a notification was lost.
+ * With nobody listening it reads no rows: the NOTIFY payload (the newest id) keeps its place, so
+ * the enforcement point does not pay for a stream nobody has open.
  */
 export class Tail<T extends { id: number }> {
   private last = 0;
@@ -47,7 +49,7 @@ export class Tail<T extends { id: number }> {
   async start(): Promise<void> {
     const [r] = await this.db.query<{ max: string | number | null }>(this.maxIdSql);
     this.last = Number(r?.max ?? 0);
-    this.unlisten = await this.db.listen(this.channel, () => this.wake());
+    this.unlisten = await this.db.listen(this.channel, (payload) => this.wake(payload));
     this.timer = setInterval(() => this.wake(), 2_000);
     this.timer.unref();
   }
@@ -61,7 +63,11 @@ export class Tail<T extends { id: number }> {
     return () => this.subs.delete(fn);
   }
 
-  wake(): void {
+  wake(payload?: string): void {
+    if (this.subs.size === 0) {
+      this.skipAhead(payload);
+      return;
+    }
     if (this.running) {
       this.again = true;
       return;
@@ -82,6 +88,19 @@ export class Tail<T extends { id: number }> {
       } while (this.again);
       this.running = undefined;
     })();
+  }
+
+  /** Idle: move the place to the announced id; a wake that names none (reconnect) asks for it. */
+  private skipAhead(payload: string | undefined): void {
+    if (payload === undefined) return; // the slow poll: nothing to deliver to anyone
+    const id = /^\d{1,15}$/.test(payload) ? Number(payload) : NaN;
+    if (!Number.isNaN(id)) {
+      this.last = Math.max(this.last, id);
+      return;
+    }
+    void this.db.query<{ max: string | number | null }>(this.maxIdSql)
+      .then(([r]) => { this.last = Math.max(this.last, Number(r?.max ?? 0)); })
+      .catch(() => { /* database away: the next announcement or subscriber catches up */ });
   }
 
   async stop(): Promise<void> {

@@ -100,4 +100,33 @@ describe('audit stream (SIEM)', () => {
       await h.close();
     }
   });
+
+  it('costs the enforcement point no reads while nobody streams, and a later stream starts at the present', async () => {
+    const h = await harness('pglite');
+    try {
+      await h.req('alice-token', 'POST', '/v1/tickets/PS-100/grants', {});
+      const tailReads: string[] = [];
+      const query = h.db.query.bind(h.db);
+      h.db.query = (async (sql: string, params?: unknown[]) => {
+        if (/FROM audit WHERE seq >/.test(sql)) tailReads.push(sql);
+        return query(sql, params);
+      }) as typeof h.db.query;
+      for (let i = 0; i < 20; i++) await h.req('sam-token', 'POST', '/v1/access/check', { ticket: 'PS-100', resource: { type: 'page', id: `idle-${i}` } });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(tailReads).toEqual([]);
+
+      const ctrl = new AbortController();
+      const res = await h.api.app.request('/v1/audit/stream', { headers: { authorization: 'Bearer alice-token' }, signal: ctrl.signal });
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while (!text.includes(': connected')) text += (await reader.read()).value ?? '';
+      await h.req('sam-token', 'POST', '/v1/access/check', { ticket: 'PS-100', resource: { type: 'page', id: 'live-after-idle' } });
+      while (!text.includes('live-after-idle')) text += (await reader.read()).value ?? '';
+      expect(text).not.toContain('idle-19'); // no backlog replayed to a stream that asked for none
+      ctrl.abort();
+      await reader.cancel().catch(() => {});
+    } finally {
+      await h.close();
+    }
+  });
 });
