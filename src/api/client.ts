@@ -51,6 +51,11 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
     }
     return { data: json as T, etag: res.headers.get('etag'), status: res.status };
   }
+  /** A conditional GET: `data` is `undefined` when the answer is unchanged since `etag` (304). */
+  async function ifChanged<T>(path: string, etag: string | undefined, o?: CallOptions): Promise<{ data: T | undefined; etag: string | null }> {
+    const r = await call<T>('GET', path, undefined, o, etag ? { 'if-none-match': etag } : {});
+    return { data: r.status === 304 ? undefined : r.data, etag: r.etag };
+  }
   const get = async <S extends z.ZodType>(path: string, o?: CallOptions) => (await call<Out<S>>('GET', path, undefined, o)).data;
   const post = async <S extends z.ZodType>(path: string, body: unknown = {}, o?: CallOptions) => (await call<Out<S>>('POST', path, body, o)).data;
 
@@ -77,8 +82,18 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
     checkAccess: (input: W.AccessCheckInput, o?: CallOptions) => post<typeof W.AccessDecision>('/v1/access/check', input, o),
     /** `undefined` when unchanged since `etag` (304). */
     inbox: async (etag?: string, o?: CallOptions) => {
-      const r = await call<z.infer<typeof W.Inbox>>('GET', '/v1/inbox', undefined, o, etag ? { 'if-none-match': etag } : {});
-      return { items: r.status === 304 ? undefined : r.data.items, etag: r.etag };
+      const r = await ifChanged<z.infer<typeof W.Inbox>>('/v1/inbox', etag, o);
+      return { items: r.data?.items, etag: r.etag };
+    },
+    /** The poll's grant list: `list` is `undefined` when unchanged since `etag` (304). */
+    grantsIfChanged: async (states: W.GrantWire['state'][], etag?: string, o?: CallOptions) => {
+      const r = await ifChanged<z.infer<typeof W.GrantList>>(`/v1/grants?state=${enc(states.join(','))}`, etag, o);
+      return { list: r.data, etag: r.etag };
+    },
+    /** A ticket's Support activity: `page` is `undefined` when unchanged since `etag` (304). */
+    activityIfChanged: async (key: string, etag?: string, o?: CallOptions) => {
+      const r = await ifChanged<z.infer<typeof W.AuditPage>>(`/v1/tickets/${enc(key)}/activity`, etag, o);
+      return { page: r.data, etag: r.etag };
     },
     requestProductAccess: (input: W.AccessRequestInput, o?: CallOptions) => post<typeof W.AccessRequest>('/v1/access-requests', input, o),
     accessRequests: (state: 'pending' | 'approved' | 'denied' = 'pending', o?: CallOptions) => get<typeof W.AccessRequestList>(`/v1/access-requests?state=${state}`, o),

@@ -8,12 +8,11 @@ import { accessClient, fingerprint, problemOf } from './api';
 import { db, getMeta as meta, readCache, setMeta, writeCache } from './db';
 import { loadSettings } from './settings';
 import { notifyOnce, setBadge, wasNotified, type Notice } from './notifications';
-import type { GrantView } from '../console/views';
 
 export interface InboxItem { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
 
 /** The poll's own keys in the shared meta store (others there, such as a parked action, are not its to clear). */
-const SYNC_META = ['org', 'me', 'account', 'tokenHash', 'inboxEtag', 'lastSync', 'lastEventId'] as const;
+const SYNC_META = ['org', 'me', 'account', 'tokenHash', 'inboxEtag', 'grantsEtag', 'activityEtags', 'lastSync', 'lastEventId'] as const;
 
 /** Forgets what the poll fetched, e.g. for a different person (what was notified is kept per account). */
 async function clearSyncState(): Promise<void> {
@@ -127,34 +126,51 @@ async function syncInbox(client: AccessClient, notices: Notice[]): Promise<boole
 }
 
 /** Grant transitions since the last poll: Guard decisions, revocation by ticket close, Support's first access. */
+type PolledGrant = Awaited<ReturnType<typeof toGrantView>>;
+
 async function syncGrants(client: AccessClient, account: string, notices: Notice[]): Promise<void> {
-  const previous = (await readCache<GrantView[]>('grants'))?.value;
-  const { grants: wire, people } = await client.grants(['active', 'pending_guard_approval', 'denied', 'revoked']);
-  const grants = await Promise.all(wire.map((g) => toGrantView(g, people)));
-  await writeCache('grants', grants);
+  const previous = (await readCache<PolledGrant[]>('grants'))?.value;
+  const { list, etag } = await client.grantsIfChanged(['active', 'pending_guard_approval', 'denied', 'revoked'], previous ? await meta<string>('grantsEtag') : undefined);
+  let grants: PolledGrant[];
+  if (list) {
+    grants = await Promise.all(list.grants.map((g) => toGrantView(g, list.people)));
+    await writeCache('grants', grants);
+    await setMeta('grantsEtag', etag ?? undefined);
+  } else {
+    // 304: no grant changed state; the cached list is confirmed fresh.
+    grants = previous ?? [];
+    await writeCache('grants', grants);
+  }
   if (!previous) return; // first sight: nothing to compare with, nothing to announce
   const before = new Map(previous.map((g) => [g.id, g]));
   const page = await consolePage('settings/support-access');
-  for (const g of grants) {
-    const was = before.get(g.id);
-    if (was?.state === 'pending_guard_approval' && (g.state === 'active' || g.state === 'denied')) {
-      notices.push({ id: `guard:${g.id}`, kind: 'guardDecision', title: `Guard ${g.state === 'active' ? 'approved' : 'denied'} access to ${g.ticket}`, message: `${g.product} on ${g.siteHost}${g.guardDecidedBy ? ` · by ${g.guardDecidedBy}` : ''}`, link: page });
-    }
-    if (was && was.state !== 'revoked' && g.state === 'revoked' && g.revokeReason === 'ticket_closed') {
-      notices.push({ id: `closed:${g.id}`, kind: 'revokedByClose', title: `${g.ticket} closed: Support's access ended`, message: `${g.product} on ${g.siteHost}`, link: page });
+  if (list) {
+    for (const g of grants) {
+      const was = before.get(g.id);
+      if (was?.state === 'pending_guard_approval' && (g.state === 'active' || g.state === 'denied')) {
+        notices.push({ id: `guard:${g.id}`, kind: 'guardDecision', title: `Guard ${g.state === 'active' ? 'approved' : 'denied'} access to ${g.ticket}`, message: `${g.product} on ${g.siteHost}${g.guardDecidedBy ? ` · by ${g.guardDecidedBy}` : ''}`, link: page });
+      }
+      if (was && was.state !== 'revoked' && g.state === 'revoked' && g.revokeReason === 'ticket_closed') {
+        notices.push({ id: `closed:${g.id}`, kind: 'revokedByClose', title: `${g.ticket} closed: Support's access ended`, message: `${g.product} on ${g.siteHost}`, link: page });
+      }
     }
   }
-  // Support's first access under each active grant we have not announced yet.
+  // Support's first access under each active grant we have not announced yet; a ticket whose
+  // activity has not changed since the last poll answers 304 and cannot hold a first access.
+  const etags = (await meta<Record<string, string>>('activityEtags')) ?? {};
+  const nextEtags: Record<string, string> = {};
   for (const g of grants.filter((x) => x.state === 'active' && x.kind === 'data')) {
     if (await wasNotified(account, `first-access:${g.id}`)) continue;
-    const activity = await client.activity(g.ticket).catch(() => undefined);
+    const r = await client.activityIfChanged(g.ticket, etags[g.ticket]).catch(() => undefined);
+    if (r?.etag) nextEtags[g.ticket] = r.etag;
     const since = g.grantedAt ? Date.parse(g.grantedAt) : 0;
     // Support's own reads that the API let through: the admin's grant is in the ticket's activity
     // too, and a refused check (before the grant, or out of scope) is not Support using the grant.
-    if ((activity?.entries ?? []).some((r) => r.actorKind === 'engineer' && r.outcome === 'allowed' && Date.parse(r.at) >= since)) {
+    if ((r?.page?.entries ?? []).some((e) => e.actorKind === 'engineer' && e.outcome === 'allowed' && Date.parse(e.at) >= since)) {
       notices.push({ id: `first-access:${g.id}`, kind: 'firstAccess', title: `Support opened ${g.ticket}'s data`, message: `${g.engineer} · ${g.product} on ${g.siteHost}`, link: page });
     }
   }
+  await setMeta('activityEtags', nextEtags);
 }
 
 // ---- live stream while an extension page or panel is open ----

@@ -1,4 +1,5 @@
 // Request plumbing shared by the routes: the caller, schema-validated JSON bodies, ETags.
+import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import type { Caller } from './auth';
@@ -41,4 +42,18 @@ export function pathParam(c: Context<Env>, name: string): string {
 
 export function withEtag(c: Context<Env>, etag: string): void {
   c.header('ETag', etag);
+}
+
+/**
+ * A list the extension polls: tagged by its content, so an unchanged answer is a bodiless 304
+ * (the 30 s poll then costs the API one query and the network nothing).
+ */
+export function conditionalJson(c: Context<Env>, tag: string, body: unknown): Response {
+  const text = JSON.stringify(body);
+  const etag = `"${tag}-${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`;
+  const seen = (c.req.header('if-none-match') ?? '').split(',').map((t) => t.trim().replace(/^W\//, ''));
+  c.header('ETag', etag);
+  c.header('Cache-Control', 'private, no-cache');
+  if (seen.includes(etag)) return c.body(null, 304);
+  return c.body(text, 200, { 'Content-Type': 'application/json' });
 }

@@ -39,4 +39,23 @@ describe('createAccessClient', () => {
     const check = await client('sam-token').checkAccess({ ticket: 'PS-106', resource: { type: 'attachment', id: 'a1' } });
     expect(check.allowed).toBe(true);
   });
+
+  it("the poll's grant list and a ticket's activity answer 304 until something changes", async () => {
+    const olga = client('olga-token');
+    const states = ['active', 'revoked'] as const;
+    const first = await olga.grantsIfChanged([...states]);
+    expect(first.list?.grants).toBeDefined();
+    expect((await olga.grantsIfChanged([...states], first.etag!)).list).toBeUndefined();
+    const activity = await olga.activityIfChanged('PS-107');
+    expect((await olga.activityIfChanged('PS-107', activity.etag!)).page).toBeUndefined();
+
+    const g = await olga.grant('PS-107');
+    const changed = await olga.grantsIfChanged([...states], first.etag!);
+    expect(changed.list?.grants.some((x) => x.id === g.id && x.state === 'active')).toBe(true);
+    expect(changed.etag).not.toBe(first.etag);
+
+    await client('sam-token').checkAccess({ ticket: 'PS-107', resource: { type: 'page', id: 'p1' } });
+    const read = await olga.activityIfChanged('PS-107', activity.etag!);
+    expect(read.page?.entries.some((e) => e.actorKind === 'engineer' && e.outcome === 'allowed')).toBe(true);
+  });
 });

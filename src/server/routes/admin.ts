@@ -2,14 +2,13 @@
 // and the per-admin event stream.
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { createHash } from 'node:crypto';
 import * as W from '../../api/schemas';
 import { createAccessRequest, decideAccessRequestById } from '../access-service';
 import { listAudit, verifyAudit, type AuditRecord } from '../audit';
 import type { ServerContext } from '../context';
 import { eventsFor, type ChangeEvent } from '../events';
 import { etagOf } from '../grants-service';
-import { callerOf, jsonBody, pathParam, validate, withEtag, type Env } from '../http';
+import { callerOf, conditionalJson, jsonBody, pathParam, validate, withEtag, type Env } from '../http';
 import { problem } from '../problems';
 import { accessRequestById } from '../store';
 import { accessRequestView, inbox, isOrgAdmin, me, reviewableAccessRequests } from '../views';
@@ -20,15 +19,7 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
 
   r.get('/me', (c) => c.json(me(s, callerOf(c))));
 
-  r.get('/inbox', async (c) => {
-    const items = await inbox(s, callerOf(c));
-    const etag = `"inbox-${createHash('sha256').update(JSON.stringify(items)).digest('base64url').slice(0, 27)}"`;
-    const seen = (c.req.header('if-none-match') ?? '').split(',').map((t) => t.trim().replace(/^W\//, ''));
-    c.header('ETag', etag);
-    c.header('Cache-Control', 'private, no-cache');
-    if (seen.includes(etag)) return c.body(null, 304);
-    return c.json({ items });
-  });
+  r.get('/inbox', async (c) => conditionalJson(c, 'inbox', { items: await inbox(s, callerOf(c)) }));
 
   // ---- product access requests ----
 

@@ -7,7 +7,7 @@ import { askAdmin, checkAccess } from '../access-service';
 import { listAudit, type AuditRecord } from '../audit';
 import type { ServerContext } from '../context';
 import { closeTicket, decideGuard, etagOf, grantAiConversations, grantTicket, requestAccess, revokeGrant } from '../grants-service';
-import { callerOf, jsonBody, pathParam, withEtag, type Env } from '../http';
+import { callerOf, conditionalJson, jsonBody, pathParam, withEtag, type Env } from '../http';
 import { problem } from '../problems';
 import { currentTicket, grantById, grantsOfTicket, withTicket } from '../store';
 import { isAdmin, readableTicket, supportRequests, ticketWire, visibleGrants, peopleOf } from '../views';
@@ -36,7 +36,7 @@ export function ticketRoutes(s: ServerContext): Hono<Env> {
   r.get('/tickets/:key/grants', async (c) => {
     const t = await readableTicket(s, s.db, callerOf(c), pathParam(c, 'key'));
     const grants = await grantsOfTicket(s.db, t.key);
-    return c.json({ grants, people: peopleOf(s, grants) });
+    return conditionalJson(c, 'grants', { grants, people: peopleOf(s, grants) });
   });
 
   r.post('/tickets/:key/grants', async (c) => {
@@ -76,7 +76,7 @@ export function ticketRoutes(s: ServerContext): Hono<Env> {
     if (!isAdmin(s, caller)) throw problem('forbidden', 'Support activity is shown to admins of the customer org.');
     const t = await readableTicket(s, s.db, caller, pathParam(c, 'key'));
     const rows = await listAudit(s.db, { ticket: t.key, engineersOnly: true, limit: 200, order: 'desc' });
-    return c.json({ entries: rows.map((row) => auditWire(s, row)) });
+    return conditionalJson(c, 'activity', { entries: rows.map((row) => auditWire(s, row)) });
   });
 
   r.get('/grants', async (c) => {
@@ -84,7 +84,7 @@ export function ticketRoutes(s: ServerContext): Hono<Env> {
     const states = q ? q.split(',').filter((x) => (STATES as readonly string[]).includes(x)) : ['active'];
     if (q && states.length === 0) throw problem('bad-request', `state must be one of ${STATES.join(', ')}.`);
     const grants = await visibleGrants(s, callerOf(c), states);
-    return c.json({ grants, people: peopleOf(s, grants) });
+    return conditionalJson(c, 'grants', { grants, people: peopleOf(s, grants) });
   });
 
   r.get('/grants/:id', async (c) => {
