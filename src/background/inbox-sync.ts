@@ -68,12 +68,26 @@ async function inboxNotice(item: InboxItem): Promise<Notice> {
 }
 
 let inFlight: Promise<SyncResult> | undefined;
+let queued: Promise<SyncResult> | undefined;
 export interface SyncResult { inboxChanged: boolean; notified: string[]; problem?: string }
 
-/** One poll. Concurrent callers share the poll in flight. */
+/**
+ * One poll. A caller that arrives while a poll runs gets the next one, not that one: the running
+ * poll may have read the API before the change that prompted the call. Callers that arrive
+ * together share that one follow-up.
+ */
 export function syncNow(): Promise<SyncResult> {
-  inFlight ??= doSync().finally(() => { inFlight = undefined; });
-  return inFlight;
+  if (!inFlight) {
+    inFlight = doSync().finally(() => { inFlight = undefined; });
+    return inFlight;
+  }
+  queued ??= inFlight.then(next, next);
+  return queued;
+}
+
+function next(): Promise<SyncResult> {
+  queued = undefined;
+  return syncNow();
 }
 
 async function doSync(): Promise<SyncResult> {

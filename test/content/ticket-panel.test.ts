@@ -40,7 +40,8 @@ describe('ticket panel feature', () => {
       removeFromFeature(type, listener);
     }) as AbortSignal['removeEventListener'];
 
-    void ticketPanel.init(feature.signal);
+    // Like the feature manager, expect the feature to end by its signal's abort.
+    const ended = Promise.resolve(ticketPanel.init(feature.signal)).then(() => 'returned', (e: unknown) => (e as Error).name);
     const host = () => document.querySelector('access-companion-panel');
     await vi.waitFor(() => expect(host()).not.toBeNull());
     const afterFirstMount = onFeatureSignal.size;
@@ -57,6 +58,7 @@ describe('ticket panel feature', () => {
     expect(document.querySelectorAll('access-companion-panel')).toHaveLength(1);
     feature.abort();
     await vi.waitFor(() => expect(host()).toBeNull());
+    expect(['returned', 'AbortError']).toContain(await ended);
     expect(messageListeners.filter((s) => !s.aborted)).toHaveLength(0);
   });
 });

@@ -139,7 +139,9 @@ async function follow<T extends { id: number }>(
     wake?.();
   });
   try {
-    await stream.write(': connected\n\n');
+    // Tell the client where it starts, even before any event: a client that reconnects with this
+    // as Last-Event-ID is replayed what happened while it was away, even if nothing came before.
+    await stream.write(`: connected\nid: ${from}\n\n`);
     for (;;) {
       const rows = await replay(sent);
       for (const row of rows) {
