@@ -51,6 +51,19 @@ export async function currentTicket(q: Queryable, ix: WorldIndex, key: string, l
   return row?.status && row.status !== t.status ? { ...t, status: row.status as Ticket['status'] } : t;
 }
 
+/** Many tickets as they are now, in one read (the inbox and Support-request lists, not per row). */
+export async function currentTickets(q: Queryable, ix: WorldIndex, keys: string[]): Promise<Map<string, Ticket>> {
+  const known = [...new Set(keys)].filter((k) => ix.ticketsByKey.has(k));
+  const out = new Map(known.map((k) => [k, ix.ticketsByKey.get(k)!]));
+  if (known.length === 0) return out;
+  const rows = await q.query<{ key: string; status: string | null }>('SELECT key, status FROM ticket_state WHERE key = ANY($1::text[])', [known]);
+  for (const row of rows) {
+    const t = out.get(row.key)!;
+    if (row.status && row.status !== t.status) out.set(row.key, { ...t, status: row.status as Ticket['status'] });
+  }
+  return out;
+}
+
 // ---- grants ----
 
 interface GrantRow {

@@ -7,7 +7,7 @@ import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
 import { ticketAudience } from './grants-service';
 import { problem } from './problems';
-import { accessRequestsInState, currentTicket, grantsInStates, grantsOfEngineer, seatsNow, withTicket } from './store';
+import { accessRequestsInState, currentTicket, currentTickets, grantsInStates, grantsOfEngineer, seatsNow, withTicket } from './store';
 
 export function me(s: ServerContext, caller: Caller): MeWire {
   const org = s.ix.world.organization;
@@ -90,9 +90,10 @@ export async function visibleGrants(s: ServerContext, caller: Caller, states: st
 
 export async function supportRequests(s: ServerContext, caller: Caller): Promise<SupportRequestWire[]> {
   const out: SupportRequestWire[] = [];
-  for (const g of await grantsInStates(s.db, ['requested'])) {
-    if (g.kind !== 'data') continue;
-    const t = await currentTicket(s.db, s.ix, g.ticket);
+  const requested = (await grantsInStates(s.db, ['requested'])).filter((g) => g.kind === 'data');
+  const tickets = await currentTickets(s.db, s.ix, requested.map((g) => g.ticket));
+  for (const g of requested) {
+    const t = tickets.get(g.ticket);
     if (!t || t.status !== 'open') continue;
     const ix = withTicket(s.ix, t);
     if (!qualifiedAdmins(ix, t.key).some((a) => a.userId === caller.id)) continue;

@@ -22,3 +22,24 @@ describe('saveGrant', () => {
     }
   });
 });
+
+describe('currentTickets', () => {
+  it('reads many tickets in one go, with the status the database holds, skipping unknown keys', async () => {
+    const { indexWorld, parseWorld } = await import('../../src/core/index');
+    const { WORLD } = await import('./helpers');
+    const { currentTickets } = await import('../../src/server/store');
+    const ix = indexWorld(parseWorld(structuredClone(WORLD)));
+    const db = await openPglite();
+    try {
+      await db.query("INSERT INTO ticket_state (key, status) VALUES ('PS-101', 'closed'), ('PS-102', NULL)");
+      const t = await currentTickets(db, ix, ['PS-101', 'PS-102', 'PS-103', 'PS-101', 'NOPE-1']);
+      expect([...t.keys()].sort()).toEqual(['PS-101', 'PS-102', 'PS-103']);
+      expect(t.get('PS-101')!.status).toBe('closed');
+      expect(t.get('PS-102')!.status).toBe('open');
+      expect(t.get('PS-103')!.status).toBe('open');
+      expect((await currentTickets(db, ix, [])).size).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+});
