@@ -1,22 +1,9 @@
 // The world, grants and request mix both engines decide in the decisions benchmark, and a count of
 // which rule decided each request: the agreement check only means something if every clause of
 // the policy (ours and bench/cedar/access.cedar) is the one that decides some of the requests.
-import { generateWorld, indexWorld, RESOURCE_TYPES, type Grant, type GrantState, type Resource, type WorldIndex } from '../src/core/index';
+import { generateWorld, GENERATED_PRODUCTS, indexWorld, seededRandom, RESOURCE_TYPES, type Grant, type GrantState, type Resource, type WorldIndex } from '../src/core/index';
 
 export interface Req { engineer: string; ticket: string; resource: Resource }
-
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const PRODUCTS = ['jira', 'confluence', 'jira-service-management'];
 
 /** The generated world, with some tickets moved onto a product their site has no licence for. */
 export function decisionsWorld(seed: number): WorldIndex {
@@ -24,7 +11,7 @@ export function decisionsWorld(seed: number): WorldIndex {
   // generateWorld only files tickets on licensed products; an enforcement point still has to
   // refuse them if a licence lapses, so some tickets here sit on an unlicensed product.
   const unlicensed = new Set(world.products.filter((p) => !p.licensed).map((p) => `${p.site}/${p.key}`));
-  const rand = rng(seed + 1);
+  const rand = seededRandom(seed + 1);
   for (const t of world.tickets) {
     const p = world.products.find((x) => x.site === t.site && unlicensed.has(`${x.site}/${x.key}`));
     if (p && rand() < 0.5) t.product = p.key;
@@ -40,7 +27,7 @@ const STATES: GrantState[] = ['active', 'active', 'active', 'revoked', 'denied',
  * decision, which must then still refuse.
  */
 export function generateGrants(ix: WorldIndex, seed: number): Map<string, Grant[]> {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const { tickets, sites } = ix.world;
   const byTicket = new Map<string, Grant[]>();
@@ -49,7 +36,7 @@ export function generateGrants(ix: WorldIndex, seed: number): Map<string, Grant[
     const x = rand();
     if (x < 0.06) return { ...g, ticket: pick(tickets).key };
     if (x < 0.12) return { ...g, site: pick(sites).id };
-    if (x < 0.18) return { ...g, product: pick(PRODUCTS.filter((p) => p !== g.product)) };
+    if (x < 0.18) return { ...g, product: pick(GENERATED_PRODUCTS.filter((p) => p !== g.product)) };
     return g;
   };
   for (const t of tickets) {
@@ -67,7 +54,7 @@ export function generateGrants(ix: WorldIndex, seed: number): Map<string, Grant[
 }
 
 export function generateRequests(ix: WorldIndex, count: number, seed: number): Req[] {
-  const rand = rng(seed);
+  const rand = seededRandom(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const { tickets, engineers, sites } = ix.world;
   const dataTypes = RESOURCE_TYPES.filter((r) => r !== 'ai_conversation');
@@ -81,7 +68,7 @@ export function generateRequests(ix: WorldIndex, count: number, seed: number): R
     const resource: Resource = { type, id: `r-${i}` };
     const x = rand();
     if (x < 0.04) resource.site = pick(sites).id;
-    else if (x < 0.08) resource.product = pick(PRODUCTS);
+    else if (x < 0.08) resource.product = pick(GENERATED_PRODUCTS);
     else if (x < 0.12) Object.assign(resource, { site: t.site, product: t.product }); // named, and right
     if (type === 'ai_conversation') {
       const asked = t.aiConversationsRequested ?? [`conv-${t.key}-a`, `conv-${t.key}-b`];

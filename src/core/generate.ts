@@ -13,8 +13,8 @@ export interface GenerateOptions {
   adminShare?: number;
 }
 
-/** mulberry32: tiny, fast and good enough to spread roles around. */
-function rng(seed: number): () => number {
+/** mulberry32: tiny, fast and good enough to spread roles around (the benchmarks use it too). */
+export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -25,10 +25,10 @@ function rng(seed: number): () => number {
   };
 }
 
-const PRODUCTS = ['jira', 'confluence', 'jira-service-management'];
+export const GENERATED_PRODUCTS = ['jira', 'confluence', 'jira-service-management'] as const;
 
 export function generateWorld(opts: GenerateOptions): World {
-  const rand = rng(opts.seed);
+  const rand = seededRandom(opts.seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
   const nSites = Math.max(1, opts.sites);
   const experience = opts.userManagement ?? 'centralized';
@@ -42,7 +42,7 @@ export function generateWorld(opts: GenerateOptions): World {
     const id = `site-${pad(i, 4)}`;
     sites.push({ id, url: `https://${id}.atlassian.net`, status: i % 20 === 19 ? 'pending_deletion' : 'active' });
     if (i % 10 === 3) restricted.push(id);
-    for (const [k, key] of PRODUCTS.entries()) {
+    for (const [k, key] of GENERATED_PRODUCTS.entries()) {
       // Every seventh site lacks a licence for its third product, so "unlicensed" shows up too.
       products.push({ site: id, key, licensed: !(k === 2 && i % 7 === 0), defaultGroup: `${key}-users`, billableSeats: Math.floor(rand() * 500) });
     }
@@ -63,9 +63,9 @@ export function generateWorld(opts: GenerateOptions): World {
       const role = pick(grantRoles);
       const site = pick(sites).id;
       const r: RoleAssignment = { user: id, role, site };
-      if (ROLE_SHAPES[role].fields === 'product') r.product = pick(PRODUCTS);
-      if (ROLE_SHAPES[role].fields === 'products') r.products = PRODUCTS.filter(() => rand() < 0.5).slice(0, 2);
-      if (r.products?.length === 0) r.products = [pick(PRODUCTS)];
+      if (ROLE_SHAPES[role].fields === 'product') r.product = pick(GENERATED_PRODUCTS);
+      if (ROLE_SHAPES[role].fields === 'products') r.products = GENERATED_PRODUCTS.filter(() => rand() < 0.5).slice(0, 2);
+      if (r.products?.length === 0) r.products = [pick(GENERATED_PRODUCTS)];
       if (rand() < 0.05) Object.assign(r, { source: 'scim', pendingSync: true });
       roles.push(r);
     }

@@ -98,3 +98,31 @@ export async function clickArmed(frame: Frame, button: Locator): Promise<void> {
   await button.scrollIntoViewIfNeeded();
   await button.and(frame.locator('[data-armed="true"]')).click();
 }
+
+/**
+ * Stops the extension's service worker as Chrome does when it is idle (DevTools protocol
+ * `ServiceWorker.stopWorker`), from `host`, a plain web page, so no extension page keeps it awake.
+ * Resolves once the worker is stopped; `status()` then follows that worker version.
+ */
+export async function stopExtensionWorker(b: ExtensionBrowser, host: Page, timeout = 15_000): Promise<{ status(): string | undefined }> {
+  const cdp = await b.context.newCDPSession(host);
+  const versions: { versionId: string; runningStatus: string; scriptURL: string }[] = [];
+  cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: typeof versions }) => versions.push(...e.versions));
+  await cdp.send('ServiceWorker.enable');
+  const until = async (ok: () => boolean, what: string) => {
+    const deadline = Date.now() + timeout;
+    while (!ok()) {
+      if (Date.now() > deadline) throw new Error(`extension service worker: ${what} within ${timeout} ms`);
+      await host.waitForTimeout(50);
+    }
+  };
+  const ours = () => versions.filter((v) => v.scriptURL.includes(b.extensionId));
+  await until(() => ours().some((v) => v.runningStatus === 'running'), 'not seen running');
+  const { versionId } = ours()[0]!;
+  const status = () => versions.filter((v) => v.versionId === versionId).at(-1)?.runningStatus;
+  const sent = versions.length;
+  await cdp.send('ServiceWorker.stopWorker', { versionId });
+  // Seen stopped at least once: an open extension page may wake it again right after.
+  await until(() => versions.slice(sent).some((v) => v.versionId === versionId && v.runningStatus === 'stopped'), 'did not stop');
+  return { status };
+}

@@ -3,6 +3,7 @@
 // change made afterwards, all without a reload.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, consoleFrame, startConsoleWorld, type ConsoleWorld } from './console-helpers';
+import { stopExtensionWorker } from './harness';
 
 let w: ConsoleWorld;
 
@@ -25,17 +26,10 @@ describe('live updates after the worker restarts', () => {
     // Chrome stops the worker (as it does when idle): every 'live' port drops.
     const host = await w.browser.context.newPage();
     await host.goto(w.demo.supportUrl);
-    const cdp = await w.browser.context.newCDPSession(host);
-    const versions: { versionId: string; runningStatus: string; scriptURL: string }[] = [];
-    cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: typeof versions }) => versions.push(...e.versions));
-    await cdp.send('ServiceWorker.enable');
-    await expect.poll(() => versions.some((v) => v.scriptURL.includes(w.browser.extensionId) && v.runningStatus === 'running')).toBe(true);
-    const version = versions.find((v) => v.scriptURL.includes(w.browser.extensionId))!;
-    await cdp.send('ServiceWorker.stopWorker', { versionId: version.versionId });
-    await expect.poll(() => versions.filter((v) => v.versionId === version.versionId).some((v) => v.runningStatus === 'stopped')).toBe(true);
+    const worker = await stopExtensionWorker(w.browser, host);
 
     // The pages reconnect (which starts the worker again); then a newcomer asks for access.
-    await expect.poll(() => versions.filter((v) => v.versionId === version.versionId).at(-1)?.runningStatus, { timeout: 15_000 }).toBe('running');
+    await expect.poll(() => worker.status(), { timeout: 15_000 }).toBe('running');
     const req = await apiCall(w.api, 'nina-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
     expect(req.status).toBe(201);
     await expect.poll(() => waiting.count(), { timeout: 20_000 }).toBe(before + 1);

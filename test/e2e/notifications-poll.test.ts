@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Worker } from 'playwright-core';
 import { apiCall, pollViaAlarm, serviceWorker, startConsoleWorld, type ConsoleWorld } from './console-helpers';
+import { stopExtensionWorker } from './harness';
 
 let w: ConsoleWorld;
 
@@ -39,14 +40,7 @@ describe('notifications', () => {
     // A plain web page hosts the DevTools session; no extension page stays open to wake the worker.
     const page = await w.browser.context.newPage();
     await page.goto(w.demo.supportUrl);
-    const cdp = await w.browser.context.newCDPSession(page);
-    const versions: { versionId: string; runningStatus: string; scriptURL: string }[] = [];
-    cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: typeof versions }) => versions.push(...e.versions));
-    await cdp.send('ServiceWorker.enable');
-    await expect.poll(() => versions.some((v) => v.scriptURL.includes(w.browser.extensionId) && v.runningStatus === 'running')).toBe(true);
-    const version = versions.find((v) => v.scriptURL.includes(w.browser.extensionId))!;
-    await cdp.send('ServiceWorker.stopWorker', { versionId: version.versionId });
-    await expect.poll(() => versions.filter((v) => v.versionId === version.versionId).at(-1)?.runningStatus).toBe('stopped');
+    await stopExtensionWorker(w.browser, page);
 
     const req = await apiCall(w.api, 'priya-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira' });
     expect(req.status).toBe(201);
