@@ -1,6 +1,9 @@
 // Wire schemas of the Access API. The server validates requests with them, the OpenAPI document is
 // generated from them, and the extension's client takes its types from them. No Node imports here.
 import { z } from 'zod';
+import { AccessRequestState, GrantState, MAX_ID_LENGTH, MAX_MESSAGE_LENGTH, TICKET_KEY_MAX_LENGTH } from './vocabulary';
+
+export { AccessRequestState, GrantState };
 
 /**
  * PostgreSQL text and jsonb cannot hold a NUL character, and a lone surrogate is not valid UTF-8.
@@ -11,19 +14,22 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 export const isStorableText = (v: string): boolean => !UNSTORABLE.test(v);
 const storable = <S extends z.ZodString>(s: S) => s.refine(isStorableText, { error: 'must not contain NUL characters or unpaired surrogates' });
 
-const id = storable(z.string().min(1).max(200));
+const id = storable(z.string().min(1).max(MAX_ID_LENGTH));
 const short = (max: number) => storable(z.string().max(max));
+/** A ticket key as a client sends it; its shape is checked where a key is looked up, so an unknown one is refused and audited, not a 400. */
+const ticketKey = storable(z.string().min(1).max(TICKET_KEY_MAX_LENGTH));
+const message = short(MAX_MESSAGE_LENGTH);
 
 export const RESOURCE_TYPES = ['work_item', 'comment', 'attachment', 'page', 'user', 'group', 'permission_config', 'audit_log', 'admin_settings', 'ai_conversation'] as const;
 
 // ---- requests ----
 
-export const GrantCreateBody = z.object({ note: short(500).optional() }).strict();
+export const GrantCreateBody = z.object({ note: message.optional() }).strict();
 export const GuardDecisionBody = z.object({ decision: z.enum(['approve', 'deny']) }).strict();
-export const RevokeBody = z.object({ reason: short(500).optional() }).strict();
+export const RevokeBody = z.object({ reason: message.optional() }).strict();
 export const AiGrantBody = z.object({ conversations: z.array(id).min(1).max(100) }).strict();
-export const AskBody = z.object({ adminId: id, message: short(500).optional() }).strict();
-export const BulkGrantBody = z.object({ tickets: z.array(id).min(1).max(200) }).strict();
+export const AskBody = z.object({ adminId: id, message: message.optional() }).strict();
+export const BulkGrantBody = z.object({ tickets: z.array(ticketKey).min(1).max(200) }).strict();
 export const EmptyBody = z.object({}).strict();
 const ResourceObject = z
   .object({
@@ -48,7 +54,7 @@ const ResourceString = short(600)
   });
 export const AccessCheckBody = z
   .object({
-    ticket: id,
+    ticket: ticketKey,
     resource: z.union([ResourceObject, ResourceString]),
   })
   .strict();
@@ -59,10 +65,10 @@ export const AccessRequestCreateBody = z
     for: z.union([z.object({ userId: id }).strict(), z.object({ email: storable(z.string().min(3).max(320)) }).strict()]).optional(),
   })
   .strict();
-export const AccessRequestDenyBody = z.object({ message: short(500).optional() }).strict();
+export const AccessRequestDenyBody = z.object({ message: message.optional() }).strict();
 export const AuditQuery = z.object({
   actor: short(200).optional(),
-  ticket: short(200).optional(),
+  ticket: short(TICKET_KEY_MAX_LENGTH).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   cursor: z.string().regex(/^\d{1,15}$/).optional(),
@@ -89,7 +95,6 @@ export const Eligibility = z.object({
   guardApprovalRequired: z.boolean(),
   scope: Scope,
 });
-export const GrantState = z.enum(['requested', 'pending_guard_approval', 'active', 'denied', 'revoked']);
 export const Grant = z.object({
   id: z.string(),
   kind: z.enum(['data', 'ai_conversations']),
@@ -185,7 +190,6 @@ export const InboxItem = z.object({
   link: z.string(),
 });
 export const Inbox = z.object({ items: z.array(InboxItem) });
-export const AccessRequestState = z.enum(['pending', 'approved', 'denied']);
 export const AccessRequest = z.object({
   id: z.string(),
   site: z.string(),

@@ -1,5 +1,7 @@
 // Which page are we on? Pure URL predicates, each with example URLs it must accept; a test checks
 // every predicate against every other's examples (github-url-detection style).
+import { isTicketKey, TICKET_KEY_SOURCE } from '../core/limits';
+
 export interface PageMatcher {
   (url: URL): boolean;
   readonly examples: readonly string[];
@@ -17,11 +19,12 @@ const isAdminOrigin = (url: URL) =>
   (url.protocol === 'http:' && url.hostname === 'admin.localhost') ||
   (url.protocol === 'https:' && url.host === 'admin.atlassian.com');
 
-const TICKET_PATH = /^\/servicedesk\/customer\/portal\/\d+\/([A-Z][A-Z0-9_]*-\d+)\/?$/;
+const TICKET_PATH = new RegExp(`^/servicedesk/customer/portal/\\d+/(${TICKET_KEY_SOURCE})/?$`);
 
 /** The ticket key in a support-portal ticket URL, or undefined for any other page. */
 export function ticketKeyFromUrl(url: URL): string | undefined {
-  return isSupportOrigin(url) ? TICKET_PATH.exec(url.pathname)?.[1] : undefined;
+  const key = isSupportOrigin(url) ? TICKET_PATH.exec(url.pathname)?.[1] : undefined;
+  return key !== undefined && isTicketKey(key) ? key : undefined;
 }
 
 export const isSupportTicket = matcher(
