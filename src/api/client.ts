@@ -96,7 +96,7 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
       return { page: r.data, etag: r.etag };
     },
     requestProductAccess: (input: W.AccessRequestInput, o?: CallOptions) => post<typeof W.AccessRequest>('/v1/access-requests', input, o),
-    accessRequests: (state: 'pending' | 'approved' | 'denied' = 'pending', o?: CallOptions) => get<typeof W.AccessRequestList>(`/v1/access-requests?state=${state}`, o),
+    accessRequests: (state: z.infer<typeof W.AccessRequestState> = 'pending', o?: CallOptions) => get<typeof W.AccessRequestList>(`/v1/access-requests?state=${state}`, o),
     approveAccessRequest: (id: string, o?: CallOptions) => post<typeof W.AccessRequest>(`/v1/access-requests/${enc(id)}/approve`, {}, o),
     denyAccessRequest: (id: string, message?: string, o?: CallOptions) => post<typeof W.AccessRequest>(`/v1/access-requests/${enc(id)}/deny`, message ? { message } : {}, o),
     audit: (q: { actor?: string; ticket?: string; from?: string; to?: string; cursor?: string; limit?: number } = {}, o?: CallOptions) => {

@@ -1,7 +1,7 @@
 // Wire schemas of the Access API. The server validates requests with them, the OpenAPI document is
 // generated from them, and the extension's client takes its types from them. No Node imports here.
 import { z } from 'zod';
-import { AccessRequestState, GrantState, MAX_ID_LENGTH, MAX_MESSAGE_LENGTH, TICKET_KEY_MAX_LENGTH } from './vocabulary';
+import { AccessRequestState, GrantState, MAX_ID_LENGTH, MAX_MESSAGE_LENGTH, RESOURCE_TYPES, TICKET_KEY_MAX_LENGTH } from './vocabulary';
 
 export { AccessRequestState, GrantState };
 
@@ -20,7 +20,7 @@ const short = (max: number) => storable(z.string().max(max));
 const ticketKey = storable(z.string().min(1).max(TICKET_KEY_MAX_LENGTH));
 const message = short(MAX_MESSAGE_LENGTH);
 
-export const RESOURCE_TYPES = ['work_item', 'comment', 'attachment', 'page', 'user', 'group', 'permission_config', 'audit_log', 'admin_settings', 'ai_conversation'] as const;
+export { RESOURCE_TYPES };
 
 // ---- requests ----
 

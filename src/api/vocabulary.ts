@@ -7,6 +7,7 @@ import { ROLE_SHAPES } from '../core/roles';
 import type { AccessRequestState as CoreAccessRequestState, GrantState as CoreGrantState, RoleName } from '../core/types';
 
 export { isTicketKey, MAX_ID_LENGTH, MAX_MESSAGE_LENGTH, TICKET_KEY_MAX_LENGTH, TICKET_KEY_SOURCE } from '../core/limits';
+export { RESOURCE_TYPES } from '../core/access';
 export { CENTRALIZED_ROLES, ORIGINAL_ROLES } from '../core/roles';
 export { PRODUCT_NAMES, productName } from '../core/scope';
 
