@@ -1,9 +1,13 @@
 // Wire schemas of the Access API. The server validates requests with them, the OpenAPI document is
 // generated from them, and the extension's client takes its types from them. No Node imports here.
 import { z } from 'zod';
-import { AccessRequestState, GrantState, MAX_ID_LENGTH, MAX_MESSAGE_LENGTH, RESOURCE_TYPES, TICKET_KEY_MAX_LENGTH } from './vocabulary';
+import { ACCESS_REQUEST_STATES, AUDIT_ACTIONS, GRANT_STATES, MAX_ID_LENGTH, MAX_MESSAGE_LENGTH, RESOURCE_TYPES, ROLE_NAMES, TICKET_KEY_MAX_LENGTH } from './vocabulary';
 
-export { AccessRequestState, GrantState };
+// The vocabulary's closed lists as zod enums (labels: vocabulary.ts).
+export const AuditAction = z.enum(AUDIT_ACTIONS);
+export const Role = z.enum(ROLE_NAMES);
+export const GrantState = z.enum(GRANT_STATES);
+export const AccessRequestState = z.enum(ACCESS_REQUEST_STATES);
 
 /**
  * PostgreSQL text and jsonb cannot hold a NUL character, and a lone surrogate is not valid UTF-8.

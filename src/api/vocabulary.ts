@@ -1,8 +1,10 @@
-// The words the Access API and the extension share, defined once: each closed list as a zod enum
-// with its human labels. Server, background, panel, console and popup import these; none keeps a
-// copy. Lists the rules also need (roles, states, the ticket-key shape, text limits) are defined
-// in src/core, which imports nothing; they are re-exported here beside their labels.
-import { z } from 'zod';
+// The words the Access API and the extension share, defined once: each closed list with its human
+// labels. Server, background, panel, console and popup import these; none keeps a copy. Lists the
+// rules also need (roles, states, the ticket-key shape, text limits) are defined in src/core, which
+// imports nothing; they are re-exported here beside their labels. The zod enums over these lists
+// (AuditAction, Role, GrantState, AccessRequestState) sit with the other wire schemas in
+// schemas.ts: this module stays zod-free, so the panel, console and popup that need only words
+// do not load zod.
 import { ROLE_SHAPES } from '../core/roles';
 import type { AccessRequestState as CoreAccessRequestState, GrantState as CoreGrantState, RoleName } from '../core/types';
 
@@ -31,8 +33,9 @@ export const AUDIT_ACTION_LABELS = {
   'access_request.approve': 'Approved product access',
   'access_request.deny': 'Denied product access',
 } as const;
-export const AuditAction = /* @__PURE__ */ z.enum(Object.keys(AUDIT_ACTION_LABELS) as [keyof typeof AUDIT_ACTION_LABELS, ...(keyof typeof AUDIT_ACTION_LABELS)[]]);
-export type AuditAction = z.infer<typeof AuditAction>;
+export type AuditAction = keyof typeof AUDIT_ACTION_LABELS;
+/** Every audit action, in the order of the table above. */
+export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as [AuditAction, ...AuditAction[]];
 
 /** An audit row's action in words; an action this build does not know (a newer server's) keeps its name. */
 export function auditActionLabel(action: string): string {
@@ -41,11 +44,10 @@ export function auditActionLabel(action: string): string {
 
 // ---- roles ----
 
-const ROLE_NAMES = Object.keys(ROLE_SHAPES) as RoleName[];
 /** Every admin role of both user-management experiences (DESIGN §2.1). */
-export const Role = /* @__PURE__ */ z.enum(ROLE_NAMES as [RoleName, ...RoleName[]]);
+export const ROLE_NAMES = Object.keys(ROLE_SHAPES) as [RoleName, ...RoleName[]];
 /** A role as a heading or badge reads it ("Organization admin"). */
-export const ROLE_LABELS = /* @__PURE__ */ Object.fromEntries(ROLE_NAMES.map((r) => [r, ROLE_SHAPES[r].title])) as Record<RoleName, string>;
+export const ROLE_LABELS = Object.fromEntries(ROLE_NAMES.map((r) => [r, ROLE_SHAPES[r].title])) as Record<RoleName, string>;
 
 /** A role's heading label; empty for none; a role this build does not know is shown in words. */
 export function roleTitle(role: string | null | undefined): string {
@@ -62,14 +64,14 @@ export const GRANT_STATE_LABELS = {
   denied: 'Denied',
   revoked: 'Revoked',
 } as const satisfies Record<CoreGrantState, string>;
-export const GrantState = /* @__PURE__ */ z.enum(Object.keys(GRANT_STATE_LABELS) as [CoreGrantState, ...CoreGrantState[]]);
+export const GRANT_STATES = Object.keys(GRANT_STATE_LABELS) as [CoreGrantState, ...CoreGrantState[]];
 
 export const ACCESS_REQUEST_STATE_LABELS = {
   pending: 'Pending',
   approved: 'Approved',
   denied: 'Denied',
 } as const satisfies Record<CoreAccessRequestState, string>;
-export const AccessRequestState = /* @__PURE__ */ z.enum(Object.keys(ACCESS_REQUEST_STATE_LABELS) as [CoreAccessRequestState, ...CoreAccessRequestState[]]);
+export const ACCESS_REQUEST_STATES = Object.keys(ACCESS_REQUEST_STATE_LABELS) as [CoreAccessRequestState, ...CoreAccessRequestState[]];
 
 /** A grant's or an access request's state in words (the two share "denied"); unknown states keep their name. */
 export function stateLabel(state: string): string {

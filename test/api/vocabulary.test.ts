@@ -3,9 +3,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ACCESS_REQUEST_STATE_LABELS, AUDIT_ACTION_LABELS, AuditAction, auditActionLabel, GRANT_STATE_LABELS, isTicketKey, MAX_MESSAGE_LENGTH, Role, ROLE_LABELS, roleTitle, stateLabel, TICKET_KEY_MAX_LENGTH } from '../../src/api/vocabulary';
+import { ACCESS_REQUEST_STATE_LABELS, AUDIT_ACTION_LABELS, auditActionLabel, GRANT_STATE_LABELS, isTicketKey, MAX_MESSAGE_LENGTH, ROLE_LABELS, roleTitle, stateLabel, TICKET_KEY_MAX_LENGTH } from '../../src/api/vocabulary';
 import { ORIGINAL_ROLES, CENTRALIZED_ROLES } from '../../src/core/roles';
 import * as wire from '../../src/api/schemas';
+import { AuditAction, Role } from '../../src/api/schemas';
 
 const serverDir = join(__dirname, '../../src/server');
 const sources = (dir: string): string[] =>
