@@ -18,5 +18,8 @@ describe('page matchers', () => {
   test('ticket key comes from the ticket URL only on a support origin', () => {
     expect(ticketKeyFromUrl(new URL('http://support.localhost:4401/servicedesk/customer/portal/1/PS-101'))).toBe('PS-101');
     expect(ticketKeyFromUrl(new URL('https://evil.test/servicedesk/customer/portal/1/PS-101'))).toBeUndefined();
+    // One ticket-key rule everywhere: a key longer than the API accepts is no ticket page of ours.
+    expect(ticketKeyFromUrl(new URL(`http://support.localhost:4401/servicedesk/customer/portal/1/PS-${'1'.repeat(300)}`))).toBeUndefined();
+    expect(ticketKeyFromUrl(new URL('http://support.localhost:4401/servicedesk/customer/portal/1/PS-1234567890'))).toBe('PS-1234567890');
   });
 });
