@@ -9,12 +9,14 @@ import type { ServerContext } from '../context';
 import { closeTicket, decideGuard, etagOf, grantAiConversations, grantTicket, requestAccess, revokeGrant } from '../grants-service';
 import { callerOf, conditionalJson, jsonBody, pathParam, withEtag, type Env } from '../http';
 import { problem } from '../problems';
+import type { FixedWindowLimiter } from '../throttle';
 import { currentTicket, grantById, grantsOfTicket, withTicket } from '../store';
 import { isAdmin, readableTicket, supportRequests, ticketWire, visibleGrants, peopleOf } from '../views';
 
 const STATES = W.GrantState.options;
 
-export function ticketRoutes(s: ServerContext): Hono<Env> {
+/** `asks` limits asks to another admin per asker: each lands in someone else's inbox. */
+export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimiter }): Hono<Env> {
   const r = new Hono<Env>();
 
   r.get('/tickets/:key', async (c) => c.json(ticketWire(s, await readableTicket(s, s.db, callerOf(c), pathParam(c, 'key')))));
@@ -56,7 +58,9 @@ export function ticketRoutes(s: ServerContext): Hono<Env> {
 
   r.post('/tickets/:key/ask', async (c) => {
     const body = await jsonBody(c, W.AskBody);
-    return c.json(await askAdmin(s, callerOf(c), pathParam(c, 'key'), body.adminId, body.message), 201);
+    const caller = callerOf(c);
+    limits.asks.take(`asker:${caller.id}`, `You have sent ${limits.asks.limit} asks to other admins this hour; wait before asking again.`);
+    return c.json(await askAdmin(s, caller, pathParam(c, 'key'), body.adminId, body.message), 201);
   });
 
   r.post('/tickets/:key/request-access', async (c) => {
