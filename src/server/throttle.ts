@@ -9,7 +9,9 @@ import { HttpProblem } from './problems';
 
 /**
  * Counts per key in fixed windows of `windowMs`. Past `limit` in a window, `retryAfter` says how
- * many whole seconds (at least 1) remain; it forgets windows that ended.
+ * many whole seconds (at least 1) remain; it forgets windows that ended. At most `maxKeys` keys are
+ * held: a flood of fresh keys (new addresses, new tokens) evicts the oldest windows rather than
+ * growing memory without bound.
  */
 export class FixedWindowLimiter {
   private readonly windows = new Map<string, { start: number; count: number }>();
@@ -19,6 +21,7 @@ export class FixedWindowLimiter {
     readonly limit: number,
     readonly windowMs: number = 60_000,
     private readonly clock: () => number = Date.now,
+    private readonly maxKeys = 200_000,
   ) {}
 
   /** Seconds until `key` may act again, or undefined while it is under the limit. */
@@ -36,8 +39,17 @@ export class FixedWindowLimiter {
       this.lastSweep = now;
     }
     const w = this.windows.get(key);
-    if (!w || now - w.start >= this.windowMs) this.windows.set(key, { start: now, count: 1 });
-    else w.count++;
+    if (w && now - w.start < this.windowMs) {
+      w.count++;
+      return;
+    }
+    // Re-inserted so the Map's order stays oldest window first, which is what eviction drops.
+    this.windows.delete(key);
+    this.windows.set(key, { start: now, count: 1 });
+    for (const k of this.windows.keys()) {
+      if (this.windows.size <= this.maxKeys) break;
+      this.windows.delete(k);
+    }
   }
 
   /** Count one more for `key` and refuse with 429 if that goes past the limit. */

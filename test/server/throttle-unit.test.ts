@@ -17,6 +17,13 @@ describe('FixedWindowLimiter', () => {
     expect(l.retryAfter('a')).toBeUndefined();
   });
 
+  it('holds at most maxKeys windows, dropping the oldest', () => {
+    const l = new FixedWindowLimiter(1, 60_000, () => 0, 3);
+    for (const k of ['a', 'b', 'c', 'd']) l.count(k);
+    expect(l.retryAfter('a')).toBeUndefined();
+    for (const k of ['b', 'c', 'd']) expect(l.retryAfter(k)).toBe(60);
+  });
+
   it('a bad token is refused when any of its keys is over the limit', () => {
     const t = new FailedAuthThrottle(1, () => 0);
     t.failed(t.keysOf('1.1.1.1', 'abcdefgh-1'));
