@@ -6,6 +6,7 @@ export * from './index-world';
 export * from './roles';
 export * from './scope';
 export * from './eligibility';
+export * from './read-scope';
 export * from './grants';
 export * from './access';
 export * from './access-requests';

@@ -2,7 +2,8 @@
 // they are and, when the last refresh failed, why.
 import type { AuditRowWire, EligibilityWire, GrantWire, MeWire, TicketWire } from '../api/schemas';
 
-export type ViewProblemKind = 'signed_out' | 'offline' | 'api_error' | 'unknown_ticket' | 'not_admin';
+/** `no_stake`: the API answers this user's eligibility but not the ticket's record, grants or Support activity. */
+export type ViewProblemKind = 'signed_out' | 'offline' | 'api_error' | 'unknown_ticket' | 'not_admin' | 'no_stake';
 
 export interface TicketView {
   key: string;
