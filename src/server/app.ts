@@ -13,6 +13,7 @@ import { authenticate, idempotency, rateLimit } from './middleware';
 import { openApiDocument } from './openapi';
 import { HttpProblem, problemResponse } from './problems';
 import { adminRoutes } from './routes/admin';
+import { requesterRoutes } from './routes/requester';
 import { ticketRoutes } from './routes/tickets';
 import { seedSupportRequests } from './store';
 
@@ -103,6 +104,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.use('/v1/*', rateLimit(rateLimitPerMinute));
   app.use('/v1/*', idempotency(s));
   app.route('/v1', ticketRoutes(s));
+  app.route('/v1', requesterRoutes(s));
   app.route('/v1', adminRoutes(s));
 
   return {
