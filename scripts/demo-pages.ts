@@ -1,6 +1,7 @@
 // Serves our imitation of the vendor's support portal and admin console, each on its own origin
-// (http://support.localhost:<port>, http://admin.localhost:<port>) like a real third-party site.
-// Run standalone: `npm run demo-pages -- [--support-port N] [--admin-port N] [--world FILE]`.
+// (http://support.localhost:<port>, http://admin.localhost:<port>) like a real third-party site, and
+// the vendor's product sites (http://acme.localhost:<port>/wiki stands for https://acme.atlassian.net/wiki).
+// Run standalone: `npm run demo-pages -- [--support-port N] [--admin-port N] [--product-port N] [--world FILE]`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -16,6 +17,8 @@ const PLACEHOLDER_WORLD = join(DEMO, 'placeholder-world.json');
 export interface DemoPagesOptions {
   supportPort?: number;
   adminPort?: number;
+  /** One port for every site's product pages: the Host header (`<site>.localhost`) picks the site. */
+  productPort?: number;
   apiUrl?: string;
   worldFile?: string;
 }
@@ -26,6 +29,8 @@ export interface DemoPages {
   ticketUrl(key: string): string;
   /** URL of an admin console page, e.g. adminPageUrl('settings/support-access'). */
   adminPageUrl(page: string): string;
+  /** A product page, e.g. productPageUrl('https://acme.atlassian.net', 'wiki', 'oscar') → http://acme.localhost:4403/wiki?as=oscar. */
+  productPageUrl(siteUrl: string, path: string, as?: string): string;
   view: DemoView;
   close(): Promise<void>;
 }
@@ -34,7 +39,7 @@ interface RawWorld {
   organization: { id: string; name: string };
   sites: { id: string; url: string }[];
   products: { site: string; key: string; name?: string }[];
-  users: { id: string; name: string; email: string }[];
+  users: { id: string; name: string; email: string; sites?: string[]; products?: string[]; token?: string }[];
   roles: { user: string; role: string }[];
   engineers: { id: string; email: string; name?: string }[];
   tickets: { key: string; title?: string; site: string; product: string; reporter: string; engineer: string; status: string; dataAccessRequested?: boolean }[];
@@ -101,12 +106,81 @@ export function buildDemoView(world: RawWorld, supportOrigin: string, apiUrl?: s
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 // The only files served, by URL: nothing else under demo/ (or elsewhere) is reachable.
-const ASSETS = new Set(['shared/dom.js', 'shared/vendor.css', 'support/portal.js', 'support/portal.css', 'admin/admin.js', 'admin/admin.css']);
+const ASSETS = new Set(['shared/dom.js', 'shared/vendor.css', 'support/portal.js', 'support/portal.css', 'admin/admin.js', 'admin/admin.css', 'product/product.js', 'product/product.css']);
 
 async function sendFile(res: ServerResponse, rel: string): Promise<void> {
   const body = await readFile(join(DEMO, rel));
   res.writeHead(200, { 'content-type': TYPES[rel.slice(rel.lastIndexOf('.'))] ?? 'application/octet-stream', 'cache-control': 'no-store' });
   res.end(body);
+}
+
+/** The vendor's products by the path they live under on a site. */
+const PRODUCT_PATHS: { path: string; key: string; name: string }[] = [
+  { path: '/wiki', key: 'confluence', name: 'Confluence' },
+  { path: '/jira', key: 'jira', name: 'Jira' },
+];
+
+/** `acme.localhost:4403` → the site at https://acme.atlassian.net, if the world has it. */
+function siteOfHost(world: RawWorld, hostHeader: string | undefined): { id: string; url: string } | undefined {
+  const sub = /^([a-z0-9-]+)\.localhost(:\d+)?$/i.exec(hostHeader ?? '')?.[1]?.toLowerCase();
+  return sub ? world.sites.find((s) => new URL(s.url).host === `${sub}.atlassian.net`) : undefined;
+}
+
+/**
+ * What a product page shows for `as`: the vendor knows who has the product. Its record is the world
+ * file, brought up to date by the Access API (an approval adds the person to the product's group).
+ */
+async function productPage(world: RawWorld, hostHeader: string | undefined, path: string, as: string, apiUrl: string | undefined) {
+  const site = siteOfHost(world, hostHeader);
+  const product = PRODUCT_PATHS.find((p) => path === p.path || path.startsWith(`${p.path}/`));
+  if (!site || !product) return undefined;
+  const onSite = world.products.filter((p) => p.site === site.id);
+  const user = world.users.find((u) => u.id === as);
+  let hasAccess = user?.products?.includes(`${site.id}/${product.key}`) ?? false;
+  if (user && !hasAccess && apiUrl && user.token) {
+    try {
+      const res = await fetch(`${apiUrl}/v1/access-requests/context?${new URLSearchParams({ site: site.id, product: product.key })}`, { headers: { authorization: `Bearer ${user.token}` }, signal: AbortSignal.timeout(3000) });
+      if (res.ok) hasAccess = ((await res.json()) as { hasAccess?: boolean }).hasAccess === true;
+    } catch {
+      // the API is down: the world file's record stands
+    }
+  }
+  return {
+    siteUrl: site.url,
+    siteHost: new URL(site.url).host,
+    productKey: product.key,
+    productName: product.name,
+    products: PRODUCT_PATHS.filter((p) => onSite.some((x) => x.key === p.key)).map(({ path: p, key, name }) => ({ path: p, key, name })),
+    user: user ? { id: user.id, name: user.name, email: user.email } : undefined,
+    hasAccess,
+    people: world.users.map((u) => ({ id: u.id, name: u.name, email: u.email })),
+  };
+}
+
+function productHandler(world: () => RawWorld, apiUrl: string | undefined) {
+  return async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://demo.invalid');
+      if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405).end(); return; }
+      if (url.pathname.startsWith('/assets/')) {
+        const rel = url.pathname.slice('/assets/'.length);
+        if (ASSETS.has(rel)) return await sendFile(res, rel);
+        res.writeHead(404).end('not found');
+        return;
+      }
+      if (url.pathname === '/demo-api/product-page') {
+        const page = await productPage(world(), req.headers.host, url.searchParams.get('path') ?? '', url.searchParams.get('as') ?? '', apiUrl);
+        res.writeHead(page ? 200 : 404, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+        res.end(JSON.stringify(page ?? { error: 'not a product page of a demo site' }));
+        return;
+      }
+      if (!siteOfHost(world(), req.headers.host)) { res.writeHead(404, { 'content-type': 'text/plain' }).end('No such site in the demo world.'); return; }
+      if (url.pathname === '/') { res.writeHead(302, { location: `/wiki${url.search}` }).end(); return; }
+      await sendFile(res, 'product/index.html');
+    } catch (error) {
+      res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
+    }
+  };
 }
 
 function handler(page: 'support' | 'admin', view: () => DemoView) {
@@ -155,8 +229,10 @@ export async function startDemoPages(opts: DemoPagesOptions = {}): Promise<DemoP
     buildDemoView(JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, supportOrigin, opts.apiUrl);
   const support = createServer(handler('support', currentView));
   const admin = createServer(handler('admin', currentView));
+  const product = createServer(productHandler(() => JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, opts.apiUrl));
   const supportPort = await listen(support, opts.supportPort ?? 4401);
   const adminPort = await listen(admin, opts.adminPort ?? 4402);
+  const productPort = await listen(product, opts.productPort ?? 4403);
   supportOrigin = `http://support.localhost:${supportPort}`;
   const adminUrl = `http://admin.localhost:${adminPort}`;
   const initial = currentView();
@@ -166,10 +242,10 @@ export async function startDemoPages(opts: DemoPagesOptions = {}): Promise<DemoP
     view: initial,
     ticketUrl: (key) => `${supportOrigin}/servicedesk/customer/portal/1/${key}`,
     adminPageUrl: (page) => `${adminUrl}/o/${initial.org.id}/${page}`,
+    productPageUrl: (siteUrl, path, as) => `http://${new URL(siteUrl).host.replace(/\.atlassian\.net$/, '.localhost')}:${productPort}/${path.replace(/^\//, '')}${as ? `?as=${encodeURIComponent(as)}` : ''}`,
     close: async () => {
-      support.closeAllConnections();
-      admin.closeAllConnections();
-      await Promise.all([new Promise((r) => support.close(r)), new Promise((r) => admin.close(r))]);
+      for (const server of [support, admin, product]) server.closeAllConnections();
+      await Promise.all([support, admin, product].map((server) => new Promise((r) => server.close(r))));
     },
   };
 }
@@ -183,10 +259,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const pages = await startDemoPages({
     supportPort: Number(argValue('--support-port') ?? 4401),
     adminPort: Number(argValue('--admin-port') ?? 4402),
+    productPort: Number(argValue('--product-port') ?? 4403),
     apiUrl: argValue('--api-url'),
     worldFile: argValue('--world'),
   });
   const first = pages.view.tickets[0];
   console.log(`Support portal: ${first ? pages.ticketUrl(first.key) : pages.supportUrl}`);
   console.log(`Admin console:  ${pages.adminPageUrl('settings/support-access')}`);
+  console.log(`Product site:   ${pages.productPageUrl('https://acme.atlassian.net', 'wiki')}`);
 }

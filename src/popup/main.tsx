@@ -9,6 +9,7 @@ import { followChanges } from '../shared-ext/live';
 import { useActionKeys } from '../shared-ext/action-keys';
 import { ago, since, STATE_LABEL } from '../shared-ext/format';
 import { PendingActionSlot } from './pending-slot';
+import { MyRequest } from '../shared-ext/my-request';
 
 function Popup() {
   const [state, setState] = useState<PopupState | undefined>();
@@ -58,6 +59,7 @@ function Popup() {
   }
   const grants = state?.grants?.value ?? [];
   const inbox = state?.inbox?.value ?? [];
+  const myRequests = state?.myRequests?.value ?? [];
   const fetchedAt = Math.min(state?.grants?.fetchedAt ?? Infinity, state?.inbox?.fetchedAt ?? Infinity);
   return (
     <main>
@@ -78,6 +80,15 @@ function Popup() {
             </li>
           ))}
         </ul>
+      )}
+
+      {myRequests.length > 0 && (
+        <>
+          <h2>My requests</h2>
+          <ul class="list requests" aria-label="My requests">
+            {myRequests.slice(0, 10).map((r) => <MyRequest key={r.id} request={r} now={now} showPlace />)}
+          </ul>
+        </>
       )}
 
       <h2>Active grants</h2>
