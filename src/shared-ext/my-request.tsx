@@ -28,7 +28,8 @@ export function MyRequest({ request: r, now, openHref, showPlace }: { request: M
       {r.state === 'approved' && (
         <p class="state-line"><b class="lozenge approved">Approved</b>{' '}
           {r.decidedBy ? `by ${r.decidedBy.name} on ${day(r.decidedAt)}. ` : ''}
-          {mine ? <a href={openHref ?? r.productUrl} target="_top" rel="noreferrer">Open {r.productName}</a> : <>{r.forUser.name ?? r.forUser.email} can now open {r.productName}.</>}
+          {mine ? <a href={openHref ?? r.productUrl} target="_top" rel="noreferrer">Open {r.productName}</a>
+            : <>{r.forUser.name ?? r.forUser.email} can now use {r.productName}: <a href={r.productUrl} target="_blank" rel="noreferrer">Open {r.productName}</a></>}
         </p>
       )}
       {r.state === 'denied' && (
