@@ -81,7 +81,7 @@ function Body({ context, view, problem, now, reload }: { context: RequestPageCon
           <p>{view.bar.message}</p>
         </div>
       )}
-      {!view.hasAccess && <h2>For myself</h2>}
+      {!view.hasAccess && !view.bar && <h2>For myself</h2>}
       <ForMyself view={view} pending={pendingSelf} onDone={reload} />
       <ForOthers view={view} onDone={reload} />
       {view.requests.length > 0 && (

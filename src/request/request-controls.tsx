@@ -70,7 +70,9 @@ export function ForOthers({ view, onDone }: { view: AccessRequestContextWire; on
   const [teammate, setTeammate] = useState('');
   const [email, setEmail] = useState('');
   const host = new URL(view.site.url).host;
-  if (!view.me.onSite) return <p class="muted" role="note">People not on {host} may request access only for themselves.</p>;
+  if (view.bar) return null; // the bar says why, above
+  // An unverified outsider's warning above already says they may ask only for themselves.
+  if (!view.me.onSite) return view.forMyself.code === 'email_unverified' ? null : <p class="muted" role="note">People not on {host} may request access only for themselves.</p>;
   if (!view.forOthers.ok) return view.forOthers.code === 'barred' ? null : <p class="muted">{view.forOthers.message}</p>;
   const candidates = view.siteUsers.filter((u) => !u.hasAccess);
   const picked = candidates.find((u) => u.userId === teammate);

@@ -51,6 +51,23 @@ describe('requesting product access from the product page', () => {
     expect(await frame.getByLabel('Email address').count()).toBe(0);
     await shoot(page, 'request-access-outsider');
 
+    // A click a script makes is not the person's: parked for the popup, nothing requested.
+    const mySelf = frame.getByRole('button', { name: 'Request access to Confluence on acme.atlassian.net for myself' });
+    await mySelf.evaluate((b: HTMLButtonElement) => b.click());
+    await expect.poll(() => text(frame)).toMatch(/Not done yet: The click did not come from you/);
+    expect((await apiCall(w.api, 'oscar-token', 'GET', '/v1/me/access-requests')).body.requests).toEqual([]);
+    const parked = await (await serviceWorker(w.browser)).evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => { const o = indexedDB.open('access-companion'); o.onsuccess = () => resolve(o.result); o.onerror = () => reject(o.error); });
+      const row = await new Promise<{ value?: { id: string; label: string } }>((resolve) => { const g = db.transaction('meta').objectStore('meta').get('pendingAction'); g.onsuccess = () => resolve(g.result ?? {}); });
+      db.close();
+      return row.value;
+    });
+    expect(parked?.label).toBe('Request access to Confluence on acme.atlassian.net for yourself');
+    const options = await w.browser.context.newPage();
+    await options.goto(`chrome-extension://${w.browser.extensionId}/src/options/index.html`);
+    expect(await options.evaluate((id) => chrome.runtime.sendMessage({ type: 'dismissPendingAction', id }), parked!.id)).toMatchObject({ ok: true });
+    await options.close();
+
     await clickArmed(frame, frame.getByRole('button', { name: 'Request access to Confluence on acme.atlassian.net for myself' }));
     const pending = frame.locator('li.request[data-state="pending"]');
     await pending.waitFor({ timeout: 15_000 });
