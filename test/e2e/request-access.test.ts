@@ -137,4 +137,22 @@ describe('requesting product access from the product page', () => {
     await popup.close();
     await page.close();
   });
+
+  test('a site user asks for themself; once approved, "Open Confluence" leads into the product', async () => {
+    await signIn(w, 'bob-token');
+    const { page, frame } = await openProductPage('wiki', 'bob');
+    await clickArmed(frame, frame.getByRole('button', { name: /for myself/ }));
+    const pending = frame.locator('li.request[data-state="pending"]');
+    await pending.waitFor({ timeout: 15_000 });
+    const id = (await pending.getAttribute('data-request'))!;
+    expect((await apiCall(w.api, 'alice-token', 'POST', `/v1/access-requests/${id}/approve`, {})).status).toBe(200);
+    const open = frame.locator(`li.request[data-request="${id}"][data-state="approved"]`).getByRole('link', { name: 'Open Confluence' });
+    await open.waitFor({ timeout: 20_000 });
+    await expect.poll(() => text(frame)).toMatch(/You have access to Confluence on acme\.atlassian\.net/);
+    await shoot(page, 'request-access-approved-self');
+    await open.click();
+    await page.getByRole('heading', { name: 'Welcome to Confluence, Bob' }).waitFor();
+    expect(await page.locator('access-companion-request').count()).toBe(0);
+    await page.close();
+  });
 });
