@@ -32,6 +32,9 @@ export function resolveSite(ix: WorldIndex, ref: string): Site {
   return found;
 }
 
+/** A picker, not a directory: a site of thousands lists the first this many by name. */
+const MAX_SITE_USERS = 500;
+
 const person = (ix: WorldIndex, id: string) => ({ userId: id, name: ix.usersById.get(id)?.name ?? id });
 
 /** Requests the user made or that name them (by id, or by email for one made before they had an account). */
@@ -102,6 +105,7 @@ export async function accessRequestContext(s: ServerContext, c: Caller, siteRef:
         .filter((u) => u.id !== me.id && u.sites.includes(site.id))
         .map((u) => ({ userId: u.id, name: u.name, email: u.email, hasAccess: members.has(u.id) || (u.products?.includes(`${site.id}/${productKey}`) ?? false) }))
         .sort((a, b) => a.name.localeCompare(b.name))
+        .slice(0, MAX_SITE_USERS)
     : [];
   const forOthers = bar
     ? { ok: false, code: 'barred', message: selfVerdict.ok ? undefined : selfVerdict.message }

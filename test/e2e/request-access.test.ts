@@ -10,13 +10,13 @@ import { clickArmed, screenshot } from './harness';
 let w: ConsoleWorld;
 const SITE = 'https://acme.atlassian.net';
 
-/** The request-access frame on a product page, once it has loaded the API's answer. */
+/** The request-access frame on a product page, once it has rendered. */
 async function requestFrame(page: Page, timeout = 20_000): Promise<Frame> {
   const deadline = Date.now() + timeout;
   for (;;) {
     for (const frame of page.frames()) {
       if (!frame.url().includes('/src/request/index.html') || frame.isDetached()) continue;
-      if ((await frame.locator('section.frame p.status').count().catch(() => 0)) > 0) return frame;
+      if ((await frame.locator('section.frame').count().catch(() => 0)) > 0) return frame;
     }
     if (Date.now() > deadline) throw new Error(`no request-access frame on ${page.url()}`);
     await page.waitForTimeout(100);
@@ -99,6 +99,11 @@ describe('requesting product access from the product page', () => {
     expect(await frame.getByRole('button', { name: /Request access/ }).count()).toBe(0);
     await shoot(page, 'request-access-unverified');
     await page.close();
+    // The vendor page shows someone else than the extension is signed in as: requests are made as
+    // the extension's person, and the frame says so.
+    const other = await openProductPage('wiki', 'oscar');
+    await expect.poll(() => text(other.frame)).toMatch(/This page is logged in as oscar@partner\.test, but Access Companion is signed in as Pat Quinn/);
+    await other.page.close();
   });
 
   test('a site user asks for a new person; a reviewer approves; the requester is notified and sees the way in', async () => {
@@ -154,5 +159,15 @@ describe('requesting product access from the product page', () => {
     await page.getByRole('heading', { name: 'Welcome to Confluence, Bob' }).waitFor();
     expect(await page.locator('access-companion-request').count()).toBe(0);
     await page.close();
+
+    // Signed out of the extension: the frame asks to sign in instead of showing anything.
+    const options = await w.browser.context.newPage();
+    await options.goto(`chrome-extension://${w.browser.extensionId}/src/options/index.html`);
+    expect(await options.evaluate(() => chrome.runtime.sendMessage({ type: 'signOut' }))).toMatchObject({ ok: true });
+    await options.close();
+    const signedOut = await openProductPage('jira', 'nina');
+    await signedOut.frame.getByRole('button', { name: 'Open options to sign in' }).waitFor();
+    expect(await text(signedOut.frame)).toMatch(/Sign in to Access Companion to request access to Jira/);
+    await signedOut.page.close();
   });
 });
