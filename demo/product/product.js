@@ -23,13 +23,13 @@ async function main() {
 }
 
 function noAccess(page) {
-  const note = h('p', { class: 'vendor-note', role: 'status' });
+  const note = h('p', { class: 'vendor-note', role: 'status', hidden: true });
   return h('section', { class: 'card no-access', 'aria-labelledby': 'no-access-heading' },
     h('h1', { id: 'no-access-heading' }, `You don't have access to ${page.productName}`),
     h('p', {}, `You're logged in as ${page.user.name} (${page.user.email}). Request access from an admin of ${page.siteHost}, or log in with a different account.`),
     h('div', { class: 'actions' },
       // The vendor's own button: in this stand-in it sends nothing (the extension's controls below do).
-      h('button', { type: 'button', class: 'button primary', onclick: () => { note.textContent = 'Request sent to your admins.'; } }, 'Request access'),
+      h('button', { type: 'button', class: 'button primary', onclick: () => { note.hidden = false; note.textContent = 'Demo: the vendor\'s own button sends nothing here. Use Access Companion below to request access.'; } }, 'Request access'),
       h('a', { href: location.pathname }, 'Log in with a different account'),
     ),
     note,
