@@ -101,5 +101,12 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect((await h.req('sam-token', 'GET', ctx('acme-main', 'jira'))).status).toBe(403);
       expect((await h.req('sam-token', 'GET', '/v1/me/access-requests')).status).toBe(403);
     });
+
+    it('publishes both reads in the OpenAPI document, with the context\'s two required query parameters', async () => {
+      const doc = (await (await h.api.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; required: boolean }> }>> };
+      const params = doc.paths['/v1/access-requests/context']!.get!.parameters!;
+      expect(params.filter((p) => p.in === 'query').map((p) => [p.name, p.required])).toEqual([['site', true], ['product', true]]);
+      expect(doc.paths['/v1/me/access-requests']!.get!.parameters!.map((p) => p.name)).toContain('If-None-Match');
+    });
   });
 }
