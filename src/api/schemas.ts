@@ -217,6 +217,55 @@ export const AccessRequest = z.object({
   denyBars: z.boolean(),
 });
 export const AccessRequestList = z.object({ requests: z.array(AccessRequest) });
+/** A product and site, by site id or by the site's address (what a product page knows). */
+export const AccessRequestContextQuery = z.object({ site: short(300).min(1), product: id }).strict();
+const Person = z.object({ userId: z.string(), name: z.string() });
+/** Can I ask: `ok`, or why not (`code` as in the API's refusals, `message` for people). */
+export const RequestVerdict = z.object({ ok: z.boolean(), code: z.string().optional(), message: z.string().optional() });
+/** The standing bar on a requester: since when, and the denied request behind it. */
+export const RequestBar = z.object({ at: z.string(), site: z.string().optional(), product: z.string().optional(), message: z.string() });
+/** The requester's view of one of their requests (made by them, or for them). */
+export const MyAccessRequest = z.object({
+  id: z.string(),
+  site: z.string(),
+  siteUrl: z.string(),
+  product: z.string(),
+  productName: z.string(),
+  state: AccessRequestState,
+  createdAt: z.string(),
+  /** `requester`: I asked; `subject`: someone asked for me. */
+  role: z.enum(['requester', 'subject']),
+  self: z.boolean(),
+  requestedBy: Person,
+  forUser: z.object({ userId: z.string().optional(), name: z.string().optional(), email: z.string() }),
+  /** Who can decide it while it is pending (org admins and the site's admins), never the requester or subject. */
+  reviewers: z.array(Person),
+  decidedBy: Person.optional(),
+  decidedAt: z.string().optional(),
+  message: z.string().optional(),
+  /** A denied self-request from outside the site that barred its requester. */
+  barred: z.boolean(),
+  /** Where the product opens once approved. */
+  productUrl: z.string(),
+});
+export const MyAccessRequestList = z.object({ requests: z.array(MyAccessRequest) });
+/** What the request-access controls need for one product on one site, for the caller. */
+export const AccessRequestContext = z.object({
+  site: z.object({ id: z.string(), url: z.string(), status: z.string() }),
+  product: z.object({ key: z.string(), name: z.string(), licensed: z.boolean(), url: z.string() }),
+  me: z.object({ id: z.string(), name: z.string(), email: z.string(), emailVerified: z.boolean(), onSite: z.boolean() }),
+  hasAccess: z.boolean(),
+  /** May I ask for myself now, and if not why. */
+  forMyself: RequestVerdict,
+  /** Site users may ask for teammates and for people not on the site; others only for themselves. */
+  forOthers: RequestVerdict,
+  bar: RequestBar.optional(),
+  reviewers: z.array(Person),
+  /** Other users of the site to pick from (empty for someone not on the site). */
+  siteUsers: z.array(z.object({ userId: z.string(), name: z.string(), email: z.string(), hasAccess: z.boolean() })),
+  /** My requests (made by me or for me) for this product on this site, newest first. */
+  requests: z.array(MyAccessRequest),
+});
 export const Ask = z.object({ id: z.string(), ticket: z.string(), adminId: z.string(), createdAt: z.string() });
 export const Problem = z.object({
   type: z.string(),
@@ -240,6 +289,8 @@ export type AuditPageWire = z.infer<typeof AuditPage>;
 export type AuditVerifyWire = z.infer<typeof AuditVerify>;
 export type InboxItemWire = z.infer<typeof InboxItem>;
 export type AccessRequestWire = z.infer<typeof AccessRequest>;
+export type MyAccessRequestWire = z.infer<typeof MyAccessRequest>;
+export type AccessRequestContextWire = z.infer<typeof AccessRequestContext>;
 export type ProblemWire = z.infer<typeof Problem>;
 export type AccessCheckInput = z.infer<typeof AccessCheckBody>;
 export type AccessRequestInput = z.infer<typeof AccessRequestCreateBody>;

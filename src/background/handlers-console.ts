@@ -1,7 +1,7 @@
 // Handlers behind the admin console frames and the popup: each calls the Access API through the
 // typed client (src/api) and shapes the answer for display. Decisions stay with the API; refusals
 // come back with the API's own causes.
-import type { AccessRequestWire, GrantWire, TicketWire } from '../api/schemas';
+import type { AccessRequestWire, GrantWire, MyAccessRequestWire, TicketWire } from '../api/schemas';
 import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
 import { registerHandlers, type PopupState } from '../shared-ext/messages';
 import { loadSettings } from './settings';
@@ -130,7 +130,7 @@ export async function getAudit(supportOnly: boolean, ticketKey?: string): Promis
 
 async function popupState(fresh: boolean): Promise<PopupState> {
   if (fresh) await syncNow();
-  const [grants, inbox] = await Promise.all([readCache<GrantView[]>('grants'), readCache<InboxItem[]>('inbox')]);
+  const [grants, inbox, myRequests] = await Promise.all([readCache<GrantView[]>('grants'), readCache<InboxItem[]>('inbox'), readCache<MyAccessRequestWire[]>('myRequests')]);
   const last = await getMeta<{ at: number; problem?: string }>('lastSync');
   const settings = await loadSettings();
   return {
@@ -138,6 +138,7 @@ async function popupState(fresh: boolean): Promise<PopupState> {
     apiBaseUrl: settings.apiBaseUrl,
     grants: grants ? { value: grants.value.filter((g) => g.state === 'active' || g.state === 'pending_guard_approval'), fetchedAt: grants.fetchedAt } : undefined,
     inbox: inbox ? { value: await Promise.all(inbox.value.map(async (i) => ({ ...i, link: await inboxLink(i) }))), fetchedAt: inbox.fetchedAt } : undefined,
+    myRequests: myRequests ? { value: myRequests.value, fetchedAt: myRequests.fetchedAt } : undefined,
     problem: last?.problem,
     lastTriedAt: last?.at,
   };

@@ -10,6 +10,7 @@ import { useActionKeys } from '../shared-ext/action-keys';
 import { stateLabel } from '../api/vocabulary';
 import { ago, since } from '../shared-ext/format';
 import { PendingAction } from './pending-action';
+import { MyRequest } from '../shared-ext/my-request';
 
 function Popup() {
   const [state, setState] = useState<PopupState | undefined>();
@@ -59,6 +60,7 @@ function Popup() {
   }
   const grants = state?.grants?.value ?? [];
   const inbox = state?.inbox?.value ?? [];
+  const myRequests = state?.myRequests?.value ?? [];
   const fetchedAt = Math.min(state?.grants?.fetchedAt ?? Infinity, state?.inbox?.fetchedAt ?? Infinity);
   return (
     <main>
@@ -79,6 +81,15 @@ function Popup() {
             </li>
           ))}
         </ul>
+      )}
+
+      {myRequests.length > 0 && (
+        <>
+          <h2>My requests</h2>
+          <ul class="list requests" aria-label="My requests">
+            {myRequests.slice(0, 10).map((r) => <MyRequest key={r.id} request={r} now={now} showPlace />)}
+          </ul>
+        </>
       )}
 
       <h2>Active grants</h2>

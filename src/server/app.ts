@@ -13,6 +13,7 @@ import { authenticate, idempotency, rateLimit } from './middleware';
 import { openApiDocument } from './openapi';
 import { HttpProblem, problemResponse } from './problems';
 import { adminRoutes } from './routes/admin';
+import { requesterRoutes } from './routes/requester';
 import { ticketRoutes } from './routes/tickets';
 import { seedSupportRequests } from './store';
 import { FailedAuthThrottle, FixedWindowLimiter, TrustedProxies } from './throttle';
@@ -109,6 +110,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.use('/v1/*', rateLimit(rateLimitPerMinute));
   app.use('/v1/*', idempotency(s));
   app.route('/v1', ticketRoutes(s, { asks: new FixedWindowLimiter(asksPerHour, 3_600_000) }));
+  app.route('/v1', requesterRoutes(s));
   app.route('/v1', adminRoutes(s));
 
   return {

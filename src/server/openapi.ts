@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import * as W from '../api/schemas';
 
-type Param = { name: string; in: 'query' | 'header'; description: string; schema: Record<string, unknown> };
+type Param = { name: string; in: 'query' | 'header'; description: string; schema: Record<string, unknown>; required?: boolean };
 type Route = [method: 'get' | 'post', path: string, summary: string, body: z.ZodType | null, ok: [number, z.ZodType | null], params?: Param[]];
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
@@ -39,6 +39,11 @@ const ROUTES: Route[] = [
   ['get', '/v1/inbox', 'Everything waiting on me (ETag / If-None-Match → 304)', null, [200, W.Inbox], [header('If-None-Match', 'ETag of the inbox last read; 304 while unchanged')]],
   ['post', '/v1/access-requests', 'Request product access', W.AccessRequestCreateBody, [201, W.AccessRequest]],
   ['get', '/v1/access-requests', 'Product access requests I review, with requester details and seats', null, [200, W.AccessRequestList], [states(W.AccessRequestState, 'pending')]],
+  ['get', '/v1/access-requests/context', 'For the caller: may I request this product on this site (by site id or address), for whom, who reviews, my standing bar and my requests for it', null, [200, W.AccessRequestContext], [
+    { name: 'site', in: 'query', description: "Site id or the site's address, e.g. https://acme.atlassian.net", schema: { type: 'string' }, required: true },
+    { name: 'product', in: 'query', description: 'Product key, e.g. confluence', schema: { type: 'string' }, required: true },
+  ]],
+  ['get', '/v1/me/access-requests', 'Product access requests I made or that are for me, with state, reviewers and decision (ETag / If-None-Match → 304)', null, [200, W.MyAccessRequestList], [header('If-None-Match', 'ETag of the list last read; 304 while unchanged')]],
   ['get', '/v1/access-requests/{id}', 'One product access request, with ETag', null, [200, W.AccessRequest]],
   ['post', '/v1/access-requests/{id}/approve', 'Approve (If-Match honoured)', W.EmptyBody, [200, W.AccessRequest], [IF_MATCH]],
   ['post', '/v1/access-requests/{id}/deny', 'Deny with an optional message (If-Match honoured)', W.AccessRequestDenyBody, [200, W.AccessRequest], [IF_MATCH]],
@@ -61,7 +66,7 @@ export function openApiDocument(): Record<string, unknown> {
   const problem = { description: 'Problem', content: { 'application/problem+json': { schema: schema(W.Problem) } } };
   for (const [method, path, summary, body, [status, ok], extra = []] of ROUTES) {
     const params: Array<Record<string, unknown>> = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    params.push(...extra.map((p) => ({ ...p, required: false })));
+    params.push(...extra.map((p) => ({ ...p, required: p.required ?? false })));
     if (method === 'post') params.push({ ...IDEMPOTENCY_KEY, required: false });
     const sse = path.endsWith('/stream') || path === '/v1/events';
     paths[path] ??= {};
