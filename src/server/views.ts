@@ -1,13 +1,13 @@
 // Read models: who am I, tickets, visible grants, outstanding Support requests, access request
 // listing with requester details, and the inbox of everything waiting on the caller.
-import { accessRequestReviewers, grantEligibility, mayDecideGuard, mayReviewAccessRequests, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
-import type { AccessRequestWire, InboxItemWire, MeWire, SupportRequestWire, TicketWire } from '../api/schemas';
+import { accessRequestReviewers, grantEligibility, mayDecideGuard, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
+import type { InboxItemWire, MeWire, SupportRequestWire, TicketWire } from '../api/schemas';
 import type { Caller } from './auth';
 import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
 import { ticketAudience } from './grants-service';
 import { problem } from './problems';
-import { accessRequestsInState, currentTicket, currentTickets, grantsInStates, grantsOfEngineer, seatsNow, withTicket } from './store';
+import { accessRequestsInState, currentTicket, currentTickets, grantsInStates, grantsOfEngineer, withTicket } from './store';
 
 export function me(s: ServerContext, caller: Caller): MeWire {
   const org = s.ix.world.organization;
@@ -103,28 +103,7 @@ export async function supportRequests(s: ServerContext, caller: Caller): Promise
   return out;
 }
 
-export async function accessRequestView(s: ServerContext, q: Queryable, r: AccessRequest): Promise<AccessRequestWire> {
-  const requester = s.ix.usersById.get(r.requestedBy);
-  const site = s.ix.sitesById.get(r.site);
-  const seats = await seatsNow(q, s.ix, r.site, r.product);
-  const forUser = 'userId' in r.for ? s.ix.usersById.get(r.for.userId) : undefined;
-  return {
-    ...r,
-    siteUrl: site?.url ?? '',
-    productName: productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`)),
-    requester: { id: r.requestedBy, name: requester?.name ?? r.requestedBy, email: requester?.email ?? '', emailVerified: requester?.emailVerified ?? false, onSite: r.requesterOnSite, sites: requester?.sites ?? [] },
-    forUser: forUser ? { id: forUser.id, name: forUser.name, email: forUser.email } : 'email' in r.for ? { email: r.for.email } : undefined,
-    seatsNow: seats,
-    seatsAfterApproval: r.state === 'pending' ? seats + 1 : seats,
-    denyBars: r.self && !r.requesterOnSite,
-  };
-}
-
-export async function reviewableAccessRequests(s: ServerContext, caller: Caller, states: string[]): Promise<AccessRequestWire[]> {
-  if (caller.kind !== 'admin') throw problem('forbidden', 'Only reviewers list product access requests.');
-  const rows = (await accessRequestsInState(s.db, states)).filter((r) => r.requestedBy === caller.id || mayReviewAccessRequests(s.ix, caller.id, r.site));
-  return Promise.all(rows.map((r) => accessRequestView(s, s.db, r)));
-}
+export { accessRequestView, reviewableAccessRequests } from './access-request-views';
 
 export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItemWire[]> {
   if (caller.kind !== 'admin') return [];

@@ -49,6 +49,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         ['GET /v1/access-requests/:id', 'GET', `/v1/access-requests/${ar.json.id}`],
         ['POST /v1/access-requests/:id/approve', 'POST', `/v1/access-requests/${ar.json.id}/approve`, {}],
         ['POST /v1/access-requests/:id/deny', 'POST', `/v1/access-requests/${ar.json.id}/deny`, {}],
+        ['POST /v1/access-requests/bulk-decision', 'POST', '/v1/access-requests/bulk-decision', { ids: [ar.json.id], decision: 'approve' }],
         ['GET /v1/audit', 'GET', '/v1/audit'],
         ['GET /v1/audit/verify', 'GET', '/v1/audit/verify'],
         ['GET /v1/audit/stream', 'GET', '/v1/audit/stream'],
