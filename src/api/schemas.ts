@@ -244,6 +244,8 @@ export const AccessRequest = z.object({
   /** Billable seats of the product once approved (= seatsNow when decided or the person has it). */
   seatsAfterApproval: z.number().int(),
   billable: z.boolean(),
+  /** May the caller approve or deny it now (a reviewer of the site, not asking nor asked for). */
+  mayDecide: z.boolean(),
   /** Denying bars the person from asking again (an off-site self-request is among those decided). */
   denyBars: z.boolean(),
   /** Other pending requests for the same person, site and product: one decision covers them all. */

@@ -17,12 +17,12 @@ export interface AccessRequestFilter {
 }
 
 /** One request as the reviewer and the requester see it. */
-export async function accessRequestView(s: ServerContext, q: Queryable, r: AccessRequest): Promise<AccessRequestWire> {
-  return (await accessRequestViews(s, q, [r], await pendingSiblings(q, s, [r])))[0]!;
+export async function accessRequestView(s: ServerContext, q: Queryable, r: AccessRequest, caller?: Caller): Promise<AccessRequestWire> {
+  return (await accessRequestViews(s, q, [r], await pendingSiblings(q, s, [r]), caller))[0]!;
 }
 
 /** Many at once: seats, group memberships and same-person groups in one read each. */
-export async function accessRequestViews(s: ServerContext, q: Queryable, rows: AccessRequest[], siblings: Map<string, AccessRequest[]>): Promise<AccessRequestWire[]> {
+export async function accessRequestViews(s: ServerContext, q: Queryable, rows: AccessRequest[], siblings: Map<string, AccessRequest[]>, caller?: Caller): Promise<AccessRequestWire[]> {
   if (rows.length === 0) return [];
   const seatRows = await q.query<{ site: string; product: string; billable: number | string }>('SELECT site, product, billable FROM seats');
   const seats = new Map(seatRows.map((x) => [`${x.site}/${x.product}`, Number(x.billable)]));
@@ -42,6 +42,8 @@ export async function accessRequestViews(s: ServerContext, q: Queryable, rows: A
     const hasIt = products.includes(`${r.site}/${r.product}`);
     const group = siblings.get(r.id) ?? [];
     const pending = r.state === 'pending';
+    // The same rule the decision enforces: a reviewer of the site who neither asked nor is asked for.
+    const mayDecide = pending && caller?.kind === 'admin' && mayReviewAccessRequests(s.ix, caller.id, r.site) && forUser?.id !== caller.id && ![r, ...group].some((x) => x.requestedBy === caller.id);
     return {
       ...r,
       siteUrl: site?.url ?? '',
@@ -65,6 +67,7 @@ export async function accessRequestViews(s: ServerContext, q: Queryable, rows: A
       seatsNow,
       seatsAfterApproval: pending && !hasIt ? seatsNow + 1 : seatsNow,
       billable: p?.licensed ?? false,
+      mayDecide,
       denyBars: pending && [r, ...group].some((x) => x.self && !x.requesterOnSite),
       samePerson: group.map((x) => ({ id: x.id, requestedBy: x.requestedBy, requesterName: s.ix.usersById.get(x.requestedBy)?.name ?? x.requestedBy, self: x.self, requesterOnSite: x.requesterOnSite, createdAt: x.createdAt })),
     };
@@ -97,5 +100,5 @@ export async function reviewableAccessRequests(s: ServerContext, caller: Caller,
     (!filter.sites?.length || filter.sites.includes(r.site)) &&
     (!filter.products?.length || filter.products.includes(r.product)) &&
     (!filter.kinds?.length || filter.kinds.includes(accessRequestKind(s.ix, r))));
-  return accessRequestViews(s, s.db, rows, await pendingSiblings(s.db, s, rows));
+  return accessRequestViews(s, s.db, rows, await pendingSiblings(s.db, s, rows), caller);
 }

@@ -27,7 +27,7 @@ export interface TicketView {
 /** An action a framed page asked for, waiting for a click in the popup because the page's click could not be vouched for. */
 export interface PendingAction {
   id: string;
-  kind: 'grant' | 'revoke' | 'ai_grant' | 'bulk_grant' | 'guard_decision' | 'access_request_decision';
+  kind: 'grant' | 'revoke' | 'ai_grant' | 'bulk_grant' | 'guard_decision' | 'access_request_decision' | 'bulk_access_request_decision';
   /** The ticket of a grant, AI grant or (from the panel) revoke. */
   ticket?: string;
   /** A bulk grant's tickets. */
@@ -38,6 +38,8 @@ export interface PendingAction {
   /** Guard or access-request decision. */
   decision?: 'approve' | 'deny';
   requestId?: string;
+  /** A bulk access-request decision's requests. */
+  requestIds?: string[];
   /** Message to the requester with a denial. */
   message?: string;
   /** What the popup shows, e.g. "Grant Support access to PS-101 (Confluence on acme.atlassian.net)". */

@@ -30,7 +30,7 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
     const { request: req, created } = await createAccessRequest(s, callerOf(c), body.site, body.product, body.for);
     withEtag(c, etagOf('access-request', req.id, req.version));
     c.header('Location', `/v1/access-requests/${req.id}`);
-    return c.json(await accessRequestView(s, s.db, req), created ? 201 : 200);
+    return c.json(await accessRequestView(s, s.db, req, callerOf(c)), created ? 201 : 200);
   });
 
   r.get('/access-requests', async (c) => {
@@ -72,7 +72,7 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
     const visible = req && (req.requestedBy === caller.id || (await reviewableAccessRequests(s, caller, [req.state])).some((x) => x.id === req.id));
     if (!req || !visible) throw problem('not-found', 'No such access request.');
     withEtag(c, etagOf('access-request', req.id, req.version));
-    return c.json(await accessRequestView(s, s.db, req));
+    return c.json(await accessRequestView(s, s.db, req, caller));
   });
 
   for (const decision of ['approve', 'deny'] as const) {
@@ -80,7 +80,7 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
       const body = await jsonBody(c, decision === 'deny' ? W.AccessRequestDenyBody : W.EmptyBody);
       const req = await decideAccessRequestById(s, callerOf(c), pathParam(c, 'id'), decision, (body as { message?: string }).message, c.req.header('if-match'));
       withEtag(c, etagOf('access-request', req.id, req.version));
-      return c.json(await accessRequestView(s, s.db, req));
+      return c.json(await accessRequestView(s, s.db, req, callerOf(c)));
     });
   }
 
