@@ -32,7 +32,7 @@ describe('admin console: product access requests', () => {
     // The bar is said before anything is clicked.
     expect(await oscar.locator('.bar-warning').textContent()).toBe('Denying also bars this person from asking again.');
     // Every kind the demo starts with is on the page, aggregated across the sites dev reviews.
-    for (const id of ['ar_demo-nina-confluence', 'ar_demo-bob-for-priya', 'ar_demo-priya-for-kai']) await frame.locator(`section[data-request="${id}"]`).waitFor();
+    for (const id of ['ar_demo-frank-confluence', 'ar_demo-bob-for-priya', 'ar_demo-priya-for-kai']) await frame.locator(`section[data-request="${id}"]`).waitFor();
     expect(await frame.locator('section[data-request="ar_demo-erin-for-ivan"]').count()).toBe(0);
     await screenshot(page, 'console-access-requests');
 
@@ -73,7 +73,7 @@ describe('admin console: product access requests', () => {
   });
 
   test('bulk: the selected requests are decided one by one, each result shown; my own request is not mine to decide', async () => {
-    const own = await apiCall(w.api, 'dev-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { userId: 'frank' } });
+    const own = await apiCall(w.api, 'dev-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { userId: 'tomas' } });
     expect(own.status).toBe(201);
     const { page, frame } = await open();
     const mine = frame.locator(`section[data-request="${own.body.id}"]`);
@@ -81,8 +81,8 @@ describe('admin console: product access requests', () => {
     expect(await mine.textContent()).toMatch(/another reviewer decides it/);
     expect(await mine.getByRole('checkbox').isDisabled()).toBe(true);
     expect(await mine.getByRole('button', { name: 'Approve' }).count()).toBe(0);
-    const seats = { confluence: await seatsOf('ar_demo-nina-confluence'), jira: await seatsOf('ar_demo-bob-for-priya') };
-    for (const id of ['ar_demo-nina-confluence', 'ar_demo-bob-for-priya']) {
+    const seats = { confluence: await seatsOf('ar_demo-frank-confluence'), jira: await seatsOf('ar_demo-bob-for-priya') };
+    for (const id of ['ar_demo-frank-confluence', 'ar_demo-bob-for-priya']) {
       await frame.locator(`section[data-request="${id}"]`).getByRole('checkbox').check();
     }
     const bulk = frame.getByRole('group', { name: 'Decide selected requests' });
@@ -90,8 +90,8 @@ describe('admin console: product access requests', () => {
     await screenshot(page, 'console-access-requests-bulk');
     await clickArmed(frame, bulk.getByRole('button', { name: 'Approve selected (2)' }));
     await expect.poll(() => bulk.locator('p.result[data-request="ar_demo-bob-for-priya"]').textContent().catch(() => '')).toMatch(/Priya Raman · Jira: Approved/);
-    expect(await bulk.locator('p.result[data-request="ar_demo-nina-confluence"]').textContent()).toMatch(/Nina Kowalski · Confluence: Approved/);
-    expect(await seatsOf('ar_demo-nina-confluence')).toBe(seats.confluence + 1);
+    expect(await bulk.locator('p.result[data-request="ar_demo-frank-confluence"]').textContent()).toMatch(/Frank Moreau · Confluence: Approved/);
+    expect(await seatsOf('ar_demo-frank-confluence')).toBe(seats.confluence + 1);
     expect(await seatsOf('ar_demo-bob-for-priya')).toBe(seats.jira + 1);
     await screenshot(page, 'console-access-requests-decided');
     await page.close();
