@@ -239,6 +239,8 @@ export const AccessRequest = z.object({
     sites: z.array(z.object({ id: z.string(), url: z.string() })),
     products: z.array(z.object({ site: z.string(), siteUrl: z.string(), product: z.string(), productName: z.string() })),
     hasThisProduct: z.boolean(),
+    /** When a denial barred this person from asking (others may still ask for them). */
+    barredSince: z.string().optional(),
   }),
   seatsNow: z.number().int(),
   /** Billable seats of the product once approved (= seatsNow when decided or the person has it). */

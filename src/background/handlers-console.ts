@@ -91,7 +91,7 @@ function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
     forWhom: { self: r.self, label, email: r.forUser?.email },
     person: {
       email: r.person.email, hasAccount: r.person.hasAccount, emailVerified: r.person.emailVerified, onSite: r.person.onSite,
-      siteHosts: r.person.sites.map((x) => host(x.url, x.id)), products: r.person.products.map((x) => `${x.productName} on ${host(x.siteUrl, x.site)}`), hasThisProduct: r.person.hasThisProduct,
+      siteHosts: r.person.sites.map((x) => host(x.url, x.id)), products: r.person.products.map((x) => `${x.productName} on ${host(x.siteUrl, x.site)}`), hasThisProduct: r.person.hasThisProduct, barredSince: r.person.barredSince,
     },
     seatsNow: r.seatsNow, seatsAfter: r.seatsAfterApproval, billable: r.billable, mayDecide: r.mayDecide, denyBars: r.denyBars,
     samePerson: r.samePerson.map((x) => ({ id: x.id, requesterName: x.requesterName, self: x.self })), decidedWith: r.decidedWith, message: r.message,

@@ -69,6 +69,7 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
         <dt>Requester</dt><dd>{r.requester.onSite ? 'on this site' : <strong>not on this site</strong>} · email {yesNo(r.requester.emailVerified, 'verified', 'not verified', 'verification unknown')}</dd>
         {!r.forWhom.self && <><dt>For</dt><dd>{r.person.email} · {r.person.hasAccount ? <>account · email {yesNo(r.person.emailVerified, 'verified', 'not verified', 'verification unknown')} · {r.person.onSite ? 'on this site' : 'not on this site'}</> : 'no account yet (an invitation goes to this address)'}</dd></>}
         <dt>Has today</dt><dd>{r.person.products.length ? r.person.products.join(', ') : 'No product access'}{r.person.siteHosts.length ? <span class="small"> · member of {r.person.siteHosts.join(', ')}</span> : null}</dd>
+        {r.person.barredSince && <><dt>Barred</dt><dd><strong>Barred from asking since {r.person.barredSince.slice(0, 10)}</strong> (an earlier request of theirs was denied); this request was made for them by someone else.</dd></>}
         <dt>Billing</dt><dd class="seats">{seatChange(r)}</dd>
         {r.samePerson.length > 0 && <><dt>Also asked</dt><dd>{r.samePerson.map((x) => x.self ? `${x.requesterName} (for themself)` : x.requesterName).join(', ')} — one decision covers {r.samePerson.length === 1 ? 'both requests' : `all ${r.samePerson.length + 1} requests`}</dd></>}
       </dl>

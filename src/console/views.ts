@@ -52,7 +52,7 @@ export interface AccessRequestView {
   /** Who the access is for: the requester themself, another site user, or a newcomer by email. */
   forWhom: { self: boolean; label: string; email?: string };
   /** The person the access is for and what they can use today ("Jira on acme.atlassian.net"). */
-  person: { email: string; hasAccount: boolean; emailVerified?: boolean; onSite: boolean; siteHosts: string[]; products: string[]; hasThisProduct: boolean };
+  person: { email: string; hasAccount: boolean; emailVerified?: boolean; onSite: boolean; siteHosts: string[]; products: string[]; hasThisProduct: boolean; barredSince?: string };
   seatsNow?: number;
   seatsAfter?: number;
   billable: boolean;

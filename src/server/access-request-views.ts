@@ -28,6 +28,8 @@ export async function accessRequestViews(s: ServerContext, q: Queryable, rows: A
   const seats = new Map(seatRows.map((x) => [`${x.site}/${x.product}`, Number(x.billable)]));
   const members = [...new Set(rows.map((r) => memberOf(s, r)))];
   const held = await q.query<{ member: string; site: string; product: string }>('SELECT member, site, product FROM group_members WHERE member = ANY($1::text[])', [members]);
+  const personKeys = [...new Set(rows.map((r) => accessRequestPersonKey(s.ix, r)))];
+  const bars = new Map((await q.query<{ email: string; at: string }>('SELECT email, at FROM barred_emails WHERE email = ANY($1::text[])', [personKeys])).map((b) => [b.email, b.at]));
   const heldBy = new Map<string, string[]>();
   for (const h of held) heldBy.set(h.member, [...(heldBy.get(h.member) ?? []), `${h.site}/${h.product}`]);
 
@@ -63,6 +65,7 @@ export async function accessRequestViews(s: ServerContext, q: Queryable, rows: A
           return { site: pSite, siteUrl: s.ix.sitesById.get(pSite)?.url ?? '', product: pKey, productName: productName(pKey, s.ix.productsBySiteKey.get(key)) };
         }),
         hasThisProduct: hasIt,
+        barredSince: bars.get(accessRequestPersonKey(s.ix, r)),
       },
       seatsNow,
       seatsAfterApproval: pending && !hasIt ? seatsNow + 1 : seatsNow,

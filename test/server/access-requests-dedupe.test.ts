@@ -137,5 +137,32 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(Number(seats[0]!.billable)).toBe(43);
       expect((await h.req('alice-token', 'GET', `/v1/access-requests/${eu.json.id}`)).json.state).toBe('pending');
     });
+
+    it('asking for a person while their request is being approved never leaves a request pending for someone who has the product', async () => {
+      for (let round = 0; round < 8; round++) {
+        const email = `racer${round}@new.test`;
+        const first = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { email } });
+        const [approve, second] = await Promise.all([
+          h.req('alice-token', 'POST', `/v1/access-requests/${first.json.id}/approve`, {}),
+          h.req('dev-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { email: email.toUpperCase() } }),
+        ]);
+        expect(approve.status).toBe(200);
+        // Either the second ask came first and was decided with the first, or it came after and was refused.
+        if (second.status === 201) expect((await h.req('alice-token', 'GET', `/v1/access-requests/${second.json.id}`)).json).toMatchObject({ state: 'approved', decidedWith: first.json.id });
+        else expect([second.status, second.json.code]).toEqual([422, 'already_has_access']);
+      }
+      expect(await pendingRows()).toEqual([]);
+      const seats = await h.db.query<{ billable: number }>("SELECT billable FROM seats WHERE site = 'acme-main' AND product = 'confluence'");
+      expect(Number(seats[0]!.billable)).toBe(37 + 8);
+    });
+
+    it("a person barred from asking is shown as barred when someone else asks for them", async () => {
+      const own = await h.req('nora-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira' });
+      await h.req('alice-token', 'POST', `/v1/access-requests/${own.json.id}/deny`, {});
+      const forNora = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { userId: 'nora' } });
+      expect(forNora.status).toBe(201);
+      expect(forNora.json.person.barredSince).toMatch(/^\d{4}-\d\d-\d\d/);
+      expect(forNora.json.denyBars).toBe(false);
+    });
   });
 }
