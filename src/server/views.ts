@@ -1,6 +1,6 @@
 // Read models: who am I, tickets, visible grants, outstanding Support requests, access request
 // listing with requester details, and the inbox of everything waiting on the caller.
-import { accessRequestReviewers, grantEligibility, mayDecideGuard, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
+import { accessRequestPersonKey, accessRequestReviewers, accessRequestSubject, grantEligibility, mayDecideGuard, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
 import type { InboxItemWire, MeWire, SupportRequestWire, TicketWire } from '../api/schemas';
 import type { Caller } from './auth';
 import type { ServerContext } from './context';
@@ -117,9 +117,13 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
       items.push({ id: `guard_approval:${g.id}`, kind: 'guard_approval', title: `Guard approval needed for ${g.ticket}`, ticket: g.ticket, createdAt: g.grantedAt ?? '', link: `/security/support-access-requests?grant=${encodeURIComponent(g.id)}` });
     }
   }
-  for (const r of await accessRequestsInState(s.db, ['pending'])) {
-    if (r.requestedBy === caller.id || !accessRequestReviewers(s.ix, r.site).includes(caller.id)) continue;
-    if ('userId' in r.for && r.for.userId === caller.id) continue;
+  const pendingRequests = await accessRequestsInState(s.db, ['pending']);
+  // One decision covers a person's pending requests: if I asked for this person, I decide none of them.
+  const groupOf = (r: AccessRequest) => `${accessRequestPersonKey(s.ix, r)}\u0000${r.site}\u0000${r.product}`;
+  const askedByMe = new Set(pendingRequests.filter((r) => r.requestedBy === caller.id).map(groupOf));
+  for (const r of pendingRequests) {
+    if (askedByMe.has(groupOf(r)) || !accessRequestReviewers(s.ix, r.site).includes(caller.id)) continue;
+    if (accessRequestSubject(s.ix, r) === caller.id) continue;
     const who = s.ix.usersById.get(r.requestedBy)?.name ?? r.requestedBy;
     items.push({ id: `access_request:${r.id}`, kind: 'access_request', title: `${who} requests ${productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`))}`, createdAt: r.createdAt, link: `/access-requests?id=${encodeURIComponent(r.id)}` });
   }

@@ -91,6 +91,12 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(r.status).toBe(403);
       expect(r.json.code).toBe('self_review');
       expect((await pendingRows()).length).toBe(2);
+      // So it is not waiting on her either; it is on another reviewer's list.
+      const inboxIds = async (token: string) => (await h.req(token, 'GET', '/v1/inbox')).json.items.map((i: { id: string }) => i.id);
+      expect(await inboxIds('alice-token')).not.toContain(`access_request:${bobs.json.id}`);
+      expect(await inboxIds('olga-token')).toContain(`access_request:${bobs.json.id}`);
+      expect((await h.req('alice-token', 'GET', `/v1/access-requests/${bobs.json.id}`)).json.mayDecide).toBe(false);
+      expect((await h.req('olga-token', 'GET', `/v1/access-requests/${bobs.json.id}`)).json.mayDecide).toBe(true);
     });
 
     it('approving someone who already has the product is refused with the reason, and changes nothing', async () => {
