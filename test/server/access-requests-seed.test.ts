@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/server/app';
 import { backfillAccessRequestKeys } from '../../src/server/access-requests-store';
 import { openPglite } from '../../src/server/db/index';
+import { readFileSync } from 'node:fs';
 import { harness, WORLD, type Harness } from './helpers';
 
 describe('access requests: seeds, legacy rows, hostile input (PGlite)', () => {
@@ -65,5 +66,21 @@ describe('access requests: seeds, legacy rows, hostile input (PGlite)', () => {
     ];
     for (const a of asks) expect((await h.req('bob-token', 'POST', '/v1/access-requests', a)).status).toBeGreaterThanOrEqual(400);
     expect(await h.db.query('SELECT * FROM access_request_people')).toEqual([]);
+  });
+
+  it('original org: a site admin reviews the requests of every site they administer, aggregated, and no other', async () => {
+    const world = JSON.parse(readFileSync(new URL('../../fixtures/original-world.json', import.meta.url), 'utf8'));
+    world.roles.push({ user: 'sid', role: 'site_admin', site: 'globex-old' });
+    world.users.find((u: { id: string }) => u.id === 'max').sites.push('globex-apac', 'globex-old');
+    h = await harness('pglite', { world });
+    const ask = async (site: string) => (await h!.req('max-token', 'POST', '/v1/access-requests', { site, product: 'jira' })).json.id as string;
+    const [main, apac, old] = [await ask('globex-main'), await ask('globex-apac'), await ask('globex-old')];
+    const listed = async (token: string) => (await h!.req(token, 'GET', '/v1/access-requests')).json.requests.map((r: { id: string }) => r.id).sort();
+    expect(await listed('sid-token')).toEqual([main, old].sort());
+    expect(await listed('olga-token')).toEqual([main, apac, old].sort());
+    // Sara's site-admin role waits on a SCIM sync: not in effect, so she reviews nothing yet.
+    expect(await listed('sara-token')).toEqual([]);
+    expect((await h.req('sid-token', 'POST', `/v1/access-requests/${apac}/approve`, {})).status).toBe(403);
+    expect((await h.req('sid-token', 'POST', `/v1/access-requests/${old}/approve`, {})).status).toBe(200);
   });
 });
