@@ -90,6 +90,18 @@ const MIGRATIONS: string[] = [
   ALTER TABLE idempotency ADD COLUMN claimed_at bigint;
   ALTER TABLE idempotency ADD COLUMN results jsonb NOT NULL DEFAULT '{}'::jsonb;
   `,
+  `
+  -- Signed checkpoints of the audit chain head (src/server/audit-checkpoints.ts). Stored here for
+  -- convenience only: each carries an Ed25519 signature made with a key outside the database.
+  CREATE TABLE audit_checkpoints (
+    seq bigint PRIMARY KEY,
+    hash text NOT NULL,
+    at text NOT NULL,
+    org text NOT NULL,
+    key_id text NOT NULL,
+    signature text NOT NULL
+  );
+  `,
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */

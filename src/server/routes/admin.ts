@@ -81,11 +81,18 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
     orgAdminOnly(c);
     const from = lastEventId(c.req.header('last-event-id'));
     return streamSSE(c, async (stream) => {
+      // Signed checkpoints go out as their own event type without an SSE id, so Last-Event-ID stays
+      // an audit row's seq; a client that was away pages the ones it missed from /v1/audit/checkpoints.
+      const offCheckpoints = s.checkpointTail.subscribe((cps) => {
+        for (const { id: _id, ...cp } of cps) void stream.writeSSE({ event: 'checkpoint', data: JSON.stringify(cp) }).catch(() => {});
+      });
+      stream.onAbort(offCheckpoints);
       await follow(stream, s.auditTail, from ?? s.auditTail.lastId, async (after) => (await listAudit(s.db, { after, limit: 500, order: 'asc' })).map((row) => ({ ...row, id: row.seq })), (row: AuditRecord & { id: number }) => ({
         id: String(row.seq),
         event: 'audit',
         data: JSON.stringify(auditWire(s, row)),
       }));
+      offCheckpoints();
     });
   });
 
