@@ -36,7 +36,22 @@ export interface TrailOptions {
 
 export const CHAIN_ONLY_WARNING = 'no public key given: the chain alone cannot detect a truncated tail or a chain recomputed after an edit; pass --public-key to check the signed checkpoints';
 
-type Row = { seq: string | number; at: string; actor: string; actor_kind: ActorKind; action: string; ticket: string | null; resource: unknown; outcome: string; detail: unknown; prev_hash: string; hash: string };
+type BatchRow = [seq: number, at: string, actor: string, actorKind: ActorKind, action: string, ticket: string | null, resource: unknown, outcome: string, detail: unknown, prevHash: string, hash: string];
+
+/**
+ * Up to `limit` rows after `after`, in seq order. The database assembles the batch into one JSON
+ * text and it is parsed with one JSON.parse: per-row, per-column result decoding was most of a
+ * full verify's time on PGlite (20k rows: ~1.7 s decoded as rows, ~0.5 s as one text, one machine).
+ */
+async function readBatch(db: Queryable, after: number, limit: number): Promise<BatchRow[]> {
+  const [r] = await db.query<{ j: string | null }>(
+    `SELECT '[' || string_agg(concat('[', seq, ',', to_json(at), ',', to_json(actor), ',', to_json(actor_kind), ',', to_json(action), ',', coalesce(to_json(ticket)::text, 'null'), ',',
+       coalesce(resource::text, 'null'), ',', to_json(outcome), ',', coalesce(detail::text, 'null'), ',', to_json(prev_hash), ',', to_json(hash), ']'), ',' ORDER BY seq) || ']' AS j
+     FROM (SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2) page`,
+    [after, limit],
+  );
+  return r?.j ? (JSON.parse(r.j) as BatchRow[]) : [];
+}
 
 /** Every checkpoint stored in the database, oldest first. */
 export async function allStoredCheckpoints(q: Queryable): Promise<Checkpoint[]> {
@@ -75,7 +90,7 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   let startedAfter: number | undefined;
   if (opts.incremental && seqs.length > 0) {
     const from = signed.get(seqs.at(-1)!)!;
-    const [row] = await db.query<Row>('SELECT seq, hash FROM audit WHERE seq = $1', [from.seq]);
+    const [row] = await db.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [from.seq]);
     if (!row) return verdict({ ok: false, rows: 0, firstBrokenRow: from.seq, reason: `row ${from.seq} was signed in a checkpoint but is missing: the log was truncated or rows removed` });
     if (row.hash !== from.hash) return verdict({ ok: false, rows: 0, firstBrokenRow: from.seq, reason: `row ${from.seq}'s hash is not the one its checkpoint signed: the chain was rewritten up to it` });
     prev = from.hash;
@@ -83,14 +98,14 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
     lastGood = startedAfter = from.seq;
   }
   const first = expectedSeq;
-  const read = (after: number) => db.query<Row>('SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2', [after, batch]);
-  let next: Promise<Row[]> | undefined = read(expectedSeq - 1);
+  const read = (after: number) => readBatch(db, after, batch);
+  let next: Promise<BatchRow[]> | undefined = read(expectedSeq - 1);
   while (next) {
-    const rows: Row[] = await next;
+    const rows: BatchRow[] = await next;
     // Keyset paging: the next read is already on its way while this batch is hashed.
-    next = rows.length === batch ? read(Number(rows.at(-1)!.seq)) : undefined;
-    for (const raw of rows) {
-      const seq = Number(raw.seq);
+    next = rows.length === batch ? read(rows.at(-1)![0]) : undefined;
+    for (const [seq, at, actor, actorKind, action, ticket, resource, outcome, detail, prevHash, hash] of rows) {
+      const raw = { prev_hash: prevHash, hash };
       const checked = expectedSeq - first;
       const fail = (firstBrokenRow: number, reason: string) => {
         void next?.catch(() => {});
@@ -98,7 +113,7 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
       };
       if (seq !== expectedSeq) return fail(expectedSeq, `row ${expectedSeq} is missing`);
       if (raw.prev_hash !== prev) return fail(seq, `row ${seq} does not link to the row before it`);
-      const r = { seq, at: raw.at, actor: raw.actor, actorKind: raw.actor_kind, action: raw.action, ticket: raw.ticket, resource: raw.resource, outcome: raw.outcome, detail: raw.detail };
+      const r = { seq, at, actor, actorKind, action, ticket, resource, outcome, detail };
       if (rowHash(prev, r) !== raw.hash) return fail(seq, `row ${seq} was changed after it was written`);
       const cp = signed.get(seq);
       if (cp) {
