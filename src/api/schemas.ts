@@ -181,7 +181,7 @@ export const AuditCheckpointQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 export const AuditCheckpointPage = z.object({ checkpoints: z.array(AuditCheckpoint), nextCursor: z.string().nullable(), publicKey: z.string().nullable(), keyId: z.string().nullable() });
-export const AuditVerify = z.object({ ok: z.boolean(), rows: z.number().int(), firstBrokenRow: z.number().int().optional(), reason: z.string().optional() });
+export const AuditVerify = z.object({ ok: z.boolean(), rows: z.number().int(), firstBrokenRow: z.number().int().optional(), reason: z.string().optional(), checkpoints: z.number().int().optional(), lastCheckpoint: z.number().int().optional(), warning: z.string().optional() });
 export const InboxItem = z.object({
   id: z.string(),
   kind: z.enum(['support_request', 'guard_approval', 'access_request', 'ask']),

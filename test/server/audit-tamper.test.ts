@@ -112,6 +112,8 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(v).toMatchObject({ ok: false, firstBrokenRow: 7, lastCheckpoint: 4 });
       expect(v.reason).toContain('truncated');
       expect(await verifyAuditTrail(db, { publicKey: key.publicKey, incremental: true })).toMatchObject({ ok: false, firstBrokenRow: 9 });
+      // The API's own verify route checks its stored checkpoints with its key, too.
+      expect((await h.req('alice-token', 'GET', '/v1/audit/verify')).json).toMatchObject({ ok: false, firstBrokenRow: 7 });
     });
 
     it('delete a row and recompute the chain: only the checkpoints catch it', async () => {
