@@ -2,7 +2,7 @@
 // database writer can recompute or truncate the hash chain, but cannot sign a new head without
 // the Ed25519 private key, which lives in a file outside the database.
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
-import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canonicalJson } from './audit';
 import type { Db, Queryable } from './db/index';
@@ -56,7 +56,7 @@ export const publicKeyFileOf = (keyFile: string): string => keyFile.replace(/(\.
  * the same moment never leaves a half-written or world-readable key (the loser of the race reads
  * the winner's). Writes the public key beside it. Throws with a readable message on a bad file.
  */
-export function loadOrCreateSigningKey(file: string): { key: SigningKey; created: boolean } {
+export function loadOrCreateSigningKey(file: string): { key: SigningKey; created: boolean; readableByOthers: boolean } {
   let created = false;
   if (!existsSync(file)) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
@@ -84,9 +84,11 @@ export function loadOrCreateSigningKey(file: string): { key: SigningKey; created
     throw new Error(`cannot read the audit signing key ${file}: ${(e as Error).message}`);
   }
   const key = signingKeyFrom(privateKey);
+  // Anyone who can read the private key can sign a rewritten chain's head.
+  const readableByOthers = (statSync(file).mode & 0o077) !== 0;
   const pub = publicKeyFileOf(file);
   if (!existsSync(pub) || readFileSync(pub, 'utf8') !== key.publicPem) writePublic(pub, key.publicPem);
-  return { key, created };
+  return { key, created, readableByOthers };
 }
 
 function writePublic(file: string, pem: string): void {

@@ -64,9 +64,10 @@ const keyFile = values['audit-key'] ?? (process.env.AC_AUDIT_KEY || undefined);
 let auditKey: SigningKey | undefined;
 if (keyFile) {
   try {
-    const { key, created } = loadOrCreateSigningKey(keyFile);
+    const { key, created, readableByOthers } = loadOrCreateSigningKey(keyFile);
     auditKey = key;
     if (created) console.error(`Created the audit signing key ${keyFile} (mode 0600); its public key is ${publicKeyFileOf(keyFile)}`);
+    if (readableByOthers) console.error(`Warning: the audit signing key ${keyFile} is readable by other users; anyone who can read it can sign a rewritten audit chain (chmod 600 it).`);
   } catch (e) {
     console.error((e as Error).message);
     process.exit(2);

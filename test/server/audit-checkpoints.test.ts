@@ -1,7 +1,7 @@
 // Signed checkpoints as the API publishes them: the key file (created once, mode 0600, public key
 // beside it), the org-admin routes with paging, the audit stream's `checkpoint` events, a final
 // checkpoint at close, and several API processes on one PostgreSQL that never fork the checkpoints.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -18,9 +18,12 @@ describe('audit signing key file', () => {
     expect(a.created).toBe(true);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     expect(readFileSync(publicKeyFileOf(file), 'utf8')).toBe(a.key.publicPem);
+    expect(a.readableByOthers).toBe(false);
     const b = loadOrCreateSigningKey(file);
     expect(b.created).toBe(false);
     expect(b.key.keyId).toBe(a.key.keyId);
+    chmodSync(file, 0o644);
+    expect(loadOrCreateSigningKey(file).readableByOthers).toBe(true);
   });
 
   it('a file that is not an Ed25519 key is refused with a readable message', () => {
