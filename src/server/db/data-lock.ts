@@ -2,7 +2,8 @@
 // APIs on one folder both acknowledge writes and one side's are lost at the next start. A lock file
 // naming the holder (pid and the kernel's start time for that pid) is held for the process's life;
 // a lock whose holder is gone (killed, crashed) is taken over under a short-lived takeover guard.
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -48,20 +49,24 @@ function readHolder(file: string): Holder | undefined {
   }
 }
 
+/** Creates `file` holding `me`, atomically: written aside and linked in, so no reader sees it empty. */
 function create(file: string, me: Holder): boolean {
-  let fd: number;
-  try {
-    fd = openSync(file, 'wx', 0o600);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  }
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  const fd = openSync(tmp, 'wx', 0o600);
   try {
     writeSync(fd, JSON.stringify(me));
   } finally {
     closeSync(fd);
   }
-  return true;
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw e;
+  } finally {
+    unlinkSync(tmp);
+  }
 }
 
 /**
