@@ -1,5 +1,5 @@
-// CLI: npm run api -- --fixture FILE --port N [--data DIR] [--audit-key FILE] [--checkpoint-seconds N];
-// DATABASE_URL selects PostgreSQL.
+// CLI: npm run api -- --fixture FILE --port N [--data DIR] [--trust-proxy 10.0.0.0/8,::1] [--audit-key FILE]
+// [--checkpoint-seconds N]; DATABASE_URL selects PostgreSQL.
 import { serve } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -17,11 +17,13 @@ const { values } = parseArgs({
     'rate-limit': { type: 'string' },
     'audit-key': { type: 'string' },
     'checkpoint-seconds': { type: 'string' },
+    // Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated; repeatable).
+    'trust-proxy': { type: 'string', multiple: true },
   },
 });
 
 if (!values.fixture) {
-  console.error('usage: npm run api -- --fixture FILE [--port 4400] [--data DIR]   (DATABASE_URL → PostgreSQL)');
+  console.error('usage: npm run api -- --fixture FILE [--port 4400] [--data DIR] [--trust-proxy ADDR|CIDR,...]   (DATABASE_URL → PostgreSQL)');
   process.exit(2);
 }
 
@@ -78,7 +80,8 @@ else console.error('No --audit-key given: the audit chain is not checkpointed, s
 const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined });
 let api;
 try {
-  api = await createApp({ world, db, rateLimitPerMinute: Number(rateText), auditSigning: auditKey ? { key: auditKey, intervalMs: Number(checkpointText) * 1000 } : undefined });
+  const trustProxy = (values['trust-proxy'] ?? (process.env.AC_TRUST_PROXY ? [process.env.AC_TRUST_PROXY] : [])).flatMap((v) => v.split(','));
+  api = await createApp({ world, db, rateLimitPerMinute: Number(rateText), trustProxy, auditSigning: auditKey ? { key: auditKey, intervalMs: Number(checkpointText) * 1000 } : undefined });
 } catch (e) {
   console.error((e as Error).message);
   await db.close();
