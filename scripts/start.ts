@@ -1,5 +1,5 @@
 // `npm start`: build the extension, start the Access API on the demo org (state kept under
-// .data/api), serve the demo vendor pages, and say how to try it; with a display, open Chromium.
+// .data/api, its audit signing key in .data/audit-signing-key.pem), serve the demo vendor pages, and say how to try it; with a display, open Chromium.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,7 +54,7 @@ const world = worldFile();
 let apiUp = false;
 if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) {
   const api = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'),
-    ['src/server/main.ts', '--fixture', world, '--port', String(API_PORT), '--data', '.data/api'],
+    ['src/server/main.ts', '--fixture', world, '--port', String(API_PORT), '--data', '.data/api', '--audit-key', '.data/audit-signing-key.pem'],
     { cwd: ROOT, stdio: 'inherit' });
   children.push(api);
   apiUp = await waitForApi(30_000);

@@ -1,8 +1,12 @@
 // Row 2c: the audit log at 1,000,000 rows, on the API's own storage (embedded PGlite, in memory):
-// rows are chained with the server's own rowHash and bulk-inserted through its DB layer, then
-// queried by actor and time window with the server's listAudit, and the whole chain verified
-// with its verifyAudit. --quick uses 50,000 rows and says so.
-import { appendAudit, listAudit, rowHash, verifyAudit, type ActorKind } from '../../src/server/audit';
+// rows are chained with the server's own rowHash and bulk-inserted through its DB layer, with a
+// signed checkpoint every 10,000 rows as the API would sign them, then queried by actor and time
+// window with the server's listAudit, verified in full against the checkpoints with the public key
+// (verifyAuditTrail), and verified incrementally after a minute's worth of new rows since the
+// last checkpoint. --quick uses 50,000 rows and scales the full-verify time to 1M, and says so.
+import { appendAudit, appendAuditBatch, listAudit, rowHash, type ActorKind } from '../../src/server/audit';
+import { ephemeralSigningKey, signCheckpoint } from '../../src/server/audit-checkpoints';
+import { verifyAuditTrail } from '../../src/server/audit-verify';
 import { openPglite } from '../../src/server/db/index';
 import { audit, auditRows } from '../lib/expected';
 import { now, summarize, type Row } from '../lib/stats';
@@ -23,6 +27,13 @@ export async function benchAudit(quick: boolean): Promise<Row[]> {
     const start = Date.parse('2026-01-01T00:00:00Z');
     const span = 90 * 24 * 3600 * 1000; // 90 days of activity
     const batch = 2_000;
+    const key = ephemeralSigningKey();
+    const checkpointEvery = 10_000;
+    let nextCheckpoint = checkpointEvery;
+    const checkpoint = async () => {
+      const cp = signCheckpoint(key, { seq, hash: prev, at: new Date(start + Math.floor((seq / total) * span)).toISOString(), org: 'bench' });
+      await db.query('INSERT INTO audit_checkpoints (seq, hash, at, org, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6)', [cp.seq, cp.hash, cp.at, cp.org, cp.keyId, cp.signature]);
+    };
     const t0 = now();
     while (seq < total) {
       const values: string[] = [];
@@ -41,6 +52,10 @@ export async function benchAudit(quick: boolean): Promise<Row[]> {
         prev = hash;
       }
       await db.query(`INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash) VALUES ${values.join(',')}`, params);
+      if (seq >= nextCheckpoint || seq === total) {
+        await checkpoint();
+        nextCheckpoint += checkpointEvery;
+      }
     }
     await db.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [seq, prev]);
     const loadS = (now() - t0) / 1000;
@@ -59,14 +74,30 @@ export async function benchAudit(quick: boolean): Promise<Row[]> {
     const q = summarize(lat);
 
     const v0 = now();
-    const verdict = await verifyAudit(db);
-    const verifyMs = now() - v0;
+    const verdict = await verifyAuditTrail(db, { publicKey: key.publicKey });
+    const verifyS = (now() - v0) / 1000;
     if (!verdict.ok) throw new Error(`audit chain does not verify: ${verdict.reason}`);
+    const perMillion = verifyS * (1_000_000 / verdict.rows);
+
+    // A minute of traffic since the last checkpoint (1,000 checks/s would be 60,000; the API
+    // checkpoints every 60 s by default), appended the way the API appends, then verified from there.
+    const since = quick ? 5_000 : 60_000;
+    for (let i = 0; i < since; i += 500) {
+      await db.transaction(async (tx) => {
+        await appendAuditBatch(tx, Array.from({ length: Math.min(500, since - i) }, (_, k) => ({ input: { actor: 'eng-1', actorKind: 'engineer' as ActorKind, action: 'access.check', ticket: 'PS-1', resource: { type: 'page', id: `p${i + k}` }, outcome: 'allowed' as const }, at: '2026-04-01T00:00:00.000Z' })));
+      });
+    }
+    const i0 = now();
+    const inc = await verifyAuditTrail(db, { publicKey: key.publicKey, incremental: true });
+    const incMs = now() - i0;
+    if (!inc.ok || inc.rows !== since) throw new Error(`incremental verify: ${inc.reason ?? `${inc.rows} rows, not ${since}`}`);
+
     const n = total.toLocaleString('en-US');
     const names = audit(quick);
     return [
       { ...names.query, value: q.p99, median: q.median, p99: q.p99, latencyUnit: 'ms', note: `${queries} queries (listAudit, 50 per page) over ${n} rows, 2,000 actors, 90 days; mean ${(found / queries).toFixed(1)} rows returned; rows bulk-loaded in ${loadS.toFixed(1)} s${quick ? `; --quick: ${n} rows, not 1,000,000` : ''}` },
-      { ...names.verify, value: verifyMs / 1000, note: `verifyAudit over ${verdict.rows.toLocaleString('en-US')} rows: ${Math.round(verdict.rows / (verifyMs / 1000)).toLocaleString('en-US')} rows/s${quick ? `; --quick: ${n} rows, not 1,000,000` : ''}` },
+      { ...names.verify, value: perMillion, met: perMillion <= 5, note: `verifyAuditTrail with the public key over ${verdict.rows.toLocaleString('en-US')} rows and ${verdict.checkpoints} signed checkpoints in ${verifyS.toFixed(2)} s: ${Math.round(verdict.rows / verifyS).toLocaleString('en-US')} rows/s${quick ? `; --quick: measured on ${n} rows and scaled ×${(1_000_000 / verdict.rows).toFixed(0)} to 1M (verification is linear in rows)` : ''}` },
+      { ...names.incremental, value: incMs, note: `${since.toLocaleString('en-US')} rows appended since the last checkpoint (about a minute at 1,000 checks/s${quick ? '; --quick: 5,000' : ''}), verified from the checkpoint at row ${inc.startedAfter}` },
     ];
   } finally {
     await db.close();

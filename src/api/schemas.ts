@@ -204,7 +204,13 @@ export const AuditRow = z.object({
   hash: z.string(),
 });
 export const AuditPage = z.object({ entries: z.array(AuditRow), nextCursor: z.string().nullable() });
-export const AuditVerify = z.object({ ok: z.boolean(), rows: z.number().int(), firstBrokenRow: z.number().int().optional(), reason: z.string().optional() });
+export const AuditCheckpoint = z.object({ seq: z.number().int(), hash: z.string(), at: z.string(), org: z.string(), keyId: z.string(), signature: z.string() });
+export const AuditCheckpointQuery = z.object({
+  cursor: z.string().regex(/^\d{1,15}$/).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+export const AuditCheckpointPage = z.object({ checkpoints: z.array(AuditCheckpoint), nextCursor: z.string().nullable(), publicKey: z.string().nullable(), keyId: z.string().nullable() });
+export const AuditVerify = z.object({ ok: z.boolean(), rows: z.number().int(), firstBrokenRow: z.number().int().optional(), reason: z.string().optional(), checkpoints: z.number().int().optional(), lastCheckpoint: z.number().int().optional(), warning: z.string().optional() });
 export const InboxItem = z.object({
   id: z.string(),
   kind: z.enum(['support_request', 'guard_approval', 'access_request', 'ask']),
@@ -343,6 +349,8 @@ export type AccessDecisionWire = z.infer<typeof AccessDecision>;
 export type AuditRowWire = z.infer<typeof AuditRow>;
 export type AuditPageWire = z.infer<typeof AuditPage>;
 export type AuditVerifyWire = z.infer<typeof AuditVerify>;
+export type AuditCheckpointWire = z.infer<typeof AuditCheckpoint>;
+export type AuditCheckpointPageWire = z.infer<typeof AuditCheckpointPage>;
 export type InboxItemWire = z.infer<typeof InboxItem>;
 export type AccessRequestWire = z.infer<typeof AccessRequest>;
 export type MyAccessRequestWire = z.infer<typeof MyAccessRequest>;

@@ -5,6 +5,7 @@ import { cors } from 'hono/cors';
 import { indexWorld, isInEffect, parseWorld, type World } from '../core/index';
 import { forgetPlaintextTokens, TokenBook } from './auth';
 import { listAudit, type AuditRecord } from './audit';
+import { Checkpointer, listCheckpoints, type Checkpoint, type SigningKey } from './audit-checkpoints';
 import type { ServerContext } from './context';
 import { DbUnavailable, type Db } from './db/index';
 import { eventTail, Tail } from './events';
@@ -13,6 +14,7 @@ import { authenticate, idempotency, rateLimit } from './middleware';
 import { openApiDocument } from './openapi';
 import { HttpProblem, problemResponse } from './problems';
 import { adminRoutes } from './routes/admin';
+import { auditTrailRoutes } from './routes/audit-trail';
 import { requesterRoutes } from './routes/requester';
 import { ticketRoutes } from './routes/tickets';
 import { seedSupportRequests } from './store';
@@ -34,6 +36,8 @@ export interface AppOptions {
   now?: () => string;
   /** Where unexpected errors are reported (never to the client). */
   log?: (message: string) => void;
+  /** Sign the audit chain head with this key every `intervalMs` (default 60 s) and at close. */
+  auditSigning?: { key: SigningKey; intervalMs?: number };
 }
 
 export interface AccessApp {
@@ -60,6 +64,11 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   const auditTail = new Tail<AuditRecord & { id: number }>(db, 'ac_audit', 'SELECT max(seq) AS max FROM audit', async (q, after) =>
     (await listAudit(q, { after, limit: 500, order: 'asc' })).map((r) => ({ ...r, id: r.seq })),
   );
+  const checkpointTail = new Tail<Checkpoint & { id: number }>(db, 'ac_audit_checkpoint', 'SELECT max(seq) AS max FROM audit_checkpoints', async (q, after) =>
+    (await listCheckpoints(q, after, 500)).map((c) => ({ ...c, id: c.seq })),
+  );
+  const signing = opts.auditSigning;
+  if (signing && !(Number.isInteger(signing.intervalMs ?? 60_000) && (signing.intervalMs ?? 60_000) >= 1)) throw new Error(`the checkpoint interval must be a whole number of milliseconds, not ${signing.intervalMs}.`);
   const s: ServerContext = {
     ix,
     db,
@@ -67,11 +76,15 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     guardAdmins: world.roles.filter((r) => r.role === 'guard_admin' && isInEffect(r)).map((r) => r.user),
     events: eventTail(db),
     auditTail,
+    checkpointTail,
+    checkpointer: signing ? new Checkpointer(db, signing.key, world.organization.id, signing.intervalMs ?? 60_000, now, log) : undefined,
     now,
   };
   forgetPlaintextTokens(world);
   await s.events.start();
   await auditTail.start();
+  await checkpointTail.start();
+  s.checkpointer?.start();
 
   const app = new Hono<Env>();
   app.onError((err, c) => {
@@ -115,11 +128,15 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.route('/v1', ticketRoutes(s, { asks: new FixedWindowLimiter(asksPerHour, 3_600_000) }));
   app.route('/v1', requesterRoutes(s));
   app.route('/v1', adminRoutes(s));
+  app.route('/v1', auditTrailRoutes(s));
 
   return {
     app,
     ctx: s,
     close: async () => {
+      // The last head is signed before the tails stop, so a clean shutdown leaves nothing unsigned.
+      await s.checkpointer?.stop();
+      await checkpointTail.stop();
       await s.events.stop();
       await auditTail.stop();
     },

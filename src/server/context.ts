@@ -1,6 +1,7 @@
 // What every route handler works with: the indexed world, the database and the live tails.
 import type { WorldIndex } from '../core/index';
 import type { AuditRecord } from './audit';
+import type { Checkpoint, Checkpointer } from './audit-checkpoints';
 import type { TokenBook } from './auth';
 import type { Db } from './db/index';
 import type { ChangeEvent, Tail } from './events';
@@ -13,5 +14,9 @@ export interface ServerContext {
   guardAdmins: string[];
   events: Tail<ChangeEvent>;
   auditTail: Tail<AuditRecord & { id: number }>;
+  /** New signed checkpoints of the audit chain (from any process), for the audit stream. */
+  checkpointTail: Tail<Checkpoint & { id: number }>;
+  /** Signs the chain head on a schedule; undefined when no signing key was given. */
+  checkpointer?: Checkpointer;
   now: () => string;
 }

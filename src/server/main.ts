@@ -1,8 +1,11 @@
-// CLI: npm run api -- --fixture FILE --port N [--data DIR] [--trust-proxy 10.0.0.0/8,::1]; DATABASE_URL selects PostgreSQL.
+// CLI: npm run api -- --fixture FILE --port N [--data DIR] [--trust-proxy 10.0.0.0/8,::1] [--audit-key FILE]
+// [--checkpoint-seconds N]; DATABASE_URL selects PostgreSQL.
 import { serve } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApp } from './app';
+import { ephemeralSigningKey, loadOrCreateSigningKey, publicKeyFileOf, type SigningKey } from './audit-checkpoints';
+import { lockDataDir } from './db/data-lock';
 import { openDb } from './db/index';
 
 const { values } = parseArgs({
@@ -12,6 +15,8 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     data: { type: 'string' },
     'rate-limit': { type: 'string' },
+    'audit-key': { type: 'string' },
+    'checkpoint-seconds': { type: 'string' },
     // Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated; repeatable).
     'trust-proxy': { type: 'string', multiple: true },
   },
@@ -37,12 +42,46 @@ if (!/^[1-9]\d{0,8}$/.test(rateText)) {
   process.exit(2);
 }
 
+const checkpointText = (values['checkpoint-seconds'] ?? (process.env.AC_CHECKPOINT_SECONDS || '60')).trim();
+if (!/^[1-9]\d{0,6}$/.test(checkpointText)) {
+  console.error(`--checkpoint-seconds must be a whole number of seconds (at least 1), not "${checkpointText}"`);
+  process.exit(2);
+}
+
 const databaseUrl = process.env.DATABASE_URL || undefined;
+// Before the database opens: a second process on the same folder must not even start PGlite on it.
+if (values.data && !databaseUrl) {
+  try {
+    lockDataDir(values.data);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+}
+
+// The checkpoint signing key lives outside the database. Without --audit-key, an in-memory
+// database gets a throwaway key, and a shared PostgreSQL gets none: processes with different
+// throwaway keys would sign checkpoints no one public key verifies.
+const keyFile = values['audit-key'] ?? (process.env.AC_AUDIT_KEY || undefined);
+let auditKey: SigningKey | undefined;
+if (keyFile) {
+  try {
+    const { key, created, readableByOthers } = loadOrCreateSigningKey(keyFile);
+    auditKey = key;
+    if (created) console.error(`Created the audit signing key ${keyFile} (mode 0600); its public key is ${publicKeyFileOf(keyFile)}`);
+    if (readableByOthers) console.error(`Warning: the audit signing key ${keyFile} is readable by other users; anyone who can read it can sign a rewritten audit chain (chmod 600 it).`);
+  } catch (e) {
+    console.error((e as Error).message);
+    process.exit(2);
+  }
+} else if (!databaseUrl && !values.data) auditKey = ephemeralSigningKey();
+else console.error('No --audit-key given: the audit chain is not checkpointed, so a database writer could truncate or recompute it unnoticed.');
+
 const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined });
 let api;
 try {
   const trustProxy = (values['trust-proxy'] ?? (process.env.AC_TRUST_PROXY ? [process.env.AC_TRUST_PROXY] : [])).flatMap((v) => v.split(','));
-  api = await createApp({ world, db, rateLimitPerMinute: Number(rateText), trustProxy });
+  api = await createApp({ world, db, rateLimitPerMinute: Number(rateText), trustProxy, auditSigning: auditKey ? { key: auditKey, intervalMs: Number(checkpointText) * 1000 } : undefined });
 } catch (e) {
   console.error((e as Error).message);
   await db.close();
@@ -53,7 +92,10 @@ const server = serve({ fetch: api.app.fetch, port, hostname: values.host }, () =
   console.error(`Access API on http://${values.host}:${port} (${db.kind}${values.data ? `, data in ${values.data}` : databaseUrl ? '' : ', in memory'})`);
 });
 
+let stopping = false;
 const shutdown = async () => {
+  if (stopping) return;
+  stopping = true;
   server.close();
   await api.close();
   await db.close();

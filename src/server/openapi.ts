@@ -18,6 +18,11 @@ const AUDIT_FILTERS: Param[] = Object.entries(W.AuditQuery.shape).map(([name, s]
   schema: schema(s as z.ZodType),
 }));
 
+const CHECKPOINT_PAGING: Param[] = [
+  { name: 'cursor', in: 'query', description: 'nextCursor of the previous page (checkpoints after this row)', schema: schema(W.AuditCheckpointQuery.shape.cursor as z.ZodType) },
+  { name: 'limit', in: 'query', description: 'Checkpoints per page (1–500, default 100)', schema: schema(W.AuditCheckpointQuery.shape.limit as z.ZodType) },
+];
+
 const LIST_FILTERS: Param[] = [
   { name: 'site', in: 'query', description: 'Comma-separated site ids', schema: { type: 'string' } },
   { name: 'product', in: 'query', description: 'Comma-separated product keys', schema: { type: 'string' } },
@@ -56,6 +61,8 @@ const ROUTES: Route[] = [
   ['post', '/v1/access-requests/{id}/deny', 'Deny with an optional message, with every pending request for the same person, site and product (If-Match honoured)', W.AccessRequestDenyBody, [200, W.AccessRequest], [IF_MATCH]],
   ['get', '/v1/audit', 'Audit log: actor (or "support"), ticket, from, to, cursor, limit', null, [200, W.AuditPage], AUDIT_FILTERS],
   ['get', '/v1/audit/verify', 'Verify the hash chain', null, [200, W.AuditVerify]],
+  ['get', '/v1/audit/checkpoints', 'Signed checkpoints of the audit chain head, oldest first, with the public key that verifies them (org admins)', null, [200, W.AuditCheckpointPage], CHECKPOINT_PAGING],
+  ['get', '/v1/audit/public-key', 'The Ed25519 public key (SPKI PEM) that signs audit checkpoints (org admins)', null, [200, null]],
   ['get', '/v1/audit/stream', 'Audit rows as server-sent events (org admins; Last-Event-ID)', null, [200, null], [LAST_EVENT_ID]],
   ['get', '/v1/events', 'Changes that concern me as server-sent events (Last-Event-ID)', null, [200, null], [LAST_EVENT_ID]],
   ['get', '/healthz', 'Liveness and database kind', null, [200, W.Health]],

@@ -55,6 +55,8 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         ['GET /v1/audit', 'GET', '/v1/audit'],
         ['GET /v1/audit/verify', 'GET', '/v1/audit/verify'],
         ['GET /v1/audit/stream', 'GET', '/v1/audit/stream'],
+        ['GET /v1/audit/checkpoints', 'GET', '/v1/audit/checkpoints'],
+        ['GET /v1/audit/public-key', 'GET', '/v1/audit/public-key'],
         ['GET /v1/events', 'GET', '/v1/events'],
       ];
       // Every registered route is either shared or in the list above: a new admin route must be added here.

@@ -2,7 +2,7 @@
 // 5xx, and every refusal is application/problem+json.
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { harness, type Harness } from './helpers';
+import { ADMIN_URL, harness, type Backend, type Harness } from './helpers';
 
 const ROUTES: Array<['GET' | 'POST', string]> = [
   ['GET', '/v1/me'],
@@ -29,6 +29,8 @@ const ROUTES: Array<['GET' | 'POST', string]> = [
   ['POST', '/v1/access-requests/{g}/deny'],
   ['GET', '/v1/audit?actor={s}&from={s}&cursor={s}&limit={s}'],
   ['GET', '/v1/audit/verify'],
+  ['GET', '/v1/audit/checkpoints?cursor={s}&limit={s}'],
+  ['GET', '/v1/audit/public-key'],
   ['PUT', '/v1/me'] as unknown as ['GET', string],
   ['DELETE', '/v1/grants/{g}'] as unknown as ['GET', string],
 ];
@@ -56,10 +58,12 @@ const headers = fc.record(
   { requiredKeys: [] },
 );
 
-describe('fuzzed routes', () => {
+for (const backend of ['pglite', 'postgres'] as Backend[]) {
+describe.skipIf(backend === 'postgres' && !ADMIN_URL)(`fuzzed routes on ${backend}`, () => {
+  if (backend === 'postgres' && !ADMIN_URL) console.log('fuzz on PostgreSQL skipped because DATABASE_URL is unset');
   let h: Harness;
   beforeAll(async () => {
-    h = await harness('pglite');
+    h = await harness(backend);
   });
   afterAll(async () => h?.close());
 
@@ -123,3 +127,4 @@ describe('fuzzed routes', () => {
     }
   });
 });
+}

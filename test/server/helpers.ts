@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { World } from '../../src/core/index';
-import { createApp, type AccessApp } from '../../src/server/app';
+import { createApp, type AccessApp, type AppOptions } from '../../src/server/app';
 import { openPglite, openPostgres, type Db } from '../../src/server/db/index';
 
 export const WORLD: World = {
@@ -90,7 +90,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(backend: Backend, opts: { rateLimitPerMinute?: number; world?: World } = {}): Promise<Harness> {
+export async function harness(backend: Backend, opts: { rateLimitPerMinute?: number; world?: World; auditSigning?: AppOptions['auditSigning'] } = {}): Promise<Harness> {
   let drop: (() => Promise<void>) | undefined;
   let db: Db;
   if (backend === 'postgres') {
@@ -98,7 +98,7 @@ export async function harness(backend: Backend, opts: { rateLimitPerMinute?: num
     drop = scratch.drop;
     db = await openPostgres(scratch.url);
   } else db = await openPglite();
-  const api = await createApp({ world: opts.world ?? WORLD, db, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000, log: () => {} });
+  const api = await createApp({ world: opts.world ?? WORLD, db, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000, log: () => {}, auditSigning: opts.auditSigning });
   return {
     api,
     db,

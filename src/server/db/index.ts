@@ -65,7 +65,7 @@ async function guard<T>(p: () => Promise<T>): Promise<T> {
 
 export async function openPglite(dataDir?: string): Promise<Db> {
   // A first start on a fresh machine: the data folder (and its parents) may not exist yet.
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const lite = dataDir ? new PGlite(dataDir) : new PGlite();
   await lite.waitReady;
   const db: Db = {

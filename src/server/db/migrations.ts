@@ -104,6 +104,18 @@ const MIGRATIONS: string[] = [
   -- a request and a decision for the same person queue instead of crossing.
   CREATE TABLE access_request_people (person_key text NOT NULL, site text NOT NULL, product text NOT NULL, PRIMARY KEY (person_key, site, product));
   `,
+  `
+  -- Signed checkpoints of the audit chain head (src/server/audit-checkpoints.ts). Stored here for
+  -- convenience only: each carries an Ed25519 signature made with a key outside the database.
+  CREATE TABLE audit_checkpoints (
+    seq bigint PRIMARY KEY,
+    hash text NOT NULL,
+    at text NOT NULL,
+    org text NOT NULL,
+    key_id text NOT NULL,
+    signature text NOT NULL
+  );
+  `,
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */

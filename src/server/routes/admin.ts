@@ -4,7 +4,8 @@ import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import * as W from '../../api/schemas';
 import { createAccessRequest, decideAccessRequestById } from '../access-service';
-import { listAudit, verifyAudit, type AuditRecord } from '../audit';
+import { listAudit, type AuditRecord } from '../audit';
+import { verifyAuditTrail } from '../audit-verify';
 import type { ServerContext } from '../context';
 import { eventsFor, type ChangeEvent } from '../events';
 import { etagOf } from '../grants-service';
@@ -101,18 +102,27 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
 
   r.get('/audit/verify', async (c) => {
     orgAdminOnly(c);
-    return c.json(await verifyAudit(s.db));
+    // With this server's key the stored checkpoints are checked too (a truncated or recomputed
+    // chain fails here); an independent check uses `npm run audit:verify` with a copy of the key.
+    return c.json(await verifyAuditTrail(s.db, { publicKey: s.checkpointer?.key.publicKey }));
   });
 
   r.get('/audit/stream', async (c) => {
     orgAdminOnly(c);
     const from = lastEventId(c.req.header('last-event-id'));
     return streamSSE(c, async (stream) => {
+      // Signed checkpoints go out as their own event type without an SSE id, so Last-Event-ID stays
+      // an audit row's seq; a client that was away pages the ones it missed from /v1/audit/checkpoints.
+      const offCheckpoints = s.checkpointTail.subscribe((cps) => {
+        for (const { id: _id, ...cp } of cps) void stream.writeSSE({ event: 'checkpoint', data: JSON.stringify(cp) }).catch(() => {});
+      });
+      stream.onAbort(offCheckpoints);
       await follow(stream, s.auditTail, from ?? s.auditTail.lastId, async (after) => (await listAudit(s.db, { after, limit: 500, order: 'asc' })).map((row) => ({ ...row, id: row.seq })), (row: AuditRecord & { id: number }) => ({
         id: String(row.seq),
         event: 'audit',
         data: JSON.stringify(auditWire(s, row)),
       }));
+      offCheckpoints();
     });
   });
 
