@@ -3,6 +3,7 @@ import {
   accessRequestPolicy,
   accessRequestReviewers,
   approveAccessRequestEffect,
+  canonicalResource,
   decideAccessRequest,
   denyAccessRequestEffect,
   engineerAccessDecision,
@@ -25,12 +26,23 @@ import { checkIfMatch, etagOf } from './grants-service';
 import { problem } from './problems';
 import { accessRequestById, currentTicket, currentUser, grantsOfTicket, newId, saveAccessRequest, seatsNow, withTicket, withUser } from './store';
 
-/** May this engineer read this resource now? Every call is audited, allowed or not. */
+/**
+ * May this engineer read this resource now? Decided on committed state at every call (never
+ * replayed), and every call is audited, allowed or not, with the resource in the canonical form the
+ * decision read. An ambiguous resource is a 400 (audited as a refusal by the write path).
+ */
 export async function checkAccess(s: ServerContext, caller: Caller, ticket: string, resource: Resource): Promise<AccessDecision> {
   if (caller.kind !== 'engineer') throw problem('forbidden', 'Access checks are made with a Support engineer token.');
+  let decided: Resource;
+  try {
+    decided = canonicalResource(s.ix, ticket, resource);
+  } catch (e) {
+    if (e instanceof RuleError) throw problem('bad-request', e.message, { code: e.code });
+    throw e;
+  }
   let batcher = batchers.get(s);
   if (!batcher) batchers.set(s, (batcher = new AccessCheckBatcher(s)));
-  return batcher.submit({ engineer: caller.id, ticket, resource, at: s.now() });
+  return batcher.submit({ engineer: caller.id, ticket, resource: decided, at: s.now() });
 }
 
 interface PendingCheck {
@@ -143,16 +155,14 @@ export async function createAccessRequest(s: ServerContext, caller: Caller, site
   if (caller.kind !== 'admin') throw problem('forbidden', 'Product access is requested by users of the org.');
   const at = s.now();
   const requester = s.ix.usersById.get(caller.id)!;
-  const out = await s.db.transaction(async (tx) => {
+  return s.db.transaction(async (tx) => {
     let ix = s.ix;
     const forId = target === undefined ? caller.id : 'userId' in target ? target.userId : s.ix.usersByEmail.get(target.email.trim().toLowerCase())?.id;
     const forUser = forId ? await currentUser(tx, s.ix, forId) : undefined;
     if (forUser) ix = withUser(ix, forUser);
     const verdict = accessRequestPolicy(ix, caller.id, site, product, target, await standingBar(tx, requester.email));
-    if (!verdict.ok) {
-      await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'access_request.create', resource: { type: 'product', site, product }, outcome: 'refused', detail: { code: verdict.code } }, at);
-      return { refused: verdict };
-    }
+    // Refusals are audited by the write path (refusals.ts), like every route's.
+    if (!verdict.ok) throw problem(verdict.code === 'unknown_site' || verdict.code === 'unknown_product' ? 'not-found' : 'request-refused', verdict.message, { code: verdict.code });
     const req: AccessRequest = {
       id: newId('ar'),
       site,
@@ -168,13 +178,8 @@ export async function createAccessRequest(s: ServerContext, caller: Caller, site
     await saveAccessRequest(tx, req);
     await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'access_request.create', resource: { type: 'access_request', id: req.id, site, product }, outcome: 'done' }, at);
     await recordEvent(tx, 'access_request.changed', accessRequestReviewers(s.ix, site).filter((u) => u !== caller.id), null, { request: req }, at);
-    return { req };
+    return req;
   });
-  if ('refused' in out) {
-    const v = out.refused as { code: string; message: string };
-    throw problem(v.code === 'unknown_site' || v.code === 'unknown_product' ? 'not-found' : 'request-refused', v.message, { code: v.code });
-  }
-  return out.req;
 }
 
 export async function decideAccessRequestById(s: ServerContext, caller: Caller, id: string, decision: 'approve' | 'deny', message: string | undefined, ifMatch?: string): Promise<AccessRequest> {
