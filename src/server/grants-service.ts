@@ -18,6 +18,7 @@ import {
   type Ticket,
 } from '../core/index';
 import type { Caller } from './auth';
+import type { AuditAction } from '../api/vocabulary';
 import { appendAudit } from './audit';
 import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
@@ -70,7 +71,7 @@ async function lockGrant(tx: Queryable, s: ServerContext, id: string): Promise<{
   return { g, t };
 }
 
-async function grantChanged(tx: Queryable, s: ServerContext, t: Ticket, g: Grant, action: string, actor: Caller | { kind: 'system'; id: string }, at: string, extra: Record<string, unknown> = {}) {
+async function grantChanged(tx: Queryable, s: ServerContext, t: Ticket, g: Grant, action: AuditAction, actor: Caller | { kind: 'system'; id: string }, at: string, extra: Record<string, unknown> = {}) {
   // Locks make losing impossible today; the version check keeps a future unlocked path from
   // silently overwriting a decision (two states under one ETag).
   if (!(await saveGrant(tx, g))) throw problem('conflict', `Grant ${g.id} was changed by someone else meanwhile; read it again.`, { grantId: g.id });

@@ -8,6 +8,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { isStorableText } from '../api/schemas';
+import type { AuditAction } from '../api/vocabulary';
 import type { Caller } from './auth';
 import { appendAudit } from './audit';
 import type { ServerContext } from './context';
@@ -23,11 +24,11 @@ export interface RefusalTarget {
 
 /** How a write route's refusals are named in the audit log: the action the route would have done. */
 interface WriteRoute {
-  action: (body: Record<string, unknown>) => string;
+  action: (body: Record<string, unknown>) => AuditAction;
   target?: (s: ServerContext, params: Record<string, string>, body: Record<string, unknown>) => Promise<RefusalTarget>;
 }
 
-const named = (action: string) => () => action;
+const named = (action: AuditAction) => () => action;
 const ticketParam = async (s: ServerContext, p: Record<string, string>): Promise<RefusalTarget> =>
   s.ix.ticketsByKey.has(p.key!) ? { ticket: p.key!, resource: null } : { ticket: null, resource: { type: 'ticket', id: p.key } };
 const grantParam = async (s: ServerContext, p: Record<string, string>): Promise<RefusalTarget> => {
@@ -43,8 +44,8 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' ? storab
 const storable = (v: string): string => (isStorableText(v) ? v : [...v].map((ch) => (isStorableText(ch) ? ch : '\uFFFD')).join(''));
 
 /**
- * The app's write routes by `METHOD path`. A write route missing here is still audited, under
- * `METHOD path`; the route-table test insists that each has a name.
+ * The app's write routes by `METHOD path`. A write route missing here is still audited, as
+ * `request.refused` with its route in the detail; the route-table test insists that each has a name.
  */
 export const WRITE_ROUTES: Record<string, WriteRoute> = {
   'POST /v1/tickets/:key/grants': { action: named('grant.create'), target: ticketParam },
@@ -54,7 +55,7 @@ export const WRITE_ROUTES: Record<string, WriteRoute> = {
   'POST /v1/tickets/:key/close': { action: named('ticket.close'), target: ticketParam },
   'POST /v1/grants/:id/revoke': { action: named('grant.revoke'), target: grantParam },
   'POST /v1/grants/:id/guard-decision': {
-    action: (b) => (b.decision === 'approve' || b.decision === 'deny' ? `grant.guard_${b.decision}` : 'grant.guard_decision'),
+    action: (b) => (b.decision === 'approve' ? 'grant.guard_approve' : b.decision === 'deny' ? 'grant.guard_deny' : 'grant.guard_decision'),
     target: grantParam,
   },
   'POST /v1/support-requests/bulk-grant': { action: named('grant.bulk_create') },
@@ -71,10 +72,10 @@ export const WRITE_ROUTES: Record<string, WriteRoute> = {
 };
 
 /** The audit row of one refusal; also used for the per-row refusals of a bulk answer. */
-export async function recordRefusal(s: ServerContext, caller: Caller, action: string, target: RefusalTarget, refusal: HttpProblem | { status: number; kind: string; detail?: string; extra?: Record<string, unknown> }): Promise<void> {
+export async function recordRefusal(s: ServerContext, caller: Caller, action: AuditAction, target: RefusalTarget, refusal: HttpProblem | { status: number; kind: string; detail?: string; extra?: Record<string, unknown> }, route?: string): Promise<void> {
   const extra = refusal.extra ?? {};
   const causes = Array.isArray(extra.causes) ? (extra.causes as Array<{ code?: unknown }>).map((c) => c.code) : undefined;
-  const detail = { code: typeof extra.code === 'string' ? text(extra.code) : refusal.kind, status: refusal.status, reason: refusal.detail === undefined ? undefined : storable(refusal.detail.slice(0, 500)), ...(causes ? { causes } : {}) };
+  const detail = { code: typeof extra.code === 'string' ? text(extra.code) : refusal.kind, status: refusal.status, reason: refusal.detail === undefined ? undefined : storable(refusal.detail.slice(0, 500)), ...(causes ? { causes } : {}), ...(route ? { route } : {}) };
   await s.db.transaction((tx) => appendAudit(tx, { actor: caller.id, actorKind: caller.kind, action, ticket: target.ticket, resource: target.resource, outcome: 'refused', detail }, s.now()));
 }
 
@@ -83,7 +84,8 @@ export function auditRefusals(s: ServerContext): MiddlewareHandler<Env> {
   return async (c, next) => {
     await next();
     const status = c.res.status;
-    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS' || status < 400 || status >= 500) return;
+    // 429s are about volume, not the request: recording each would let a flood write the log.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS' || status < 400 || status >= 500 || status === 429) return;
     const caller = c.get('caller');
     const route = matchedRoutes(c).find((r) => r.method === c.req.method);
     if (!caller || !route) return; // no such route: nothing was attempted
@@ -93,7 +95,7 @@ export function auditRefusals(s: ServerContext): MiddlewareHandler<Env> {
     const target = spec?.target ? await spec.target(s, paramsOf(route.path, c.req.path), body) : { ticket: null, resource: null };
     const err = c.error instanceof HttpProblem ? c.error : undefined;
     const refusal = err ?? (await problemOf(c.res, status));
-    await recordRefusal(s, caller, spec ? spec.action(body) : name, target, refusal);
+    await recordRefusal(s, caller, spec ? spec.action(body) : 'request.refused', target, refusal, spec ? undefined : name);
   };
 }
 
