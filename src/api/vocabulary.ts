@@ -33,7 +33,6 @@ export const AUDIT_ACTION_LABELS = {
   'access_request.approve': 'Approved product access',
   'access_request.deny': 'Denied product access',
   'grant.bulk_create': 'Granted access in bulk',
-  'grant.guard_decision': 'Guard decided access',
   // A write route the refusal table does not name yet (refusals.ts): still on record, by route.
   'request.refused': 'Made a refused request',
 } as const;

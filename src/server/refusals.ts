@@ -24,11 +24,11 @@ export interface RefusalTarget {
 
 /** How a write route's refusals are named in the audit log: the action the route would have done. */
 interface WriteRoute {
-  action: (body: Record<string, unknown>) => AuditAction;
+  /** The action, or how the body names it. */
+  action: AuditAction | ((body: Record<string, unknown>) => AuditAction);
   target?: (s: ServerContext, params: Record<string, string>, body: Record<string, unknown>) => Promise<RefusalTarget>;
 }
 
-const named = (action: AuditAction) => () => action;
 const ticketParam = async (s: ServerContext, p: Record<string, string>): Promise<RefusalTarget> =>
   s.ix.ticketsByKey.has(p.key!) ? { ticket: p.key!, resource: null } : { ticket: null, resource: { type: 'ticket', id: p.key } };
 const grantParam = async (s: ServerContext, p: Record<string, string>): Promise<RefusalTarget> => {
@@ -48,28 +48,31 @@ const storable = (v: string): string => (isStorableText(v) ? v : [...v].map((ch)
  * `request.refused` with its route in the detail; the route-table test insists that each has a name.
  */
 export const WRITE_ROUTES: Record<string, WriteRoute> = {
-  'POST /v1/tickets/:key/grants': { action: named('grant.create'), target: ticketParam },
-  'POST /v1/tickets/:key/ai-grants': { action: named('ai_grant.create'), target: ticketParam },
-  'POST /v1/tickets/:key/ask': { action: named('grant.ask'), target: ticketParam },
-  'POST /v1/tickets/:key/request-access': { action: named('support_request.create'), target: ticketParam },
-  'POST /v1/tickets/:key/close': { action: named('ticket.close'), target: ticketParam },
-  'POST /v1/grants/:id/revoke': { action: named('grant.revoke'), target: grantParam },
+  'POST /v1/tickets/:key/grants': { action: 'grant.create', target: ticketParam },
+  'POST /v1/tickets/:key/ai-grants': { action: 'ai_grant.create', target: ticketParam },
+  'POST /v1/tickets/:key/ask': { action: 'grant.ask', target: ticketParam },
+  'POST /v1/tickets/:key/request-access': { action: 'support_request.create', target: ticketParam },
+  'POST /v1/tickets/:key/close': { action: 'ticket.close', target: ticketParam },
+  'POST /v1/grants/:id/revoke': { action: 'grant.revoke', target: grantParam },
   'POST /v1/grants/:id/guard-decision': {
-    action: (b) => (b.decision === 'approve' ? 'grant.guard_approve' : b.decision === 'deny' ? 'grant.guard_deny' : 'grant.guard_decision'),
+    action: (b) => (b.decision === 'approve' ? 'grant.guard_approve' : b.decision === 'deny' ? 'grant.guard_deny' : 'request.refused'),
     target: grantParam,
   },
-  'POST /v1/support-requests/bulk-grant': { action: named('grant.bulk_create') },
+  'POST /v1/support-requests/bulk-grant': { action: 'grant.bulk_create' },
   'POST /v1/access/check': {
-    action: named('access.check'),
+    action: 'access.check',
     target: async (s, _p, b) => {
       const ticket = text(b.ticket);
       return { ticket: ticket && s.ix.ticketsByKey.has(ticket) ? ticket : null, resource: null };
     },
   },
-  'POST /v1/access-requests': { action: named('access_request.create'), target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }) },
-  'POST /v1/access-requests/:id/approve': { action: named('access_request.approve'), target: accessRequestParam },
-  'POST /v1/access-requests/:id/deny': { action: named('access_request.deny'), target: accessRequestParam },
+  'POST /v1/access-requests': { action: 'access_request.create', target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }) },
+  'POST /v1/access-requests/:id/approve': { action: 'access_request.approve', target: accessRequestParam },
+  'POST /v1/access-requests/:id/deny': { action: 'access_request.deny', target: accessRequestParam },
 };
+
+/** How a refusal on a write route missing from WRITE_ROUTES is recorded (with its route in the detail). */
+const UNNAMED: WriteRoute = { action: 'request.refused' };
 
 /** The audit row of one refusal; also used for the per-row refusals of a bulk answer. */
 export async function recordRefusal(s: ServerContext, caller: Caller, action: AuditAction, target: RefusalTarget, refusal: HttpProblem | { status: number; kind: string; detail?: string; extra?: Record<string, unknown> }, route?: string): Promise<void> {
@@ -95,7 +98,8 @@ export function auditRefusals(s: ServerContext): MiddlewareHandler<Env> {
     const target = spec?.target ? await spec.target(s, paramsOf(route.path, c.req.path), body) : { ticket: null, resource: null };
     const err = c.error instanceof HttpProblem ? c.error : undefined;
     const refusal = err ?? (await problemOf(c.res, status));
-    await recordRefusal(s, caller, spec ? spec.action(body) : 'request.refused', target, refusal, spec ? undefined : name);
+    const action = (spec ?? UNNAMED).action;
+    await recordRefusal(s, caller, typeof action === 'function' ? action(body) : action, target, refusal, spec ? undefined : name);
   };
 }
 
