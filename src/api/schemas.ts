@@ -43,7 +43,12 @@ const ResourceObject = z
     product: short(200).optional(),
     conversation: short(500).optional(),
   })
-  .strict();
+  .strict()
+  // The decision reads one conversation; a second, different one would be logged but ignored.
+  .refine((r) => r.type !== 'ai_conversation' || r.id === undefined || r.conversation === undefined || r.id === r.conversation, {
+    error: 'an ai_conversation is ambiguous when id and conversation differ; send one of them',
+  })
+  .refine((r) => r.type === 'ai_conversation' || r.conversation === undefined, { error: 'only an ai_conversation names a conversation' });
 /** Short form for scripts and SIEM rules: "page", "work_item:PS-1", "ai_conversation:conv-7". */
 const ResourceString = short(600)
   .transform((v, ctx) => {
@@ -54,12 +59,14 @@ const ResourceString = short(600)
       ctx.addIssue({ code: 'custom', message: `resource type must be one of ${RESOURCE_TYPES.join(', ')}` });
       return z.NEVER;
     }
-    return type === 'ai_conversation' ? { type, id: rest, conversation: rest } : { type, id: rest };
+    return type === 'ai_conversation' ? { type, conversation: rest } : { type, id: rest };
   });
+/** What a client is told when its resource fits neither form. */
+export const RESOURCE_FORMS = `resource must be a string "type" or "type:id" (e.g. "work_item:PS-1", "ai_conversation:conv-7"), or an object {type, id?, site?, product?, conversation?}; type is one of ${RESOURCE_TYPES.join(', ')}`;
 export const AccessCheckBody = z
   .object({
     ticket: ticketKey,
-    resource: z.union([ResourceObject, ResourceString]),
+    resource: z.union([ResourceObject, ResourceString], { error: RESOURCE_FORMS }),
   })
   .strict();
 export const AccessRequestCreateBody = z

@@ -32,6 +32,9 @@ export const AUDIT_ACTION_LABELS = {
   'access_request.create': 'Asked for product access',
   'access_request.approve': 'Approved product access',
   'access_request.deny': 'Denied product access',
+  'grant.bulk_create': 'Granted access in bulk',
+  // A write route the refusal table does not name yet (refusals.ts): still on record, by route.
+  'request.refused': 'Made a refused request',
 } as const;
 export type AuditAction = keyof typeof AUDIT_ACTION_LABELS;
 /** Every audit action, in the order of the table above. */

@@ -72,6 +72,7 @@ export async function toGrantView(g: GrantWire, people: Record<string, string> =
     id: g.id, kind: g.kind, ticket: g.ticket, title: t?.title, product: t?.productName ?? productName(g.product), site: g.site,
     siteHost: host(t?.siteUrl, g.site), engineer: people[g.engineer] ?? g.engineer, state: g.state,
     grantedBy: g.grantedBy, grantedByName: g.grantedBy ? people[g.grantedBy] : undefined, grantedAt: g.grantedAt, requestedAt: g.requestedAt, revokeReason: g.revokeReason, guardDecidedBy: g.guardDecidedBy,
+    ...(g.kind === 'ai_conversations' ? { conversations: g.conversations ?? [] } : {}),
   };
 }
 

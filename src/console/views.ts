@@ -32,6 +32,8 @@ export interface GrantView {
   grantedByName?: string;
   grantedAt?: string;
   requestedAt?: string;
+  /** The AI conversations an `ai_conversations` grant names. */
+  conversations?: string[];
 }
 
 export interface BulkGrantRow { ticket: string; ok: boolean; id?: string; state?: string; causes: CauseView[]; reason?: string }

@@ -2,7 +2,7 @@
 // Only an active grant on that ticket, for the ticket's product on the ticket's site, allows it;
 // AI conversations need an active AI conversation grant naming that conversation.
 import type { WorldIndex } from './index-world';
-import type { Grant } from './types';
+import { RuleError, type Grant } from './types';
 
 export const RESOURCE_TYPES = ['work_item', 'comment', 'attachment', 'page', 'user', 'group', 'permission_config', 'audit_log', 'admin_settings', 'ai_conversation'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
@@ -22,6 +22,29 @@ export interface AccessDecision {
 }
 
 const deny = (reason: string): AccessDecision => ({ allowed: false, reason });
+
+/**
+ * The resource as the decision reads it, and as its audit row records it: an AI conversation by
+ * `conversation` alone, anything else by `id`, and site and product filled in from the ticket (what
+ * the decision assumes when they are left out). Fields the decision would ignore are not dropped
+ * silently but refused: RuleError `ambiguous_resource` when an `ai_conversation` names two
+ * different conversations in `id` and `conversation`, or another type carries `conversation`.
+ */
+export function canonicalResource(ix: WorldIndex, ticketKey: string, resource: Resource): Resource {
+  const t = ix.ticketsByKey.get(ticketKey);
+  const site = resource.site ?? t?.site;
+  const product = resource.product ?? t?.product;
+  const where = { ...(site !== undefined ? { site } : {}), ...(product !== undefined ? { product } : {}) };
+  if (resource.type === 'ai_conversation') {
+    if (resource.id !== undefined && resource.conversation !== undefined && resource.id !== resource.conversation) {
+      throw new RuleError('ambiguous_resource', `An ai_conversation names one conversation: id "${resource.id}" and conversation "${resource.conversation}" differ.`);
+    }
+    const conversation = resource.conversation ?? resource.id;
+    return { type: resource.type, ...(conversation !== undefined ? { conversation } : {}), ...where };
+  }
+  if (resource.conversation !== undefined) throw new RuleError('ambiguous_resource', `Only an ai_conversation names a conversation, not a ${resource.type}.`);
+  return { type: resource.type, ...(resource.id !== undefined ? { id: resource.id } : {}), ...where };
+}
 
 export function engineerAccessDecision(ix: WorldIndex, grants: Grant[], engineerId: string, ticketKey: string, resource: Resource): AccessDecision {
   const t = ix.ticketsByKey.get(ticketKey);

@@ -96,23 +96,32 @@ export function DataGrant({ view, disabled, onChange }: { view: TicketView; disa
 
 export function AiConversationsGrant({ view, disabled, onChange }: { view: TicketView; disabled?: string; onChange: () => void }) {
   const asked = view.ticket?.aiConversationsRequested ?? [];
-  const grant = current(view.grants, 'ai_conversations');
-  if (asked.length === 0 && !grant) return null;
-  const conversations = grant?.conversations ?? asked;
-  const live = grant && (grant.state === 'active' || grant.state === 'pending_guard_approval');
+  // Every live AI grant is shown with its own revoke: the API keeps one per ticket, but grants made
+  // before it did may overlap, and hiding one would leave Support reading through it.
+  const live = view.grants.filter((g) => g.kind === 'ai_conversations' && (g.state === 'active' || g.state === 'pending_guard_approval'));
+  const last = view.grants.find((g) => g.kind === 'ai_conversations');
+  if (asked.length === 0 && !last) return null;
+  const shown = live.length > 0 ? live : last ? [last] : [];
   return (
     <section aria-label="AI conversations" class="grant ai">
       <h2>AI conversations</h2>
       <p class="muted">Support asked to read these Rovo conversations. A data grant never covers them; this grant covers only these:</p>
-      <ul class="conversations">{conversations.map((c) => <li key={c}><code>{c}</code></li>)}</ul>
-      {grant ? <StateLine grant={grant} view={view} /> : <p class="state none" data-state="none">Not approved.</p>}
-      {live ? (
-        <ActionButton label="Revoke AI conversations" danger disabled={disabled} onDone={onChange}
-          act={(click, idempotencyKey) => callBackground('revokeTicketGrant', { key: view.key, grantId: grant.id, idempotencyKey, click })} />
-      ) : view.eligibility?.allowed ? (
+      {shown.length === 0 && <ul class="conversations">{asked.map((c) => <li key={c}><code>{c}</code></li>)}</ul>}
+      {shown.length === 0 && <p class="state none" data-state="none">Not approved.</p>}
+      {shown.map((grant) => (
+        <div key={grant.id} class="ai-grant" data-grant={grant.id}>
+          <ul class="conversations">{(grant.conversations ?? []).map((c) => <li key={c}><code>{c}</code></li>)}</ul>
+          <StateLine grant={grant} view={view} />
+          {live.includes(grant) && (
+            <ActionButton label="Revoke AI conversations" aria={live.length > 1 ? `Revoke AI conversations ${(grant.conversations ?? []).join(', ')}` : undefined} danger disabled={disabled} onDone={onChange}
+              act={(click, idempotencyKey) => callBackground('revokeTicketGrant', { key: view.key, grantId: grant.id, idempotencyKey, click })} />
+          )}
+        </div>
+      ))}
+      {live.length === 0 && view.eligibility?.allowed && (
         <ActionButton label="Approve AI conversations" disabled={disabled} onDone={onChange}
           act={(click, idempotencyKey) => callBackground('grantAiConversations', { key: view.key, conversations: asked, idempotencyKey, click })} />
-      ) : null}
+      )}
     </section>
   );
 }

@@ -99,10 +99,11 @@ function Popup() {
             <li key={g.id} data-grant={g.id} class="grant">
               <div>
                 <strong>{g.ticket}</strong> · {g.product} · {g.siteHost}
+                {g.kind === 'ai_conversations' && <div class="ai-scope">AI conversations: {(g.conversations ?? []).join(', ')}</div>}
                 <div class="muted">{g.engineer} · since {since(g.grantedAt ?? g.requestedAt, now)} · <span class={`state ${g.state}`}>{stateLabel(g.state)}</span></div>
                 {errors.get(g.id) && <div class="error">{errors.get(g.id)}</div>}
               </div>
-              <button type="button" class="danger" aria-label={`Revoke ${g.ticket}`} onClick={() => void revoke(g.id)}>Revoke</button>
+              <button type="button" class="danger" aria-label={g.kind === 'ai_conversations' ? `Revoke AI conversations on ${g.ticket}` : `Revoke ${g.ticket}`} onClick={() => void revoke(g.id)}>Revoke</button>
             </li>
           ))}
         </ul>

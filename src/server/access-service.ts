@@ -3,6 +3,7 @@ import {
   accessRequestPolicy,
   accessRequestReviewers,
   approveAccessRequestEffect,
+  canonicalResource,
   decideAccessRequest,
   denyAccessRequestEffect,
   engineerAccessDecision,
@@ -31,12 +32,23 @@ import { problem } from './problems';
 import { accessRequestById, currentTicket, currentUser, grantsOfTicket, newId, saveAccessRequest, withTicket, withUser } from './store';
 import { groupMember, hasProduct, insertPendingAccessRequest, lockAccessRequestPerson, pendingAccessRequestOf, pendingForPerson, personKeyOf } from './access-requests-store';
 
-/** May this engineer read this resource now? Every call is audited, allowed or not. */
+/**
+ * May this engineer read this resource now? Decided on committed state at every call (never
+ * replayed), and every call is audited, allowed or not, with the resource in the canonical form the
+ * decision read. An ambiguous resource is a 400 (audited as a refusal by the write path).
+ */
 export async function checkAccess(s: ServerContext, caller: Caller, ticket: string, resource: Resource): Promise<AccessDecision> {
   if (caller.kind !== 'engineer') throw problem('forbidden', 'Access checks are made with a Support engineer token.');
+  let decided: Resource;
+  try {
+    decided = canonicalResource(s.ix, ticket, resource);
+  } catch (e) {
+    if (e instanceof RuleError) throw problem('bad-request', e.message, { code: e.code });
+    throw e;
+  }
   let batcher = batchers.get(s);
   if (!batcher) batchers.set(s, (batcher = new AccessCheckBatcher(s)));
-  return batcher.submit({ engineer: caller.id, ticket, resource, at: s.now() });
+  return batcher.submit({ engineer: caller.id, ticket, resource: decided, at: s.now() });
 }
 
 interface PendingCheck {
@@ -153,7 +165,7 @@ export async function createAccessRequest(s: ServerContext, caller: Caller, site
   if (caller.kind !== 'admin') throw problem('forbidden', 'Product access is requested by users of the org.');
   const at = s.now();
   const requester = s.ix.usersById.get(caller.id)!;
-  const out = await s.db.transaction(async (tx) => {
+  return s.db.transaction(async (tx) => {
     let ix = s.ix;
     const forId = target === undefined ? caller.id : 'userId' in target ? target.userId : s.ix.usersByEmail.get(normalizeEmail(target.email))?.id;
     const personKey = targetPersonKey(s.ix, requester.email, target);
@@ -169,10 +181,8 @@ export async function createAccessRequest(s: ServerContext, caller: Caller, site
     if (verdict.ok && 'email' in verdict.for && (await hasProduct(tx, s.ix, site, product, verdict.for))) {
       verdict = { ok: false, code: 'already_has_access', message: `${verdict.for.email} already has access to ${productName(product, s.ix.productsBySiteKey.get(`${site}/${product}`))} on ${siteLabel(s.ix.sitesById.get(site), site)}.` };
     }
-    if (!verdict.ok) {
-      await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'access_request.create', resource: { type: 'product', site, product }, outcome: 'refused', detail: { code: verdict.code } }, at);
-      return { refused: verdict };
-    }
+    // Refusals are audited by the write path (refusals.ts), like every route's.
+    if (!verdict.ok) throw problem(verdict.code === 'unknown_site' || verdict.code === 'unknown_product' ? 'not-found' : 'request-refused', verdict.message, { code: verdict.code });
     const fresh: AccessRequest = {
       id: newId('ar'),
       site,
@@ -191,11 +201,6 @@ export async function createAccessRequest(s: ServerContext, caller: Caller, site
     await recordEvent(tx, 'access_request.changed', accessRequestReviewers(s.ix, site).filter((u) => u !== caller.id), null, { request: fresh }, at);
     return saved;
   });
-  if ('refused' in out) {
-    const v = out.refused as { code: string; message: string };
-    throw problem(v.code === 'unknown_site' || v.code === 'unknown_product' ? 'not-found' : 'request-refused', v.message, { code: v.code });
-  }
-  return out;
 }
 
 /** The person key a request would get, before the policy has run (undefined: no such person). */

@@ -10,9 +10,10 @@ import type { ServerContext } from './context';
 import { DbUnavailable, type Db } from './db/index';
 import { eventTail, Tail } from './events';
 import type { Env } from './http';
-import { authenticate, idempotency, rateLimit } from './middleware';
+import { authenticate, expireIdempotencyKeys, idempotency, rateLimit } from './middleware';
 import { openApiDocument } from './openapi';
 import { HttpProblem, problemResponse } from './problems';
+import { auditRefusals } from './refusals';
 import { adminRoutes } from './routes/admin';
 import { auditTrailRoutes } from './routes/audit-trail';
 import { requesterRoutes } from './routes/requester';
@@ -34,6 +35,10 @@ export interface AppOptions {
   asksPerHour?: number;
   bodyLimitBytes?: number;
   now?: () => string;
+  /** How long an Idempotency-Key is kept (ms, default a day: retries come within minutes). */
+  idempotencyTtlMs?: number;
+  /** How often expired Idempotency-Key rows are deleted while the process runs (ms, default an hour). */
+  idempotencySweepMs?: number;
   /** Where unexpected errors are reported (never to the client). */
   log?: (message: string) => void;
   /** Sign the audit chain head with this key every `intervalMs` (default 60 s) and at close. */
@@ -61,6 +66,9 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   await seedAccessRequests(db, ix, now());
   // Idempotency keys protect retries, which come within minutes; a day is plenty.
   await db.query('DELETE FROM idempotency WHERE created_at < $1', [Date.now() - 86_400_000]);
+  const idempotencyTtlMs = positiveWhole('idempotencyTtlMs', opts.idempotencyTtlMs ?? 86_400_000);
+  const idempotencySweepMs = positiveWhole('idempotencySweepMs', opts.idempotencySweepMs ?? 3_600_000);
+  await expireIdempotencyKeys({ db }, idempotencyTtlMs);
   const auditTail = new Tail<AuditRecord & { id: number }>(db, 'ac_audit', 'SELECT max(seq) AS max FROM audit', async (q, after) =>
     (await listAudit(q, { after, limit: 500, order: 'asc' })).map((r) => ({ ...r, id: r.seq })),
   );
@@ -85,6 +93,11 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   await auditTail.start();
   await checkpointTail.start();
   s.checkpointer?.start();
+  // Keys expire while the process runs, not only at the next start (a long-lived API would grow).
+  const sweeper = setInterval(() => {
+    expireIdempotencyKeys(s, idempotencyTtlMs).catch((e: unknown) => log(`idempotency sweep failed: ${e instanceof Error ? e.message : String(e)}`));
+  }, idempotencySweepMs);
+  sweeper.unref();
 
   const app = new Hono<Env>();
   app.onError((err, c) => {
@@ -125,6 +138,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.use('/v1/*', authenticate(s, { throttle: new FailedAuthThrottle(authFailuresPerMinute), proxies }));
   app.use('/v1/*', rateLimit(rateLimitPerMinute));
   app.use('/v1/*', idempotency(s));
+  app.use('/v1/*', auditRefusals(s));
   app.route('/v1', ticketRoutes(s, { asks: new FixedWindowLimiter(asksPerHour, 3_600_000) }));
   app.route('/v1', requesterRoutes(s));
   app.route('/v1', adminRoutes(s));
@@ -137,6 +151,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
       // The last head is signed before the tails stop, so a clean shutdown leaves nothing unsigned.
       await s.checkpointer?.stop();
       await checkpointTail.stop();
+      clearInterval(sweeper);
       await s.events.stop();
       await auditTail.stop();
     },

@@ -1,5 +1,7 @@
 // Change events: written in the change's transaction (after its audit append, which holds the chain
 // lock, so event ids commit in id order), announced with NOTIFY, and fanned out per process.
+import { canonicalJson } from './audit';
+import { sha256 } from './auth';
 import type { Db, Queryable } from './db/index';
 
 export interface ChangeEvent {
@@ -23,6 +25,22 @@ const fromRow = (r: Row): ChangeEvent => ({ id: Number(r.id), at: r.at, type: r.
 
 export async function eventsFor(q: Queryable, userId: string, afterId: number, limit = 500): Promise<ChangeEvent[]> {
   return (await q.query<Row>('SELECT * FROM events WHERE id > $1 AND $2 = ANY(audience) ORDER BY id LIMIT $3', [afterId, userId, limit])).map(fromRow);
+}
+
+export async function eventById(q: Queryable, id: number): Promise<ChangeEvent | undefined> {
+  const [row] = await q.query<Row>('SELECT * FROM events WHERE id = $1', [id]);
+  return row ? fromRow(row) : undefined;
+}
+
+/** The newest event addressed to this user (newest first by primary key: recent events are found at once). */
+export async function latestEventFor(q: Queryable, userId: string): Promise<ChangeEvent | undefined> {
+  const [row] = await q.query<Row>('SELECT * FROM events WHERE $1 = ANY(audience) ORDER BY id DESC LIMIT 1', [userId]);
+  return row ? fromRow(row) : undefined;
+}
+
+/** 16 hex digits fixed by the event's content: the same row always gets the same tag, another row with its id does not. */
+export function eventTag(e: ChangeEvent): string {
+  return sha256(canonicalJson({ id: e.id, at: e.at, type: e.type, ticket: e.ticket, audience: e.audience, data: e.data })).slice(0, 16);
 }
 
 /**

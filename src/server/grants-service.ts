@@ -1,7 +1,7 @@
 // Grant decisions as transactions. Every write path takes its locks in one order — the ticket's
 // row, then its grant rows, then the audit chain head — so two writers on one ticket queue instead
-// of deadlocking. A refusal inside a change rolls the change back, so it is audited in a
-// transaction of its own before the problem is answered.
+// of deadlocking. Services refuse by throwing a problem (the change rolls back); the write path
+// (refusals.ts) records every refusal, so none is audited here.
 import {
   applyGrantEvent,
   grantEligibility,
@@ -62,31 +62,10 @@ const ruleProblem = (e: unknown): never => {
   throw e;
 };
 
-/** What a refused attempt is audited as; `ticket` is filled in once the change has found it. */
-interface Attempt {
-  action: AuditAction;
-  ticket: string | null;
-  resource: unknown;
-}
-
-/** Runs a change; a 403 or 409 refusal leaves an audit row although the change rolled back. */
-async function auditRefusal<T>(s: ServerContext, caller: Caller, at: string, attempt: Attempt, change: () => Promise<T>): Promise<T> {
-  try {
-    return await change();
-  } catch (e) {
-    if (e instanceof HttpProblem && (e.status === 403 || e.status === 409)) {
-      const code = typeof e.extra.code === 'string' ? e.extra.code : e.kind;
-      await s.db.transaction((tx) => appendAudit(tx, { actor: caller.id, actorKind: caller.kind, action: attempt.action, ticket: attempt.ticket, resource: attempt.resource, outcome: 'refused', detail: { code, reason: e.detail } }, at));
-    }
-    throw e;
-  }
-}
-
 /** The grant, locked after its ticket (the lock order every write path keeps). */
-async function lockGrant(tx: Queryable, s: ServerContext, id: string, attempt: Attempt): Promise<{ g: Grant; t: Ticket }> {
+async function lockGrant(tx: Queryable, s: ServerContext, id: string): Promise<{ g: Grant; t: Ticket }> {
   const seen = await grantById(tx, id);
   if (!seen) throw problem('not-found', `No grant "${id}".`);
-  attempt.ticket = seen.ticket;
   const t = await mustTicket(tx, s, seen.ticket, true);
   const g = (await grantById(tx, id, true))!;
   return { g, t };
@@ -102,41 +81,37 @@ async function grantChanged(tx: Queryable, s: ServerContext, t: Ticket, g: Grant
 
 /** Grant data access for a ticket (sidebar, console, bulk): grants Support's outstanding request, or a new one. */
 export async function grantTicket(s: ServerContext, caller: Caller, key: string): Promise<Grant> {
+  if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org grant access.');
   const at = s.now();
-  const attempt: Attempt = { action: 'grant.create', ticket: key, resource: null };
-  const out = await auditRefusal(s, caller, at, attempt, async () => {
-    if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org grant access.');
-    return s.db.transaction(async (tx) => {
-      const t = await mustTicket(tx, s, key, true);
-      const el = grantEligibility(withTicket(s.ix, t), caller.id, key);
-      if (!el.allowed) {
-        await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'grant.create', ticket: key, outcome: 'refused', detail: { causes: el.causes.map((c) => c.code) } }, at);
-        return { refused: el };
-      }
-      const data = (await grantsOfTicket(tx, key, true)).filter((g) => g.kind === 'data' && isLive(g));
-      const live = data.find((g) => g.state !== 'requested');
-      if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} grant (${live.id}).`, { grantId: live.id });
-      const base = data.find((g) => g.state === 'requested') ?? newGrant(newId('g'), t);
-      const g = applyGrantEvent(base, { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
-      await tx.query('UPDATE asks SET done = true WHERE ticket = $1 AND done = false', [key]);
-      await grantChanged(tx, s, t, g, 'grant.create', caller, at, { via: el.via, fromSupportRequest: data.includes(base) });
-      return { grant: g };
-    });
+  return s.db.transaction(async (tx) => {
+    const t = await mustTicket(tx, s, key, true);
+    const el = grantEligibility(withTicket(s.ix, t), caller.id, key);
+    if (!el.allowed) throw notEligible(`You cannot grant data access for ${key}.`, el.causes);
+    const data = (await grantsOfTicket(tx, key, true)).filter((g) => g.kind === 'data' && isLive(g));
+    const live = data.find((g) => g.state !== 'requested');
+    if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} grant (${live.id}).`, { grantId: live.id });
+    const base = data.find((g) => g.state === 'requested') ?? newGrant(newId('g'), t);
+    const g = applyGrantEvent(base, { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
+    await tx.query('UPDATE asks SET done = true WHERE ticket = $1 AND done = false', [key]);
+    await grantChanged(tx, s, t, g, 'grant.create', caller, at, { via: el.via, fromSupportRequest: data.includes(base) });
+    return g;
   });
-  if ('refused' in out) throw notEligible(`You cannot grant data access for ${key}.`, out.refused!.causes);
-  return out.grant;
 }
 
+/**
+ * The narrower grant naming AI conversations. Like data grants, a ticket has at most one live AI
+ * conversation grant: decided under the ticket's row lock, so concurrent grants queue and the
+ * second is refused (409), and revoking the one the panel shows ends Support's AI access.
+ */
 export async function grantAiConversations(s: ServerContext, caller: Caller, key: string, conversations: string[]): Promise<Grant> {
   if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org grant access.');
   const at = s.now();
-  const out = await s.db.transaction(async (tx) => {
+  return s.db.transaction(async (tx) => {
     const t = await mustTicket(tx, s, key, true);
     const el = grantEligibility(withTicket(s.ix, t), caller.id, key);
-    if (!el.allowed) {
-      await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'ai_grant.create', ticket: key, outcome: 'refused', detail: { causes: el.causes.map((c) => c.code) } }, at);
-      return { refused: el };
-    }
+    if (!el.allowed) throw notEligible(`You cannot grant AI conversation access for ${key}.`, el.causes);
+    const live = (await grantsOfTicket(tx, key, true)).find((g) => g.kind === 'ai_conversations' && isLive(g));
+    if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} AI conversation grant (${live.id}); revoke it before granting others.`, { grantId: live.id });
     let g: Grant;
     try {
       g = applyGrantEvent(newAiConversationGrant(newId('ai'), t, conversations, at), { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
@@ -144,50 +119,42 @@ export async function grantAiConversations(s: ServerContext, caller: Caller, key
       return ruleProblem(e);
     }
     await grantChanged(tx, s, t, g, 'ai_grant.create', caller, at, { conversations: g.conversations });
-    return { grant: g };
+    return g;
   });
-  if ('refused' in out) throw notEligible(`You cannot grant AI conversation access for ${key}.`, out.refused!.causes);
-  return out.grant;
 }
 
 export async function revokeGrant(s: ServerContext, caller: Caller, id: string, ifMatch?: string): Promise<Grant> {
   const at = s.now();
-  const attempt: Attempt = { action: 'grant.revoke', ticket: null, resource: { type: 'grant', id } };
-  return auditRefusal(s, caller, at, attempt, async () => {
-    if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org revoke access.');
-    return s.db.transaction(async (tx) => {
-      const { g, t } = await lockGrant(tx, s, id, attempt);
-      if (!mayRevokeGrant(s.ix, g, caller.id)) throw problem('forbidden', `Only an admin who can grant for ${t.key} may revoke its grants.`);
-      checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
-      let next: Grant;
-      try {
-        next = applyGrantEvent(g, { type: 'revoke', by: caller.id, at, reason: 'admin' });
-      } catch (e) {
-        return ruleProblem(e);
-      }
-      await grantChanged(tx, s, t, next, 'grant.revoke', caller, at);
-      return next;
-    });
+  if (caller.kind !== 'admin') throw problem('forbidden', 'Only admins of the customer org revoke access.');
+  return s.db.transaction(async (tx) => {
+    const { g, t } = await lockGrant(tx, s, id);
+    if (!mayRevokeGrant(s.ix, g, caller.id)) throw problem('forbidden', `Only an admin who can grant for ${t.key} may revoke its grants.`);
+    checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
+    let next: Grant;
+    try {
+      next = applyGrantEvent(g, { type: 'revoke', by: caller.id, at, reason: 'admin' });
+    } catch (e) {
+      return ruleProblem(e);
+    }
+    await grantChanged(tx, s, t, next, 'grant.revoke', caller, at);
+    return next;
   });
 }
 
 export async function decideGuard(s: ServerContext, caller: Caller, id: string, decision: 'approve' | 'deny', ifMatch?: string): Promise<Grant> {
   const at = s.now();
-  const attempt: Attempt = { action: `grant.guard_${decision}`, ticket: null, resource: { type: 'grant', id } };
-  return auditRefusal(s, caller, at, attempt, async () => {
-    if (caller.kind !== 'admin' || !mayDecideGuard(s.ix, caller.id)) throw problem('forbidden', 'Only Guard admins decide grants held for Guard approval.');
-    return s.db.transaction(async (tx) => {
-      const { g, t } = await lockGrant(tx, s, id, attempt);
-      checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
-      let next: Grant;
-      try {
-        next = applyGrantEvent(g, { type: decision === 'approve' ? 'guard_approve' : 'guard_deny', by: caller.id, at });
-      } catch (e) {
-        return ruleProblem(e);
-      }
-      await grantChanged(tx, s, t, next, `grant.guard_${decision}`, caller, at);
-      return next;
-    });
+  if (caller.kind !== 'admin' || !mayDecideGuard(s.ix, caller.id)) throw problem('forbidden', 'Only Guard admins decide grants held for Guard approval.');
+  return s.db.transaction(async (tx) => {
+    const { g, t } = await lockGrant(tx, s, id);
+    checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
+    let next: Grant;
+    try {
+      next = applyGrantEvent(g, { type: decision === 'approve' ? 'guard_approve' : 'guard_deny', by: caller.id, at });
+    } catch (e) {
+      return ruleProblem(e);
+    }
+    await grantChanged(tx, s, t, next, `grant.guard_${decision}`, caller, at);
+    return next;
   });
 }
 
@@ -212,8 +179,7 @@ export async function requestAccess(s: ServerContext, caller: Caller, key: strin
  */
 export async function closeTicket(s: ServerContext, caller: Caller, key: string): Promise<{ key: string; status: 'closed'; revoked: string[] }> {
   const at = s.now();
-  const attempt: Attempt = { action: 'ticket.close', ticket: key, resource: null };
-  return auditRefusal(s, caller, at, attempt, () => s.db.transaction(async (tx) => {
+  return s.db.transaction(async (tx) => {
     const t = await mustTicket(tx, s, key, true);
     if (caller.kind !== 'engineer' || t.engineer !== caller.id) throw problem('forbidden', `Only the engineer on ${key} (or the support system) closes it.`);
     if (t.status === 'closed') throw problem('illegal-transition', `Ticket ${key} is already closed.`);
@@ -226,5 +192,5 @@ export async function closeTicket(s: ServerContext, caller: Caller, key: string)
     for (const g of changed) await grantChanged(tx, s, closed, g, 'grant.revoke', { kind: 'system', id: 'support-system' }, at, { reason: 'ticket_closed' });
     await recordEvent(tx, 'ticket.closed', ticketAudience(s, t), key, { ticket: key, revoked: changed.map((g) => g.id) }, at);
     return { key, status: 'closed' as const, revoked: changed.map((g) => g.id) };
-  }));
+  });
 }

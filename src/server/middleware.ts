@@ -58,34 +58,54 @@ export function rateLimit(perMinute: number): MiddlewareHandler<Env> {
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
 const ABANDONED_MS = 30_000;
-/** Access checks share one transaction across requests (group commit), so they cannot be journaled per request; a check is safe to decide again. */
-const UNJOURNALED = new Set(['/v1/access/check']);
+/**
+ * Decisions, not changes: the enforcement point answers from the state committed when it is
+ * asked, every time, and audits every call. A stored answer replayed under an Idempotency-Key
+ * would hand out authority that a revoke has since ended, so these routes ignore the header.
+ */
+export const NEVER_REPLAYED = new Set(['/v1/access/check']);
+/**
+ * Answers about the state a request met rather than the request itself (409 conflict or illegal
+ * transition, 412 stale If-Match, 428): once the client fixes the precondition, the same key must
+ * run again, so they are not kept.
+ */
+const PRECONDITION_STATUSES = new Set([409, 412, 428]);
 
 type Claim = { owner: string };
+
+/**
+ * What makes two requests the same under one Idempotency-Key: method, path with query, If-Match,
+ * content type (when there is a body) and the body, JSON-normalized. sha256 hex.
+ */
+export function requestFingerprint(method: string, pathAndQuery: string, headers: { contentType?: string; ifMatch?: string }, rawBody: string): string {
+  const contentType = rawBody.trim() === '' ? '' : (headers.contentType ?? '').trim().toLowerCase();
+  return sha256([`${method} ${pathAndQuery}`, `if-match: ${headers.ifMatch?.trim() ?? ''}`, `content-type: ${contentType}`, normalize(rawBody)].join('\n'));
+}
 
 /**
  * A POST with Idempotency-Key runs once per (token, key): a retry with the same request gets the
  * first answer, a different request under the same key is refused with 422, and a retry racing
  * the first waits for it. Crash-safe: each transaction the request commits also records its result
  * in the key's row (see Journal), so a retry after a crash replays those results instead of
- * applying the change again, and rebuilds the same answer.
+ * applying the change again, and rebuilds the same answer. Decisions (NEVER_REPLAYED) and answers
+ * caused by a precondition (PRECONDITION_STATUSES) are never replayed.
  */
 export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
   return async (c: Context<Env>, next: Next) => {
     const key = c.req.header('idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
+    const url = new URL(c.req.url);
+    if (NEVER_REPLAYED.has(url.pathname)) return next();
     if (!KEY.test(key)) throw problem('bad-request', 'Idempotency-Key must be 1–200 visible ASCII characters.');
     const caller = c.get('caller');
     const raw = await c.req.text();
     c.set('rawBody', raw);
-    const path = new URL(c.req.url).pathname;
-    const fingerprint = sha256(`${c.req.method} ${path}\n${normalize(raw)}`);
+    const fingerprint = requestFingerprint(c.req.method, url.pathname + url.search, { contentType: c.req.header('content-type'), ifMatch: c.req.header('if-match') }, raw);
     const claim = await claimKey(s, caller.tokenHash, key, fingerprint);
     if (claim instanceof Response) return claim;
     const journal = new Journal(caller.tokenHash, key, claim.owner);
     try {
-      if (UNJOURNALED.has(path)) await next();
-      else await withTransactionHook(journal, next);
+      await withTransactionHook(journal, next);
     } catch (e) {
       await release(s, caller.tokenHash, key, claim.owner);
       throw e;
@@ -93,6 +113,11 @@ export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
     const res = c.res;
     if (res.status >= 500 || res.status === 429) {
       await release(s, caller.tokenHash, key, claim.owner);
+      return;
+    }
+    if (PRECONDITION_STATUSES.has(res.status)) {
+      // Nothing but the refusal's audit row committed; forget the key so a fixed retry runs.
+      await s.db.query('DELETE FROM idempotency WHERE token_hash = $1 AND key = $2 AND owner = $3 AND status IS NULL', [caller.tokenHash, key, claim.owner]);
       return;
     }
     const body = await res.clone().text();
@@ -103,6 +128,11 @@ export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
     }
     await s.db.query('UPDATE idempotency SET status = $4, headers = $5, body = $6 WHERE token_hash = $1 AND key = $2 AND owner = $3 AND status IS NULL', [caller.tokenHash, key, claim.owner, res.status, JSON.stringify(headers), body]);
   };
+}
+
+/** Forget Idempotency-Key rows older than `ttlMs` (retries come within minutes; a day is plenty). */
+export async function expireIdempotencyKeys(s: Pick<ServerContext, 'db'>, ttlMs: number, nowMs = Date.now()): Promise<number> {
+  return (await s.db.query('DELETE FROM idempotency WHERE created_at < $1 RETURNING key', [nowMs - ttlMs])).length;
 }
 
 /** Reserve the key for this attempt, or answer: the stored response, 422, or 409 after waiting. */

@@ -10,7 +10,7 @@ const header = (name: string, description: string): Param => ({ name, in: 'heade
 const states = (e: z.ZodEnum, dflt: string): Param => ({ name: 'state', in: 'query', description: `Comma-separated states (default ${dflt}): ${e.options.join(', ')}`, schema: { type: 'string', default: dflt } });
 
 const IF_MATCH = header('If-Match', 'ETag from an earlier read; 412 problem if the resource changed since');
-const LAST_EVENT_ID = header('Last-Event-ID', 'Resume after this event id (sent by EventSource on reconnect)');
+const LAST_EVENT_ID = header('Last-Event-ID', 'Resume after this event id (sent by EventSource on reconnect). Ids are "<n>.<tag>"; an id this server never issued (a restart, a restored database) gets a `reset` event and a replay from the start');
 const AUDIT_FILTERS: Param[] = Object.entries(W.AuditQuery.shape).map(([name, s]) => ({
   name,
   in: 'query',
@@ -72,8 +72,10 @@ const ROUTES: Route[] = [
 /** Routes answered without a token. */
 const PUBLIC = new Set(['/healthz', '/openapi.json']);
 
-/** Every POST may carry one: a retry with the same key and body gets the first answer. */
-const IDEMPOTENCY_KEY = header('Idempotency-Key', 'Up to 200 visible ASCII characters; a retry with the same key and body replays the first answer, another body is 422');
+/** Every POST may carry one: a retry with the same key and request gets the first answer. */
+const IDEMPOTENCY_KEY = header('Idempotency-Key', 'Up to 200 visible ASCII characters; a retry with the same key and request (method, path, body, If-Match, content type) replays the first answer, another request is 422. 409, 412 and 428 answers are not kept: the key runs again once the precondition is fixed');
+/** The enforcement point decides every call anew: a replayed answer could outlive a revoke. */
+const NOT_REPLAYED = header('Idempotency-Key', 'Ignored: every check is decided on current state and audited');
 
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
@@ -81,7 +83,7 @@ export function openApiDocument(): Record<string, unknown> {
   for (const [method, path, summary, body, [status, ok], extra = []] of ROUTES) {
     const params: Array<Record<string, unknown>> = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     params.push(...extra.map((p) => ({ ...p, required: p.required ?? false })));
-    if (method === 'post') params.push({ ...IDEMPOTENCY_KEY, required: false });
+    if (method === 'post') params.push({ ...(path === '/v1/access/check' ? NOT_REPLAYED : IDEMPOTENCY_KEY), required: false });
     const sse = path.endsWith('/stream') || path === '/v1/events';
     paths[path] ??= {};
     paths[path][method] = {

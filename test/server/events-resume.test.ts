@@ -25,8 +25,8 @@ describe('/v1/events resume', () => {
     h = await harness('pglite');
     await h.req('olga-token', 'POST', '/v1/tickets/PS-101/grants', {}); // an event that came before
     const first = await open('olga-token');
-    const start = /^id: (\d+)$/m.exec(await first.until(/^id: \d+$/m))![1]!;
-    expect(Number(start)).toBeGreaterThan(0);
+    const start = /^id: (\S+)$/m.exec(await first.until(/^id: \S+$/m))![1]!;
+    expect(start).toMatch(/^[1-9]\d*\.[0-9a-f]{16}$/);
     await first.close();
 
     // While disconnected, a colleague asks Olga to grant: an event addressed to her.

@@ -1,18 +1,19 @@
 // Caller-centred routes: me, inbox (ETag), product access requests, audit (list, verify, stream)
 // and the per-admin event stream.
 import { Hono } from 'hono';
-import { streamSSE } from 'hono/streaming';
 import * as W from '../../api/schemas';
 import { createAccessRequest, decideAccessRequestById } from '../access-service';
 import { listAudit, type AuditRecord } from '../audit';
 import { verifyAuditTrail } from '../audit-verify';
 import type { ServerContext } from '../context';
-import { eventsFor, type ChangeEvent } from '../events';
+import { eventById, eventsFor, eventTag, latestEventFor, type ChangeEvent } from '../events';
 import { etagOf } from '../grants-service';
 import { callerOf, conditionalJson, jsonBody, pathParam, validate, withEtag, type Env } from '../http';
 import { problem } from '../problems';
 import { problemType, type ProblemKind } from '../../api/problems';
+import { recordRefusal } from '../refusals';
 import { accessRequestById } from '../store';
+import { openStream } from '../streams';
 import { accessRequestView, inbox, isOrgAdmin, me, reviewableAccessRequests } from '../views';
 import { auditWire } from './tickets';
 
@@ -60,7 +61,12 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
         // Decided a moment ago with another request of this batch for the same person: done.
         const now = p.kind === 'illegal-transition' ? await accessRequestById(s.db, id) : undefined;
         if (now?.decidedWith && decidedHere.has(now.decidedWith)) results.push({ id, ok: true, status: 200, state: now.state, decidedWith: now.decidedWith });
-        else results.push({ id, ok: false, status: p.status, type: problemType(p.kind as ProblemKind), code: p.extra?.code, reason: p.detail });
+        else {
+          results.push({ id, ok: false, status: p.status, type: problemType(p.kind as ProblemKind), code: p.extra?.code, reason: p.detail });
+          // The answer is a 200, so the write path's refusal step does not see this row: record it here, once.
+          const req = await accessRequestById(s.db, id);
+          await recordRefusal(s, caller, body.decision === 'approve' ? 'access_request.approve' : 'access_request.deny', { ticket: null, resource: { type: 'access_request', id, ...(req ? { site: req.site, product: req.product } : {}) } }, { status: p.status, kind: p.kind ?? 'refused', detail: p.detail, extra: p.extra });
+        }
       }
     }
     return c.json({ results });
@@ -109,101 +115,37 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
 
   r.get('/audit/stream', async (c) => {
     orgAdminOnly(c);
-    const from = lastEventId(c.req.header('last-event-id'));
-    return streamSSE(c, async (stream) => {
+    return openStream<AuditRecord & { id: number }>(c, {
+      tail: s.auditTail,
+      replay: async (after) => (await listAudit(s.db, { after, limit: 500, order: 'asc' })).map((row) => ({ ...row, id: row.seq })),
+      head: async () => s.auditTail.lastId,
+      tagAt: async (seq) => (await s.db.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [seq]))[0]?.hash.slice(0, 16),
+      tag: (row) => row.hash.slice(0, 16),
+      render: (row) => ({ event: 'audit', data: JSON.stringify(auditWire(s, row)) }),
       // Signed checkpoints go out as their own event type without an SSE id, so Last-Event-ID stays
-      // an audit row's seq; a client that was away pages the ones it missed from /v1/audit/checkpoints.
-      const offCheckpoints = s.checkpointTail.subscribe((cps) => {
-        for (const { id: _id, ...cp } of cps) void stream.writeSSE({ event: 'checkpoint', data: JSON.stringify(cp) }).catch(() => {});
-      });
-      stream.onAbort(offCheckpoints);
-      await follow(stream, s.auditTail, from ?? s.auditTail.lastId, async (after) => (await listAudit(s.db, { after, limit: 500, order: 'asc' })).map((row) => ({ ...row, id: row.seq })), (row: AuditRecord & { id: number }) => ({
-        id: String(row.seq),
-        event: 'audit',
-        data: JSON.stringify(auditWire(s, row)),
-      }));
-      offCheckpoints();
+      // an audit row's; a client that was away pages the ones it missed from /v1/audit/checkpoints.
+      sideEvents: (write) => s.checkpointTail.subscribe((cps) => {
+        for (const { id: _id, ...cp } of cps) write({ event: 'checkpoint', data: JSON.stringify(cp) });
+      }),
     });
   });
 
   r.get('/events', async (c) => {
     const caller = callerOf(c);
     if (caller.kind !== 'admin') throw problem('forbidden', 'The event stream is for admins.');
-    const from = lastEventId(c.req.header('last-event-id'));
-    return streamSSE(c, async (stream) => {
-      const start = from ?? (Number((await s.db.query<{ max: string | number | null }>('SELECT max(id) AS max FROM events'))[0]?.max ?? 0));
-      await follow(
-        stream,
-        { subscribe: (fn) => s.events.subscribe((rows) => fn(rows.filter((e) => e.audience.includes(caller.id)))) },
-        start,
-        (after) => eventsFor(s.db, caller.id, after),
-        (e: ChangeEvent) => ({ id: String(e.id), event: e.type, data: JSON.stringify({ id: e.id, type: e.type, at: e.at, ticket: e.ticket, data: e.data }) }),
-      );
+    return openStream<ChangeEvent>(c, {
+      tail: { subscribe: (fn) => s.events.subscribe((rows) => fn(rows.filter((e) => e.audience.includes(caller.id)))) },
+      replay: (after) => eventsFor(s.db, caller.id, after),
+      // The caller's own newest event: ids (and their tags) name only rows addressed to them.
+      head: async () => (await latestEventFor(s.db, caller.id))?.id ?? 0,
+      tagAt: async (id) => {
+        const e = await eventById(s.db, id);
+        return e && e.audience.includes(caller.id) ? eventTag(e) : undefined;
+      },
+      tag: eventTag,
+      render: (e) => ({ event: e.type, data: JSON.stringify({ id: e.id, type: e.type, at: e.at, ticket: e.ticket, data: e.data }) }),
     });
   });
 
   return r;
-}
-
-function lastEventId(h: string | undefined): number | undefined {
-  return h && /^\d{1,15}$/.test(h.trim()) ? Number(h.trim()) : undefined;
-}
-
-type SSE = Parameters<Parameters<typeof streamSSE>[1]>[0];
-
-/**
- * Replay rows after `from` from the database, then follow the live tail, never sending an id
- * twice or out of order: live rows are buffered while the replay runs.
- */
-async function follow<T extends { id: number }>(
-  stream: SSE,
-  tail: { subscribe(fn: (rows: T[]) => void): () => void },
-  from: number,
-  replay: (after: number) => Promise<T[]>,
-  render: (row: T) => { id: string; event: string; data: string },
-): Promise<void> {
-  let sent = from;
-  let buffer: T[] | undefined = [];
-  let wake: (() => void) | undefined;
-  const pending: T[] = [];
-  const off = tail.subscribe((rows) => {
-    if (buffer) buffer.push(...rows);
-    else pending.push(...rows);
-    wake?.();
-  });
-  stream.onAbort(() => {
-    off();
-    wake?.();
-  });
-  try {
-    // Tell the client where it starts, even before any event: a client that reconnects with this
-    // as Last-Event-ID is replayed what happened while it was away, even if nothing came before.
-    await stream.write(`: connected\nid: ${from}\n\n`);
-    for (;;) {
-      const rows = await replay(sent);
-      for (const row of rows) {
-        await stream.writeSSE(render(row));
-        sent = row.id;
-      }
-      if (rows.length < 500) break;
-    }
-    pending.push(...buffer);
-    buffer = undefined;
-    while (!stream.aborted && !stream.closed) {
-      while (pending.length > 0) {
-        const row = pending.shift()!;
-        if (row.id <= sent) continue;
-        await stream.writeSSE(render(row));
-        sent = row.id;
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, 15_000);
-      });
-      wake = undefined;
-      if (pending.length === 0 && !stream.aborted) await stream.write(': keep-alive\n\n');
-    }
-  } finally {
-    off();
-  }
 }

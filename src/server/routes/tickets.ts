@@ -8,7 +8,8 @@ import { listAudit, type AuditRecord } from '../audit';
 import type { ServerContext } from '../context';
 import { closeTicket, decideGuard, etagOf, grantAiConversations, grantTicket, requestAccess, revokeGrant } from '../grants-service';
 import { callerOf, conditionalJson, jsonBody, pathParam, withEtag, type Env } from '../http';
-import { problem } from '../problems';
+import { HttpProblem, problem } from '../problems';
+import { recordRefusal } from '../refusals';
 import type { FixedWindowLimiter } from '../throttle';
 import { currentTicket, grantById, grantsOfTicket, withTicket } from '../store';
 import { isAdmin, mayReadGrant, readableTicket, supportRequests, ticketWire, visibleGrants, peopleOf } from '../views';
@@ -132,8 +133,10 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
         const g = await grantTicket(s, caller, ticket);
         results.push({ ticket, ok: true, status: 201, id: g.id, state: g.state });
       } catch (e) {
-        const p = e as { status?: number; kind?: string; detail?: string; extra?: { causes?: W.BulkGrantRowWire['causes'] } };
-        if (p.status === undefined || p.status >= 500) throw e;
+        if (!(e instanceof HttpProblem) || e.status >= 500) throw e;
+        // The answer is a 200, so the write path cannot see this row's refusal: record it here, by the same means.
+        await recordRefusal(s, caller, 'grant.create', s.ix.ticketsByKey.has(ticket) ? { ticket, resource: null } : { ticket: null, resource: { type: 'ticket', id: ticket } }, e);
+        const p = e as { status: number; kind: string; detail?: string; extra: { causes?: W.BulkGrantRowWire['causes'] } };
         results.push({ ticket, ok: false, status: p.status, type: `https://access-companion.dev/problems/${p.kind}`, reason: p.detail, causes: p.extra?.causes ?? [] });
       }
     }

@@ -1,0 +1,149 @@
+// Every refusal on a write route is on record, by one mechanism: this middleware sits on the write
+// path of every route, and when a write (any non-GET request an identified caller makes to a route
+// of the app) is answered with a 4xx problem, it appends exactly one audit row with outcome
+// `refused`, the caller, the target and the problem's code, in a transaction of its own (the
+// refused change rolled back). Routes and services only throw; none audits its own refusals.
+// Under an Idempotency-Key the row is journaled like any other transaction of the request, so a
+// retry replays it instead of writing it twice, and a replayed stored answer writes nothing.
+import type { Context, MiddlewareHandler } from 'hono';
+import { matchedRoutes } from 'hono/route';
+import { isStorableText } from '../api/schemas';
+import type { AuditAction } from '../api/vocabulary';
+import type { Caller } from './auth';
+import { appendAudit } from './audit';
+import type { ServerContext } from './context';
+import type { Env } from './http';
+import { HttpProblem } from './problems';
+import { accessRequestById, grantById } from './store';
+
+/** Who and what a refused write was about. */
+export interface RefusalTarget {
+  ticket: string | null;
+  resource: unknown;
+}
+
+/** How a write route's refusals are named in the audit log: the action the route would have done. */
+interface WriteRoute {
+  /** The action, or how the body names it. */
+  action: AuditAction | ((body: Record<string, unknown>) => AuditAction);
+  target?: (s: ServerContext, params: Record<string, string>, body: Record<string, unknown>) => Promise<RefusalTarget>;
+}
+
+const ticketParam = async (s: ServerContext, p: Record<string, string>): Promise<RefusalTarget> =>
+  s.ix.ticketsByKey.has(p.key!) ? { ticket: p.key!, resource: null } : { ticket: null, resource: { type: 'ticket', id: p.key } };
+const grantParam = async (s: ServerContext, p: Record<string, string>): Promise<RefusalTarget> => {
+  const g = await grantById(s.db, p.id!);
+  return { ticket: g?.ticket ?? null, resource: { type: 'grant', id: p.id, ...(g ? { kind: g.kind } : {}) } };
+};
+const accessRequestParam = async (s: ServerContext, p: Record<string, string>): Promise<RefusalTarget> => {
+  const r = await accessRequestById(s.db, p.id!);
+  return { ticket: null, resource: { type: 'access_request', id: p.id, ...(r ? { site: r.site, product: r.product } : {}) } };
+};
+/** A client's string as the store can hold it: short, and never a NUL or lone surrogate (a 400 must still be recorded). */
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? storable(v.slice(0, 200)) : undefined);
+const storable = (v: string): string => (isStorableText(v) ? v : [...v].map((ch) => (isStorableText(ch) ? ch : '\uFFFD')).join(''));
+
+/**
+ * The app's write routes by `METHOD path`. A write route missing here is still audited, as
+ * `request.refused` with its route in the detail; the route-table test insists that each has a name.
+ */
+export const WRITE_ROUTES: Record<string, WriteRoute> = {
+  'POST /v1/tickets/:key/grants': { action: 'grant.create', target: ticketParam },
+  'POST /v1/tickets/:key/ai-grants': { action: 'ai_grant.create', target: ticketParam },
+  'POST /v1/tickets/:key/ask': { action: 'grant.ask', target: ticketParam },
+  'POST /v1/tickets/:key/request-access': { action: 'support_request.create', target: ticketParam },
+  'POST /v1/tickets/:key/close': { action: 'ticket.close', target: ticketParam },
+  'POST /v1/grants/:id/revoke': { action: 'grant.revoke', target: grantParam },
+  'POST /v1/grants/:id/guard-decision': {
+    action: (b) => (b.decision === 'approve' ? 'grant.guard_approve' : b.decision === 'deny' ? 'grant.guard_deny' : 'request.refused'),
+    target: grantParam,
+  },
+  'POST /v1/support-requests/bulk-grant': { action: 'grant.bulk_create' },
+  'POST /v1/access/check': {
+    action: 'access.check',
+    target: async (s, _p, b) => {
+      const ticket = text(b.ticket);
+      return { ticket: ticket && s.ix.ticketsByKey.has(ticket) ? ticket : null, resource: null };
+    },
+  },
+  'POST /v1/access-requests': { action: 'access_request.create', target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }) },
+  'POST /v1/access-requests/:id/approve': { action: 'access_request.approve', target: accessRequestParam },
+  'POST /v1/access-requests/:id/deny': { action: 'access_request.deny', target: accessRequestParam },
+  // A refused batch as a whole (bad body, not a reviewer); each refused row of a 200 answer is recorded by the route.
+  'POST /v1/access-requests/bulk-decision': { action: (b) => (b.decision === 'approve' ? 'access_request.approve' : b.decision === 'deny' ? 'access_request.deny' : 'request.refused') },
+};
+
+/** How a refusal on a write route missing from WRITE_ROUTES is recorded (with its route in the detail). */
+const UNNAMED: WriteRoute = { action: 'request.refused' };
+
+/** The audit row of one refusal; also used for the per-row refusals of a bulk answer. */
+export async function recordRefusal(s: ServerContext, caller: Caller, action: AuditAction, target: RefusalTarget, refusal: HttpProblem | { status: number; kind: string; detail?: string; extra?: Record<string, unknown> }, route?: string): Promise<void> {
+  const extra = refusal.extra ?? {};
+  const causes = Array.isArray(extra.causes) ? (extra.causes as Array<{ code?: unknown }>).map((c) => c.code) : undefined;
+  const detail = { code: typeof extra.code === 'string' ? text(extra.code) : refusal.kind, status: refusal.status, reason: refusal.detail === undefined ? undefined : storable(refusal.detail.slice(0, 500)), ...(causes ? { causes } : {}), ...(route ? { route } : {}) };
+  await s.db.transaction((tx) => appendAudit(tx, { actor: caller.id, actorKind: caller.kind, action, ticket: target.ticket, resource: target.resource, outcome: 'refused', detail }, s.now()));
+}
+
+/** Middleware: a write answered with a 4xx leaves one `refused` audit row (see the file comment). */
+export function auditRefusals(s: ServerContext): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    await next();
+    const status = c.res.status;
+    // 429s are about volume, not the request: recording each would let a flood write the log.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS' || status < 400 || status >= 500 || status === 429) return;
+    const caller = c.get('caller');
+    const route = matchedRoutes(c).find((r) => r.method === c.req.method);
+    if (!caller || !route) return; // no such route: nothing was attempted
+    const name = `${route.method} ${route.path}`;
+    const body = await bodyObject(c);
+    const spec = WRITE_ROUTES[name];
+    const target = spec?.target ? await spec.target(s, paramsOf(route.path, c.req.path), body) : { ticket: null, resource: null };
+    const err = c.error instanceof HttpProblem ? c.error : undefined;
+    const refusal = err ?? (await problemOf(c.res, status));
+    const action = (spec ?? UNNAMED).action;
+    await recordRefusal(s, caller, typeof action === 'function' ? action(body) : action, target, refusal, spec ? undefined : name);
+  };
+}
+
+/** The request body as an object, if it was one (the handler read it first; Hono keeps it). */
+async function bodyObject(c: Context<Env>): Promise<Record<string, unknown>> {
+  try {
+    const v: unknown = JSON.parse(c.get('rawBody') ?? (await c.req.text()));
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
+/** A 4xx answered without a thrown problem (none today): read its problem body. */
+async function problemOf(res: Response, status: number): Promise<{ status: number; kind: string; detail?: string; extra?: Record<string, unknown> }> {
+  let body: Record<string, unknown> = {};
+  try {
+    body = (await res.clone().json()) as Record<string, unknown>;
+  } catch {
+    // not a problem body
+  }
+  const kind = typeof body.type === 'string' ? body.type.replace(/^.*\//, '') : `http-${status}`;
+  return { status, kind, detail: typeof body.detail === 'string' ? body.detail : undefined, extra: body };
+}
+
+/** Path parameters of `pattern` (":name" segments) in `path`. */
+function paramsOf(pattern: string, path: string): Record<string, string> {
+  const names: string[] = [];
+  const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_m, n: string) => (names.push(n), '([^/]+)'))}/?$`);
+  const m = re.exec(path);
+  const out: Record<string, string> = {};
+  names.forEach((n, i) => {
+    const v = m?.[i + 1];
+    if (v !== undefined) out[n] = text(safeDecode(v))!;
+  });
+  return out;
+}
+
+function safeDecode(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
+}
