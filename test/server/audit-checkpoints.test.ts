@@ -86,7 +86,7 @@ describe('checkpoint routes and stream', () => {
       const until = async (re: RegExp) => {
         while (!re.test(text)) text += (await reader.read()).value ?? '';
       };
-      await until(/id: 1\n/);
+      await until(/id: 1\.[0-9a-f]{16}\n/);
       await h.api.ctx.checkpointer!.tick();
       h.api.ctx.checkpointTail.wake(); // the NOTIFY does the same; explicit so the test waits on nothing timed
       await until(/event: checkpoint\ndata: [^\n]*\n\n/);

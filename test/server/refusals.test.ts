@@ -40,6 +40,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         ['POST /v1/access-requests', 'nora-token', '/v1/access-requests', { site: 'acme-main', product: 'jira', for: { userId: 'mia' } }, {}, 422, { actor: 'nora', action: 'access_request.create', code: 'not_on_site_others' }],
         ['POST /v1/access-requests/:id/approve', 'gus-token', `/v1/access-requests/${ar.json.id}/approve`, {}, {}, 403, { actor: 'gus', action: 'access_request.approve', code: 'not_reviewer' }],
         ['POST /v1/access-requests/:id/deny', 'gus-token', `/v1/access-requests/${ar.json.id}/deny`, {}, {}, 403, { actor: 'gus', action: 'access_request.deny', code: 'not_reviewer' }],
+        ['POST /v1/access-requests/bulk-decision', 'sam-token', '/v1/access-requests/bulk-decision', { ids: [ar.json.id], decision: 'deny' }, {}, 403, { actor: 'sam', action: 'access_request.deny', code: 'forbidden' }],
       ];
       // Every write route of the app is walked here and named for the audit log.
       const writes = h.api.app.routes.filter((r) => !['ALL', 'GET'].includes(r.method)).map((r) => `${r.method} ${r.path}`);
@@ -57,6 +58,14 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         const { code, ...fields } = want;
         expect(rows[0], route).toMatchObject({ outcome: 'refused', ticket: null, ...fields, detail: { code, status } });
       }
+      // A bulk decision answers 200; each refused row of it is still recorded, once.
+      const beforeBulk = await head();
+      const bulk = await h.req('gus-token', 'POST', '/v1/access-requests/bulk-decision', { ids: [ar.json.id], decision: 'approve' });
+      expect(bulk.status).toBe(200);
+      expect(bulk.json.results[0]).toMatchObject({ ok: false, code: 'not_reviewer' });
+      const bulkRows = await rowsAfter(beforeBulk);
+      expect(bulkRows).toHaveLength(1);
+      expect(bulkRows[0]).toMatchObject({ outcome: 'refused', actor: 'gus', action: 'access_request.approve', detail: { code: 'not_reviewer', status: 403 } });
       expect((await h.req('alice-token', 'GET', '/v1/audit/verify')).json).toMatchObject({ ok: true });
     });
 
