@@ -31,10 +31,12 @@ function Panel() {
           <p class="ticket" aria-label="Ticket">
             <span>Ticket {context.key}</span>
             <span aria-hidden="true"> · </span>
-            <span>{view?.ticket?.productName ?? context.productName}</span>
-            <span aria-hidden="true"> · </span>
-            <span>{view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost}</span>
+            {(view?.ticket?.productName ?? context.productName) && <><span aria-hidden="true"> · </span><span>{view?.ticket?.productName ?? context.productName}</span></>}
+            {(view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost) && <><span aria-hidden="true"> · </span><span>{view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost}</span></>}
           </p>
+          {context.unreadable && (
+            <p class="note unreadable" role="note">Access Companion couldn't read this page's ticket details, so it can't check them against the Access API. Everything below is the Access API's record for {context.key}.</p>
+          )}
           {title && <p class="title" aria-label="Ticket title">{title}</p>}
           <Body context={context} view={view} refreshing={refreshing} refresh={() => void refresh()} />
         </>
@@ -86,8 +88,8 @@ function Freshness({ view, now, refreshing }: { view: TicketView; now: number; r
 function Mismatch({ context, view }: { context: PanelContext; view: TicketView }) {
   const t = view.ticket!;
   const problems: string[] = [];
-  if (context.product !== t.product) problems.push(`the page says ${context.productName}, the Access API says ${t.productName}`);
-  if (hostOf(context.siteUrl) !== hostOf(t.siteUrl)) problems.push(`the page says ${context.siteHost}, the Access API says ${hostOf(t.siteUrl)}`);
+  if (context.product && context.product !== t.product) problems.push(`the page says ${context.productName}, the Access API says ${t.productName}`);
+  if (context.siteUrl && hostOf(context.siteUrl) !== hostOf(t.siteUrl)) problems.push(`the page says ${context.siteHost}, the Access API says ${hostOf(t.siteUrl)}`);
   if (problems.length === 0) return null;
   return (
     <div class="mismatch" role="alert" aria-label="Mismatch">

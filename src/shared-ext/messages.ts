@@ -32,7 +32,7 @@ export interface ActionRequest { idempotencyKey: string; click?: ClickEvidence }
 /** Every method the background answers. */
 export interface MessageMap {
   // ---- ticket panel ----
-  getTicketView: { req: { key: string; page: { product: string; siteUrl: string }; fresh?: boolean }; res: TicketView };
+  getTicketView: { req: { key: string; page: { product?: string; siteUrl?: string }; fresh?: boolean }; res: TicketView };
   grantAccess: { req: { key: string } & ActionRequest; res: ActionResult };
   revokeTicketGrant: { req: { key: string; grantId: string } & ActionRequest; res: ActionResult };
   grantAiConversations: { req: { key: string; conversations: string[] } & ActionRequest; res: ActionResult };
