@@ -10,7 +10,7 @@ chrome.runtime.onMessageExternal.addListener((_message, _sender, sendResponse) =
 
 import { registerConsoleHandlers } from './handlers-console';
 import { registerPanelHandlers } from './handlers-panel';
-import { ALARM, ensurePollAlarm, listenForLivePorts, syncNow } from './inbox-sync';
+import { ALARM, ensurePollAlarm, ensureStream, listenForLivePorts, syncNow } from './inbox-sync';
 import { listenForNotificationClicks } from './notifications';
 
 registerConsoleHandlers();
@@ -20,5 +20,5 @@ listenForNotificationClicks();
 chrome.alarms.onAlarm.addListener((alarm) => { if (alarm.name === ALARM) void syncNow(); });
 void ensurePollAlarm();
 // A new token means a new person: sync at once rather than at the next alarm.
-chrome.storage.onChanged.addListener((changes, area) => { if (area === 'local' && (changes.token || changes.apiBaseUrl || changes.signedInAt)) void syncNow(); });
+chrome.storage.onChanged.addListener((changes, area) => { if (area === 'local' && (changes.token || changes.apiBaseUrl || changes.signedInAt)) { void syncNow(); ensureStream(); } });
 

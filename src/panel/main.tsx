@@ -30,7 +30,6 @@ function Panel() {
         <>
           <p class="ticket" aria-label="Ticket">
             <span>Ticket {context.key}</span>
-            <span aria-hidden="true"> · </span>
             {(view?.ticket?.productName ?? context.productName) && <><span aria-hidden="true"> · </span><span>{view?.ticket?.productName ?? context.productName}</span></>}
             {(view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost) && <><span aria-hidden="true"> · </span><span>{view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost}</span></>}
           </p>
