@@ -3,6 +3,7 @@
 // come back with the API's own causes.
 import type { AccessRequestWire, GrantWire, TicketWire } from '../api/schemas';
 import { registerHandlers, type PopupState } from '../shared-ext/messages';
+import { signedOutReason } from './auth-state';
 import { loadSettings } from './settings';
 import { requestAction } from './actions';
 import { accessClient } from './api';
@@ -149,6 +150,7 @@ async function popupState(fresh: boolean): Promise<PopupState> {
     inbox: inbox ? { value: await Promise.all(inbox.value.map(async (i) => ({ ...i, link: await inboxLink(i) }))), fetchedAt: inbox.fetchedAt } : undefined,
     problem: last?.problem,
     lastTriedAt: last?.at,
+    signedOutAt: settings.token ? undefined : (await signedOutReason())?.at,
   };
 }
 

@@ -5,7 +5,7 @@ import { validateApiBaseUrl } from '../shared-ext/api-address';
 import { loadSettings, saveSettings } from './settings';
 import { clientFor, fingerprint, problemOf } from './api';
 import { clearPersonalData, readMe, writeMe } from './db';
-import { clearSignedOutReason } from './auth-state';
+import { clearSignedOutReason, signedOutReason } from './auth-state';
 
 const refusal = (title: string, detail: string) => Object.assign(new Error(detail), { problem: { title, detail } });
 
@@ -40,7 +40,7 @@ export async function signOut(): Promise<void> {
 
 export async function status(): Promise<Status> {
   const settings = await loadSettings();
-  if (!settings.token) return { signedIn: false, apiBaseUrl: settings.apiBaseUrl };
+  if (!settings.token) return { signedIn: false, apiBaseUrl: settings.apiBaseUrl, signedOutAt: (await signedOutReason())?.at };
   const me = (await readMe(await fingerprint(settings.token)))?.value;
   return { signedIn: true, apiBaseUrl: settings.apiBaseUrl, me: me && { id: me.id, name: me.name, email: me.email, org: me.org.name } };
 }

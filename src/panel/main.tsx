@@ -52,8 +52,8 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
   if (!view) return <p class="status" role="status">Loading from the Access API…</p>;
   if (view.problem?.kind === 'signed_out') {
     return (
-      <div class="signed-out">
-        <p>Sign in to see who can grant access to this ticket.</p>
+      <div class="signed-out" role="status">
+        <p>{view.problem.message.startsWith('Signed out') ? <strong>{view.problem.message}</strong> : 'Sign in to see who can grant access to this ticket.'}</p>
         <button type="button" class="primary" onClick={() => void chrome.runtime.openOptionsPage()}>Open options to sign in</button>
       </div>
     );

@@ -20,6 +20,8 @@ export interface PopupState {
   /** Why the last poll failed ('offline', 'signed_out', the API's title), if it did. */
   problem?: string;
   lastTriedAt?: number;
+  /** The API stopped accepting the token (rotated or revoked) and the session was signed out, at (ms). */
+  signedOutAt?: number;
 }
 
 /**
