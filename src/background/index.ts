@@ -1,6 +1,8 @@
 // Service worker: the only holder of the API token and the only caller of the Access API.
 chrome.runtime.onInstalled.addListener(({ reason }) => {
   if (reason === chrome.runtime.OnInstalledReason.INSTALL) void chrome.runtime.openOptionsPage();
+  // Open ticket and console tabs still run the previous version's content script: replace it.
+  if (reason === chrome.runtime.OnInstalledReason.UPDATE || reason === chrome.runtime.OnInstalledReason.INSTALL) void injectIntoOpenTabs();
 });
 
 // Nothing outside this extension may message it (externally_connectable is empty as well).
@@ -9,6 +11,7 @@ chrome.runtime.onMessageExternal.addListener((_message, _sender, sendResponse) =
 });
 
 import { registerConsoleHandlers } from './handlers-console';
+import { injectIntoOpenTabs } from './reinject';
 import { registerPanelHandlers } from './handlers-panel';
 import { ALARM, ensurePollAlarm, ensureStream, listenForLivePorts, syncNow } from './inbox-sync';
 import { listenForNotificationClicks } from './notifications';

@@ -35,7 +35,8 @@ const hostSelector = `${HOST_TAG}, ${CONSOLE_TAG}, ${NOTICE_TAG}`;
 function notice(docked: boolean): HTMLElement {
   const host = newHost(NOTICE_TAG);
   if (docked) host.style.cssText += 'position: fixed !important; right: 16px !important; bottom: 16px !important; z-index: 2147483646 !important; max-width: 360px !important;';
-  const shadow = host.attachShadow({ mode: 'closed' });
+  // Open, unlike our frames' hosts: it holds no data, and assistive tech and tests can read it.
+  const shadow = host.attachShadow({ mode: 'open' });
   const style = document.createElement('style');
   style.textContent = `:host { all: initial; display: block !important; }
     p { margin: 8px 0; padding: 10px 12px; font: 13px/1.4 -apple-system, "Segoe UI", Roboto, sans-serif; color: #533f04;

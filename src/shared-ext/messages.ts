@@ -93,7 +93,14 @@ export class BackgroundError extends Error {
 
 /** Typed stub: asks the background for `name`; throws BackgroundError with the API's problem. */
 export async function callBackground<N extends MethodName>(name: N, ...payload: Req<N> extends Record<string, never> ? [Req<N>?] : [Req<N>]): Promise<Res<N>> {
-  const reply = (await chrome.runtime.sendMessage({ ...(payload[0] ?? {}), type: name })) as Reply<Res<N>> | undefined;
+  let reply: Reply<Res<N>> | undefined;
+  try {
+    reply = (await chrome.runtime.sendMessage({ ...(payload[0] ?? {}), type: name })) as Reply<Res<N>> | undefined;
+  } catch (error) {
+    // A page of the previous version, after an update: say what to do, not Chrome's raw text.
+    if (/context invalidated/i.test((error as Error).message ?? '')) throw new BackgroundError({ title: 'Access Companion was updated: reload this page' });
+    throw error;
+  }
   if (!reply) throw new BackgroundError({ title: 'Access Companion did not answer' });
   if (!reply.ok) throw new BackgroundError(reply.error);
   return reply.value;
