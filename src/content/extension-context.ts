@@ -95,8 +95,9 @@ export function watchExtensionContext(features: AbortController): void {
   const check = () => {
     if (extensionAlive()) return;
     stop();
-    features.abort();
+    // Notice first: aborting the features removes their frames, and the notice takes their place.
     showUpdatedNotice(replaced.signal);
+    features.abort();
   };
   const timer = setInterval(check, CHECK_MS);
   const stop = () => { clearInterval(timer); document.removeEventListener('visibilitychange', check); };

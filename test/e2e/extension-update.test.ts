@@ -57,7 +57,8 @@ describe('extension update with a ticket tab open', () => {
     await worker()!.evaluate(() => chrome.runtime.reload()).catch(() => undefined); // the worker goes away mid-call
     const notice = page.locator('access-companion-notice');
     await notice.waitFor({ timeout: 20_000 });
-    expect(await notice.evaluate((n) => n.previousElementSibling?.textContent ?? '')).toContain('Details');
+    // In the panel's place: in the sidebar, right after the details card, not docked.
+    expect(await notice.evaluate((n) => [n.parentElement?.tagName, n.previousElementSibling?.querySelector('h2')?.textContent, getComputedStyle(n).position])).toEqual(['ASIDE', 'Details', 'static']);
     expect(await page.locator('access-companion-panel').count()).toBe(0);
     expect(await notice.locator('p').textContent()).toContain('Access Companion was updated: reload this page');
     await screenshot(page, 'extension-updated-notice');
