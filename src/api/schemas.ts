@@ -174,7 +174,8 @@ export const AuditRow = z.object({
   prevHash: z.string(),
   hash: z.string(),
 });
-export const AuditPage = z.object({ entries: z.array(AuditRow), nextCursor: z.string().nullable() });
+/** `total`: rows matching the filter across all pages (on /v1/audit). */
+export const AuditPage = z.object({ entries: z.array(AuditRow), nextCursor: z.string().nullable(), total: z.number().int().optional() });
 export const AuditVerify = z.object({ ok: z.boolean(), rows: z.number().int(), firstBrokenRow: z.number().int().optional(), reason: z.string().optional() });
 export const InboxItem = z.object({
   id: z.string(),

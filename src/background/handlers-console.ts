@@ -111,9 +111,11 @@ const ACTIONS: Record<string, string> = {
 const actionLabel = (action: string, outcome: string) => `${ACTIONS[action] ?? action}${outcome === 'refused' ? ' — refused' : ''}`;
 
 /** Support's actions, optionally limited to one ticket's grant window (first grant → revocation or now). */
-export async function getAudit(supportOnly: boolean, ticketKey?: string): Promise<{ rows: AuditRowView[]; window?: { from?: string; to?: string } }> {
+/** One page of the audit log (newest first), optionally Support only and within a ticket's grant window. */
+export async function getAudit(supportOnly: boolean, ticketKey?: string, cursor?: string): Promise<{ rows: AuditRowView[]; window?: { from?: string; to?: string }; total?: number; nextCursor: string | null }> {
   const c = await client();
-  const q: { actor?: string; ticket?: string; from?: string; to?: string } = {};
+  const q: { actor?: string; ticket?: string; from?: string; to?: string; cursor?: string } = {};
+  if (cursor) q.cursor = cursor;
   let window: { from?: string; to?: string } | undefined;
   if (supportOnly) q.actor = 'support';
   if (ticketKey) {
@@ -126,9 +128,11 @@ export async function getAudit(supportOnly: boolean, ticketKey?: string): Promis
     if (window.from) q.from = window.from;
     if (window.to) q.to = window.to;
   }
-  const { entries } = await c.audit(q);
+  const { entries, total, nextCursor } = await c.audit(q);
   return {
     window,
+    total,
+    nextCursor,
     rows: entries.map((r) => {
       const res = r.resource as { type?: string; id?: string } | null;
       return { id: String(r.seq), at: r.at, actor: r.actorName, actorKind: r.actorKind, action: actionLabel(r.action, r.outcome), resource: res ? [res.type, res.id].filter(Boolean).join(' ') : '', ticket: r.ticket ?? undefined };
@@ -169,7 +173,7 @@ export function registerConsoleHandlers(): void {
     guardDecision: (req, sender) => requestAction({ kind: 'guard_decision', grantId: req.id, decision: req.decision === 'approve' ? 'approve' : 'deny', idempotencyKey: req.idempotencyKey }, req.click, sender),
     approveAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'approve', idempotencyKey: req.idempotencyKey }, req.click, sender),
     denyAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
-    getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket),
+    getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket, req.cursor),
     getPopupState: (req) => popupState(Boolean(req.fresh)),
   });
 }

@@ -61,7 +61,8 @@ export interface MessageMap {
   getMe: { req: Record<string, never>; res: { id: string; name: string; kind: string; org: { id: string; name: string } } };
   /** Popup's combined state: the poll's cached copy (`fresh` polls first), each part with its age. */
   getPopupState: { req: { fresh?: boolean }; res: PopupState };
-  getAudit: { req: { supportOnly?: boolean; ticket?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string } } };
+  /** One page (newest first) of the audit log; `cursor` from the previous page's `nextCursor`; `total` rows match in all. */
+  getAudit: { req: { supportOnly?: boolean; ticket?: string; cursor?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string }; total?: number; nextCursor: string | null } };
 }
 export type MethodName = keyof MessageMap;
 export type Req<N extends MethodName> = MessageMap[N]['req'];
