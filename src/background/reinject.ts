@@ -5,6 +5,8 @@
 
 /** Injects the current content script into open tabs it matches; returns how many tabs took it. */
 export async function injectIntoOpenTabs(): Promise<number> {
+  // A new epoch: instances from before this injection stand down when the new ones announce it.
+  await chrome.storage.local.set({ contentScriptEpoch: crypto.randomUUID() });
   const scripts = chrome.runtime.getManifest().content_scripts ?? [];
   let injected = 0;
   for (const script of scripts) {

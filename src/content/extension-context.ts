@@ -83,15 +83,23 @@ const CHECK_MS = 1_000;
 export function watchExtensionContext(features: AbortController): void {
   for (const stale of document.querySelectorAll<HTMLElement>(hostSelector)) if (stale.dataset.instance !== INSTANCE) stale.remove();
   const replaced = new AbortController();
-  // A newer instance (injected after an update) says so; the page could fake this too, but all it
-  // gains is hiding a notice, which it could remove anyway.
-  document.dispatchEvent(new CustomEvent(REPLACED_EVENT, { detail: INSTANCE }));
+  // The epoch the background set when it last injected content scripts (reinject.ts). A newer
+  // instance announces its epoch; an instance that is still connected stands down only for the
+  // current epoch when its own is older, so a page replaying or forging the event cannot switch
+  // off a current panel. A disconnected instance cannot check and stands down: all a forged event
+  // gains there is hiding the update notice, which the page could remove anyway.
+  let ownEpoch: string | undefined;
+  const standDown = () => { replaced.abort(); stop(); features.abort(); };
   document.addEventListener(REPLACED_EVENT, (event) => {
-    if ((event as CustomEvent<unknown>).detail === INSTANCE) return;
-    replaced.abort();
-    stop();
-    features.abort();
+    const detail = (event as CustomEvent<unknown>).detail as { instance?: unknown; epoch?: unknown } | null;
+    if (detail?.instance === INSTANCE) return;
+    if (!extensionAlive()) return standDown();
+    void currentEpoch().then((epoch) => { if (epoch && detail?.epoch === epoch && ownEpoch !== epoch) standDown(); }, () => undefined);
   });
+  void currentEpoch().then((epoch) => {
+    ownEpoch = epoch;
+    document.dispatchEvent(new CustomEvent(REPLACED_EVENT, { detail: { instance: INSTANCE, epoch } }));
+  }, () => undefined);
   const check = () => {
     if (extensionAlive()) return;
     stop();
@@ -105,6 +113,14 @@ export function watchExtensionContext(features: AbortController): void {
   features.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
   /** Run before any feature work, e.g. on in-page navigation: a dead context shows the notice at once. */
   aliveCheck = () => { if (extensionAlive()) return true; check(); return false; };
+}
+
+/** Storage key of the content-script epoch, written by the background before it injects. */
+export const EPOCH_KEY = 'contentScriptEpoch';
+
+async function currentEpoch(): Promise<string | undefined> {
+  const got = (await chrome.storage.local.get(EPOCH_KEY)) as Record<string, unknown>;
+  return typeof got[EPOCH_KEY] === 'string' ? (got[EPOCH_KEY] as string) : undefined;
 }
 
 let aliveCheck: () => boolean = extensionAlive;

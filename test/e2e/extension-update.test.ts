@@ -29,6 +29,7 @@ describe('extension update with a ticket tab open', () => {
     const before = await page.locator('access-companion-panel').getAttribute('data-instance');
     // The same call as src/background/reinject.ts, with the manifest's built content script file.
     const injected = await worker()!.evaluate(async () => {
+      await chrome.storage.local.set({ contentScriptEpoch: crypto.randomUUID() });
       const [script] = chrome.runtime.getManifest().content_scripts!;
       const tabs = await chrome.tabs.query({ url: script!.matches! });
       for (const tab of tabs) await chrome.scripting.executeScript({ target: { tabId: tab.id! }, files: script!.js! });
@@ -45,6 +46,14 @@ describe('extension update with a ticket tab open', () => {
     await ticketPanel(page, 'PS-103');
     expect(await page.locator('access-companion-panel').count()).toBe(1);
     expect(await pageText(page)).not.toMatch(/context invalidated/i);
+
+    // A page forging or replaying the takeover announcement cannot switch off the current panel.
+    const current = await page.locator('access-companion-panel').getAttribute('data-instance');
+    await page.evaluate(() => document.dispatchEvent(new CustomEvent('access-companion:replaced', { detail: { instance: 'x', epoch: 'forged' } })));
+    await page.evaluate(() => document.dispatchEvent(new CustomEvent('access-companion:replaced', { detail: { instance: 'x' } })));
+    await page.getByRole('link', { name: /^PS-101 · / }).click();
+    await ticketPanel(page, 'PS-101');
+    expect(await page.locator('access-companion-panel').getAttribute('data-instance')).toBe(current);
     await page.close();
   });
 
