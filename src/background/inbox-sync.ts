@@ -9,7 +9,7 @@ import { db, getMeta as meta, readCache, setMeta, writeCache } from './db';
 import { loadSettings } from './settings';
 import { notifyOnce, setBadge, wasNotified, type Notice } from './notifications';
 import { showSignedOutBadge, signedOutReason, tokenRejected } from './auth-state';
-import { backoffDelay } from './backoff';
+import { backoffDelay } from '../shared-ext/backoff';
 
 export interface InboxItem { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
 

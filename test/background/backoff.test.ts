@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelay } from '../../src/background/backoff';
+import { BACKOFF_BASE_MS, BACKOFF_CAP_MS, backoffDelay } from '../../src/shared-ext/backoff';
 
 describe('event stream retry delays', () => {
   test('double per failure from the base, between half and all of each step', () => {

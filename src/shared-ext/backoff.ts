@@ -1,4 +1,4 @@
-// Retry delays for the event stream: exponential with "full jitter" (a random share of the
+// Retry delays for the event stream and for stale panels: exponential with jitter (a random share of the
 // exponential step), so many extensions that lost the API together do not come back in lockstep.
 export const BACKOFF_BASE_MS = 2_000;
 export const BACKOFF_CAP_MS = 5 * 60_000;
