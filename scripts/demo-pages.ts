@@ -104,7 +104,7 @@ const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
 const ASSETS = new Set(['shared/dom.js', 'shared/vendor.css', 'support/portal.js', 'support/portal.css', 'admin/admin.js', 'admin/admin.css']);
 
 /** Ticket pages built unlike our portal, to check the extension on markup it has not seen (`?layout=NAME`). */
-export const LAYOUTS = ['punctuated-table', 'no-landmarks', 'inline-text', 'unreadable'] as const;
+export const LAYOUTS = ['punctuated-table', 'no-landmarks', 'inline-text', 'unreadable', 'collapsed-details'] as const;
 export type LayoutName = typeof LAYOUTS[number];
 
 const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -67,4 +67,13 @@ describe('ticket panel on unseen layouts', () => {
     await shoot(page, 'layout-unreadable-docked');
     await page.close();
   });
+
+  test('details in a collapsed section: read, but the panel docks rather than hide with them', async () => {
+    const { page, panel, placement } = await openLayout('collapsed-details');
+    expect(placement).toBe('docked');
+    expect(await page.locator('access-companion-panel').isVisible()).toBe(true);
+    expect(await panel.locator('.unreadable').count()).toBe(0);
+    expect(await panel.locator('.mismatch').count()).toBe(0);
+    await page.close();
+  });
 });

@@ -60,6 +60,11 @@ function mountPanel(key: string, facts: PageFacts, slot: PanelSlot | undefined, 
   return host;
 }
 
+/** False when the page does not render `el` (where layout is known; test DOMs without layout count as rendered). */
+function rendered(el: Element): boolean {
+  return typeof el.checkVisibility !== 'function' || el.checkVisibility();
+}
+
 /** What decides a mount: re-mount when any of it changes. */
 const signature = (facts: PageFacts, slot: PanelSlot | undefined) => JSON.stringify([facts.product, facts.siteUrl, facts.title, slot?.kind ?? 'docked']);
 
@@ -73,7 +78,9 @@ export const ticketPanel: Feature = {
     const read = (): { facts: PageFacts; slot: PanelSlot | undefined } => {
       const facts = readPageFacts(document);
       if (facts.key && facts.key !== key) return { facts: {}, slot: undefined };
-      return { facts, slot: findPanelSlot(document) };
+      const slot = findPanelSlot(document);
+      // A slot the page does not render (a collapsed section, display: none) would hide the panel.
+      return { facts, slot: slot && rendered(slot.parent) && (!slot.after || rendered(slot.after)) ? slot : undefined };
     };
     const recognised = () => {
       const r = read();
