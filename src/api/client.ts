@@ -96,7 +96,14 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
       return { page: r.data, etag: r.etag };
     },
     requestProductAccess: (input: W.AccessRequestInput, o?: CallOptions) => post<typeof W.AccessRequest>('/v1/access-requests', input, o),
-    accessRequests: (state: 'pending' | 'approved' | 'denied' = 'pending', o?: CallOptions) => get<typeof W.AccessRequestList>(`/v1/access-requests?state=${state}`, o),
+    accessRequests: (state: z.infer<typeof W.AccessRequestState> = 'pending', o?: CallOptions) => get<typeof W.AccessRequestList>(`/v1/access-requests?state=${state}`, o),
+    /** For the request-access controls: `site` is a site id or the site's address. */
+    accessRequestContext: (site: string, product: string, o?: CallOptions) => get<typeof W.AccessRequestContext>(`/v1/access-requests/context?${new URLSearchParams({ site, product })}`, o),
+    /** My requests (made by me or for me): `list` is `undefined` when unchanged since `etag` (304). */
+    myAccessRequests: async (etag?: string, o?: CallOptions) => {
+      const r = await ifChanged<z.infer<typeof W.MyAccessRequestList>>('/v1/me/access-requests', etag, o);
+      return { list: r.data, etag: r.etag };
+    },
     approveAccessRequest: (id: string, o?: CallOptions) => post<typeof W.AccessRequest>(`/v1/access-requests/${enc(id)}/approve`, {}, o),
     denyAccessRequest: (id: string, message?: string, o?: CallOptions) => post<typeof W.AccessRequest>(`/v1/access-requests/${enc(id)}/deny`, message ? { message } : {}, o),
     audit: (q: { actor?: string; ticket?: string; from?: string; to?: string; cursor?: string; limit?: number } = {}, o?: CallOptions) => {

@@ -48,5 +48,15 @@ export async function describeAction(intent: Intent): Promise<string> {
       } catch { /* described without names below */ }
       return `${verb} a product access request`;
     }
+    case 'access_request_create': {
+      let what = `${intent.product} on ${intent.site}`;
+      let whom = intent.forEmail ?? intent.forUserId ?? 'yourself';
+      try {
+        const c = await (await accessClient()).client.accessRequestContext(intent.site ?? '', intent.product ?? '');
+        what = `${c.product.name} on ${hostOf(c.site.url)}`;
+        if (intent.forUserId) whom = c.siteUsers.find((u) => u.userId === intent.forUserId)?.name ?? intent.forUserId;
+      } catch { /* described with the ids below */ }
+      return `Request access to ${what} for ${whom}`;
+    }
   }
 }

@@ -14,10 +14,12 @@ import { registerConsoleHandlers } from './handlers-console';
 import { injectIntoOpenTabs } from './reinject';
 import { registerPanelHandlers } from './handlers-panel';
 import { ALARM, ensurePollAlarm, ensureStream, listenForLivePorts, syncNow } from './inbox-sync';
+import { registerRequesterHandlers } from './handlers-requester';
 import { listenForNotificationClicks } from './notifications';
 
 registerConsoleHandlers();
 registerPanelHandlers();
+registerRequesterHandlers();
 listenForLivePorts();
 listenForNotificationClicks();
 chrome.alarms.onAlarm.addListener((alarm) => { if (alarm.name === ALARM) void syncNow(); });

@@ -4,7 +4,8 @@ import { useState } from 'preact/hooks';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 import { useActionKeys } from '../shared-ext/action-keys';
 import { GuardedButton, parkedText } from '../shared-ext/guarded-button';
-import { since, STATE_LABEL } from '../shared-ext/format';
+import { MAX_MESSAGE_LENGTH, stateLabel } from '../api/vocabulary';
+import { since } from '../shared-ext/format';
 import { useLive, Status } from './use-live';
 import type { AccessRequestView } from './views';
 
@@ -26,7 +27,7 @@ export function AccessRequests() {
             <tbody>{decided.map((r) => (
               <tr key={r.id} data-request={r.id}>
                 <td>{r.forWhom.label}</td><td>{r.productName}<div class="small">{r.siteHost}</div></td>
-                <td><span class={`lozenge ${r.state}`}>{STATE_LABEL[r.state] ?? r.state}</span></td><td class="small">{r.message ?? ''}</td>
+                <td><span class={`lozenge ${r.state}`}>{stateLabel(r.state)}</span></td><td class="small">{r.message ?? ''}</td>
               </tr>))}
             </tbody>
           </table>
@@ -84,7 +85,7 @@ function RequestCard({ request: r, onDone }: { request: AccessRequestView; onDon
         <div>
           {r.denyBars && <p class="warn" role="alert">Denying also bars {r.requester.email} from asking for access again: they are not on this site and asked for themself.</p>}
           <label class="small" for={`msg-${r.id}`}>Message to the requester (optional)</label>
-          <textarea id={`msg-${r.id}`} maxLength={500} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
+          <textarea id={`msg-${r.id}`} maxLength={MAX_MESSAGE_LENGTH} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
           <div class="actions">
             <GuardedButton class="danger" disabled={busy} act={(click) => void act('denyAccessRequest', click)}>{r.denyBars ? 'Deny and bar' : 'Deny'}</GuardedButton>
             <button type="button" disabled={busy} onClick={() => setDenying(false)}>Cancel</button>

@@ -6,6 +6,7 @@ import { consoleSupportAccess } from './features/console-support-access';
 import { consoleAccessRequests } from './features/console-access-requests';
 import { consoleAuditLog } from './features/console-audit-log';
 import { consoleGuardApprovals } from './features/console-guard-approvals';
+import { requestAccess } from './features/request-access';
 import { checkAlive, watchExtensionContext } from './extension-context';
 
 const features = new AbortController();
@@ -13,4 +14,4 @@ watchExtensionContext(features);
 // After an update this old script may still see in-page navigations: it shows the update notice
 // instead of running features against an extension that is gone.
 const guarded = (f: Feature): Feature => ({ ...f, init: (signal) => (checkAlive() ? f.init(signal) : undefined) });
-startFeatures([ticketPanel, consoleSupportAccess, consoleAccessRequests, consoleAuditLog, consoleGuardApprovals].map(guarded), features.signal);
+startFeatures([ticketPanel, consoleSupportAccess, consoleAccessRequests, consoleAuditLog, consoleGuardApprovals, requestAccess].map(guarded), features.signal);

@@ -1,5 +1,6 @@
 // Product access requests (DESIGN §2.4): who may ask for whom, who reviews, and what a decision does.
 import type { WorldIndex } from './index-world';
+import { MAX_MESSAGE_LENGTH } from './limits';
 import { reviewsAccessRequests } from './roles';
 import { productName, siteLabel } from './scope';
 import { RuleError, type AccessRequest, type AccessRequestTarget } from './types';
@@ -25,7 +26,7 @@ export interface AccessRequestBar {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-export const MAX_DENY_MESSAGE = 500;
+export const MAX_DENY_MESSAGE = MAX_MESSAGE_LENGTH;
 
 const no = (code: string, message: string): AccessRequestVerdict => ({ ok: false, code, message });
 

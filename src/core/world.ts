@@ -1,6 +1,7 @@
 // World file loading (DESIGN §3). Every rejection names the offending entry, so a person editing
 // a fixture by hand can find the line: `roles[3] (user "bob"): role "site_admin" does not exist in a centralized org`.
 import { check, entryLabel, isObject, onlyKeys, optBool, optString, optStringArray, reqBool, reqString, reqStringArray, WorldError } from './world-check';
+import { isTicketKey, TICKET_KEY_MAX_LENGTH } from './limits';
 import { ROLE_SHAPES, rolesOf } from './roles';
 import type { Engineer, Organization, Product, RoleAssignment, RoleName, Site, Ticket, User, World } from './types';
 
@@ -189,8 +190,6 @@ function parseEngineer(v: unknown, at: string): Engineer {
   return e;
 }
 
-const TICKET_KEY = /^[A-Z][A-Z0-9_]*-\d+$/;
-
 function parseTicket(v: unknown, at: string, sites: Set<string>, products: Set<string>, licensed: Set<string>, users: Set<string>, engineers: Set<string>): Ticket {
   check(isObject(v), at, 'must be an object');
   const label = entryLabel(at, undefined, typeof v.key === 'string' ? v.key : undefined);
@@ -211,7 +210,7 @@ function parseTicket(v: unknown, at: string, sites: Set<string>, products: Set<s
   check(status === 'open' || status === 'closed', label, `status must be "open" or "closed", not "${status}"`);
   const key = reqString(v, label, 'key');
   // The vendor's keys are PROJECT-NUMBER; a key of another shape could never be found on a page.
-  check(TICKET_KEY.test(key), label, `key "${key}" must look like PS-101 (upper-case project, dash, number)`);
+  check(isTicketKey(key), label, `key "${key}" must look like PS-101 (upper-case project, dash, number) in at most ${TICKET_KEY_MAX_LENGTH} characters`);
   const t: Ticket = { key, site, product, reporter, engineer, status };
   const title = optString(v, label, 'title');
   if (title !== undefined) t.title = title;

@@ -228,7 +228,7 @@ async function addSeat(q: Queryable, site: string, product: string, firstValue: 
 }
 
 /** The requester's bar, with the denied request behind it so the refusal can name it. */
-async function standingBar(q: Queryable, email: string): Promise<AccessRequestBar | undefined> {
+export async function standingBar(q: Queryable, email: string): Promise<AccessRequestBar | undefined> {
   const [row] = await q.query<{ at: string; site: string | null; product: string | null }>(
     'SELECT b.at, r.site, r.product FROM barred_emails b LEFT JOIN access_requests r ON r.id = b.request_id WHERE b.email = $1',
     [email.toLowerCase()],

@@ -1,6 +1,6 @@
 // Read models: who am I, tickets, visible grants, outstanding Support requests, access request
 // listing with requester details, and the inbox of everything waiting on the caller.
-import { accessRequestReviewers, grantEligibility, mayDecideGuard, mayReviewAccessRequests, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
+import { accessRequestReviewers, grantEligibility, mayDecideGuard, mayReadTicket, mayReviewAccessRequests, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
 import type { AccessRequestWire, InboxItemWire, MeWire, SupportRequestWire, TicketWire } from '../api/schemas';
 import type { Caller } from './auth';
 import type { ServerContext } from './context';
@@ -27,12 +27,25 @@ export function me(s: ServerContext, caller: Caller): MeWire {
 export const isAdmin = (s: ServerContext, caller: Caller): boolean => caller.kind === 'admin' && (s.ix.rolesByUser.get(caller.id)?.length ?? 0) > 0;
 export const isOrgAdmin = (s: ServerContext, caller: Caller): boolean => caller.kind === 'admin' && s.ix.orgAdmins.some((h) => h.userId === caller.id);
 
-/** Admins of the org read any ticket; an engineer reads only tickets assigned to them. */
+/**
+ * The ticket, if the caller has a stake in it (core's ticketStake: org admins, admins who could
+ * grant, the reporter, Guard admins of a restricted site, the assigned engineer). An org user
+ * without a stake gets 403 (eligibility already tells any org user the ticket exists); an engineer
+ * gets 404 for tickets not assigned to them, as for unknown ones.
+ */
 export async function readableTicket(s: ServerContext, q: Queryable, caller: Caller, key: string): Promise<Ticket> {
   const t = await currentTicket(q, s.ix, key);
-  const visible = t && (caller.kind === 'engineer' ? t.engineer === caller.id : isAdmin(s, caller));
-  if (!t || !visible) throw problem('not-found', `No ticket "${key}" that you can see.`);
+  if (!t || (caller.kind === 'engineer' && t.engineer !== caller.id)) throw problem('not-found', `No ticket "${key}" that you can see.`);
+  if (!mayReadTicket(s.ix, t, caller)) throw problem('forbidden', `Ticket ${key}'s grants and Support activity are shown to its reporter, org admins, the admins who can grant for it and, on a Guard-restricted site, Guard admins.`, { code: 'no_stake' });
   return t;
+}
+
+/** A grant is read by its engineer, by whoever decided on it, and by those with a stake in its ticket. */
+export async function mayReadGrant(s: ServerContext, caller: Caller, g: Grant): Promise<boolean> {
+  if (caller.kind === 'engineer') return g.engineer === caller.id;
+  if ([g.grantedBy, g.revokedBy, g.guardDecidedBy].includes(caller.id)) return true;
+  const t = await currentTicket(s.db, s.ix, g.ticket);
+  return !!t && mayReadTicket(s.ix, t, caller);
 }
 
 export function ticketWire(s: ServerContext, t: Ticket): TicketWire {

@@ -49,6 +49,8 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         ['GET /v1/access-requests/:id', 'GET', `/v1/access-requests/${ar.json.id}`],
         ['POST /v1/access-requests/:id/approve', 'POST', `/v1/access-requests/${ar.json.id}/approve`, {}],
         ['POST /v1/access-requests/:id/deny', 'POST', `/v1/access-requests/${ar.json.id}/deny`, {}],
+        ['GET /v1/access-requests/context', 'GET', '/v1/access-requests/context?site=acme-main&product=jira'],
+        ['GET /v1/me/access-requests', 'GET', '/v1/me/access-requests'],
         ['GET /v1/audit', 'GET', '/v1/audit'],
         ['GET /v1/audit/verify', 'GET', '/v1/audit/verify'],
         ['GET /v1/audit/stream', 'GET', '/v1/audit/stream'],

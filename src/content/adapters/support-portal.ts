@@ -3,6 +3,7 @@
 // labels — never class names, which change without notice. The ticket key comes from the URL;
 // what the page says about product and site is only read to warn when it disagrees with the API,
 // so every lookup here is optional and tolerant of markup we have not seen.
+import { isTicketKey } from '../../core/limits';
 
 export interface TicketContext {
   key: string;
@@ -29,7 +30,6 @@ export class PortalMarkupError extends Error {
   override name = 'PortalMarkupError';
 }
 
-const TICKET_KEY = /^[A-Z][A-Z0-9_]*-\d+$/;
 const PRODUCT_LABEL = /^(product|product name|affected product)$/;
 const SITE_LABEL = /^(site|site url|site address|cloud site|cloud url|instance|instance url)$/;
 
@@ -57,12 +57,12 @@ export function findTicketHeader(doc: Document): Element | undefined {
 
 function ticketKey(doc: Document): string | undefined {
   const crumb = text(doc.querySelector('nav[aria-label="Breadcrumbs" i] [aria-current="page"]'));
-  if (TICKET_KEY.test(crumb)) return crumb;
+  if (isTicketKey(crumb)) return crumb;
   const header = findTicketHeader(doc);
   if (!header) return undefined;
   for (const el of header.querySelectorAll('*')) {
     const candidate = text(el);
-    if (el.children.length === 0 && TICKET_KEY.test(candidate)) return candidate;
+    if (el.children.length === 0 && isTicketKey(candidate)) return candidate;
   }
   return undefined;
 }
