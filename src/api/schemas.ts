@@ -70,6 +70,26 @@ export const AccessRequestCreateBody = z
   })
   .strict();
 export const AccessRequestDenyBody = z.object({ message: message.optional() }).strict();
+const ACCESS_REQUEST_KINDS = ['self_on_site', 'self_off_site', 'teammate', 'new_person'] as const;
+export const AccessRequestKind = z.enum(ACCESS_REQUEST_KINDS);
+const csvItems = short(2000).transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean));
+const csv = () => csvItems.pipe(z.array(id).max(50));
+const csvOf = <const T extends readonly [string, ...string[]]>(values: T) => csvItems.pipe(z.array(z.enum(values)).max(50));
+/** List filters: each a comma-separated list; absent means any. */
+export const AccessRequestQuery = z.object({
+  state: csvOf(['pending', 'approved', 'denied']).optional(),
+  site: csv().optional(),
+  product: csv().optional(),
+  kind: csvOf(ACCESS_REQUEST_KINDS).optional(),
+});
+/** Each request is decided in its own transaction; `message` goes with every denial. */
+export const AccessRequestBulkBody = z
+  .object({
+    ids: z.array(id).min(1).max(100),
+    decision: z.enum(['approve', 'deny']),
+    message: message.optional(),
+  })
+  .strict();
 export const AuditQuery = z.object({
   actor: short(200).optional(),
   ticket: short(TICKET_KEY_MAX_LENGTH).optional(),
@@ -210,12 +230,37 @@ export const AccessRequest = z.object({
   decidedBy: z.string().optional(),
   decidedAt: z.string().optional(),
   message: z.string().optional(),
+  /** Decided together with this other request for the same person, site and product. */
+  decidedWith: z.string().optional(),
   version: z.number().int(),
+  /** self_on_site, self_off_site (denying bars them), teammate (a site user), new_person (by email). */
+  kind: AccessRequestKind,
   requester: z.object({ id: z.string(), name: z.string(), email: z.string(), emailVerified: z.boolean(), onSite: z.boolean(), sites: z.array(z.string()) }),
   forUser: z.object({ id: z.string().optional(), name: z.string().optional(), email: z.string() }).optional(),
+  /** The person the access is for, and the access they already have. */
+  person: z.object({
+    name: z.string().optional(),
+    email: z.string(),
+    hasAccount: z.boolean(),
+    /** Unknown (absent) for a person without an account. */
+    emailVerified: z.boolean().optional(),
+    onSite: z.boolean(),
+    sites: z.array(z.object({ id: z.string(), url: z.string() })),
+    products: z.array(z.object({ site: z.string(), siteUrl: z.string(), product: z.string(), productName: z.string() })),
+    hasThisProduct: z.boolean(),
+    /** When a denial barred this person from asking (others may still ask for them). */
+    barredSince: z.string().optional(),
+  }),
   seatsNow: z.number().int(),
+  /** Billable seats of the product once approved (= seatsNow when decided or the person has it). */
   seatsAfterApproval: z.number().int(),
+  billable: z.boolean(),
+  /** May the caller approve or deny it now (a reviewer of the site, not asking nor asked for). */
+  mayDecide: z.boolean(),
+  /** Denying bars the person from asking again (an off-site self-request is among those decided). */
   denyBars: z.boolean(),
+  /** Other pending requests for the same person, site and product: one decision covers them all. */
+  samePerson: z.array(z.object({ id: z.string(), requestedBy: z.string(), requesterName: z.string(), self: z.boolean(), requesterOnSite: z.boolean(), createdAt: z.string() })),
 });
 export const AccessRequestList = z.object({ requests: z.array(AccessRequest) });
 /** A product and site, by site id or by the site's address (what a product page knows). */
@@ -267,6 +312,17 @@ export const AccessRequestContext = z.object({
   /** My requests (made by me or for me) for this product on this site, newest first. */
   requests: z.array(MyAccessRequest),
 });
+export const AccessRequestBulkRow = z.object({
+  id: z.string(),
+  ok: z.boolean(),
+  status: z.number().int(),
+  state: AccessRequestState.optional(),
+  decidedWith: z.string().optional(),
+  type: z.string().optional(),
+  code: z.string().optional(),
+  reason: z.string().optional(),
+});
+export const AccessRequestBulkResult = z.object({ results: z.array(AccessRequestBulkRow) });
 export const Ask = z.object({ id: z.string(), ticket: z.string(), adminId: z.string(), createdAt: z.string() });
 export const Problem = z.object({
   type: z.string(),
@@ -292,6 +348,8 @@ export type InboxItemWire = z.infer<typeof InboxItem>;
 export type AccessRequestWire = z.infer<typeof AccessRequest>;
 export type MyAccessRequestWire = z.infer<typeof MyAccessRequest>;
 export type AccessRequestContextWire = z.infer<typeof AccessRequestContext>;
+export type AccessRequestBulkRowWire = z.infer<typeof AccessRequestBulkRow>;
+export type AccessRequestKindWire = z.infer<typeof AccessRequestKind>;
 export type ProblemWire = z.infer<typeof Problem>;
 export type AccessCheckInput = z.infer<typeof AccessCheckBody>;
 export type AccessRequestInput = z.infer<typeof AccessRequestCreateBody>;

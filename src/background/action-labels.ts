@@ -39,6 +39,10 @@ export async function describeAction(intent: Intent): Promise<string> {
       const verb = intent.decision === 'approve' ? 'Approve' : 'Deny';
       return `${verb}, as Guard admin, Support's access to ${ticket ?? 'a ticket'}${ticket ? await where(ticket) : ''}`;
     }
+    case 'bulk_access_request_decision': {
+      const n = intent.requestIds?.length ?? 0;
+      return `${intent.decision === 'approve' ? 'Approve' : 'Deny'} ${n} product access request${n === 1 ? '' : 's'}${intent.decision === 'deny' ? ' (denying a self-request from outside the site bars that person)' : ''}`;
+    }
     case 'access_request_decision': {
       const verb = intent.decision === 'approve' ? 'Approve' : 'Deny';
       try {

@@ -61,6 +61,13 @@ async function perform(intent: Intent): Promise<ActionResult> {
       result = { outcome: 'done', state: r.state, requestId: r.id };
       break;
     }
+    case 'bulk_access_request_decision': {
+      const { results } = await client.bulkDecideAccessRequests(intent.requestIds ?? [], intent.decision ?? 'deny', intent.message, o);
+      const requestRows = results.map((r) => ({ id: r.id, ok: r.ok, state: r.state, decidedWith: r.decidedWith, reason: r.reason }));
+      const done = requestRows.filter((r) => r.ok).length;
+      result = { outcome: 'done', state: `${done} decided, ${requestRows.length - done} refused`, requestRows };
+      break;
+    }
     case 'bulk_grant': {
       const { results } = await client.bulkGrant(intent.tickets ?? [], o);
       const rows = results.map((r) => ({ ticket: r.ticket, ok: r.ok, id: r.id, state: r.state, causes: r.causes ?? [], reason: r.reason }));

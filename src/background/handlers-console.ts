@@ -84,10 +84,15 @@ export async function listGrants(states: GrantWire['state'][]): Promise<GrantVie
 function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
   const label = r.self ? r.requester.name : r.forUser?.name ?? r.forUser?.email ?? ('email' in r.for ? r.for.email : r.for.userId);
   return {
-    id: r.id, site: r.site, siteHost: host(r.siteUrl, r.site), product: r.product, productName: r.productName, state: r.state, createdAt: r.createdAt,
+    id: r.id, site: r.site, siteHost: host(r.siteUrl, r.site), product: r.product, productName: r.productName, state: r.state, createdAt: r.createdAt, decidedAt: r.decidedAt, kind: r.kind,
     requester: { id: r.requester.id, name: r.requester.name, email: r.requester.email, emailVerified: r.requester.emailVerified, onSite: r.requester.onSite },
     forWhom: { self: r.self, label, email: r.forUser?.email },
-    seatsNow: r.seatsNow, seatsAfter: r.seatsAfterApproval, denyBars: r.denyBars, message: r.message,
+    person: {
+      email: r.person.email, hasAccount: r.person.hasAccount, emailVerified: r.person.emailVerified, onSite: r.person.onSite,
+      siteHosts: r.person.sites.map((x) => host(x.url, x.id)), products: r.person.products.map((x) => `${x.productName} on ${host(x.siteUrl, x.site)}`), hasThisProduct: r.person.hasThisProduct, barredSince: r.person.barredSince,
+    },
+    seatsNow: r.seatsNow, seatsAfter: r.seatsAfterApproval, billable: r.billable, mayDecide: r.mayDecide, denyBars: r.denyBars,
+    samePerson: r.samePerson.map((x) => ({ id: x.id, requesterName: x.requesterName, self: x.self })), decidedWith: r.decidedWith, message: r.message,
   };
 }
 
@@ -166,6 +171,7 @@ export function registerConsoleHandlers(): void {
     approveAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'approve', idempotencyKey: req.idempotencyKey }, req.click, sender),
     denyAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
     getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket, req.cursor),
+    bulkDecideAccessRequests: (req, sender) => requestAction({ kind: 'bulk_access_request_decision', requestIds: strings(req.ids), decision: req.decision === 'approve' ? 'approve' : 'deny', message: typeof req.message === 'string' ? req.message : undefined, idempotencyKey: req.idempotencyKey }, req.click, sender),
     getPopupState: (req) => popupState(Boolean(req.fresh)),
   });
 }

@@ -1,6 +1,7 @@
 // The rules of DESIGN §2 and the world file of §3, as pure functions. No I/O.
 export * from './types';
 export * from './limits';
+export * from './email';
 export * from './world';
 export * from './index-world';
 export * from './roles';

@@ -17,6 +17,7 @@ import { requesterRoutes } from './routes/requester';
 import { ticketRoutes } from './routes/tickets';
 import { seedSupportRequests } from './store';
 import { FailedAuthThrottle, FixedWindowLimiter, TrustedProxies } from './throttle';
+import { backfillAccessRequestKeys, seedAccessRequests } from './access-requests-store';
 
 export interface AppOptions {
   /** The world file's contents (validated here) or an already parsed world. */
@@ -52,6 +53,8 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   const log = opts.log ?? ((m: string) => console.error(m));
   const now = opts.now ?? (() => new Date().toISOString());
   await db.transaction((tx) => seedSupportRequests(tx, ix, now()));
+  await backfillAccessRequestKeys(db, ix);
+  await seedAccessRequests(db, ix, now());
   // Idempotency keys protect retries, which come within minutes; a day is plenty.
   await db.query('DELETE FROM idempotency WHERE created_at < $1', [Date.now() - 86_400_000]);
   const auditTail = new Tail<AuditRecord & { id: number }>(db, 'ac_audit', 'SELECT max(seq) AS max FROM audit', async (q, after) =>

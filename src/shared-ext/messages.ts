@@ -4,7 +4,7 @@
 // method has a handler). Wire format `{type, ...payload}` → `{ok, value} | {ok: false, error}`.
 // Pages that show live data also follow the background's changes (live.ts).
 import type { AccessRequestContextWire, MyAccessRequestWire } from '../api/schemas';
-import type { AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
+import type { AccessRequestBulkRowView, AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
 import type { Prefs } from './prefs';
 import type { TicketView, PendingAction, Status } from './ticket-view';
 
@@ -60,6 +60,8 @@ export interface MessageMap {
   listAccessRequests: { req: Record<string, never>; res: AccessRequestView[] };
   approveAccessRequest: { req: { id: string } & ActionRequest; res: ActionResult };
   denyAccessRequest: { req: { id: string; message?: string } & ActionRequest; res: ActionResult };
+  /** Each request decided on its own; the result's `requestRows` say what happened to each. */
+  bulkDecideAccessRequests: { req: { ids: string[]; decision: 'approve' | 'deny'; message?: string } & ActionRequest; res: ActionResult };
   guardDecision: { req: { id: string; decision: 'approve' | 'deny' } & ActionRequest; res: ActionResult };
   getMe: { req: Record<string, never>; res: { id: string; name: string; kind: string; org: { id: string; name: string } } };
   /** Popup's combined state: the poll's cached copy (`fresh` polls first), each part with its age. */
@@ -82,7 +84,7 @@ export const METHODS = {
   getPendingAction: true, confirmPendingAction: true, dismissPendingAction: true,
   signIn: true, signOut: true, getStatus: true, getPrefs: true, setPrefs: true,
   listGrants: true, revokeGrant: true, getSupportRequests: true, bulkGrant: true, listAccessRequests: true,
-  approveAccessRequest: true, denyAccessRequest: true, guardDecision: true, getMe: true, getPopupState: true, getAudit: true,
+  approveAccessRequest: true, denyAccessRequest: true, bulkDecideAccessRequests: true, guardDecision: true, getMe: true, getPopupState: true, getAudit: true,
   getRequestContext: true, requestProductAccess: true,
 } as const satisfies Record<MethodName, true>;
 
@@ -91,7 +93,7 @@ export interface ClickEvidence { isTrusted: boolean; visible: boolean }
 
 /** An action done, or parked for confirmation in the popup (the click could not be vouched for). */
 export type ActionResult =
-  | { outcome: 'done'; state: string; grantId?: string; requestId?: string; rows?: BulkGrantRow[] }
+  | { outcome: 'done'; state: string; grantId?: string; requestId?: string; rows?: BulkGrantRow[]; requestRows?: AccessRequestBulkRowView[] }
   | { outcome: 'parked'; pendingId: string; reason: string };
 
 export class BackgroundError extends Error {

@@ -28,7 +28,7 @@ export interface TicketView {
 /** An action a framed page asked for, waiting for a click in the popup because the page's click could not be vouched for. */
 export interface PendingAction {
   id: string;
-  kind: 'grant' | 'revoke' | 'ai_grant' | 'bulk_grant' | 'guard_decision' | 'access_request_decision' | 'access_request_create';
+  kind: 'grant' | 'revoke' | 'ai_grant' | 'bulk_grant' | 'guard_decision' | 'access_request_decision' | 'bulk_access_request_decision' | 'access_request_create';
   /** The ticket of a grant, AI grant or (from the panel) revoke. */
   ticket?: string;
   /** A bulk grant's tickets. */
@@ -39,6 +39,8 @@ export interface PendingAction {
   /** Guard or access-request decision. */
   decision?: 'approve' | 'deny';
   requestId?: string;
+  /** A bulk access-request decision's requests. */
+  requestIds?: string[];
   /** Message to the requester with a denial. */
   message?: string;
   /** A new product access request: where, and for whom (neither: for myself). */

@@ -51,6 +51,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         ['POST /v1/access-requests/:id/deny', 'POST', `/v1/access-requests/${ar.json.id}/deny`, {}],
         ['GET /v1/access-requests/context', 'GET', '/v1/access-requests/context?site=acme-main&product=jira'],
         ['GET /v1/me/access-requests', 'GET', '/v1/me/access-requests'],
+        ['POST /v1/access-requests/bulk-decision', 'POST', '/v1/access-requests/bulk-decision', { ids: [ar.json.id], decision: 'approve' }],
         ['GET /v1/audit', 'GET', '/v1/audit'],
         ['GET /v1/audit/verify', 'GET', '/v1/audit/verify'],
         ['GET /v1/audit/stream', 'GET', '/v1/audit/stream'],
