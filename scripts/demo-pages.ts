@@ -109,6 +109,18 @@ const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
 // The only files served, by URL: nothing else under demo/ (or elsewhere) is reachable.
 const ASSETS = new Set(['shared/dom.js', 'shared/vendor.css', 'support/portal.js', 'support/portal.css', 'admin/admin.js', 'admin/admin.css', 'product/product.js', 'product/product.css']);
 
+/** Ticket pages built unlike our portal, to check the extension on markup it has not seen (`?layout=NAME`). */
+export const LAYOUTS = ['punctuated-table', 'no-landmarks', 'inline-text', 'unreadable', 'collapsed-details'] as const;
+export type LayoutName = typeof LAYOUTS[number];
+
+const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A layout's HTML for one ticket; every value is HTML-escaped into the saved template. */
+export function renderLayout(name: LayoutName, ticket: { key: string; title: string; productName: string; siteUrl: string; siteHost: string }): string {
+  const template = readFileSync(join(DEMO, 'support', 'layouts', `${name}.html`), 'utf8');
+  return template.replace(/\{\{(\w+)\}\}/g, (_, field: string) => escapeHtml(String((ticket as Record<string, string>)[field] ?? '')));
+}
+
 async function sendFile(res: ServerResponse, rel: string): Promise<void> {
   const body = await readFile(join(DEMO, rel));
   res.writeHead(200, { 'content-type': TYPES[rel.slice(rel.lastIndexOf('.'))] ?? 'application/octet-stream', 'cache-control': 'no-store' });
@@ -137,6 +149,15 @@ function handler(page: 'support' | 'admin', view: () => DemoView) {
       }
       if (page === 'admin' && url.pathname === '/') {
         res.writeHead(302, { location: `/o/${view().org.id}/settings/support-access` }).end();
+        return;
+      }
+      const layout = url.searchParams.get('layout');
+      const ticketKey = /^\/servicedesk\/customer\/portal\/\d+\/([A-Z][A-Z0-9_]*-\d+)\/?$/.exec(url.pathname)?.[1];
+      if (page === 'support' && layout && ticketKey) {
+        const ticket = view().tickets.find((t) => t.key === ticketKey);
+        if (!ticket || !(LAYOUTS as readonly string[]).includes(layout)) { res.writeHead(404).end('not found'); return; }
+        res.writeHead(200, { 'content-type': TYPES['.html']!, 'cache-control': 'no-store' });
+        res.end(renderLayout(layout as LayoutName, ticket));
         return;
       }
       // Every other path is the app shell; the page's script routes on location.pathname.

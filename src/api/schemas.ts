@@ -210,7 +210,8 @@ export const AuditRow = z.object({
   prevHash: z.string(),
   hash: z.string(),
 });
-export const AuditPage = z.object({ entries: z.array(AuditRow), nextCursor: z.string().nullable() });
+/** `total`: rows matching the filter across all pages (on /v1/audit). */
+export const AuditPage = z.object({ entries: z.array(AuditRow), nextCursor: z.string().nullable(), total: z.number().int().optional() });
 export const AuditCheckpoint = z.object({ seq: z.number().int(), hash: z.string(), at: z.string(), org: z.string(), keyId: z.string(), signature: z.string() });
 export const AuditCheckpointQuery = z.object({
   cursor: z.string().regex(/^\d{1,15}$/).optional(),

@@ -3,6 +3,7 @@
 import { AccessApiError, createAccessClient, type AccessClient } from '../api/client';
 import { loadSettings } from './settings';
 import type { Problem } from '../shared-ext/messages';
+import { tokenRejected } from './auth-state';
 
 export class NotSignedIn extends Error {
   readonly problem: Problem = { title: 'Not signed in', detail: 'Add your Access API address and token in Access Companion options.', status: 401 };
@@ -22,16 +23,20 @@ export class ApiUnreachable extends Error {
 export async function accessClient(): Promise<{ client: AccessClient; tokenHash: string; apiBaseUrl: string }> {
   const settings = await loadSettings();
   if (!settings.token) throw new NotSignedIn();
-  return { client: clientFor(settings.apiBaseUrl, settings.token), tokenHash: await fingerprint(settings.token), apiBaseUrl: settings.apiBaseUrl };
+  return { client: clientFor(settings.apiBaseUrl, settings.token, { signOutOn401: true }), tokenHash: await fingerprint(settings.token), apiBaseUrl: settings.apiBaseUrl };
 }
 
-export function clientFor(apiBaseUrl: string, token: string): AccessClient {
+/** `signOutOn401`: the signed-in session's client; a 401 means its token was rotated or revoked. */
+export function clientFor(apiBaseUrl: string, token: string, opts: { signOutOn401?: boolean } = {}): AccessClient {
   return createAccessClient(apiBaseUrl, token, async (input, init) => {
+    let res: Response;
     try {
-      return await fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(10_000) });
+      res = await fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(10_000) });
     } catch {
       throw new ApiUnreachable(apiBaseUrl);
     }
+    if (res.status === 401 && opts.signOutOn401) await tokenRejected(token);
+    return res;
   });
 }
 

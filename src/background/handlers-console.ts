@@ -4,6 +4,7 @@
 import type { AccessRequestWire, GrantWire, MyAccessRequestWire, TicketWire } from '../api/schemas';
 import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
 import { registerHandlers, type PopupState } from '../shared-ext/messages';
+import { signedOutReason } from './auth-state';
 import { loadSettings } from './settings';
 import { requestAction } from './actions';
 import { accessClient } from './api';
@@ -107,9 +108,11 @@ export async function listAccessRequests(): Promise<AccessRequestView[]> {
 const actionLabel = (action: string, outcome: string) => `${auditActionLabel(action)}${outcome === 'refused' ? ' — refused' : ''}`;
 
 /** Support's actions, optionally limited to one ticket's grant window (first grant → revocation or now). */
-export async function getAudit(supportOnly: boolean, ticketKey?: string): Promise<{ rows: AuditRowView[]; window?: { from?: string; to?: string } }> {
+/** One page of the audit log (newest first), optionally Support only and within a ticket's grant window. */
+export async function getAudit(supportOnly: boolean, ticketKey?: string, cursor?: string): Promise<{ rows: AuditRowView[]; window?: { from?: string; to?: string }; total?: number; nextCursor: string | null }> {
   const c = await client();
-  const q: { actor?: string; ticket?: string; from?: string; to?: string } = {};
+  const q: { actor?: string; ticket?: string; from?: string; to?: string; cursor?: string } = {};
+  if (cursor) q.cursor = cursor;
   let window: { from?: string; to?: string } | undefined;
   if (supportOnly) q.actor = 'support';
   if (ticketKey) {
@@ -122,9 +125,11 @@ export async function getAudit(supportOnly: boolean, ticketKey?: string): Promis
     if (window.from) q.from = window.from;
     if (window.to) q.to = window.to;
   }
-  const { entries } = await c.audit(q);
+  const { entries, total, nextCursor } = await c.audit(q);
   return {
     window,
+    total,
+    nextCursor,
     rows: entries.map((r) => {
       const res = r.resource as { type?: string; id?: string } | null;
       return { id: String(r.seq), at: r.at, actor: r.actorName, actorKind: r.actorKind, action: actionLabel(r.action, r.outcome), resource: res ? [res.type, res.id].filter(Boolean).join(' ') : '', ticket: r.ticket ?? undefined };
@@ -147,6 +152,7 @@ async function popupState(fresh: boolean): Promise<PopupState> {
     myRequests: myRequests ? { value: myRequests.value, fetchedAt: myRequests.fetchedAt } : undefined,
     problem: last?.problem,
     lastTriedAt: last?.at,
+    signedOutAt: settings.token ? undefined : (await signedOutReason())?.at,
   };
 }
 
@@ -165,8 +171,8 @@ export function registerConsoleHandlers(): void {
     guardDecision: (req, sender) => requestAction({ kind: 'guard_decision', grantId: req.id, decision: req.decision === 'approve' ? 'approve' : 'deny', idempotencyKey: req.idempotencyKey }, req.click, sender),
     approveAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'approve', idempotencyKey: req.idempotencyKey }, req.click, sender),
     denyAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
+    getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket, req.cursor),
     bulkDecideAccessRequests: (req, sender) => requestAction({ kind: 'bulk_access_request_decision', requestIds: strings(req.ids), decision: req.decision === 'approve' ? 'approve' : 'deny', message: typeof req.message === 'string' ? req.message : undefined, idempotencyKey: req.idempotencyKey }, req.click, sender),
-    getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket),
     getPopupState: (req) => popupState(Boolean(req.fresh)),
   });
 }

@@ -8,6 +8,8 @@ import { accessClient, fingerprint, problemOf } from './api';
 import { db, getMeta as meta, readCache, setMeta, writeCache } from './db';
 import { loadSettings } from './settings';
 import { notifyOnce, setBadge, wasNotified, type Notice } from './notifications';
+import { showSignedOutBadge, signedOutReason, tokenRejected } from './auth-state';
+import { backoffDelay } from '../shared-ext/backoff';
 import { syncMyRequests } from './my-requests-sync';
 
 export interface InboxItem { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
@@ -96,7 +98,8 @@ async function doSync(): Promise<SyncResult> {
   if (!settings.token) {
     // Signed out: nothing of the previous person's stays (sign-out clears the rest of the db too).
     await clearSyncState();
-    await setBadge(0);
+    if (await signedOutReason()) await showSignedOutBadge();
+    else await setBadge(0);
     return { inboxChanged: false, notified: [], problem: 'signed_out' };
   }
   try {
@@ -120,7 +123,8 @@ async function doSync(): Promise<SyncResult> {
     return { inboxChanged, notified };
   } catch (error) {
     const p = problemOf(error);
-    const problem = p.status === 0 ? 'offline' : p.title;
+    // A 401 has signed the session out (api.ts): say so, not the API's title.
+    const problem = p.status === 0 ? 'offline' : p.status === 401 ? 'signed_out' : p.title;
     await setMeta('lastSync', { at: Date.now(), problem });
     return { inboxChanged: false, notified: [], problem };
   }
@@ -206,19 +210,49 @@ export function listenForLivePorts(): void {
       ports.delete(port);
       if (ports.size === 0) { stream?.abort(); stream = undefined; }
     });
-    if (!stream) { stream = new AbortController(); void follow(stream.signal); }
+    ensureStream();
   });
 }
 
-/** Reads /v1/events (SSE over fetch: a worker has no EventSource) and re-syncs on every event. */
+/** Follows the event stream while any page listens; after a sign-in, starts it again. */
+export function ensureStream(): void {
+  if (stream || ports.size === 0) return;
+  const mine = new AbortController();
+  stream = mine;
+  void follow(mine.signal).finally(() => { if (stream === mine) stream = undefined; });
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
+  const timer = setTimeout(resolve, ms);
+  signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
+});
+
+/** A stream that stayed up this long was healthy: the next failure starts the backoff over. */
+const HEALTHY_STREAM_MS = 60_000;
+
+/**
+ * Reads /v1/events (SSE over fetch: a worker has no EventSource) and re-syncs on every event.
+ * Ends when signed out or when the API rejects the token (401 signs the session out); other
+ * failures retry with exponential backoff and jitter.
+ */
 async function follow(signal: AbortSignal): Promise<void> {
   let lastId = (await meta<string>('lastEventId')) ?? '';
+  let failures = 0;
   while (!signal.aborted) {
+    let openedAt: number | undefined;
     try {
       const settings = await loadSettings();
-      if (!settings.token) throw new Error('signed out');
+      if (!settings.token) return;
       const res = await fetch(`${settings.apiBaseUrl}/v1/events`, { signal, headers: { authorization: `Bearer ${settings.token}`, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) } });
+      if (res.status === 401) {
+        await res.body?.cancel();
+        await tokenRejected(settings.token);
+        broadcast(); // open pages show "signed out" now, not at their next poll
+        return;
+      }
       if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
+      openedAt = Date.now();
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {
@@ -237,7 +271,8 @@ async function follow(signal: AbortSignal): Promise<void> {
     } catch {
       if (signal.aborted) return;
     }
-    await new Promise((r) => setTimeout(r, 2000));
+    failures = openedAt !== undefined && Date.now() - openedAt >= HEALTHY_STREAM_MS ? 1 : failures + 1;
+    await pause(backoffDelay(failures), signal);
   }
 }
 

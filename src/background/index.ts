@@ -1,6 +1,8 @@
 // Service worker: the only holder of the API token and the only caller of the Access API.
 chrome.runtime.onInstalled.addListener(({ reason }) => {
   if (reason === chrome.runtime.OnInstalledReason.INSTALL) void chrome.runtime.openOptionsPage();
+  // Open ticket and console tabs still run the previous version's content script: replace it.
+  if (reason === chrome.runtime.OnInstalledReason.UPDATE || reason === chrome.runtime.OnInstalledReason.INSTALL) void injectIntoOpenTabs();
 });
 
 // Nothing outside this extension may message it (externally_connectable is empty as well).
@@ -9,9 +11,10 @@ chrome.runtime.onMessageExternal.addListener((_message, _sender, sendResponse) =
 });
 
 import { registerConsoleHandlers } from './handlers-console';
+import { injectIntoOpenTabs } from './reinject';
 import { registerPanelHandlers } from './handlers-panel';
+import { ALARM, ensurePollAlarm, ensureStream, listenForLivePorts, syncNow } from './inbox-sync';
 import { registerRequesterHandlers } from './handlers-requester';
-import { ALARM, ensurePollAlarm, listenForLivePorts, syncNow } from './inbox-sync';
 import { listenForNotificationClicks } from './notifications';
 
 registerConsoleHandlers();
@@ -22,5 +25,5 @@ listenForNotificationClicks();
 chrome.alarms.onAlarm.addListener((alarm) => { if (alarm.name === ALARM) void syncNow(); });
 void ensurePollAlarm();
 // A new token means a new person: sync at once rather than at the next alarm.
-chrome.storage.onChanged.addListener((changes, area) => { if (area === 'local' && (changes.token || changes.apiBaseUrl || changes.signedInAt)) void syncNow(); });
+chrome.storage.onChanged.addListener((changes, area) => { if (area === 'local' && (changes.token || changes.apiBaseUrl || changes.signedInAt)) { void syncNow(); ensureStream(); } });
 

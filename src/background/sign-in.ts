@@ -5,6 +5,7 @@ import { validateApiBaseUrl } from '../shared-ext/api-address';
 import { loadSettings, saveSettings } from './settings';
 import { clientFor, fingerprint, problemOf } from './api';
 import { clearPersonalData, readMe, writeMe } from './db';
+import { clearSignedOutReason, signedOutReason } from './auth-state';
 
 const refusal = (title: string, detail: string) => Object.assign(new Error(detail), { problem: { title, detail } });
 
@@ -24,6 +25,7 @@ export async function signIn(apiBaseUrl: string, token: string): Promise<{ name:
   if (me.kind !== 'admin') throw refusal('Not an admin token', 'This token belongs to a Support engineer; sign in with an admin of your org.');
   const previous = await loadSettings();
   if (previous.token !== trimmed || previous.apiBaseUrl !== checked.url) await clearPersonalData();
+  await clearSignedOutReason();
   await saveSettings({ apiBaseUrl: checked.url, token: trimmed });
   await writeMe(me, await fingerprint(trimmed));
   return { name: me.name, email: me.email, org: me.org.name };
@@ -33,11 +35,12 @@ export async function signOut(): Promise<void> {
   const settings = await loadSettings();
   await saveSettings({ apiBaseUrl: settings.apiBaseUrl, token: '' });
   await clearPersonalData();
+  await clearSignedOutReason(); // signed out on purpose: nothing to warn about
 }
 
 export async function status(): Promise<Status> {
   const settings = await loadSettings();
-  if (!settings.token) return { signedIn: false, apiBaseUrl: settings.apiBaseUrl };
+  if (!settings.token) return { signedIn: false, apiBaseUrl: settings.apiBaseUrl, signedOutAt: (await signedOutReason())?.at };
   const me = (await readMe(await fingerprint(settings.token)))?.value;
   return { signedIn: true, apiBaseUrl: settings.apiBaseUrl, me: me && { id: me.id, name: me.name, email: me.email, org: me.org.name } };
 }

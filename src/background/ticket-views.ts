@@ -5,6 +5,7 @@ import type { MeWire } from '../api/schemas';
 import type { TicketView, ViewProblemKind } from '../shared-ext/ticket-view';
 import { accessClient, ApiUnreachable, NotSignedIn, problemOf } from './api';
 import { readDecision, readMe, writeDecision, writeMe } from './db';
+import { SIGNED_OUT_TEXT, signedOutReason } from './auth-state';
 
 const ME_MAX_AGE_MS = 10 * 60_000;
 
@@ -69,7 +70,7 @@ function noStakeAs<T>(value: T): (e: unknown) => T {
 }
 
 function problemKind(error: unknown): ViewProblemKind {
-  if (error instanceof NotSignedIn) return 'signed_out';
+  if (error instanceof NotSignedIn || (error instanceof AccessApiError && error.status === 401)) return 'signed_out';
   if (error instanceof ApiUnreachable) return 'offline';
   if (error instanceof AccessApiError && error.status === 404) return 'unknown_ticket';
   return 'api_error';
@@ -97,7 +98,8 @@ async function refresh(key: string, cached: TicketView | undefined): Promise<Tic
   } catch (error) {
     const p = problemOf(error);
     const kind = problemKind(error);
-    const message = kind === 'offline' ? `${p.detail ?? p.title} Showing the last answer we had; actions need the API.`
+    const message = kind === 'signed_out' ? ((await signedOutReason()) ? `${SIGNED_OUT_TEXT}: the Access API no longer accepts your token.` : 'Not signed in.')
+      : kind === 'offline' ? `${p.detail ?? p.title} Showing the last answer we had; actions need the API.`
       : kind === 'unknown_ticket' ? `The Access API has no ticket ${key}.` : p.detail ?? p.title;
     // A different person signed in since: never show their cached view.
     const base = kind === 'signed_out' || kind === 'unknown_ticket' ? emptyView(key) : cached ?? emptyView(key);

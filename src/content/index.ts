@@ -1,11 +1,17 @@
 // Content script: reads the vendor page's context and places our frames. It holds no credentials
 // and calls no API; privileged data and actions live in the extension pages it mounts.
-import { startFeatures } from './feature-manager';
+import { startFeatures, type Feature } from './feature-manager';
 import { ticketPanel } from './features/ticket-panel';
 import { consoleSupportAccess } from './features/console-support-access';
 import { consoleAccessRequests } from './features/console-access-requests';
 import { consoleAuditLog } from './features/console-audit-log';
 import { consoleGuardApprovals } from './features/console-guard-approvals';
 import { requestAccess } from './features/request-access';
+import { checkAlive, watchExtensionContext } from './extension-context';
 
-startFeatures([ticketPanel, consoleSupportAccess, consoleAccessRequests, consoleAuditLog, consoleGuardApprovals, requestAccess], new AbortController().signal);
+const features = new AbortController();
+watchExtensionContext(features);
+// After an update this old script may still see in-page navigations: it shows the update notice
+// instead of running features against an extension that is gone.
+const guarded = (f: Feature): Feature => ({ ...f, init: (signal) => (checkAlive() ? f.init(signal) : undefined) });
+startFeatures([ticketPanel, consoleSupportAccess, consoleAccessRequests, consoleAuditLog, consoleGuardApprovals, requestAccess].map(guarded), features.signal);

@@ -52,6 +52,9 @@ function Options() {
   return (
     <main>
       <h1>Access Companion options</h1>
+      {status && !status.signedIn && status.signedOutAt && (
+        <p class="signed-out" role="alert"><strong>Signed out: sign in again.</strong> The Access API stopped accepting your token; paste the new one below.</p>
+      )}
       {status?.signedIn && (
         <p class="signed-in" role="note">
           Signed in{status.me ? ` as ${status.me.name} (${status.me.org})` : ''} at {status.apiBaseUrl}.{' '}

@@ -1,25 +1,39 @@
-// The ticket context the content script found on the page, read from this frame's URL hash.
-// Page-derived and untrusted: rendered as text, and never used to decide anything.
+// The ticket context the content script found, read from this frame's URL hash. Only the key is
+// needed (it comes from the page URL); product and site are what the page showed, if it could be
+// read, and serve only to warn when page and API disagree. Page-derived and untrusted: rendered as
+// text, and never used to decide anything.
 export interface PanelContext {
   key: string;
-  product: string;
-  productName: string;
-  siteUrl: string;
-  siteHost: string;
+  /** Product key and name as the page shows them; absent when the page did not say. */
+  product?: string;
+  productName?: string;
+  siteUrl?: string;
+  siteHost?: string;
   title: string | undefined;
+  /** The content script could read nothing of the ticket from the page. */
+  unreadable: boolean;
+  /** The page had no place for the panel: it is docked in a corner. */
+  docked: boolean;
 }
+
+const KEY = /^[A-Z][A-Z0-9_]*-\d+$/;
 
 export function readPanelContext(hash: string): PanelContext | undefined {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const key = params.get('key');
+  if (!key || !KEY.test(key)) return undefined;
+  const context: PanelContext = { key, title: params.get('title') ?? undefined, unreadable: params.get('read') === 'none', docked: params.get('placement') === 'docked' };
   const product = params.get('product');
+  if (product) { context.product = product; context.productName = params.get('productName') || product; }
   const site = params.get('site');
-  if (!key || !product || !site) return undefined;
-  let siteHost: string;
-  try {
-    siteHost = new URL(site).host;
-  } catch {
-    return undefined;
+  if (site) {
+    try {
+      const url = new URL(site);
+      context.siteUrl = site;
+      context.siteHost = url.host;
+    } catch {
+      // not a URL: as if the page had not said
+    }
   }
-  return { key, product, productName: params.get('productName') || product, siteUrl: site, siteHost, title: params.get('title') ?? undefined };
+  return context;
 }

@@ -30,11 +30,12 @@ function Panel() {
         <>
           <p class="ticket" aria-label="Ticket">
             <span>Ticket {context.key}</span>
-            <span aria-hidden="true"> · </span>
-            <span>{view?.ticket?.productName ?? context.productName}</span>
-            <span aria-hidden="true"> · </span>
-            <span>{view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost}</span>
+            {(view?.ticket?.productName ?? context.productName) && <><span aria-hidden="true"> · </span><span>{view?.ticket?.productName ?? context.productName}</span></>}
+            {(view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost) && <><span aria-hidden="true"> · </span><span>{view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost}</span></>}
           </p>
+          {context.unreadable && (
+            <p class="note unreadable" role="note">Access Companion couldn't read this page's ticket details, so it can't check them against the Access API. Everything below is the Access API's record for {context.key}.</p>
+          )}
           {title && <p class="title" aria-label="Ticket title">{title}</p>}
           <Body context={context} view={view} refreshing={refreshing} refresh={() => void refresh()} />
         </>
@@ -51,8 +52,8 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
   if (!view) return <p class="status" role="status">Loading from the Access API…</p>;
   if (view.problem?.kind === 'signed_out') {
     return (
-      <div class="signed-out">
-        <p>Sign in to see who can grant access to this ticket.</p>
+      <div class="signed-out" role="status">
+        <p>{view.problem.message.startsWith('Signed out') ? <strong>{view.problem.message}</strong> : 'Sign in to see who can grant access to this ticket.'}</p>
         <button type="button" class="primary" onClick={() => void chrome.runtime.openOptionsPage()}>Open options to sign in</button>
       </div>
     );
@@ -96,8 +97,8 @@ function Freshness({ view, now, refreshing }: { view: TicketView; now: number; r
 function Mismatch({ context, view }: { context: PanelContext; view: TicketView }) {
   const t = view.ticket!;
   const problems: string[] = [];
-  if (context.product !== t.product) problems.push(`the page says ${context.productName}, the Access API says ${t.productName}`);
-  if (hostOf(context.siteUrl) !== hostOf(t.siteUrl)) problems.push(`the page says ${context.siteHost}, the Access API says ${hostOf(t.siteUrl)}`);
+  if (context.product && context.product !== t.product) problems.push(`the page says ${context.productName}, the Access API says ${t.productName}`);
+  if (context.siteUrl && hostOf(context.siteUrl) !== hostOf(t.siteUrl)) problems.push(`the page says ${context.siteHost}, the Access API says ${hostOf(t.siteUrl)}`);
   if (problems.length === 0) return null;
   return (
     <div class="mismatch" role="alert" aria-label="Mismatch">

@@ -1,11 +1,12 @@
 // The ticket view from the background: cached copy at once, then a refresh; refreshed again on
 // every change the background's live stream reports (and when that stream comes back after the
 // service worker restarted), and retried every few seconds while stale.
-import { useCallback, useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { followChanges } from '../shared-ext/live';
 import { callBackground } from '../shared-ext/messages';
 import type { TicketView } from '../shared-ext/ticket-view';
 import type { PanelContext } from './context';
+import { backoffDelay } from '../shared-ext/backoff';
 
 const STALE_RETRY_MS = 3_000;
 const FRESH_POLL_MS = 20_000;
@@ -48,14 +49,20 @@ export function useTicketView(context: PanelContext | undefined) {
     return () => { alive = false; mounted.abort(); chrome.storage.onChanged.removeListener(onStorage); };
   }, [key, refresh]);
 
-  // While stale, try again soon; while fresh, a slow poll in case the live stream is down.
+  // While stale, try again soon, backing off (with jitter) while the failures go on, so open panels
+  // do not hammer an API that is down or refusing; signed out, wait for a sign-in (storage change).
+  // While fresh, a slow poll in case the live stream is down.
   const stale = view?.stale ?? false;
+  const signedOut = view?.problem?.kind === 'signed_out';
   const activeGrant = view?.grants.some((g) => g.state === 'active') ?? false;
+  const failures = useRef(0);
   useEffect(() => {
-    if (!key) return;
-    const timer = setInterval(() => void refresh(), stale ? STALE_RETRY_MS : activeGrant ? ACTIVE_GRANT_POLL_MS : FRESH_POLL_MS);
-    return () => clearInterval(timer);
-  }, [key, stale, activeGrant, refresh]);
+    if (!key || signedOut) return;
+    failures.current = stale ? failures.current + 1 : 0;
+    const delay = stale ? Math.max(STALE_RETRY_MS, backoffDelay(failures.current)) : activeGrant ? ACTIVE_GRANT_POLL_MS : FRESH_POLL_MS;
+    const timer = setTimeout(() => void refresh(), delay);
+    return () => clearTimeout(timer);
+  }, [key, view, stale, signedOut, activeGrant, refresh]);
 
   return { view, refreshing, refresh };
 }

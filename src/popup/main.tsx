@@ -53,7 +53,9 @@ function Popup() {
     return (
       <main>
         <h1>Access Companion</h1>
-        <p>Not signed in yet. Add your Access API address and token in Options.</p>
+        {state.signedOutAt
+          ? <p class="status stale signed-out" role="status"><strong>Signed out: sign in again.</strong> The Access API stopped accepting your token ({ago(now - state.signedOutAt)}); it was probably rotated or revoked.</p>
+          : <p>Not signed in yet. Add your Access API address and token in Options.</p>}
         <button type="button" onClick={() => void chrome.runtime.openOptionsPage()}>Options</button>
       </main>
     );

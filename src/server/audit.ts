@@ -138,7 +138,7 @@ export interface AuditFilter {
   order: 'desc' | 'asc';
 }
 
-export async function listAudit(db: Queryable, f: AuditFilter): Promise<AuditRecord[]> {
+function auditWhere(f: Omit<AuditFilter, 'limit' | 'order'>): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (sql: string, v: unknown) => {
@@ -152,12 +152,24 @@ export async function listAudit(db: Queryable, f: AuditFilter): Promise<AuditRec
   if (f.to) add('at <= ?', new Date(f.to).toISOString());
   if (f.before !== undefined) add('seq < ?', f.before);
   if (f.after !== undefined) add('seq > ?', f.after);
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
+}
+
+export async function listAudit(db: Queryable, f: AuditFilter): Promise<AuditRecord[]> {
+  const { sql, params } = auditWhere(f);
   params.push(f.limit);
   const rows = await db.query<AuditDbRow>(
-    `SELECT * FROM audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq ${f.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
+    `SELECT * FROM audit ${sql} ORDER BY seq ${f.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
     params,
   );
   return rows.map(fromDb);
+}
+
+/** How many rows match the filter on every page (cursor bounds ignored): the "of N" a pager shows. */
+export async function countAudit(db: Queryable, f: Omit<AuditFilter, 'limit' | 'order' | 'before' | 'after'>): Promise<number> {
+  const { sql, params } = auditWhere(f);
+  const [row] = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM audit ${sql}`, params);
+  return Number(row?.n ?? 0);
 }
 
 export interface VerifyResult {

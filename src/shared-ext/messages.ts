@@ -23,6 +23,8 @@ export interface PopupState {
   /** Why the last poll failed ('offline', 'signed_out', the API's title), if it did. */
   problem?: string;
   lastTriedAt?: number;
+  /** The API stopped accepting the token (rotated or revoked) and the session was signed out, at (ms). */
+  signedOutAt?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export interface ActionRequest { idempotencyKey: string; click?: ClickEvidence }
 /** Every method the background answers. */
 export interface MessageMap {
   // ---- ticket panel ----
-  getTicketView: { req: { key: string; page: { product: string; siteUrl: string }; fresh?: boolean }; res: TicketView };
+  getTicketView: { req: { key: string; page: { product?: string; siteUrl?: string }; fresh?: boolean }; res: TicketView };
   grantAccess: { req: { key: string } & ActionRequest; res: ActionResult };
   revokeTicketGrant: { req: { key: string; grantId: string } & ActionRequest; res: ActionResult };
   grantAiConversations: { req: { key: string; conversations: string[] } & ActionRequest; res: ActionResult };
@@ -64,7 +66,8 @@ export interface MessageMap {
   getMe: { req: Record<string, never>; res: { id: string; name: string; kind: string; org: { id: string; name: string } } };
   /** Popup's combined state: the poll's cached copy (`fresh` polls first), each part with its age. */
   getPopupState: { req: { fresh?: boolean }; res: PopupState };
-  getAudit: { req: { supportOnly?: boolean; ticket?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string } } };
+  /** One page (newest first) of the audit log; `cursor` from the previous page's `nextCursor`; `total` rows match in all. */
+  getAudit: { req: { supportOnly?: boolean; ticket?: string; cursor?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string }; total?: number; nextCursor: string | null } };
   // ---- request-access frame (on a product's "You don't have access" page) ----
   /** `site`: a site id or the site's address. The API's answer, with when it was fetched. */
   getRequestContext: { req: { site: string; product: string }; res: AccessRequestContextWire & { fetchedAt: number } };
@@ -102,7 +105,14 @@ export class BackgroundError extends Error {
 
 /** Typed stub: asks the background for `name`; throws BackgroundError with the API's problem. */
 export async function callBackground<N extends MethodName>(name: N, ...payload: Req<N> extends Record<string, never> ? [Req<N>?] : [Req<N>]): Promise<Res<N>> {
-  const reply = (await chrome.runtime.sendMessage({ ...(payload[0] ?? {}), type: name })) as Reply<Res<N>> | undefined;
+  let reply: Reply<Res<N>> | undefined;
+  try {
+    reply = (await chrome.runtime.sendMessage({ ...(payload[0] ?? {}), type: name })) as Reply<Res<N>> | undefined;
+  } catch (error) {
+    // A page of the previous version, after an update: say what to do, not Chrome's raw text.
+    if (/context invalidated/i.test((error as Error).message ?? '')) throw new BackgroundError({ title: 'Access Companion was updated: reload this page' });
+    throw error;
+  }
   if (!reply) throw new BackgroundError({ title: 'Access Companion did not answer' });
   if (!reply.ok) throw new BackgroundError(reply.error);
   return reply.value;

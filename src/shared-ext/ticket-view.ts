@@ -62,4 +62,6 @@ export interface Status {
   apiBaseUrl: string;
   me?: { id: string; name: string; email: string; org: string };
   problem?: string;
+  /** The API stopped accepting the token and the session was signed out, at (ms). */
+  signedOutAt?: number;
 }

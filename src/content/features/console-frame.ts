@@ -3,6 +3,7 @@
 // passes only the page name and org id (from the URL); the frame asks the background for data.
 import { waitFor } from '../feature-manager';
 import { findFrameSlot, orgIdFromUrl, type ConsolePage } from '../adapters/admin-console';
+import { newHost } from '../extension-context';
 
 export const CONSOLE_PAGE = 'src/console/index.html';
 const HOST_TAG = 'access-companion-console';
@@ -22,8 +23,7 @@ export interface MountedFrame {
 function mount(page: ConsolePage, org: string, extra: Record<string, string>, signal: AbortSignal): MountedFrame | undefined {
   const slot = findFrameSlot(document, page);
   if (!slot) return undefined;
-  const host = document.createElement(HOST_TAG);
-  host.style.setProperty('display', 'block', 'important');
+  const host = newHost(HOST_TAG);
   host.style.setProperty('margin', '16px 0', 'important');
   const shadow = host.attachShadow({ mode: 'closed' });
   const style = document.createElement('style');

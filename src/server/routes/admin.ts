@@ -3,7 +3,7 @@
 import { Hono } from 'hono';
 import * as W from '../../api/schemas';
 import { createAccessRequest, decideAccessRequestById } from '../access-service';
-import { listAudit, type AuditRecord } from '../audit';
+import { countAudit, listAudit, type AuditRecord } from '../audit';
 import { verifyAuditTrail } from '../audit-verify';
 import type { ServerContext } from '../context';
 import { eventById, eventsFor, eventTag, latestEventFor, type ChangeEvent } from '../events';
@@ -102,8 +102,11 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
     const q = validate(W.AuditQuery, c.req.query());
     const limit = q.limit ?? 100;
     const engineersOnly = q.actor === 'support';
-    const rows = await listAudit(s.db, { actor: engineersOnly ? undefined : q.actor, engineersOnly, ticket: q.ticket, from: q.from, to: q.to, before: q.cursor ? Number(q.cursor) : undefined, limit, order: 'desc' });
-    return c.json({ entries: rows.map((row) => auditWire(s, row)), nextCursor: rows.length === limit ? String(rows[rows.length - 1]!.seq) : null });
+    const filter = { actor: engineersOnly ? undefined : q.actor, engineersOnly, ticket: q.ticket, from: q.from, to: q.to };
+    // One more row than asked tells whether a next page exists, so the last page has no dead "next".
+    const rows = await listAudit(s.db, { ...filter, before: q.cursor ? Number(q.cursor) : undefined, limit: limit + 1, order: 'desc' });
+    const page = rows.slice(0, limit);
+    return c.json({ entries: page.map((row) => auditWire(s, row)), nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null, total: await countAudit(s.db, filter) });
   });
 
   r.get('/audit/verify', async (c) => {
