@@ -5,11 +5,13 @@ import type { Feature } from '../feature-manager';
 import { waitFor } from '../feature-manager';
 import { isSupportTicket, ticketKeyFromUrl } from '../matchers';
 import { findPanelSlot, readTicketContext, type TicketContext } from '../adapters/support-portal';
+import { guardHost } from '../host-guard';
 
 export const PANEL_PAGE = 'src/panel/index.html';
 const HOST_TAG = 'access-companion-panel';
 
-export function panelFrameUrl(base: string, context: TicketContext): string {
+/** `mount`: this mount's id, by which the background asks about the frame's host (host-guard.ts). */
+export function panelFrameUrl(base: string, context: TicketContext, mount?: string): string {
   const params = new URLSearchParams({
     key: context.key,
     product: context.product,
@@ -17,6 +19,7 @@ export function panelFrameUrl(base: string, context: TicketContext): string {
     site: context.siteUrl,
   });
   if (context.title) params.set('title', context.title);
+  if (mount) params.set('mount', mount);
   return `${base}#${params}`;
 }
 
@@ -43,10 +46,12 @@ function mountPanel(context: TicketContext, signal: AbortSignal): HTMLElement | 
     iframe { display: block; width: 100%; height: 120px; border: 0; border-radius: 3px; color-scheme: light; }`;
   const frame = document.createElement('iframe');
   frame.title = 'Access Companion';
-  frame.src = panelFrameUrl(chrome.runtime.getURL(PANEL_PAGE), context);
+  const mount = crypto.randomUUID();
+  frame.src = panelFrameUrl(chrome.runtime.getURL(PANEL_PAGE), context, mount);
   followFrameHeight(frame, signal);
   shadow.append(style, frame);
   slot.parent.insertBefore(host, slot.after ? slot.after.nextSibling : slot.parent.firstChild);
+  guardHost(mount, host, frame, signal);
   return host;
 }
 
