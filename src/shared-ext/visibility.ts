@@ -34,7 +34,8 @@ class Stretch {
     if (!good) this.since = undefined;
     else {
       this.since ??= at;
-      this.timer = setTimeout(() => this.notify(), Math.max(0, this.since + this.minMs - performance.now()));
+      // Rounded up and a millisecond over: a timer may fire a fraction early, and then nothing would tell the listeners again.
+      this.timer = setTimeout(() => this.notify(), Math.max(0, Math.ceil(this.since + this.minMs - performance.now()) + 1));
     }
     this.notify();
   }
