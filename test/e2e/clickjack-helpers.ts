@@ -76,7 +76,9 @@ export async function decoy(page: Page, tag: HostTag, control: Locator, at: { x:
     Object.assign(d.style, { position: 'fixed', left: `${x - 90}px`, top: `${y - 20}px`, width: '180px', height: '40px', zIndex: '5' });
     document.body.append(d);
     (window as unknown as { slideUnderPointer: () => void }).slideUnderPointer = () => {
-      Object.assign(host.style, { position: 'fixed', left: `${x - (cx - r.left)}px`, top: `${y - (cy - r.top)}px`, width: `${r.width}px`, zIndex: '10' });
+      // A fixed box is placed by its margin edge: take the host's margins off.
+      const m = getComputedStyle(host);
+      Object.assign(host.style, { position: 'fixed', left: `${x - (cx - r.left) - parseFloat(m.marginLeft)}px`, top: `${y - (cy - r.top) - parseFloat(m.marginTop)}px`, width: `${r.width}px`, zIndex: '10' });
     };
     if (move) d.addEventListener('mousedown', () => (window as unknown as { slideUnderPointer: () => void }).slideUnderPointer(), { once: true });
   }, [tag, c.x, c.y, at.x, at.y, moveOnFirstPress] as const);

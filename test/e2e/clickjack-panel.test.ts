@@ -176,7 +176,8 @@ describe('ticket panel and bulk grant: every trick parks, an honest click grants
     await page.mouse.move(at.x, at.y, { steps: 8 });
     await page.waitForTimeout(800);
     await doubleClick(page);
-    await expect.poll(() => frame.locator('.parked').textContent().catch(() => '')).toMatch(/Not done yet: The (pointer had only just reached|page moved)/);
+    // Sliding the tall frame also takes part of it off screen, so any of the guards may be the one that says no.
+    await expect.poll(() => frame.locator('.parked').textContent().catch(() => '')).toMatch(/Not done yet: The (pointer had only just reached|page moved|panel was covered)/);
     expect(await active()).not.toContain('PS-102');
     await page.close();
   });
