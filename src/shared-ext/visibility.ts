@@ -5,8 +5,8 @@
 // MIN_VISIBLE_MS, the whole control and the frame were visible and unobstructed
 // (IntersectionObserver v2: `isVisible` is false while anything is drawn over the target or it is
 // faded, filtered or transformed; `intersectionRatio` < 1 while it is clipped or off screen), and
-// the pointer had been inside this frame for MIN_POINTER_DWELL_MS before a trusted press on the
-// control. The page around the frame is watched too, by the content script that owns the host
+// the pointer had been inside this frame, with the frame not moving under it, for
+// MIN_POINTER_DWELL_MS before a trusted press on the control. The page around the frame is watched too, by the content script that owns the host
 // element (src/content/host-guard.ts: position unchanged, not clipped, not faded); the background
 // asks it at decision time. Without IntersectionObserver v2 nothing counts as seen and every action
 // goes to the popup for confirmation.
@@ -63,13 +63,22 @@ function startDocumentWatch(): void {
     if (entry) fv.set(entry.isIntersecting && entry.isVisible === true, entry.time);
   }, { threshold: [0, 1], trackVisibility: true, delay: 100 } as IntersectionObserverInit).observe(document.documentElement);
   // Only trusted events: a page cannot dispatch into our frame, but nothing here relies on that.
-  const entered = (e: PointerEvent) => { if (e.isTrusted && pi.since === undefined) pi.set(true, e.timeStamp); };
-  addEventListener('pointerover', entered, true);
-  addEventListener('pointermove', entered, true);
+  // screen - client is where this frame sits on screen: if that changed between two events, the
+  // frame moved (scrolled, or slid by the page) under the pointer, and the pointer's stay restarts.
+  let offset: string | undefined;
+  const seen = (e: PointerEvent) => {
+    if (!e.isTrusted) return;
+    const now = `${Math.round(e.screenX - e.clientX)},${Math.round(e.screenY - e.clientY)}`;
+    if (offset !== undefined && now !== offset) pi.set(false, e.timeStamp);
+    offset = now;
+    if (pi.since === undefined) pi.set(true, e.timeStamp);
+  };
+  addEventListener('pointerover', seen, true);
+  addEventListener('pointermove', seen, true);
   // Leaving the document (relatedTarget null) ends the stretch; so does the frame losing its window.
-  addEventListener('pointerout', (e) => { if (e.relatedTarget === null) pi.set(false, e.timeStamp); }, true);
+  addEventListener('pointerout', (e) => { if (e.relatedTarget === null) { pi.set(false, e.timeStamp); offset = undefined; } }, true);
   addEventListener('pointercancel', (e) => pi.set(false, e.timeStamp), true);
-  addEventListener('pointerdown', (e) => { if (e.isTrusted) lastPress = { target: e.target, at: e.timeStamp }; }, true);
+  addEventListener('pointerdown', (e) => { seen(e); if (e.isTrusted) lastPress = { target: e.target, at: e.timeStamp }; }, true);
   addEventListener('keydown', (e) => { if (e.isTrusted && (e.key === 'Enter' || e.key === ' ')) lastPress = { target: e.target, at: e.timeStamp }; }, true);
 }
 
