@@ -75,8 +75,8 @@ describe('ticket panel and bulk grant: every trick parks, an honest click grants
     await humanGap(page);
     await page.mouse.down();
     await page.mouse.up();
-    // Only the content script that owns the host can tell: the frame saw nothing change inside it.
-    await expectParked(panel, /Not done yet: The page moved the panel just before the click/);
+    // Nothing changed inside the frame; the frame sees its offset on screen change under the pointer, and the content script sees the host move.
+    await expectParked(panel, /Not done yet: The (pointer had only just reached the panel|page moved the panel just before the click)/);
     await page.close();
   });
 
