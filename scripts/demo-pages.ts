@@ -1,12 +1,14 @@
 // Serves our imitation of the vendor's support portal and admin console, each on its own origin
-// (http://support.localhost:<port>, http://admin.localhost:<port>) like a real third-party site.
-// Run standalone: `npm run demo-pages -- [--support-port N] [--admin-port N] [--world FILE]`.
+// (http://support.localhost:<port>, http://admin.localhost:<port>) like a real third-party site, and
+// the vendor's product sites (http://acme.localhost:<port>/wiki stands for https://acme.atlassian.net/wiki).
+// Run standalone: `npm run demo-pages -- [--support-port N] [--admin-port N] [--product-port N] [--world FILE]`.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
+import { productHandler } from './demo-product-sites';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DEMO = join(ROOT, 'demo');
@@ -16,6 +18,8 @@ const PLACEHOLDER_WORLD = join(DEMO, 'placeholder-world.json');
 export interface DemoPagesOptions {
   supportPort?: number;
   adminPort?: number;
+  /** One port for every site's product pages: the Host header (`<site>.localhost`) picks the site. */
+  productPort?: number;
   apiUrl?: string;
   worldFile?: string;
 }
@@ -26,6 +30,8 @@ export interface DemoPages {
   ticketUrl(key: string): string;
   /** URL of an admin console page, e.g. adminPageUrl('settings/support-access'). */
   adminPageUrl(page: string): string;
+  /** A product page, e.g. productPageUrl('https://acme.atlassian.net', 'wiki', 'oscar') → http://acme.localhost:4403/wiki?as=oscar. */
+  productPageUrl(siteUrl: string, path: string, as?: string): string;
   view: DemoView;
   close(): Promise<void>;
 }
@@ -34,7 +40,7 @@ interface RawWorld {
   organization: { id: string; name: string };
   sites: { id: string; url: string }[];
   products: { site: string; key: string; name?: string }[];
-  users: { id: string; name: string; email: string }[];
+  users: { id: string; name: string; email: string; sites?: string[]; products?: string[]; token?: string }[];
   roles: { user: string; role: string }[];
   engineers: { id: string; email: string; name?: string }[];
   tickets: { key: string; title?: string; site: string; product: string; reporter: string; engineer: string; status: string; dataAccessRequested?: boolean }[];
@@ -101,7 +107,7 @@ export function buildDemoView(world: RawWorld, supportOrigin: string, apiUrl?: s
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 // The only files served, by URL: nothing else under demo/ (or elsewhere) is reachable.
-const ASSETS = new Set(['shared/dom.js', 'shared/vendor.css', 'support/portal.js', 'support/portal.css', 'admin/admin.js', 'admin/admin.css']);
+const ASSETS = new Set(['shared/dom.js', 'shared/vendor.css', 'support/portal.js', 'support/portal.css', 'admin/admin.js', 'admin/admin.css', 'product/product.js', 'product/product.css']);
 
 async function sendFile(res: ServerResponse, rel: string): Promise<void> {
   const body = await readFile(join(DEMO, rel));
@@ -155,8 +161,11 @@ export async function startDemoPages(opts: DemoPagesOptions = {}): Promise<DemoP
     buildDemoView(JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, supportOrigin, opts.apiUrl);
   const support = createServer(handler('support', currentView));
   const admin = createServer(handler('admin', currentView));
+  const serveAsset = async (res: ServerResponse, rel: string) => { if (ASSETS.has(rel)) await sendFile(res, rel); else res.writeHead(404).end('not found'); };
+  const product = createServer(productHandler(() => JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, opts.apiUrl, serveAsset, (res) => sendFile(res, 'product/index.html')));
   const supportPort = await listen(support, opts.supportPort ?? 4401);
   const adminPort = await listen(admin, opts.adminPort ?? 4402);
+  const productPort = await listen(product, opts.productPort ?? 4403);
   supportOrigin = `http://support.localhost:${supportPort}`;
   const adminUrl = `http://admin.localhost:${adminPort}`;
   const initial = currentView();
@@ -166,10 +175,10 @@ export async function startDemoPages(opts: DemoPagesOptions = {}): Promise<DemoP
     view: initial,
     ticketUrl: (key) => `${supportOrigin}/servicedesk/customer/portal/1/${key}`,
     adminPageUrl: (page) => `${adminUrl}/o/${initial.org.id}/${page}`,
+    productPageUrl: (siteUrl, path, as) => `http://${new URL(siteUrl).host.replace(/\.atlassian\.net$/, '.localhost')}:${productPort}/${path.replace(/^\//, '')}${as ? `?as=${encodeURIComponent(as)}` : ''}`,
     close: async () => {
-      support.closeAllConnections();
-      admin.closeAllConnections();
-      await Promise.all([new Promise((r) => support.close(r)), new Promise((r) => admin.close(r))]);
+      for (const server of [support, admin, product]) server.closeAllConnections();
+      await Promise.all([support, admin, product].map((server) => new Promise((r) => server.close(r))));
     },
   };
 }
@@ -183,10 +192,12 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const pages = await startDemoPages({
     supportPort: Number(argValue('--support-port') ?? 4401),
     adminPort: Number(argValue('--admin-port') ?? 4402),
+    productPort: Number(argValue('--product-port') ?? 4403),
     apiUrl: argValue('--api-url'),
     worldFile: argValue('--world'),
   });
   const first = pages.view.tickets[0];
   console.log(`Support portal: ${first ? pages.ticketUrl(first.key) : pages.supportUrl}`);
   console.log(`Admin console:  ${pages.adminPageUrl('settings/support-access')}`);
+  console.log(`Product site:   ${pages.productPageUrl('https://acme.atlassian.net', 'wiki')}`);
 }

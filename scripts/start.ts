@@ -46,6 +46,7 @@ async function ensureFree(port: number, what: string): Promise<void> {
 await ensureFree(API_PORT, 'Access API');
 await ensureFree(4401, 'demo support portal');
 await ensureFree(4402, 'demo admin console');
+await ensureFree(4403, 'demo product sites');
 
 run('npm', ['run', 'build']);
 
@@ -65,6 +66,8 @@ if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) 
 const pages = await startDemoPages({ apiUrl: API_URL });
 const raw = JSON.parse(readFileSync(world, 'utf8')) as { users: { id: string; name: string; email: string; token?: string }[]; roles: { user: string; role: string; site?: string; product?: string; products?: string[] }[] };
 const admins = raw.users.filter((u) => u.token && raw.roles.some((r) => r.user === u.id));
+// People without an admin role ask for product access (demo/CASES.md: on the site, or outside it).
+const requesters = raw.users.filter((u) => u.token && !raw.roles.some((r) => r.user === u.id));
 const describeRoles = (id: string) => raw.roles.filter((r) => r.user === id)
   .map((r) => [r.role, r.site, r.product ?? r.products?.join('+')].filter(Boolean).join(' ')).join(', ');
 const firstTicket = pages.view.tickets[0]?.key ?? 'PS-101';
@@ -78,9 +81,14 @@ Access Companion is running.
                    ${pages.adminPageUrl('access-requests')}
                    ${pages.adminPageUrl('security/audit-log')}
                    ${pages.adminPageUrl('security/support-access-requests')}
+  Product sites:   ${pages.productPageUrl('https://acme.atlassian.net', 'wiki', 'oscar')}   (Confluence; ?as= is who you are there)
+                   ${pages.productPageUrl('https://acme.atlassian.net', 'jira', 'nina')}
 
-Demo admins (paste the token into the extension's Options, API address ${API_URL}):
-${admins.map((u) => `  ${u.name.padEnd(16)} token ${u.token!.padEnd(14)} ${describeRoles(u.id)}`).join('\n')}
+Demo people (paste the token into the extension's Options, API address ${API_URL}):
+${admins.map((u) => `  ${u.name.padEnd(16)} token ${u.token!.padEnd(14)} ${describeRoles(u.id) || 'no admin role'}`).join('\n')}
+
+Demo users who ask for product access (pending requests of every kind wait in Access requests):
+${requesters.map((u) => `  ${u.name.padEnd(16)} token ${u.token!.padEnd(14)} ${u.email}`).join('\n')}
 
 Load the extension: open chrome://extensions, switch on Developer mode, click "Load unpacked"
 and choose ${join(ROOT, 'dist')}. Then open the support portal link above.

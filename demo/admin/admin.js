@@ -24,8 +24,9 @@ const PAGES = {
   'access-requests': (world) => [
     h('h1', {}, 'Access requests'),
     h('p', { class: 'lead' }, 'Review requests from users who want access to a product on one of your sites.'),
-    table(['Requester', 'Product', 'Site', 'Requested', ''], []),
-    h('p', { class: 'empty' }, `No pending access requests for ${world.org.name}.`),
+    // The vendor's own list is not simulated: an empty list here would contradict the requests
+    // Access Companion shows above, which come from the Access API.
+    h('p', { class: 'empty' }, `Demo page: the vendor's own list of ${world.org.name}'s requests is not simulated; Access Companion's review above reads them from the Access API.`),
   ],
   'security/audit-log': (world) => [
     h('h1', {}, 'Audit log'),

@@ -96,7 +96,20 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
       return { page: r.data, etag: r.etag };
     },
     requestProductAccess: (input: W.AccessRequestInput, o?: CallOptions) => post<typeof W.AccessRequest>('/v1/access-requests', input, o),
-    accessRequests: (state: 'pending' | 'approved' | 'denied' = 'pending', o?: CallOptions) => get<typeof W.AccessRequestList>(`/v1/access-requests?state=${state}`, o),
+    /** Requests I review or made; `filter` lists are ANDed (any of the sites, any of the products…). */
+    accessRequests: (state: z.infer<typeof W.AccessRequestState> = 'pending', filter: { site?: string[]; product?: string[]; kind?: W.AccessRequestKindWire[] } = {}, o?: CallOptions) => {
+      const p = new URLSearchParams({ state });
+      for (const [k, v] of Object.entries(filter)) if (v?.length) p.set(k, v.join(','));
+      return get<typeof W.AccessRequestList>(`/v1/access-requests?${p}`, o);
+    },
+    bulkDecideAccessRequests: (ids: string[], decision: 'approve' | 'deny', message?: string, o?: CallOptions) => post<typeof W.AccessRequestBulkResult>('/v1/access-requests/bulk-decision', message ? { ids, decision, message } : { ids, decision }, o),
+    /** For the request-access controls: `site` is a site id or the site's address. */
+    accessRequestContext: (site: string, product: string, o?: CallOptions) => get<typeof W.AccessRequestContext>(`/v1/access-requests/context?${new URLSearchParams({ site, product })}`, o),
+    /** My requests (made by me or for me): `list` is `undefined` when unchanged since `etag` (304). */
+    myAccessRequests: async (etag?: string, o?: CallOptions) => {
+      const r = await ifChanged<z.infer<typeof W.MyAccessRequestList>>('/v1/me/access-requests', etag, o);
+      return { list: r.data, etag: r.etag };
+    },
     approveAccessRequest: (id: string, o?: CallOptions) => post<typeof W.AccessRequest>(`/v1/access-requests/${enc(id)}/approve`, {}, o),
     denyAccessRequest: (id: string, message?: string, o?: CallOptions) => post<typeof W.AccessRequest>(`/v1/access-requests/${enc(id)}/deny`, message ? { message } : {}, o),
     audit: (q: { actor?: string; ticket?: string; from?: string; to?: string; cursor?: string; limit?: number } = {}, o?: CallOptions) => {

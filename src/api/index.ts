@@ -2,3 +2,4 @@
 export * from './client';
 export * as wire from './schemas';
 export * from './problems';
+export * from './vocabulary';

@@ -1,6 +1,13 @@
 // Wire schemas of the Access API. The server validates requests with them, the OpenAPI document is
 // generated from them, and the extension's client takes its types from them. No Node imports here.
 import { z } from 'zod';
+import { ACCESS_REQUEST_STATES, AUDIT_ACTIONS, GRANT_STATES, MAX_ID_LENGTH, MAX_MESSAGE_LENGTH, RESOURCE_TYPES, ROLE_NAMES, TICKET_KEY_MAX_LENGTH } from './vocabulary';
+
+// The vocabulary's closed lists as zod enums (labels: vocabulary.ts).
+export const AuditAction = z.enum(AUDIT_ACTIONS);
+export const Role = z.enum(ROLE_NAMES);
+export const GrantState = z.enum(GRANT_STATES);
+export const AccessRequestState = z.enum(ACCESS_REQUEST_STATES);
 
 /**
  * PostgreSQL text and jsonb cannot hold a NUL character, and a lone surrogate is not valid UTF-8.
@@ -11,19 +18,22 @@ const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF
 export const isStorableText = (v: string): boolean => !UNSTORABLE.test(v);
 const storable = <S extends z.ZodString>(s: S) => s.refine(isStorableText, { error: 'must not contain NUL characters or unpaired surrogates' });
 
-const id = storable(z.string().min(1).max(200));
+const id = storable(z.string().min(1).max(MAX_ID_LENGTH));
 const short = (max: number) => storable(z.string().max(max));
+/** A ticket key as a client sends it; its shape is checked where a key is looked up, so an unknown one is refused and audited, not a 400. */
+const ticketKey = storable(z.string().min(1).max(TICKET_KEY_MAX_LENGTH));
+const message = short(MAX_MESSAGE_LENGTH);
 
-export const RESOURCE_TYPES = ['work_item', 'comment', 'attachment', 'page', 'user', 'group', 'permission_config', 'audit_log', 'admin_settings', 'ai_conversation'] as const;
+export { RESOURCE_TYPES };
 
 // ---- requests ----
 
-export const GrantCreateBody = z.object({ note: short(500).optional() }).strict();
+export const GrantCreateBody = z.object({ note: message.optional() }).strict();
 export const GuardDecisionBody = z.object({ decision: z.enum(['approve', 'deny']) }).strict();
-export const RevokeBody = z.object({ reason: short(500).optional() }).strict();
+export const RevokeBody = z.object({ reason: message.optional() }).strict();
 export const AiGrantBody = z.object({ conversations: z.array(id).min(1).max(100) }).strict();
-export const AskBody = z.object({ adminId: id, message: short(500).optional() }).strict();
-export const BulkGrantBody = z.object({ tickets: z.array(id).min(1).max(200) }).strict();
+export const AskBody = z.object({ adminId: id, message: message.optional() }).strict();
+export const BulkGrantBody = z.object({ tickets: z.array(ticketKey).min(1).max(200) }).strict();
 export const EmptyBody = z.object({}).strict();
 const ResourceObject = z
   .object({
@@ -48,7 +58,7 @@ const ResourceString = short(600)
   });
 export const AccessCheckBody = z
   .object({
-    ticket: id,
+    ticket: ticketKey,
     resource: z.union([ResourceObject, ResourceString]),
   })
   .strict();
@@ -59,10 +69,30 @@ export const AccessRequestCreateBody = z
     for: z.union([z.object({ userId: id }).strict(), z.object({ email: storable(z.string().min(3).max(320)) }).strict()]).optional(),
   })
   .strict();
-export const AccessRequestDenyBody = z.object({ message: short(500).optional() }).strict();
+export const AccessRequestDenyBody = z.object({ message: message.optional() }).strict();
+const ACCESS_REQUEST_KINDS = ['self_on_site', 'self_off_site', 'teammate', 'new_person'] as const;
+export const AccessRequestKind = z.enum(ACCESS_REQUEST_KINDS);
+const csvItems = short(2000).transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean));
+const csv = () => csvItems.pipe(z.array(id).max(50));
+const csvOf = <const T extends readonly [string, ...string[]]>(values: T) => csvItems.pipe(z.array(z.enum(values)).max(50));
+/** List filters: each a comma-separated list; absent means any. */
+export const AccessRequestQuery = z.object({
+  state: csvOf(['pending', 'approved', 'denied']).optional(),
+  site: csv().optional(),
+  product: csv().optional(),
+  kind: csvOf(ACCESS_REQUEST_KINDS).optional(),
+});
+/** Each request is decided in its own transaction; `message` goes with every denial. */
+export const AccessRequestBulkBody = z
+  .object({
+    ids: z.array(id).min(1).max(100),
+    decision: z.enum(['approve', 'deny']),
+    message: message.optional(),
+  })
+  .strict();
 export const AuditQuery = z.object({
   actor: short(200).optional(),
-  ticket: short(200).optional(),
+  ticket: short(TICKET_KEY_MAX_LENGTH).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   cursor: z.string().regex(/^\d{1,15}$/).optional(),
@@ -89,7 +119,6 @@ export const Eligibility = z.object({
   guardApprovalRequired: z.boolean(),
   scope: Scope,
 });
-export const GrantState = z.enum(['requested', 'pending_guard_approval', 'active', 'denied', 'revoked']);
 export const Grant = z.object({
   id: z.string(),
   kind: z.enum(['data', 'ai_conversations']),
@@ -185,7 +214,6 @@ export const InboxItem = z.object({
   link: z.string(),
 });
 export const Inbox = z.object({ items: z.array(InboxItem) });
-export const AccessRequestState = z.enum(['pending', 'approved', 'denied']);
 export const AccessRequest = z.object({
   id: z.string(),
   site: z.string(),
@@ -201,14 +229,99 @@ export const AccessRequest = z.object({
   decidedBy: z.string().optional(),
   decidedAt: z.string().optional(),
   message: z.string().optional(),
+  /** Decided together with this other request for the same person, site and product. */
+  decidedWith: z.string().optional(),
   version: z.number().int(),
+  /** self_on_site, self_off_site (denying bars them), teammate (a site user), new_person (by email). */
+  kind: AccessRequestKind,
   requester: z.object({ id: z.string(), name: z.string(), email: z.string(), emailVerified: z.boolean(), onSite: z.boolean(), sites: z.array(z.string()) }),
   forUser: z.object({ id: z.string().optional(), name: z.string().optional(), email: z.string() }).optional(),
+  /** The person the access is for, and the access they already have. */
+  person: z.object({
+    name: z.string().optional(),
+    email: z.string(),
+    hasAccount: z.boolean(),
+    /** Unknown (absent) for a person without an account. */
+    emailVerified: z.boolean().optional(),
+    onSite: z.boolean(),
+    sites: z.array(z.object({ id: z.string(), url: z.string() })),
+    products: z.array(z.object({ site: z.string(), siteUrl: z.string(), product: z.string(), productName: z.string() })),
+    hasThisProduct: z.boolean(),
+    /** When a denial barred this person from asking (others may still ask for them). */
+    barredSince: z.string().optional(),
+  }),
   seatsNow: z.number().int(),
+  /** Billable seats of the product once approved (= seatsNow when decided or the person has it). */
   seatsAfterApproval: z.number().int(),
+  billable: z.boolean(),
+  /** May the caller approve or deny it now (a reviewer of the site, not asking nor asked for). */
+  mayDecide: z.boolean(),
+  /** Denying bars the person from asking again (an off-site self-request is among those decided). */
   denyBars: z.boolean(),
+  /** Other pending requests for the same person, site and product: one decision covers them all. */
+  samePerson: z.array(z.object({ id: z.string(), requestedBy: z.string(), requesterName: z.string(), self: z.boolean(), requesterOnSite: z.boolean(), createdAt: z.string() })),
 });
 export const AccessRequestList = z.object({ requests: z.array(AccessRequest) });
+/** A product and site, by site id or by the site's address (what a product page knows). */
+export const AccessRequestContextQuery = z.object({ site: short(300).min(1), product: id }).strict();
+const Person = z.object({ userId: z.string(), name: z.string() });
+/** Can I ask: `ok`, or why not (`code` as in the API's refusals, `message` for people). */
+export const RequestVerdict = z.object({ ok: z.boolean(), code: z.string().optional(), message: z.string().optional() });
+/** The standing bar on a requester: since when, and the denied request behind it. */
+export const RequestBar = z.object({ at: z.string(), site: z.string().optional(), product: z.string().optional(), message: z.string() });
+/** The requester's view of one of their requests (made by them, or for them). */
+export const MyAccessRequest = z.object({
+  id: z.string(),
+  site: z.string(),
+  siteUrl: z.string(),
+  product: z.string(),
+  productName: z.string(),
+  state: AccessRequestState,
+  createdAt: z.string(),
+  /** `requester`: I asked; `subject`: someone asked for me. */
+  role: z.enum(['requester', 'subject']),
+  self: z.boolean(),
+  requestedBy: Person,
+  forUser: z.object({ userId: z.string().optional(), name: z.string().optional(), email: z.string() }),
+  /** Who can decide it while it is pending (org admins and the site's admins), never the requester or subject. */
+  reviewers: z.array(Person),
+  decidedBy: Person.optional(),
+  decidedAt: z.string().optional(),
+  message: z.string().optional(),
+  /** A denied self-request from outside the site that barred its requester. */
+  barred: z.boolean(),
+  /** Where the product opens once approved. */
+  productUrl: z.string(),
+});
+export const MyAccessRequestList = z.object({ requests: z.array(MyAccessRequest) });
+/** What the request-access controls need for one product on one site, for the caller. */
+export const AccessRequestContext = z.object({
+  site: z.object({ id: z.string(), url: z.string(), status: z.string() }),
+  product: z.object({ key: z.string(), name: z.string(), licensed: z.boolean(), url: z.string() }),
+  me: z.object({ id: z.string(), name: z.string(), email: z.string(), emailVerified: z.boolean(), onSite: z.boolean() }),
+  hasAccess: z.boolean(),
+  /** May I ask for myself now, and if not why. */
+  forMyself: RequestVerdict,
+  /** Site users may ask for teammates and for people not on the site; others only for themselves. */
+  forOthers: RequestVerdict,
+  bar: RequestBar.optional(),
+  reviewers: z.array(Person),
+  /** Other users of the site to pick from (empty for someone not on the site). */
+  siteUsers: z.array(z.object({ userId: z.string(), name: z.string(), email: z.string(), hasAccess: z.boolean() })),
+  /** My requests (made by me or for me) for this product on this site, newest first. */
+  requests: z.array(MyAccessRequest),
+});
+export const AccessRequestBulkRow = z.object({
+  id: z.string(),
+  ok: z.boolean(),
+  status: z.number().int(),
+  state: AccessRequestState.optional(),
+  decidedWith: z.string().optional(),
+  type: z.string().optional(),
+  code: z.string().optional(),
+  reason: z.string().optional(),
+});
+export const AccessRequestBulkResult = z.object({ results: z.array(AccessRequestBulkRow) });
 export const Ask = z.object({ id: z.string(), ticket: z.string(), adminId: z.string(), createdAt: z.string() });
 export const Problem = z.object({
   type: z.string(),
@@ -232,6 +345,10 @@ export type AuditPageWire = z.infer<typeof AuditPage>;
 export type AuditVerifyWire = z.infer<typeof AuditVerify>;
 export type InboxItemWire = z.infer<typeof InboxItem>;
 export type AccessRequestWire = z.infer<typeof AccessRequest>;
+export type MyAccessRequestWire = z.infer<typeof MyAccessRequest>;
+export type AccessRequestContextWire = z.infer<typeof AccessRequestContext>;
+export type AccessRequestBulkRowWire = z.infer<typeof AccessRequestBulkRow>;
+export type AccessRequestKindWire = z.infer<typeof AccessRequestKind>;
 export type ProblemWire = z.infer<typeof Problem>;
 export type AccessCheckInput = z.infer<typeof AccessCheckBody>;
 export type AccessRequestInput = z.infer<typeof AccessRequestCreateBody>;

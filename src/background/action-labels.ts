@@ -39,6 +39,10 @@ export async function describeAction(intent: Intent): Promise<string> {
       const verb = intent.decision === 'approve' ? 'Approve' : 'Deny';
       return `${verb}, as Guard admin, Support's access to ${ticket ?? 'a ticket'}${ticket ? await where(ticket) : ''}`;
     }
+    case 'bulk_access_request_decision': {
+      const n = intent.requestIds?.length ?? 0;
+      return `${intent.decision === 'approve' ? 'Approve' : 'Deny'} ${n} product access request${n === 1 ? '' : 's'}${intent.decision === 'deny' ? ' (denying a self-request from outside the site bars that person)' : ''}`;
+    }
     case 'access_request_decision': {
       const verb = intent.decision === 'approve' ? 'Approve' : 'Deny';
       try {
@@ -47,6 +51,16 @@ export async function describeAction(intent: Intent): Promise<string> {
         if (r) return `${verb} ${r.forUser?.name ?? r.forUser?.email ?? r.requester.name}'s request for ${r.productName}`;
       } catch { /* described without names below */ }
       return `${verb} a product access request`;
+    }
+    case 'access_request_create': {
+      let what = `${intent.product} on ${intent.site}`;
+      let whom = intent.forEmail ?? intent.forUserId ?? 'yourself';
+      try {
+        const c = await (await accessClient()).client.accessRequestContext(intent.site ?? '', intent.product ?? '');
+        what = `${c.product.name} on ${hostOf(c.site.url)}`;
+        if (intent.forUserId) whom = c.siteUsers.find((u) => u.userId === intent.forUserId)?.name ?? intent.forUserId;
+      } catch { /* described with the ids below */ }
+      return `Request access to ${what} for ${whom}`;
     }
   }
 }

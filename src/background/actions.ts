@@ -1,5 +1,5 @@
-// Every action an admin asks for from a page: grant, revoke, AI-conversation grant, bulk grant,
-// Guard decision, product-access decision. Each goes to the API with the idempotency key the page
+// Every action a person asks for from a page: grant, revoke, AI-conversation grant, bulk grant,
+// Guard decision, product-access decision, product-access request. Each goes to the API with the idempotency key the page
 // made for that action (a retry or a confirmation is the same action), never answered from cache.
 // Our framed pages (ticket panel, console frames) sit inside vendor pages, so a click there counts
 // only if the frame vouched for it (trusted press, control and frame seen long enough, pointer
@@ -80,6 +80,19 @@ async function perform(intent: Intent): Promise<ActionResult> {
       const id = intent.requestId ?? '';
       const r = intent.decision === 'approve' ? await client.approveAccessRequest(id, o) : await client.denyAccessRequest(id, intent.message, o);
       result = { outcome: 'done', state: r.state };
+      break;
+    }
+    case 'access_request_create': {
+      const target = intent.forUserId ? { userId: intent.forUserId } : intent.forEmail ? { email: intent.forEmail } : undefined;
+      const r = await client.requestProductAccess({ site: intent.site ?? '', product: intent.product ?? '', ...(target ? { for: target } : {}) }, o);
+      result = { outcome: 'done', state: r.state, requestId: r.id };
+      break;
+    }
+    case 'bulk_access_request_decision': {
+      const { results } = await client.bulkDecideAccessRequests(intent.requestIds ?? [], intent.decision ?? 'deny', intent.message, o);
+      const requestRows = results.map((r) => ({ id: r.id, ok: r.ok, state: r.state, decidedWith: r.decidedWith, reason: r.reason }));
+      const done = requestRows.filter((r) => r.ok).length;
+      result = { outcome: 'done', state: `${done} decided, ${requestRows.length - done} refused`, requestRows };
       break;
     }
     case 'bulk_grant': {

@@ -1,7 +1,8 @@
 // Handlers behind the admin console frames and the popup: each calls the Access API through the
 // typed client (src/api) and shapes the answer for display. Decisions stay with the API; refusals
 // come back with the API's own causes.
-import type { AccessRequestWire, GrantWire, TicketWire } from '../api/schemas';
+import type { AccessRequestWire, GrantWire, MyAccessRequestWire, TicketWire } from '../api/schemas';
+import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
 import { registerHandlers, type PopupState } from '../shared-ext/messages';
 import { loadSettings } from './settings';
 import { requestAction } from './actions';
@@ -33,7 +34,6 @@ export async function getMe() {
 }
 
 /** Ticket keys as the vendor writes them; anything else from the page is ignored. */
-const TICKET_KEY = /^[A-Z][A-Z0-9_]*-\d{1,9}$/;
 
 /**
  * The API's outstanding requests I am qualified for, plus the other tickets the vendor page lists
@@ -43,12 +43,12 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
   const c = await client();
   const { requests } = await c.supportRequests();
   const rows: SupportRequestView[] = requests.map((r) => ({
-    ticket: r.ticket, title: r.title, site: r.site, siteHost: host(r.siteUrl, r.site), product: productLabel(r.product),
+    ticket: r.ticket, title: r.title, site: r.site, siteHost: host(r.siteUrl, r.site), product: productName(r.product),
     engineer: r.engineer, requestedAt: r.requestedAt, allowed: r.eligibility.allowed, via: r.eligibility.via,
     causes: r.eligibility.causes, guardApprovalRequired: r.eligibility.guardApprovalRequired, scopeSummary: r.eligibility.scope.summary,
   }));
   const listed = new Set(rows.map((r) => r.ticket));
-  const others = [...new Set(alsoTickets.filter((k) => TICKET_KEY.test(k) && !listed.has(k)))].slice(0, 50);
+  const others = [...new Set(alsoTickets.filter((k) => isTicketKey(k) && !listed.has(k)))].slice(0, 50);
   const extra = await Promise.all(others.map(async (key): Promise<SupportRequestView | undefined> => {
     try {
       const [t, el, { grants }] = await Promise.all([ticket(key), c.eligibility(key), c.ticketGrants(key)]);
@@ -66,13 +66,10 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
   return [...rows, ...extra.filter((r): r is SupportRequestView => r !== undefined)];
 }
 
-const PRODUCT_NAMES: Record<string, string> = { jira: 'Jira', confluence: 'Confluence', 'jira-service-management': 'Jira Service Management', loom: 'Loom' };
-const productLabel = (key: string) => PRODUCT_NAMES[key] ?? key;
-
 export async function toGrantView(g: GrantWire, people: Record<string, string> = {}): Promise<GrantView & { revokeReason?: string; guardDecidedBy?: string }> {
   const t = await ticket(g.ticket).catch(() => undefined);
   return {
-    id: g.id, kind: g.kind, ticket: g.ticket, title: t?.title, product: t?.productName ?? productLabel(g.product), site: g.site,
+    id: g.id, kind: g.kind, ticket: g.ticket, title: t?.title, product: t?.productName ?? productName(g.product), site: g.site,
     siteHost: host(t?.siteUrl, g.site), engineer: people[g.engineer] ?? g.engineer, state: g.state,
     grantedBy: g.grantedBy, grantedByName: g.grantedBy ? people[g.grantedBy] : undefined, grantedAt: g.grantedAt, requestedAt: g.requestedAt, revokeReason: g.revokeReason, guardDecidedBy: g.guardDecidedBy,
   };
@@ -86,10 +83,15 @@ export async function listGrants(states: GrantWire['state'][]): Promise<GrantVie
 function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
   const label = r.self ? r.requester.name : r.forUser?.name ?? r.forUser?.email ?? ('email' in r.for ? r.for.email : r.for.userId);
   return {
-    id: r.id, site: r.site, siteHost: host(r.siteUrl, r.site), product: r.product, productName: r.productName, state: r.state, createdAt: r.createdAt,
+    id: r.id, site: r.site, siteHost: host(r.siteUrl, r.site), product: r.product, productName: r.productName, state: r.state, createdAt: r.createdAt, decidedAt: r.decidedAt, kind: r.kind,
     requester: { id: r.requester.id, name: r.requester.name, email: r.requester.email, emailVerified: r.requester.emailVerified, onSite: r.requester.onSite },
     forWhom: { self: r.self, label, email: r.forUser?.email },
-    seatsNow: r.seatsNow, seatsAfter: r.seatsAfterApproval, denyBars: r.denyBars, message: r.message,
+    person: {
+      email: r.person.email, hasAccount: r.person.hasAccount, emailVerified: r.person.emailVerified, onSite: r.person.onSite,
+      siteHosts: r.person.sites.map((x) => host(x.url, x.id)), products: r.person.products.map((x) => `${x.productName} on ${host(x.siteUrl, x.site)}`), hasThisProduct: r.person.hasThisProduct, barredSince: r.person.barredSince,
+    },
+    seatsNow: r.seatsNow, seatsAfter: r.seatsAfterApproval, billable: r.billable, mayDecide: r.mayDecide, denyBars: r.denyBars,
+    samePerson: r.samePerson.map((x) => ({ id: x.id, requesterName: x.requesterName, self: x.self })), decidedWith: r.decidedWith, message: r.message,
   };
 }
 
@@ -101,13 +103,7 @@ export async function listAccessRequests(): Promise<AccessRequestView[]> {
   return [...pending!.requests, ...decided].map(toAccessRequestView);
 }
 
-/** Audit actions in words an admin reads; unknown actions keep the API's name. */
-const ACTIONS: Record<string, string> = {
-  'access.check': 'Opened', 'grant.create': 'Granted data access', 'grant.revoke': 'Revoked access', 'grant.guard_decision': 'Guard decision',
-  'ai_grant.create': 'Granted AI conversations', 'grant.ask': 'Asked an admin to grant', 'ticket.close': 'Closed the ticket',
-  'access_request.create': 'Asked for product access', 'access_request.approve': 'Approved product access', 'access_request.deny': 'Denied product access',
-};
-const actionLabel = (action: string, outcome: string) => `${ACTIONS[action] ?? action}${outcome === 'refused' ? ' — refused' : ''}`;
+const actionLabel = (action: string, outcome: string) => `${auditActionLabel(action)}${outcome === 'refused' ? ' — refused' : ''}`;
 
 /** Support's actions, optionally limited to one ticket's grant window (first grant → revocation or now). */
 export async function getAudit(supportOnly: boolean, ticketKey?: string): Promise<{ rows: AuditRowView[]; window?: { from?: string; to?: string } }> {
@@ -139,7 +135,7 @@ export async function getAudit(supportOnly: boolean, ticketKey?: string): Promis
 
 async function popupState(fresh: boolean): Promise<PopupState> {
   if (fresh) await syncNow();
-  const [grants, inbox] = await Promise.all([readCache<GrantView[]>('grants'), readCache<InboxItem[]>('inbox')]);
+  const [grants, inbox, myRequests] = await Promise.all([readCache<GrantView[]>('grants'), readCache<InboxItem[]>('inbox'), readCache<MyAccessRequestWire[]>('myRequests')]);
   const last = await getMeta<{ at: number; problem?: string }>('lastSync');
   const settings = await loadSettings();
   return {
@@ -147,6 +143,7 @@ async function popupState(fresh: boolean): Promise<PopupState> {
     apiBaseUrl: settings.apiBaseUrl,
     grants: grants ? { value: grants.value.filter((g) => g.state === 'active' || g.state === 'pending_guard_approval'), fetchedAt: grants.fetchedAt } : undefined,
     inbox: inbox ? { value: await Promise.all(inbox.value.map(async (i) => ({ ...i, link: await inboxLink(i) }))), fetchedAt: inbox.fetchedAt } : undefined,
+    myRequests: myRequests ? { value: myRequests.value, fetchedAt: myRequests.fetchedAt } : undefined,
     problem: last?.problem,
     lastTriedAt: last?.at,
   };
@@ -167,6 +164,7 @@ export function registerConsoleHandlers(): void {
     guardDecision: (req, sender) => requestAction({ kind: 'guard_decision', grantId: req.id, decision: req.decision === 'approve' ? 'approve' : 'deny', idempotencyKey: req.idempotencyKey }, req.click, sender),
     approveAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'approve', idempotencyKey: req.idempotencyKey }, req.click, sender),
     denyAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
+    bulkDecideAccessRequests: (req, sender) => requestAction({ kind: 'bulk_access_request_decision', requestIds: strings(req.ids), decision: req.decision === 'approve' ? 'approve' : 'deny', message: typeof req.message === 'string' ? req.message : undefined, idempotencyKey: req.idempotencyKey }, req.click, sender),
     getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket),
     getPopupState: (req) => popupState(Boolean(req.fresh)),
   });

@@ -8,11 +8,12 @@ import { accessClient, fingerprint, problemOf } from './api';
 import { db, getMeta as meta, readCache, setMeta, writeCache } from './db';
 import { loadSettings } from './settings';
 import { notifyOnce, setBadge, wasNotified, type Notice } from './notifications';
+import { syncMyRequests } from './my-requests-sync';
 
 export interface InboxItem { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
 
 /** The poll's own keys in the shared meta store (others there, such as a parked action, are not its to clear). */
-const SYNC_META = ['org', 'me', 'account', 'tokenHash', 'inboxEtag', 'grantsEtag', 'activityEtags', 'lastSync', 'lastEventId'] as const;
+const SYNC_META = ['org', 'me', 'account', 'tokenHash', 'inboxEtag', 'grantsEtag', 'myRequestsEtag', 'activityEtags', 'lastSync', 'lastEventId'] as const;
 
 /** Forgets what the poll fetched, e.g. for a different person (what was notified is kept per account). */
 async function clearSyncState(): Promise<void> {
@@ -113,6 +114,7 @@ async function doSync(): Promise<SyncResult> {
     const notices: Notice[] = [];
     const inboxChanged = await syncInbox(client, notices);
     await syncGrants(client, account, notices);
+    await syncMyRequests(client, notices);
     const notified = await notifyOnce(account, notices);
     await setMeta('lastSync', { at: Date.now(), problem: undefined });
     return { inboxChanged, notified };

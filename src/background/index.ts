@@ -10,11 +10,13 @@ chrome.runtime.onMessageExternal.addListener((_message, _sender, sendResponse) =
 
 import { registerConsoleHandlers } from './handlers-console';
 import { registerPanelHandlers } from './handlers-panel';
+import { registerRequesterHandlers } from './handlers-requester';
 import { ALARM, ensurePollAlarm, listenForLivePorts, syncNow } from './inbox-sync';
 import { listenForNotificationClicks } from './notifications';
 
 registerConsoleHandlers();
 registerPanelHandlers();
+registerRequesterHandlers();
 listenForLivePorts();
 listenForNotificationClicks();
 chrome.alarms.onAlarm.addListener((alarm) => { if (alarm.name === ALARM) void syncNow(); });

@@ -13,7 +13,7 @@ export async function wasNotified(account: string, id: string): Promise<boolean>
   return (await (await db()).get('notified', claim(account, id))) !== undefined;
 }
 
-export type NotificationKind = 'inbox' | 'guardDecision' | 'revokedByClose' | 'firstAccess';
+export type NotificationKind = 'inbox' | 'guardDecision' | 'revokedByClose' | 'firstAccess' | 'requestDecision';
 
 export interface Notice {
   /** Stable across polls and restarts: the same item always has the same id. */

@@ -27,11 +27,16 @@ async function fetchView(key: string): Promise<TicketView> {
   const me = await currentMe(client, tokenHash);
   if (me.kind !== 'admin') return { ...emptyView(key), stale: false, fetchedAt: Date.now(), problem: { kind: 'not_admin', message: 'Signed in as a Support engineer: the panel is for admins of the customer org.' } };
   const [ticket, eligibility, grants, activity] = await Promise.all([
-    client.ticket(key),
+    client.ticket(key).catch(noStakeAs(undefined)),
     client.eligibility(key),
-    client.ticketGrants(key),
+    client.ticketGrants(key).catch(noStakeAs(undefined)),
     client.activity(key).catch((e: unknown) => { if (e instanceof AccessApiError && e.status === 403) return { entries: [] }; throw e; }),
   ]);
+  if (!ticket || !grants) {
+    // Eligibility is open to every org user; the ticket's record is for those with a stake in it.
+    const message = `Only whether you can grant and whom to ask are shown here: ticket ${key}'s grants and Support activity are for its reporter, org admins, the admins who can grant for it and, on a Guard-restricted site, Guard admins.`;
+    return { ...emptyView(key), me: { id: me.id, name: me.name, email: me.email, kind: me.kind }, eligibility, stale: false, fetchedAt: Date.now(), problem: { kind: 'no_stake', message } };
+  }
   const names: Record<string, string> = { ...(grants.people ?? {}), [me.id]: me.name };
   for (const a of eligibility.qualifiedAdmins) names[a.userId] = a.name;
   // Guard admins come from the API when it names them (on the eligibility or the ticket record).
@@ -52,6 +57,14 @@ async function fetchView(key: string): Promise<TicketView> {
     guardAdmins: guardList,
     fetchedAt: Date.now(),
     stale: false,
+  };
+}
+
+/** A 403 `no_stake` (the caller has no stake in the ticket) becomes `value`; anything else is rethrown. */
+function noStakeAs<T>(value: T): (e: unknown) => T {
+  return (e) => {
+    if (e instanceof AccessApiError && e.status === 403 && e.problem.code === 'no_stake') return value;
+    throw e;
   };
 }
 

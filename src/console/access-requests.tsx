@@ -1,23 +1,56 @@
-// Access requests: who asked, for whom, whether they are on the site and verified; approve (with the
-// seat count it brings the product to) or deny with an optional message, warned when denying bars.
+// Access requests: pending product access requests the signed-in reviewer decides, aggregated
+// across the org's sites; filters by site, product and kind; approve or deny one at a time or the
+// selected ones together (each decided on its own, each result shown); recently decided below.
 import { useState } from 'preact/hooks';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 import { useActionKeys } from '../shared-ext/action-keys';
-import { GuardedButton, parkedText } from '../shared-ext/guarded-button';
-import { since, STATE_LABEL } from '../shared-ext/format';
+import { GuardedButton, parkedText, vouched, withSelection } from '../shared-ext/guarded-button';
+import { MAX_MESSAGE_LENGTH, stateLabel } from '../api/vocabulary';
 import { useLive, Status } from './use-live';
-import type { AccessRequestView } from './views';
+import { KIND_LABEL, RequestCard } from './access-request-card';
+import type { AccessRequestBulkRowView, AccessRequestKindView, AccessRequestView } from './views';
+
+interface Filter { site: string; product: string; kind: string }
+
+const matches = (r: AccessRequestView, f: Filter) => (!f.site || r.site === f.site) && (!f.product || r.product === f.product) && (!f.kind || r.kind === f.kind);
 
 export function AccessRequests() {
   const list = useLive(() => callBackground('listAccessRequests'));
-  const pending = (list.value ?? []).filter((r) => r.state === 'pending');
-  const decided = (list.value ?? []).filter((r) => r.state !== 'pending');
+  const [filter, setFilter] = useState<Filter>({ site: '', product: '', kind: '' });
+  // Each selected request, and whether the tick that selected it counted (see GuardedCheckbox).
+  const [selected, setSelected] = useState<Map<string, boolean>>(new Map());
+  const all = list.value ?? [];
+  const pendingAll = all.filter((r) => r.state === 'pending');
+  const pending = pendingAll.filter((r) => matches(r, filter));
+  const decided = all.filter((r) => r.state !== 'pending');
+  const labels = new Map(all.map((r) => [r.id, `${r.forWhom.label} · ${r.productName}`]));
+  // Only what is shown can be decided: a filter hides a selection instead of deciding it unseen.
+  const chosen = pending.filter((r) => selected.has(r.id)).map((r) => r.id);
+  const select = (id: string, on: boolean, click: ClickEvidence) => setSelected((prev) => { const next = new Map(prev); if (on) next.set(id, vouched(click)); else next.delete(id); return next; });
+
+  const sites = [...new Map(pendingAll.map((r) => [r.site, r.siteHost])).entries()].sort();
+  const products = [...new Map(pendingAll.map((r) => [r.product, r.productName])).entries()].sort();
   return (
     <>
       <h2>Pending product access requests</h2>
       <Status state={list} />
-      {list.value && pending.length === 0 && <p class="note">Nothing waiting for review.</p>}
-      {pending.map((r) => <RequestCard key={r.id} request={r} onDone={list.reload} />)}
+      {pendingAll.length > 0 && (
+        <div class="filters" role="group" aria-label="Filter requests">
+          <select aria-label="Site" value={filter.site} onChange={(e) => setFilter({ ...filter, site: e.currentTarget.value })}>
+            <option value="">All sites</option>{sites.map(([id, hostName]) => <option key={id} value={id}>{hostName}</option>)}
+          </select>
+          <select aria-label="Product" value={filter.product} onChange={(e) => setFilter({ ...filter, product: e.currentTarget.value })}>
+            <option value="">All products</option>{products.map(([key, name]) => <option key={key} value={key}>{name}</option>)}
+          </select>
+          <select aria-label="Kind of request" value={filter.kind} onChange={(e) => setFilter({ ...filter, kind: e.currentTarget.value })}>
+            <option value="">Every kind</option>{(Object.keys(KIND_LABEL) as AccessRequestKindView[]).map((k) => <option key={k} value={k}>{KIND_LABEL[k]}</option>)}
+          </select>
+          <span class="small">{pending.length} of {pendingAll.length} shown</span>
+        </div>
+      )}
+      {list.value && pending.length === 0 && <p class="note">{pendingAll.length ? 'No pending request matches these filters.' : 'Nothing waiting for review.'}</p>}
+      {pending.map((r) => <RequestCard key={r.id} request={r} selected={selected.has(r.id)} onSelect={(on, click) => select(r.id, on, click)} onDone={list.reload} />)}
+      {pending.length > 0 && <BulkBar ids={chosen} ticks={chosen.map((id) => selected.get(id) ?? false)} selectedRequests={pending.filter((r) => selected.has(r.id))} labels={labels} onDone={() => { setSelected(new Map()); list.reload(); }} />}
       {decided.length > 0 && (
         <>
           <h2>Recently decided</h2>
@@ -25,8 +58,8 @@ export function AccessRequests() {
             <thead><tr><th>For</th><th>Product · site</th><th>State</th><th>Message</th></tr></thead>
             <tbody>{decided.map((r) => (
               <tr key={r.id} data-request={r.id}>
-                <td>{r.forWhom.label}</td><td>{r.productName}<div class="small">{r.siteHost}</div></td>
-                <td><span class={`lozenge ${r.state}`}>{STATE_LABEL[r.state] ?? r.state}</span></td><td class="small">{r.message ?? ''}</td>
+                <td>{r.forWhom.label}<div class="small">asked by {r.requester.name}</div></td><td>{r.productName}<div class="small">{r.siteHost}</div></td>
+                <td><span class={`lozenge ${r.state}`}>{stateLabel(r.state)}</span>{r.decidedWith && <div class="small">with {labels.get(r.decidedWith) ?? 'another request for this person'}</div>}</td><td class="small">{r.message ?? ''}</td>
               </tr>))}
             </tbody>
           </table>
@@ -36,63 +69,54 @@ export function AccessRequests() {
   );
 }
 
-function RequestCard({ request: r, onDone }: { request: AccessRequestView; onDone: () => void }) {
-  const [denying, setDenying] = useState(false);
+function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string[]; ticks: boolean[]; selectedRequests: AccessRequestView[]; labels: Map<string, string>; onDone: () => void }) {
   const [message, setMessage] = useState('');
-  const [error, setError] = useState<string | undefined>();
-  const [parked, setParked] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  const [parked, setParked] = useState<string | undefined>();
+  const [results, setResults] = useState<AccessRequestBulkRowView[]>([]);
+  const [resultLabels, setResultLabels] = useState<Map<string, string>>(new Map());
   const keys = useActionKeys();
+  const bars = selectedRequests.filter((r) => r.denyBars).length;
+  const seats = selectedRequests.filter((r) => !r.person.hasThisProduct && r.billable).length;
 
-  async function act(type: 'approveAccessRequest' | 'denyAccessRequest', click: ClickEvidence) {
+  async function decide(decision: 'approve' | 'deny', click: ClickEvidence) {
     setBusy(true);
-    setError(undefined);
     setParked(undefined);
-    const text = message.trim() || undefined;
-    // A denial with another message is another action (the API would refuse the key's reuse).
-    const action = type === 'approveAccessRequest' ? 'approve' : `deny:${text ?? ''}`;
+    const text = decision === 'deny' ? message.trim() || undefined : undefined;
+    const action = `bulk:${decision}:${[...ids].sort().join(',')}:${text ?? ''}`;
+    const names = new Map(ids.map((id) => [id, labels.get(id) ?? id]));
     try {
-      const out = type === 'denyAccessRequest'
-        ? await callBackground(type, { id: r.id, message: text, idempotencyKey: keys.keyFor(action), click })
-        : await callBackground(type, { id: r.id, idempotencyKey: keys.keyFor(action), click });
+      const out = await callBackground('bulkDecideAccessRequests', { ids, decision, message: text, idempotencyKey: keys.keyFor(action), click: withSelection(click, ticks) });
       if (out.outcome === 'parked') return setParked(parkedText(out.reason));
       keys.done(action);
+      setResultLabels(names);
+      setResults(out.requestRows ?? []);
       onDone();
-    } catch (e) {
-      setError((e as Error).message);
+    } catch (error) {
+      setResultLabels(names);
+      setResults(ids.map((id) => ({ id, ok: false, reason: (error as Error).message })));
     } finally {
       setBusy(false);
     }
   }
 
-  const label = `${r.forWhom.label} · ${r.productName}`;
   return (
-    <section class="frame-card" aria-label={`Access request: ${label}`} data-request={r.id} style="border-bottom:1px solid #dcdfe4;padding:8px 0">
-      <p style="margin:0"><strong>{r.forWhom.label}</strong> wants <strong>{r.productName}</strong> on {r.siteHost} <span class="small">· {since(r.createdAt)}</span></p>
-      <ul class="small" style="margin:4px 0;padding-left:16px">
-        <li>{r.forWhom.self ? `Asked for themself: ${r.requester.name} (${r.requester.email})` : `Asked by ${r.requester.name} (${r.requester.email}) for ${r.forWhom.label}`}</li>
-        <li>Requester is {r.requester.onSite ? 'on this site' : <strong>not on this site</strong>}</li>
-        <li>Email {r.requester.emailVerified === undefined ? 'verification unknown' : r.requester.emailVerified ? 'verified' : <strong>not verified</strong>}</li>
-      </ul>
-      {!denying ? (
-        <div class="actions">
-          <GuardedButton class="primary" disabled={busy} act={(click) => void act('approveAccessRequest', click)}>Approve</GuardedButton>
-          <span class="small">{r.seatsAfter !== undefined ? `Brings ${r.productName} to ${r.seatsAfter} billable seats${r.seatsNow !== undefined ? ` (now ${r.seatsNow})` : ''}` : 'Adds one billable seat'}</span>
-          <button type="button" disabled={busy} onClick={() => setDenying(true)}>Deny…</button>
-        </div>
-      ) : (
-        <div>
-          {r.denyBars && <p class="warn" role="alert">Denying also bars {r.requester.email} from asking for access again: they are not on this site and asked for themself.</p>}
-          <label class="small" for={`msg-${r.id}`}>Message to the requester (optional)</label>
-          <textarea id={`msg-${r.id}`} maxLength={500} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
-          <div class="actions">
-            <GuardedButton class="danger" disabled={busy} act={(click) => void act('denyAccessRequest', click)}>{r.denyBars ? 'Deny and bar' : 'Deny'}</GuardedButton>
-            <button type="button" disabled={busy} onClick={() => setDenying(false)}>Cancel</button>
-          </div>
-        </div>
-      )}
-      {error && <p class="error" role="alert">{error}</p>}
+    <div class="bulk" role="group" aria-label="Decide selected requests">
+      <h2>Selected ({ids.length})</h2>
+      {ids.length > 0 && <p class="small">Approving adds {seats} billable seat{seats === 1 ? '' : 's'} in all. Each request is decided on its own.</p>}
+      {bars > 0 && <p class="warn">Denying also bars {bars === 1 ? 'one person' : `${bars} people`} among these from asking again.</p>}
+      <label class="small" for="bulk-msg">Message with a denial (optional)</label>
+      <textarea id="bulk-msg" maxLength={MAX_MESSAGE_LENGTH} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
+      <div class="actions">
+        <GuardedButton class="primary" disabled={ids.length === 0 || busy} act={(click) => void decide('approve', click)}>Approve selected ({ids.length})</GuardedButton>
+        <GuardedButton class="danger" disabled={ids.length === 0 || busy} act={(click) => void decide('deny', click)}>Deny selected ({ids.length})</GuardedButton>
+      </div>
       {parked && <p class="parked" role="alert">{parked}</p>}
-    </section>
+      {results.map((r) => (
+        <p key={r.id} class={`result ${r.ok ? 'ok' : 'error'}`} role="status" data-request={r.id}>
+          {resultLabels.get(r.id) ?? r.id}: {r.ok ? `${stateLabel(r.state ?? '')}${r.decidedWith ? ' (with another request for the same person)' : ''}` : `Refused: ${r.reason ?? 'unknown reason'}`}
+        </p>
+      ))}
+    </div>
   );
 }

@@ -1,6 +1,7 @@
 // The frame our content script places on admin console pages. The page name and org id come from
 // the frame URL's hash (page-derived, untrusted: they only pick which view to show).
 import { render } from 'preact';
+import { isTicketKey } from '../api/vocabulary';
 import { SupportAccess } from './support-access';
 import { AccessRequests } from './access-requests';
 import { AuditLog } from './audit-log';
@@ -26,7 +27,7 @@ function Frame() {
       </header>
       {page === 'support-access' ? <SupportAccess />
         : page === 'access-requests' ? <AccessRequests />
-          : page === 'audit-log' ? <AuditLog initialTicket={ticket && /^[A-Z][A-Z0-9_]*-\d+$/.test(ticket) ? ticket : undefined} />
+          : page === 'audit-log' ? <AuditLog initialTicket={ticket && isTicketKey(ticket) ? ticket : undefined} />
             : page === 'guard-approvals' ? <GuardApprovals />
               : <p class="note">Nothing to show on this page.</p>}
     </section>

@@ -4,7 +4,8 @@ import { useState } from 'preact/hooks';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 import { useActionKeys } from '../shared-ext/action-keys';
 import { GuardedButton, GuardedCheckbox, parkedText, vouched, withSelection } from '../shared-ext/guarded-button';
-import { since, STATE_LABEL } from '../shared-ext/format';
+import { stateLabel } from '../api/vocabulary';
+import { since } from '../shared-ext/format';
 import { useLive, Status } from './use-live';
 import type { BulkGrantRow, GrantView, SupportRequestView } from './views';
 
@@ -72,7 +73,7 @@ export function SupportAccess() {
                       ? <span class="lozenge yes">You can grant</span>
                       : <><span class="lozenge no">You can't grant</span><ul class="causes">{r.causes.map((c) => <li key={c.code}>{c.message} <span class="small">— {c.fix}</span></li>)}</ul></>}
                     {result && <div class={`result ${result.ok ? 'ok' : 'error'}`} role="status">
-                      {result.ok ? `Granted (${STATE_LABEL[result.state ?? 'active'] ?? result.state})` : `Refused: ${result.causes.map((c) => c.message).join('; ') || result.reason}`}
+                      {result.ok ? `Granted (${stateLabel(result.state ?? 'active')})` : `Refused: ${result.causes.map((c) => c.message).join('; ') || result.reason}`}
                     </div>}
                   </td>
                 </tr>
@@ -84,7 +85,7 @@ export function SupportAccess() {
       {/* Results of a grant stay visible even when the granted rows leave the outstanding list. */}
       {[...results.values()].filter((r) => !rows.some((x) => x.ticket === r.ticket)).map((r) => (
         <p key={r.ticket} class={`result ${r.ok ? 'ok' : 'error'}`} role="status" data-ticket={r.ticket}>
-          {r.ticket}: {r.ok ? `Granted (${STATE_LABEL[r.state ?? 'active'] ?? r.state})` : `Refused: ${r.causes.map((c) => c.message).join('; ') || r.reason}`}
+          {r.ticket}: {r.ok ? `Granted (${stateLabel(r.state ?? 'active')})` : `Refused: ${r.causes.map((c) => c.message).join('; ') || r.reason}`}
         </p>
       ))}
       <div class="actions">
@@ -126,7 +127,7 @@ export function GrantTable({ grants, onChange }: { grants: GrantView[]; onChange
             <td>{g.product}<div class="small">{g.siteHost}</div></td>
             <td>{g.engineer}</td>
             <td>{since(g.grantedAt ?? g.requestedAt)}</td>
-            <td><span class={`lozenge ${g.state}`}>{STATE_LABEL[g.state] ?? g.state}</span></td>
+            <td><span class={`lozenge ${g.state}`}>{stateLabel(g.state)}</span></td>
             <td>
               <GuardedButton class="danger" aria-label={`Revoke ${g.ticket}`} act={(click) => void revoke(g.id, click)}>Revoke</GuardedButton>
               {errors.get(g.id) && <div class="result error">{errors.get(g.id)}</div>}

@@ -36,6 +36,8 @@ export interface GrantView {
 
 export interface BulkGrantRow { ticket: string; ok: boolean; id?: string; state?: string; causes: CauseView[]; reason?: string }
 
+export type AccessRequestKindView = 'self_on_site' | 'self_off_site' | 'teammate' | 'new_person';
+
 export interface AccessRequestView {
   id: string;
   site: string;
@@ -44,15 +46,28 @@ export interface AccessRequestView {
   productName: string;
   state: string;
   createdAt: string;
+  decidedAt?: string;
+  kind: AccessRequestKindView;
   requester: { id: string; name: string; email: string; emailVerified: boolean | undefined; onSite: boolean };
   /** Who the access is for: the requester themself, another site user, or a newcomer by email. */
   forWhom: { self: boolean; label: string; email?: string };
+  /** The person the access is for and what they can use today ("Jira on acme.atlassian.net"). */
+  person: { email: string; hasAccount: boolean; emailVerified?: boolean; onSite: boolean; siteHosts: string[]; products: string[]; hasThisProduct: boolean; barredSince?: string };
   seatsNow?: number;
   seatsAfter?: number;
+  billable: boolean;
+  /** The API says I may decide it (else I asked for it, or it is for me). */
+  mayDecide: boolean;
   /** Denying bars the person from asking again (self-request from someone not on the site). */
   denyBars: boolean;
+  /** Other pending requests for the same person and product, decided with this one. */
+  samePerson: { id: string; requesterName: string; self: boolean }[];
+  decidedWith?: string;
   message?: string;
 }
+
+/** One row of a bulk decision, as the API answered it. */
+export interface AccessRequestBulkRowView { id: string; ok: boolean; state?: string; decidedWith?: string; reason?: string }
 
 export interface AuditRowView { id: string; at: string; actor: string; actorKind?: string; action: string; resource: string; ticket?: string }
 

@@ -6,5 +6,6 @@ import { consoleSupportAccess } from './features/console-support-access';
 import { consoleAccessRequests } from './features/console-access-requests';
 import { consoleAuditLog } from './features/console-audit-log';
 import { consoleGuardApprovals } from './features/console-guard-approvals';
+import { requestAccess } from './features/request-access';
 
-startFeatures([ticketPanel, consoleSupportAccess, consoleAccessRequests, consoleAuditLog, consoleGuardApprovals], new AbortController().signal);
+startFeatures([ticketPanel, consoleSupportAccess, consoleAccessRequests, consoleAuditLog, consoleGuardApprovals, requestAccess], new AbortController().signal);

@@ -1,5 +1,7 @@
 // Which page are we on? Pure URL predicates, each with example URLs it must accept; a test checks
 // every predicate against every other's examples (github-url-detection style).
+import { isTicketKey, TICKET_KEY_SOURCE } from '../core/limits';
+
 export interface PageMatcher {
   (url: URL): boolean;
   readonly examples: readonly string[];
@@ -17,11 +19,12 @@ const isAdminOrigin = (url: URL) =>
   (url.protocol === 'http:' && url.hostname === 'admin.localhost') ||
   (url.protocol === 'https:' && url.host === 'admin.atlassian.com');
 
-const TICKET_PATH = /^\/servicedesk\/customer\/portal\/\d+\/([A-Z][A-Z0-9_]*-\d+)\/?$/;
+const TICKET_PATH = new RegExp(`^/servicedesk/customer/portal/\\d+/(${TICKET_KEY_SOURCE})/?$`);
 
 /** The ticket key in a support-portal ticket URL, or undefined for any other page. */
 export function ticketKeyFromUrl(url: URL): string | undefined {
-  return isSupportOrigin(url) ? TICKET_PATH.exec(url.pathname)?.[1] : undefined;
+  const key = isSupportOrigin(url) ? TICKET_PATH.exec(url.pathname)?.[1] : undefined;
+  return key !== undefined && isTicketKey(key) ? key : undefined;
 }
 
 export const isSupportTicket = matcher(
@@ -59,6 +62,36 @@ export const isSupportAccessRequests = adminPage('security/support-access-reques
   'http://admin.localhost:4402/o/acme/security/support-access-requests',
 ]);
 
+// A customer's product site: https://<site>.atlassian.net, or http://<site>.localhost:<port> in the
+// demo. The portal's and console's demo hosts are not product sites.
+const PRODUCT_SITE_HOST = /^([a-z0-9][a-z0-9-]*)\.atlassian\.net$/;
+const DEMO_SITE_HOST = /^([a-z0-9][a-z0-9-]*)\.localhost$/;
+const PRODUCT_PATHS: readonly [RegExp, string][] = [[/^\/wiki(\/|$)/, 'confluence'], [/^\/jira(\/|$)/, 'jira']];
+
+/** The site a product page belongs to, as the vendor writes it (`https://acme.atlassian.net`), or undefined. */
+export function siteUrlOfProductPage(url: URL): string | undefined {
+  if (url.protocol === 'https:' && url.port === '' && PRODUCT_SITE_HOST.test(url.hostname)) return url.origin;
+  const demo = url.protocol === 'http:' ? DEMO_SITE_HOST.exec(url.hostname)?.[1] : undefined;
+  return demo && demo !== 'support' && demo !== 'admin' ? `https://${demo}.atlassian.net` : undefined;
+}
+
+/** The product a product-site URL is about (`/wiki` → confluence, `/jira` → jira), or undefined. */
+export function productOfPage(url: URL): string | undefined {
+  if (!siteUrlOfProductPage(url)) return undefined;
+  return PRODUCT_PATHS.find(([path]) => path.test(url.pathname))?.[1];
+}
+
+export const isProductPage = matcher(
+  [
+    'https://acme.atlassian.net/wiki',
+    'https://acme.atlassian.net/wiki/spaces/ENG/overview',
+    'https://acme-eu.atlassian.net/jira/your-work',
+    'http://acme.localhost:4403/wiki?as=oscar',
+    'http://acme.localhost/jira',
+  ],
+  (url) => productOfPage(url) !== undefined,
+);
+
 /** URLs no predicate may accept: look-alikes on the wrong origin, scheme or path. */
 export const unmatchedExamples: readonly string[] = [
   'https://support.atlassian.com/servicedesk/customer/user/requests',
@@ -72,6 +105,14 @@ export const unmatchedExamples: readonly string[] = [
   'https://admin.atlassian.com/o/acme/settings/support-access/extra',
   'http://admin.localhost:4402/settings/support-access',
   'http://support.localhost:4401/o/acme/access-requests',
+  'http://acme.atlassian.net/wiki',
+  'https://acme.atlassian.net.evil.test/wiki',
+  'https://acme.atlassian.net:8443/wiki',
+  'https://acme.atlassian.net/wikipedia',
+  'https://acme.atlassian.net/',
+  'http://support.localhost:4401/wiki',
+  'http://admin.localhost:4402/jira',
+  'https://acme.localhost/wiki',
 ];
 
 export const allMatchers = {
@@ -80,4 +121,5 @@ export const allMatchers = {
   isAccessRequests,
   isAuditLog,
   isSupportAccessRequests,
+  isProductPage,
 } satisfies Record<string, PageMatcher>;

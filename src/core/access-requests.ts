@@ -1,5 +1,7 @@
 // Product access requests (DESIGN §2.4): who may ask for whom, who reviews, and what a decision does.
 import type { WorldIndex } from './index-world';
+import { isEmailAddress, normalizeEmail } from './email';
+import { MAX_MESSAGE_LENGTH } from './limits';
 import { reviewsAccessRequests } from './roles';
 import { productName, siteLabel } from './scope';
 import { RuleError, type AccessRequest, type AccessRequestTarget } from './types';
@@ -24,8 +26,7 @@ export interface AccessRequestBar {
   product?: string;
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-export const MAX_DENY_MESSAGE = 500;
+export const MAX_DENY_MESSAGE = MAX_MESSAGE_LENGTH;
 
 const no = (code: string, message: string): AccessRequestVerdict => ({ ok: false, code, message });
 
@@ -48,8 +49,8 @@ export function accessRequestPolicy(ix: WorldIndex, requesterId: string, site: s
     if (!ix.usersById.has(target.userId)) return no('unknown_user', `No user "${target.userId}".`);
     forUserId = target.userId;
   } else {
-    const email = target.email.trim().toLowerCase();
-    if (!EMAIL.test(email)) return no('invalid_email', `"${target.email}" is not an email address.`);
+    const email = normalizeEmail(target.email);
+    if (!isEmailAddress(email)) return no('invalid_email', `"${target.email}" is not an email address.`);
     forUserId = ix.usersByEmail.get(email)?.id;
     if (forUserId === undefined) newcomerEmail = email;
     if (forUserId === undefined && !requesterOnSite) return no('not_on_site_others', 'People not on the site may request access only for themselves.');
@@ -76,7 +77,26 @@ function barredMessage(ix: WorldIndex, bar: AccessRequestBar): string {
 
 /** The person a request is for, as a user id when they have an account (older rows may hold an email). */
 export function accessRequestSubject(ix: WorldIndex, req: AccessRequest): string | undefined {
-  return 'userId' in req.for ? req.for.userId : ix.usersByEmail.get(req.for.email.trim().toLowerCase())?.id;
+  return 'userId' in req.for ? req.for.userId : ix.usersByEmail.get(normalizeEmail(req.for.email))?.id;
+}
+
+/**
+ * The one key of the person a request is for: their normalized email (a user's from the world,
+ * a newcomer's as asked). Pending requests are unique per person, requester, site and product, and
+ * a decision covers every pending request for the same person, site and product.
+ */
+export function accessRequestPersonKey(ix: WorldIndex, req: Pick<AccessRequest, 'for'>): string {
+  if ('email' in req.for) return normalizeEmail(req.for.email);
+  const u = ix.usersById.get(req.for.userId);
+  return u ? normalizeEmail(u.email) : `user:${req.for.userId}`;
+}
+
+/** What kind of ask this is, for the reviewer's filters and wording. */
+export type AccessRequestKind = 'self_on_site' | 'self_off_site' | 'teammate' | 'new_person';
+
+export function accessRequestKind(ix: WorldIndex, req: Pick<AccessRequest, 'for' | 'self' | 'requesterOnSite'>): AccessRequestKind {
+  if (req.self) return req.requesterOnSite ? 'self_on_site' : 'self_off_site';
+  return 'userId' in req.for || ix.usersByEmail.has(normalizeEmail(req.for.email)) ? 'teammate' : 'new_person';
 }
 
 export function mayReviewAccessRequests(ix: WorldIndex, userId: string, site: string): boolean {
@@ -101,7 +121,7 @@ export function approveAccessRequestEffect(ix: WorldIndex, req: AccessRequest, s
   const p = ix.productsBySiteKey.get(`${req.site}/${req.product}`);
   if (!p) throw new RuleError('unknown_product', `No product "${req.product}" on "${req.site}".`);
   const userId = accessRequestSubject(ix, req);
-  const who = userId !== undefined ? { userId } : { email: ('email' in req.for ? req.for.email : '').trim().toLowerCase() };
+  const who = userId !== undefined ? { userId } : { email: normalizeEmail('email' in req.for ? req.for.email : '') };
   return { addGroup: { site: req.site, product: req.product, group: p.defaultGroup, ...who }, seatsAfter: (seatsNow ?? p.billableSeats) + 1 };
 }
 
@@ -117,7 +137,7 @@ export function denyAccessRequestEffect(ix: WorldIndex, req: AccessRequest, mess
   const effect: DenyEffect = {};
   if (req.self && !req.requesterOnSite) {
     const email = ix.usersById.get(req.requestedBy)?.email;
-    if (email) effect.barEmail = email.toLowerCase();
+    if (email) effect.barEmail = normalizeEmail(email);
   }
   if (text) effect.message = text;
   return effect;

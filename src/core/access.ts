@@ -4,19 +4,8 @@
 import type { WorldIndex } from './index-world';
 import type { Grant } from './types';
 
-export type ResourceType =
-  | 'work_item'
-  | 'comment'
-  | 'attachment'
-  | 'page'
-  | 'user'
-  | 'group'
-  | 'permission_config'
-  | 'audit_log'
-  | 'admin_settings'
-  | 'ai_conversation';
-
-export const RESOURCE_TYPES: readonly ResourceType[] = ['work_item', 'comment', 'attachment', 'page', 'user', 'group', 'permission_config', 'audit_log', 'admin_settings', 'ai_conversation'];
+export const RESOURCE_TYPES = ['work_item', 'comment', 'attachment', 'page', 'user', 'group', 'permission_config', 'audit_log', 'admin_settings', 'ai_conversation'] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 export interface Resource {
   type: ResourceType;

@@ -1,6 +1,7 @@
 // Index a world once so each decision costs time in the user's own roles (and the ticket's
 // candidate admins), never in the size of the org.
 import { compareRoles, isInEffect, ROLE_SHAPES } from './roles';
+import { normalizeEmail } from './email';
 import type { Engineer, Product, QualifiedAdmin, RoleAssignment, RoleName, Site, Ticket, User, World } from './types';
 
 export interface RoleHolder {
@@ -17,6 +18,7 @@ export interface WorldIndex {
   rolesByUser: Map<string, RoleAssignment[]>;
   /** Key `${site}/${product}`. */
   productsBySiteKey: Map<string, Product>;
+  /** Key: `normalizeEmail(email)`; look up with the same function. */
   usersByEmail: Map<string, User>;
   /** In-effect (not SCIM-pending) granting roles, split by what they reach. */
   orgAdmins: RoleHolder[];
@@ -47,7 +49,7 @@ export function indexWorld(world: World): WorldIndex {
     engineersById: new Map(world.engineers.map((e) => [e.id, e])),
     rolesByUser: new Map(),
     productsBySiteKey: new Map(world.products.map((p) => [`${p.site}/${p.key}`, p])),
-    usersByEmail: new Map(world.users.map((u) => [u.email.toLowerCase(), u])),
+    usersByEmail: new Map(world.users.map((u) => [normalizeEmail(u.email), u])),
     orgAdmins: [],
     siteAdminsBySite: new Map(),
     productAdminsBySiteKey: new Map(),

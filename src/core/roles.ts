@@ -18,19 +18,22 @@ interface RoleShape {
   reach: RoleReach;
   /** Lower is stronger; `via` and qualified-admin roles prefer the strongest. */
   rank: number;
+  /** The role inside a sentence: "ask an org admin". */
   label: string;
+  /** The role as a heading or badge: "Organization admin". */
+  title: string;
 }
 
 export const ROLE_SHAPES: Record<RoleName, RoleShape> = {
-  org_admin: { site: false, fields: 'none', reach: 'org', rank: 0, label: 'org admin' },
-  site_admin: { site: true, fields: 'none', reach: 'site', rank: 1, label: 'site admin' },
-  user_access_admin: { site: true, fields: 'none', reach: 'site', rank: 1, label: 'user access admin' },
-  product_admin: { site: true, fields: 'product', reach: 'product', rank: 2, label: 'product admin' },
-  trusted_user: { site: true, fields: 'product', reach: 'product', rank: 3, label: 'trusted user' },
-  billing_admin: { site: true, fields: 'products', reach: 'listed', rank: 4, label: 'billing admin' },
-  billing_contact: { site: true, fields: 'products', reach: 'listed', rank: 4, label: 'billing contact' },
-  technical_contact: { site: true, fields: 'products', reach: 'listed', rank: 5, label: 'technical contact' },
-  guard_admin: { site: false, fields: 'none', reach: 'none', rank: 9, label: 'Guard admin' },
+  org_admin: { site: false, fields: 'none', reach: 'org', rank: 0, label: 'org admin', title: 'Organization admin' },
+  site_admin: { site: true, fields: 'none', reach: 'site', rank: 1, label: 'site admin', title: 'Site admin' },
+  user_access_admin: { site: true, fields: 'none', reach: 'site', rank: 1, label: 'user access admin', title: 'User access admin' },
+  product_admin: { site: true, fields: 'product', reach: 'product', rank: 2, label: 'product admin', title: 'Product admin' },
+  trusted_user: { site: true, fields: 'product', reach: 'product', rank: 3, label: 'trusted user', title: 'Trusted user' },
+  billing_admin: { site: true, fields: 'products', reach: 'listed', rank: 4, label: 'billing admin', title: 'Billing admin' },
+  billing_contact: { site: true, fields: 'products', reach: 'listed', rank: 4, label: 'billing contact', title: 'Billing contact' },
+  technical_contact: { site: true, fields: 'products', reach: 'listed', rank: 5, label: 'technical contact', title: 'Technical contact' },
+  guard_admin: { site: false, fields: 'none', reach: 'none', rank: 9, label: 'Guard admin', title: 'Guard admin' },
 };
 
 export function roleLabel(role: RoleName): string {

@@ -2,7 +2,8 @@
 import type { WorldIndex } from './index-world';
 import { RuleError, type Product, type Scope, type Site, type Ticket } from './types';
 
-const PRODUCT_NAMES: Record<string, string> = {
+/** Display names of the vendor's product keys; a key not listed is title-cased from its words. */
+export const PRODUCT_NAMES: Readonly<Record<string, string>> = {
   jira: 'Jira',
   'jira-software': 'Jira',
   'jira-service-management': 'Jira Service Management',

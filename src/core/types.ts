@@ -102,6 +102,17 @@ export interface World {
   roles: RoleAssignment[];
   engineers: Engineer[];
   tickets: Ticket[];
+  /** Product access requests the org starts with (demos, tests); seeded once as pending. */
+  accessRequests?: WorldAccessRequest[];
+}
+
+/** A pending product access request written in the world file: `for` absent means "for myself". */
+export interface WorldAccessRequest {
+  id: string;
+  site: string;
+  product: string;
+  requestedBy: string;
+  for?: AccessRequestTarget;
 }
 
 // ---- eligibility (DESIGN §2.1, §2.2) ----
@@ -215,6 +226,8 @@ export interface AccessRequest {
   decidedBy?: string;
   decidedAt?: string;
   message?: string;
+  /** Decided by the decision on this other request for the same person, site and product. */
+  decidedWith?: string;
   version: number;
 }
 

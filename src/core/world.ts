@@ -1,8 +1,10 @@
 // World file loading (DESIGN §3). Every rejection names the offending entry, so a person editing
 // a fixture by hand can find the line: `roles[3] (user "bob"): role "site_admin" does not exist in a centralized org`.
 import { check, entryLabel, isObject, onlyKeys, optBool, optString, optStringArray, reqBool, reqString, reqStringArray, WorldError } from './world-check';
+import { isTicketKey, TICKET_KEY_MAX_LENGTH } from './limits';
 import { ROLE_SHAPES, rolesOf } from './roles';
-import type { Engineer, Organization, Product, RoleAssignment, RoleName, Site, Ticket, User, World } from './types';
+import { normalizeEmail } from './email';
+import type { Engineer, Organization, Product, RoleAssignment, RoleName, Site, Ticket, User, World, WorldAccessRequest } from './types';
 
 export { WorldError } from './world-check';
 
@@ -11,7 +13,7 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function parseWorld(json: unknown): World {
   check(isObject(json), 'world', 'must be a JSON object');
   const root = json as Record<string, unknown>;
-  onlyKeys(root, 'world', ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets'], ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets']);
+  onlyKeys(root, 'world', ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets', 'accessRequests'], ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets']);
   for (const k of ['sites', 'products', 'users', 'roles', 'engineers', 'tickets']) {
     check(Array.isArray(root[k]), k, 'must be an array');
   }
@@ -31,7 +33,8 @@ export function parseWorld(json: unknown): World {
 
   const users = (root.users as unknown[]).map((u, i) => parseUser(u, `users[${i}]`, siteIds, productKeys));
   const userIds = uniqueIds(users, (u) => u.id, 'users', 'user id');
-  uniqueIds(users, (u) => u.email.toLowerCase(), 'users', 'user email');
+  // One person, one address: forms that differ only in case, space or Unicode composition collide.
+  uniqueIds(users, (u) => normalizeEmail(u.email), 'users', 'user email');
 
   const experience = organization.userManagement;
   const roles = (root.roles as unknown[]).map((r, i) => parseRole(r, `roles[${i}]`, experience, userIds, siteIds, productKeys));
@@ -42,9 +45,9 @@ export function parseWorld(json: unknown): World {
   const engineerIds = uniqueIds(engineers, (e) => e.id, 'engineers', 'engineer id');
   engineers.forEach((e, i) => check(!userIds.has(e.id), entryLabel('engineers', i, e.id), `id "${e.id}" is also a user id`));
   // An engineer signs in as Support, never as a customer's user: one address cannot be both.
-  uniqueIds(engineers, (e) => e.email.toLowerCase(), 'engineers', 'engineer email');
-  const userEmails = new Set(users.map((u) => u.email.toLowerCase()));
-  engineers.forEach((e, i) => check(!userEmails.has(e.email.toLowerCase()), entryLabel('engineers', i, e.id), `email "${e.email}" is also a user's email`));
+  uniqueIds(engineers, (e) => normalizeEmail(e.email), 'engineers', 'engineer email');
+  const userEmails = new Set(users.map((u) => normalizeEmail(u.email)));
+  engineers.forEach((e, i) => check(!userEmails.has(normalizeEmail(e.email)), entryLabel('engineers', i, e.id), `email "${e.email}" is also a user's email`));
 
   const tokens = new Map<string, string>();
   const claimToken = (token: string | undefined, owner: string) => {
@@ -60,7 +63,44 @@ export function parseWorld(json: unknown): World {
     parseTicket(t, `tickets[${i}]`, siteIds, productKeys, licensed, userIds, engineerIds));
   uniqueIds(tickets, (t) => t.key, 'tickets', 'ticket key');
 
-  return { organization, sites, products, users, roles, engineers, tickets };
+  const world: World = { organization, sites, products, users, roles, engineers, tickets };
+  if (root.accessRequests !== undefined) {
+    check(Array.isArray(root.accessRequests), 'accessRequests', 'must be an array');
+    world.accessRequests = (root.accessRequests as unknown[]).map((r, i) => parseAccessRequest(r, `accessRequests[${i}]`, productKeys, userIds));
+    uniqueIds(world.accessRequests, (r) => r.id, 'accessRequests', 'access request id');
+  }
+  return world;
+}
+
+/** Shape and references only; whether the request is allowed is checked when it is seeded. */
+function parseAccessRequest(v: unknown, at: string, products: Set<string>, users: Set<string>): WorldAccessRequest {
+  check(isObject(v), at, 'must be an object');
+  const label = entryLabel(at, undefined, typeof v.id === 'string' ? v.id : undefined);
+  onlyKeys(v, label, ['id', 'site', 'product', 'requestedBy', 'for'], ['id', 'site', 'product', 'requestedBy']);
+  const id = reqString(v, label, 'id');
+  check(/^[A-Za-z0-9_-]{1,100}$/.test(id), label, 'id must be letters, digits, "_" or "-"');
+  const site = reqString(v, label, 'site');
+  const product = reqString(v, label, 'product');
+  check(products.has(`${site}/${product}`), label, `product "${product}" does not exist on site "${site}"`);
+  const requestedBy = reqString(v, label, 'requestedBy');
+  check(users.has(requestedBy), label, `requestedBy "${requestedBy}" is not a user`);
+  const r: WorldAccessRequest = { id, site, product, requestedBy };
+  if (v.for !== undefined) {
+    check(isObject(v.for), label, '"for" must be {"userId": …} or {"email": …}');
+    const target = v.for;
+    onlyKeys(target, `${label}.for`, ['userId', 'email'], []);
+    check(Object.keys(target).length === 1, `${label}.for`, 'give exactly one of "userId" or "email"');
+    if (target.userId !== undefined) {
+      const userId = reqString(target, `${label}.for`, 'userId');
+      check(users.has(userId), `${label}.for`, `user "${userId}" does not exist`);
+      r.for = { userId };
+    } else {
+      const email = reqString(target, `${label}.for`, 'email');
+      check(EMAIL.test(email), `${label}.for`, `email "${email}" is not an email address`);
+      r.for = { email };
+    }
+  }
+  return r;
 }
 
 function uniqueIds<T>(items: T[], key: (t: T) => string, list: string, what: string, describe?: (t: T) => string): Set<string> {
@@ -189,8 +229,6 @@ function parseEngineer(v: unknown, at: string): Engineer {
   return e;
 }
 
-const TICKET_KEY = /^[A-Z][A-Z0-9_]*-\d+$/;
-
 function parseTicket(v: unknown, at: string, sites: Set<string>, products: Set<string>, licensed: Set<string>, users: Set<string>, engineers: Set<string>): Ticket {
   check(isObject(v), at, 'must be an object');
   const label = entryLabel(at, undefined, typeof v.key === 'string' ? v.key : undefined);
@@ -211,7 +249,7 @@ function parseTicket(v: unknown, at: string, sites: Set<string>, products: Set<s
   check(status === 'open' || status === 'closed', label, `status must be "open" or "closed", not "${status}"`);
   const key = reqString(v, label, 'key');
   // The vendor's keys are PROJECT-NUMBER; a key of another shape could never be found on a page.
-  check(TICKET_KEY.test(key), label, `key "${key}" must look like PS-101 (upper-case project, dash, number)`);
+  check(isTicketKey(key), label, `key "${key}" must look like PS-101 (upper-case project, dash, number) in at most ${TICKET_KEY_MAX_LENGTH} characters`);
   const t: Ticket = { key, site, product, reporter, engineer, status };
   const title = optString(v, label, 'title');
   if (title !== undefined) t.title = title;

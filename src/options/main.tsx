@@ -7,9 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { validateApiBaseUrl } from '../shared-ext/api-address';
 import { callBackground } from '../shared-ext/messages';
 import type { Status } from '../shared-ext/ticket-view';
-
-const prefsModules = import.meta.glob<{ NotificationPrefsForm?: () => preact.JSX.Element }>('./notification-prefs.tsx', { eager: true });
-const NotificationPrefsForm = Object.values(prefsModules)[0]?.NotificationPrefsForm;
+import { NotificationPrefsForm } from './notification-prefs';
 
 function Options() {
   const [apiBaseUrl, setApiBaseUrl] = useState('');
@@ -68,7 +66,7 @@ function Options() {
         <button type="submit" disabled={busy}>{busy ? 'Checking…' : 'Sign in'}</button>
         {message && <p role="status" class={message.kind}>{message.text}</p>}
       </form>
-      {NotificationPrefsForm && <NotificationPrefsForm />}
+      <NotificationPrefsForm />
     </main>
   );
 }

@@ -9,6 +9,7 @@ const LABELS: [keyof NotificationPrefs, string][] = [
   ['guardDecision', 'A Guard admin decides a grant I made'],
   ['revokedByClose', "A ticket closes and Support's access ends"],
   ['firstAccess', 'Support first uses a new grant'],
+  ['requestDecision', 'An admin approves or denies my request for product access'],
   ['badge', 'Show the count of items waiting on me on the toolbar icon'],
 ];
 

@@ -57,6 +57,16 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
       </div>
     );
   }
+  if (view.eligibility && view.problem?.kind === 'no_stake') {
+    return (
+      <>
+        <Freshness view={view} now={now} refreshing={refreshing} />
+        <Decision eligibility={view.eligibility} />
+        <QualifiedAdmins view={view} disabled={view.stale ? `Actions are off: ${view.problem.message}` : undefined} />
+        <p class="note no-stake" role="note">{view.problem.message}</p>
+      </>
+    );
+  }
   if (!view.ticket || !view.eligibility) {
     return <p class="status stale" role="status">{view.problem?.message ?? 'Loading from the Access API…'}</p>;
   }

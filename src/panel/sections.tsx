@@ -3,7 +3,8 @@ import { useState } from 'preact/hooks';
 import { callBackground } from '../shared-ext/messages';
 import { useActionKeys } from '../shared-ext/action-keys';
 import type { TicketView } from '../shared-ext/ticket-view';
-import { roleLabel, when } from './labels';
+import { auditActionLabel, roleTitle } from '../api/vocabulary';
+import { when } from './labels';
 
 type Eligibility = NonNullable<TicketView['eligibility']>;
 
@@ -12,7 +13,7 @@ export function Decision({ eligibility }: { eligibility: Eligibility }) {
     return (
       <div class="decision allowed" aria-label="Decision">
         <strong>You can grant Support access</strong>
-        <span class="via"> as {roleLabel(eligibility.via)}</span>
+        <span class="via"> as {roleTitle(eligibility.via)}</span>
       </div>
     );
   }
@@ -64,7 +65,7 @@ export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled
           const state = asked[a.userId];
           return (
             <li key={a.userId} data-admin={a.userId}>
-              <span><span class="name">{a.name}</span> <span class="muted">· {roleLabel(a.role)}</span></span>
+              <span><span class="name">{a.name}</span> <span class="muted">· {roleTitle(a.role)}</span></span>
               {mine ? null : state === 'sent' ? <span class="ok" role="status">Asked</span> : (
                 <button type="button" class="secondary" disabled={Boolean(disabled) || state === 'sending'} title={disabled}
                   aria-label={`Ask ${a.name} to grant`} onClick={() => void ask(a.userId)}>Ask to grant</button>
@@ -96,8 +97,6 @@ export function Scope({ view }: { view: TicketView }) {
   );
 }
 
-const ACTION: Record<string, string> = { 'access.check': 'Opened', 'ticket.close': 'Closed the ticket', 'grant.request': 'Asked for access' };
-
 function resourceText(resource: unknown): string {
   if (!resource || typeof resource !== 'object') return typeof resource === 'string' ? resource : '';
   const r = resource as Record<string, unknown>;
@@ -113,7 +112,7 @@ export function Activity({ view }: { view: TicketView }) {
         <ol class="activity">
           {rows.slice(0, 20).map((r) => (
             <li key={r.id} class={r.outcome}>
-              <span>{r.actorName} · {ACTION[r.action] ?? r.action} {resourceText(r.resource)}{r.outcome === 'refused' ? ' (refused)' : ''}</span>
+              <span>{r.actorName} · {auditActionLabel(r.action)} {resourceText(r.resource)}{r.outcome === 'refused' ? ' (refused)' : ''}</span>
               <time class="muted" dateTime={r.at}>{when(r.at)}</time>
             </li>
           ))}

@@ -7,8 +7,10 @@ import { useCallback, useEffect, useState } from 'preact/hooks';
 import { callBackground, type PopupState } from '../shared-ext/messages';
 import { followChanges } from '../shared-ext/live';
 import { useActionKeys } from '../shared-ext/action-keys';
-import { ago, since, STATE_LABEL } from '../shared-ext/format';
-import { PendingActionSlot } from './pending-slot';
+import { stateLabel } from '../api/vocabulary';
+import { ago, since } from '../shared-ext/format';
+import { PendingAction } from './pending-action';
+import { MyRequest } from '../shared-ext/my-request';
 
 function Popup() {
   const [state, setState] = useState<PopupState | undefined>();
@@ -58,6 +60,7 @@ function Popup() {
   }
   const grants = state?.grants?.value ?? [];
   const inbox = state?.inbox?.value ?? [];
+  const myRequests = state?.myRequests?.value ?? [];
   const fetchedAt = Math.min(state?.grants?.fetchedAt ?? Infinity, state?.inbox?.fetchedAt ?? Infinity);
   return (
     <main>
@@ -66,7 +69,7 @@ function Popup() {
         <span><strong>{inbox.length}</strong> waiting on you</span> · <span><strong>{grants.filter((g) => g.state === 'active').length}</strong> active grants</span>
       </p>
       <Freshness fetchedAt={Number.isFinite(fetchedAt) ? fetchedAt : undefined} now={now} refreshing={refreshing} problem={state?.problem} apiBaseUrl={state?.apiBaseUrl} />
-      <PendingActionSlot />
+      <PendingAction />
 
       <h2>Waiting on you</h2>
       {inbox.length === 0 ? <p class="muted">Nothing waiting on you.</p> : (
@@ -80,6 +83,15 @@ function Popup() {
         </ul>
       )}
 
+      {myRequests.length > 0 && (
+        <>
+          <h2>My requests</h2>
+          <ul class="list requests" aria-label="My requests">
+            {myRequests.slice(0, 10).map((r) => <MyRequest key={r.id} request={r} now={now} showPlace />)}
+          </ul>
+        </>
+      )}
+
       <h2>Active grants</h2>
       {grants.length === 0 ? <p class="muted">No active grants.</p> : (
         <ul class="list" aria-label="Active grants">
@@ -87,7 +99,7 @@ function Popup() {
             <li key={g.id} data-grant={g.id} class="grant">
               <div>
                 <strong>{g.ticket}</strong> · {g.product} · {g.siteHost}
-                <div class="muted">{g.engineer} · since {since(g.grantedAt ?? g.requestedAt, now)} · <span class={`state ${g.state}`}>{STATE_LABEL[g.state] ?? g.state}</span></div>
+                <div class="muted">{g.engineer} · since {since(g.grantedAt ?? g.requestedAt, now)} · <span class={`state ${g.state}`}>{stateLabel(g.state)}</span></div>
                 {errors.get(g.id) && <div class="error">{errors.get(g.id)}</div>}
               </div>
               <button type="button" class="danger" aria-label={`Revoke ${g.ticket}`} onClick={() => void revoke(g.id)}>Revoke</button>

@@ -8,6 +8,11 @@ import {
   engineerAccessDecision,
   qualifiedAdmins,
   RuleError,
+  accessRequestPersonKey,
+  isEmailAddress,
+  normalizeEmail,
+  productName,
+  siteLabel,
   type AccessDecision,
   type AccessRequest,
   type AccessRequestBar,
@@ -23,7 +28,8 @@ import { DbUnavailable, type Queryable } from './db/index';
 import { recordEvent } from './events';
 import { checkIfMatch, etagOf } from './grants-service';
 import { problem } from './problems';
-import { accessRequestById, currentTicket, currentUser, grantsOfTicket, newId, saveAccessRequest, seatsNow, withTicket, withUser } from './store';
+import { accessRequestById, currentTicket, currentUser, grantsOfTicket, newId, saveAccessRequest, withTicket, withUser } from './store';
+import { groupMember, hasProduct, insertPendingAccessRequest, lockAccessRequestPerson, pendingAccessRequestOf, pendingForPerson, personKeyOf } from './access-requests-store';
 
 /** May this engineer read this resource now? Every call is audited, allowed or not. */
 export async function checkAccess(s: ServerContext, caller: Caller, ticket: string, resource: Resource): Promise<AccessDecision> {
@@ -139,21 +145,35 @@ export async function askAdmin(s: ServerContext, caller: Caller, key: string, ad
 
 // ---- product access requests ----
 
-export async function createAccessRequest(s: ServerContext, caller: Caller, site: string, product: string, target?: AccessRequestTarget): Promise<AccessRequest> {
+/**
+ * Asks for product access. While the same requester's request for the same person, site and
+ * product is pending, that request is returned (`created: false`) instead of a second one.
+ */
+export async function createAccessRequest(s: ServerContext, caller: Caller, site: string, product: string, target?: AccessRequestTarget): Promise<{ request: AccessRequest; created: boolean }> {
   if (caller.kind !== 'admin') throw problem('forbidden', 'Product access is requested by users of the org.');
   const at = s.now();
   const requester = s.ix.usersById.get(caller.id)!;
   const out = await s.db.transaction(async (tx) => {
     let ix = s.ix;
-    const forId = target === undefined ? caller.id : 'userId' in target ? target.userId : s.ix.usersByEmail.get(target.email.trim().toLowerCase())?.id;
+    const forId = target === undefined ? caller.id : 'userId' in target ? target.userId : s.ix.usersByEmail.get(normalizeEmail(target.email))?.id;
+    const personKey = targetPersonKey(s.ix, requester.email, target);
+    // Lock only for a real product and person: a hostile caller must not grow the lock table.
+    if (personKey && s.ix.productsBySiteKey.has(`${site}/${product}`)) {
+      await lockAccessRequestPerson(tx, personKey, site, product);
+      const mine = await pendingAccessRequestOf(tx, personKey, caller.id, site, product);
+      if (mine) return { request: mine, created: false };
+    }
     const forUser = forId ? await currentUser(tx, s.ix, forId) : undefined;
     if (forUser) ix = withUser(ix, forUser);
-    const verdict = accessRequestPolicy(ix, caller.id, site, product, target, await standingBar(tx, requester.email));
+    let verdict = accessRequestPolicy(ix, caller.id, site, product, target, await standingBar(tx, requester.email));
+    if (verdict.ok && 'email' in verdict.for && (await hasProduct(tx, s.ix, site, product, verdict.for))) {
+      verdict = { ok: false, code: 'already_has_access', message: `${verdict.for.email} already has access to ${productName(product, s.ix.productsBySiteKey.get(`${site}/${product}`))} on ${siteLabel(s.ix.sitesById.get(site), site)}.` };
+    }
     if (!verdict.ok) {
       await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'access_request.create', resource: { type: 'product', site, product }, outcome: 'refused', detail: { code: verdict.code } }, at);
       return { refused: verdict };
     }
-    const req: AccessRequest = {
+    const fresh: AccessRequest = {
       id: newId('ar'),
       site,
       product,
@@ -165,28 +185,52 @@ export async function createAccessRequest(s: ServerContext, caller: Caller, site
       createdAt: at,
       version: 1,
     };
-    await saveAccessRequest(tx, req);
-    await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'access_request.create', resource: { type: 'access_request', id: req.id, site, product }, outcome: 'done' }, at);
-    await recordEvent(tx, 'access_request.changed', accessRequestReviewers(s.ix, site).filter((u) => u !== caller.id), null, { request: req }, at);
-    return { req };
+    const saved = await insertPendingAccessRequest(tx, fresh, accessRequestPersonKey(s.ix, fresh));
+    if (!saved.created) return saved;
+    await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'access_request.create', resource: { type: 'access_request', id: fresh.id, site, product }, outcome: 'done' }, at);
+    await recordEvent(tx, 'access_request.changed', accessRequestReviewers(s.ix, site).filter((u) => u !== caller.id), null, { request: fresh }, at);
+    return saved;
   });
   if ('refused' in out) {
     const v = out.refused as { code: string; message: string };
     throw problem(v.code === 'unknown_site' || v.code === 'unknown_product' ? 'not-found' : 'request-refused', v.message, { code: v.code });
   }
-  return out.req;
+  return out;
 }
 
+/** The person key a request would get, before the policy has run (undefined: no such person). */
+function targetPersonKey(ix: WorldIndex, requesterEmail: string, target: AccessRequestTarget | undefined): string | undefined {
+  if (target === undefined) return normalizeEmail(requesterEmail);
+  if ('userId' in target) {
+    const u = ix.usersById.get(target.userId);
+    return u ? normalizeEmail(u.email) : undefined;
+  }
+  const email = normalizeEmail(target.email);
+  return isEmailAddress(email) ? email : undefined;
+}
+
+/**
+ * Decides a request and, with it, every other pending request for the same person, site and
+ * product (asked by someone else): one decision about one person's access, so they can never end
+ * up approved by one request and barred by another. Denying bars the person when any of those
+ * was their own request from outside the site.
+ */
 export async function decideAccessRequestById(s: ServerContext, caller: Caller, id: string, decision: 'approve' | 'deny', message: string | undefined, ifMatch?: string): Promise<AccessRequest> {
   if (caller.kind !== 'admin') throw problem('forbidden', 'Only reviewers decide product access requests.');
   const at = s.now();
   return s.db.transaction(async (tx) => {
-    const req = await accessRequestById(tx, id, true);
-    if (!req) throw problem('not-found', `No access request "${id}".`);
+    const seen = await accessRequestById(tx, id);
+    if (!seen) throw problem('not-found', `No access request "${id}".`);
+    const personKey = (await personKeyOf(tx, id)) ?? accessRequestPersonKey(s.ix, seen);
+    await lockAccessRequestPerson(tx, personKey, seen.site, seen.product);
+    const req = (await accessRequestById(tx, id, true))!;
     checkIfMatch(ifMatch, etagOf('access-request', req.id, req.version));
+    const siblings = req.state === 'pending' ? (await pendingForPerson(tx, personKey, req.site, req.product, true)).filter((r) => r.id !== req.id) : [];
     let next: AccessRequest;
+    let nextSiblings: AccessRequest[];
     try {
       next = decideAccessRequest(s.ix, req, decision, caller.id, at, message);
+      nextSiblings = siblings.map((r) => ({ ...decideAccessRequest(s.ix, r, decision, caller.id, at, message), decidedWith: req.id }));
     } catch (e) {
       if (e instanceof RuleError) {
         if (e.code === 'illegal_transition') throw problem('illegal-transition', e.message);
@@ -198,22 +242,29 @@ export async function decideAccessRequestById(s: ServerContext, caller: Caller, 
     const detail: Record<string, unknown> = {};
     if (decision === 'approve') {
       const eff = approveAccessRequestEffect(s.ix, req);
-      const member = eff.addGroup.userId ?? `email:${eff.addGroup.email}`;
-      const joined = await tx.query('INSERT INTO group_members (site, product, member, grp) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING member', [req.site, req.product, member, eff.addGroup.group]);
-      // Only a new member is a new seat, and the count is raised in place: approvals of other
-      // requests for the product commit concurrently, so a value read earlier may be stale.
-      const seatsAfter = joined.length === 0 ? await seatsNow(tx, s.ix, req.site, req.product) : await addSeat(tx, req.site, req.product, eff.seatsAfter);
-      Object.assign(detail, { group: eff.addGroup.group, seatsAfter, ...(joined.length === 0 ? { alreadyMember: true } : {}) });
+      if (await hasProduct(tx, s.ix, req.site, req.product, eff.addGroup)) {
+        const who = eff.addGroup.userId ? (s.ix.usersById.get(eff.addGroup.userId)?.name ?? eff.addGroup.userId) : eff.addGroup.email;
+        throw problem('conflict', `${who} already has ${productName(req.product, s.ix.productsBySiteKey.get(`${req.site}/${req.product}`))} on ${siteLabel(s.ix.sitesById.get(req.site), req.site)}: approving would not change their access, so deny the request or leave it.`, { code: 'already_has_access' });
+      }
+      await tx.query('INSERT INTO group_members (site, product, member, grp) VALUES ($1, $2, $3, $4)', [req.site, req.product, groupMember(eff.addGroup), eff.addGroup.group]);
+      // The count is raised in place: approvals for other people commit concurrently, so a value
+      // read earlier may be stale.
+      Object.assign(detail, { group: eff.addGroup.group, seatsAfter: await addSeat(tx, req.site, req.product, eff.seatsAfter) });
     } else {
-      const eff = denyAccessRequestEffect(s.ix, req, message);
-      if (eff.barEmail) {
-        await tx.query('INSERT INTO barred_emails (email, at, request_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [eff.barEmail, at, req.id]);
+      const barEmail = [req, ...siblings].map((r) => denyAccessRequestEffect(s.ix, r, message).barEmail).find(Boolean);
+      if (barEmail) {
+        const barring = [req, ...siblings].find((r) => r.self && !r.requesterOnSite)!;
+        await tx.query('INSERT INTO barred_emails (email, at, request_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [barEmail, at, barring.id]);
         detail.barred = true;
       }
     }
-    await saveAccessRequest(tx, next);
+    if (siblings.length) detail.alsoDecided = siblings.map((r) => r.id);
+    for (const r of [next, ...nextSiblings]) await saveAccessRequest(tx, r);
     await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: `access_request.${decision}`, resource: { type: 'access_request', id: req.id, site: req.site, product: req.product }, outcome: 'done', detail }, at);
-    await recordEvent(tx, 'access_request.changed', [...accessRequestReviewers(s.ix, req.site), req.requestedBy], null, { request: next }, at);
+    for (const r of nextSiblings) {
+      await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: `access_request.${decision}`, resource: { type: 'access_request', id: r.id, site: r.site, product: r.product }, outcome: 'done', detail: { decidedWith: req.id } }, at);
+    }
+    for (const r of [next, ...nextSiblings]) await recordEvent(tx, 'access_request.changed', [...accessRequestReviewers(s.ix, r.site), r.requestedBy], null, { request: r }, at);
     return next;
   });
 }
@@ -228,10 +279,10 @@ async function addSeat(q: Queryable, site: string, product: string, firstValue: 
 }
 
 /** The requester's bar, with the denied request behind it so the refusal can name it. */
-async function standingBar(q: Queryable, email: string): Promise<AccessRequestBar | undefined> {
+export async function standingBar(q: Queryable, email: string): Promise<AccessRequestBar | undefined> {
   const [row] = await q.query<{ at: string; site: string | null; product: string | null }>(
     'SELECT b.at, r.site, r.product FROM barred_emails b LEFT JOIN access_requests r ON r.id = b.request_id WHERE b.email = $1',
-    [email.toLowerCase()],
+    [normalizeEmail(email)],
   );
   return row ? { at: row.at, site: row.site ?? undefined, product: row.product ?? undefined } : undefined;
 }

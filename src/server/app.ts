@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { indexWorld, isInEffect, parseWorld, type World } from '../core/index';
-import { FailedAuthThrottle, forgetPlaintextTokens, throttleFailedAuth, TokenBook } from './auth';
+import { forgetPlaintextTokens, TokenBook } from './auth';
 import { listAudit, type AuditRecord } from './audit';
 import type { ServerContext } from './context';
 import { DbUnavailable, type Db } from './db/index';
@@ -13,16 +13,23 @@ import { authenticate, idempotency, rateLimit } from './middleware';
 import { openApiDocument } from './openapi';
 import { HttpProblem, problemResponse } from './problems';
 import { adminRoutes } from './routes/admin';
+import { requesterRoutes } from './routes/requester';
 import { ticketRoutes } from './routes/tickets';
 import { seedSupportRequests } from './store';
+import { FailedAuthThrottle, FixedWindowLimiter, TrustedProxies } from './throttle';
+import { backfillAccessRequestKeys, seedAccessRequests } from './access-requests-store';
 
 export interface AppOptions {
   /** The world file's contents (validated here) or an already parsed world. */
   world: World | unknown;
   db: Db;
   rateLimitPerMinute?: number;
-  /** Failed authentications a client address may make per minute before it must wait. */
+  /** Failed authentications per minute a client address (or one token, or one token prefix) may cause before its bad tokens get 429. */
   authFailuresPerMinute?: number;
+  /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; nobody's by default. */
+  trustProxy?: readonly string[];
+  /** Asks to another admin one admin may send per hour. */
+  asksPerHour?: number;
   bodyLimitBytes?: number;
   now?: () => string;
   /** Where unexpected errors are reported (never to the client). */
@@ -38,12 +45,16 @@ export interface AccessApp {
 export async function createApp(opts: AppOptions): Promise<AccessApp> {
   const rateLimitPerMinute = positiveWhole('rateLimitPerMinute', opts.rateLimitPerMinute ?? 600);
   const authFailuresPerMinute = positiveWhole('authFailuresPerMinute', opts.authFailuresPerMinute ?? 20);
+  const asksPerHour = positiveWhole('asksPerHour', opts.asksPerHour ?? 30);
+  const proxies = new TrustedProxies(opts.trustProxy ?? []);
   const world = parseWorld(opts.world);
   const ix = indexWorld(world);
   const db = opts.db;
   const log = opts.log ?? ((m: string) => console.error(m));
   const now = opts.now ?? (() => new Date().toISOString());
   await db.transaction((tx) => seedSupportRequests(tx, ix, now()));
+  await backfillAccessRequestKeys(db, ix);
+  await seedAccessRequests(db, ix, now());
   // Idempotency keys protect retries, which come within minutes; a day is plenty.
   await db.query('DELETE FROM idempotency WHERE created_at < $1', [Date.now() - 86_400_000]);
   const auditTail = new Tail<AuditRecord & { id: number }>(db, 'ac_audit', 'SELECT max(seq) AS max FROM audit', async (q, after) =>
@@ -98,11 +109,11 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     '/v1/*',
     bodyLimit({ maxSize: limit, onError: () => { throw new HttpProblem('payload-too-large', `Keep request bodies under ${limit} bytes.`); } }),
   );
-  app.use('/v1/*', throttleFailedAuth(new FailedAuthThrottle(authFailuresPerMinute)));
-  app.use('/v1/*', authenticate(s));
+  app.use('/v1/*', authenticate(s, { throttle: new FailedAuthThrottle(authFailuresPerMinute), proxies }));
   app.use('/v1/*', rateLimit(rateLimitPerMinute));
   app.use('/v1/*', idempotency(s));
-  app.route('/v1', ticketRoutes(s));
+  app.route('/v1', ticketRoutes(s, { asks: new FixedWindowLimiter(asksPerHour, 3_600_000) }));
+  app.route('/v1', requesterRoutes(s));
   app.route('/v1', adminRoutes(s));
 
   return {

@@ -1,5 +1,6 @@
 // The tamper-evident audit log. Each row's hash is sha256(prev hash + canonical JSON of the row),
 // and appends lock the single chain-head row, so every process extends one chain in commit order.
+import type { AuditAction } from '../api/vocabulary';
 import type { Db, Queryable } from './db/index';
 import { sha256 } from './auth';
 
@@ -8,7 +9,8 @@ export type ActorKind = 'admin' | 'engineer' | 'system';
 export interface AuditInput {
   actor: string;
   actorKind: ActorKind;
-  action: string;
+  /** Only the shared vocabulary's actions, so every action written has a label an admin reads. */
+  action: AuditAction;
   ticket?: string | null;
   resource?: unknown;
   outcome: 'allowed' | 'refused' | 'done';

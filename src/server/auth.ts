@@ -1,10 +1,7 @@
-// Bearer tokens from the world file, kept only as SHA-256 hashes and compared in constant time,
-// and a per-address brake on failed authentication.
+// Bearer tokens from the world file, kept only as SHA-256 hashes and compared in constant time
+// (the brake on failed authentication is in throttle.ts).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
 import type { World, WorldIndex } from '../core/index';
-import type { Env } from './http';
-import { HttpProblem } from './problems';
 
 export type Caller = { kind: 'admin'; id: string; tokenHash: string } | { kind: 'engineer'; id: string; tokenHash: string };
 
@@ -51,53 +48,4 @@ export class TokenBook {
 export function forgetPlaintextTokens(world: World): void {
   for (const u of world.users) delete u.token;
   for (const e of world.engineers) delete e.token;
-}
-
-/**
- * Failed authentications per client address, in fixed one-minute windows. Past the limit every
- * attempt from that address is refused until the window ends: refusing only the wrong guesses
- * would still tell the right one apart.
- */
-export class FailedAuthThrottle {
-  private readonly windows = new Map<string, { start: number; failures: number }>();
-  private lastSweep = 0;
-
-  constructor(
-    readonly perMinute: number,
-    private readonly clock: () => number = Date.now,
-  ) {}
-
-  /** Seconds until this address may try again, or undefined while it is under the limit. */
-  retryAfter(address: string): number | undefined {
-    const now = this.clock();
-    const w = this.windows.get(address);
-    if (!w || now - w.start >= 60_000 || w.failures < this.perMinute) return undefined;
-    return Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
-  }
-
-  failed(address: string): void {
-    const now = this.clock();
-    if (now - this.lastSweep > 60_000) {
-      for (const [k, w] of this.windows) if (now - w.start >= 60_000) this.windows.delete(k);
-      this.lastSweep = now;
-    }
-    const w = this.windows.get(address);
-    if (!w || now - w.start >= 60_000) this.windows.set(address, { start: now, failures: 1 });
-    else w.failures++;
-  }
-}
-
-/**
- * Runs before authentication. Only requests that came over a socket have an address to charge;
- * in-process calls (app.request in tests, embedding) pass through.
- */
-export function throttleFailedAuth(throttle: FailedAuthThrottle): MiddlewareHandler<Env> {
-  return async (c, next) => {
-    const address = (c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined)?.incoming?.socket?.remoteAddress;
-    if (!address) return next();
-    const wait = throttle.retryAfter(address);
-    if (wait !== undefined) throw new HttpProblem('rate-limited', 'Too many failed authentications from this address; wait before trying again.', {}, 429, { 'Retry-After': String(wait) });
-    await next();
-    if (c.res.status === 401) throttle.failed(address);
-  };
 }

@@ -18,6 +18,7 @@ import {
   type Ticket,
 } from '../core/index';
 import type { Caller } from './auth';
+import type { AuditAction } from '../api/vocabulary';
 import { appendAudit } from './audit';
 import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
@@ -63,7 +64,7 @@ const ruleProblem = (e: unknown): never => {
 
 /** What a refused attempt is audited as; `ticket` is filled in once the change has found it. */
 interface Attempt {
-  action: string;
+  action: AuditAction;
   ticket: string | null;
   resource: unknown;
 }
@@ -91,7 +92,7 @@ async function lockGrant(tx: Queryable, s: ServerContext, id: string, attempt: A
   return { g, t };
 }
 
-async function grantChanged(tx: Queryable, s: ServerContext, t: Ticket, g: Grant, action: string, actor: Caller | { kind: 'system'; id: string }, at: string, extra: Record<string, unknown> = {}) {
+async function grantChanged(tx: Queryable, s: ServerContext, t: Ticket, g: Grant, action: AuditAction, actor: Caller | { kind: 'system'; id: string }, at: string, extra: Record<string, unknown> = {}) {
   // Locks make losing impossible today; the version check keeps a future unlocked path from
   // silently overwriting a decision (two states under one ETag).
   if (!(await saveGrant(tx, g))) throw problem('conflict', `Grant ${g.id} was changed by someone else meanwhile; read it again.`, { grantId: g.id });

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
 import type { z } from 'zod';
+import { MAX_ID_LENGTH } from '../api/vocabulary';
 import type { Caller } from './auth';
 import { HttpProblem, problem } from './problems';
 
@@ -36,7 +37,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infe
 
 export function pathParam(c: Context<Env>, name: string): string {
   const v = c.req.param(name) ?? '';
-  if (v.length === 0 || v.length > 200 || /[\x00-\x1f\x7f]/.test(v)) throw problem('not-found', `No such ${name}.`);
+  if (v.length === 0 || v.length > MAX_ID_LENGTH || /[\x00-\x1f\x7f]/.test(v)) throw problem('not-found', `No such ${name}.`);
   return v;
 }
 

@@ -1,4 +1,4 @@
-// CLI: npm run api -- --fixture FILE --port N [--data DIR]; DATABASE_URL selects PostgreSQL.
+// CLI: npm run api -- --fixture FILE --port N [--data DIR] [--trust-proxy 10.0.0.0/8,::1]; DATABASE_URL selects PostgreSQL.
 import { serve } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -12,11 +12,13 @@ const { values } = parseArgs({
     host: { type: 'string', default: '127.0.0.1' },
     data: { type: 'string' },
     'rate-limit': { type: 'string' },
+    // Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated; repeatable).
+    'trust-proxy': { type: 'string', multiple: true },
   },
 });
 
 if (!values.fixture) {
-  console.error('usage: npm run api -- --fixture FILE [--port 4400] [--data DIR]   (DATABASE_URL → PostgreSQL)');
+  console.error('usage: npm run api -- --fixture FILE [--port 4400] [--data DIR] [--trust-proxy ADDR|CIDR,...]   (DATABASE_URL → PostgreSQL)');
   process.exit(2);
 }
 
@@ -39,7 +41,8 @@ const databaseUrl = process.env.DATABASE_URL || undefined;
 const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined });
 let api;
 try {
-  api = await createApp({ world, db, rateLimitPerMinute: Number(rateText) });
+  const trustProxy = (values['trust-proxy'] ?? (process.env.AC_TRUST_PROXY ? [process.env.AC_TRUST_PROXY] : [])).flatMap((v) => v.split(','));
+  api = await createApp({ world, db, rateLimitPerMinute: Number(rateText), trustProxy });
 } catch (e) {
   console.error((e as Error).message);
   await db.close();

@@ -6,13 +6,31 @@ import type { ServerContext } from './context';
 import { withTransactionHook, type Queryable, type TransactionHook } from './db/index';
 import type { Env } from './http';
 import { HttpProblem, problem } from './problems';
+import { peerAddress, type FailedAuthThrottle, type TrustedProxies } from './throttle';
 
-export function authenticate(s: ServerContext): MiddlewareHandler<Env> {
+/**
+ * Who is calling. A valid token is decided first and never meets the failed-authentication brake,
+ * so nobody else's failures can lock out an admin or the enforcement point. A bad or missing token
+ * from a socket is charged to its client address and token fingerprints and, past the limit, gets
+ * 429 instead of 401 (in-process calls have no address and pass unthrottled).
+ */
+export function authenticate(s: ServerContext, failures?: { throttle: FailedAuthThrottle; proxies: TrustedProxies }): MiddlewareHandler<Env> {
   return async (c, next) => {
-    const caller = s.tokens.identify(c.req.header('authorization'));
-    if (!caller) throw new HttpProblem('unauthenticated', 'Send Authorization: Bearer <token>.', {}, 401, { 'WWW-Authenticate': 'Bearer realm="access-companion"' });
-    c.set('caller', caller);
-    await next();
+    const authorization = c.req.header('authorization');
+    const caller = s.tokens.identify(authorization);
+    if (caller) {
+      c.set('caller', caller);
+      return next();
+    }
+    const peer = failures && peerAddress(c);
+    if (failures && peer) {
+      const address = failures.proxies.clientAddress(peer, c.req.header('x-forwarded-for'));
+      const keys = failures.throttle.keysOf(address, /^Bearer (\S{1,512})$/.exec(authorization ?? '')?.[1]);
+      const wait = failures.throttle.retryAfter(keys);
+      if (wait !== undefined) throw new HttpProblem('rate-limited', 'Too many failed authentications from this address or with this token; wait before trying again.', {}, 429, { 'Retry-After': String(wait) });
+      failures.throttle.failed(keys);
+    }
+    throw new HttpProblem('unauthenticated', 'Send Authorization: Bearer <token>.', {}, 401, { 'WWW-Authenticate': 'Bearer realm="access-companion"' });
   };
 }
 

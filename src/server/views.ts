@@ -1,13 +1,13 @@
 // Read models: who am I, tickets, visible grants, outstanding Support requests, access request
 // listing with requester details, and the inbox of everything waiting on the caller.
-import { accessRequestReviewers, grantEligibility, mayDecideGuard, mayReviewAccessRequests, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
+import { accessRequestPersonKey, accessRequestReviewers, accessRequestSubject, grantEligibility, mayDecideGuard, mayReadTicket, mayReviewAccessRequests, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
 import type { AccessRequestWire, InboxItemWire, MeWire, SupportRequestWire, TicketWire } from '../api/schemas';
 import type { Caller } from './auth';
 import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
 import { ticketAudience } from './grants-service';
 import { problem } from './problems';
-import { accessRequestsInState, currentTicket, currentTickets, grantsInStates, grantsOfEngineer, seatsNow, withTicket } from './store';
+import { accessRequestsInState, currentTicket, currentTickets, grantsInStates, grantsOfEngineer, withTicket } from './store';
 
 export function me(s: ServerContext, caller: Caller): MeWire {
   const org = s.ix.world.organization;
@@ -27,12 +27,25 @@ export function me(s: ServerContext, caller: Caller): MeWire {
 export const isAdmin = (s: ServerContext, caller: Caller): boolean => caller.kind === 'admin' && (s.ix.rolesByUser.get(caller.id)?.length ?? 0) > 0;
 export const isOrgAdmin = (s: ServerContext, caller: Caller): boolean => caller.kind === 'admin' && s.ix.orgAdmins.some((h) => h.userId === caller.id);
 
-/** Admins of the org read any ticket; an engineer reads only tickets assigned to them. */
+/**
+ * The ticket, if the caller has a stake in it (core's ticketStake: org admins, admins who could
+ * grant, the reporter, Guard admins of a restricted site, the assigned engineer). An org user
+ * without a stake gets 403 (eligibility already tells any org user the ticket exists); an engineer
+ * gets 404 for tickets not assigned to them, as for unknown ones.
+ */
 export async function readableTicket(s: ServerContext, q: Queryable, caller: Caller, key: string): Promise<Ticket> {
   const t = await currentTicket(q, s.ix, key);
-  const visible = t && (caller.kind === 'engineer' ? t.engineer === caller.id : isAdmin(s, caller));
-  if (!t || !visible) throw problem('not-found', `No ticket "${key}" that you can see.`);
+  if (!t || (caller.kind === 'engineer' && t.engineer !== caller.id)) throw problem('not-found', `No ticket "${key}" that you can see.`);
+  if (!mayReadTicket(s.ix, t, caller)) throw problem('forbidden', `Ticket ${key}'s grants and Support activity are shown to its reporter, org admins, the admins who can grant for it and, on a Guard-restricted site, Guard admins.`, { code: 'no_stake' });
   return t;
+}
+
+/** A grant is read by its engineer, by whoever decided on it, and by those with a stake in its ticket. */
+export async function mayReadGrant(s: ServerContext, caller: Caller, g: Grant): Promise<boolean> {
+  if (caller.kind === 'engineer') return g.engineer === caller.id;
+  if ([g.grantedBy, g.revokedBy, g.guardDecidedBy].includes(caller.id)) return true;
+  const t = await currentTicket(s.db, s.ix, g.ticket);
+  return !!t && mayReadTicket(s.ix, t, caller);
 }
 
 export function ticketWire(s: ServerContext, t: Ticket): TicketWire {
@@ -103,28 +116,7 @@ export async function supportRequests(s: ServerContext, caller: Caller): Promise
   return out;
 }
 
-export async function accessRequestView(s: ServerContext, q: Queryable, r: AccessRequest): Promise<AccessRequestWire> {
-  const requester = s.ix.usersById.get(r.requestedBy);
-  const site = s.ix.sitesById.get(r.site);
-  const seats = await seatsNow(q, s.ix, r.site, r.product);
-  const forUser = 'userId' in r.for ? s.ix.usersById.get(r.for.userId) : undefined;
-  return {
-    ...r,
-    siteUrl: site?.url ?? '',
-    productName: productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`)),
-    requester: { id: r.requestedBy, name: requester?.name ?? r.requestedBy, email: requester?.email ?? '', emailVerified: requester?.emailVerified ?? false, onSite: r.requesterOnSite, sites: requester?.sites ?? [] },
-    forUser: forUser ? { id: forUser.id, name: forUser.name, email: forUser.email } : 'email' in r.for ? { email: r.for.email } : undefined,
-    seatsNow: seats,
-    seatsAfterApproval: r.state === 'pending' ? seats + 1 : seats,
-    denyBars: r.self && !r.requesterOnSite,
-  };
-}
-
-export async function reviewableAccessRequests(s: ServerContext, caller: Caller, states: string[]): Promise<AccessRequestWire[]> {
-  if (caller.kind !== 'admin') throw problem('forbidden', 'Only reviewers list product access requests.');
-  const rows = (await accessRequestsInState(s.db, states)).filter((r) => r.requestedBy === caller.id || mayReviewAccessRequests(s.ix, caller.id, r.site));
-  return Promise.all(rows.map((r) => accessRequestView(s, s.db, r)));
-}
+export { accessRequestView, reviewableAccessRequests } from './access-request-views';
 
 export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItemWire[]> {
   if (caller.kind !== 'admin') return [];
@@ -138,9 +130,13 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
       items.push({ id: `guard_approval:${g.id}`, kind: 'guard_approval', title: `Guard approval needed for ${g.ticket}`, ticket: g.ticket, createdAt: g.grantedAt ?? '', link: `/security/support-access-requests?grant=${encodeURIComponent(g.id)}` });
     }
   }
-  for (const r of await accessRequestsInState(s.db, ['pending'])) {
-    if (r.requestedBy === caller.id || !accessRequestReviewers(s.ix, r.site).includes(caller.id)) continue;
-    if ('userId' in r.for && r.for.userId === caller.id) continue;
+  const pendingRequests = await accessRequestsInState(s.db, ['pending']);
+  // One decision covers a person's pending requests: if I asked for this person, I decide none of them.
+  const groupOf = (r: AccessRequest) => `${accessRequestPersonKey(s.ix, r)}\u0000${r.site}\u0000${r.product}`;
+  const askedByMe = new Set(pendingRequests.filter((r) => r.requestedBy === caller.id).map(groupOf));
+  for (const r of pendingRequests) {
+    if (askedByMe.has(groupOf(r)) || !accessRequestReviewers(s.ix, r.site).includes(caller.id)) continue;
+    if (accessRequestSubject(s.ix, r) === caller.id) continue;
     const who = s.ix.usersById.get(r.requestedBy)?.name ?? r.requestedBy;
     items.push({ id: `access_request:${r.id}`, kind: 'access_request', title: `${who} requests ${productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`))}`, createdAt: r.createdAt, link: `/access-requests?id=${encodeURIComponent(r.id)}` });
   }

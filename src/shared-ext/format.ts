@@ -17,13 +17,3 @@ export function when(iso: string | undefined): string {
   if (!iso) return '—';
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
-
-export const STATE_LABEL: Record<string, string> = {
-  requested: 'Requested',
-  pending_guard_approval: 'Waiting on Guard',
-  active: 'Active',
-  denied: 'Denied',
-  revoked: 'Revoked',
-  pending: 'Pending',
-  approved: 'Approved',
-};

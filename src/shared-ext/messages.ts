@@ -3,7 +3,8 @@
 // METHODS; callers use `callBackground`, the background `registerHandlers` (a unit test checks every
 // method has a handler). Wire format `{type, ...payload}` → `{ok, value} | {ok: false, error}`.
 // Pages that show live data also follow the background's changes (live.ts).
-import type { AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
+import type { AccessRequestContextWire, MyAccessRequestWire } from '../api/schemas';
+import type { AccessRequestBulkRowView, AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
 import type { Prefs } from './prefs';
 import type { TicketView, PendingAction, Status } from './ticket-view';
 
@@ -17,6 +18,8 @@ export interface PopupState {
   apiBaseUrl: string;
   grants?: { value: GrantView[]; fetchedAt: number };
   inbox?: { value: InboxEntry[]; fetchedAt: number };
+  /** Product access requests I made or that are for me, newest first. */
+  myRequests?: { value: MyAccessRequestWire[]; fetchedAt: number };
   /** Why the last poll failed ('offline', 'signed_out', the API's title), if it did. */
   problem?: string;
   lastTriedAt?: number;
@@ -55,11 +58,18 @@ export interface MessageMap {
   listAccessRequests: { req: Record<string, never>; res: AccessRequestView[] };
   approveAccessRequest: { req: { id: string } & ActionRequest; res: ActionResult };
   denyAccessRequest: { req: { id: string; message?: string } & ActionRequest; res: ActionResult };
+  /** Each request decided on its own; the result's `requestRows` say what happened to each. */
+  bulkDecideAccessRequests: { req: { ids: string[]; decision: 'approve' | 'deny'; message?: string } & ActionRequest; res: ActionResult };
   guardDecision: { req: { id: string; decision: 'approve' | 'deny' } & ActionRequest; res: ActionResult };
   getMe: { req: Record<string, never>; res: { id: string; name: string; kind: string; org: { id: string; name: string } } };
   /** Popup's combined state: the poll's cached copy (`fresh` polls first), each part with its age. */
   getPopupState: { req: { fresh?: boolean }; res: PopupState };
   getAudit: { req: { supportOnly?: boolean; ticket?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string } } };
+  // ---- request-access frame (on a product's "You don't have access" page) ----
+  /** `site`: a site id or the site's address. The API's answer, with when it was fetched. */
+  getRequestContext: { req: { site: string; product: string }; res: AccessRequestContextWire & { fetchedAt: number } };
+  /** For myself without `for`; a site user by id or a new person by email. */
+  requestProductAccess: { req: { site: string; product: string; for?: { userId: string } | { email: string } } & ActionRequest; res: ActionResult };
 }
 export type MethodName = keyof MessageMap;
 export type Req<N extends MethodName> = MessageMap[N]['req'];
@@ -71,7 +81,8 @@ export const METHODS = {
   getPendingAction: true, confirmPendingAction: true, dismissPendingAction: true,
   signIn: true, signOut: true, getStatus: true, getPrefs: true, setPrefs: true,
   listGrants: true, revokeGrant: true, getSupportRequests: true, bulkGrant: true, listAccessRequests: true,
-  approveAccessRequest: true, denyAccessRequest: true, guardDecision: true, getMe: true, getPopupState: true, getAudit: true,
+  approveAccessRequest: true, denyAccessRequest: true, bulkDecideAccessRequests: true, guardDecision: true, getMe: true, getPopupState: true, getAudit: true,
+  getRequestContext: true, requestProductAccess: true,
 } as const satisfies Record<MethodName, true>;
 
 /**
@@ -85,7 +96,7 @@ export interface ClickEvidence { isTrusted: boolean; visible: boolean; pointer: 
 
 /** An action done, or parked for confirmation in the popup (the click could not be vouched for). */
 export type ActionResult =
-  | { outcome: 'done'; state: string; grantId?: string; rows?: BulkGrantRow[] }
+  | { outcome: 'done'; state: string; grantId?: string; requestId?: string; rows?: BulkGrantRow[]; requestRows?: AccessRequestBulkRowView[] }
   | { outcome: 'parked'; pendingId: string; reason: string };
 
 export class BackgroundError extends Error {

@@ -5,10 +5,12 @@ export interface NotificationPrefs {
   guardDecision: boolean;
   revokedByClose: boolean;
   firstAccess: boolean;
+  /** An admin decided a product access request I made or that is for me. */
+  requestDecision: boolean;
   badge: boolean;
 }
 
-export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = { inbox: true, guardDecision: true, revokedByClose: true, firstAccess: true, badge: true };
+export const DEFAULT_NOTIFICATION_PREFS: NotificationPrefs = { inbox: true, guardDecision: true, revokedByClose: true, firstAccess: true, requestDecision: true, badge: true };
 
 export interface Prefs {
   notifications: NotificationPrefs;

@@ -2,7 +2,8 @@
 // they are and, when the last refresh failed, why.
 import type { AuditRowWire, EligibilityWire, GrantWire, MeWire, TicketWire } from '../api/schemas';
 
-export type ViewProblemKind = 'signed_out' | 'offline' | 'api_error' | 'unknown_ticket' | 'not_admin';
+/** `no_stake`: the API answers this user's eligibility but not the ticket's record, grants or Support activity. */
+export type ViewProblemKind = 'signed_out' | 'offline' | 'api_error' | 'unknown_ticket' | 'not_admin' | 'no_stake';
 
 export interface TicketView {
   key: string;
@@ -27,7 +28,7 @@ export interface TicketView {
 /** An action a framed page asked for, waiting for a click in the popup because the page's click could not be vouched for. */
 export interface PendingAction {
   id: string;
-  kind: 'grant' | 'revoke' | 'ai_grant' | 'bulk_grant' | 'guard_decision' | 'access_request_decision';
+  kind: 'grant' | 'revoke' | 'ai_grant' | 'bulk_grant' | 'guard_decision' | 'access_request_decision' | 'bulk_access_request_decision' | 'access_request_create';
   /** The ticket of a grant, AI grant or (from the panel) revoke. */
   ticket?: string;
   /** A bulk grant's tickets. */
@@ -38,8 +39,15 @@ export interface PendingAction {
   /** Guard or access-request decision. */
   decision?: 'approve' | 'deny';
   requestId?: string;
+  /** A bulk access-request decision's requests. */
+  requestIds?: string[];
   /** Message to the requester with a denial. */
   message?: string;
+  /** A new product access request: where, and for whom (neither: for myself). */
+  site?: string;
+  product?: string;
+  forUserId?: string;
+  forEmail?: string;
   /** What the popup shows, e.g. "Grant Support access to PS-101 (Confluence on acme.atlassian.net)". */
   label: string;
   /** Why it was parked instead of done. */

@@ -55,6 +55,18 @@ describe('sender checks', () => {
     }
   });
 
+  test('the request-access methods answer no content script, and refuse malformed requests with a problem', async () => {
+    const { registerRequesterHandlers } = await import('../../src/background/handlers-requester');
+    registerRequesterHandlers();
+    const productPage = { ...contentScript, url: 'http://acme.localhost:4403/wiki', origin: 'http://acme.localhost:4403' };
+    for (const type of ['getRequestContext', 'requestProductAccess']) {
+      expect(await send({ type, site: 'acme-main', product: 'confluence', idempotencyKey: 'k' }, productPage)).toEqual({ ok: false, error: { title: 'Not allowed', status: 403 } });
+    }
+    const frame = { ...panel, url: `chrome-extension://${ID}/src/request/index.html#site=x` };
+    expect(await send({ type: 'getRequestContext', site: '', product: 'confluence' }, frame)).toMatchObject({ ok: false, error: { title: 'Bad request', status: 400 } });
+    expect(await send({ type: 'requestProductAccess', site: 'acme-main', product: 'jira', for: { team: 'x' }, idempotencyKey: 'k' }, frame)).toMatchObject({ ok: false, error: { detail: 'for must name a user or an email.' } });
+  });
+
   test('unknown methods fall through to other listeners; handler errors come back as problems', async () => {
     registerHandlers({ signOut: async () => { throw Object.assign(new Error('x'), { problem: { title: 'Access API unreachable', status: 0 } }); } });
     expect(listeners[0]!({ type: 'getNothingSuchAsThis' }, panel, () => undefined)).toBe(false);
@@ -64,8 +76,10 @@ describe('sender checks', () => {
   test('every method the message map declares has a handler in the background', async () => {
     const { registerConsoleHandlers } = await import('../../src/background/handlers-console');
     const { registerPanelHandlers } = await import('../../src/background/handlers-panel');
+    const { registerRequesterHandlers } = await import('../../src/background/handlers-requester');
     registerConsoleHandlers();
     registerPanelHandlers();
+    registerRequesterHandlers();
     // A listener that answers a method returns true (it will reply); one that does not know it, false.
     // The reply itself is not awaited: with no browser here the handlers fail, which is not the point.
     const unanswered = Object.keys(METHODS).filter((type) => !listeners.some((l) => l({ type }, panel, () => undefined) === true));

@@ -23,6 +23,7 @@ const centralizedCases: Mutation[] = [
   ['engineer email that is a user email', (w) => { w.engineers[0].email = w.users[1].email.toUpperCase(); }, /engineers\[0\] \("sam"\): email ".*" is also a user's email/],
   ['duplicate engineer email', (w) => { w.engineers.push({ id: 'sam2', email: w.engineers[0].email }); }, /engineers\[\d+\]: duplicate engineer email/],
   ['ticket key of another shape', (w) => { w.tickets[0].key = 'ps-101'; }, /tickets\[0\] \("ps-101"\): key "ps-101" must look like PS-101/],
+  ['ticket key longer than any part accepts', (w) => { w.tickets[0].key = `PS-${'1'.repeat(300)}`; }, /tickets\[0\] \("PS-1+"\): key "PS-1+" must look like PS-101 .* in at most 200 characters/],
   ['malformed email', (w) => { w.users[1].email = 'bob-at-acme'; }, /users\[1\] \("bob"\): email "bob-at-acme" is not an email address/],
   ['malformed site url', (w) => { w.sites[0].url = 'acme.atlassian.net'; }, /sites\[0\] \("acme-main"\): url/],
   ['bad site status', (w) => { w.sites[0].status = 'deleted'; }, /sites\[0\] \("acme-main"\): status must be/],

@@ -59,7 +59,7 @@ export async function launchWithExtension(dist = DIST): Promise<ExtensionBrowser
 
 /** Demo pages on free ports (0 = let the OS pick). */
 export function startTestDemoPages(opts: DemoPagesOptions = {}): Promise<DemoPages> {
-  return startDemoPages({ supportPort: 0, adminPort: 0, ...opts });
+  return startDemoPages({ supportPort: 0, adminPort: 0, productPort: 0, ...opts });
 }
 
 /** The Access Companion panel frame on a page, once it has rendered the ticket line. */

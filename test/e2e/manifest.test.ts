@@ -6,6 +6,8 @@ import { DIST } from './harness';
 
 const manifest = JSON.parse(readFileSync(join(DIST, 'manifest.json'), 'utf8'));
 const FRAME_ORIGINS = ['http://admin.localhost/*', 'http://support.localhost/*', 'https://admin.atlassian.com/*', 'https://support.atlassian.com/*'];
+/** Product sites: only their product paths, where the "You don't have access" page shows. */
+const PRODUCT_PAGES = ['http://*.localhost/jira*', 'http://*.localhost/wiki*', 'https://*.atlassian.net/jira*', 'https://*.atlassian.net/wiki*'];
 
 function files(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : [relative(DIST, join(dir, e.name))]));
@@ -27,18 +29,19 @@ describe('built manifest (dist/manifest.json)', () => {
     expect(text).not.toMatch(/"\*:\/\/\*\/\*"/);
     expect(manifest.host_permissions).toEqual(['http://localhost/*', 'http://127.0.0.1/*']);
     expect(manifest.permissions.sort()).toEqual(['alarms', 'notifications', 'storage']);
-    for (const script of manifest.content_scripts) expect(script.matches.sort()).toEqual(FRAME_ORIGINS);
+    for (const script of manifest.content_scripts) expect(script.matches.sort()).toEqual([...FRAME_ORIGINS, ...PRODUCT_PAGES].sort());
   });
 
   test('no other extension or web page may connect', () => {
     expect(manifest.externally_connectable).toEqual({ ids: [], matches: [] });
   });
 
-  test('only our two frame pages are web-accessible, each only to the site it is framed into', () => {
+  test('only our three frame pages are web-accessible, each only to the site it is framed into', () => {
     const byPage = Object.fromEntries(manifest.web_accessible_resources.map((w: { resources: string[] }) => [w.resources.join(','), w]));
-    expect(Object.keys(byPage).sort()).toEqual(['src/console/index.html', 'src/panel/index.html']);
+    expect(Object.keys(byPage).sort()).toEqual(['src/console/index.html', 'src/panel/index.html', 'src/request/index.html']);
     expect([...byPage['src/panel/index.html'].matches].sort()).toEqual(['http://support.localhost/*', 'https://support.atlassian.com/*']);
     expect([...byPage['src/console/index.html'].matches].sort()).toEqual(['http://admin.localhost/*', 'https://admin.atlassian.com/*']);
+    expect([...byPage['src/request/index.html'].matches].sort()).toEqual(['http://*.localhost/*', 'https://*.atlassian.net/*']);
     for (const war of manifest.web_accessible_resources) {
       expect(war.use_dynamic_url).toBe(true);
       expect(war.extension_ids).toBeUndefined();

@@ -2,15 +2,16 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
 
-const CASES: { name: string; token: string; ticket: string; allowed?: string; causes?: string[] }[] = [
+// noStake: the admin has no stake in the ticket, so the API answers eligibility only (not its grants or activity).
+const CASES: { name: string; token: string; ticket: string; allowed?: string; causes?: string[]; noStake?: true }[] = [
   { name: 'allowed', token: 'priya-token', ticket: 'PS-101', allowed: 'Product admin' },
   { name: 'wrong-product', token: 'bob-token', ticket: 'PS-101', causes: ['wrong_product'] },
-  { name: 'wrong-site', token: 'erin-token', ticket: 'PS-101', causes: ['wrong_site'] },
-  { name: 'contact-not-listed', token: 'cara-token', ticket: 'PS-101', causes: ['contact_not_listed'] },
+  { name: 'wrong-site', token: 'erin-token', ticket: 'PS-101', causes: ['wrong_site'], noStake: true },
+  { name: 'contact-not-listed', token: 'cara-token', ticket: 'PS-101', causes: ['contact_not_listed'], noStake: true },
   { name: 'site-deactivated', token: 'lena-token', ticket: 'PS-103', causes: ['site_deactivated'] },
-  { name: 'scim-not-synced', token: 'hana-token', ticket: 'PS-101', causes: ['scim_not_synced'] },
+  { name: 'scim-not-synced', token: 'hana-token', ticket: 'PS-101', causes: ['scim_not_synced'], noStake: true },
   { name: 'guard-restricted', token: 'ivan-token', ticket: 'PS-102', allowed: 'Product admin' },
-  { name: 'no-admin-role', token: 'gus-token', ticket: 'PS-101', causes: ['no_admin_role'] },
+  { name: 'no-admin-role', token: 'gus-token', ticket: 'PS-101', causes: ['no_admin_role'], noStake: true },
   { name: 'ticket-closed', token: 'alice-token', ticket: 'PS-104', causes: ['ticket_closed'] },
 ];
 
@@ -30,6 +31,14 @@ describe('ticket panel: the demo cases', () => {
         expect(await text(panel, '.decision')).toMatch(/^You can't grant Support access/);
         expect(await panel.locator('[data-cause]').evaluateAll((els) => els.map((e) => e.getAttribute('data-cause')))).toEqual(c.causes);
         for (const fix of await panel.locator('[data-cause] .fix').allTextContents()) expect(fix).toMatch(/^Fix: \S/);
+      }
+      if (c.noStake) {
+        expect(await text(panel, '.no-stake')).toMatch(new RegExp(`ticket ${c.ticket}'s grants and Support activity are for its reporter`));
+        expect(await panel.locator('[aria-label="Support activity"]').count()).toBe(0);
+        if (c.name !== 'scim-not-synced') expect(await panel.locator('button', { hasText: 'Ask to grant' }).count()).toBeGreaterThan(0);
+      } else {
+        expect(await panel.locator('[aria-label="Support activity"]').count()).toBe(1);
+        expect(await panel.locator('.no-stake').count()).toBe(0);
       }
       if (c.name === 'site-deactivated') expect(await text(panel, '.nobody')).toMatch(/Nobody in your org can grant this right now/);
       if (c.name === 'guard-restricted') expect(await text(panel, '.grant')).toMatch(/Guard admin must approve/);

@@ -30,6 +30,9 @@ describe('ticket panel: an admin of the wrong product', () => {
   });
 
   test('a ticket title containing HTML renders as text', async () => {
+    // The title and requested conversations come with the ticket record, which Bob (admin of
+    // another product, not the reporter) has no stake in: read it as an org admin.
+    await signInThroughOptions(w, 'alice-token');
     const { page, panel } = await openTicket(w, 'PS-105');
     expect(await text(panel, '.title')).toBe('<img src=x onerror=alert(1)> Export fails');
     expect(await panel.locator('img[src="x"], .title img').count()).toBe(0);

@@ -23,12 +23,18 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         expect(r.status, JSON.stringify(r.json)).toBe(201);
         ids.push(r.json.id);
       }
-      // A second request for someone already asked for: approving both adds one member, one seat.
-      const dup = await h.req('alice-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira', for: { userId: 'mia' } });
+      // A second requester asks for someone already asked for: one decision covers both requests,
+      // so racing approvals of the two add one member, one seat, and the later one is told why.
+      const dup = await h.req('dev-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira', for: { userId: 'mia' } });
       expect(dup.status).toBe(201);
 
       const decided = await Promise.all([...ids.map((id) => h.req('alice-token', 'POST', `/v1/access-requests/${id}/approve`, {})), h.req('olga-token', 'POST', `/v1/access-requests/${dup.json.id}/approve`, {})]);
-      expect(decided.map((d) => d.status)).toEqual(Array(targets.length + 1).fill(200));
+      const miaPair = [decided[2]!, decided[targets.length]!].map((d) => d.status).sort();
+      expect(miaPair).toEqual([200, 409]);
+      expect(decided.filter((_, i) => i !== 2 && i !== targets.length).map((d) => d.status)).toEqual(Array(targets.length - 1).fill(200));
+      const miaRequests = await Promise.all([ids[2]!, dup.json.id].map(async (id) => (await h.req('alice-token', 'GET', `/v1/access-requests/${id}`)).json));
+      expect(miaRequests.map((r) => r.state)).toEqual(['approved', 'approved']);
+      expect(miaRequests.filter((r) => r.decidedWith)).toHaveLength(1);
       expect(await seats('acme-main', 'jira')).toBe(41 + targets.length);
       const members = await h.db.query<{ member: string }>("SELECT member FROM group_members WHERE site = 'acme-main' AND product = 'jira'");
       expect(members.length).toBe(targets.length);
@@ -36,9 +42,9 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       // Each new member's approval recorded a different seat count; the duplicate recorded none added.
       const audit = await h.req('alice-token', 'GET', '/v1/audit?limit=500');
       const approvals = audit.json.entries.filter((e: { action: string; resource: { id: string } }) => e.action === 'access_request.approve' && [...ids, dup.json.id].includes(e.resource.id));
-      const after = approvals.filter((e: { detail: { alreadyMember?: boolean } }) => !e.detail.alreadyMember).map((e: { detail: { seatsAfter: number } }) => e.detail.seatsAfter);
+      const after = approvals.filter((e: { detail: { decidedWith?: string } }) => !e.detail.decidedWith).map((e: { detail: { seatsAfter: number } }) => e.detail.seatsAfter);
       expect(after.sort()).toEqual(Array.from({ length: targets.length }, (_, i) => 42 + i));
-      expect(approvals.filter((e: { detail: { alreadyMember?: boolean } }) => e.detail.alreadyMember)).toHaveLength(1);
+      expect(approvals.filter((e: { detail: { decidedWith?: string } }) => e.detail.decidedWith)).toHaveLength(1);
       expect((await h.req('alice-token', 'GET', `/v1/access-requests/${ids[0]}`)).json.seatsNow).toBe(41 + targets.length);
     });
 

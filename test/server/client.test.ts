@@ -1,6 +1,7 @@
 // The extension's typed client against the real app (fetch routed into app.request, no socket).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AccessApiError, createAccessClient } from '../../src/api/client';
+import * as W from '../../src/api/schemas';
 import { harness, type Harness } from './helpers';
 
 describe('createAccessClient', () => {
@@ -57,5 +58,15 @@ describe('createAccessClient', () => {
     await client('sam-token').checkAccess({ ticket: 'PS-107', resource: { type: 'page', id: 'p1' } });
     const read = await olga.activityIfChanged('PS-107', activity.etag!);
     expect(read.page?.entries.some((e) => e.actorKind === 'engineer' && e.outcome === 'allowed')).toBe(true);
+  });
+
+  it('the requester\'s reads match their schemas; my request list is undefined on 304', async () => {
+    const mia = client('mia-token');
+    const context = await mia.accessRequestContext('https://acme.atlassian.net', 'confluence');
+    expect(W.AccessRequestContext.parse(context).forMyself.ok).toBe(true);
+    const made = await mia.requestProductAccess({ site: context.site.id, product: 'confluence' }, { idempotencyKey: 'mia-self' });
+    const first = await mia.myAccessRequests();
+    expect(W.MyAccessRequestList.parse(first.list).requests.map((r) => r.id)).toContain(made.id);
+    expect((await mia.myAccessRequests(first.etag!)).list).toBeUndefined();
   });
 });

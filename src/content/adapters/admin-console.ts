@@ -1,6 +1,7 @@
 // Everything Access Companion knows about the vendor's admin console markup lives here.
 // We look for what a person sees — the page's h1, its lead paragraph, labelled filter fields —
 // never class names, which change without notice.
+import { isTicketKey } from '../../core/limits';
 
 /** A lookup that must succeed did not: the vendor changed its markup. */
 export class ConsoleMarkupError extends Error {
@@ -55,8 +56,6 @@ export function findAuditSearchField(doc: Document): HTMLInputElement | undefine
   return doc.querySelector<HTMLInputElement>('[role="search"] input[type="search"]') ?? undefined;
 }
 
-const TICKET_KEY = /^[A-Z][A-Z0-9_]*-\d{1,9}$/;
-
 /**
  * Ticket keys in the Support access page's own "Outstanding requests" table (first cell of each
  * row). The vendor lists every request of the org; the API lists only those I may grant.
@@ -66,5 +65,5 @@ export function findOutstandingRequestKeys(doc: Document): string[] {
   let table: Element | null | undefined = heading?.nextElementSibling;
   while (table && table.tagName !== 'TABLE' && !/^H[12]$/.test(table.tagName)) table = table.nextElementSibling;
   if (!table || table.tagName !== 'TABLE') return [];
-  return [...table.querySelectorAll('tbody tr')].map((row) => text(row.querySelector('td'))).filter((key) => TICKET_KEY.test(key)).slice(0, 50);
+  return [...table.querySelectorAll('tbody tr')].map((row) => text(row.querySelector('td'))).filter(isTicketKey).slice(0, 50);
 }

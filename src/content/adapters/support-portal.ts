@@ -1,6 +1,7 @@
 // Everything Access Companion knows about the vendor's support-portal markup lives here.
 // We look for what a person sees — the breadcrumb's current item, the "Product" and "Site URL"
 // labels in the request's sidebar landmark — never class names, which change without notice.
+import { isTicketKey } from '../../core/limits';
 
 export interface TicketContext {
   key: string;
@@ -18,7 +19,6 @@ export class PortalMarkupError extends Error {
   override name = 'PortalMarkupError';
 }
 
-const TICKET_KEY = /^[A-Z][A-Z0-9_]*-\d+$/;
 const PRODUCT_LABEL = /^product$/i;
 const SITE_LABEL = /^site( url| address)?$/i;
 
@@ -41,12 +41,12 @@ export function findTicketHeader(doc: Document): Element | undefined {
 
 function ticketKey(doc: Document): string | undefined {
   const crumb = text(doc.querySelector('nav[aria-label="Breadcrumbs" i] [aria-current="page"]'));
-  if (TICKET_KEY.test(crumb)) return crumb;
+  if (isTicketKey(crumb)) return crumb;
   const header = findTicketHeader(doc);
   if (!header) return undefined;
   for (const el of header.querySelectorAll('*')) {
     const candidate = text(el);
-    if (el.children.length === 0 && TICKET_KEY.test(candidate)) return candidate;
+    if (el.children.length === 0 && isTicketKey(candidate)) return candidate;
   }
   return undefined;
 }

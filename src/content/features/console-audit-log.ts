@@ -3,6 +3,7 @@
 // also type "Support" into the vendor's own search field so the page's table agrees.
 import type { Feature } from '../feature-manager';
 import { isAuditLog } from '../matchers';
+import { isTicketKey } from '../../core/limits';
 import { findAuditSearchField } from '../adapters/admin-console';
 import { runConsoleFrame } from './console-frame';
 
@@ -15,7 +16,7 @@ export const consoleAuditLog: Feature = {
     const query = new URL(location.href).searchParams;
     const extra: Record<string, string> = {};
     const ticket = query.get('ticket');
-    if (ticket && /^[A-Z][A-Z0-9_]*-\d+$/.test(ticket)) extra.ticket = ticket;
+    if (ticket && isTicketKey(ticket)) extra.ticket = ticket;
     return runConsoleFrame('audit-log', signal, extra, ({ frame, signal: mounted }) => {
       addEventListener('message', (event: MessageEvent<unknown>) => {
         if (event.source !== frame.contentWindow) return;

@@ -90,6 +90,20 @@ const MIGRATIONS: string[] = [
   ALTER TABLE idempotency ADD COLUMN claimed_at bigint;
   ALTER TABLE idempotency ADD COLUMN results jsonb NOT NULL DEFAULT '{}'::jsonb;
   `,
+  `
+  -- Nothing twice: one pending product access request per person (normalized email), requester,
+  -- site and product, enforced by the database so concurrent requests from any process collapse.
+  -- person_key is filled for older rows at start (it needs the world's emails); a legacy pending
+  -- duplicate found then is marked duplicate_of the first and decided with it.
+  ALTER TABLE access_requests ADD COLUMN person_key text;
+  ALTER TABLE access_requests ADD COLUMN requested_by text;
+  ALTER TABLE access_requests ADD COLUMN duplicate_of text;
+  CREATE UNIQUE INDEX access_requests_one_pending ON access_requests (person_key, requested_by, site, product) WHERE state = 'pending' AND duplicate_of IS NULL;
+  CREATE INDEX access_requests_person ON access_requests (person_key, site, product, state);
+  -- One row per person, site and product to lock while asking or deciding for that person there:
+  -- a request and a decision for the same person queue instead of crossing.
+  CREATE TABLE access_request_people (person_key text NOT NULL, site text NOT NULL, product text NOT NULL, PRIMARY KEY (person_key, site, product));
+  `,
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */

@@ -10,6 +10,7 @@ import { eventsFor, type ChangeEvent } from '../events';
 import { etagOf } from '../grants-service';
 import { callerOf, conditionalJson, jsonBody, pathParam, validate, withEtag, type Env } from '../http';
 import { problem } from '../problems';
+import { problemType, type ProblemKind } from '../../api/problems';
 import { accessRequestById } from '../store';
 import { accessRequestView, inbox, isOrgAdmin, me, reviewableAccessRequests } from '../views';
 import { auditWire } from './tickets';
@@ -25,17 +26,43 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
 
   r.post('/access-requests', async (c) => {
     const body = await jsonBody(c, W.AccessRequestCreateBody);
-    const req = await createAccessRequest(s, callerOf(c), body.site, body.product, body.for);
+    // The same ask while one is pending is that request again: 200 with it, not a second one.
+    const { request: req, created } = await createAccessRequest(s, callerOf(c), body.site, body.product, body.for);
     withEtag(c, etagOf('access-request', req.id, req.version));
     c.header('Location', `/v1/access-requests/${req.id}`);
-    return c.json(await accessRequestView(s, s.db, req), 201);
+    return c.json(await accessRequestView(s, s.db, req, callerOf(c)), created ? 201 : 200);
   });
 
   r.get('/access-requests', async (c) => {
-    const q = c.req.query('state') ?? 'pending';
-    const states = q.split(',').filter((x) => (W.AccessRequestState.options as readonly string[]).includes(x));
+    const q = validate(W.AccessRequestQuery, c.req.query());
+    const states = q.state ?? ['pending'];
     if (states.length === 0) throw problem('bad-request', 'state must be pending, approved or denied.');
-    return c.json({ requests: await reviewableAccessRequests(s, callerOf(c), states) });
+    return c.json({ requests: await reviewableAccessRequests(s, callerOf(c), states, { sites: q.site, products: q.product, kinds: q.kind }) });
+  });
+
+  r.post('/access-requests/bulk-decision', async (c) => {
+    const caller = callerOf(c);
+    if (caller.kind !== 'admin') throw problem('forbidden', 'Only reviewers decide product access requests.');
+    const body = await jsonBody(c, W.AccessRequestBulkBody);
+    const results: W.AccessRequestBulkRowWire[] = [];
+    const decidedHere = new Set<string>();
+    // Each request in its own transaction: one refusal (not a reviewer of that site, already
+    // decided) leaves the others decided, and each row says what happened to it.
+    for (const id of [...new Set(body.ids)]) {
+      try {
+        const req = await decideAccessRequestById(s, caller, id, body.decision, body.message);
+        decidedHere.add(req.id);
+        results.push({ id, ok: true, status: 200, state: req.state });
+      } catch (e) {
+        const p = e as { status?: number; kind?: string; detail?: string; extra?: { code?: string } };
+        if (p.status === undefined || p.status >= 500) throw e;
+        // Decided a moment ago with another request of this batch for the same person: done.
+        const now = p.kind === 'illegal-transition' ? await accessRequestById(s.db, id) : undefined;
+        if (now?.decidedWith && decidedHere.has(now.decidedWith)) results.push({ id, ok: true, status: 200, state: now.state, decidedWith: now.decidedWith });
+        else results.push({ id, ok: false, status: p.status, type: problemType(p.kind as ProblemKind), code: p.extra?.code, reason: p.detail });
+      }
+    }
+    return c.json({ results });
   });
 
   r.get('/access-requests/:id', async (c) => {
@@ -45,7 +72,7 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
     const visible = req && (req.requestedBy === caller.id || (await reviewableAccessRequests(s, caller, [req.state])).some((x) => x.id === req.id));
     if (!req || !visible) throw problem('not-found', 'No such access request.');
     withEtag(c, etagOf('access-request', req.id, req.version));
-    return c.json(await accessRequestView(s, s.db, req));
+    return c.json(await accessRequestView(s, s.db, req, caller));
   });
 
   for (const decision of ['approve', 'deny'] as const) {
@@ -53,7 +80,7 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
       const body = await jsonBody(c, decision === 'deny' ? W.AccessRequestDenyBody : W.EmptyBody);
       const req = await decideAccessRequestById(s, callerOf(c), pathParam(c, 'id'), decision, (body as { message?: string }).message, c.req.header('if-match'));
       withEtag(c, etagOf('access-request', req.id, req.version));
-      return c.json(await accessRequestView(s, s.db, req));
+      return c.json(await accessRequestView(s, s.db, req, callerOf(c)));
     });
   }
 

@@ -1,7 +1,7 @@
 // Ticket-side routes: eligibility, grants (create, revoke, Guard), Support's requests, AI grants,
 // asks, close, and the enforcement check.
 import { Hono } from 'hono';
-import { grantEligibility, RuleError } from '../../core/index';
+import { eligibilityFor, grantEligibility, RuleError, ticketStake } from '../../core/index';
 import * as W from '../../api/schemas';
 import { askAdmin, checkAccess } from '../access-service';
 import { listAudit, type AuditRecord } from '../audit';
@@ -9,12 +9,14 @@ import type { ServerContext } from '../context';
 import { closeTicket, decideGuard, etagOf, grantAiConversations, grantTicket, requestAccess, revokeGrant } from '../grants-service';
 import { callerOf, conditionalJson, jsonBody, pathParam, withEtag, type Env } from '../http';
 import { problem } from '../problems';
+import type { FixedWindowLimiter } from '../throttle';
 import { currentTicket, grantById, grantsOfTicket, withTicket } from '../store';
-import { isAdmin, readableTicket, supportRequests, ticketWire, visibleGrants, peopleOf } from '../views';
+import { isAdmin, mayReadGrant, readableTicket, supportRequests, ticketWire, visibleGrants, peopleOf } from '../views';
 
 const STATES = W.GrantState.options;
 
-export function ticketRoutes(s: ServerContext): Hono<Env> {
+/** `asks` limits asks to another admin per asker: each lands in someone else's inbox. */
+export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimiter }): Hono<Env> {
   const r = new Hono<Env>();
 
   r.get('/tickets/:key', async (c) => c.json(ticketWire(s, await readableTicket(s, s.db, callerOf(c), pathParam(c, 'key')))));
@@ -22,11 +24,13 @@ export function ticketRoutes(s: ServerContext): Hono<Env> {
   r.get('/tickets/:key/eligibility', async (c) => {
     const caller = callerOf(c);
     if (caller.kind !== 'admin') throw problem('forbidden', 'Eligibility is asked by admins of the customer org.');
-    // Any org user may ask "can I grant?"; the answer for a non-admin is `no_admin_role`.
+    // Any org user may ask "can I grant?"; one without a stake in the ticket gets only what they
+    // need to ask someone (core's eligibilityFor).
     const t = await currentTicket(s.db, s.ix, pathParam(c, 'key'));
     if (!t) throw problem('not-found', 'No such ticket.');
     try {
-      return c.json(grantEligibility(withTicket(s.ix, t), caller.id, t.key));
+      const ix = withTicket(s.ix, t);
+      return c.json(eligibilityFor(grantEligibility(ix, caller.id, t.key), ticketStake(ix, t, caller)));
     } catch (e) {
       if (e instanceof RuleError) throw problem('not-found', e.message);
       throw e;
@@ -56,7 +60,9 @@ export function ticketRoutes(s: ServerContext): Hono<Env> {
 
   r.post('/tickets/:key/ask', async (c) => {
     const body = await jsonBody(c, W.AskBody);
-    return c.json(await askAdmin(s, callerOf(c), pathParam(c, 'key'), body.adminId, body.message), 201);
+    const caller = callerOf(c);
+    limits.asks.take(`asker:${caller.id}`, `You have sent ${limits.asks.limit} asks to other admins this hour; wait before asking again.`);
+    return c.json(await askAdmin(s, caller, pathParam(c, 'key'), body.adminId, body.message), 201);
   });
 
   r.post('/tickets/:key/request-access', async (c) => {
@@ -73,7 +79,7 @@ export function ticketRoutes(s: ServerContext): Hono<Env> {
 
   r.get('/tickets/:key/activity', async (c) => {
     const caller = callerOf(c);
-    if (!isAdmin(s, caller)) throw problem('forbidden', 'Support activity is shown to admins of the customer org.');
+    if (caller.kind !== 'admin') throw problem('forbidden', 'Support activity is shown to the customer org.');
     const t = await readableTicket(s, s.db, caller, pathParam(c, 'key'));
     const rows = await listAudit(s.db, { ticket: t.key, engineersOnly: true, limit: 200, order: 'desc' });
     return conditionalJson(c, 'activity', { entries: rows.map((row) => auditWire(s, row)) });
@@ -90,7 +96,7 @@ export function ticketRoutes(s: ServerContext): Hono<Env> {
   r.get('/grants/:id', async (c) => {
     const caller = callerOf(c);
     const g = await grantById(s.db, pathParam(c, 'id'));
-    if (!g || (caller.kind === 'engineer' ? g.engineer !== caller.id : !isAdmin(s, caller))) throw problem('not-found', 'No such grant.');
+    if (!g || !(await mayReadGrant(s, caller, g))) throw problem('not-found', 'No such grant.');
     withEtag(c, etagOf('grant', g.id, g.version));
     return c.json(g);
   });

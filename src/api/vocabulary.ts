@@ -1,0 +1,81 @@
+// The words the Access API and the extension share, defined once: each closed list with its human
+// labels. Server, background, panel, console and popup import these; none keeps a copy. Lists the
+// rules also need (roles, states, the ticket-key shape, text limits) are defined in src/core, which
+// imports nothing; they are re-exported here beside their labels. The zod enums over these lists
+// (AuditAction, Role, GrantState, AccessRequestState) sit with the other wire schemas in
+// schemas.ts: this module stays zod-free, so the panel, console and popup that need only words
+// do not load zod.
+import { ROLE_SHAPES } from '../core/roles';
+import type { AccessRequestState as CoreAccessRequestState, GrantState as CoreGrantState, RoleName } from '../core/types';
+
+export { isTicketKey, MAX_ID_LENGTH, MAX_MESSAGE_LENGTH, TICKET_KEY_MAX_LENGTH, TICKET_KEY_SOURCE } from '../core/limits';
+export { RESOURCE_TYPES } from '../core/access';
+export { CENTRALIZED_ROLES, ORIGINAL_ROLES } from '../core/roles';
+export { PRODUCT_NAMES, productName } from '../core/scope';
+
+// ---- audit actions ----
+
+/**
+ * Every action the server writes to the audit log, with what an admin reads for it. The server's
+ * `appendAudit` takes only these, so a new action does not compile until it has a label here.
+ */
+export const AUDIT_ACTION_LABELS = {
+  'access.check': 'Opened',
+  'grant.create': 'Granted data access',
+  'ai_grant.create': 'Granted AI conversations',
+  'grant.revoke': 'Revoked access',
+  'grant.guard_approve': 'Guard approved access',
+  'grant.guard_deny': 'Guard denied access',
+  'grant.ask': 'Asked an admin to grant',
+  'support_request.create': 'Asked for access',
+  'ticket.close': 'Closed the ticket',
+  'access_request.create': 'Asked for product access',
+  'access_request.approve': 'Approved product access',
+  'access_request.deny': 'Denied product access',
+} as const;
+export type AuditAction = keyof typeof AUDIT_ACTION_LABELS;
+/** Every audit action, in the order of the table above. */
+export const AUDIT_ACTIONS = Object.keys(AUDIT_ACTION_LABELS) as [AuditAction, ...AuditAction[]];
+
+/** An audit row's action in words; an action this build does not know (a newer server's) keeps its name. */
+export function auditActionLabel(action: string): string {
+  return Object.hasOwn(AUDIT_ACTION_LABELS, action) ? AUDIT_ACTION_LABELS[action as AuditAction] : action;
+}
+
+// ---- roles ----
+
+/** Every admin role of both user-management experiences (DESIGN §2.1). */
+export const ROLE_NAMES = Object.keys(ROLE_SHAPES) as [RoleName, ...RoleName[]];
+/** A role as a heading or badge reads it ("Organization admin"). */
+export const ROLE_LABELS = Object.fromEntries(ROLE_NAMES.map((r) => [r, ROLE_SHAPES[r].title])) as Record<RoleName, string>;
+
+/** A role's heading label; empty for none; a role this build does not know is shown in words. */
+export function roleTitle(role: string | null | undefined): string {
+  if (!role) return '';
+  return Object.hasOwn(ROLE_LABELS, role) ? ROLE_LABELS[role as RoleName] : role.replace(/_/g, ' ');
+}
+
+// ---- grant and access-request states ----
+
+export const GRANT_STATE_LABELS = {
+  requested: 'Requested',
+  pending_guard_approval: 'Waiting on Guard',
+  active: 'Active',
+  denied: 'Denied',
+  revoked: 'Revoked',
+} as const satisfies Record<CoreGrantState, string>;
+export const GRANT_STATES = Object.keys(GRANT_STATE_LABELS) as [CoreGrantState, ...CoreGrantState[]];
+
+export const ACCESS_REQUEST_STATE_LABELS = {
+  pending: 'Pending',
+  approved: 'Approved',
+  denied: 'Denied',
+} as const satisfies Record<CoreAccessRequestState, string>;
+export const ACCESS_REQUEST_STATES = Object.keys(ACCESS_REQUEST_STATE_LABELS) as [CoreAccessRequestState, ...CoreAccessRequestState[]];
+
+/** A grant's or an access request's state in words (the two share "denied"); unknown states keep their name. */
+export function stateLabel(state: string): string {
+  if (Object.hasOwn(GRANT_STATE_LABELS, state)) return GRANT_STATE_LABELS[state as CoreGrantState];
+  if (Object.hasOwn(ACCESS_REQUEST_STATE_LABELS, state)) return ACCESS_REQUEST_STATE_LABELS[state as CoreAccessRequestState];
+  return state;
+}

@@ -1,0 +1,40 @@
+// Handlers behind the request-access frame on a product's "You don't have access" page. Only our own
+// extension pages may call them (registerHandlers checks every sender); the frame gets the API's
+// answers, and a request goes through the same click check as every other action.
+import { registerHandlers } from '../shared-ext/messages';
+import { requestAction } from './actions';
+import { accessClient } from './api';
+
+const bad = (detail: string) => Object.assign(new Error(detail), { problem: { title: 'Bad request', detail, status: 400 } });
+
+/** A short non-empty string from a message, or a 400-style problem naming the field. */
+function field(value: unknown, name: string, max = 320): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > max) throw bad(`${name} is missing or too long.`);
+  return value.trim();
+}
+
+/** `for` as the API takes it: a user id or an email; anything else is refused here. */
+function target(value: unknown): { forUserId?: string; forEmail?: string } {
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object') throw bad('for must name a user or an email.');
+  const v = value as Record<string, unknown>;
+  if ('userId' in v) return { forUserId: field(v.userId, 'for.userId', 200) };
+  if ('email' in v) return { forEmail: field(v.email, 'for.email') };
+  throw bad('for must name a user or an email.');
+}
+
+export async function requestContext(site: string, product: string) {
+  const { client } = await accessClient();
+  const context = await client.accessRequestContext(site, product);
+  return { ...context, fetchedAt: Date.now() };
+}
+
+export function registerRequesterHandlers(): void {
+  registerHandlers({
+    getRequestContext: async (req) => requestContext(field(req.site, 'site', 300), field(req.product, 'product', 200)),
+    requestProductAccess: async (req, sender) => {
+      const intent = { kind: 'access_request_create' as const, site: field(req.site, 'site', 300), product: field(req.product, 'product', 200), ...target(req.for), idempotencyKey: req.idempotencyKey };
+      return requestAction(intent, req.click, sender);
+    },
+  });
+}

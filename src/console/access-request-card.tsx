@@ -1,0 +1,100 @@
+// One pending product access request, with everything the reviewer weighs before the click: who
+// asked, for whom, on the site or not, verified email, the access the person already has, the seat
+// and billing change, other requests for the same person, and whether denying bars them.
+import { useState } from 'preact/hooks';
+import { callBackground, type ClickEvidence } from '../shared-ext/messages';
+import { useActionKeys } from '../shared-ext/action-keys';
+import { GuardedButton, GuardedCheckbox, parkedText } from '../shared-ext/guarded-button';
+import { since } from '../shared-ext/format';
+import { MAX_MESSAGE_LENGTH } from '../api/vocabulary';
+import type { AccessRequestKindView, AccessRequestView } from './views';
+
+export const KIND_LABEL: Record<AccessRequestKindView, string> = {
+  self_on_site: 'Asked for themself',
+  self_off_site: 'From outside the site',
+  teammate: 'For a teammate',
+  new_person: 'For a new person',
+};
+
+/** "Adds 1 billable seat to Confluence: 41 → 42", or why approving changes no seat. */
+export function seatChange(r: AccessRequestView): string {
+  if (r.person.hasThisProduct) return `Already has ${r.productName}: approving changes nothing and is refused.`;
+  if (!r.billable) return `${r.productName} is not billed per seat.`;
+  if (r.seatsNow === undefined || r.seatsAfter === undefined) return `Adds 1 billable seat to ${r.productName}.`;
+  return `Adds 1 billable seat to ${r.productName}: ${r.seatsNow} → ${r.seatsAfter}`;
+}
+
+const yesNo = (v: boolean | undefined, yes: string, no: string, unknown: string) => (v === undefined ? unknown : v ? yes : <strong>{no}</strong>);
+
+export function RequestCard({ request: r, selected, onSelect, onDone }: { request: AccessRequestView; selected: boolean; onSelect: (on: boolean, click: ClickEvidence) => void; onDone: () => void }) {
+  const [denying, setDenying] = useState(false);
+  const [message, setMessage] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const [parked, setParked] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  const keys = useActionKeys();
+
+  async function act(type: 'approveAccessRequest' | 'denyAccessRequest', click: ClickEvidence) {
+    setBusy(true);
+    setError(undefined);
+    setParked(undefined);
+    const text = message.trim() || undefined;
+    // A denial with another message is another action (the API would refuse the key's reuse).
+    const action = type === 'approveAccessRequest' ? 'approve' : `deny:${text ?? ''}`;
+    try {
+      const out = type === 'denyAccessRequest'
+        ? await callBackground(type, { id: r.id, message: text, idempotencyKey: keys.keyFor(action), click })
+        : await callBackground(type, { id: r.id, idempotencyKey: keys.keyFor(action), click });
+      if (out.outcome === 'parked') return setParked(parkedText(out.reason));
+      keys.done(action);
+      onDone();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const label = `${r.forWhom.label} · ${r.productName}`;
+  const asked = r.forWhom.self
+    ? `${r.requester.name} (${r.requester.email}) asked for themself`
+    : `${r.requester.name} (${r.requester.email}) asked for ${r.forWhom.label}${r.kind === 'new_person' ? ', who has no account yet' : ''}`;
+  return (
+    <section class="frame-card request" aria-label={`Access request: ${label}`} data-request={r.id}>
+      <div class="request-head">
+        <GuardedCheckbox aria-label={`Select ${label}`} disabled={!r.mayDecide} checked={selected} onToggle={(click) => onSelect(!selected, click)} />
+        <p><strong>{r.forWhom.label}</strong> wants <strong>{r.productName}</strong> on {r.siteHost} <span class="lozenge">{KIND_LABEL[r.kind]}</span> <span class="small">· {since(r.createdAt)}</span></p>
+      </div>
+      <dl class="facts">
+        <dt>Who asked</dt><dd>{asked}</dd>
+        <dt>Requester</dt><dd>{r.requester.onSite ? 'on this site' : <strong>not on this site</strong>} · email {yesNo(r.requester.emailVerified, 'verified', 'not verified', 'verification unknown')}</dd>
+        {!r.forWhom.self && <><dt>For</dt><dd>{r.person.email} · {r.person.hasAccount ? <>account · email {yesNo(r.person.emailVerified, 'verified', 'not verified', 'verification unknown')} · {r.person.onSite ? 'on this site' : 'not on this site'}</> : 'no account yet (an invitation goes to this address)'}</dd></>}
+        <dt>Has today</dt><dd>{r.person.products.length ? r.person.products.join(', ') : 'No product access'}{r.person.siteHosts.length ? <span class="small"> · member of {r.person.siteHosts.join(', ')}</span> : null}</dd>
+        {r.person.barredSince && <><dt>Barred</dt><dd><strong>Barred from asking since {r.person.barredSince.slice(0, 10)}</strong> (an earlier request of theirs was denied); this request was made for them by someone else.</dd></>}
+        <dt>Billing</dt><dd class="seats">{seatChange(r)}</dd>
+        {r.samePerson.length > 0 && <><dt>Also asked</dt><dd>{r.samePerson.map((x) => x.self ? `${x.requesterName} (for themself)` : x.requesterName).join(', ')} — one decision covers {r.samePerson.length === 1 ? 'both requests' : `all ${r.samePerson.length + 1} requests`}</dd></>}
+      </dl>
+      {r.denyBars && <p class="warn bar-warning">Denying also bars this person from asking again.</p>}
+      {!r.mayDecide ? (
+        <p class="note">You asked for this (or it is for you): another reviewer decides it.</p>
+      ) : !denying ? (
+        <div class="actions">
+          <GuardedButton class="primary" disabled={busy || r.person.hasThisProduct} act={(click) => void act('approveAccessRequest', click)}>Approve</GuardedButton>
+          <button type="button" disabled={busy} onClick={() => setDenying(true)}>Deny…</button>
+        </div>
+      ) : (
+        <div>
+          {r.denyBars && <p class="warn" role="alert">Denying also bars {r.forWhom.self ? r.requester.email : r.person.email} from asking for access again: they are not on this site and asked for themself.</p>}
+          <label class="small" for={`msg-${r.id}`}>Message to the requester (optional)</label>
+          <textarea id={`msg-${r.id}`} maxLength={MAX_MESSAGE_LENGTH} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
+          <div class="actions">
+            <GuardedButton class="danger" disabled={busy} act={(click) => void act('denyAccessRequest', click)}>{r.denyBars ? 'Deny and bar' : 'Deny'}</GuardedButton>
+            <button type="button" disabled={busy} onClick={() => setDenying(false)}>Cancel</button>
+          </div>
+        </div>
+      )}
+      {error && <p class="error" role="alert">{error}</p>}
+      {parked && <p class="parked" role="alert">{parked}</p>}
+    </section>
+  );
+}
