@@ -2,9 +2,12 @@
 // Guard decision, product-access decision, product-access request. Each goes to the API with the idempotency key the page
 // made for that action (a retry or a confirmation is the same action), never answered from cache.
 // Our framed pages (ticket panel, console frames) sit inside vendor pages, so a click there counts
-// only if the frame vouched for it (trusted event, button visible long enough); anything else is
-// parked for confirmation in the popup, which no page can frame or cover.
+// only if the frame vouched for it (trusted press, control and frame seen long enough, pointer
+// brought there deliberately) and so did the content script that owns the frame's host (in place,
+// whole, opaque, uncovered long enough); anything else is parked for confirmation in the popup,
+// which no page can frame or cover.
 import type { ActionResult, ClickEvidence } from '../shared-ext/messages';
+import { HOST_EVIDENCE_MESSAGE, MIN_VISIBLE_MS, mountIdOf, type HostEvidence, type HostProblem } from '../shared-ext/host-evidence';
 import type { PendingAction } from '../shared-ext/ticket-view';
 import { accessClient } from './api';
 import { describeAction } from './action-labels';
@@ -16,10 +19,34 @@ const PENDING_TTL_MS = 5 * 60_000;
 
 export type Intent = Omit<PendingAction, 'id' | 'label' | 'reason' | 'createdAt'>;
 
-export function clickRefusal(click: ClickEvidence | undefined): string | undefined {
+const HOST_REFUSAL: Record<HostProblem, string> = {
+  gone: 'Access Companion could not check how the page showed the panel.',
+  moved: 'The page moved the panel just before the click.',
+  clipped: 'The page cut the panel down, so only part of it could be seen.',
+  faded: 'The panel was covered, hidden or faded when it was clicked: the page made it see-through.',
+  distorted: 'The page distorted the panel (filter, blend, zoom or transform) when it was clicked.',
+  hidden: 'The panel was covered, hidden or faded when it was clicked: the page hid it.',
+  covered: 'The panel was covered, hidden or faded when it was clicked: something on the page lay over it.',
+};
+
+/** Why a click from a framed page cannot count (undefined: it counts). `host`: what the content script owning the frame saw. */
+export function clickRefusal(click: ClickEvidence | undefined, host?: HostEvidence): string | undefined {
   if (!click?.isTrusted) return 'The click did not come from you (it was synthesized by a script).';
   if (!click.visible) return 'The panel was covered, hidden or faded when it was clicked, or had only just come into view.';
+  if (!click.pointer) return 'The pointer had only just reached the panel when it was pressed (a page can slide the panel under a pointer aimed elsewhere).';
+  if (click.selection === false) return 'Some of the selected rows were ticked by a click Access Companion could not vouch for.';
+  if (!host || host.problem && host.steadyMs < MIN_VISIBLE_MS) return HOST_REFUSAL[host?.problem ?? 'gone'];
+  if (host.steadyMs < MIN_VISIBLE_MS) return HOST_REFUSAL.moved;
   return undefined;
+}
+
+/** Asks the content script in the sender's tab how the page has shown the sender's frame; undefined if it cannot say. */
+async function hostEvidenceFor(sender: chrome.runtime.MessageSender): Promise<HostEvidence | undefined> {
+  const mount = mountIdOf(sender.url);
+  if (sender.tab?.id === undefined || !mount) return undefined;
+  // Our content script runs in the tab's top frame only, which is where it places our frames.
+  const reply = await chrome.tabs.sendMessage(sender.tab.id, { type: HOST_EVIDENCE_MESSAGE, mount }, { frameId: 0 }).catch(() => undefined) as HostEvidence | undefined;
+  return reply && typeof reply.steadyMs === 'number' ? reply : undefined;
 }
 
 /** The popup: an extension page that is not web-accessible, so no page can frame it under a decoy. */
@@ -31,7 +58,7 @@ function fromPopup(sender: chrome.runtime.MessageSender): boolean {
 /** Does the action if the click is vouched for (or came from the popup); otherwise parks it for the popup. */
 export async function requestAction(intent: Intent, click: ClickEvidence | undefined, sender: chrome.runtime.MessageSender): Promise<ActionResult> {
   if (typeof intent.idempotencyKey !== 'string' || !intent.idempotencyKey) throw Object.assign(new Error('No idempotency key'), { problem: { title: 'Bad request', detail: 'Every action carries the idempotency key its page made for it.', status: 400 } });
-  const refusal = fromPopup(sender) ? undefined : clickRefusal(click);
+  const refusal = fromPopup(sender) ? undefined : clickRefusal(click, await hostEvidenceFor(sender));
   if (!refusal) return perform(intent);
   const pending: PendingAction = { ...intent, id: crypto.randomUUID(), label: await describeAction(intent), reason: refusal, createdAt: Date.now() };
   await setMeta(PENDING_KEY, pending);

@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 import { useActionKeys } from '../shared-ext/action-keys';
-import { GuardedButton, parkedText } from '../shared-ext/guarded-button';
+import { GuardedButton, GuardedCheckbox, parkedText } from '../shared-ext/guarded-button';
 import { since } from '../shared-ext/format';
 import { MAX_MESSAGE_LENGTH } from '../api/vocabulary';
 import type { AccessRequestKindView, AccessRequestView } from './views';
@@ -26,7 +26,7 @@ export function seatChange(r: AccessRequestView): string {
 
 const yesNo = (v: boolean | undefined, yes: string, no: string, unknown: string) => (v === undefined ? unknown : v ? yes : <strong>{no}</strong>);
 
-export function RequestCard({ request: r, selected, onSelect, onDone }: { request: AccessRequestView; selected: boolean; onSelect: (on: boolean) => void; onDone: () => void }) {
+export function RequestCard({ request: r, selected, onSelect, onDone }: { request: AccessRequestView; selected: boolean; onSelect: (on: boolean, click: ClickEvidence) => void; onDone: () => void }) {
   const [denying, setDenying] = useState(false);
   const [message, setMessage] = useState('');
   const [error, setError] = useState<string | undefined>();
@@ -62,7 +62,7 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
   return (
     <section class="frame-card request" aria-label={`Access request: ${label}`} data-request={r.id}>
       <div class="request-head">
-        <input type="checkbox" aria-label={`Select ${label}`} disabled={!r.mayDecide} checked={selected} onChange={(e) => onSelect(e.currentTarget.checked)} />
+        <GuardedCheckbox aria-label={`Select ${label}`} disabled={!r.mayDecide} checked={selected} onToggle={(click) => onSelect(!selected, click)} />
         <p><strong>{r.forWhom.label}</strong> wants <strong>{r.productName}</strong> on {r.siteHost} <span class="lozenge">{KIND_LABEL[r.kind]}</span> <span class="small">· {since(r.createdAt)}</span></p>
       </div>
       <dl class="facts">

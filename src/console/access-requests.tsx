@@ -4,7 +4,7 @@
 import { useState } from 'preact/hooks';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 import { useActionKeys } from '../shared-ext/action-keys';
-import { GuardedButton, parkedText } from '../shared-ext/guarded-button';
+import { GuardedButton, parkedText, vouched, withSelection } from '../shared-ext/guarded-button';
 import { MAX_MESSAGE_LENGTH, stateLabel } from '../api/vocabulary';
 import { useLive, Status } from './use-live';
 import { KIND_LABEL, RequestCard } from './access-request-card';
@@ -17,7 +17,8 @@ const matches = (r: AccessRequestView, f: Filter) => (!f.site || r.site === f.si
 export function AccessRequests() {
   const list = useLive(() => callBackground('listAccessRequests'));
   const [filter, setFilter] = useState<Filter>({ site: '', product: '', kind: '' });
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // Each selected request, and whether the tick that selected it counted (see GuardedCheckbox).
+  const [selected, setSelected] = useState<Map<string, boolean>>(new Map());
   const all = list.value ?? [];
   const pendingAll = all.filter((r) => r.state === 'pending');
   const pending = pendingAll.filter((r) => matches(r, filter));
@@ -25,7 +26,7 @@ export function AccessRequests() {
   const labels = new Map(all.map((r) => [r.id, `${r.forWhom.label} · ${r.productName}`]));
   // Only what is shown can be decided: a filter hides a selection instead of deciding it unseen.
   const chosen = pending.filter((r) => selected.has(r.id)).map((r) => r.id);
-  const select = (id: string, on: boolean) => setSelected((prev) => { const next = new Set(prev); if (on) next.add(id); else next.delete(id); return next; });
+  const select = (id: string, on: boolean, click: ClickEvidence) => setSelected((prev) => { const next = new Map(prev); if (on) next.set(id, vouched(click)); else next.delete(id); return next; });
 
   const sites = [...new Map(pendingAll.map((r) => [r.site, r.siteHost])).entries()].sort();
   const products = [...new Map(pendingAll.map((r) => [r.product, r.productName])).entries()].sort();
@@ -48,8 +49,8 @@ export function AccessRequests() {
         </div>
       )}
       {list.value && pending.length === 0 && <p class="note">{pendingAll.length ? 'No pending request matches these filters.' : 'Nothing waiting for review.'}</p>}
-      {pending.map((r) => <RequestCard key={r.id} request={r} selected={selected.has(r.id)} onSelect={(on) => select(r.id, on)} onDone={list.reload} />)}
-      {pending.length > 0 && <BulkBar ids={chosen} selectedRequests={pending.filter((r) => selected.has(r.id))} labels={labels} onDone={() => { setSelected(new Set()); list.reload(); }} />}
+      {pending.map((r) => <RequestCard key={r.id} request={r} selected={selected.has(r.id)} onSelect={(on, click) => select(r.id, on, click)} onDone={list.reload} />)}
+      {pending.length > 0 && <BulkBar ids={chosen} ticks={chosen.map((id) => selected.get(id) ?? false)} selectedRequests={pending.filter((r) => selected.has(r.id))} labels={labels} onDone={() => { setSelected(new Map()); list.reload(); }} />}
       {decided.length > 0 && (
         <>
           <h2>Recently decided</h2>
@@ -68,7 +69,7 @@ export function AccessRequests() {
   );
 }
 
-function BulkBar({ ids, selectedRequests, labels, onDone }: { ids: string[]; selectedRequests: AccessRequestView[]; labels: Map<string, string>; onDone: () => void }) {
+function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string[]; ticks: boolean[]; selectedRequests: AccessRequestView[]; labels: Map<string, string>; onDone: () => void }) {
   const [message, setMessage] = useState('');
   const [busy, setBusy] = useState(false);
   const [parked, setParked] = useState<string | undefined>();
@@ -85,7 +86,7 @@ function BulkBar({ ids, selectedRequests, labels, onDone }: { ids: string[]; sel
     const action = `bulk:${decision}:${[...ids].sort().join(',')}:${text ?? ''}`;
     const names = new Map(ids.map((id) => [id, labels.get(id) ?? id]));
     try {
-      const out = await callBackground('bulkDecideAccessRequests', { ids, decision, message: text, idempotencyKey: keys.keyFor(action), click });
+      const out = await callBackground('bulkDecideAccessRequests', { ids, decision, message: text, idempotencyKey: keys.keyFor(action), click: withSelection(click, ticks) });
       if (out.outcome === 'parked') return setParked(parkedText(out.reason));
       keys.done(action);
       setResultLabels(names);

@@ -3,7 +3,7 @@
 import { useState } from 'preact/hooks';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 import { useActionKeys } from '../shared-ext/action-keys';
-import { GuardedButton, parkedText } from '../shared-ext/guarded-button';
+import { GuardedButton, GuardedCheckbox, parkedText, vouched, withSelection } from '../shared-ext/guarded-button';
 import { stateLabel } from '../api/vocabulary';
 import { since } from '../shared-ext/format';
 import { useLive, Status } from './use-live';
@@ -15,34 +15,36 @@ const pageTickets = (new URLSearchParams(location.hash.replace(/^#/, '')).get('t
 export function SupportAccess() {
   const requests = useLive(() => callBackground('getSupportRequests', { alsoTickets: pageTickets }));
   const grants = useLive(() => callBackground('listGrants', { states: ['active', 'pending_guard_approval'] }));
-  const [selected, setSelected] = useState<Set<string>>(new Set());
+  // Each selected ticket, and whether the tick that selected it counted (a page could trick ticks
+  // too): a bulk grant over any row ticked without evidence is parked like an unseen click.
+  const [selected, setSelected] = useState<Map<string, boolean>>(new Map());
   const [results, setResults] = useState<Map<string, BulkGrantRow>>(new Map());
   const [busy, setBusy] = useState(false);
   const [parked, setParked] = useState<string | undefined>();
   const keys = useActionKeys();
 
-  const toggle = (key: string) => setSelected((prev) => {
-    const next = new Set(prev);
-    if (next.has(key)) next.delete(key); else next.add(key);
+  const toggle = (key: string, click: ClickEvidence) => setSelected((prev) => {
+    const next = new Map(prev);
+    if (next.has(key)) next.delete(key); else next.set(key, vouched(click));
     return next;
   });
 
   async function grantSelected(click: ClickEvidence) {
     setBusy(true);
     setParked(undefined);
-    const tickets = [...selected].sort();
+    const tickets = [...selected.keys()].sort();
     // The same selection granted again (say, after a timeout) is the same action.
     const action = `bulk:${tickets.join(',')}`;
     try {
-      const out = await callBackground('bulkGrant', { tickets, idempotencyKey: keys.keyFor(action), click });
+      const out = await callBackground('bulkGrant', { tickets, idempotencyKey: keys.keyFor(action), click: withSelection(click, selected.values()) });
       if (out.outcome === 'parked') return setParked(parkedText(out.reason));
       keys.done(action);
       setResults(new Map((out.rows ?? []).map((r) => [r.ticket, r])));
-      setSelected(new Set());
+      setSelected(new Map());
       requests.reload();
       grants.reload();
     } catch (error) {
-      setResults(new Map([...selected].map((t) => [t, { ticket: t, ok: false, causes: [], reason: (error as Error).message }])));
+      setResults(new Map([...selected.keys()].map((t) => [t, { ticket: t, ok: false, causes: [], reason: (error as Error).message }])));
     } finally {
       setBusy(false);
     }
@@ -62,7 +64,7 @@ export function SupportAccess() {
               const result = results.get(r.ticket);
               return (
                 <tr key={r.ticket} data-ticket={r.ticket}>
-                  <td class="check"><input type="checkbox" aria-label={`Select ${r.ticket}`} checked={selected.has(r.ticket)} onChange={() => toggle(r.ticket)} /></td>
+                  <td class="check"><GuardedCheckbox aria-label={`Select ${r.ticket}`} checked={selected.has(r.ticket)} onToggle={(click) => toggle(r.ticket, click)} /></td>
                   <td><strong>{r.ticket}</strong><div class="small">{r.title}</div><div class="small">Support: {r.engineer} · asked {since(r.requestedAt)}</div></td>
                   <td>{r.product}<div class="small">{r.siteHost}</div></td>
                   <td class="small">{r.scopeSummary}{r.guardApprovalRequired && <div>Needs a Guard admin's approval after you grant.</div>}</td>

@@ -6,13 +6,13 @@ import type { GrantWire } from '../api/schemas';
 import { callBackground, type ActionResult, type ClickEvidence } from '../shared-ext/messages';
 import type { TicketView } from '../shared-ext/ticket-view';
 import { parkedText } from '../shared-ext/guarded-button';
-import { useVisibleRef } from '../shared-ext/visibility';
+import { useClickGuard } from '../shared-ext/visibility';
 import { when } from './labels';
 
 type Outcome = { kind: 'error' | 'parked'; text: string } | undefined;
 
 function ActionButton(props: { label: string; aria?: string; danger?: boolean; disabled?: string; act: (click: ClickEvidence, key: string) => Promise<ActionResult>; onDone: () => void }) {
-  const { ref, armed, evidence } = useVisibleRef<HTMLButtonElement>();
+  const { ref, armed, evidence } = useClickGuard<HTMLButtonElement>();
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
   // One idempotency key per intent: a retry after a network failure is the same action.

@@ -1,11 +1,15 @@
-// A button in one of our framed pages whose action the background does only for a click it can
-// vouch for: trusted (not synthesized by a script) and on a button that was really visible (see
-// visibility.ts). `data-armed` says when the button has been visible long enough to count.
+// The controls our framed pages use for anything consequential. The background does an action only
+// for a press it can vouch for (see visibility.ts for what the frame checks, and
+// src/content/host-guard.ts for what the page around it is checked for); anything else is parked for
+// confirmation in the popup. Use GuardedButton for every button that asks the background to act, and
+// GuardedCheckbox for a selection an action will later act on (bulk grant), then pass
+// `vouchedSelection` with that action. `data-armed` says when a press would count.
 import type { ComponentChildren } from 'preact';
 import type { ClickEvidence } from './messages';
-import { useVisibleRef } from './visibility';
+import { useClickGuard } from './visibility';
 
 export interface GuardedButtonProps {
+  /** Called on click with what the frame saw; send it as the action's `click`. */
   act: (click: ClickEvidence) => void;
   children: ComponentChildren;
   class?: string;
@@ -16,13 +20,34 @@ export interface GuardedButtonProps {
 }
 
 export function GuardedButton({ act, children, ...attrs }: GuardedButtonProps) {
-  const { ref, armed, evidence } = useVisibleRef<HTMLButtonElement>();
+  const { ref, armed, evidence } = useClickGuard<HTMLButtonElement>();
   return (
     <button ref={ref} type="button" {...attrs} data-armed={armed ? 'true' : undefined} onClick={(e) => act(evidence(e))}>
       {children}
     </button>
   );
 }
+
+/** True when every part of the evidence holds: trusted, seen, pressed deliberately. */
+export const vouched = (click: ClickEvidence): boolean => click.isTrusted && click.visible && click.pointer;
+
+export interface GuardedCheckboxProps {
+  checked: boolean;
+  /** Called on each toggle with whether that toggle could be vouched for (see `vouched`). */
+  onToggle: (click: ClickEvidence) => void;
+  'aria-label': string;
+  disabled?: boolean;
+}
+
+/** A checkbox whose ticks feed a consequential action: each toggle reports its evidence. */
+export function GuardedCheckbox({ onToggle, checked, ...attrs }: GuardedCheckboxProps) {
+  const { ref, armed, evidence } = useClickGuard<HTMLInputElement>();
+  // The click event (not change) carries the press details; it fires for mouse and keyboard toggles alike.
+  return <input ref={ref} type="checkbox" {...attrs} checked={checked} data-armed={armed ? 'true' : undefined} onClick={(e) => onToggle(evidence(e))} />;
+}
+
+/** A bulk action's evidence: its own press, and whether every selected row was ticked by a press that counted. */
+export const withSelection = (click: ClickEvidence, ticks: Iterable<boolean>): ClickEvidence => ({ ...click, selection: [...ticks].every(Boolean) });
 
 /** What a console frame or the panel says when the background parked an action. */
 export const parkedText = (reason: string) => `Not done yet: ${reason} Confirm it in the Access Companion toolbar popup.`;

@@ -88,8 +88,14 @@ export const METHODS = {
   getRequestContext: true, requestProductAccess: true,
 } as const satisfies Record<MethodName, true>;
 
-/** What a framed page saw of the click that asked for an action. */
-export interface ClickEvidence { isTrusted: boolean; visible: boolean }
+/**
+ * What a framed page saw of the click that asked for an action (src/shared-ext/visibility.ts):
+ * `isTrusted` the browser's own event; `visible` the whole control and the frame visible and
+ * unobstructed long enough; `pointer` a press on the control itself from a pointer that had been in
+ * the frame long enough (or the keyboard); `selection`, for bulk actions, every selected row ticked
+ * by a press that counted.
+ */
+export interface ClickEvidence { isTrusted: boolean; visible: boolean; pointer: boolean; selection?: boolean }
 
 /** An action done, or parked for confirmation in the popup (the click could not be vouched for). */
 export type ActionResult =

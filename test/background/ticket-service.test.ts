@@ -11,6 +11,9 @@ const BASE = 'http://localhost:4999';
 let app: AccessApp;
 let db: Db;
 let apiUp = true;
+/** What the content script owning the frame's host answers (host-guard.ts): steady and uncovered unless a test says otherwise. */
+let hostReply: unknown = { steadyMs: 5_000 };
+const hostAsks: unknown[] = [];
 const store = new Map<string, unknown>();
 
 beforeAll(async () => {
@@ -31,6 +34,7 @@ beforeAll(async () => {
     },
     action: { setBadgeText: async () => undefined, setBadgeBackgroundColor: async () => undefined, openPopup: async () => undefined },
     notifications: { create: async () => undefined },
+    tabs: { sendMessage: async (tabId: number, message: unknown, options: unknown) => { hostAsks.push({ tabId, message, options }); return hostReply; } },
     alarms: { get: async () => undefined, create: async () => undefined },
   });
   const { saveSettings } = await import('../../src/background/settings');
@@ -38,8 +42,9 @@ beforeAll(async () => {
 }, 60_000); // PGlite's first start is slow on a busy 2-core machine
 afterAll(async () => { vi.unstubAllGlobals(); await app?.close(); await db?.close(); });
 
-const panelSender = { id: 'x', url: 'chrome-extension://x/src/panel/index.html#key=PS-101' };
-const consoleSender = { id: 'x', url: 'chrome-extension://x/src/console/index.html#page=support-access' };
+const tab = { id: 7 } as chrome.tabs.Tab;
+const panelSender = { id: 'x', tab, frameId: 3, url: 'chrome-extension://x/src/panel/index.html#key=PS-101&mount=m-1' };
+const consoleSender = { id: 'x', tab, frameId: 4, url: 'chrome-extension://x/src/console/index.html#page=support-access&mount=m-2' };
 const popupSender = { id: 'x', url: 'chrome-extension://x/src/popup/index.html' };
 const grantsOf = async (key: string, token = 'priya-token') =>
   ((await (await fetch(`${BASE}/v1/tickets/${key}/grants`, { headers: { authorization: `Bearer ${token}` } })).json()) as { grants: { id: string; kind: string; state: string }[] }).grants;
@@ -72,7 +77,7 @@ describe('ticket service', () => {
 
   test('the same idempotency key twice makes one grant', async () => {
     const { requestAction } = await import('../../src/background/actions');
-    const click = { isTrusted: true, visible: true };
+    const click = { isTrusted: true, visible: true, pointer: true };
     const a = await requestAction({ kind: 'grant', ticket: 'PS-106', idempotencyKey: 'k-1' }, click, panelSender);
     const b = await requestAction({ kind: 'grant', ticket: 'PS-106', idempotencyKey: 'k-1' }, click, panelSender);
     expect(a).toMatchObject({ outcome: 'done', state: 'active' });
@@ -82,7 +87,7 @@ describe('ticket service', () => {
 
   test('an untrusted or unseen click is parked; confirming it in the popup does it', async () => {
     const { requestAction, pendingAction, confirmPendingAction } = await import('../../src/background/actions');
-    const parked = await requestAction({ kind: 'grant', ticket: 'PS-101', idempotencyKey: 'k-2' }, { isTrusted: true, visible: false }, panelSender);
+    const parked = await requestAction({ kind: 'grant', ticket: 'PS-101', idempotencyKey: 'k-2' }, { isTrusted: true, visible: false, pointer: true }, panelSender);
     expect(parked).toMatchObject({ outcome: 'parked', reason: expect.stringMatching(/covered, hidden or faded/) });
     const pending = await pendingAction();
     expect(pending?.label).toBe('Grant Support access to PS-101 (Confluence on acme.atlassian.net)');
@@ -104,5 +109,37 @@ describe('ticket service', () => {
     const direct = await requestAction({ kind: 'revoke', grantId: grant.id, idempotencyKey: 'k-3' }, undefined, popupSender);
     expect(direct).toMatchObject({ outcome: 'done', state: 'revoked' });
     expect(await confirmPendingAction((await pendingAction())!.id)).toEqual(direct);
+  });
+
+  test('a seen, deliberate click still parks when the page around the frame did not show it steadily, or cannot say', async () => {
+    const { requestAction, pendingAction, dismissPendingAction } = await import('../../src/background/actions');
+    const click = { isTrusted: true, visible: true, pointer: true };
+    const cases: [unknown, RegExp][] = [
+      [{ steadyMs: 120, problem: 'moved' }, /moved the panel just before the click/],
+      [{ steadyMs: 0, problem: 'clipped' }, /cut the panel down/],
+      [{ steadyMs: 0, problem: 'faded' }, /see-through/],
+      [{ steadyMs: 0, problem: 'covered' }, /lay over it/],
+      [{ steadyMs: 300 }, /moved the panel just before the click/],
+      [undefined, /could not check how the page showed the panel/],
+    ];
+    for (const [i, [reply, reason]] of cases.entries()) {
+      hostReply = reply;
+      hostAsks.length = 0;
+      const out = await requestAction({ kind: 'grant', ticket: 'PS-105', idempotencyKey: `k-host-${i}` }, click, panelSender);
+      expect(out).toMatchObject({ outcome: 'parked', reason: expect.stringMatching(reason) });
+      // The content script asked is the one in the sender's tab's top frame, about the sender's own mount.
+      expect(hostAsks).toEqual([{ tabId: 7, message: { type: 'access-companion:host-evidence', mount: 'm-1' }, options: { frameId: 0 } }]);
+      await dismissPendingAction((await pendingAction())!.id);
+    }
+    // A frame that does not name its mount (not placed by our content script) cannot be vouched for.
+    hostReply = { steadyMs: 5_000 };
+    const unplaced = await requestAction({ kind: 'grant', ticket: 'PS-105', idempotencyKey: 'k-host-x' }, click, { ...panelSender, url: 'chrome-extension://x/src/panel/index.html#key=PS-105' });
+    expect(unplaced).toMatchObject({ outcome: 'parked', reason: expect.stringMatching(/could not check/) });
+    await dismissPendingAction((await pendingAction())!.id);
+    // A press from a pointer that had only just arrived, or a bulk grant over rows ticked without evidence.
+    expect(await requestAction({ kind: 'grant', ticket: 'PS-105', idempotencyKey: 'k-host-y' }, { ...click, pointer: false }, panelSender)).toMatchObject({ outcome: 'parked', reason: expect.stringMatching(/pointer had only just reached/) });
+    await dismissPendingAction((await pendingAction())!.id);
+    expect(await requestAction({ kind: 'bulk_grant', tickets: ['PS-105'], idempotencyKey: 'k-host-z' }, { ...click, selection: false }, consoleSender)).toMatchObject({ outcome: 'parked', reason: expect.stringMatching(/ticked by a click/) });
+    await dismissPendingAction((await pendingAction())!.id);
   });
 });

@@ -20,7 +20,7 @@ afterEach(() => { vi.unstubAllGlobals(); });
 describe('request-access feature', () => {
   test('mounts once after the vendor\'s button row, re-mounts after a re-render, and leaves with its signal', async () => {
     (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL('http://acme.localhost:4403/wiki?as=oscar');
-    vi.stubGlobal('chrome', { runtime: { getURL: (p: string) => `chrome-extension://x/${p}` } });
+    vi.stubGlobal('chrome', { runtime: { id: 'x', getURL: (p: string) => `chrome-extension://x/${p}`, onMessage: { addListener: () => undefined } } });
     showPage('product-no-access');
     const feature = new AbortController();
     const ended = Promise.resolve(requestAccess.init(feature.signal)).catch((e: unknown) => (e as Error).name);

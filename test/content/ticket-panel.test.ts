@@ -18,7 +18,7 @@ afterEach(() => { vi.restoreAllMocks(); vi.unstubAllGlobals(); });
 describe('ticket panel feature', () => {
   test('re-mounting many times leaves one live set of listeners', async () => {
     (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL('http://support.localhost/servicedesk/customer/portal/1/PS-101');
-    vi.stubGlobal('chrome', { runtime: { id: 'x', getURL: (p: string) => `chrome-extension://x/${p}` } });
+    vi.stubGlobal('chrome', { runtime: { id: 'x', getURL: (p: string) => `chrome-extension://x/${p}`, onMessage: { addListener: () => undefined } } });
     showPage('portal-ticket-PS-101');
     const messageListeners: AbortSignal[] = [];
     const add = window.addEventListener.bind(window);

@@ -90,12 +90,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /**
- * Clicks a button in one of our framed pages the way a person does: brought on screen, then clicked
- * once its click counts, i.e. it has been visible without a break long enough
- * (src/shared-ext/visibility.ts). A click before that is parked for the popup, as it is meant to be.
+ * Clicks a control in one of our framed pages the way a person does: brought on screen, the pointer
+ * moved onto it, then pressed once its press counts, i.e. it has been visible without a break and
+ * the pointer in the frame long enough (src/shared-ext/visibility.ts). A press before that is
+ * parked for the popup, as it is meant to be.
  */
 export async function clickArmed(frame: Frame, button: Locator): Promise<void> {
   await button.scrollIntoViewIfNeeded();
+  await button.hover();
   await button.and(frame.locator('[data-armed="true"]')).click();
 }
 

@@ -13,13 +13,13 @@ describe('ticket panel: clicks it cannot vouch for', () => {
 
   test('a click on a faded panel is parked, then confirmed in the popup', async () => {
     const { page, panel } = await openTicket(w, 'PS-107');
-    // The page fades our panel (a classic clickjacking set-up) and the admin clicks.
-    await page.evaluate(() => { (document.querySelector('access-companion-panel') as HTMLElement).style.opacity = '0.4'; });
+    // The page fades our panel's slot (a classic clickjacking set-up; the host's own opacity is ours) and the admin clicks.
+    await page.evaluate(() => { (document.querySelector('access-companion-panel') as HTMLElement).parentElement!.style.opacity = '0.4'; });
     await page.waitForTimeout(300);
     await panel.getByRole('button', { name: 'Grant access' }).click();
     await expect.poll(() => text(panel, '.parked')).toMatch(/Not done yet: The panel was covered, hidden or faded.*Confirm it in the Access Companion toolbar popup/);
     expect((await dataGrants()).filter((g: { state: string }) => g.state === 'active')).toHaveLength(0);
-    await page.evaluate(() => { (document.querySelector('access-companion-panel') as HTMLElement).style.opacity = ''; });
+    await page.evaluate(() => { (document.querySelector('access-companion-panel') as HTMLElement).parentElement!.style.opacity = ''; });
     await shoot(page, 'ticket-clickjack-parked');
 
     const popup = await w.browser.context.newPage();
@@ -75,6 +75,7 @@ describe('ticket panel: clicks it cannot vouch for', () => {
   test('a panel uncovered a moment before the click is parked: it must have been seen for a while', async () => {
     const { page, panel } = await openTicket(w, 'PS-107');
     const grant = panel.getByRole('button', { name: 'Grant access' });
+    await grant.hover();
     await grant.and(panel.locator('[data-armed="true"]')).waitFor();
     // The page hides the panel under an opaque decoy, then whisks it away just as the admin clicks.
     await page.evaluate(() => {

@@ -4,6 +4,7 @@
 import { waitFor } from '../feature-manager';
 import { findFrameSlot, orgIdFromUrl, type ConsolePage } from '../adapters/admin-console';
 import { newHost } from '../extension-context';
+import { guardHost } from '../host-guard';
 
 export const CONSOLE_PAGE = 'src/console/index.html';
 const HOST_TAG = 'access-companion-console';
@@ -31,7 +32,9 @@ function mount(page: ConsolePage, org: string, extra: Record<string, string>, si
     iframe { display: block; width: 100%; height: 160px; border: 0; color-scheme: light; }`;
   const frame = document.createElement('iframe');
   frame.title = 'Access Companion';
-  frame.src = consoleFrameUrl(chrome.runtime.getURL(CONSOLE_PAGE), page, org, extra);
+  // The mount id lets the background ask about this frame's host (host-guard.ts).
+  const mountId = crypto.randomUUID();
+  frame.src = consoleFrameUrl(chrome.runtime.getURL(CONSOLE_PAGE), page, org, { ...extra, mount: mountId });
   // The frame reports its content height; only a number from our own frame is taken.
   addEventListener('message', (event: MessageEvent<unknown>) => {
     if (event.source !== frame.contentWindow) return;
@@ -41,6 +44,7 @@ function mount(page: ConsolePage, org: string, extra: Record<string, string>, si
   }, { signal });
   shadow.append(style, frame);
   slot.parent.insertBefore(host, slot.after.nextSibling);
+  guardHost(mountId, host, frame, signal);
   return { host, frame, signal };
 }
 

@@ -6,22 +6,26 @@ import type { Feature } from '../feature-manager';
 import { waitFor } from '../feature-manager';
 import { isProductPage, productOfPage, siteUrlOfProductPage } from '../matchers';
 import { findNoAccessPage, type NoAccessPage } from '../adapters/product-site';
+import { guardHost } from '../host-guard';
 
 export const REQUEST_PAGE = 'src/request/index.html';
 const HOST_TAG = 'access-companion-request';
 const HEIGHT_MESSAGE = 'access-companion:height';
 
-export function requestFrameUrl(base: string, here: URL, page: NoAccessPage): string | undefined {
+/** `mount`: this mount's id, by which the background asks about the frame's host (host-guard.ts). */
+export function requestFrameUrl(base: string, here: URL, page: NoAccessPage, mount?: string): string | undefined {
   const site = siteUrlOfProductPage(here);
   const product = productOfPage(here);
   if (!site || !product) return undefined;
   const params = new URLSearchParams({ site, product, productName: page.productName, here: here.href });
   if (page.account) params.set('account', page.account.email);
+  if (mount) params.set('mount', mount);
   return `${base}#${params}`;
 }
 
 function mount(page: NoAccessPage, signal: AbortSignal): HTMLElement | undefined {
-  const src = requestFrameUrl(chrome.runtime.getURL(REQUEST_PAGE), new URL(location.href), page);
+  const mountId = crypto.randomUUID();
+  const src = requestFrameUrl(chrome.runtime.getURL(REQUEST_PAGE), new URL(location.href), page, mountId);
   if (!src) return undefined;
   const host = document.createElement(HOST_TAG);
   host.style.setProperty('display', 'block', 'important');
@@ -42,6 +46,7 @@ function mount(page: NoAccessPage, signal: AbortSignal): HTMLElement | undefined
   }, { signal });
   shadow.append(style, frame);
   page.after.after(host);
+  guardHost(mountId, host, frame, signal);
   return host;
 }
 

@@ -8,14 +8,18 @@ import { waitFor } from '../feature-manager';
 import { isSupportTicket, ticketKeyFromUrl } from '../matchers';
 import { findPanelSlot, readPageFacts, type PageFacts, type PanelSlot } from '../adapters/support-portal';
 import { extensionAlive, HOST_TAG, newHost } from '../extension-context';
+import { guardHost } from '../host-guard';
 import { pageSettled } from '../page-settled';
 
 export const PANEL_PAGE = 'src/panel/index.html';
 
 export interface PanelPlacement { docked: boolean }
 
-/** The panel frame's URL: the key, plus whatever the page said, in the hash. */
-export function panelFrameUrl(base: string, key: string, facts: PageFacts, placement: PanelPlacement = { docked: false }): string {
+/**
+ * The panel frame's URL: the key, plus whatever the page said, in the hash. `mount`: this mount's
+ * id, by which the background asks about the frame's host (host-guard.ts).
+ */
+export function panelFrameUrl(base: string, key: string, facts: PageFacts, placement: PanelPlacement = { docked: false }, mount?: string): string {
   const params = new URLSearchParams({ key });
   if (facts.product) params.set('product', facts.product);
   if (facts.productName) params.set('productName', facts.productName);
@@ -23,6 +27,7 @@ export function panelFrameUrl(base: string, key: string, facts: PageFacts, place
   if (facts.title) params.set('title', facts.title);
   if (!facts.product && !facts.siteUrl && !facts.key) params.set('read', 'none');
   if (placement.docked) params.set('placement', 'docked');
+  if (mount) params.set('mount', mount);
   return `${base}#${params}`;
 }
 
@@ -52,11 +57,13 @@ function mountPanel(key: string, facts: PageFacts, slot: PanelSlot | undefined, 
     iframe { display: block; width: 100%; height: 120px; border: 0; border-radius: 3px; color-scheme: light; }`;
   const frame = document.createElement('iframe');
   frame.title = 'Access Companion';
-  frame.src = panelFrameUrl(chrome.runtime.getURL(PANEL_PAGE), key, facts, { docked: !slot });
+  const mount = crypto.randomUUID();
+  frame.src = panelFrameUrl(chrome.runtime.getURL(PANEL_PAGE), key, facts, { docked: !slot }, mount);
   followFrameHeight(frame, signal);
   shadow.append(style, frame);
   if (slot) slot.parent.insertBefore(host, slot.after ? slot.after.nextSibling : slot.parent.firstChild);
   else document.documentElement.append(host);
+  guardHost(mount, host, frame, signal);
   return host;
 }
 
