@@ -2,6 +2,7 @@
 // typed client (src/api) and shapes the answer for display. Decisions stay with the API; refusals
 // come back with the API's own causes.
 import type { AccessRequestWire, GrantWire, MyAccessRequestWire, TicketWire } from '../api/schemas';
+import { AccessApiError } from '../api/client';
 import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
 import { registerHandlers, type PopupState } from '../shared-ext/messages';
 import { signedOutReason } from './auth-state';
@@ -52,16 +53,26 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
   const others = [...new Set(alsoTickets.filter((k) => isTicketKey(k) && !listed.has(k)))].slice(0, 50);
   const extra = await Promise.all(others.map(async (key): Promise<SupportRequestView | undefined> => {
     try {
-      const [t, el, { grants }] = await Promise.all([ticket(key), c.eligibility(key), c.ticketGrants(key)]);
-      // Outstanding means Support's data request still waits for a grant (the vendor lists more).
-      const waiting = grants.find((g) => g.kind === 'data' && g.state === 'requested');
-      if (t.status !== 'open' || !waiting) return undefined;
-      return {
-        ticket: key, title: t.title, site: t.site, siteHost: host(t.siteUrl, t.site), product: t.productName, engineer: t.engineer, requestedAt: waiting.requestedAt,
+      const el = await c.eligibility(key);
+      const row = (t: { title: string; site: string; siteUrl?: string; productName: string; engineer: string } | undefined, requestedAt?: string): SupportRequestView => ({
+        ticket: key, title: t?.title ?? '', site: t?.site ?? el.scope.site, siteHost: host(t?.siteUrl ?? el.scope.siteUrl, t?.site ?? el.scope.site),
+        product: t?.productName ?? productName(el.scope.product), engineer: t?.engineer ?? '', requestedAt,
         allowed: el.allowed, via: el.via, causes: el.causes, guardApprovalRequired: el.guardApprovalRequired, scopeSummary: el.scope.summary,
-      };
+      });
+      try {
+        const [t, { grants }] = await Promise.all([ticket(key), c.ticketGrants(key)]);
+        // Outstanding means Support's data request still waits for a grant (the vendor lists more).
+        const waiting = grants.find((g) => g.kind === 'data' && g.state === 'requested');
+        if (t.status !== 'open' || !waiting) return undefined;
+        return row(t, waiting.requestedAt);
+      } catch (e) {
+        // The ticket's record is for its stakeholders (403 no_stake): I still see, from my
+        // eligibility, that I can't grant it, why, and whom to ask; the vendor page says it waits.
+        if (e instanceof AccessApiError && e.status === 403 && !el.causes.some((cause) => cause.code === 'ticket_closed')) return row(undefined);
+        return undefined;
+      }
     } catch {
-      return undefined; // not a ticket the API knows or lets me see
+      return undefined; // not a ticket the API knows
     }
   }));
   return [...rows, ...extra.filter((r): r is SupportRequestView => r !== undefined)];

@@ -65,7 +65,7 @@ export function SupportAccess() {
               return (
                 <tr key={r.ticket} data-ticket={r.ticket}>
                   <td class="check"><GuardedCheckbox aria-label={`Select ${r.ticket}`} checked={selected.has(r.ticket)} onToggle={(click) => toggle(r.ticket, click)} /></td>
-                  <td><strong>{r.ticket}</strong><div class="small">{r.title}</div><div class="small">Support: {r.engineer} · asked {since(r.requestedAt)}</div></td>
+                  <td><strong>{r.ticket}</strong><div class="small">{r.title}</div>{r.engineer ? <div class="small">Support: {r.engineer} · asked {since(r.requestedAt)}</div> : <div class="small">Listed by the vendor as waiting; its details are shown to the admins who can grant it.</div>}</td>
                   <td>{r.product}<div class="small">{r.siteHost}</div></td>
                   <td class="small">{r.scopeSummary}{r.guardApprovalRequired && <div>Needs a Guard admin's approval after you grant.</div>}</td>
                   <td>

@@ -23,6 +23,9 @@ async function guardPage(): Promise<{ page: Page; frame: Frame; approve: ReturnT
   return { page, frame, approve };
 }
 
+// A panel slid under the pointer is caught by whichever check sees it first: the pointer/move
+// check or, on a loaded machine, the visibility observer (the panel has only just come into view).
+// Either parks; the test insists the park happened and nothing was granted.
 async function expectParked(frame: Frame, reason: RegExp): Promise<void> {
   await expect.poll(() => frame.getByRole('status').filter({ hasText: 'PS-102' }).first().textContent().catch(() => ''), { timeout: 15_000 }).toMatch(reason);
   expect(await state()).toBe('pending_guard_approval');
@@ -56,7 +59,7 @@ describe('Guard approvals frame: every trick parks, an honest click decides', ()
     await humanGap(page);
     await page.mouse.down();
     await page.mouse.up();
-    await expectParked(frame, /PS-102: Not done yet: The (pointer had only just reached the panel|page moved the panel just before the click)/);
+    await expectParked(frame, /PS-102: Not done yet: The (pointer had only just reached the panel|page moved the panel just before the click|panel was covered, hidden or faded when it was clicked, or had only just come into view)/);
     await page.close();
   });
 

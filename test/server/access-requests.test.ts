@@ -41,7 +41,10 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
 
       // Each new member's approval recorded a different seat count; the duplicate recorded none added.
       const audit = await h.req('alice-token', 'GET', '/v1/audit?limit=500');
-      const approvals = audit.json.entries.filter((e: { action: string; resource: { id: string } }) => e.action === 'access_request.approve' && [...ids, dup.json.id].includes(e.resource.id));
+      const onMine = audit.json.entries.filter((e: { action: string; resource: { id: string } }) => e.action === 'access_request.approve' && [...ids, dup.json.id].includes(e.resource.id));
+      // The losing racer's 409 is on record as a refusal, not as a second approval.
+      expect(onMine.filter((e: { outcome: string }) => e.outcome === 'refused')).toHaveLength(1);
+      const approvals = onMine.filter((e: { outcome: string }) => e.outcome === 'done');
       const after = approvals.filter((e: { detail: { decidedWith?: string } }) => !e.detail.decidedWith).map((e: { detail: { seatsAfter: number } }) => e.detail.seatsAfter);
       expect(after.sort()).toEqual(Array.from({ length: targets.length }, (_, i) => 42 + i));
       expect(approvals.filter((e: { detail: { decidedWith?: string } }) => e.detail.decidedWith)).toHaveLength(1);
