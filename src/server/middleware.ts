@@ -6,7 +6,7 @@ import type { ServerContext } from './context';
 import { withTransactionHook, type Queryable, type TransactionHook } from './db/index';
 import type { Env } from './http';
 import { HttpProblem, problem } from './problems';
-import { peerAddress, type FailedAuthThrottle, type TrustedProxies } from './throttle';
+import { FixedWindowLimiter, peerAddress, type FailedAuthThrottle, type TrustedProxies } from './throttle';
 
 /**
  * Who is calling. A valid token is decided first and never meets the failed-authentication brake,
@@ -34,24 +34,15 @@ export function authenticate(s: ServerContext, failures?: { throttle: FailedAuth
   };
 }
 
-/** Fixed one-minute windows per token (per process: a guard against floods, not a quota). */
+/**
+ * Requests per minute per valid token, in fixed one-minute windows (per process: a guard against
+ * floods, not a quota). Past `perMinute`, 429 problem+json with Retry-After in whole seconds.
+ */
 export function rateLimit(perMinute: number): MiddlewareHandler<Env> {
-  const windows = new Map<string, { start: number; count: number }>();
-  let lastSweep = Date.now();
+  const limiter = new FixedWindowLimiter(perMinute, 60_000);
   return async (c, next) => {
-    const now = Date.now();
-    if (now - lastSweep > 60_000) {
-      for (const [k, w] of windows) if (now - w.start >= 60_000) windows.delete(k);
-      lastSweep = now;
-    }
     const key = c.get('caller')?.tokenHash ?? 'anonymous';
-    let w = windows.get(key);
-    if (!w || now - w.start >= 60_000) windows.set(key, (w = { start: now, count: 0 }));
-    w.count++;
-    if (w.count > perMinute) {
-      const retry = Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000));
-      throw new HttpProblem('rate-limited', `More than ${perMinute} requests a minute with this token.`, {}, 429, { 'Retry-After': String(retry) });
-    }
+    limiter.take(key, `More than ${perMinute} requests a minute with this token.`);
     await next();
   };
 }
