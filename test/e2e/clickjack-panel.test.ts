@@ -27,7 +27,13 @@ const grantButton = (panel: Frame) => panel.getByRole('button', { name: 'Grant a
 // check or, on a loaded machine, the visibility observer (the panel has only just come into view).
 // Either parks; the test insists the park happened and nothing was granted.
 async function expectParked(panel: Frame, reason: RegExp): Promise<void> {
-  await expect.poll(() => text(panel, '.parked'), { timeout: 15_000 }).toMatch(reason);
+  // Generous: on a loaded machine (CI runs the API suites beside this one) the park's round trip
+  // through the background and the API can take seconds. On failure, say what the panel showed.
+  try {
+    await expect.poll(() => text(panel, '.parked'), { timeout: 30_000 }).toMatch(reason);
+  } catch (e) {
+    throw new Error(`no parked notice; the panel said "${await text(panel, 'body')}"; live data grants on PS-107: ${(await activeData('PS-107')).length}`, { cause: e });
+  }
   expect(await text(panel, '.parked')).toMatch(/Confirm it in the Access Companion toolbar popup/);
   expect(await activeData('PS-107')).toHaveLength(0);
 }
