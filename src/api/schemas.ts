@@ -86,8 +86,8 @@ export const TicketCreateBody = z
     grantDataAccess: z.boolean(),
   })
   .strict();
-/** Eligibility for a ticket not yet created: the product and site the form names. */
-export const NewTicketEligibilityQuery = z.object({ site: id, product: id }).strict();
+/** Eligibility for a ticket not yet created: the product and the site (id or address) the form names. */
+export const NewTicketEligibilityQuery = z.object({ site: id, product: id });
 export const AccessRequestDenyBody = z.object({ message: message.optional() }).strict();
 const ACCESS_REQUEST_KINDS = ['self_on_site', 'self_off_site', 'teammate', 'new_person'] as const;
 export const AccessRequestKind = z.enum(ACCESS_REQUEST_KINDS);

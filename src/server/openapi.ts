@@ -32,7 +32,7 @@ const LIST_FILTERS: Param[] = [
 const ROUTES: Route[] = [
   ['get', '/v1/me', 'Who am I: kind, org, roles, sites', null, [200, W.Me]],
   ['get', '/v1/eligibility', 'For the request form: would ticking "allow Support to access my data" give Support access to this product on this site, and if not why and who can (eligibility for a ticket not yet created)', null, [200, W.Eligibility], [
-    { name: 'site', in: 'query', description: 'Site id, e.g. acme-main', schema: { type: 'string' }, required: true },
+    { name: 'site', in: 'query', description: "Site id or the site's address, e.g. https://acme.atlassian.net", schema: { type: 'string' }, required: true },
     { name: 'product', in: 'query', description: 'Product key, e.g. confluence', schema: { type: 'string' }, required: true },
   ]],
   ['post', '/v1/tickets', 'Raise a ticket with the caller as reporter; grantDataAccess (the consent box) creates its grant in the same transaction (active, or pending_guard_approval on a Guard-restricted site); ticked by someone who may not grant → 403 not-eligible with causes, nothing created', W.TicketCreateBody, [201, W.TicketCreated]],

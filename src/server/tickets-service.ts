@@ -8,6 +8,7 @@ import { appendAudit } from './audit';
 import type { ServerContext } from './context';
 import { grantChanged } from './grants-service';
 import { notEligible, problem } from './problems';
+import { resolveSite } from './requester-views';
 import { currentTicket, newId, nextTicketKey, saveRaisedTicket, withTicket } from './store';
 
 export interface NewTicketInput {
@@ -19,14 +20,15 @@ export interface NewTicketInput {
 }
 
 /**
- * Would ticking the consent box, as the caller, give Support access to `product` on `site`?
- * Core's newTicketEligibility (the ticket rules for an open ticket there). Org users only (403);
- * an unknown site, or a product not on it, is a 404 problem.
+ * Would ticking the consent box, as the caller, give Support access to `product` on `site` (a site
+ * id, or its address: a vendor form shows the address)? Core's newTicketEligibility (the ticket
+ * rules for an open ticket there). Org users only (403); an unknown site, or a product not on it,
+ * is a 404 problem.
  */
 export function newTicketEligibilityFor(s: ServerContext, caller: Caller, site: string, product: string): Eligibility {
   if (caller.kind !== 'admin') throw problem('forbidden', 'Eligibility is asked by users of the customer org.');
   try {
-    return newTicketEligibility(s.ix, caller.id, site, product);
+    return newTicketEligibility(s.ix, caller.id, resolveSite(s.ix, site).id, product);
   } catch (e) {
     if (e instanceof RuleError) throw problem('not-found', e.message, { code: e.code });
     throw e;
