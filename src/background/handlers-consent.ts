@@ -20,6 +20,6 @@ export async function newTicketEligibility(site: string, product: string) {
 
 export function registerConsentHandlers(): void {
   registerHandlers({
-    getNewTicketEligibility: (req) => newTicketEligibility(field(req.site, 'site', 300), field(req.product, 'product', 200)),
+    getNewTicketEligibility: async (req) => newTicketEligibility(field(req.site, 'site', 300), field(req.product, 'product', 200)),
   });
 }
