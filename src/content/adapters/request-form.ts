@@ -72,7 +72,7 @@ export function findRequestForm(doc: Document): RequestForm | undefined {
 function shownValue(control: Control | undefined): string | undefined {
   if (!control) return undefined;
   if (control instanceof HTMLSelectElement) {
-    const option = control.selectedOptions[0];
+    const option = control.selectedIndex >= 0 ? control.options[control.selectedIndex] : undefined;
     return option && option.value !== '' ? text(option) || option.value : undefined;
   }
   return control.value.trim() || undefined;
