@@ -3,6 +3,8 @@
 // may grant makes the grant (or the Guard hold) with the ticket, one from someone who may not
 // refuses the whole request and creates nothing. On PGlite always, PostgreSQL when DATABASE_URL is set.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccessApiError, createAccessClient } from '../../src/api/client';
+import * as W from '../../src/api/schemas';
 import { createApp } from '../../src/server/app';
 import { ADMIN_URL, harness, WORLD, type Backend, type Harness } from './helpers';
 
@@ -144,6 +146,18 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(await ticketRows()).toBe(rows + 1);
       const reused = await h.req('bob-token', 'POST', '/v1/tickets', { ...body, summary: 'Other' }, { 'idempotency-key': key });
       expect(reused.status).toBe(422);
+    });
+
+    it("the extension's typed client asks and raises; answers fit the wire schemas", async () => {
+      const client = (token: string) => createAccessClient('http://api.test/', token, (url, init) => Promise.resolve(h.api.app.request(url, init)));
+      const el = await client('bob-token').newTicketEligibility('https://acme.atlassian.net', 'jira');
+      expect(W.Eligibility.parse(el)).toMatchObject({ allowed: true, via: 'product_admin' });
+      const raised = W.TicketCreated.parse(await client('bob-token').createTicket({ site: 'acme-main', product: 'jira', summary: 'Via the client', grantDataAccess: true }));
+      expect(raised.grant?.state).toBe('active');
+      const refused = await client('bob-token').createTicket({ site: 'acme-main', product: 'confluence', summary: 'No', grantDataAccess: true }).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(AccessApiError);
+      expect((refused as AccessApiError).kind).toBe('not-eligible');
+      expect((refused as AccessApiError).problem.causes?.[0]?.code).toBe('wrong_product');
     });
 
     it('a raised ticket lives in the database: another API process on it sees the ticket and its grant', async () => {
