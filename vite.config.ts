@@ -20,7 +20,7 @@ export default defineConfig({
     target: 'chrome120',
     // crxjs bundles HTML named in the manifest's action/options, but copies web-accessible HTML
     // as-is; the panel page must be an explicit input to be built.
-    rollupOptions: { input: { panel: 'src/panel/index.html', console: 'src/console/index.html', request: 'src/request/index.html' } },
+    rollupOptions: { input: { panel: 'src/panel/index.html', console: 'src/console/index.html', request: 'src/request/index.html', consent: 'src/consent/index.html' } },
   },
   server: { port: 5173, strictPort: true },
 });

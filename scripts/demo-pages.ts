@@ -28,6 +28,8 @@ export interface DemoPages {
   adminUrl: string;
   /** URL of a ticket's page on the support portal. */
   ticketUrl(key: string): string;
+  /** The raise-a-request form, logged in to the portal as `as` (a user id; default the view's reporter). */
+  createRequestUrl(as?: string): string;
   /** URL of an admin console page, e.g. adminPageUrl('settings/support-access'). */
   adminPageUrl(page: string): string;
   /** A product page, e.g. productPageUrl('https://acme.atlassian.net', 'wiki', 'oscar') → http://acme.localhost:4403/wiki?as=oscar. */
@@ -49,7 +51,12 @@ interface RawWorld {
 /** What the demo pages render from: the world file's tickets, with display strings resolved. */
 export interface DemoView {
   org: { id: string; name: string };
-  reporter: { name: string; email: string };
+  /** Who the portal shows as logged in when the URL names nobody (`?as=<user id>` picks another). */
+  reporter: { id: string; name: string; email: string };
+  /** People, sites and products for the request form and for `?as=` (no tokens: those stay on the server). */
+  users: { id: string; name: string; email: string }[];
+  sites: { id: string; url: string; host: string }[];
+  products: { site: string; key: string; name: string }[];
   admin: { name: string; email: string };
   supportOrigin: string;
   apiUrl: string | null;
@@ -78,7 +85,10 @@ export function buildDemoView(world: RawWorld, supportOrigin: string, apiUrl?: s
   const admin = (adminId && user(adminId)) || world.users[0]!;
   return {
     org: { id: world.organization.id, name: world.organization.name },
-    reporter: { name: reporter.name, email: reporter.email },
+    reporter: { id: reporter.id, name: reporter.name, email: reporter.email },
+    users: world.users.map(({ id, name, email }) => ({ id, name, email })),
+    sites: world.sites.map((s) => ({ id: s.id, url: s.url, host: new URL(s.url).host })),
+    products: world.products.map((p) => ({ site: p.site, key: p.key, name: p.name ?? PRODUCT_NAMES[p.key] ?? p.key })),
     admin: { name: admin.name, email: admin.email },
     supportOrigin,
     apiUrl: apiUrl ?? null,
@@ -107,7 +117,7 @@ export function buildDemoView(world: RawWorld, supportOrigin: string, apiUrl?: s
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 // The only files served, by URL: nothing else under demo/ (or elsewhere) is reachable.
-const ASSETS = new Set(['shared/dom.js', 'shared/vendor.css', 'support/portal.js', 'support/portal.css', 'admin/admin.js', 'admin/admin.css', 'product/product.js', 'product/product.css']);
+const ASSETS = new Set(['shared/dom.js', 'shared/vendor.css', 'support/portal.js', 'support/create.js', 'support/portal.css', 'admin/admin.js', 'admin/admin.css', 'product/product.js', 'product/product.css']);
 
 /** Ticket pages built unlike our portal, to check the extension on markup it has not seen (`?layout=NAME`). */
 export const LAYOUTS = ['punctuated-table', 'no-landmarks', 'inline-text', 'unreadable', 'collapsed-details'] as const;
@@ -127,10 +137,11 @@ async function sendFile(res: ServerResponse, rel: string): Promise<void> {
   res.end(body);
 }
 
-function handler(page: 'support' | 'admin', view: () => DemoView) {
+function handler(page: 'support' | 'admin', view: () => DemoView, portalApi?: PortalApi) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
       const url = new URL(req.url ?? '/', 'http://demo.invalid');
+      if (page === 'support' && portalApi && url.pathname.startsWith('/demo-api/tickets')) return await portalApi(req, res, url);
       if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405).end(); return; }
       if (url.pathname === '/demo-api/world') {
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
@@ -168,6 +179,59 @@ function handler(page: 'support' | 'admin', view: () => DemoView) {
   };
 }
 
+type PortalApi = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void>;
+
+const MAX_FORM_BYTES = 32 * 1024;
+
+/**
+ * The portal's own backend for raising and showing requests: the vendor knows who is logged in
+ * (here `?as=<user id>`, default the view's reporter) and talks to the Access API with that
+ * person's token from the world file, which never reaches the page. `POST /demo-api/tickets`
+ * raises one (body and Idempotency-Key passed through); `GET /demo-api/tickets/<KEY>` reads one.
+ * The API's answer (problem+json included) goes back as it came.
+ */
+function portalTickets(world: () => RawWorld, apiUrl: string | undefined): PortalApi {
+  return async (req, res, url) => {
+    const answer = (status: number, body: unknown, type = 'application/problem+json') => {
+      res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(JSON.stringify(body));
+    };
+    const w = world();
+    const firstReporter = w.tickets[0]?.reporter ?? w.users[0]?.id;
+    const who = w.users.find((u) => u.id === (url.searchParams.get('as') || firstReporter));
+    if (!apiUrl) return answer(503, { title: 'The demo portal was started without an Access API', status: 503 });
+    if (!who?.token) return answer(403, { title: 'Nobody is logged in to the portal as that person', status: 403 });
+    const key = /^\/demo-api\/tickets\/([A-Z][A-Z0-9_]*-\d+)$/.exec(url.pathname)?.[1];
+    let upstream: Response;
+    if (req.method === 'GET' && key) {
+      upstream = await fetch(`${apiUrl}/v1/tickets/${key}`, { headers: { authorization: `Bearer ${who.token}` }, signal: AbortSignal.timeout(5000) });
+    } else if (req.method === 'POST' && url.pathname === '/demo-api/tickets') {
+      const body = await readBody(req, MAX_FORM_BYTES);
+      if (body === undefined) return answer(413, { title: 'The request is too large', status: 413 });
+      const idem = req.headers['idempotency-key'];
+      upstream = await fetch(`${apiUrl}/v1/tickets`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${who.token}`, 'content-type': 'application/json', ...(typeof idem === 'string' ? { 'idempotency-key': idem } : {}) },
+        body,
+        signal: AbortSignal.timeout(5000),
+      });
+    } else return answer(404, { title: 'Not found', status: 404 });
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json', 'cache-control': 'no-store' });
+    res.end(await upstream.text());
+  };
+}
+
+/** The request body as text, or undefined past `max` bytes. */
+async function readBody(req: IncomingMessage, max: number): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > max) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -180,7 +244,7 @@ export async function startDemoPages(opts: DemoPagesOptions = {}): Promise<DemoP
   // Re-read on every request so an edited world file shows on reload.
   const currentView = () =>
     buildDemoView(JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, supportOrigin, opts.apiUrl);
-  const support = createServer(handler('support', currentView));
+  const support = createServer(handler('support', currentView, portalTickets(() => JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, opts.apiUrl)));
   const admin = createServer(handler('admin', currentView));
   const serveAsset = async (res: ServerResponse, rel: string) => { if (ASSETS.has(rel)) await sendFile(res, rel); else res.writeHead(404).end('not found'); };
   const product = createServer(productHandler(() => JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, opts.apiUrl, serveAsset, (res) => sendFile(res, 'product/index.html')));
@@ -195,6 +259,7 @@ export async function startDemoPages(opts: DemoPagesOptions = {}): Promise<DemoP
     adminUrl,
     view: initial,
     ticketUrl: (key) => `${supportOrigin}/servicedesk/customer/portal/1/${key}`,
+    createRequestUrl: (as) => `${supportOrigin}/servicedesk/customer/portal/1/create/1${as ? `?as=${encodeURIComponent(as)}` : ''}`,
     adminPageUrl: (page) => `${adminUrl}/o/${initial.org.id}/${page}`,
     productPageUrl: (siteUrl, path, as) => `http://${new URL(siteUrl).host.replace(/\.atlassian\.net$/, '.localhost')}:${productPort}/${path.replace(/^\//, '')}${as ? `?as=${encodeURIComponent(as)}` : ''}`,
     close: async () => {
@@ -219,6 +284,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   });
   const first = pages.view.tickets[0];
   console.log(`Support portal: ${first ? pages.ticketUrl(first.key) : pages.supportUrl}`);
+  console.log(`Raise a request: ${pages.createRequestUrl()}`);
   console.log(`Admin console:  ${pages.adminPageUrl('settings/support-access')}`);
   console.log(`Product site:   ${pages.productPageUrl('https://acme.atlassian.net', 'wiki')}`);
 }

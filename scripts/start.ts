@@ -77,6 +77,7 @@ Access Companion is running.
 
   Access API:      ${apiUp ? API_URL : '(not running)'}
   Support portal:  ${pages.ticketUrl(firstTicket)}
+  Raise a request: ${pages.createRequestUrl('priya')}   (?as= is who you are on the portal)
   Admin console:   ${pages.adminPageUrl('settings/support-access')}
                    ${pages.adminPageUrl('access-requests')}
                    ${pages.adminPageUrl('security/audit-log')}

@@ -1,10 +1,15 @@
 // Our imitation of a vendor's customer portal: a single-page app. It renders late (as if waiting on
 // its own API) and moves between requests with history.pushState, never reloading the page.
 import { h, loadWorld, initials } from '/assets/shared/dom.js';
+import { renderCreate } from '/assets/support/create.js';
 
 const FIRST_RENDER_DELAY_MS = 600;
 const NAVIGATION_DELAY_MS = 250;
 const ticketPath = /^\/servicedesk\/customer\/portal\/(\d+)\/([A-Z][A-Z0-9]+-\d+)\/?$/;
+const createPath = /^\/servicedesk\/customer\/portal\/\d+\/create\/\d+\/?$/;
+// Who is logged in to the portal: `?as=<user id>`, kept on every link, like a session would be.
+const as = new URLSearchParams(location.search).get('as');
+const withAs = (href) => (as ? `${href}?as=${encodeURIComponent(as)}` : href);
 const approvals = new Map(); // ticket key → approved?, as the vendor's own buttons would record it
 
 let world;
@@ -19,7 +24,8 @@ function link(href, text, attrs = {}) {
   } }, text);
 }
 
-const ticketHref = (key) => `/servicedesk/customer/portal/1/${key}`;
+const ticketHref = (key) => withAs(`/servicedesk/customer/portal/1/${key}`);
+const createHref = () => withAs('/servicedesk/customer/portal/1/create/1');
 
 function statusLozenge(status) {
   return h('span', { class: `lozenge lozenge-${status}` }, status === 'open' ? 'Waiting for support' : 'Resolved');
@@ -106,7 +112,7 @@ function render(ticket) {
 function renderRequests() {
   const root = document.getElementById('root');
   root.replaceChildren(h('main', { class: 'requests' },
-    h('h1', {}, 'Requests'),
+    h('div', { class: 'requests-head' }, h('h1', {}, 'Requests'), link(createHref(), 'Raise a request', { class: 'button primary' })),
     h('table', {},
       h('thead', {}, h('tr', {}, ['Reference', 'Summary', 'Product', 'Status'].map((c) => h('th', { scope: 'col' }, c)))),
       h('tbody', {}, world.tickets.map((t) => h('tr', {},
@@ -120,22 +126,44 @@ function renderNotFound(key) {
     h('h1', {}, 'We can’t find that request'), h('p', {}, `${key ?? 'This page'} doesn’t exist or you don’t have access.`)));
 }
 
+// A request raised on this portal is not in the world file: the portal's backend asks the Access API.
+async function raisedTicket(key) {
+  const res = await fetch(withAs(`/demo-api/tickets/${encodeURIComponent(key)}`));
+  if (!res.ok) return undefined;
+  const t = await res.json();
+  const person = (id) => world.users.find((u) => u.id === id)?.name ?? id;
+  return {
+    key: t.key, title: t.title, status: t.status, productKey: t.product, productName: t.productName,
+    siteUrl: t.siteUrl, siteHost: new URL(t.siteUrl).host, reporterName: person(t.reporter),
+    engineerName: 'Atlassian Support', dataAccessRequested: false, description: t.description ?? '',
+  };
+}
+
 // Route after `delay` ms, as if fetching; a later navigation supersedes an earlier pending one.
 function route(delay) {
   const token = ++renderToken;
-  setTimeout(() => {
+  setTimeout(async () => {
     if (token !== renderToken) return;
+    if (createPath.test(location.pathname)) return renderCreate({ me: currentUser(), world, navigate, approvals });
     const match = ticketPath.exec(location.pathname);
     if (!match) return renderRequests();
-    const ticket = world.tickets.find((t) => t.key === match[2]);
+    const ticket = world.tickets.find((t) => t.key === match[2]) ?? await raisedTicket(match[2]).catch(() => undefined);
+    if (token !== renderToken) return;
     if (ticket) render(ticket);
     else renderNotFound(match[2]);
   }, delay);
 }
 
+function navigate(href) {
+  history.pushState({}, '', href);
+  route(NAVIGATION_DELAY_MS);
+}
+
+const currentUser = () => world.users.find((u) => u.id === as) ?? world.reporter;
+
 async function start() {
   world = await loadWorld();
-  const me = world.reporter;
+  const me = currentUser();
   document.getElementById('account').replaceChildren(
     h('span', { class: 'avatar', title: me.name, 'aria-hidden': 'true' }, initials(me.name)),
     h('span', { class: 'account-name' }, me.name));

@@ -61,6 +61,10 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
 
   return {
     me: (o?: CallOptions) => get<typeof W.Me>('/v1/me', o),
+    /** The request form's consent box: eligibility for a ticket not yet created on `site` (id or address) for `product`. */
+    newTicketEligibility: (site: string, product: string, o?: CallOptions) => get<typeof W.Eligibility>(`/v1/eligibility?${new URLSearchParams({ site, product })}`, o),
+    /** Raise a ticket as the caller; `grantDataAccess` is the consent box (403 not-eligible with causes, nothing created, when the caller may not grant). */
+    createTicket: (input: W.TicketInput, o?: CallOptions) => post<typeof W.TicketCreated>('/v1/tickets', input, o),
     ticket: (key: string, o?: CallOptions) => get<typeof W.Ticket>(`/v1/tickets/${enc(key)}`, o),
     eligibility: (key: string, o?: CallOptions) => get<typeof W.Eligibility>(`/v1/tickets/${enc(key)}/eligibility`, o),
     ticketGrants: (key: string, o?: CallOptions) => get<typeof W.GrantList>(`/v1/tickets/${enc(key)}/grants`, o),

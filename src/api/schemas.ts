@@ -76,6 +76,18 @@ export const AccessRequestCreateBody = z
     for: z.union([z.object({ userId: id }).strict(), z.object({ email: storable(z.string().min(3).max(320)) }).strict()]).optional(),
   })
   .strict();
+/** Raise a ticket (the request form); `grantDataAccess` is the consent box. */
+export const TicketCreateBody = z
+  .object({
+    site: id,
+    product: id,
+    summary: storable(z.string().trim().min(1).max(255)),
+    description: short(10_000).optional(),
+    grantDataAccess: z.boolean(),
+  })
+  .strict();
+/** Eligibility for a ticket not yet created: the product and the site (id or address) the form names. */
+export const NewTicketEligibilityQuery = z.object({ site: id, product: id });
 export const AccessRequestDenyBody = z.object({ message: message.optional() }).strict();
 const ACCESS_REQUEST_KINDS = ['self_on_site', 'self_off_site', 'teammate', 'new_person'] as const;
 export const AccessRequestKind = z.enum(ACCESS_REQUEST_KINDS);
@@ -156,12 +168,16 @@ export const Ticket = z.object({
   product: z.string(),
   productName: z.string(),
   status: z.enum(['open', 'closed']),
+  /** What the reporter wrote (tickets raised through the API only). */
+  description: z.string().optional(),
   reporter: z.string(),
   engineer: z.string(),
   dataAccessRequested: z.boolean(),
   aiConversationsRequested: z.array(z.string()),
   guardAdmins: z.array(z.object({ userId: z.string(), name: z.string() })),
 });
+/** A raised ticket, and the grant its consent box made (absent when the box was not ticked). */
+export const TicketCreated = z.object({ ticket: Ticket, grant: GrantCreated.optional() });
 export const Me = z.object({
   kind: z.enum(['admin', 'engineer']),
   id: z.string(),
@@ -350,6 +366,8 @@ export const Health = z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgre
 export type GrantWire = z.infer<typeof Grant>;
 export type EligibilityWire = z.infer<typeof Eligibility>;
 export type TicketWire = z.infer<typeof Ticket>;
+export type TicketCreatedWire = z.infer<typeof TicketCreated>;
+export type TicketInput = z.infer<typeof TicketCreateBody>;
 export type MeWire = z.infer<typeof Me>;
 export type SupportRequestWire = z.infer<typeof SupportRequest>;
 export type BulkGrantRowWire = z.infer<typeof BulkGrantRow>;

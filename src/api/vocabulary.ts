@@ -29,6 +29,7 @@ export const AUDIT_ACTION_LABELS = {
   'grant.ask': 'Asked an admin to grant',
   'support_request.create': 'Asked for access',
   'ticket.close': 'Closed the ticket',
+  'ticket.create': 'Raised a request',
   'access_request.create': 'Asked for product access',
   'access_request.approve': 'Approved product access',
   'access_request.deny': 'Denied product access',

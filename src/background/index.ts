@@ -15,11 +15,13 @@ import { injectIntoOpenTabs } from './reinject';
 import { registerPanelHandlers } from './handlers-panel';
 import { ALARM, ensurePollAlarm, ensureStream, listenForLivePorts, syncNow } from './inbox-sync';
 import { registerRequesterHandlers } from './handlers-requester';
+import { registerConsentHandlers } from './handlers-consent';
 import { listenForNotificationClicks } from './notifications';
 
 registerConsoleHandlers();
 registerPanelHandlers();
 registerRequesterHandlers();
+registerConsentHandlers();
 listenForLivePorts();
 listenForNotificationClicks();
 chrome.alarms.onAlarm.addListener((alarm) => { if (alarm.name === ALARM) void syncNow(); });

@@ -37,6 +37,16 @@ export const isSupportTicket = matcher(
   (url) => ticketKeyFromUrl(url) !== undefined,
 );
 
+/** The portal's raise-a-request form: `/servicedesk/customer/portal/<portal>/create/<request type>`. */
+export const isRequestForm = matcher(
+  [
+    'https://support.atlassian.com/servicedesk/customer/portal/1/create/1',
+    'https://support.atlassian.com/servicedesk/customer/portal/23/create/456/',
+    'http://support.localhost:4401/servicedesk/customer/portal/1/create/1?as=bob',
+  ],
+  (url) => isSupportOrigin(url) && /^\/servicedesk\/customer\/portal\/\d+\/create\/\d+\/?$/.test(url.pathname),
+);
+
 function adminPage(page: string, examples: string[]): PageMatcher {
   const path = new RegExp(`^/o/[^/]+/${page}/?$`);
   return matcher(examples, (url) => isAdminOrigin(url) && path.test(url.pathname));
@@ -113,6 +123,9 @@ export const unmatchedExamples: readonly string[] = [
   'http://support.localhost:4401/wiki',
   'http://admin.localhost:4402/jira',
   'https://acme.localhost/wiki',
+  'https://support.atlassian.com/servicedesk/customer/portal/1/create',
+  'https://evil.test/servicedesk/customer/portal/1/create/1',
+  'http://support.atlassian.com/servicedesk/customer/portal/1/create/1',
 ];
 
 export const allMatchers = {
@@ -122,4 +135,5 @@ export const allMatchers = {
   isAuditLog,
   isSupportAccessRequests,
   isProductPage,
+  isRequestForm,
 } satisfies Record<string, PageMatcher>;

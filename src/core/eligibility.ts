@@ -17,7 +17,7 @@
 //   each with that same role.
 import type { RoleHolder, WorldIndex } from './index-world';
 import { compareRoles, isGrantingRole, isInEffect, roleFit, roleLabel } from './roles';
-import { grantScope, place, ticketPlace } from './scope';
+import { grantScope, place, scopeOf, ticketPlace } from './scope';
 import { CAUSE_ORDER, RuleError, type Cause, type CauseCode, type Eligibility, type QualifiedAdmin, type RoleAssignment, type Ticket } from './types';
 
 export function guardApprovalRequired(ix: WorldIndex, siteId: string): boolean {
@@ -36,7 +36,10 @@ function ticketAcceptsGrants(ix: WorldIndex, t: Ticket): boolean {
 }
 
 export function qualifiedAdmins(ix: WorldIndex, ticketKey: string): QualifiedAdmin[] {
-  const t = requireTicket(ix, ticketKey);
+  return qualifiedAdminsOf(ix, requireTicket(ix, ticketKey));
+}
+
+function qualifiedAdminsOf(ix: WorldIndex, t: Ticket): QualifiedAdmin[] {
   if (!ticketAcceptsGrants(ix, t)) return [];
   const key = `${t.site}/${t.product}`;
   let admins = ix.qualifiedBySiteKey.get(key);
@@ -62,12 +65,33 @@ function rankAdmins(ix: WorldIndex, lists: (RoleHolder[] | undefined)[]): Qualif
 
 export function grantEligibility(ix: WorldIndex, userId: string, ticketKey: string): Eligibility {
   const t = requireTicket(ix, ticketKey);
+  return eligibilityOf(ix, userId, t, grantScope(ix, ticketKey));
+}
+
+/** Key of the ticket a request form is about to create; never a real key (ticket keys carry a dash and digits). */
+export const NEW_TICKET = 'the new request';
+
+/**
+ * Eligibility for a ticket not yet created: would ticking "allow Support to access my data" on the
+ * raise-a-request form, as `userId`, give Support access to `product` on `site`? The same rules as
+ * grantEligibility, for an open ticket with those product and site (so `ticket_closed` never
+ * applies, and `site_deactivated` does). Throws RuleError `unknown_user`, `unknown_site` or
+ * `unknown_product` (the product is not on that site).
+ */
+export function newTicketEligibility(ix: WorldIndex, userId: string, site: string, product: string): Eligibility {
+  if (!ix.sitesById.has(site)) throw new RuleError('unknown_site', `No site "${site}".`);
+  if (!ix.productsBySiteKey.has(`${site}/${product}`)) throw new RuleError('unknown_product', `${site} has no product "${product}".`);
+  const t: Ticket = { key: NEW_TICKET, site, product, reporter: userId, engineer: '', status: 'open' };
+  return eligibilityOf(ix, userId, t, scopeOf(ix, t, 'this request'));
+}
+
+function eligibilityOf(ix: WorldIndex, userId: string, t: Ticket, scope: Eligibility['scope']): Eligibility {
   if (!ix.usersById.has(userId)) throw new RuleError('unknown_user', `No user "${userId}".`);
   const granting = (ix.rolesByUser.get(userId) ?? []).filter((r) => isGrantingRole(r.role));
   const fitting = granting.filter((r) => roleFit(r, t.site, t.product).fits);
   const effective = fitting.filter(isInEffect); // already strongest first (indexWorld sorts)
   const allowed = effective.length > 0 && ticketAcceptsGrants(ix, t);
-  const admins = qualifiedAdmins(ix, ticketKey);
+  const admins = qualifiedAdminsOf(ix, t);
   const causes = allowed ? [] : explain(ix, t, granting, fitting, effective, admins);
   return {
     allowed,
@@ -75,7 +99,7 @@ export function grantEligibility(ix: WorldIndex, userId: string, ticketKey: stri
     causes,
     qualifiedAdmins: admins,
     guardApprovalRequired: guardApprovalRequired(ix, t.site),
-    scope: grantScope(ix, ticketKey),
+    scope,
   };
 }
 

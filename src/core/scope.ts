@@ -43,6 +43,11 @@ export function ticketPlace(ix: WorldIndex, t: Ticket): { product: string; site:
 export function grantScope(ix: WorldIndex, ticketKey: string): Scope {
   const t = ix.ticketsByKey.get(ticketKey);
   if (!t) throw new RuleError('unknown_ticket', `No ticket "${ticketKey}".`);
+  return scopeOf(ix, t, `ticket ${t.key}`);
+}
+
+/** The scope of a grant on `t`; `what` names the ticket in the summary ("ticket PS-101", "this request"). */
+export function scopeOf(ix: WorldIndex, t: Ticket, what: string): Scope {
   const { product, site } = ticketPlace(ix, t);
   const siteRec = ix.sitesById.get(t.site);
   return {
@@ -60,6 +65,6 @@ export function grantScope(ix: WorldIndex, ticketKey: string): Scope {
       'Changes to anything without your consent: access is read-only.',
       'AI (Rovo) conversation history, unless you approve named conversations separately.',
     ],
-    summary: `Support can read ${product} on ${site} for ticket ${t.key} until you revoke access or the ticket closes.`,
+    summary: `Support can read ${product} on ${site} for ${what} until you revoke access or the ticket closes.`,
   };
 }

@@ -84,6 +84,8 @@ export type TicketStatus = 'open' | 'closed';
 export interface Ticket {
   key: string;
   title?: string;
+  /** What the reporter wrote when raising it (tickets raised through the API only). */
+  description?: string;
   site: string;
   product: string;
   reporter: string;

@@ -120,16 +120,17 @@ class AccessCheckBatcher {
         return p;
       };
       const out: AccessDecision[] = [];
+      const known: boolean[] = [];
       for (const c of batch) {
         const found = await load(c.ticket);
+        known.push(found !== undefined);
         out.push(engineerAccessDecision(found?.ix ?? this.s.ix, found?.grants ?? [], c.engineer, c.ticket, c.resource));
       }
       await appendAuditBatch(
         tx,
         batch.map((c, i) => {
           const d = out[i]!;
-          const known = this.s.ix.ticketsByKey.has(c.ticket);
-          return { at: c.at, input: { actor: c.engineer, actorKind: 'engineer' as const, action: 'access.check', ticket: known ? c.ticket : null, resource: c.resource, outcome: d.allowed ? ('allowed' as const) : ('refused' as const), detail: { reason: d.reason, grantId: d.grantId } } };
+          return { at: c.at, input: { actor: c.engineer, actorKind: 'engineer' as const, action: 'access.check', ticket: known[i] ? c.ticket : null, resource: c.resource, outcome: d.allowed ? ('allowed' as const) : ('refused' as const), detail: { reason: d.reason, grantId: d.grantId } } };
         }),
       );
       return out;

@@ -71,7 +71,8 @@ async function lockGrant(tx: Queryable, s: ServerContext, id: string): Promise<{
   return { g, t };
 }
 
-async function grantChanged(tx: Queryable, s: ServerContext, t: Ticket, g: Grant, action: AuditAction, actor: Caller | { kind: 'system'; id: string }, at: string, extra: Record<string, unknown> = {}) {
+/** Saves a changed grant with its audit row and its event, in the caller's transaction. */
+export async function grantChanged(tx: Queryable, s: ServerContext, t: Ticket, g: Grant, action: AuditAction, actor: Caller | { kind: 'system'; id: string }, at: string, extra: Record<string, unknown> = {}) {
   // Locks make losing impossible today; the version check keeps a future unlocked path from
   // silently overwriting a decision (two states under one ETag).
   if (!(await saveGrant(tx, g))) throw problem('conflict', `Grant ${g.id} was changed by someone else meanwhile; read it again.`, { grantId: g.id });

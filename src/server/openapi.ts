@@ -31,6 +31,11 @@ const LIST_FILTERS: Param[] = [
 
 const ROUTES: Route[] = [
   ['get', '/v1/me', 'Who am I: kind, org, roles, sites', null, [200, W.Me]],
+  ['get', '/v1/eligibility', 'For the request form: would ticking "allow Support to access my data" give Support access to this product on this site, and if not why and who can (eligibility for a ticket not yet created)', null, [200, W.Eligibility], [
+    { name: 'site', in: 'query', description: "Site id or the site's address, e.g. https://acme.atlassian.net", schema: { type: 'string' }, required: true },
+    { name: 'product', in: 'query', description: 'Product key, e.g. confluence', schema: { type: 'string' }, required: true },
+  ]],
+  ['post', '/v1/tickets', 'Raise a ticket with the caller as reporter; grantDataAccess (the consent box) creates its grant in the same transaction (active, or pending_guard_approval on a Guard-restricted site); ticked by someone who may not grant → 403 not-eligible with causes, nothing created', W.TicketCreateBody, [201, W.TicketCreated]],
   ['get', '/v1/tickets/{key}', 'A ticket record (stakeholders only: 403 no_stake for other org users)', null, [200, W.Ticket]],
   ['get', '/v1/tickets/{key}/eligibility', 'May I grant data access for this ticket, and if not why and who can (any org user; scope lists left out without a stake)', null, [200, W.Eligibility]],
   ['get', '/v1/tickets/{key}/grants', "The ticket's grants (data and AI conversations; stakeholders only)", null, [200, W.GrantList]],

@@ -14,7 +14,7 @@ import { appendAudit } from './audit';
 import type { ServerContext } from './context';
 import type { Env } from './http';
 import { HttpProblem } from './problems';
-import { accessRequestById, grantById } from './store';
+import { accessRequestById, currentTicket, grantById } from './store';
 
 /** Who and what a refused write was about. */
 export interface RefusalTarget {
@@ -30,7 +30,7 @@ interface WriteRoute {
 }
 
 const ticketParam = async (s: ServerContext, p: Record<string, string>): Promise<RefusalTarget> =>
-  s.ix.ticketsByKey.has(p.key!) ? { ticket: p.key!, resource: null } : { ticket: null, resource: { type: 'ticket', id: p.key } };
+  (await currentTicket(s.db, s.ix, p.key!)) ? { ticket: p.key!, resource: null } : { ticket: null, resource: { type: 'ticket', id: p.key } };
 const grantParam = async (s: ServerContext, p: Record<string, string>): Promise<RefusalTarget> => {
   const g = await grantById(s.db, p.id!);
   return { ticket: g?.ticket ?? null, resource: { type: 'grant', id: p.id, ...(g ? { kind: g.kind } : {}) } };
@@ -48,6 +48,8 @@ const storable = (v: string): string => (isStorableText(v) ? v : [...v].map((ch)
  * `request.refused` with its route in the detail; the route-table test insists that each has a name.
  */
 export const WRITE_ROUTES: Record<string, WriteRoute> = {
+  // Refused whole (a ticked consent box its reporter may not give, an unknown site): no ticket exists, so the target is the product.
+  'POST /v1/tickets': { action: 'ticket.create', target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }) },
   'POST /v1/tickets/:key/grants': { action: 'grant.create', target: ticketParam },
   'POST /v1/tickets/:key/ai-grants': { action: 'ai_grant.create', target: ticketParam },
   'POST /v1/tickets/:key/ask': { action: 'grant.ask', target: ticketParam },
@@ -63,7 +65,7 @@ export const WRITE_ROUTES: Record<string, WriteRoute> = {
     action: 'access.check',
     target: async (s, _p, b) => {
       const ticket = text(b.ticket);
-      return { ticket: ticket && s.ix.ticketsByKey.has(ticket) ? ticket : null, resource: null };
+      return { ticket: ticket && (await currentTicket(s.db, s.ix, ticket)) ? ticket : null, resource: null };
     },
   },
   'POST /v1/access-requests': { action: 'access_request.create', target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }) },

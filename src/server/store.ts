@@ -1,7 +1,7 @@
 // Rows ⇄ domain objects, row locks, and the world overlay: mutable facts (a ticket closed, a user
 // added to a product group) live in the database and are laid over the in-memory world per decision.
 import { randomBytes } from 'node:crypto';
-import { normalizeEmail, type AccessRequest, type Grant, type Ticket, type User, type WorldIndex } from '../core/index';
+import { isTicketKey, normalizeEmail, type AccessRequest, type Grant, type Ticket, type User, type WorldIndex } from '../core/index';
 import type { Queryable } from './db/index';
 
 export const newId = (prefix: string): string => `${prefix}_${randomBytes(9).toString('base64url')}`;
@@ -39,9 +39,32 @@ export function withUser(ix: WorldIndex, u: User): WorldIndex {
 
 // ---- tickets ----
 
-/** The ticket as it is now: the world's record with its status from the database. */
+const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+
+/** A ticket raised through the API (not in the world file), as it was raised. */
+async function raisedTicket(q: Queryable, key: string): Promise<Ticket | undefined> {
+  if (!isTicketKey(key)) return undefined;
+  const [r] = await q.query<{ body: unknown }>('SELECT body FROM tickets WHERE key = $1', [key]);
+  return r ? parse<Ticket>(r.body) : undefined;
+}
+
+/** Stores a newly raised ticket; its key must come from nextTicketKey. */
+export async function saveRaisedTicket(q: Queryable, t: Ticket): Promise<void> {
+  await q.query('INSERT INTO tickets (key, site, product, reporter, body) VALUES ($1, $2, $3, $4, $5)', [t.key, t.site, t.product, t.reporter, JSON.stringify(t)]);
+}
+
+/** A fresh ticket key (`PS-<n>`) from the database's sequence, never one the world file uses. */
+export async function nextTicketKey(q: Queryable, ix: WorldIndex): Promise<string> {
+  for (;;) {
+    const [r] = await q.query<{ n: string | number }>("SELECT nextval('ticket_numbers') AS n");
+    const key = `PS-${r!.n}`;
+    if (!ix.ticketsByKey.has(key)) return key;
+  }
+}
+
+/** The ticket as it is now: the world's record (or the raised one) with its status from the database. */
 export async function currentTicket(q: Queryable, ix: WorldIndex, key: string, lock = false): Promise<Ticket | undefined> {
-  const t = ix.ticketsByKey.get(key);
+  const t = ix.ticketsByKey.get(key) ?? (await raisedTicket(q, key));
   if (!t) return undefined;
   if (lock) {
     // One row per ticket to lock while deciding about its grants: racing granters queue here.
@@ -53,8 +76,16 @@ export async function currentTicket(q: Queryable, ix: WorldIndex, key: string, l
 
 /** Many tickets as they are now, in one read (the inbox and Support-request lists, not per row). */
 export async function currentTickets(q: Queryable, ix: WorldIndex, keys: string[]): Promise<Map<string, Ticket>> {
-  const known = [...new Set(keys)].filter((k) => ix.ticketsByKey.has(k));
-  const out = new Map(known.map((k) => [k, ix.ticketsByKey.get(k)!]));
+  const unique = [...new Set(keys)];
+  const out = new Map(unique.filter((k) => ix.ticketsByKey.has(k)).map((k) => [k, ix.ticketsByKey.get(k)!]));
+  const others = unique.filter((k) => !out.has(k) && isTicketKey(k));
+  if (others.length > 0) {
+    for (const r of await q.query<{ body: unknown }>('SELECT body FROM tickets WHERE key = ANY($1::text[])', [others])) {
+      const t = parse<Ticket>(r.body);
+      out.set(t.key, t);
+    }
+  }
+  const known = [...out.keys()];
   if (known.length === 0) return out;
   const rows = await q.query<{ key: string; status: string | null }>('SELECT key, status FROM ticket_state WHERE key = ANY($1::text[])', [known]);
   for (const row of rows) {
@@ -69,8 +100,6 @@ export async function currentTickets(q: Queryable, ix: WorldIndex, keys: string[
 interface GrantRow {
   body: Grant;
 }
-
-const parse = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
 export async function grantById(q: Queryable, id: string, lock = false): Promise<Grant | undefined> {
   const [r] = await q.query<GrantRow>(`SELECT body FROM grants WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);

@@ -58,6 +58,7 @@ export function ticketWire(s: ServerContext, t: Ticket): TicketWire {
     product: t.product,
     productName: productName(t.product, s.ix.productsBySiteKey.get(`${t.site}/${t.product}`)),
     status: t.status,
+    ...(t.description ? { description: t.description } : {}),
     reporter: t.reporter,
     engineer: t.engineer,
     dataAccessRequested: t.dataAccessRequested ?? false,
@@ -88,12 +89,14 @@ export async function visibleGrants(s: ServerContext, caller: Caller, states: st
   const guard = mayDecideGuard(s.ix, caller.id);
   const all = await grantsInStates(s.db, states);
   const audience = new Map<string, boolean>();
+  // World tickets and tickets raised through the API alike (one read for the raised ones).
+  const tickets = await currentTickets(s.db, s.ix, all.map((g) => g.ticket));
   return all.filter((g) => {
     if (g.grantedBy === caller.id || g.revokedBy === caller.id) return true;
     if (guard && g.state === 'pending_guard_approval') return true;
     let mine = audience.get(g.ticket);
     if (mine === undefined) {
-      const t = s.ix.ticketsByKey.get(g.ticket);
+      const t = tickets.get(g.ticket);
       mine = !!t && ticketAudience(s, t).includes(caller.id);
       audience.set(g.ticket, mine);
     }

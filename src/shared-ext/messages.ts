@@ -3,7 +3,7 @@
 // METHODS; callers use `callBackground`, the background `registerHandlers` (a unit test checks every
 // method has a handler). Wire format `{type, ...payload}` → `{ok, value} | {ok: false, error}`.
 // Pages that show live data also follow the background's changes (live.ts).
-import type { AccessRequestContextWire, MyAccessRequestWire } from '../api/schemas';
+import type { AccessRequestContextWire, EligibilityWire, MyAccessRequestWire } from '../api/schemas';
 import type { AccessRequestBulkRowView, AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
 import type { Prefs } from './prefs';
 import type { TicketView, PendingAction, Status } from './ticket-view';
@@ -73,6 +73,9 @@ export interface MessageMap {
   getRequestContext: { req: { site: string; product: string }; res: AccessRequestContextWire & { fetchedAt: number } };
   /** For myself without `for`; a site user by id or a new person by email. */
   requestProductAccess: { req: { site: string; product: string; for?: { userId: string } | { email: string } } & ActionRequest; res: ActionResult };
+  // ---- consent frame (beside the request form's "allow Support to access my data" box) ----
+  /** Eligibility for a ticket not yet created; `site` is the site's address or id. With when it was fetched. */
+  getNewTicketEligibility: { req: { site: string; product: string }; res: EligibilityWire & { fetchedAt: number } };
 }
 export type MethodName = keyof MessageMap;
 export type Req<N extends MethodName> = MessageMap[N]['req'];
@@ -86,6 +89,7 @@ export const METHODS = {
   listGrants: true, revokeGrant: true, getSupportRequests: true, bulkGrant: true, listAccessRequests: true,
   approveAccessRequest: true, denyAccessRequest: true, bulkDecideAccessRequests: true, guardDecision: true, getMe: true, getPopupState: true, getAudit: true,
   getRequestContext: true, requestProductAccess: true,
+  getNewTicketEligibility: true,
 } as const satisfies Record<MethodName, true>;
 
 /**

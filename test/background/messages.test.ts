@@ -77,6 +77,8 @@ describe('sender checks', () => {
     const { registerConsoleHandlers } = await import('../../src/background/handlers-console');
     const { registerPanelHandlers } = await import('../../src/background/handlers-panel');
     const { registerRequesterHandlers } = await import('../../src/background/handlers-requester');
+    const { registerConsentHandlers } = await import('../../src/background/handlers-consent');
+    registerConsentHandlers();
     registerConsoleHandlers();
     registerPanelHandlers();
     registerRequesterHandlers();

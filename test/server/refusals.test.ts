@@ -28,6 +28,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(ar.status).toBe(201);
       // [route, token, method, path, body, headers, status, expected row]
       const cases: Array<[string, string, string, unknown, Record<string, string>, number, Partial<Row> & { code: string }]> = [
+        ['POST /v1/tickets', 'bob-token', '/v1/tickets', { site: 'acme-main', product: 'confluence', summary: 'Pages missing', grantDataAccess: true }, {}, 403, { actor: 'bob', action: 'ticket.create', resource: { type: 'product', site: 'acme-main', product: 'confluence' }, code: 'not-eligible' }],
         ['POST /v1/tickets/:key/grants', 'bob-token', '/v1/tickets/PS-200/grants', {}, {}, 403, { actor: 'bob', action: 'grant.create', ticket: 'PS-200', code: 'not-eligible' }],
         ['POST /v1/tickets/:key/ai-grants', 'alice-token', '/v1/tickets/PS-200/ai-grants', { conversations: ['conv-9'] }, {}, 422, { actor: 'alice', action: 'ai_grant.create', ticket: 'PS-200', code: 'conversation_not_requested' }],
         ['POST /v1/tickets/:key/ask', 'alice-token', '/v1/tickets/PS-101/ask', { adminId: 'nora' }, {}, 422, { actor: 'alice', action: 'grant.ask', ticket: 'PS-101', code: 'not_qualified' }],

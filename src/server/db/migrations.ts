@@ -116,6 +116,21 @@ const MIGRATIONS: string[] = [
     signature text NOT NULL
   );
   `,
+  `
+  -- Tickets raised through the API (the raise-a-request form). World-file tickets stay in memory;
+  -- these live here so every process sees them and they survive restarts. Their status changes
+  -- (close) go to ticket_state like any ticket's. Keys come from one sequence, skipping world keys.
+  CREATE TABLE tickets (
+    key text PRIMARY KEY,
+    site text NOT NULL,
+    product text NOT NULL,
+    reporter text NOT NULL,
+    body jsonb NOT NULL,
+    created_seq bigserial
+  );
+  CREATE INDEX tickets_reporter ON tickets (reporter, created_seq);
+  CREATE SEQUENCE ticket_numbers START 1000;
+  `,
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */

@@ -7,7 +7,8 @@ import { askAdmin, checkAccess } from '../access-service';
 import { listAudit, type AuditRecord } from '../audit';
 import type { ServerContext } from '../context';
 import { closeTicket, decideGuard, etagOf, grantAiConversations, grantTicket, requestAccess, revokeGrant } from '../grants-service';
-import { callerOf, conditionalJson, jsonBody, pathParam, withEtag, type Env } from '../http';
+import { callerOf, conditionalJson, jsonBody, pathParam, validate, withEtag, type Env } from '../http';
+import { newTicketEligibilityFor, raiseTicket } from '../tickets-service';
 import { HttpProblem, problem } from '../problems';
 import { recordRefusal } from '../refusals';
 import type { FixedWindowLimiter } from '../throttle';
@@ -19,6 +20,20 @@ const STATES = W.GrantState.options;
 /** `asks` limits asks to another admin per asker: each lands in someone else's inbox. */
 export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimiter }): Hono<Env> {
   const r = new Hono<Env>();
+
+  // The request form's consent box: eligibility for a ticket not yet created.
+  r.get('/eligibility', async (c) => {
+    const q = validate(W.NewTicketEligibilityQuery, c.req.query());
+    return c.json(newTicketEligibilityFor(s, callerOf(c), q.site, q.product));
+  });
+
+  r.post('/tickets', async (c) => {
+    const body = await jsonBody(c, W.TicketCreateBody);
+    const { ticket, grant } = await raiseTicket(s, callerOf(c), body);
+    c.header('Location', `/v1/tickets/${ticket.key}`);
+    const out: W.TicketCreatedWire = { ticket: ticketWire(s, ticket), ...(grant ? { grant: { id: grant.id, state: grant.state } } : {}) };
+    return c.json(out, 201);
+  });
 
   r.get('/tickets/:key', async (c) => c.json(ticketWire(s, await readableTicket(s, s.db, callerOf(c), pathParam(c, 'key')))));
 
@@ -135,7 +150,7 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
       } catch (e) {
         if (!(e instanceof HttpProblem) || e.status >= 500) throw e;
         // The answer is a 200, so the write path cannot see this row's refusal: record it here, by the same means.
-        await recordRefusal(s, caller, 'grant.create', s.ix.ticketsByKey.has(ticket) ? { ticket, resource: null } : { ticket: null, resource: { type: 'ticket', id: ticket } }, e);
+        await recordRefusal(s, caller, 'grant.create', (await currentTicket(s.db, s.ix, ticket)) ? { ticket, resource: null } : { ticket: null, resource: { type: 'ticket', id: ticket } }, e);
         const p = e as { status: number; kind: string; detail?: string; extra: { causes?: W.BulkGrantRowWire['causes'] } };
         results.push({ ticket, ok: false, status: p.status, type: `https://access-companion.dev/problems/${p.kind}`, reason: p.detail, causes: p.extra?.causes ?? [] });
       }
