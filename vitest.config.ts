@@ -1,4 +1,8 @@
 import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+// The real webextension-polyfill only loads inside an extension; unit tests stub `chrome` instead.
+const browserPolyfillForTests = fileURLToPath(new URL('./test/support/browser-polyfill.ts', import.meta.url));
 
 // Three projects, one command (`npm test` runs them all after type-check and build):
 // - unit: pure rules and UI pieces, fast;
@@ -10,6 +14,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          alias: { 'webextension-polyfill': browserPolyfillForTests },
           include: ['test/core/**/*.test.ts', 'test/api/**/*.test.ts', 'test/unit/**/*.test.{ts,tsx}', 'test/content/**/*.test.{ts,tsx}', 'test/background/**/*.test.{ts,tsx}'],
           environment: 'node',
         },
