@@ -94,9 +94,10 @@ export const METHODS = {
  * `isTrusted` the browser's own event; `visible` the whole control and the frame visible and
  * unobstructed long enough; `pointer` a press on the control itself from a pointer that had been in
  * the frame long enough (or the keyboard); `selection`, for bulk actions, every selected row ticked
- * by a press that counted.
+ * by a press that counted; `visibilityUnknown` the browser cannot see occlusion at all (no
+ * IntersectionObserver v2, e.g. Firefox), so `visible` is false whatever the page did.
  */
-export interface ClickEvidence { isTrusted: boolean; visible: boolean; pointer: boolean; selection?: boolean }
+export interface ClickEvidence { isTrusted: boolean; visible: boolean; pointer: boolean; selection?: boolean; visibilityUnknown?: boolean }
 
 /** An action done, or parked for confirmation in the popup (the click could not be vouched for). */
 export type ActionResult =
