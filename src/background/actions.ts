@@ -33,7 +33,7 @@ const HOST_REFUSAL: Record<HostProblem, string> = {
 /** Why a click from a framed page cannot count (undefined: it counts). `host`: what the content script owning the frame saw. */
 export function clickRefusal(click: ClickEvidence | undefined, host?: HostEvidence): string | undefined {
   if (!click?.isTrusted) return 'The click did not come from you (it was synthesized by a script).';
-  if (click.visibilityUnknown) return 'This browser cannot tell whether a page covered or faded the panel (it has no IntersectionObserver v2), so actions from a page are confirmed here.';
+  if (click.visibilityUnknown) return 'This browser cannot tell whether a page covered or faded the panel (it has no IntersectionObserver v2), so actions from a page always need confirming.';
   if (!click.visible) return 'The panel was covered, hidden or faded when it was clicked, or had only just come into view.';
   if (!click.pointer) return 'The pointer had only just reached the panel when it was pressed (a page can slide the panel under a pointer aimed elsewhere).';
   if (click.selection === false) return 'Some of the selected rows were ticked by a click Access Companion could not vouch for.';
