@@ -1,7 +1,7 @@
 import { defineConfig } from 'vite';
 import preact from '@preact/preset-vite';
 import { crx } from '@crxjs/vite-plugin';
-import { buildTarget, manifestFor } from './manifest.config';
+import { buildTarget, manifestFor } from './manifest.config.ts';
 
 // `vite build` is the Chrome store build (dist/); `--mode demo` (dist-demo/), `--mode firefox`
 // (dist-firefox/) and `--mode firefox-demo` (dist-firefox-demo/) are the others (manifest.config.ts).
