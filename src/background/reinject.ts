@@ -6,6 +6,8 @@ import { browser } from '../shared-ext/browser';
 
 /** Injects the current content script into open tabs it matches; returns how many tabs took it. */
 export async function injectIntoOpenTabs(): Promise<number> {
+  // Feature-detected: without the scripting API (an older browser) open tabs keep their notice.
+  if (typeof browser.scripting?.executeScript !== 'function') return 0;
   // A new epoch: instances from before this injection stand down when the new ones announce it.
   await browser.storage.local.set({ contentScriptEpoch: crypto.randomUUID() });
   const scripts = browser.runtime.getManifest().content_scripts ?? [];
