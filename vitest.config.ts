@@ -1,4 +1,9 @@
 import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+// The real webextension-polyfill only loads inside an extension: in Node (unit tests with a stubbed
+// `chrome`, and e2e helpers that import constants from extension modules) a shim stands in.
+const alias = { 'webextension-polyfill': fileURLToPath(new URL('./test/support/browser-polyfill.ts', import.meta.url)) };
 
 // Three projects, one command (`npm test` runs them all after type-check and build):
 // - unit: pure rules and UI pieces, fast;
@@ -10,6 +15,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          alias,
           include: ['test/core/**/*.test.ts', 'test/api/**/*.test.ts', 'test/unit/**/*.test.{ts,tsx}', 'test/content/**/*.test.{ts,tsx}', 'test/background/**/*.test.{ts,tsx}'],
           environment: 'node',
         },
@@ -17,6 +23,7 @@ export default defineConfig({
       {
         test: {
           name: 'server',
+          alias,
           include: ['test/server/**/*.test.ts', 'test/load/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -25,6 +32,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          alias,
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,

@@ -1,6 +1,6 @@
 // What the user-latency rows run against: the real API in this process (demo world, in-memory
 // PGlite), the demo pages, and real Chromium signed in with an extension build of the bench's own
-// (built into a temp folder by bench/ux.ts; dist/ belongs to `npm run build`).
+// (built into a temp folder by bench/ux.ts; dist-demo/ belongs to `npm run build:demo`).
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Worker } from 'playwright-core';

@@ -1,5 +1,5 @@
 // Row 6: latency a user feels, in real Chromium with the extension freshly built from source into
-// a temp folder (never dist/, which `npm run build` owns): notifications (bench/ux-notify.ts) and
+// a temp folder (never dist-demo/, which `npm run build:demo` owns): notifications (bench/ux-notify.ts) and
 // the ticket-page panel, warm and cold.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ export async function benchUserLatency(quick: boolean): Promise<Row[]> {
   if (!existsSync(join(ROOT, 'src/server/app.ts'))) throw new Error('the Access API (src/server/app.ts) does not exist yet');
   const dist = mkdtempSync(join(tmpdir(), 'ac-bench-ext-'));
   try {
-    execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--outDir', dist, '--emptyOutDir', '--logLevel', 'error'], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(join(ROOT, 'node_modules/.bin/vite'), ['build', '--mode', 'demo', '--outDir', dist, '--emptyOutDir', '--logLevel', 'error'], { cwd: ROOT, stdio: 'pipe' });
     const w = await startWorld('alice-token', dist);
     try {
       const panelRows = await benchPanel(w, quick).catch((e) => [notMeasuredRow(UX.panelWarm, why(e)), notMeasuredRow(UX.panelCold, why(e))]);

@@ -1,4 +1,5 @@
-// `npm start`: build the extension, start the Access API on the demo org (state kept under
+// `npm start`: build the demo extension (dist-demo/; the store build in dist/ has no localhost
+// origins), start the Access API on the demo org (state kept under
 // .data/api, its audit signing key in .data/audit-signing-key.pem), serve the demo vendor pages, and say how to try it; with a display, open Chromium.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -48,7 +49,8 @@ await ensureFree(4401, 'demo support portal');
 await ensureFree(4402, 'demo admin console');
 await ensureFree(4403, 'demo product sites');
 
-run('npm', ['run', 'build']);
+run('npm', ['run', 'build:demo']);
+const DIST_DEMO = join(ROOT, 'dist-demo');
 
 const world = worldFile();
 let apiUp = false;
@@ -92,14 +94,14 @@ Demo users who ask for product access (pending requests of every kind wait in Ac
 ${requesters.map((u) => `  ${u.name.padEnd(16)} token ${u.token!.padEnd(14)} ${u.email}`).join('\n')}
 
 Load the extension: open chrome://extensions, switch on Developer mode, click "Load unpacked"
-and choose ${join(ROOT, 'dist')}. Then open the support portal link above.
+and choose ${DIST_DEMO}. Then open the support portal link above.
 Press Ctrl+C to stop.`);
 
 if (process.env.DISPLAY && existsSync(CHROMIUM)) {
   children.push(spawn(CHROMIUM, [
     `--user-data-dir=${join(ROOT, '.data', 'chromium-profile')}`,
-    `--disable-extensions-except=${join(ROOT, 'dist')}`,
-    `--load-extension=${join(ROOT, 'dist')}`,
+    `--disable-extensions-except=${DIST_DEMO}`,
+    `--load-extension=${DIST_DEMO}`,
     '--no-first-run',
     pages.ticketUrl(firstTicket),
   ], { stdio: 'ignore' }));

@@ -6,6 +6,7 @@
 // brought there deliberately) and so did the content script that owns the frame's host (in place,
 // whole, opaque, uncovered long enough); anything else is parked for confirmation in the popup,
 // which no page can frame or cover.
+import { browser, type MessageSender } from '../shared-ext/browser';
 import type { ActionResult, ClickEvidence } from '../shared-ext/messages';
 import { HOST_EVIDENCE_MESSAGE, MIN_VISIBLE_MS, mountIdOf, type HostEvidence, type HostProblem } from '../shared-ext/host-evidence';
 import type { PendingAction } from '../shared-ext/ticket-view';
@@ -32,6 +33,7 @@ const HOST_REFUSAL: Record<HostProblem, string> = {
 /** Why a click from a framed page cannot count (undefined: it counts). `host`: what the content script owning the frame saw. */
 export function clickRefusal(click: ClickEvidence | undefined, host?: HostEvidence): string | undefined {
   if (!click?.isTrusted) return 'The click did not come from you (it was synthesized by a script).';
+  if (click.visibilityUnknown) return 'This browser cannot tell whether a page covered or faded the panel (it has no IntersectionObserver v2), so actions from a page always need confirming.';
   if (!click.visible) return 'The panel was covered, hidden or faded when it was clicked, or had only just come into view.';
   if (!click.pointer) return 'The pointer had only just reached the panel when it was pressed (a page can slide the panel under a pointer aimed elsewhere).';
   if (click.selection === false) return 'Some of the selected rows were ticked by a click Access Companion could not vouch for.';
@@ -41,29 +43,29 @@ export function clickRefusal(click: ClickEvidence | undefined, host?: HostEviden
 }
 
 /** Asks the content script in the sender's tab how the page has shown the sender's frame; undefined if it cannot say. */
-async function hostEvidenceFor(sender: chrome.runtime.MessageSender): Promise<HostEvidence | undefined> {
+async function hostEvidenceFor(sender: MessageSender): Promise<HostEvidence | undefined> {
   const mount = mountIdOf(sender.url);
   if (sender.tab?.id === undefined || !mount) return undefined;
   // Our content script runs in the tab's top frame only, which is where it places our frames.
-  const reply = await chrome.tabs.sendMessage(sender.tab.id, { type: HOST_EVIDENCE_MESSAGE, mount }, { frameId: 0 }).catch(() => undefined) as HostEvidence | undefined;
+  const reply = await browser.tabs.sendMessage(sender.tab.id, { type: HOST_EVIDENCE_MESSAGE, mount }, { frameId: 0 }).catch(() => undefined) as HostEvidence | undefined;
   return reply && typeof reply.steadyMs === 'number' ? reply : undefined;
 }
 
 /** The popup: an extension page that is not web-accessible, so no page can frame it under a decoy. */
-function fromPopup(sender: chrome.runtime.MessageSender): boolean {
-  const popup = chrome.runtime.getManifest().action?.default_popup;
-  return Boolean(popup) && sender.id === chrome.runtime.id && (sender.url ?? '').split(/[?#]/)[0] === chrome.runtime.getURL(popup!);
+function fromPopup(sender: MessageSender): boolean {
+  const popup = browser.runtime.getManifest().action?.default_popup;
+  return Boolean(popup) && sender.id === browser.runtime.id && (sender.url ?? '').split(/[?#]/)[0] === browser.runtime.getURL(popup!);
 }
 
 /** Does the action if the click is vouched for (or came from the popup); otherwise parks it for the popup. */
-export async function requestAction(intent: Intent, click: ClickEvidence | undefined, sender: chrome.runtime.MessageSender): Promise<ActionResult> {
+export async function requestAction(intent: Intent, click: ClickEvidence | undefined, sender: MessageSender): Promise<ActionResult> {
   if (typeof intent.idempotencyKey !== 'string' || !intent.idempotencyKey) throw Object.assign(new Error('No idempotency key'), { problem: { title: 'Bad request', detail: 'Every action carries the idempotency key its page made for it.', status: 400 } });
   const refusal = fromPopup(sender) ? undefined : clickRefusal(click, await hostEvidenceFor(sender));
   if (!refusal) return perform(intent);
   const pending: PendingAction = { ...intent, id: crypto.randomUUID(), label: await describeAction(intent), reason: refusal, createdAt: Date.now() };
   await setMeta(PENDING_KEY, pending);
   // Best effort: Chrome opens the popup only for some callers; the page says where to confirm.
-  await chrome.action.openPopup?.().catch(() => undefined);
+  await browser.action.openPopup?.().catch(() => undefined);
   return { outcome: 'parked', pendingId: pending.id, reason: refusal };
 }
 

@@ -2,6 +2,7 @@
 // it only trips the API's failed-login throttle for everyone behind the same address. We forget
 // the token, remember why (popup, panel and options say "Signed out: sign in again"), and mark the
 // badge. Signing in again clears the mark.
+import { browser } from '../shared-ext/browser';
 import { loadSettings, saveSettings } from './settings';
 
 export const SIGNED_OUT_TEXT = 'Signed out: sign in again';
@@ -13,23 +14,23 @@ export interface SignedOutReason { reason: 'token_rejected'; at: number }
 export async function tokenRejected(token: string): Promise<void> {
   const settings = await loadSettings();
   if (!token || settings.token !== token) return;
-  await chrome.storage.local.set({ [REASON_KEY]: { reason: 'token_rejected', at: Date.now() } satisfies SignedOutReason });
+  await browser.storage.local.set({ [REASON_KEY]: { reason: 'token_rejected', at: Date.now() } satisfies SignedOutReason });
   await saveSettings({ apiBaseUrl: settings.apiBaseUrl, token: '' });
   await showSignedOutBadge();
 }
 
 /** Why the session ended without the admin signing out, if it did. */
 export async function signedOutReason(): Promise<SignedOutReason | undefined> {
-  return ((await chrome.storage.local.get(REASON_KEY)) as { [REASON_KEY]?: SignedOutReason })[REASON_KEY];
+  return ((await browser.storage.local.get(REASON_KEY)) as { [REASON_KEY]?: SignedOutReason })[REASON_KEY];
 }
 
 export async function clearSignedOutReason(): Promise<void> {
-  await chrome.storage.local.remove(REASON_KEY);
-  await chrome.action.setTitle({ title: 'Access Companion' });
+  await browser.storage.local.remove(REASON_KEY);
+  await browser.action.setTitle({ title: 'Access Companion' });
 }
 
 export async function showSignedOutBadge(): Promise<void> {
-  await chrome.action.setBadgeBackgroundColor({ color: '#626f86' });
-  await chrome.action.setBadgeText({ text: 'OUT' });
-  await chrome.action.setTitle({ title: `Access Companion: ${SIGNED_OUT_TEXT}` });
+  await browser.action.setBadgeBackgroundColor({ color: '#626f86' });
+  await browser.action.setBadgeText({ text: 'OUT' });
+  await browser.action.setTitle({ title: `Access Companion: ${SIGNED_OUT_TEXT}` });
 }

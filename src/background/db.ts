@@ -18,7 +18,7 @@ export interface AccessCompanionDb extends DBSchema {
   /** What the poll last fetched ('inbox', 'grants'), with when, so views can say how old it is. */
   cache: { key: string; value: Cached<unknown> & { key: string } };
   meta: { key: string; value: { key: string; value: unknown } };
-  /** The sign-in token. Here, not in chrome.storage.local, because content scripts can read that;
+  /** The sign-in token. Here, not in extension storage (storage.local), because content scripts can read that;
    *  this database belongs to the extension's origin, which no page or content script shares. */
   credentials: { key: 'token'; value: string };
 }

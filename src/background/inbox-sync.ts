@@ -1,7 +1,8 @@
 // Keeps "waiting on me" and my grants fresh, and turns changes into notifications:
-// - a chrome.alarms poll every 30 s with If-None-Match (304 costs nothing), which survives the
+// - an alarms poll every 30 s with If-None-Match (304 costs nothing), which survives the
 //   worker being stopped because alarms wake it;
 // - a live stream (/v1/events) while any extension page or panel holds a 'live' port.
+import { browser, type Runtime } from '../shared-ext/browser';
 import type { AccessClient } from '../api/client';
 import { toGrantView } from './handlers-console';
 import { accessClient, fingerprint, problemOf } from './api';
@@ -30,10 +31,10 @@ const accountOf = (apiBaseUrl: string, userId: string) => fingerprint(`${apiBase
 export const ALARM = 'access-companion-poll';
 export const POLL_MINUTES = 0.5;
 
-/** Registers the 30 s poll; chrome keeps an existing alarm across worker restarts. */
+/** Registers the 30 s poll; the browser keeps an existing alarm across worker restarts. */
 export async function ensurePollAlarm(): Promise<void> {
-  const existing = await chrome.alarms.get(ALARM);
-  if (!existing || existing.periodInMinutes !== POLL_MINUTES) await chrome.alarms.create(ALARM, { periodInMinutes: POLL_MINUTES, delayInMinutes: POLL_MINUTES });
+  const existing = await browser.alarms.get(ALARM);
+  if (!existing || existing.periodInMinutes !== POLL_MINUTES) await browser.alarms.create(ALARM, { periodInMinutes: POLL_MINUTES, delayInMinutes: POLL_MINUTES });
 }
 
 const absolute = (link: string | undefined, base: string): string | undefined => {
@@ -42,7 +43,7 @@ const absolute = (link: string | undefined, base: string): string | undefined =>
 };
 
 async function consolePage(page: string): Promise<string> {
-  const { consoleUrl } = (await chrome.storage.local.get('consoleUrl')) as { consoleUrl?: string };
+  const { consoleUrl } = (await browser.storage.local.get('consoleUrl')) as { consoleUrl?: string };
   const org = (await meta<{ id: string }>('org'))?.id ?? '';
   return `${consoleUrl ?? 'https://admin.atlassian.com'}/o/${org}/${page}`;
 }
@@ -195,7 +196,7 @@ async function syncGrants(client: AccessClient, account: string, notices: Notice
 
 // ---- live stream while an extension page or panel is open ----
 
-const ports = new Set<chrome.runtime.Port>();
+const ports = new Set<Runtime.Port>();
 let stream: AbortController | undefined;
 
 function broadcast(): void {
@@ -203,8 +204,8 @@ function broadcast(): void {
 }
 
 export function listenForLivePorts(): void {
-  chrome.runtime.onConnect.addListener((port) => {
-    if (port.name !== 'live' || port.sender?.id !== chrome.runtime.id || !port.sender.url?.startsWith(chrome.runtime.getURL(''))) return;
+  browser.runtime.onConnect.addListener((port) => {
+    if (port.name !== 'live' || port.sender?.id !== browser.runtime.id || !port.sender.url?.startsWith(browser.runtime.getURL(''))) return;
     ports.add(port);
     port.onDisconnect.addListener(() => {
       ports.delete(port);

@@ -1,14 +1,13 @@
 // Service worker: the only holder of the API token and the only caller of the Access API.
-chrome.runtime.onInstalled.addListener(({ reason }) => {
-  if (reason === chrome.runtime.OnInstalledReason.INSTALL) void chrome.runtime.openOptionsPage();
+import { browser } from '../shared-ext/browser';
+browser.runtime.onInstalled.addListener(({ reason }) => {
+  if (reason === 'install') void browser.runtime.openOptionsPage();
   // Open ticket and console tabs still run the previous version's content script: replace it.
-  if (reason === chrome.runtime.OnInstalledReason.UPDATE || reason === chrome.runtime.OnInstalledReason.INSTALL) void injectIntoOpenTabs();
+  if (reason === 'update' || reason === 'install') void injectIntoOpenTabs();
 });
 
 // Nothing outside this extension may message it (externally_connectable is empty as well).
-chrome.runtime.onMessageExternal.addListener((_message, _sender, sendResponse) => {
-  sendResponse({ error: 'not_allowed' });
-});
+browser.runtime.onMessageExternal.addListener(() => Promise.resolve({ error: 'not_allowed' }));
 
 import { registerConsoleHandlers } from './handlers-console';
 import { injectIntoOpenTabs } from './reinject';
@@ -24,8 +23,8 @@ registerRequesterHandlers();
 registerConsentHandlers();
 listenForLivePorts();
 listenForNotificationClicks();
-chrome.alarms.onAlarm.addListener((alarm) => { if (alarm.name === ALARM) void syncNow(); });
+browser.alarms.onAlarm.addListener((alarm) => { if (alarm.name === ALARM) void syncNow(); });
 void ensurePollAlarm();
 // A new token means a new person: sync at once rather than at the next alarm.
-chrome.storage.onChanged.addListener((changes, area) => { if (area === 'local' && (changes.token || changes.apiBaseUrl || changes.signedInAt)) { void syncNow(); ensureStream(); } });
+browser.storage.onChanged.addListener((changes, area) => { if (area === 'local' && (changes.token || changes.apiBaseUrl || changes.signedInAt)) { void syncNow(); ensureStream(); } });
 

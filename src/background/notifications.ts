@@ -3,6 +3,7 @@
 // worker restarted between polls, never show the same item twice. Claims are kept per account (a
 // fingerprint of API address and person) and survive sign-out: signing back in does not announce
 // the whole backlog again, and a different person still hears about their own.
+import { browser } from '../shared-ext/browser';
 import { db, getMeta } from './db';
 import { loadNotificationPrefs } from './prefs';
 
@@ -56,9 +57,9 @@ export async function notifyOnce(account: string, notices: Notice[]): Promise<st
 }
 
 async function create(id: string, title: string, message: string): Promise<void> {
-  await chrome.notifications.create(id, {
+  await browser.notifications.create(id, {
     type: 'basic',
-    iconUrl: chrome.runtime.getURL('icons/icon-128.png'),
+    iconUrl: browser.runtime.getURL('icons/icon-128.png'),
     title,
     message,
     priority: 1,
@@ -67,18 +68,18 @@ async function create(id: string, title: string, message: string): Promise<void>
 
 export async function setBadge(count: number): Promise<void> {
   const prefs = await loadNotificationPrefs();
-  await chrome.action.setBadgeBackgroundColor({ color: '#c9372c' });
-  await chrome.action.setBadgeText({ text: prefs.badge && count > 0 ? String(Math.min(count, 99)) : '' });
+  await browser.action.setBadgeBackgroundColor({ color: '#c9372c' });
+  await browser.action.setBadgeText({ text: prefs.badge && count > 0 ? String(Math.min(count, 99)) : '' });
 }
 
 /** Clicking a notification opens the page it is about. */
 export function listenForNotificationClicks(): void {
-  chrome.notifications.onClicked.addListener((id) => {
+  browser.notifications.onClicked.addListener((id) => {
     void (async () => {
       const account = await getMeta<string>('account');
       const record = account ? await (await db()).get('notified', claim(account, id)) : undefined;
-      if (record?.link) await chrome.tabs.create({ url: record.link });
-      await chrome.notifications.clear(id);
+      if (record?.link) await browser.tabs.create({ url: record.link });
+      await browser.notifications.clear(id);
     })();
   });
 }

@@ -1,17 +1,18 @@
-// The admin's preferences, kept in chrome.storage.local (nothing secret): which notifications to
+// The admin's preferences, kept in storage.local (nothing secret): which notifications to
 // show, the badge, and the admin console address a notification opens. Read and written for the
 // options page through the message map.
+import { browser } from '../shared-ext/browser';
 import { DEFAULT_NOTIFICATION_PREFS, type NotificationPrefs, type Prefs } from '../shared-ext/prefs';
 
 const PREFS_KEY = 'notificationPrefs';
 
 export async function loadNotificationPrefs(): Promise<NotificationPrefs> {
-  const stored = (await chrome.storage.local.get(PREFS_KEY))[PREFS_KEY] as Partial<NotificationPrefs> | undefined;
+  const stored = (await browser.storage.local.get(PREFS_KEY))[PREFS_KEY] as Partial<NotificationPrefs> | undefined;
   return { ...DEFAULT_NOTIFICATION_PREFS, ...stored };
 }
 
 export async function loadPrefs(): Promise<Prefs> {
-  const { consoleUrl } = (await chrome.storage.local.get('consoleUrl')) as { consoleUrl?: string };
+  const { consoleUrl } = (await browser.storage.local.get('consoleUrl')) as { consoleUrl?: string };
   return { notifications: await loadNotificationPrefs(), consoleUrl: consoleUrl || undefined };
 }
 
@@ -22,9 +23,9 @@ export async function savePrefs(prefs: Prefs): Promise<Prefs> {
     if (typeof prefs.notifications?.[key] === 'boolean') notifications[key] = prefs.notifications[key];
   }
   const consoleUrl = consoleOrigin(prefs.consoleUrl);
-  await chrome.storage.local.set({ [PREFS_KEY]: notifications });
-  if (consoleUrl) await chrome.storage.local.set({ consoleUrl });
-  else await chrome.storage.local.remove('consoleUrl');
+  await browser.storage.local.set({ [PREFS_KEY]: notifications });
+  if (consoleUrl) await browser.storage.local.set({ consoleUrl });
+  else await browser.storage.local.remove('consoleUrl');
   return { notifications, consoleUrl };
 }
 

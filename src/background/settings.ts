@@ -1,7 +1,8 @@
-// Sign-in settings, the background's alone. The API address lives in chrome.storage.local (not
+// Sign-in settings, the background's alone. The API address lives in storage.local (not
 // secret); the token lives in the extension's own IndexedDB (see db.ts), because content scripts can
-// read chrome.storage.local. No page reads either from here: the options page and popup ask the
+// read storage.local. No page reads either from here: the options page and popup ask the
 // background (getStatus) and sign in or out through it.
+import { browser } from '../shared-ext/browser';
 import { readToken, writeToken } from './db';
 
 export interface Settings {
@@ -12,13 +13,13 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = { apiBaseUrl: 'http://localhost:4400', token: '' };
 
 export async function loadSettings(): Promise<Settings> {
-  const stored = (await chrome.storage.local.get(['apiBaseUrl', 'token'])) as Partial<Settings>;
+  const stored = (await browser.storage.local.get(['apiBaseUrl', 'token'])) as Partial<Settings>;
   let token = await readToken();
-  // A token from an older version (or a test harness) in chrome.storage.local: move it out of reach.
+  // A token from an older version (or a test harness) in storage.local: move it out of reach.
   if (typeof stored.token === 'string') {
     if (stored.token) token = stored.token;
     await writeToken(token);
-    await chrome.storage.local.remove('token');
+    await browser.storage.local.remove('token');
   }
   return { apiBaseUrl: stored.apiBaseUrl ?? DEFAULT_SETTINGS.apiBaseUrl, token };
 }
@@ -26,5 +27,5 @@ export async function loadSettings(): Promise<Settings> {
 export async function saveSettings(settings: Settings): Promise<void> {
   await writeToken(settings.token);
   // signedInAt tells listeners (the background's sync) that who is signed in may have changed.
-  await chrome.storage.local.set({ apiBaseUrl: settings.apiBaseUrl, signedInAt: Date.now() });
+  await browser.storage.local.set({ apiBaseUrl: settings.apiBaseUrl, signedInAt: Date.now() });
 }

@@ -4,6 +4,7 @@
 // answer via the background; the page only says which product on which site (the URL fragment,
 // changed in place when the form's choice changes).
 import { render } from 'preact';
+import { browser } from '../shared-ext/browser';
 import { useEffect, useState } from 'preact/hooks';
 import { roleTitle } from '../api/vocabulary';
 import { BackgroundError, callBackground, type Problem, type Res } from '../shared-ext/messages';
@@ -49,7 +50,7 @@ function ConsentNote() {
     <section class="panel consent" aria-label="What ticking this box does">
       {!choice.site || !choice.product ? <p class="line muted">Access Companion: choose a product and a site to see whether ticking this box gives Support access.</p>
         : problem?.status === 401 ? (
-          <p class="line">Sign in to Access Companion to see whether ticking this gives Support access. <button type="button" class="secondary" onClick={() => void chrome.runtime.openOptionsPage()}>Open options</button></p>
+          <p class="line">Sign in to Access Companion to see whether ticking this gives Support access. <button type="button" class="secondary" onClick={() => void browser.runtime.openOptionsPage()}>Open options</button></p>
         )
         : problem ? <p class="line error" role="status">Access Companion couldn't check {what}: {problem.detail ?? problem.title}</p>
         : !answer ? <p class="line muted" role="status">Access Companion is checking {what}…</p>

@@ -1,9 +1,10 @@
 // When the extension is updated or reloaded, content scripts already in open tabs lose their
-// extension context: chrome.runtime calls throw "Extension context invalidated" and the frames we
+// extension context: extension API calls throw "Extension context invalidated" and the frames we
 // placed go blank. This module notices that (a property read, no messages to wake the worker),
 // stops the old script's features, and puts a plain notice where its frames were. The background
 // injects the new version into open tabs on update; a newer instance announces itself so the old
 // one stands down without a notice.
+import { browser } from '../shared-ext/browser';
 export const HOST_TAG = 'access-companion-panel';
 const CONSOLE_TAG = 'access-companion-console';
 const NOTICE_TAG = 'access-companion-notice';
@@ -16,7 +17,7 @@ const INSTANCE = crypto.randomUUID();
 /** True while this content script can still talk to its extension. */
 export function extensionAlive(): boolean {
   try {
-    return typeof chrome !== 'undefined' && typeof chrome.runtime?.id === 'string';
+    return typeof browser.runtime?.id === 'string';
   } catch {
     return false;
   }
@@ -119,7 +120,7 @@ export function watchExtensionContext(features: AbortController): void {
 export const EPOCH_KEY = 'contentScriptEpoch';
 
 async function currentEpoch(): Promise<string | undefined> {
-  const got = (await chrome.storage.local.get(EPOCH_KEY)) as Record<string, unknown>;
+  const got = (await browser.storage.local.get(EPOCH_KEY)) as Record<string, unknown>;
   return typeof got[EPOCH_KEY] === 'string' ? (got[EPOCH_KEY] as string) : undefined;
 }
 

@@ -7,6 +7,7 @@
 // (requestAnimationFrame) we check, and the frame counts as steady only while the check has passed
 // and its position has not changed. The background asks (HOST_EVIDENCE_MESSAGE) when a click arrives;
 // the frame's own evidence (src/shared-ext/visibility.ts) is the other half.
+import { browser, type MessageSender } from '../shared-ext/browser';
 import { HOST_EVIDENCE_MESSAGE, type HostEvidence, type HostProblem } from '../shared-ext/host-evidence';
 
 interface Watch { host: HTMLElement; frame: HTMLIFrameElement; since: number; broke?: HostProblem; now?: HostProblem; place?: string; seen: boolean }
@@ -103,10 +104,13 @@ let listening = false;
 function listen(): void {
   if (listening) return;
   listening = true;
-  chrome.runtime.onMessage.addListener((message: { type?: unknown; mount?: unknown }, sender, sendResponse) => {
+  browser.runtime.onMessage.addListener((raw: unknown, sender: MessageSender) => {
+    const message = raw as { type?: unknown; mount?: unknown } | undefined;
     // Only our background asks (it has no tab); pages cannot reach this listener at all.
-    if (message?.type !== HOST_EVIDENCE_MESSAGE || sender.id !== chrome.runtime.id || sender.tab) return false;
-    sendResponse(typeof message.mount === 'string' ? hostEvidence(message.mount) : { steadyMs: 0, problem: 'gone' });
-    return false;
+    // Other messages get no answer from here (undefined), so other listeners may answer them.
+    if (message?.type !== HOST_EVIDENCE_MESSAGE || sender.id !== browser.runtime.id || sender.tab) return undefined;
+    // Measured now, when the question arrives, not when the reply is sent.
+    const evidence: HostEvidence = typeof message.mount === 'string' ? hostEvidence(message.mount) : { steadyMs: 0, problem: 'gone' };
+    return Promise.resolve(evidence);
   });
 }

@@ -2,6 +2,7 @@
 // GET /v1/me and keeps it; this page only hands it over (signIn) and learns the address and who is
 // signed in from the background (getStatus): it never reads the token back. A deployed (https) API
 // needs its host permission, asked for here because Chrome asks only on a click.
+import { browser } from '../shared-ext/browser';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { validateApiBaseUrl } from '../shared-ext/api-address';
@@ -26,7 +27,7 @@ function Options() {
     if (!checked.ok) return setMessage({ kind: 'error', text: checked.message });
     const origin = `${new URL(checked.url).origin}/*`;
     if (!/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\/\*$/.test(origin)) {
-      const granted = await chrome.permissions.request({ origins: [origin] }).catch(() => false);
+      const granted = await browser.permissions.request({ origins: [origin] }).catch(() => false);
       if (!granted) return setMessage({ kind: 'error', text: `Access Companion needs permission to reach ${origin.slice(0, -2)}.` });
     }
     setBusy(true);

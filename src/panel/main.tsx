@@ -1,6 +1,7 @@
 // The ticket panel: for the signed-in admin and the ticket on the page, may I grant, why not, who
 // can, what Support would see; then grant or revoke. Everything shown is the API's answer, via the
 // background; page-derived context is only used to pick the ticket and to warn on disagreement.
+import { browser } from '../shared-ext/browser';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { readPanelContext, type PanelContext } from './context';
@@ -54,7 +55,7 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
     return (
       <div class="signed-out" role="status">
         <p>{view.problem.message.startsWith('Signed out') ? <strong>{view.problem.message}</strong> : 'Sign in to see who can grant access to this ticket.'}</p>
-        <button type="button" class="primary" onClick={() => void chrome.runtime.openOptionsPage()}>Open options to sign in</button>
+        <button type="button" class="primary" onClick={() => void browser.runtime.openOptionsPage()}>Open options to sign in</button>
       </div>
     );
   }

@@ -1,6 +1,7 @@
 // The ticket view from the background: cached copy at once, then a refresh; refreshed again on
 // every change the background's live stream reports (and when that stream comes back after the
 // service worker restarted), and retried every few seconds while stale.
+import { browser, type Storage } from '../shared-ext/browser';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { followChanges } from '../shared-ext/live';
 import { callBackground } from '../shared-ext/messages';
@@ -42,11 +43,11 @@ export function useTicketView(context: PanelContext | undefined) {
     const mounted = new AbortController();
     followChanges(() => void refresh(), mounted.signal);
     // Signing in or out on the options page changes whose view this is.
-    const onStorage = (changes: Record<string, chrome.storage.StorageChange>, area: string) => {
+    const onStorage = (changes: Record<string, Storage.StorageChange>, area: string) => {
       if (area === 'local' && (changes.signedInAt || changes.apiBaseUrl)) void refresh();
     };
-    chrome.storage.onChanged.addListener(onStorage);
-    return () => { alive = false; mounted.abort(); chrome.storage.onChanged.removeListener(onStorage); };
+    browser.storage.onChanged.addListener(onStorage);
+    return () => { alive = false; mounted.abort(); browser.storage.onChanged.removeListener(onStorage); };
   }, [key, refresh]);
 
   // While stale, try again soon, backing off (with jitter) while the failures go on, so open panels

@@ -2,6 +2,7 @@
 // cached copy at once, labelled with its age, then asks the background for a fresh one, and stays
 // live while open through the background's event stream (reconnecting, and catching up, after the
 // service worker restarts).
+import { browser } from '../shared-ext/browser';
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { callBackground, type PopupState } from '../shared-ext/messages';
@@ -56,7 +57,7 @@ function Popup() {
         {state.signedOutAt
           ? <p class="status stale signed-out" role="status"><strong>Signed out: sign in again.</strong> The Access API stopped accepting your token ({ago(now - state.signedOutAt)}); it was probably rotated or revoked.</p>
           : <p>Not signed in yet. Add your Access API address and token in Options.</p>}
-        <button type="button" onClick={() => void chrome.runtime.openOptionsPage()}>Options</button>
+        <button type="button" onClick={() => void browser.runtime.openOptionsPage()}>Options</button>
       </main>
     );
   }
@@ -110,7 +111,7 @@ function Popup() {
           ))}
         </ul>
       )}
-      <p><button type="button" class="link" onClick={() => void chrome.runtime.openOptionsPage()}>Options</button></p>
+      <p><button type="button" class="link" onClick={() => void browser.runtime.openOptionsPage()}>Options</button></p>
     </main>
   );
 }

@@ -2,6 +2,7 @@
 // teammate or for someone new, and follow each request live (pending and who decides, approved with
 // a way in, denied with the reviewer's message and any bar). Everything shown is the API's answer,
 // via the background; the page only says which product on which site.
+import { browser } from '../shared-ext/browser';
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { AccessRequestContextWire } from '../api/schemas';
@@ -51,7 +52,7 @@ function RequestFrame() {
         : problem?.status === 401 ? (
           <div>
             <p>Sign in to Access Companion to request access to {context.productName} and follow your requests here.</p>
-            <button type="button" class="primary" onClick={() => void chrome.runtime.openOptionsPage()}>Open options to sign in</button>
+            <button type="button" class="primary" onClick={() => void browser.runtime.openOptionsPage()}>Open options to sign in</button>
           </div>
         )
         : !view ? <p class="status" role="status">{problem ? `Couldn't load from the Access API: ${problem.detail ?? problem.title}` : 'Loading from the Access API…'}</p>

@@ -2,6 +2,7 @@
 // reload. The port dies with the service worker (Chrome stops an idle worker, or updates it), so we
 // reconnect with backoff for as long as the page lives (its AbortSignal), and reload once on every
 // reconnect: changes made while nobody was listening were never announced.
+import { browser, type Runtime } from './browser';
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 30_000;
 /** A connection that lasted this long was healthy: the next failure starts the backoff over. */
@@ -13,7 +14,7 @@ export type ChangeReason = 'changed' | 'reconnected';
 export function followChanges(onChange: (why: ChangeReason) => void, signal: AbortSignal): void {
   let delay = FIRST_RETRY_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let port: chrome.runtime.Port | undefined;
+  let port: Runtime.Port | undefined;
 
   const retryLater = () => {
     if (signal.aborted) return;
@@ -25,13 +26,13 @@ export function followChanges(onChange: (why: ChangeReason) => void, signal: Abo
     if (signal.aborted) return;
     const openedAt = Date.now();
     try {
-      port = chrome.runtime.connect({ name: 'live' });
+      port = browser.runtime.connect({ name: 'live' });
     } catch {
       return retryLater(); // the extension is being reloaded; this page goes with it or comes back
     }
     port.onMessage.addListener(() => onChange('changed'));
     port.onDisconnect.addListener(() => {
-      void chrome.runtime.lastError; // read, so Chrome does not report it as unchecked
+      void browser.runtime.lastError; // read, so Chrome does not report it as unchecked
       port = undefined;
       if (Date.now() - openedAt >= HEALTHY_MS) delay = FIRST_RETRY_MS;
       retryLater();

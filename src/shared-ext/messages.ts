@@ -3,6 +3,7 @@
 // METHODS; callers use `callBackground`, the background `registerHandlers` (a unit test checks every
 // method has a handler). Wire format `{type, ...payload}` → `{ok, value} | {ok: false, error}`.
 // Pages that show live data also follow the background's changes (live.ts).
+import { browser, senderOrigin, type MessageSender } from './browser';
 import type { AccessRequestContextWire, EligibilityWire, MyAccessRequestWire } from '../api/schemas';
 import type { AccessRequestBulkRowView, AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
 import type { Prefs } from './prefs';
@@ -97,9 +98,10 @@ export const METHODS = {
  * `isTrusted` the browser's own event; `visible` the whole control and the frame visible and
  * unobstructed long enough; `pointer` a press on the control itself from a pointer that had been in
  * the frame long enough (or the keyboard); `selection`, for bulk actions, every selected row ticked
- * by a press that counted.
+ * by a press that counted; `visibilityUnknown` the browser cannot see occlusion at all (no
+ * IntersectionObserver v2, e.g. Firefox), so `visible` is false whatever the page did.
  */
-export interface ClickEvidence { isTrusted: boolean; visible: boolean; pointer: boolean; selection?: boolean }
+export interface ClickEvidence { isTrusted: boolean; visible: boolean; pointer: boolean; selection?: boolean; visibilityUnknown?: boolean }
 
 /** An action done, or parked for confirmation in the popup (the click could not be vouched for). */
 export type ActionResult =
@@ -117,7 +119,7 @@ export class BackgroundError extends Error {
 export async function callBackground<N extends MethodName>(name: N, ...payload: Req<N> extends Record<string, never> ? [Req<N>?] : [Req<N>]): Promise<Res<N>> {
   let reply: Reply<Res<N>> | undefined;
   try {
-    reply = (await chrome.runtime.sendMessage({ ...(payload[0] ?? {}), type: name })) as Reply<Res<N>> | undefined;
+    reply = (await browser.runtime.sendMessage({ ...(payload[0] ?? {}), type: name })) as Reply<Res<N>> | undefined;
   } catch (error) {
     // A page of the previous version, after an update: say what to do, not Chrome's raw text.
     if (/context invalidated/i.test((error as Error).message ?? '')) throw new BackgroundError({ title: 'Access Companion was updated: reload this page' });
@@ -130,7 +132,7 @@ export async function callBackground<N extends MethodName>(name: N, ...payload: 
 
 // ---- background side ----
 
-export type Handlers = { [N in MethodName]?: (req: Req<N>, sender: chrome.runtime.MessageSender) => Promise<Res<N>> };
+export type Handlers = { [N in MethodName]?: (req: Req<N>, sender: MessageSender) => Promise<Res<N>> };
 
 /** Vendor pages our content script runs on; content-script senders must come from one of them. */
 export const CONTENT_ORIGINS: readonly RegExp[] = [
@@ -142,15 +144,15 @@ export const CONTENT_ORIGINS: readonly RegExp[] = [
 ];
 
 /** Our own extension pages: panel frame, popup, options, console frames. */
-export function isExtensionPage(sender: chrome.runtime.MessageSender): boolean {
-  return sender.id === chrome.runtime.id && typeof sender.url === 'string' && sender.url.startsWith(chrome.runtime.getURL(''));
+export function isExtensionPage(sender: MessageSender): boolean {
+  return sender.id === browser.runtime.id && typeof sender.url === 'string' && sender.url.startsWith(browser.runtime.getURL(''));
 }
 
-export function isAllowedSender(sender: chrome.runtime.MessageSender, contentScriptsToo: boolean): boolean {
-  if (sender.id !== chrome.runtime.id) return false;
+export function isAllowedSender(sender: MessageSender, contentScriptsToo: boolean): boolean {
+  if (sender.id !== browser.runtime.id) return false;
   if (isExtensionPage(sender)) return true;
-  if (!contentScriptsToo || !sender.tab || typeof sender.origin !== 'string') return false;
-  const origin = sender.origin;
+  const origin = senderOrigin(sender);
+  if (!contentScriptsToo || !sender.tab || typeof origin !== 'string') return false;
   return CONTENT_ORIGINS.some((re) => re.test(origin));
 }
 
@@ -172,20 +174,21 @@ export function toProblem(error: unknown): Problem {
  * and only from the vendor origins.
  */
 export function registerHandlers(handlers: Handlers, contentScriptMethods: readonly MethodName[] = []): void {
-  chrome.runtime.onMessage.addListener((message: { type?: unknown } & Record<string, unknown>, sender, sendResponse) => {
+  // Promise-returning (webextension-polyfill's style): a promise answers the message; undefined
+  // leaves it to other listeners.
+  browser.runtime.onMessage.addListener((raw: unknown, sender: MessageSender): Promise<Reply<unknown>> | undefined => {
+    const message = raw as ({ type?: unknown } & Record<string, unknown>) | undefined;
     const name = message?.type;
-    if (typeof name !== 'string' || !Object.hasOwn(handlers, name)) return false;
+    if (!message || typeof name !== 'string' || !Object.hasOwn(handlers, name)) return undefined;
     const method = name as MethodName;
     if (!isAllowedSender(sender, contentScriptMethods.includes(method))) {
-      sendResponse({ ok: false, error: { title: 'Not allowed', status: 403 } } satisfies Reply<never>);
-      return false;
+      return Promise.resolve({ ok: false, error: { title: 'Not allowed', status: 403 } } satisfies Reply<never>);
     }
     const { type: _type, ...req } = message;
-    const handler = handlers[method] as (req: unknown, sender: chrome.runtime.MessageSender) => Promise<unknown>;
-    handler(req, sender).then(
-      (value) => sendResponse({ ok: true, value }),
-      (error: unknown) => sendResponse({ ok: false, error: toProblem(error) }),
+    const handler = handlers[method] as (req: unknown, sender: MessageSender) => Promise<unknown>;
+    return handler(req, sender).then(
+      (value): Reply<unknown> => ({ ok: true, value }),
+      (error: unknown): Reply<unknown> => ({ ok: false, error: toProblem(error) }),
     );
-    return true;
   });
 }

@@ -8,8 +8,8 @@
 // the pointer had been inside this frame, with the frame not moving under it, for
 // MIN_POINTER_DWELL_MS before a trusted press on the control. The page around the frame is watched too, by the content script that owns the host
 // element (src/content/host-guard.ts: position unchanged, not clipped, not faded); the background
-// asks it at decision time. Without IntersectionObserver v2 nothing counts as seen and every action
-// goes to the popup for confirmation.
+// asks it at decision time. Without IntersectionObserver v2 (Firefox, Safari) nothing counts as
+// seen and every action goes to the popup for confirmation, which says why (`visibilityUnknown`).
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ClickEvidence } from './messages';
 import { MIN_VISIBLE_MS } from './host-evidence';
@@ -21,6 +21,12 @@ export const MIN_POINTER_DWELL_MS = 500;
 const WHOLE = 0.99;
 
 interface V2Entry extends IntersectionObserverEntry { isVisible?: boolean }
+
+/**
+ * Can this browser tell whether something is drawn over our frame (IntersectionObserver v2's
+ * `isVisible`)? Chrome can; Firefox cannot, and there no in-page click is vouched for.
+ */
+export const CAN_SEE_OCCLUSION = typeof IntersectionObserverEntry !== 'undefined' && 'isVisible' in IntersectionObserverEntry.prototype;
 type Listener = () => void;
 
 /** One stretch of unbroken good state: when it began (performance.now() clock), undefined while broken. */
@@ -122,6 +128,7 @@ export function useClickGuard<T extends Element>() {
       isTrusted: event.isTrusted,
       visible: Boolean(el) && control.current.held(at) && Boolean(frameVisible?.held(at)),
       pointer: Boolean(el) && pressedDeliberately(el!, event),
+      ...(CAN_SEE_OCCLUSION ? {} : { visibilityUnknown: true }),
     };
   };
   return { ref, armed, evidence };

@@ -96,6 +96,17 @@ describe('ticket service', () => {
     await expect(confirmPendingAction(pending!.id)).rejects.toThrow(/expired/);
   });
 
+  test('a click from a browser that cannot see occlusion (no IntersectionObserver v2, e.g. Firefox) is parked, and the popup says why', async () => {
+    const { requestAction, pendingAction, dismissPendingAction } = await import('../../src/background/actions');
+    const activeBefore = (await grantsOf('PS-101')).filter((g) => g.kind === 'data' && g.state === 'active').length;
+    const parked = await requestAction({ kind: 'grant', ticket: 'PS-101', idempotencyKey: 'k-blind' }, { isTrusted: true, visible: false, pointer: true, visibilityUnknown: true }, panelSender);
+    expect(parked).toMatchObject({ outcome: 'parked', reason: expect.stringMatching(/cannot tell whether a page covered or faded the panel/) });
+    expect((await pendingAction())?.reason).toMatch(/no IntersectionObserver v2/);
+    await dismissPendingAction((await pendingAction())!.id);
+    expect(await pendingAction()).toBeUndefined();
+    expect((await grantsOf('PS-101')).filter((g) => g.kind === 'data' && g.state === 'active')).toHaveLength(activeBefore);
+  });
+
   test('a console frame click without evidence is parked; the popup needs none; a retry reuses the action key', async () => {
     const { requestAction, pendingAction, confirmPendingAction } = await import('../../src/background/actions');
     const grant = (await grantsOf('PS-106')).find((g) => g.kind === 'data' && g.state === 'active')!;

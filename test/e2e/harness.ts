@@ -1,5 +1,5 @@
-// Real Chromium with the built extension (dist/) loaded, plus helpers for the demo pages.
-// Run `npm run build` first; `npm test` does.
+// Real Chromium with the demo build of the extension (dist-demo/) loaded, plus helpers for the demo
+// pages. Run `npm run build:demo` first; `npm test` does.
 import { chromium, type BrowserContext, type Frame, type Locator, type Page } from 'playwright-core';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { startDemoPages, type DemoPages, type DemoPagesOptions } from '../../scripts/demo-pages';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const DIST = join(ROOT, 'dist');
+/** The demo build: the store build (dist/) cannot run on the *.localhost demo pages. */
+export const DIST = join(ROOT, 'dist-demo');
 export const RESULTS = join(ROOT, 'test-results');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -18,9 +19,9 @@ export interface ExtensionBrowser {
   close(): Promise<void>;
 }
 
-/** `dist`: another build of the extension (the benchmark builds its own, leaving dist/ alone). */
+/** `dist`: another build of the extension (the benchmark builds its own, leaving dist-demo/ alone). */
 export async function launchWithExtension(dist = DIST): Promise<ExtensionBrowser> {
-  if (!existsSync(join(dist, 'manifest.json'))) throw new Error(`${dist} is missing: run \`npm run build\` first`);
+  if (!existsSync(join(dist, 'manifest.json'))) throw new Error(`${dist} is missing: run \`npm run build:demo\` first`);
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: run \`npx tsx scripts/ensure-chromium.ts\``);
   const profile = mkdtempSync(join(tmpdir(), 'access-companion-e2e-'));
   const context = await chromium.launchPersistentContext(profile, {

@@ -1,6 +1,7 @@
 // Places an Access Companion frame on an admin console page: an extension page in an iframe inside
 // a closed shadow root, so the vendor page can neither read nor script it. The content script
 // passes only the page name and org id (from the URL); the frame asks the background for data.
+import { browser } from '../../shared-ext/browser';
 import { waitFor } from '../feature-manager';
 import { findFrameSlot, orgIdFromUrl, type ConsolePage } from '../adapters/admin-console';
 import { newHost } from '../extension-context';
@@ -34,7 +35,7 @@ function mount(page: ConsolePage, org: string, extra: Record<string, string>, si
   frame.title = 'Access Companion';
   // The mount id lets the background ask about this frame's host (host-guard.ts).
   const mountId = crypto.randomUUID();
-  frame.src = consoleFrameUrl(chrome.runtime.getURL(CONSOLE_PAGE), page, org, { ...extra, mount: mountId });
+  frame.src = consoleFrameUrl(browser.runtime.getURL(CONSOLE_PAGE), page, org, { ...extra, mount: mountId });
   // The frame reports its content height; only a number from our own frame is taken.
   addEventListener('message', (event: MessageEvent<unknown>) => {
     if (event.source !== frame.contentWindow) return;

@@ -2,6 +2,7 @@
 // extension page inside an iframe in a closed shadow root (the page can neither read nor script
 // them). The content script passes only what the URL and the page say (site, product, the account
 // the page shows, the page's address); the frame asks the background for everything else.
+import { browser } from '../../shared-ext/browser';
 import type { Feature } from '../feature-manager';
 import { waitFor } from '../feature-manager';
 import { isProductPage, productOfPage, siteUrlOfProductPage } from '../matchers';
@@ -25,7 +26,7 @@ export function requestFrameUrl(base: string, here: URL, page: NoAccessPage, mou
 
 function mount(page: NoAccessPage, signal: AbortSignal): HTMLElement | undefined {
   const mountId = crypto.randomUUID();
-  const src = requestFrameUrl(chrome.runtime.getURL(REQUEST_PAGE), new URL(location.href), page, mountId);
+  const src = requestFrameUrl(browser.runtime.getURL(REQUEST_PAGE), new URL(location.href), page, mountId);
   if (!src) return undefined;
   const host = document.createElement(HOST_TAG);
   host.style.setProperty('display', 'block', 'important');

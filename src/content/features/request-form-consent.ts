@@ -3,6 +3,7 @@
 // the Access API's, shown in an extension page inside an iframe in a closed shadow root (the page
 // can neither read nor script it); the content script only passes the form's product and site in
 // the frame's URL fragment, and changes the fragment when they change.
+import { browser } from '../../shared-ext/browser';
 import type { Feature } from '../feature-manager';
 import { waitFor } from '../feature-manager';
 import { isRequestForm } from '../matchers';
@@ -22,7 +23,7 @@ export function consentFragment(choice: RequestFormChoice): string {
 }
 
 function mount(form: RequestForm, signal: AbortSignal): HTMLElement {
-  const base = chrome.runtime.getURL(CONSENT_PAGE);
+  const base = browser.runtime.getURL(CONSENT_PAGE);
   const host = document.createElement(HOST_TAG);
   host.style.setProperty('display', 'block', 'important');
   host.style.setProperty('margin', '6px 0 0', 'important');

@@ -3,6 +3,7 @@
 // URL's ticket key; what the page shows (product, site, title) travels in the frame URL's hash,
 // rendered as text only, to warn when page and API disagree. On markup we have not seen the panel
 // still appears: after the details card, else at the top of the sidebar, else docked in a corner.
+import { browser } from '../../shared-ext/browser';
 import type { Feature } from '../feature-manager';
 import { waitFor } from '../feature-manager';
 import { isSupportTicket, ticketKeyFromUrl } from '../matchers';
@@ -58,7 +59,7 @@ function mountPanel(key: string, facts: PageFacts, slot: PanelSlot | undefined, 
   const frame = document.createElement('iframe');
   frame.title = 'Access Companion';
   const mount = crypto.randomUUID();
-  frame.src = panelFrameUrl(chrome.runtime.getURL(PANEL_PAGE), key, facts, { docked: !slot }, mount);
+  frame.src = panelFrameUrl(browser.runtime.getURL(PANEL_PAGE), key, facts, { docked: !slot }, mount);
   followFrameHeight(frame, signal);
   shadow.append(style, frame);
   if (slot) slot.parent.insertBefore(host, slot.after ? slot.after.nextSibling : slot.parent.firstChild);
