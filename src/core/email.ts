@@ -12,9 +12,20 @@ export function normalizeEmail(email: string): string {
   return email.trim().normalize('NFKC').toUpperCase().toLowerCase().normalize('NFKC');
 }
 
-const EMAIL_SHAPE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const EMAIL_SHAPE = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/u;
+/**
+ * Characters that draw nothing or look like a space: format characters (zero-width space, soft
+ * hyphen, joiners, direction marks), controls, separators, private-use and unassigned code points.
+ * An address holding one displays exactly like another person's, so it is refused rather than
+ * matched or folded away (a reviewer must never approve a second seat for a look-alike).
+ */
+const INVISIBLE = /[\p{Cf}\p{Cc}\p{Z}\p{Co}\p{Cn}]/u;
 
-/** Is this (after normalizing) shaped like an address: one @, no spaces, a dot in the domain. */
+/**
+ * Is this (after normalizing) shaped like an address: one @, no spaces or invisible characters,
+ * a domain of dot-separated labels with no empty label (no trailing or doubled dot).
+ */
 export function isEmailAddress(email: string): boolean {
-  return EMAIL_SHAPE.test(normalizeEmail(email));
+  const e = normalizeEmail(email);
+  return !INVISIBLE.test(e) && EMAIL_SHAPE.test(e);
 }

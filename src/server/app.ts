@@ -131,11 +131,15 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
 
   const limit = opts.bodyLimitBytes ?? 64 * 1024;
+  // Who is calling comes first, so that whatever a later layer refuses (a body too large, a bad
+  // Idempotency-Key) is recorded against the caller by the outer refusal mount; route refusals are
+  // recorded by the inner one, inside the idempotency journal (refusals.ts).
+  app.use('/v1/*', authenticate(s, { throttle: new FailedAuthThrottle(authFailuresPerMinute), proxies }));
+  app.use('/v1/*', auditRefusals(s));
   app.use(
     '/v1/*',
     bodyLimit({ maxSize: limit, onError: () => { throw new HttpProblem('payload-too-large', `Keep request bodies under ${limit} bytes.`); } }),
   );
-  app.use('/v1/*', authenticate(s, { throttle: new FailedAuthThrottle(authFailuresPerMinute), proxies }));
   app.use('/v1/*', rateLimit(rateLimitPerMinute));
   app.use('/v1/*', idempotency(s));
   app.use('/v1/*', auditRefusals(s));

@@ -4,7 +4,7 @@
 import type { KeyObject } from 'node:crypto';
 import { checkpointSignatureValid, listCheckpoints, type Checkpoint } from './audit-checkpoints';
 import { createHash } from 'node:crypto';
-import { canonicalJson, GENESIS, type ActorKind } from './audit';
+import { canonicalJson, GENESIS, rowBeforeChainStart, type ActorKind } from './audit';
 import type { Queryable } from './db/index';
 
 export interface TrailVerdict {
@@ -96,6 +96,9 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   }
   const seqs = [...signed.keys()].sort((a, b) => a - b);
   const verdict = (v: Omit<TrailVerdict, 'checkpoints'>): TrailVerdict => ({ ...v, checkpoints: signed.size, ...(opts.publicKey ? {} : { warning: CHAIN_ONLY_WARNING }) });
+
+  const stray = await rowBeforeChainStart(db);
+  if (stray !== undefined) return verdict({ ok: false, rows: 0, firstBrokenRow: stray, reason: `row ${stray} lies before the chain's first row: it was inserted outside the chain` });
 
   let prev = GENESIS;
   let expectedSeq = 1;

@@ -179,8 +179,20 @@ export interface VerifyResult {
   reason?: string;
 }
 
+/**
+ * The lowest seq below the chain's first row (1), if a row sits there. The chain is rows 1..head,
+ * and every reader lists every row: a row placed at 0 or below by someone writing the database
+ * directly would be shown but never walked, so both verifiers refuse it first.
+ */
+export async function rowBeforeChainStart(db: Queryable): Promise<number | undefined> {
+  const [row] = await db.query<{ seq: string | number | null }>('SELECT min(seq) AS seq FROM audit WHERE seq < 1');
+  return row?.seq === null || row?.seq === undefined ? undefined : Number(row.seq);
+}
+
 /** Walk the chain from the first row; report the first row whose hash, link or position is wrong. */
 export async function verifyAudit(db: Queryable, pageSize = 2000): Promise<VerifyResult> {
+  const stray = await rowBeforeChainStart(db);
+  if (stray !== undefined) return { ok: false, rows: 0, firstBrokenRow: stray, reason: `row ${stray} lies before the chain's first row: it was inserted outside the chain` };
   let prev = GENESIS;
   let expectedSeq = 1;
   let count = 0;

@@ -6,7 +6,8 @@ import { MAX_ID_LENGTH } from '../api/vocabulary';
 import type { Caller } from './auth';
 import { HttpProblem, problem } from './problems';
 
-export type Env = { Variables: { caller: Caller; rawBody: string } };
+/** `refusalRecorded`: this request's refusal is on record already (refusals.ts). */
+export type Env = { Variables: { caller: Caller; rawBody: string; refusalRecorded: boolean } };
 
 export const callerOf = (c: Context<Env>): Caller => c.get('caller');
 

@@ -6,6 +6,7 @@ import type { ServerContext } from './context';
 import { withTransactionHook, type Queryable, type TransactionHook } from './db/index';
 import type { Env } from './http';
 import { HttpProblem, problem } from './problems';
+import { handlerRoute } from './refusals';
 import { FixedWindowLimiter, peerAddress, type FailedAuthThrottle, type TrustedProxies } from './throttle';
 
 /**
@@ -86,7 +87,9 @@ export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
     const key = c.req.header('idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
     const url = new URL(c.req.url);
-    if (NEVER_REPLAYED.has(url.pathname)) return next();
+    // By the route that will answer, not the raw path: /v1/access/%63heck is the access check.
+    const route = handlerRoute(c);
+    if (route && NEVER_REPLAYED.has(route.path)) return next();
     if (!KEY.test(key)) throw problem('bad-request', 'Idempotency-Key must be 1–200 visible ASCII characters.');
     const caller = c.get('caller');
     const raw = await c.req.text();

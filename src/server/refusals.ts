@@ -86,18 +86,38 @@ export async function recordRefusal(s: ServerContext, caller: Caller, action: Au
   await s.db.transaction((tx) => appendAudit(tx, { actor: caller.id, actorKind: caller.kind, action, ticket: target.ticket, resource: target.resource, outcome: 'refused', detail }, s.now()));
 }
 
-/** Middleware: a write answered with a 4xx leaves one `refused` audit row (see the file comment). */
+/**
+ * The route whose handler answers this request (`{ method, path }`, path as declared, e.g.
+ * `/v1/grants/:id/revoke`), or undefined when none does. Hono matches on the percent-decoded
+ * path, so decisions about a route must use this, never the raw URL (`/v1/access/%63heck` is the
+ * access check).
+ */
+export function handlerRoute(c: Context<Env>): { method: string; path: string } | undefined {
+  return matchedRoutes(c).find((r) => r.method === c.req.method);
+}
+
+/**
+ * Middleware: a write answered with a 4xx leaves one `refused` audit row (see the file comment).
+ * Mounted twice, one mechanism: inside the idempotency layer, where a route's refusal is journaled
+ * under the request's key, and outside it (right after authentication), for what the layers in
+ * between refuse themselves (413 body too large, a malformed or reused Idempotency-Key, a retry
+ * while the first is in flight). A request's refusal is recorded once (the inner mark), and a
+ * replayed stored answer is not recorded again.
+ */
 export function auditRefusals(s: ServerContext): MiddlewareHandler<Env> {
   return async (c, next) => {
-    await next();
+    await next(); // Hono answers a thrown problem through onError; c.error keeps it
     const status = c.res.status;
     // 429s are about volume, not the request: recording each would let a flood write the log.
     if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS' || status < 400 || status >= 500 || status === 429) return;
+    if (c.get('refusalRecorded') || c.res.headers.get('idempotent-replayed') === 'true') return;
     const caller = c.get('caller');
-    const route = matchedRoutes(c).find((r) => r.method === c.req.method);
+    const route = handlerRoute(c);
     if (!caller || !route) return; // no such route: nothing was attempted
+    c.set('refusalRecorded', true);
     const name = `${route.method} ${route.path}`;
-    const body = await bodyObject(c);
+    // A body refused for its size is never read.
+    const body = status === 413 ? {} : await bodyObject(c);
     const spec = WRITE_ROUTES[name];
     const target = spec?.target ? await spec.target(s, paramsOf(route.path, c.req.path), body) : { ticket: null, resource: null };
     const err = c.error instanceof HttpProblem ? c.error : undefined;

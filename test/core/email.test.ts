@@ -1,7 +1,7 @@
 // One person, one email form: the same address written with other case, spaces, composed or
 // decomposed accents, or full-width letters is one user in the world and one key everywhere.
 import { describe, expect, it } from 'vitest';
-import { accessRequestPersonKey, indexWorld, normalizeEmail, parseWorld, WorldError } from '../../src/core/index';
+import { accessRequestPersonKey, indexWorld, isEmailAddress, normalizeEmail, parseWorld, WorldError } from '../../src/core/index';
 import { rawFixture } from './helpers';
 
 describe('normalizeEmail', () => {
@@ -28,5 +28,11 @@ describe('normalizeEmail', () => {
     const ix = indexWorld(parseWorld(rawFixture('demo-world')));
     expect(ix.usersByEmail.get(normalizeEmail(' Priya@ACME.test '))?.id).toBe('priya');
     expect(accessRequestPersonKey(ix, { for: { email: ' PRIYA@acme.TEST' } })).toBe(accessRequestPersonKey(ix, { for: { userId: 'priya' } }));
+  });
+  it('an address that only looks like another (invisible characters, a stray dot) is not an address', () => {
+    for (const lookAlike of ['priya\u200b@acme.test', 'pri\u00adya@acme.test', 'priya@acme\u2060.test', 'priya@acme.test.', 'priya@acme..test', 'priya\u202e@acme.test']) {
+      expect(isEmailAddress(lookAlike), JSON.stringify(lookAlike)).toBe(false);
+    }
+    for (const fine of ['priya@acme.test', ' Priya@ACME.test ', 'ren\u00e9@acme.test', 'new.person+tag@sub.acme.test']) expect(isEmailAddress(fine), fine).toBe(true);
   });
 });
