@@ -8,22 +8,44 @@ import { ephemeralSigningKey, loadOrCreateSigningKey, publicKeyFileOf, type Sign
 import { lockDataDir } from './db/data-lock';
 import { openDb } from './db/index';
 
-const { values } = parseArgs({
-  options: {
-    fixture: { type: 'string' },
-    port: { type: 'string', default: '4400' },
-    host: { type: 'string', default: '127.0.0.1' },
-    data: { type: 'string' },
-    'rate-limit': { type: 'string' },
-    'audit-key': { type: 'string' },
-    'checkpoint-seconds': { type: 'string' },
-    // Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated; repeatable).
-    'trust-proxy': { type: 'string', multiple: true },
-  },
-});
+const USAGE = `usage: npm run api -- --fixture FILE [options]     (DATABASE_URL set → PostgreSQL)
+  --fixture FILE             the org's world file (JSON), required
+  --port N                   port to listen on (default 4400)
+  --host ADDR                address to listen on (default 127.0.0.1)
+  --data DIR                 keep the embedded database in DIR (locked to one process; default: in memory)
+  --audit-key FILE           Ed25519 private key (PEM) that signs audit checkpoints; created (0600) if missing
+  --checkpoint-seconds N     seconds between signed checkpoints
+  --rate-limit N             requests a minute per valid token
+  --trust-proxy ADDR|CIDR    proxies whose X-Forwarded-For names the client (comma-separated; repeatable)
+  --help                     this text`;
 
+let values: { fixture?: string; port: string; host: string; data?: string; 'rate-limit'?: string; 'audit-key'?: string; 'checkpoint-seconds'?: string; 'trust-proxy'?: string[]; help?: boolean };
+try {
+  ({ values } = parseArgs({
+    options: {
+      fixture: { type: 'string' },
+      port: { type: 'string', default: '4400' },
+      host: { type: 'string', default: '127.0.0.1' },
+      data: { type: 'string' },
+      'rate-limit': { type: 'string' },
+      'audit-key': { type: 'string' },
+      'checkpoint-seconds': { type: 'string' },
+      // Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated; repeatable).
+      'trust-proxy': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }));
+} catch (e) {
+  console.error(`${(e as Error).message}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 if (!values.fixture) {
-  console.error('usage: npm run api -- --fixture FILE [--port 4400] [--data DIR] [--trust-proxy ADDR|CIDR,...]   (DATABASE_URL → PostgreSQL)');
+  console.error(USAGE);
   process.exit(2);
 }
 
