@@ -3,7 +3,7 @@
 //   worker being stopped because alarms wake it;
 // - a live stream (/v1/events) while any extension page or panel holds a 'live' port.
 import type { AccessClient } from '../api/client';
-import { toGrantView } from './handlers-console';
+import { toGrantView } from './console-views';
 import { accessClient, fingerprint, problemOf } from './api';
 import { db, getMeta as meta, readCache, setMeta, writeCache } from './db';
 import { loadSettings } from './settings';
