@@ -13,7 +13,7 @@ import { describeAction } from './action-labels';
 import { getMeta, setMeta } from './db';
 import type { Intent } from './action-intent';
 import type { PendingAction } from '../shared-ext/ticket-view';
-import { changed } from './inbox-sync';
+import { changed } from './live-stream';
 
 const PENDING_KEY = 'pendingAction';
 const PENDING_TTL_MS = 5 * 60_000;

@@ -1,16 +1,12 @@
-// Handlers behind the admin console frames and the popup: each calls the Access API through the
-// typed client (src/api) and shapes the answer for display. Decisions stay with the API; refusals
+// Handlers behind the admin console frames: each calls the Access API through the typed client
+// (src/api) and shapes the answer for display (console-views.ts). Decisions stay with the API; refusals
 // come back with the API's own causes.
-import type { GrantWire, MyAccessRequestWire } from '../api/schemas';
+import type { GrantWire } from '../api/schemas';
 import { AccessApiError } from '../api/client';
 import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
-import { registerHandlers, type PopupState } from '../shared-ext/messages';
-import { signedOutReason } from './auth-state';
-import { loadSettings } from './settings';
+import { registerHandlers } from '../shared-ext/messages';
 import { requestAction } from './actions';
 import { accessClient } from './api';
-import { getMeta, readCache } from './db';
-import { inboxLink, syncNow, type InboxItem } from './inbox-sync';
 import { cachedTicket, host, toAccessRequestView, toGrantView } from './console-views';
 import type { AccessRequestView, AuditRowView, GrantView, SupportRequestView } from '../console/views';
 
@@ -108,28 +104,9 @@ export async function getAudit(supportOnly: boolean, ticketKey?: string, cursor?
   };
 }
 
-// ---- messages (console frames, popup) ----
-
-async function popupState(fresh: boolean): Promise<PopupState> {
-  if (fresh) await syncNow();
-  const [grants, inbox, myRequests] = await Promise.all([readCache<GrantView[]>('grants'), readCache<InboxItem[]>('inbox'), readCache<MyAccessRequestWire[]>('myRequests')]);
-  const last = await getMeta<{ at: number; problem?: string }>('lastSync');
-  const settings = await loadSettings();
-  return {
-    signedIn: settings.token !== '',
-    apiBaseUrl: settings.apiBaseUrl,
-    grants: grants ? { value: grants.value.filter((g) => g.state === 'active' || g.state === 'pending_guard_approval'), fetchedAt: grants.fetchedAt } : undefined,
-    inbox: inbox ? { value: await Promise.all(inbox.value.map(async (i) => ({ ...i, link: await inboxLink(i) }))), fetchedAt: inbox.fetchedAt } : undefined,
-    myRequests: myRequests ? { value: myRequests.value, fetchedAt: myRequests.fetchedAt } : undefined,
-    problem: last?.problem,
-    lastTriedAt: last?.at,
-    signedOutAt: settings.token ? undefined : (await signedOutReason())?.at,
-  };
-}
-
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((k): k is string => typeof k === 'string') : []);
 
-/** Console frames and popup only: none of these is opened to content scripts. */
+/** Console frames only (the popup's methods are in handlers-popup.ts): none of these is opened to content scripts. */
 export function registerConsoleHandlers(): void {
   registerHandlers({
     getMe: () => getMe(),
@@ -144,6 +121,5 @@ export function registerConsoleHandlers(): void {
     denyAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
     getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket, req.cursor),
     bulkDecideAccessRequests: (req, sender) => requestAction({ kind: 'bulk_access_request_decision', requestIds: strings(req.ids), decision: req.decision === 'approve' ? 'approve' : 'deny', message: typeof req.message === 'string' ? req.message : undefined, idempotencyKey: req.idempotencyKey }, req.click, sender),
-    getPopupState: (req) => popupState(Boolean(req.fresh)),
   });
 }

@@ -10,15 +10,20 @@ chrome.runtime.onMessageExternal.addListener((_message, _sender, sendResponse) =
   sendResponse({ error: 'not_allowed' });
 });
 
+import { registerAccountHandlers } from './handlers-account';
 import { registerConsoleHandlers } from './handlers-console';
 import { injectIntoOpenTabs } from './reinject';
 import { registerPanelHandlers } from './handlers-panel';
-import { ALARM, ensurePollAlarm, ensureStream, listenForLivePorts, syncNow } from './inbox-sync';
+import { registerPopupHandlers } from './handlers-popup';
+import { ALARM, ensurePollAlarm, syncNow } from './inbox-sync';
+import { ensureStream, listenForLivePorts } from './live-stream';
 import { registerRequesterHandlers } from './handlers-requester';
 import { listenForNotificationClicks } from './notifications';
 
 registerConsoleHandlers();
 registerPanelHandlers();
+registerPopupHandlers();
+registerAccountHandlers();
 registerRequesterHandlers();
 listenForLivePorts();
 listenForNotificationClicks();
