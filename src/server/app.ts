@@ -14,8 +14,11 @@ import { authenticate, expireIdempotencyKeys, idempotency, rateLimit } from './m
 import { openApiDocument } from './openapi';
 import { HttpProblem, problemResponse } from './problems';
 import { auditRefusals } from './refusals';
-import { adminRoutes } from './routes/admin';
+import { accessRequestRoutes } from './routes/access-requests';
+import { auditRoutes } from './routes/audit';
 import { auditTrailRoutes } from './routes/audit-trail';
+import { eventRoutes } from './routes/events';
+import { meRoutes } from './routes/me';
 import { requesterRoutes } from './routes/requester';
 import { ticketRoutes } from './routes/tickets';
 import { seedSupportRequests } from './store';
@@ -141,7 +144,10 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.use('/v1/*', auditRefusals(s));
   app.route('/v1', ticketRoutes(s, { asks: new FixedWindowLimiter(asksPerHour, 3_600_000) }));
   app.route('/v1', requesterRoutes(s));
-  app.route('/v1', adminRoutes(s));
+  app.route('/v1', meRoutes(s));
+  app.route('/v1', accessRequestRoutes(s));
+  app.route('/v1', auditRoutes(s));
+  app.route('/v1', eventRoutes(s));
   app.route('/v1', auditTrailRoutes(s));
 
   return {

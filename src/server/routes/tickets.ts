@@ -4,7 +4,8 @@ import { Hono } from 'hono';
 import { eligibilityFor, grantEligibility, RuleError, ticketStake } from '../../core/index';
 import * as W from '../../api/schemas';
 import { askAdmin, checkAccess } from '../access-service';
-import { listAudit, type AuditRecord } from '../audit';
+import { listAudit } from '../audit';
+import { auditWire } from '../audit-views';
 import type { ServerContext } from '../context';
 import { closeTicket, decideGuard, etagOf, grantAiConversations, grantTicket, requestAccess, revokeGrant } from '../grants-service';
 import { callerOf, conditionalJson, jsonBody, pathParam, withEtag, type Env } from '../http';
@@ -149,9 +150,4 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
   });
 
   return r;
-}
-
-export function auditWire(s: ServerContext, row: AuditRecord): W.AuditRowWire {
-  const name = row.actorKind === 'engineer' ? (s.ix.engineersById.get(row.actor)?.name ?? s.ix.engineersById.get(row.actor)?.email) : row.actorKind === 'admin' ? s.ix.usersById.get(row.actor)?.name : undefined;
-  return { ...row, id: String(row.seq), actorName: name ?? row.actor };
 }
