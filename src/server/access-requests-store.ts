@@ -1,6 +1,6 @@
 // Product access requests in the database: one pending request per person, requester, site and
 // product (a unique partial index), the per-person lock row, and the person's current access.
-import { accessRequestPersonKey, accessRequestPolicy, normalizeEmail, WorldError, type AccessRequest, type WorldIndex } from '../core/index';
+import { accessRequestPersonKey, accessRequestPolicy, normalizeEmail, WorldError, type AccessRequest, type AccessRequestBar, type WorldIndex } from '../core/index';
 import { MIGRATION_LOCK } from './db/migrations';
 import type { Db, Queryable } from './db/index';
 
@@ -100,4 +100,32 @@ export async function seedAccessRequests(db: Db, ix: WorldIndex, at: string): Pr
       await insertPendingAccessRequest(tx, r, accessRequestPersonKey(ix, r));
     }
   });
+}
+
+/** Puts the person in the product's group on the site (approving their request). */
+export async function addGroupMember(q: Queryable, site: string, product: string, who: { userId?: string; email?: string; group: string }): Promise<void> {
+  await q.query('INSERT INTO group_members (site, product, member, grp) VALUES ($1, $2, $3, $4)', [site, product, groupMember(who), who.group]);
+}
+
+/** Bars `email` (normalized) from asking again, because of request `requestId`; a second bar keeps the first. */
+export async function barEmailAddress(q: Queryable, email: string, at: string, requestId: string): Promise<void> {
+  await q.query('INSERT INTO barred_emails (email, at, request_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [email, at, requestId]);
+}
+
+/** +1 billable seat, atomically; `firstValue` is the world's count + 1 for a product's first approval. */
+export async function addSeat(q: Queryable, site: string, product: string, firstValue: number): Promise<number> {
+  const [row] = await q.query<{ billable: number | string }>(
+    'INSERT INTO seats (site, product, billable) VALUES ($1, $2, $3) ON CONFLICT (site, product) DO UPDATE SET billable = seats.billable + 1 RETURNING billable',
+    [site, product, firstValue],
+  );
+  return Number(row!.billable);
+}
+
+/** The requester's bar, with the denied request behind it so the refusal can name it. */
+export async function standingBar(q: Queryable, email: string): Promise<AccessRequestBar | undefined> {
+  const [row] = await q.query<{ at: string; site: string | null; product: string | null }>(
+    'SELECT b.at, r.site, r.product FROM barred_emails b LEFT JOIN access_requests r ON r.id = b.request_id WHERE b.email = $1',
+    [normalizeEmail(email)],
+  );
+  return row ? { at: row.at, site: row.site ?? undefined, product: row.product ?? undefined } : undefined;
 }

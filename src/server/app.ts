@@ -12,7 +12,7 @@ import { eventTail, Tail } from './events';
 import type { Env } from './http';
 import { authenticate, expireIdempotencyKeys, idempotency, rateLimit } from './middleware';
 import { openApiDocument } from './openapi';
-import { HttpProblem, problemResponse } from './problems';
+import { HttpProblem, asProblem, problemResponse } from './problems';
 import { auditRefusals } from './refusals';
 import { accessRequestRoutes } from './routes/access-requests';
 import { auditRoutes } from './routes/audit';
@@ -104,7 +104,8 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
 
   const app = new Hono<Env>();
   app.onError((err, c) => {
-    if (err instanceof HttpProblem) return problemResponse(c, err);
+    const refusal = asProblem(err);
+    if (refusal) return problemResponse(c, refusal);
     if (err instanceof DbUnavailable) {
       return problemResponse(c, new HttpProblem('db-unavailable', 'The database is unavailable; retry shortly.', {}, 503, { 'Retry-After': '1' }));
     }

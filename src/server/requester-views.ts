@@ -3,7 +3,7 @@
 // reviewers read theirs through views.ts.
 import { accessRequestPolicy, accessRequestReviewers, productName, type AccessRequest, type Site, type WorldIndex } from '../core/index';
 import type { AccessRequestContextWire, MyAccessRequestWire } from '../api/schemas';
-import { standingBar } from './access-service';
+import { standingBar } from './access-requests-store';
 import type { Caller } from './auth';
 import type { ServerContext } from './context';
 import type { Queryable } from './db/index';

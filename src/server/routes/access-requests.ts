@@ -7,7 +7,7 @@ import { createAccessRequest, decideAccessRequestById } from '../access-service'
 import type { ServerContext } from '../context';
 import { etagOf } from '../grants-service';
 import { callerOf, jsonBody, pathParam, validate, withEtag, type Env } from '../http';
-import { problem } from '../problems';
+import { problem, asProblem } from '../problems';
 import { recordRefusal } from '../refusals';
 import { accessRequestById } from '../store';
 import { accessRequestView, reviewableAccessRequests } from '../views';
@@ -45,8 +45,8 @@ export function accessRequestRoutes(s: ServerContext): Hono<Env> {
         decidedHere.add(req.id);
         results.push({ id, ok: true, status: 200, state: req.state });
       } catch (e) {
-        const p = e as { status?: number; kind?: string; detail?: string; extra?: { code?: string } };
-        if (p.status === undefined || p.status >= 500) throw e;
+        const p = asProblem(e) as { status: number; kind: string; detail?: string; extra?: { code?: string } } | undefined;
+        if (p === undefined || p.status >= 500) throw e;
         // Decided a moment ago with another request of this batch for the same person: done.
         const now = p.kind === 'illegal-transition' ? await accessRequestById(s.db, id) : undefined;
         if (now?.decidedWith && decidedHere.has(now.decidedWith)) results.push({ id, ok: true, status: 200, state: now.state, decidedWith: now.decidedWith });

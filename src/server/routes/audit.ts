@@ -2,7 +2,7 @@
 // new rows and signed checkpoints. Checkpoints and the public key are in audit-trail.ts.
 import { Hono } from 'hono';
 import * as W from '../../api/schemas';
-import { countAudit, listAudit, type AuditRecord } from '../audit';
+import { auditHashAt, countAudit, listAudit, type AuditRecord } from '../audit';
 import { verifyAuditTrail } from '../audit-verify';
 import { auditWire } from '../audit-views';
 import type { ServerContext } from '../context';
@@ -43,7 +43,7 @@ export function auditRoutes(s: ServerContext): Hono<Env> {
       tail: s.auditTail,
       replay: async (after) => (await listAudit(s.db, { after, limit: 500, order: 'asc' })).map((row) => ({ ...row, id: row.seq })),
       head: async () => s.auditTail.lastId,
-      tagAt: async (seq) => (await s.db.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [seq]))[0]?.hash.slice(0, 16),
+      tagAt: async (seq) => (await auditHashAt(s.db, seq))?.slice(0, 16),
       tag: (row) => row.hash.slice(0, 16),
       render: (row) => ({ event: 'audit', data: JSON.stringify(auditWire(s, row)) }),
       // Signed checkpoints go out as their own event type without an SSE id, so Last-Event-ID stays
