@@ -19,7 +19,7 @@ export function eventRoutes(s: ServerContext): Hono<Env> {
       head: async () => (await latestEventFor(s.db, caller.id))?.id ?? 0,
       tagAt: async (id) => {
         const e = await eventById(s.db, id);
-        return e && e.audience.includes(caller.id) ? eventTag(e) : undefined;
+        return e?.audience.includes(caller.id) ? eventTag(e) : undefined;
       },
       tag: eventTag,
       render: (e) => ({ event: e.type, data: JSON.stringify({ id: e.id, type: e.type, at: e.at, ticket: e.ticket, data: e.data }) }),
