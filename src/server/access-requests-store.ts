@@ -129,3 +129,35 @@ export async function standingBar(q: Queryable, email: string): Promise<AccessRe
   );
   return row ? { at: row.at, site: row.site ?? undefined, product: row.product ?? undefined } : undefined;
 }
+
+/** Requests the user made or that name them (by id, or by email for one made before they had an account). */
+export async function requestsOf(q: Queryable, userId: string, email: string): Promise<AccessRequest[]> {
+  const rows = await q.query<{ body: unknown }>(
+    `SELECT body FROM access_requests
+     WHERE body->>'requestedBy' = $1 OR body->'for'->>'userId' = $1 OR lower(trim(body->'for'->>'email')) = $2
+     ORDER BY created_seq DESC LIMIT 200`,
+    [userId, email.trim().toLowerCase()],
+  );
+  return rows.map((r) => (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as AccessRequest);
+}
+
+/** Billable seats counted since start, by `site/product` (products with no approval yet are absent). */
+export async function billableSeats(q: Queryable): Promise<Map<string, number>> {
+  const rows = await q.query<{ site: string; product: string; billable: number | string }>('SELECT site, product, billable FROM seats');
+  return new Map(rows.map((x) => [`${x.site}/${x.product}`, Number(x.billable)]));
+}
+
+/** The product groups these members (groupMember keys) were added to by approvals. */
+export async function groupMembershipsOf(q: Queryable, members: string[]): Promise<Array<{ member: string; site: string; product: string }>> {
+  return q.query<{ member: string; site: string; product: string }>('SELECT member, site, product FROM group_members WHERE member = ANY($1::text[])', [members]);
+}
+
+/** The member keys approvals added to the product's group on the site. */
+export async function groupMembers(q: Queryable, site: string, product: string): Promise<string[]> {
+  return (await q.query<{ member: string }>('SELECT member FROM group_members WHERE site = $1 AND product = $2', [site, product])).map((r) => r.member);
+}
+
+/** When each of these (normalized) emails was barred from asking again; unbarred ones are absent. */
+export async function barsOf(q: Queryable, emails: string[]): Promise<Map<string, string>> {
+  return new Map((await q.query<{ email: string; at: string }>('SELECT email, at FROM barred_emails WHERE email = ANY($1::text[])', [emails])).map((b) => [b.email, b.at]));
+}
