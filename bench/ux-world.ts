@@ -50,7 +50,7 @@ export async function serviceWorker(browser: ExtensionBrowser): Promise<Worker> 
   return live ?? browser.context.waitForEvent('serviceworker', { timeout: 60_000 });
 }
 
-export async function apiCall(api: { base: string }, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function apiCall(api: { base: string }, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${api.base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };

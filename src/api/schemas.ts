@@ -14,6 +14,7 @@ export const AccessRequestState = z.enum(ACCESS_REQUEST_STATES);
  * Every string a client sends is checked here, so such a value is a 400 naming its field instead
  * of a store error in the middle of a transaction (where it would fail its neighbours too).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what the store cannot hold.
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 export const isStorableText = (v: string): boolean => !UNSTORABLE.test(v);
 const storable = <S extends z.ZodString>(s: S) => s.refine(isStorableText, { error: 'must not contain NUL characters or unpaired surrogates' });

@@ -1,6 +1,6 @@
 // What the popup says a parked action will do, in the admin's words, from the API's own records
 // (not from the page that asked): "Grant Support access to PS-101 (Confluence on acme.atlassian.net)".
-import type { Intent } from './actions';
+import type { Intent } from './action-intent';
 import { accessClient } from './api';
 import { readDecision } from './db';
 

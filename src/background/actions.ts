@@ -9,16 +9,15 @@
 import { browser, type MessageSender } from '../shared-ext/browser';
 import type { ActionResult, ClickEvidence } from '../shared-ext/messages';
 import { HOST_EVIDENCE_MESSAGE, MIN_VISIBLE_MS, mountIdOf, type HostEvidence, type HostProblem } from '../shared-ext/host-evidence';
-import type { PendingAction } from '../shared-ext/ticket-view';
 import { accessClient } from './api';
 import { describeAction } from './action-labels';
 import { getMeta, setMeta } from './db';
-import { changed } from './inbox-sync';
+import type { Intent } from './action-intent';
+import type { PendingAction } from '../shared-ext/ticket-view';
+import { changed } from './live-stream';
 
 const PENDING_KEY = 'pendingAction';
 const PENDING_TTL_MS = 5 * 60_000;
-
-export type Intent = Omit<PendingAction, 'id' | 'label' | 'reason' | 'createdAt'>;
 
 const HOST_REFUSAL: Record<HostProblem, string> = {
   gone: 'Access Companion could not check how the page showed the panel.',

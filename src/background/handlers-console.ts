@@ -1,35 +1,16 @@
-// Handlers behind the admin console frames and the popup: each calls the Access API through the
-// typed client (src/api) and shapes the answer for display. Decisions stay with the API; refusals
+// Handlers behind the admin console frames: each calls the Access API through the typed client
+// (src/api) and shapes the answer for display (console-views.ts). Decisions stay with the API; refusals
 // come back with the API's own causes.
-import type { AccessRequestWire, GrantWire, MyAccessRequestWire, TicketWire } from '../api/schemas';
+import type { GrantWire } from '../api/schemas';
 import { AccessApiError } from '../api/client';
 import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
-import { registerHandlers, type PopupState } from '../shared-ext/messages';
-import { signedOutReason } from './auth-state';
-import { loadSettings } from './settings';
+import { registerHandlers } from '../shared-ext/messages';
 import { requestAction } from './actions';
 import { accessClient } from './api';
-import { getMeta, readCache } from './db';
-import { inboxLink, syncNow, type InboxItem } from './inbox-sync';
+import { cachedTicket, host, toAccessRequestView, toGrantView } from './console-views';
 import type { AccessRequestView, AuditRowView, GrantView, SupportRequestView } from '../console/views';
 
-const host = (url: string | undefined, fallback: string) => {
-  try { return url ? new URL(url).host : fallback; } catch { return fallback; }
-};
-
 const client = async () => (await accessClient()).client;
-
-/** Tickets change rarely while a page is open; one lookup per key per worker life, failures retried. */
-const ticketCache = new Map<string, Promise<TicketWire>>();
-function ticket(key: string): Promise<TicketWire> {
-  let t = ticketCache.get(key);
-  if (!t) {
-    t = client().then((c) => c.ticket(key));
-    ticketCache.set(key, t);
-    t.catch(() => ticketCache.delete(key));
-  }
-  return t;
-}
 
 export async function getMe() {
   return (await client()).me();
@@ -60,7 +41,7 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
         allowed: el.allowed, via: el.via, causes: el.causes, guardApprovalRequired: el.guardApprovalRequired, scopeSummary: el.scope.summary,
       });
       try {
-        const [t, { grants }] = await Promise.all([ticket(key), c.ticketGrants(key)]);
+        const [t, { grants }] = await Promise.all([cachedTicket(key), c.ticketGrants(key)]);
         // Outstanding means Support's data request still waits for a grant (the vendor lists more).
         const waiting = grants.find((g) => g.kind === 'data' && g.state === 'requested');
         if (t.status !== 'open' || !waiting) return undefined;
@@ -78,34 +59,9 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
   return [...rows, ...extra.filter((r): r is SupportRequestView => r !== undefined)];
 }
 
-export async function toGrantView(g: GrantWire, people: Record<string, string> = {}): Promise<GrantView & { revokeReason?: string; guardDecidedBy?: string }> {
-  const t = await ticket(g.ticket).catch(() => undefined);
-  return {
-    id: g.id, kind: g.kind, ticket: g.ticket, title: t?.title, product: t?.productName ?? productName(g.product), site: g.site,
-    siteHost: host(t?.siteUrl, g.site), engineer: people[g.engineer] ?? g.engineer, state: g.state,
-    grantedBy: g.grantedBy, grantedByName: g.grantedBy ? people[g.grantedBy] : undefined, grantedAt: g.grantedAt, requestedAt: g.requestedAt, revokeReason: g.revokeReason, guardDecidedBy: g.guardDecidedBy,
-    ...(g.kind === 'ai_conversations' ? { conversations: g.conversations ?? [] } : {}),
-  };
-}
-
 export async function listGrants(states: GrantWire['state'][]): Promise<GrantView[]> {
   const { grants, people } = await (await client()).grants(states);
   return Promise.all(grants.filter((g) => states.includes(g.state)).map((g) => toGrantView(g, people)));
-}
-
-function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
-  const label = r.self ? r.requester.name : r.forUser?.name ?? r.forUser?.email ?? ('email' in r.for ? r.for.email : r.for.userId);
-  return {
-    id: r.id, site: r.site, siteHost: host(r.siteUrl, r.site), product: r.product, productName: r.productName, state: r.state, createdAt: r.createdAt, decidedAt: r.decidedAt, kind: r.kind,
-    requester: { id: r.requester.id, name: r.requester.name, email: r.requester.email, emailVerified: r.requester.emailVerified, onSite: r.requester.onSite },
-    forWhom: { self: r.self, label, email: r.forUser?.email },
-    person: {
-      email: r.person.email, hasAccount: r.person.hasAccount, emailVerified: r.person.emailVerified, onSite: r.person.onSite,
-      siteHosts: r.person.sites.map((x) => host(x.url, x.id)), products: r.person.products.map((x) => `${x.productName} on ${host(x.siteUrl, x.site)}`), hasThisProduct: r.person.hasThisProduct, barredSince: r.person.barredSince,
-    },
-    seatsNow: r.seatsNow, seatsAfter: r.seatsAfterApproval, billable: r.billable, mayDecide: r.mayDecide, denyBars: r.denyBars,
-    samePerson: r.samePerson.map((x) => ({ id: x.id, requesterName: x.requesterName, self: x.self })), decidedWith: r.decidedWith, message: r.message,
-  };
 }
 
 /** Pending requests I review, then the recently decided ones (newest decision first). */
@@ -148,28 +104,9 @@ export async function getAudit(supportOnly: boolean, ticketKey?: string, cursor?
   };
 }
 
-// ---- messages (console frames, popup) ----
-
-async function popupState(fresh: boolean): Promise<PopupState> {
-  if (fresh) await syncNow();
-  const [grants, inbox, myRequests] = await Promise.all([readCache<GrantView[]>('grants'), readCache<InboxItem[]>('inbox'), readCache<MyAccessRequestWire[]>('myRequests')]);
-  const last = await getMeta<{ at: number; problem?: string }>('lastSync');
-  const settings = await loadSettings();
-  return {
-    signedIn: settings.token !== '',
-    apiBaseUrl: settings.apiBaseUrl,
-    grants: grants ? { value: grants.value.filter((g) => g.state === 'active' || g.state === 'pending_guard_approval'), fetchedAt: grants.fetchedAt } : undefined,
-    inbox: inbox ? { value: await Promise.all(inbox.value.map(async (i) => ({ ...i, link: await inboxLink(i) }))), fetchedAt: inbox.fetchedAt } : undefined,
-    myRequests: myRequests ? { value: myRequests.value, fetchedAt: myRequests.fetchedAt } : undefined,
-    problem: last?.problem,
-    lastTriedAt: last?.at,
-    signedOutAt: settings.token ? undefined : (await signedOutReason())?.at,
-  };
-}
-
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((k): k is string => typeof k === 'string') : []);
 
-/** Console frames and popup only: none of these is opened to content scripts. */
+/** Console frames only (the popup's methods are in handlers-popup.ts): none of these is opened to content scripts. */
 export function registerConsoleHandlers(): void {
   registerHandlers({
     getMe: () => getMe(),
@@ -184,6 +121,5 @@ export function registerConsoleHandlers(): void {
     denyAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
     getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket, req.cursor),
     bulkDecideAccessRequests: (req, sender) => requestAction({ kind: 'bulk_access_request_decision', requestIds: strings(req.ids), decision: req.decision === 'approve' ? 'approve' : 'deny', message: typeof req.message === 'string' ? req.message : undefined, idempotencyKey: req.idempotencyKey }, req.click, sender),
-    getPopupState: (req) => popupState(Boolean(req.fresh)),
   });
 }

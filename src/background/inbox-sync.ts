@@ -1,16 +1,14 @@
-// Keeps "waiting on me" and my grants fresh, and turns changes into notifications:
-// - an alarms poll every 30 s with If-None-Match (304 costs nothing), which survives the
-//   worker being stopped because alarms wake it;
-// - a live stream (/v1/events) while any extension page or panel holds a 'live' port.
-import { browser, type Runtime } from '../shared-ext/browser';
+// Keeps "waiting on me", my grants and my requests fresh, and turns changes into notifications: a
+// alarms poll every 30 s with If-None-Match (304 costs nothing), which survives the worker
+// being stopped because alarms wake it. While a page listens, live-stream.ts polls on every event.
+import { browser } from '../shared-ext/browser';
 import type { AccessClient } from '../api/client';
-import { toGrantView } from './handlers-console';
+import { toGrantView } from './console-views';
 import { accessClient, fingerprint, problemOf } from './api';
 import { db, getMeta as meta, readCache, setMeta, writeCache } from './db';
 import { loadSettings } from './settings';
 import { notifyOnce, setBadge, wasNotified, type Notice } from './notifications';
-import { showSignedOutBadge, signedOutReason, tokenRejected } from './auth-state';
-import { backoffDelay } from '../shared-ext/backoff';
+import { showSignedOutBadge, signedOutReason } from './auth-state';
 import { syncMyRequests } from './my-requests-sync';
 
 export interface InboxItem { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
@@ -192,93 +190,4 @@ async function syncGrants(client: AccessClient, account: string, notices: Notice
     }
   }
   await setMeta('activityEtags', nextEtags);
-}
-
-// ---- live stream while an extension page or panel is open ----
-
-const ports = new Set<Runtime.Port>();
-let stream: AbortController | undefined;
-
-function broadcast(): void {
-  for (const port of ports) port.postMessage({ type: 'changed' });
-}
-
-export function listenForLivePorts(): void {
-  browser.runtime.onConnect.addListener((port) => {
-    if (port.name !== 'live' || port.sender?.id !== browser.runtime.id || !port.sender.url?.startsWith(browser.runtime.getURL(''))) return;
-    ports.add(port);
-    port.onDisconnect.addListener(() => {
-      ports.delete(port);
-      if (ports.size === 0) { stream?.abort(); stream = undefined; }
-    });
-    ensureStream();
-  });
-}
-
-/** Follows the event stream while any page listens; after a sign-in, starts it again. */
-export function ensureStream(): void {
-  if (stream || ports.size === 0) return;
-  const mine = new AbortController();
-  stream = mine;
-  void follow(mine.signal).finally(() => { if (stream === mine) stream = undefined; });
-}
-
-/** Resolves after `ms`, or at once when `signal` aborts. */
-const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  const timer = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-});
-
-/** A stream that stayed up this long was healthy: the next failure starts the backoff over. */
-const HEALTHY_STREAM_MS = 60_000;
-
-/**
- * Reads /v1/events (SSE over fetch: a worker has no EventSource) and re-syncs on every event.
- * Ends when signed out or when the API rejects the token (401 signs the session out); other
- * failures retry with exponential backoff and jitter.
- */
-async function follow(signal: AbortSignal): Promise<void> {
-  let lastId = (await meta<string>('lastEventId')) ?? '';
-  let failures = 0;
-  while (!signal.aborted) {
-    let openedAt: number | undefined;
-    try {
-      const settings = await loadSettings();
-      if (!settings.token) return;
-      const res = await fetch(`${settings.apiBaseUrl}/v1/events`, { signal, headers: { authorization: `Bearer ${settings.token}`, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) } });
-      if (res.status === 401) {
-        await res.body?.cancel();
-        await tokenRejected(settings.token);
-        broadcast(); // open pages show "signed out" now, not at their next poll
-        return;
-      }
-      if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
-      openedAt = Date.now();
-      const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let end: number;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const id = /^id: ?(.*)$/m.exec(block)?.[1];
-          if (id) { lastId = id; await setMeta('lastEventId', id); }
-          if (/^(data|event):/m.test(block)) { await syncNow(); broadcast(); }
-        }
-      }
-    } catch {
-      if (signal.aborted) return;
-    }
-    failures = openedAt !== undefined && Date.now() - openedAt >= HEALTHY_STREAM_MS ? 1 : failures + 1;
-    await pause(backoffDelay(failures), signal);
-  }
-}
-
-/** Anything that may change what pages show (an action of ours) re-syncs and tells open pages. */
-export async function changed(): Promise<void> {
-  await syncNow();
-  broadcast();
 }

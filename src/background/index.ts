@@ -9,16 +9,21 @@ browser.runtime.onInstalled.addListener(({ reason }) => {
 // Nothing outside this extension may message it (externally_connectable is empty as well).
 browser.runtime.onMessageExternal.addListener(() => Promise.resolve({ error: 'not_allowed' }));
 
+import { registerAccountHandlers } from './handlers-account';
 import { registerConsoleHandlers } from './handlers-console';
 import { injectIntoOpenTabs } from './reinject';
 import { registerPanelHandlers } from './handlers-panel';
-import { ALARM, ensurePollAlarm, ensureStream, listenForLivePorts, syncNow } from './inbox-sync';
+import { registerPopupHandlers } from './handlers-popup';
+import { ALARM, ensurePollAlarm, syncNow } from './inbox-sync';
+import { ensureStream, listenForLivePorts } from './live-stream';
 import { registerRequesterHandlers } from './handlers-requester';
 import { registerConsentHandlers } from './handlers-consent';
 import { listenForNotificationClicks } from './notifications';
 
 registerConsoleHandlers();
 registerPanelHandlers();
+registerPopupHandlers();
+registerAccountHandlers();
 registerRequesterHandlers();
 registerConsentHandlers();
 listenForLivePorts();

@@ -7,7 +7,7 @@ import { GuardedButton, GuardedCheckbox, parkedText, vouched, withSelection } fr
 import { stateLabel } from '../api/vocabulary';
 import { since } from '../shared-ext/format';
 import { useLive, Status } from './use-live';
-import type { BulkGrantRow, GrantView, SupportRequestView } from './views';
+import type { BulkGrantRow, GrantView } from './views';
 
 /** Ticket keys the vendor page lists (from the frame URL; untrusted, the background checks them). */
 const pageTickets = (new URLSearchParams(location.hash.replace(/^#/, '')).get('tickets') ?? '').split(',').filter(Boolean);

@@ -13,7 +13,7 @@ export function useLive<T>(load: () => Promise<T>): LiveState<T> {
       (value) => setState({ value, loading: false }),
       (error: Error) => setState((s) => ({ ...s, error: error.message, loading: false })),
     );
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // `load` is taken once, at mount: pages pass a fresh closure on every render.
   }, []);
   useEffect(() => {
     reload();

@@ -1,6 +1,6 @@
 // World file loading (DESIGN §3). Every rejection names the offending entry, so a person editing
 // a fixture by hand can find the line: `roles[3] (user "bob"): role "site_admin" does not exist in a centralized org`.
-import { check, entryLabel, isObject, onlyKeys, optBool, optString, optStringArray, reqBool, reqString, reqStringArray, WorldError } from './world-check';
+import { check, entryLabel, isObject, onlyKeys, optBool, optString, optStringArray, reqBool, reqString, reqStringArray } from './world-check';
 import { isTicketKey, TICKET_KEY_MAX_LENGTH } from './limits';
 import { ROLE_SHAPES, rolesOf } from './roles';
 import { normalizeEmail } from './email';

@@ -6,7 +6,7 @@ import type { AccessRequestWire } from '../api/schemas';
 import type { Caller } from './auth';
 import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
-import { groupMember } from './access-requests-store';
+import { barsOf, billableSeats, groupMember, groupMembershipsOf } from './access-requests-store';
 import { problem } from './problems';
 import { accessRequestsInState } from './store';
 
@@ -24,12 +24,11 @@ export async function accessRequestView(s: ServerContext, q: Queryable, r: Acces
 /** Many at once: seats, group memberships and same-person groups in one read each. */
 export async function accessRequestViews(s: ServerContext, q: Queryable, rows: AccessRequest[], siblings: Map<string, AccessRequest[]>, caller?: Caller): Promise<AccessRequestWire[]> {
   if (rows.length === 0) return [];
-  const seatRows = await q.query<{ site: string; product: string; billable: number | string }>('SELECT site, product, billable FROM seats');
-  const seats = new Map(seatRows.map((x) => [`${x.site}/${x.product}`, Number(x.billable)]));
+  const seats = await billableSeats(q);
   const members = [...new Set(rows.map((r) => memberOf(s, r)))];
-  const held = await q.query<{ member: string; site: string; product: string }>('SELECT member, site, product FROM group_members WHERE member = ANY($1::text[])', [members]);
+  const held = await groupMembershipsOf(q, members);
   const personKeys = [...new Set(rows.map((r) => accessRequestPersonKey(s.ix, r)))];
-  const bars = new Map((await q.query<{ email: string; at: string }>('SELECT email, at FROM barred_emails WHERE email = ANY($1::text[])', [personKeys])).map((b) => [b.email, b.at]));
+  const bars = await barsOf(q, personKeys);
   const heldBy = new Map<string, string[]>();
   for (const h of held) heldBy.set(h.member, [...(heldBy.get(h.member) ?? []), `${h.site}/${h.product}`]);
 

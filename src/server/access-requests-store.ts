@@ -1,6 +1,6 @@
 // Product access requests in the database: one pending request per person, requester, site and
 // product (a unique partial index), the per-person lock row, and the person's current access.
-import { accessRequestPersonKey, accessRequestPolicy, normalizeEmail, WorldError, type AccessRequest, type WorldIndex } from '../core/index';
+import { accessRequestPersonKey, accessRequestPolicy, normalizeEmail, WorldError, type AccessRequest, type AccessRequestBar, type WorldIndex } from '../core/index';
 import { MIGRATION_LOCK } from './db/migrations';
 import type { Db, Queryable } from './db/index';
 
@@ -100,4 +100,64 @@ export async function seedAccessRequests(db: Db, ix: WorldIndex, at: string): Pr
       await insertPendingAccessRequest(tx, r, accessRequestPersonKey(ix, r));
     }
   });
+}
+
+/** Puts the person in the product's group on the site (approving their request). */
+export async function addGroupMember(q: Queryable, site: string, product: string, who: { userId?: string; email?: string; group: string }): Promise<void> {
+  await q.query('INSERT INTO group_members (site, product, member, grp) VALUES ($1, $2, $3, $4)', [site, product, groupMember(who), who.group]);
+}
+
+/** Bars `email` (normalized) from asking again, because of request `requestId`; a second bar keeps the first. */
+export async function barEmailAddress(q: Queryable, email: string, at: string, requestId: string): Promise<void> {
+  await q.query('INSERT INTO barred_emails (email, at, request_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [email, at, requestId]);
+}
+
+/** +1 billable seat, atomically; `firstValue` is the world's count + 1 for a product's first approval. */
+export async function addSeat(q: Queryable, site: string, product: string, firstValue: number): Promise<number> {
+  const [row] = await q.query<{ billable: number | string }>(
+    'INSERT INTO seats (site, product, billable) VALUES ($1, $2, $3) ON CONFLICT (site, product) DO UPDATE SET billable = seats.billable + 1 RETURNING billable',
+    [site, product, firstValue],
+  );
+  return Number(row!.billable);
+}
+
+/** The requester's bar, with the denied request behind it so the refusal can name it. */
+export async function standingBar(q: Queryable, email: string): Promise<AccessRequestBar | undefined> {
+  const [row] = await q.query<{ at: string; site: string | null; product: string | null }>(
+    'SELECT b.at, r.site, r.product FROM barred_emails b LEFT JOIN access_requests r ON r.id = b.request_id WHERE b.email = $1',
+    [normalizeEmail(email)],
+  );
+  return row ? { at: row.at, site: row.site ?? undefined, product: row.product ?? undefined } : undefined;
+}
+
+/** Requests the user made or that name them (by id, or by email for one made before they had an account). */
+export async function requestsOf(q: Queryable, userId: string, email: string): Promise<AccessRequest[]> {
+  const rows = await q.query<{ body: unknown }>(
+    `SELECT body FROM access_requests
+     WHERE body->>'requestedBy' = $1 OR body->'for'->>'userId' = $1 OR lower(trim(body->'for'->>'email')) = $2
+     ORDER BY created_seq DESC LIMIT 200`,
+    [userId, email.trim().toLowerCase()],
+  );
+  return rows.map((r) => (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as AccessRequest);
+}
+
+/** Billable seats counted since start, by `site/product` (products with no approval yet are absent). */
+export async function billableSeats(q: Queryable): Promise<Map<string, number>> {
+  const rows = await q.query<{ site: string; product: string; billable: number | string }>('SELECT site, product, billable FROM seats');
+  return new Map(rows.map((x) => [`${x.site}/${x.product}`, Number(x.billable)]));
+}
+
+/** The product groups these members (groupMember keys) were added to by approvals. */
+export async function groupMembershipsOf(q: Queryable, members: string[]): Promise<Array<{ member: string; site: string; product: string }>> {
+  return q.query<{ member: string; site: string; product: string }>('SELECT member, site, product FROM group_members WHERE member = ANY($1::text[])', [members]);
+}
+
+/** The member keys approvals added to the product's group on the site. */
+export async function groupMembers(q: Queryable, site: string, product: string): Promise<string[]> {
+  return (await q.query<{ member: string }>('SELECT member FROM group_members WHERE site = $1 AND product = $2', [site, product])).map((r) => r.member);
+}
+
+/** When each of these (normalized) emails was barred from asking again; unbarred ones are absent. */
+export async function barsOf(q: Queryable, emails: string[]): Promise<Map<string, string>> {
+  return new Map((await q.query<{ email: string; at: string }>('SELECT email, at FROM barred_emails WHERE email = ANY($1::text[])', [emails])).map((b) => [b.email, b.at]));
 }

@@ -8,7 +8,6 @@ import {
   denyAccessRequestEffect,
   engineerAccessDecision,
   qualifiedAdmins,
-  RuleError,
   accessRequestPersonKey,
   isEmailAddress,
   normalizeEmail,
@@ -16,7 +15,6 @@ import {
   siteLabel,
   type AccessDecision,
   type AccessRequest,
-  type AccessRequestBar,
   type AccessRequestTarget,
   type Grant,
   type Resource,
@@ -25,12 +23,13 @@ import {
 import type { Caller } from './auth';
 import { appendAudit, appendAuditBatch } from './audit';
 import type { ServerContext } from './context';
-import { DbUnavailable, type Queryable } from './db/index';
+import { DbUnavailable } from './db/index';
 import { recordEvent } from './events';
 import { checkIfMatch, etagOf } from './grants-service';
 import { problem } from './problems';
 import { accessRequestById, currentTicket, currentUser, grantsOfTicket, newId, saveAccessRequest, withTicket, withUser } from './store';
-import { groupMember, hasProduct, insertPendingAccessRequest, lockAccessRequestPerson, pendingAccessRequestOf, pendingForPerson, personKeyOf } from './access-requests-store';
+import { addGroupMember, addSeat, barEmailAddress, hasProduct, insertPendingAccessRequest, lockAccessRequestPerson, pendingAccessRequestOf, pendingForPerson, personKeyOf, standingBar } from './access-requests-store';
+import { insertAsk } from './asks-store';
 
 /**
  * May this engineer read this resource now? Decided on committed state at every call (never
@@ -39,13 +38,8 @@ import { groupMember, hasProduct, insertPendingAccessRequest, lockAccessRequestP
  */
 export async function checkAccess(s: ServerContext, caller: Caller, ticket: string, resource: Resource): Promise<AccessDecision> {
   if (caller.kind !== 'engineer') throw problem('forbidden', 'Access checks are made with a Support engineer token.');
-  let decided: Resource;
-  try {
-    decided = canonicalResource(s.ix, ticket, resource);
-  } catch (e) {
-    if (e instanceof RuleError) throw problem('bad-request', e.message, { code: e.code });
-    throw e;
-  }
+  // An ambiguous resource throws RuleError, answered 400 by the route-level mapper (problems.ts).
+  const decided = canonicalResource(s.ix, ticket, resource);
   let batcher = batchers.get(s);
   if (!batcher) batchers.set(s, (batcher = new AccessCheckBatcher(s)));
   return batcher.submit({ engineer: caller.id, ticket, resource: decided, at: s.now() });
@@ -149,7 +143,7 @@ export async function askAdmin(s: ServerContext, caller: Caller, key: string, ad
     if (adminId === caller.id) throw problem('request-refused', 'You cannot ask yourself.', { code: 'self_ask' });
     const id = newId('ask');
     const text = message?.trim() || null;
-    await tx.query('INSERT INTO asks (id, ticket, admin_id, from_id, message, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [id, key, adminId, caller.id, text, at]);
+    await insertAsk(tx, { id, ticket: key, adminId, fromId: caller.id, message: text, at });
     await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'grant.ask', ticket: key, resource: { type: 'admin', id: adminId }, outcome: 'done' }, at);
     await recordEvent(tx, 'ask.created', [adminId], key, { id, ticket: key, from: caller.id, message: text }, at);
     return { id, ticket: key, adminId, createdAt: at };
@@ -232,19 +226,9 @@ export async function decideAccessRequestById(s: ServerContext, caller: Caller, 
     const req = (await accessRequestById(tx, id, true))!;
     checkIfMatch(ifMatch, etagOf('access-request', req.id, req.version));
     const siblings = req.state === 'pending' ? (await pendingForPerson(tx, personKey, req.site, req.product, true)).filter((r) => r.id !== req.id) : [];
-    let next: AccessRequest;
-    let nextSiblings: AccessRequest[];
-    try {
-      next = decideAccessRequest(s.ix, req, decision, caller.id, at, message);
-      nextSiblings = siblings.map((r) => ({ ...decideAccessRequest(s.ix, r, decision, caller.id, at, message), decidedWith: req.id }));
-    } catch (e) {
-      if (e instanceof RuleError) {
-        if (e.code === 'illegal_transition') throw problem('illegal-transition', e.message);
-        if (e.code === 'not_reviewer' || e.code === 'self_review') throw problem('forbidden', e.message, { code: e.code });
-        throw problem('request-refused', e.message, { code: e.code });
-      }
-      throw e;
-    }
+    // A rule's refusal (RuleError) rolls this back and is answered by the route-level mapper.
+    const next = decideAccessRequest(s.ix, req, decision, caller.id, at, message);
+    const nextSiblings = siblings.map((r) => ({ ...decideAccessRequest(s.ix, r, decision, caller.id, at, message), decidedWith: req.id }));
     const detail: Record<string, unknown> = {};
     if (decision === 'approve') {
       const eff = approveAccessRequestEffect(s.ix, req);
@@ -252,7 +236,7 @@ export async function decideAccessRequestById(s: ServerContext, caller: Caller, 
         const who = eff.addGroup.userId ? (s.ix.usersById.get(eff.addGroup.userId)?.name ?? eff.addGroup.userId) : eff.addGroup.email;
         throw problem('conflict', `${who} already has ${productName(req.product, s.ix.productsBySiteKey.get(`${req.site}/${req.product}`))} on ${siteLabel(s.ix.sitesById.get(req.site), req.site)}: approving would not change their access, so deny the request or leave it.`, { code: 'already_has_access' });
       }
-      await tx.query('INSERT INTO group_members (site, product, member, grp) VALUES ($1, $2, $3, $4)', [req.site, req.product, groupMember(eff.addGroup), eff.addGroup.group]);
+      await addGroupMember(tx, req.site, req.product, eff.addGroup);
       // The count is raised in place: approvals for other people commit concurrently, so a value
       // read earlier may be stale.
       Object.assign(detail, { group: eff.addGroup.group, seatsAfter: await addSeat(tx, req.site, req.product, eff.seatsAfter) });
@@ -260,7 +244,7 @@ export async function decideAccessRequestById(s: ServerContext, caller: Caller, 
       const barEmail = [req, ...siblings].map((r) => denyAccessRequestEffect(s.ix, r, message).barEmail).find(Boolean);
       if (barEmail) {
         const barring = [req, ...siblings].find((r) => r.self && !r.requesterOnSite)!;
-        await tx.query('INSERT INTO barred_emails (email, at, request_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [barEmail, at, barring.id]);
+        await barEmailAddress(tx, barEmail, at, barring.id);
         detail.barred = true;
       }
     }
@@ -275,20 +259,3 @@ export async function decideAccessRequestById(s: ServerContext, caller: Caller, 
   });
 }
 
-/** +1 billable seat, atomically; `firstValue` is the world's count + 1 for a product's first approval. */
-async function addSeat(q: Queryable, site: string, product: string, firstValue: number): Promise<number> {
-  const [row] = await q.query<{ billable: number | string }>(
-    'INSERT INTO seats (site, product, billable) VALUES ($1, $2, $3) ON CONFLICT (site, product) DO UPDATE SET billable = seats.billable + 1 RETURNING billable',
-    [site, product, firstValue],
-  );
-  return Number(row!.billable);
-}
-
-/** The requester's bar, with the denied request behind it so the refusal can name it. */
-export async function standingBar(q: Queryable, email: string): Promise<AccessRequestBar | undefined> {
-  const [row] = await q.query<{ at: string; site: string | null; product: string | null }>(
-    'SELECT b.at, r.site, r.product FROM barred_emails b LEFT JOIN access_requests r ON r.id = b.request_id WHERE b.email = $1',
-    [normalizeEmail(email)],
-  );
-  return row ? { at: row.at, site: row.site ?? undefined, product: row.product ?? undefined } : undefined;
-}

@@ -12,10 +12,13 @@ import { eventTail, Tail } from './events';
 import type { Env } from './http';
 import { authenticate, expireIdempotencyKeys, idempotency, rateLimit } from './middleware';
 import { openApiDocument } from './openapi';
-import { HttpProblem, problemResponse } from './problems';
+import { HttpProblem, asProblem, problemResponse } from './problems';
 import { auditRefusals } from './refusals';
-import { adminRoutes } from './routes/admin';
+import { accessRequestRoutes } from './routes/access-requests';
+import { auditRoutes } from './routes/audit';
 import { auditTrailRoutes } from './routes/audit-trail';
+import { eventRoutes } from './routes/events';
+import { meRoutes } from './routes/me';
 import { requesterRoutes } from './routes/requester';
 import { ticketRoutes } from './routes/tickets';
 import { seedSupportRequests } from './store';
@@ -101,7 +104,8 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
 
   const app = new Hono<Env>();
   app.onError((err, c) => {
-    if (err instanceof HttpProblem) return problemResponse(c, err);
+    const refusal = asProblem(err);
+    if (refusal) return problemResponse(c, refusal);
     if (err instanceof DbUnavailable) {
       return problemResponse(c, new HttpProblem('db-unavailable', 'The database is unavailable; retry shortly.', {}, 503, { 'Retry-After': '1' }));
     }
@@ -145,7 +149,10 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.use('/v1/*', auditRefusals(s));
   app.route('/v1', ticketRoutes(s, { asks: new FixedWindowLimiter(asksPerHour, 3_600_000) }));
   app.route('/v1', requesterRoutes(s));
-  app.route('/v1', adminRoutes(s));
+  app.route('/v1', meRoutes(s));
+  app.route('/v1', accessRequestRoutes(s));
+  app.route('/v1', auditRoutes(s));
+  app.route('/v1', eventRoutes(s));
   app.route('/v1', auditTrailRoutes(s));
 
   return {

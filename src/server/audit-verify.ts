@@ -116,7 +116,7 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   const first = expectedSeq;
   const read = (after: number) => readBatch(db, after, batch);
   let next: Promise<BatchRow[]> | undefined = read(expectedSeq - 1);
-  while (next) {
+  while (next !== undefined) {
     const rows: BatchRow[] = await next;
     // Keyset paging: the next read is already on its way while this batch is hashed.
     next = rows.length === batch ? read(rows.at(-1)![0]) : undefined;

@@ -217,3 +217,8 @@ export async function verifyAudit(db: Queryable, pageSize = 2000): Promise<Verif
 }
 
 export type { Db };
+
+/** The stored hash of audit row `seq`, or undefined when there is no such row. */
+export async function auditHashAt(q: Queryable, seq: number): Promise<string | undefined> {
+  return (await q.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [seq]))[0]?.hash;
+}

@@ -86,7 +86,7 @@ export class Tail<T extends { id: number }> {
       this.skipAhead(payload);
       return;
     }
-    if (this.running) {
+    if (this.running !== undefined) {
       this.again = true;
       return;
     }

@@ -1,7 +1,8 @@
 // Grant decisions as transactions. Every write path takes its locks in one order — the ticket's
 // row, then its grant rows, then the audit chain head — so two writers on one ticket queue instead
-// of deadlocking. Services refuse by throwing a problem (the change rolls back); the write path
-// (refusals.ts) records every refusal, so none is audited here.
+// of deadlocking. Services refuse by throwing a problem, or let the rules' RuleError through for
+// the route-level mapper (problems.ts) to answer; either way the change rolls back, and the write
+// path (refusals.ts) records every refusal, so none is audited here.
 import {
   applyGrantEvent,
   grantEligibility,
@@ -13,7 +14,6 @@ import {
   newSupportRequest,
   qualifiedAdmins,
   revokeForTicketClose,
-  RuleError,
   type Grant,
   type Ticket,
 } from '../core/index';
@@ -24,7 +24,8 @@ import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
 import { recordEvent } from './events';
 import { HttpProblem, notEligible, problem } from './problems';
-import { currentTicket, grantById, grantsOfTicket, newId, saveGrant, withTicket } from './store';
+import { markAsksDone } from './asks-store';
+import { closeTicketState, currentTicket, grantById, grantsOfTicket, newId, saveGrant, withTicket } from './store';
 
 /** Admins an event about this ticket concerns: whoever could grant it (even after it closed). */
 export function ticketAudience(s: ServerContext, t: Ticket): string[] {
@@ -52,15 +53,6 @@ async function mustTicket(tx: Queryable, s: ServerContext, key: string, lock: bo
   if (!t) throw problem('not-found', `No ticket "${key}".`);
   return t;
 }
-
-const ruleProblem = (e: unknown): never => {
-  if (e instanceof RuleError) {
-    if (e.code === 'illegal_transition') throw problem('illegal-transition', e.message);
-    if (e.code === 'guard_self_decision') throw problem('forbidden', e.message, { code: e.code });
-    throw problem('request-refused', e.message, { code: e.code });
-  }
-  throw e;
-};
 
 /** The grant, locked after its ticket (the lock order every write path keeps). */
 async function lockGrant(tx: Queryable, s: ServerContext, id: string): Promise<{ g: Grant; t: Ticket }> {
@@ -93,7 +85,7 @@ export async function grantTicket(s: ServerContext, caller: Caller, key: string)
     if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} grant (${live.id}).`, { grantId: live.id });
     const base = data.find((g) => g.state === 'requested') ?? newGrant(newId('g'), t);
     const g = applyGrantEvent(base, { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
-    await tx.query('UPDATE asks SET done = true WHERE ticket = $1 AND done = false', [key]);
+    await markAsksDone(tx, key);
     await grantChanged(tx, s, t, g, 'grant.create', caller, at, { via: el.via, fromSupportRequest: data.includes(base) });
     return g;
   });
@@ -113,12 +105,7 @@ export async function grantAiConversations(s: ServerContext, caller: Caller, key
     if (!el.allowed) throw notEligible(`You cannot grant AI conversation access for ${key}.`, el.causes);
     const live = (await grantsOfTicket(tx, key, true)).find((g) => g.kind === 'ai_conversations' && isLive(g));
     if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} AI conversation grant (${live.id}); revoke it before granting others.`, { grantId: live.id });
-    let g: Grant;
-    try {
-      g = applyGrantEvent(newAiConversationGrant(newId('ai'), t, conversations, at), { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
-    } catch (e) {
-      return ruleProblem(e);
-    }
+    const g = applyGrantEvent(newAiConversationGrant(newId('ai'), t, conversations, at), { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
     await grantChanged(tx, s, t, g, 'ai_grant.create', caller, at, { conversations: g.conversations });
     return g;
   });
@@ -131,12 +118,7 @@ export async function revokeGrant(s: ServerContext, caller: Caller, id: string, 
     const { g, t } = await lockGrant(tx, s, id);
     if (!mayRevokeGrant(s.ix, g, caller.id)) throw problem('forbidden', `Only an admin who can grant for ${t.key} may revoke its grants.`);
     checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
-    let next: Grant;
-    try {
-      next = applyGrantEvent(g, { type: 'revoke', by: caller.id, at, reason: 'admin' });
-    } catch (e) {
-      return ruleProblem(e);
-    }
+    const next = applyGrantEvent(g, { type: 'revoke', by: caller.id, at, reason: 'admin' });
     await grantChanged(tx, s, t, next, 'grant.revoke', caller, at);
     return next;
   });
@@ -148,12 +130,7 @@ export async function decideGuard(s: ServerContext, caller: Caller, id: string, 
   return s.db.transaction(async (tx) => {
     const { g, t } = await lockGrant(tx, s, id);
     checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
-    let next: Grant;
-    try {
-      next = applyGrantEvent(g, { type: decision === 'approve' ? 'guard_approve' : 'guard_deny', by: caller.id, at });
-    } catch (e) {
-      return ruleProblem(e);
-    }
+    const next = applyGrantEvent(g, { type: decision === 'approve' ? 'guard_approve' : 'guard_deny', by: caller.id, at });
     await grantChanged(tx, s, t, next, `grant.guard_${decision}`, caller, at);
     return next;
   });
@@ -185,8 +162,8 @@ export async function closeTicket(s: ServerContext, caller: Caller, key: string)
     if (caller.kind !== 'engineer' || t.engineer !== caller.id) throw problem('forbidden', `Only the engineer on ${key} (or the support system) closes it.`);
     if (t.status === 'closed') throw problem('illegal-transition', `Ticket ${key} is already closed.`);
     const grants = await grantsOfTicket(tx, key, true);
-    await tx.query('UPDATE ticket_state SET status = $2, changed_at = $3 WHERE key = $1', [key, 'closed', at]);
-    await tx.query('UPDATE asks SET done = true WHERE ticket = $1 AND done = false', [key]);
+    await closeTicketState(tx, key, at);
+    await markAsksDone(tx, key);
     const closed = { ...t, status: 'closed' as const };
     await appendAudit(tx, { actor: caller.id, actorKind: 'engineer', action: 'ticket.close', ticket: key, outcome: 'done' }, at);
     const changed = revokeForTicketClose(grants, at);

@@ -38,6 +38,7 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown): z.infe
 
 export function pathParam(c: Context<Env>, name: string): string {
   const v = c.req.param(name) ?? '';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what an id must not hold.
   if (v.length === 0 || v.length > MAX_ID_LENGTH || /[\x00-\x1f\x7f]/.test(v)) throw problem('not-found', `No such ${name}.`);
   return v;
 }

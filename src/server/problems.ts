@@ -1,7 +1,7 @@
 // Every refusal leaves as application/problem+json with a stable type; nothing else escapes.
 import type { Context } from 'hono';
 import { PROBLEMS, problemType, type ProblemKind } from '../api/problems';
-import type { Cause } from '../core/index';
+import { RuleError, type Cause } from '../core/types';
 
 export class HttpProblem extends Error {
   constructor(
@@ -18,6 +18,37 @@ export class HttpProblem extends Error {
 
 export const problem = (kind: ProblemKind, detail?: string, extra?: Record<string, unknown>) => new HttpProblem(kind, detail, extra);
 export const notEligible = (detail: string, causes: Cause[]) => new HttpProblem('not-eligible', detail, { causes });
+
+/**
+ * How a rule's refusal (a RuleError from src/core, by its code) is answered: `code` says whether the
+ * problem carries the rule's code. A code not listed is a 422 `request-refused` with its code.
+ */
+const RULE_PROBLEMS: Readonly<Record<string, { kind: ProblemKind; code: boolean }>> = {
+  illegal_transition: { kind: 'illegal-transition', code: false },
+  guard_self_decision: { kind: 'forbidden', code: true },
+  not_reviewer: { kind: 'forbidden', code: true },
+  self_review: { kind: 'forbidden', code: true },
+  ambiguous_resource: { kind: 'bad-request', code: true },
+  unknown_ticket: { kind: 'not-found', code: false },
+  unknown_user: { kind: 'not-found', code: false },
+};
+
+/** The problem a rule's refusal is answered with (see RULE_PROBLEMS). */
+export function ruleProblem(e: RuleError): HttpProblem {
+  const known = Object.hasOwn(RULE_PROBLEMS, e.code) ? RULE_PROBLEMS[e.code] : undefined;
+  if (!known) return problem('request-refused', e.message, { code: e.code });
+  return problem(known.kind, e.message, known.code ? { code: e.code } : undefined);
+}
+
+/**
+ * The one route-level mapping of what a route or service threw to the problem it is answered with:
+ * an HttpProblem as it is, a RuleError by ruleProblem; undefined for anything else (a failure, 5xx).
+ */
+export function asProblem(e: unknown): HttpProblem | undefined {
+  if (e instanceof HttpProblem) return e;
+  if (e instanceof RuleError) return ruleProblem(e);
+  return undefined;
+}
 
 export function problemBody(p: HttpProblem, instance?: string): Record<string, unknown> {
   return { type: problemType(p.kind), title: PROBLEMS[p.kind].title, status: p.status, ...(p.detail ? { detail: p.detail } : {}), ...(instance ? { instance } : {}), ...p.extra };

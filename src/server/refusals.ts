@@ -13,7 +13,7 @@ import type { Caller } from './auth';
 import { appendAudit } from './audit';
 import type { ServerContext } from './context';
 import type { Env } from './http';
-import { HttpProblem } from './problems';
+import { asProblem, type HttpProblem } from './problems';
 import { accessRequestById, currentTicket, grantById } from './store';
 
 /** Who and what a refused write was about. */
@@ -120,7 +120,7 @@ export function auditRefusals(s: ServerContext): MiddlewareHandler<Env> {
     const body = status === 413 ? {} : await bodyObject(c);
     const spec = WRITE_ROUTES[name];
     const target = spec?.target ? await spec.target(s, paramsOf(route.path, c.req.path), body) : { ticket: null, resource: null };
-    const err = c.error instanceof HttpProblem ? c.error : undefined;
+    const err = asProblem(c.error);
     const refusal = err ?? (await problemOf(c.res, status));
     const action = (spec ?? UNNAMED).action;
     await recordRefusal(s, caller, typeof action === 'function' ? action(body) : action, target, refusal, spec ? undefined : name);
@@ -152,7 +152,10 @@ async function problemOf(res: Response, status: number): Promise<{ status: numbe
 /** Path parameters of `pattern` (":name" segments) in `path`. */
 function paramsOf(pattern: string, path: string): Record<string, string> {
   const names: string[] = [];
-  const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_m, n: string) => (names.push(n), '([^/]+)'))}/?$`);
+  const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_m, n: string) => {
+    names.push(n);
+    return '([^/]+)';
+  })}/?$`);
   const m = re.exec(path);
   const out: Record<string, string> = {};
   names.forEach((n, i) => {

@@ -3,10 +3,9 @@
 // reviewers read theirs through views.ts.
 import { accessRequestPolicy, accessRequestReviewers, productName, type AccessRequest, type Site, type WorldIndex } from '../core/index';
 import type { AccessRequestContextWire, MyAccessRequestWire } from '../api/schemas';
-import { standingBar } from './access-service';
+import { groupMembers, requestsOf, standingBar } from './access-requests-store';
 import type { Caller } from './auth';
 import type { ServerContext } from './context';
-import type { Queryable } from './db/index';
 import { problem } from './problems';
 import { currentUser, withUser } from './store';
 
@@ -37,16 +36,6 @@ const MAX_SITE_USERS = 500;
 
 const person = (ix: WorldIndex, id: string) => ({ userId: id, name: ix.usersById.get(id)?.name ?? id });
 
-/** Requests the user made or that name them (by id, or by email for one made before they had an account). */
-async function requestsOf(q: Queryable, userId: string, email: string): Promise<AccessRequest[]> {
-  const rows = await q.query<{ body: unknown }>(
-    `SELECT body FROM access_requests
-     WHERE body->>'requestedBy' = $1 OR body->'for'->>'userId' = $1 OR lower(trim(body->'for'->>'email')) = $2
-     ORDER BY created_seq DESC LIMIT 200`,
-    [userId, email.trim().toLowerCase()],
-  );
-  return rows.map((r) => (typeof r.body === 'string' ? JSON.parse(r.body) : r.body) as AccessRequest);
-}
 
 function myRequestWire(s: ServerContext, me: string, r: AccessRequest): MyAccessRequestWire {
   const ix = s.ix;
@@ -99,7 +88,7 @@ export async function accessRequestContext(s: ServerContext, c: Caller, siteRef:
   // Policy over the user as they are now: an approval since start has put them in the product's group.
   const selfVerdict = accessRequestPolicy(withUser(ix, me), me.id, site.id, productKey, undefined, bar);
   const hasAccess = me.products?.includes(`${site.id}/${productKey}`) ?? false;
-  const members = new Set((await s.db.query<{ member: string }>('SELECT member FROM group_members WHERE site = $1 AND product = $2', [site.id, productKey])).map((r) => r.member));
+  const members = new Set(await groupMembers(s.db, site.id, productKey));
   const siteUsers = onSite
     ? ix.world.users
         .filter((u) => u.id !== me.id && u.sites.includes(site.id))

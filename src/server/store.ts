@@ -188,3 +188,8 @@ export async function seedSupportRequests(q: Queryable, ix: WorldIndex, at: stri
     await q.query(`INSERT INTO grants (id, ticket, kind, state, version, body) VALUES ${values.join(', ')} ON CONFLICT (id) DO NOTHING`, params);
   }
 }
+
+/** Marks the ticket closed from `at` (ISO); the caller holds the ticket's row lock. */
+export async function closeTicketState(q: Queryable, key: string, at: string): Promise<void> {
+  await q.query('UPDATE ticket_state SET status = $2, changed_at = $3 WHERE key = $1', [key, 'closed', at]);
+}

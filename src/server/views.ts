@@ -1,10 +1,11 @@
 // Read models: who am I, tickets, visible grants, outstanding Support requests, access request
 // listing with requester details, and the inbox of everything waiting on the caller.
-import { accessRequestPersonKey, accessRequestReviewers, accessRequestSubject, grantEligibility, mayDecideGuard, mayReadTicket, mayReviewAccessRequests, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
-import type { AccessRequestWire, InboxItemWire, MeWire, SupportRequestWire, TicketWire } from '../api/schemas';
+import { accessRequestPersonKey, accessRequestReviewers, accessRequestSubject, grantEligibility, mayDecideGuard, mayReadTicket, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
+import type { InboxItemWire, MeWire, SupportRequestWire, TicketWire } from '../api/schemas';
 import type { Caller } from './auth';
 import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
+import { openAsksFor } from './asks-store';
 import { ticketAudience } from './grants-service';
 import { problem } from './problems';
 import { accessRequestsInState, currentTicket, currentTickets, grantsInStates, grantsOfEngineer, withTicket } from './store';
@@ -110,7 +111,7 @@ export async function supportRequests(s: ServerContext, caller: Caller): Promise
   const tickets = await currentTickets(s.db, s.ix, requested.map((g) => g.ticket));
   for (const g of requested) {
     const t = tickets.get(g.ticket);
-    if (!t || t.status !== 'open') continue;
+    if (t?.status !== 'open') continue;
     const ix = withTicket(s.ix, t);
     if (!qualifiedAdmins(ix, t.key).some((a) => a.userId === caller.id)) continue;
     const w = ticketWire(s, t);
@@ -143,7 +144,7 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
     const who = s.ix.usersById.get(r.requestedBy)?.name ?? r.requestedBy;
     items.push({ id: `access_request:${r.id}`, kind: 'access_request', title: `${who} requests ${productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`))}`, createdAt: r.createdAt, link: `/access-requests?id=${encodeURIComponent(r.id)}` });
   }
-  const asks = await s.db.query<{ id: string; ticket: string; from_id: string; created_at: string }>('SELECT id, ticket, from_id, created_at FROM asks WHERE admin_id = $1 AND done = false ORDER BY created_at', [caller.id]);
+  const asks = await openAsksFor(s.db, caller.id);
   for (const a of asks) {
     const from = s.ix.usersById.get(a.from_id)?.name ?? a.from_id;
     items.push({ id: `ask:${a.id}`, kind: 'ask', title: `${from} asks you to grant data access on ${a.ticket}`, ticket: a.ticket, createdAt: a.created_at, link: `/tickets/${encodeURIComponent(a.ticket)}` });

@@ -49,7 +49,9 @@ describe('sender checks', () => {
 
   test('console and popup methods answer no content script, even on a vendor page', async () => {
     const { registerConsoleHandlers } = await import('../../src/background/handlers-console');
+    const { registerPopupHandlers } = await import('../../src/background/handlers-popup');
     registerConsoleHandlers();
+    registerPopupHandlers();
     for (const type of ['getPopupState', 'listGrants', 'revokeGrant', 'bulkGrant', 'guardDecision', 'getAudit', 'getMe']) {
       expect(await send({ type, id: 'g1' }, contentScript)).toEqual({ ok: false, error: { title: 'Not allowed', status: 403 } });
     }
@@ -79,9 +81,13 @@ describe('sender checks', () => {
     const { registerRequesterHandlers } = await import('../../src/background/handlers-requester');
     const { registerConsentHandlers } = await import('../../src/background/handlers-consent');
     registerConsentHandlers();
+    const { registerPopupHandlers } = await import('../../src/background/handlers-popup');
+    const { registerAccountHandlers } = await import('../../src/background/handlers-account');
     registerConsoleHandlers();
     registerPanelHandlers();
     registerRequesterHandlers();
+    registerPopupHandlers();
+    registerAccountHandlers();
     // A listener that answers a method returns true (it will reply); one that does not know it, false.
     // The reply itself is not awaited: with no browser here the handlers fail, which is not the point.
     const unanswered = Object.keys(METHODS).filter((type) => !listeners.some((l) => l({ type }, panel, () => undefined) === true));

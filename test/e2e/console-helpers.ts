@@ -30,7 +30,7 @@ export async function startApi(fixture = join(ROOT, 'fixtures', 'demo-world.json
   });
 }
 
-export async function apiCall<T = any>(api: RunningApi, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function apiCall<T = any>(api: RunningApi, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${api.base}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },

@@ -40,7 +40,7 @@ export async function startStoppableApi(fixture = DEMO_WORLD): Promise<Stoppable
   };
 }
 
-export async function apiCall<T = any>(api: { base: string }, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function apiCall<T = any>(api: { base: string }, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const res = await fetch(`${api.base}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -53,7 +53,7 @@ export async function apiCall<T = any>(api: { base: string }, token: string, met
 export interface TicketWorld { api: StoppableApi; demo: DemoPages; browser: ExtensionBrowser; close(): Promise<void> }
 
 /** A copy of the demo world, changed by `edit`, in a temporary file. */
-export function editedWorld(edit: (world: any) => void): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function editedWorld(edit: (world: any) => void): string {
   const world = JSON.parse(readFileSync(DEMO_WORLD, 'utf8'));
   edit(world);
   const file = join(mkdtempSync(join(tmpdir(), 'ac-world-')), 'world.json');
@@ -65,7 +65,7 @@ export function editedWorld(edit: (world: any) => void): string { // eslint-disa
  * `pageWorld` lets the demo pages say something different from the API (mismatch tests);
  * `world` changes the world both the API and the demo pages start from.
  */
-export async function startTicketWorld(opts: { pageWorld?: (world: any) => void; world?: (world: any) => void } = {}): Promise<TicketWorld> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function startTicketWorld(opts: { pageWorld?: (world: any) => void; world?: (world: any) => void } = {}): Promise<TicketWorld> {
   const shared = opts.world ? editedWorld(opts.world) : undefined;
   const api = await startStoppableApi(shared);
   const worldFile = opts.pageWorld ? editedWorld((world) => { opts.world?.(world); opts.pageWorld!(world); }) : shared;

@@ -52,4 +52,15 @@ describe('extension APIs go through the polyfill', () => {
     expect(offenders).toEqual([]);
     expect(viaAdapter).toBeGreaterThan(10);
   });
+
+  test('a file that uses browser.* imports it (a global `browser` type would hide a missing import until run time)', () => {
+    const missing = sources(SRC)
+      .filter((file) => relative(SRC, file) !== join('shared-ext', 'browser.ts'))
+      .filter((file) => {
+        const text = readFileSync(file, 'utf8');
+        return /(^|[^\w$.])browser\s*\.\s*[a-z]/m.test(codeOnly(text)) && !/import \{[^}]*\bbrowser\b[^}]*\} from '(\.\.?\/)+(shared-ext\/)?browser'/.test(text);
+      })
+      .map((file) => relative(ROOT, file));
+    expect(missing).toEqual([]);
+  });
 });

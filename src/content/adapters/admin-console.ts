@@ -64,6 +64,6 @@ export function findOutstandingRequestKeys(doc: Document): string[] {
   const heading = [...(main(doc)?.querySelectorAll('h2, [role="heading"][aria-level="2"]') ?? [])].find((h) => /^outstanding requests$/i.test(text(h)));
   let table: Element | null | undefined = heading?.nextElementSibling;
   while (table && table.tagName !== 'TABLE' && !/^H[12]$/.test(table.tagName)) table = table.nextElementSibling;
-  if (!table || table.tagName !== 'TABLE') return [];
+  if (table?.tagName !== 'TABLE') return [];
   return [...table.querySelectorAll('tbody tr')].map((row) => text(row.querySelector('td'))).filter(isTicketKey).slice(0, 50);
 }

@@ -87,7 +87,7 @@ function fieldOf(node: Element): Field | undefined {
 }
 
 /** The value paired with `term`, by the usual ways pages pair a label with its value. */
-function valueOf(term: Element): Field | undefined {
+function pairedValue(term: Element): Field | undefined {
   if (term.tagName === 'TH' || term.getAttribute('role') === 'rowheader') {
     const cell = term.nextElementSibling;
     return cell ? fieldOf(cell) : undefined;
@@ -119,7 +119,7 @@ export function fieldValue(container: Element | Document, label: RegExp): Field 
   for (const term of container.querySelectorAll(TERMS)) {
     if (term.closest('nav, [role="navigation"], script, style, template')) continue;
     if (term.children.length === 0 && label.test(normalizeLabel(text(term)))) {
-      const value = valueOf(term);
+      const value = pairedValue(term);
       if (value && !label.test(normalizeLabel(value.text))) return { ...value, term };
     }
     const inline = inlineValue(term, label);

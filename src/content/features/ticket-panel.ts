@@ -8,7 +8,7 @@ import type { Feature } from '../feature-manager';
 import { waitFor } from '../feature-manager';
 import { isSupportTicket, ticketKeyFromUrl } from '../matchers';
 import { findPanelSlot, readPageFacts, type PageFacts, type PanelSlot } from '../adapters/support-portal';
-import { extensionAlive, HOST_TAG, newHost } from '../extension-context';
+import { extensionAlive, newHost } from '../extension-context';
 import { guardHost } from '../host-guard';
 import { pageSettled } from '../page-settled';
 

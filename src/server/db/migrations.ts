@@ -1,7 +1,7 @@
 // One schema for PGlite and PostgreSQL, as an ordered list of migrations applied at start.
 // Static world data (org, sites, users, roles, tickets as loaded) stays in memory; everything that
 // changes lives here so several API processes on one PostgreSQL agree.
-import type { Db } from './index';
+import type { Db } from './types';
 
 const MIGRATIONS: string[] = [
   `

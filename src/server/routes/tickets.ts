@@ -1,15 +1,16 @@
 // Ticket-side routes: eligibility, grants (create, revoke, Guard), Support's requests, AI grants,
 // asks, close, and the enforcement check.
 import { Hono } from 'hono';
-import { eligibilityFor, grantEligibility, RuleError, ticketStake } from '../../core/index';
+import { eligibilityFor, grantEligibility, ticketStake } from '../../core/index';
 import * as W from '../../api/schemas';
 import { askAdmin, checkAccess } from '../access-service';
-import { listAudit, type AuditRecord } from '../audit';
+import { listAudit } from '../audit';
+import { auditWire } from '../audit-views';
 import type { ServerContext } from '../context';
 import { closeTicket, decideGuard, etagOf, grantAiConversations, grantTicket, requestAccess, revokeGrant } from '../grants-service';
 import { callerOf, conditionalJson, jsonBody, pathParam, validate, withEtag, type Env } from '../http';
 import { newTicketEligibilityFor, raiseTicket } from '../tickets-service';
-import { HttpProblem, problem } from '../problems';
+import { problem, asProblem } from '../problems';
 import { recordRefusal } from '../refusals';
 import type { FixedWindowLimiter } from '../throttle';
 import { currentTicket, grantById, grantsOfTicket, withTicket } from '../store';
@@ -44,13 +45,8 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
     // need to ask someone (core's eligibilityFor).
     const t = await currentTicket(s.db, s.ix, pathParam(c, 'key'));
     if (!t) throw problem('not-found', 'No such ticket.');
-    try {
-      const ix = withTicket(s.ix, t);
-      return c.json(eligibilityFor(grantEligibility(ix, caller.id, t.key), ticketStake(ix, t, caller)));
-    } catch (e) {
-      if (e instanceof RuleError) throw problem('not-found', e.message);
-      throw e;
-    }
+    const ix = withTicket(s.ix, t);
+    return c.json(eligibilityFor(grantEligibility(ix, caller.id, t.key), ticketStake(ix, t, caller)));
   });
 
   r.get('/tickets/:key/grants', async (c) => {
@@ -148,10 +144,11 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
         const g = await grantTicket(s, caller, ticket);
         results.push({ ticket, ok: true, status: 201, id: g.id, state: g.state });
       } catch (e) {
-        if (!(e instanceof HttpProblem) || e.status >= 500) throw e;
+        const refusal = asProblem(e);
+        if (!refusal || refusal.status >= 500) throw e;
         // The answer is a 200, so the write path cannot see this row's refusal: record it here, by the same means.
-        await recordRefusal(s, caller, 'grant.create', (await currentTicket(s.db, s.ix, ticket)) ? { ticket, resource: null } : { ticket: null, resource: { type: 'ticket', id: ticket } }, e);
-        const p = e as { status: number; kind: string; detail?: string; extra: { causes?: W.BulkGrantRowWire['causes'] } };
+        await recordRefusal(s, caller, 'grant.create', (await currentTicket(s.db, s.ix, ticket)) ? { ticket, resource: null } : { ticket: null, resource: { type: 'ticket', id: ticket } }, refusal);
+        const p = refusal as { status: number; kind: string; detail?: string; extra: { causes?: W.BulkGrantRowWire['causes'] } };
         results.push({ ticket, ok: false, status: p.status, type: `https://access-companion.dev/problems/${p.kind}`, reason: p.detail, causes: p.extra?.causes ?? [] });
       }
     }
@@ -164,9 +161,4 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
   });
 
   return r;
-}
-
-export function auditWire(s: ServerContext, row: AuditRecord): W.AuditRowWire {
-  const name = row.actorKind === 'engineer' ? (s.ix.engineersById.get(row.actor)?.name ?? s.ix.engineersById.get(row.actor)?.email) : row.actorKind === 'admin' ? s.ix.usersById.get(row.actor)?.name : undefined;
-  return { ...row, id: String(row.seq), actorName: name ?? row.actor };
 }

@@ -1,30 +1,19 @@
-// Caller-centred routes: me, inbox (ETag), product access requests, audit (list, verify, stream)
-// and the per-admin event stream.
+// Reviewers' routes for product access requests: create, list, read, approve or deny one, and
+// decide many at once (each in its own transaction). The requester's own routes are in requester.ts.
 import { Hono } from 'hono';
 import * as W from '../../api/schemas';
-import { createAccessRequest, decideAccessRequestById } from '../access-service';
-import { countAudit, listAudit, type AuditRecord } from '../audit';
-import { verifyAuditTrail } from '../audit-verify';
-import type { ServerContext } from '../context';
-import { eventById, eventsFor, eventTag, latestEventFor, type ChangeEvent } from '../events';
-import { etagOf } from '../grants-service';
-import { callerOf, conditionalJson, jsonBody, pathParam, validate, withEtag, type Env } from '../http';
-import { problem } from '../problems';
 import { problemType, type ProblemKind } from '../../api/problems';
+import { createAccessRequest, decideAccessRequestById } from '../access-service';
+import type { ServerContext } from '../context';
+import { etagOf } from '../grants-service';
+import { callerOf, jsonBody, pathParam, validate, withEtag, type Env } from '../http';
+import { problem, asProblem } from '../problems';
 import { recordRefusal } from '../refusals';
 import { accessRequestById } from '../store';
-import { openStream } from '../streams';
-import { accessRequestView, inbox, isOrgAdmin, me, reviewableAccessRequests } from '../views';
-import { auditWire } from './tickets';
+import { accessRequestView, reviewableAccessRequests } from '../views';
 
-export function adminRoutes(s: ServerContext): Hono<Env> {
+export function accessRequestRoutes(s: ServerContext): Hono<Env> {
   const r = new Hono<Env>();
-
-  r.get('/me', (c) => c.json(me(s, callerOf(c))));
-
-  r.get('/inbox', async (c) => conditionalJson(c, 'inbox', { items: await inbox(s, callerOf(c)) }));
-
-  // ---- product access requests ----
 
   r.post('/access-requests', async (c) => {
     const body = await jsonBody(c, W.AccessRequestCreateBody);
@@ -56,8 +45,8 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
         decidedHere.add(req.id);
         results.push({ id, ok: true, status: 200, state: req.state });
       } catch (e) {
-        const p = e as { status?: number; kind?: string; detail?: string; extra?: { code?: string } };
-        if (p.status === undefined || p.status >= 500) throw e;
+        const p = asProblem(e) as { status: number; kind: string; detail?: string; extra?: { code?: string } } | undefined;
+        if (p === undefined || p.status >= 500) throw e;
         // Decided a moment ago with another request of this batch for the same person: done.
         const now = p.kind === 'illegal-transition' ? await accessRequestById(s.db, id) : undefined;
         if (now?.decidedWith && decidedHere.has(now.decidedWith)) results.push({ id, ok: true, status: 200, state: now.state, decidedWith: now.decidedWith });
@@ -90,65 +79,6 @@ export function adminRoutes(s: ServerContext): Hono<Env> {
       return c.json(await accessRequestView(s, s.db, req, callerOf(c)));
     });
   }
-
-  // ---- audit ----
-
-  const orgAdminOnly = (c: Parameters<typeof callerOf>[0]) => {
-    if (!isOrgAdmin(s, callerOf(c))) throw problem('forbidden', 'The audit log is for org admins.');
-  };
-
-  r.get('/audit', async (c) => {
-    orgAdminOnly(c);
-    const q = validate(W.AuditQuery, c.req.query());
-    const limit = q.limit ?? 100;
-    const engineersOnly = q.actor === 'support';
-    const filter = { actor: engineersOnly ? undefined : q.actor, engineersOnly, ticket: q.ticket, from: q.from, to: q.to };
-    // One more row than asked tells whether a next page exists, so the last page has no dead "next".
-    const rows = await listAudit(s.db, { ...filter, before: q.cursor ? Number(q.cursor) : undefined, limit: limit + 1, order: 'desc' });
-    const page = rows.slice(0, limit);
-    return c.json({ entries: page.map((row) => auditWire(s, row)), nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null, total: await countAudit(s.db, filter) });
-  });
-
-  r.get('/audit/verify', async (c) => {
-    orgAdminOnly(c);
-    // With this server's key the stored checkpoints are checked too (a truncated or recomputed
-    // chain fails here); an independent check uses `npm run audit:verify` with a copy of the key.
-    return c.json(await verifyAuditTrail(s.db, { publicKey: s.checkpointer?.key.publicKey }));
-  });
-
-  r.get('/audit/stream', async (c) => {
-    orgAdminOnly(c);
-    return openStream<AuditRecord & { id: number }>(c, {
-      tail: s.auditTail,
-      replay: async (after) => (await listAudit(s.db, { after, limit: 500, order: 'asc' })).map((row) => ({ ...row, id: row.seq })),
-      head: async () => s.auditTail.lastId,
-      tagAt: async (seq) => (await s.db.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [seq]))[0]?.hash.slice(0, 16),
-      tag: (row) => row.hash.slice(0, 16),
-      render: (row) => ({ event: 'audit', data: JSON.stringify(auditWire(s, row)) }),
-      // Signed checkpoints go out as their own event type without an SSE id, so Last-Event-ID stays
-      // an audit row's; a client that was away pages the ones it missed from /v1/audit/checkpoints.
-      sideEvents: (write) => s.checkpointTail.subscribe((cps) => {
-        for (const { id: _id, ...cp } of cps) write({ event: 'checkpoint', data: JSON.stringify(cp) });
-      }),
-    });
-  });
-
-  r.get('/events', async (c) => {
-    const caller = callerOf(c);
-    if (caller.kind !== 'admin') throw problem('forbidden', 'The event stream is for admins.');
-    return openStream<ChangeEvent>(c, {
-      tail: { subscribe: (fn) => s.events.subscribe((rows) => fn(rows.filter((e) => e.audience.includes(caller.id)))) },
-      replay: (after) => eventsFor(s.db, caller.id, after),
-      // The caller's own newest event: ids (and their tags) name only rows addressed to them.
-      head: async () => (await latestEventFor(s.db, caller.id))?.id ?? 0,
-      tagAt: async (id) => {
-        const e = await eventById(s.db, id);
-        return e && e.audience.includes(caller.id) ? eventTag(e) : undefined;
-      },
-      tag: eventTag,
-      render: (e) => ({ event: e.type, data: JSON.stringify({ id: e.id, type: e.type, at: e.at, ticket: e.ticket, data: e.data }) }),
-    });
-  });
 
   return r;
 }
