@@ -228,6 +228,10 @@ export const AuditRow = z.object({
   hash: z.string(),
 });
 /** `total`: rows matching the filter across all pages (on /v1/audit). */
+/** A closed ticket and the grants closing it revoked. */
+export const TicketClosed = z.object({ key: z.string(), status: z.literal('closed'), revoked: z.array(z.string()) });
+/** A ticket's Support activity: every row in its window, newest first (not paged). */
+export const ActivityPage = z.object({ entries: z.array(AuditRow) });
 export const AuditPage = z.object({ entries: z.array(AuditRow), nextCursor: z.string().nullable(), total: z.number().int().optional() });
 export const AuditCheckpoint = z.object({ seq: z.number().int(), hash: z.string(), at: z.string(), org: z.string(), keyId: z.string(), signature: z.string() });
 export const AuditCheckpointQuery = z.object({

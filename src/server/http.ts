@@ -1,6 +1,7 @@
 // Request plumbing shared by the routes: the caller, schema-validated JSON bodies, ETags.
 import { createHash } from 'node:crypto';
-import type { Context } from 'hono';
+import type { Context, Handler, Hono } from 'hono';
+import { honoPath, type RouteDef } from '../api/contract';
 import type { z } from 'zod';
 import { MAX_ID_LENGTH } from '../api/vocabulary';
 import type { Caller } from './auth';
@@ -59,4 +60,12 @@ export function conditionalJson(c: Context<Env>, tag: string, body: unknown): Re
   c.header('Cache-Control', 'private, no-cache');
   if (seen.includes(etag)) return c.body(null, 304);
   return c.body(text, 200, { 'Content-Type': 'application/json' });
+}
+
+/**
+ * Registers `handler` for a route of the contract (src/api/contract.ts) on `r`, a sub-app mounted
+ * at `prefix` (`/v1`): the method and path come from the definition, never from a string here.
+ */
+export function on(r: Hono<Env>, def: RouteDef, handler: Handler<Env>, prefix = '/v1'): void {
+  r.on(def.method.toUpperCase(), honoPath(def.path, prefix), handler);
 }

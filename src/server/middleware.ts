@@ -6,6 +6,7 @@ import type { ServerContext } from './context';
 import { withTransactionHook, type Queryable, type TransactionHook } from './db/index';
 import type { Env } from './http';
 import { HttpProblem, problem } from './problems';
+import { honoPath, ROUTES } from '../api/contract';
 import { handlerRoute } from './refusals';
 import { FixedWindowLimiter, peerAddress, type FailedAuthThrottle, type TrustedProxies } from './throttle';
 
@@ -55,7 +56,7 @@ const ABANDONED_MS = 30_000;
  * asked, every time, and audits every call. A stored answer replayed under an Idempotency-Key
  * would hand out authority that a revoke has since ended, so these routes ignore the header.
  */
-export const NEVER_REPLAYED = new Set(['/v1/access/check']);
+export const NEVER_REPLAYED: ReadonlySet<string> = new Set([honoPath(ROUTES.checkAccess.path)]);
 /**
  * Answers about the state a request met rather than the request itself (409 conflict or illegal
  * transition, 412 stale If-Match, 428): once the client fixes the precondition, the same key must

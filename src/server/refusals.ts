@@ -7,6 +7,7 @@
 // retry replays it instead of writing it twice, and a replayed stored answer writes nothing.
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
+import { ROUTES, routeKey } from '../api/contract';
 import { isStorableText } from '../api/schemas';
 import type { AuditAction } from '../api/vocabulary';
 import type { Caller } from './auth';
@@ -49,30 +50,30 @@ const storable = (v: string): string => (isStorableText(v) ? v : [...v].map((ch)
  */
 export const WRITE_ROUTES: Record<string, WriteRoute> = {
   // Refused whole (a ticked consent box its reporter may not give, an unknown site): no ticket exists, so the target is the product.
-  'POST /v1/tickets': { action: 'ticket.create', target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }) },
-  'POST /v1/tickets/:key/grants': { action: 'grant.create', target: ticketParam },
-  'POST /v1/tickets/:key/ai-grants': { action: 'ai_grant.create', target: ticketParam },
-  'POST /v1/tickets/:key/ask': { action: 'grant.ask', target: ticketParam },
-  'POST /v1/tickets/:key/request-access': { action: 'support_request.create', target: ticketParam },
-  'POST /v1/tickets/:key/close': { action: 'ticket.close', target: ticketParam },
-  'POST /v1/grants/:id/revoke': { action: 'grant.revoke', target: grantParam },
-  'POST /v1/grants/:id/guard-decision': {
+  [routeKey(ROUTES.createTicket)]: { action: 'ticket.create', target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }) },
+  [routeKey(ROUTES.grant)]: { action: 'grant.create', target: ticketParam },
+  [routeKey(ROUTES.grantAiConversations)]: { action: 'ai_grant.create', target: ticketParam },
+  [routeKey(ROUTES.ask)]: { action: 'grant.ask', target: ticketParam },
+  [routeKey(ROUTES.requestAccess)]: { action: 'support_request.create', target: ticketParam },
+  [routeKey(ROUTES.closeTicket)]: { action: 'ticket.close', target: ticketParam },
+  [routeKey(ROUTES.revoke)]: { action: 'grant.revoke', target: grantParam },
+  [routeKey(ROUTES.guardDecision)]: {
     action: (b) => (b.decision === 'approve' ? 'grant.guard_approve' : b.decision === 'deny' ? 'grant.guard_deny' : 'request.refused'),
     target: grantParam,
   },
-  'POST /v1/support-requests/bulk-grant': { action: 'grant.bulk_create' },
-  'POST /v1/access/check': {
+  [routeKey(ROUTES.bulkGrant)]: { action: 'grant.bulk_create' },
+  [routeKey(ROUTES.checkAccess)]: {
     action: 'access.check',
     target: async (s, _p, b) => {
       const ticket = text(b.ticket);
       return { ticket: ticket && (await currentTicket(s.db, s.ix, ticket)) ? ticket : null, resource: null };
     },
   },
-  'POST /v1/access-requests': { action: 'access_request.create', target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }) },
-  'POST /v1/access-requests/:id/approve': { action: 'access_request.approve', target: accessRequestParam },
-  'POST /v1/access-requests/:id/deny': { action: 'access_request.deny', target: accessRequestParam },
+  [routeKey(ROUTES.requestProductAccess)]: { action: 'access_request.create', target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }) },
+  [routeKey(ROUTES.approveAccessRequest)]: { action: 'access_request.approve', target: accessRequestParam },
+  [routeKey(ROUTES.denyAccessRequest)]: { action: 'access_request.deny', target: accessRequestParam },
   // A refused batch as a whole (bad body, not a reviewer); each refused row of a 200 answer is recorded by the route.
-  'POST /v1/access-requests/bulk-decision': { action: (b) => (b.decision === 'approve' ? 'access_request.approve' : b.decision === 'deny' ? 'access_request.deny' : 'request.refused') },
+  [routeKey(ROUTES.bulkDecideAccessRequests)]: { action: (b) => (b.decision === 'approve' ? 'access_request.approve' : b.decision === 'deny' ? 'access_request.deny' : 'request.refused') },
 };
 
 /** How a refusal on a write route missing from WRITE_ROUTES is recorded (with its route in the detail). */

@@ -1,12 +1,13 @@
 // Reviewers' routes for product access requests: create, list, read, approve or deny one, and
 // decide many at once (each in its own transaction). The requester's own routes are in requester.ts.
 import { Hono } from 'hono';
+import { ROUTES } from '../../api/contract';
 import * as W from '../../api/schemas';
 import { problemType, type ProblemKind } from '../../api/problems';
 import { createAccessRequest, decideAccessRequestById } from '../access-service';
 import type { ServerContext } from '../context';
 import { etagOf } from '../grants-service';
-import { callerOf, jsonBody, pathParam, validate, withEtag, type Env } from '../http';
+import { callerOf, jsonBody, pathParam, validate, withEtag, type Env, on } from '../http';
 import { problem, asProblem } from '../problems';
 import { recordRefusal } from '../refusals';
 import { accessRequestById } from '../store';
@@ -15,8 +16,8 @@ import { accessRequestView, reviewableAccessRequests } from '../views';
 export function accessRequestRoutes(s: ServerContext): Hono<Env> {
   const r = new Hono<Env>();
 
-  r.post('/access-requests', async (c) => {
-    const body = await jsonBody(c, W.AccessRequestCreateBody);
+  on(r, ROUTES.requestProductAccess, async (c) => {
+    const body = await jsonBody(c, ROUTES.requestProductAccess.body);
     // The same ask while one is pending is that request again: 200 with it, not a second one.
     const { request: req, created } = await createAccessRequest(s, callerOf(c), body.site, body.product, body.for);
     withEtag(c, etagOf('access-request', req.id, req.version));
@@ -24,17 +25,17 @@ export function accessRequestRoutes(s: ServerContext): Hono<Env> {
     return c.json(await accessRequestView(s, s.db, req, callerOf(c)), created ? 201 : 200);
   });
 
-  r.get('/access-requests', async (c) => {
+  on(r, ROUTES.accessRequests, async (c) => {
     const q = validate(W.AccessRequestQuery, c.req.query());
     const states = q.state ?? ['pending'];
     if (states.length === 0) throw problem('bad-request', 'state must be pending, approved or denied.');
     return c.json({ requests: await reviewableAccessRequests(s, callerOf(c), states, { sites: q.site, products: q.product, kinds: q.kind }) });
   });
 
-  r.post('/access-requests/bulk-decision', async (c) => {
+  on(r, ROUTES.bulkDecideAccessRequests, async (c) => {
     const caller = callerOf(c);
     if (caller.kind !== 'admin') throw problem('forbidden', 'Only reviewers decide product access requests.');
-    const body = await jsonBody(c, W.AccessRequestBulkBody);
+    const body = await jsonBody(c, ROUTES.bulkDecideAccessRequests.body);
     const results: W.AccessRequestBulkRowWire[] = [];
     const decidedHere = new Set<string>();
     // Each request in its own transaction: one refusal (not a reviewer of that site, already
@@ -61,7 +62,7 @@ export function accessRequestRoutes(s: ServerContext): Hono<Env> {
     return c.json({ results });
   });
 
-  r.get('/access-requests/:id', async (c) => {
+  on(r, ROUTES.accessRequest, async (c) => {
     const caller = callerOf(c);
     if (caller.kind !== 'admin') throw problem('forbidden', 'Product access requests are read by users of the org.');
     const req = await accessRequestById(s.db, pathParam(c, 'id'));
@@ -71,10 +72,10 @@ export function accessRequestRoutes(s: ServerContext): Hono<Env> {
     return c.json(await accessRequestView(s, s.db, req, caller));
   });
 
-  for (const decision of ['approve', 'deny'] as const) {
-    r.post(`/access-requests/:id/${decision}`, async (c) => {
-      const body = await jsonBody(c, decision === 'deny' ? W.AccessRequestDenyBody : W.EmptyBody);
-      const req = await decideAccessRequestById(s, callerOf(c), pathParam(c, 'id'), decision, (body as { message?: string }).message, c.req.header('if-match'));
+  for (const [decision, def] of [['approve', ROUTES.approveAccessRequest], ['deny', ROUTES.denyAccessRequest]] as const) {
+    on(r, def, async (c) => {
+      const body = await jsonBody(c, def.body);
+      const req = await decideAccessRequestById(s, callerOf(c), pathParam(c, 'id'), decision, 'message' in body ? body.message : undefined, c.req.header('if-match'));
       withEtag(c, etagOf('access-request', req.id, req.version));
       return c.json(await accessRequestView(s, s.db, req, callerOf(c)));
     });

@@ -1,10 +1,11 @@
 // Signed checkpoints of the audit chain and the public key that verifies them (org admins, like the
 // audit log itself). Verifiers page through these and keep their own copy outside the database.
 import { Hono } from 'hono';
+import { ROUTES } from '../../api/contract';
 import * as W from '../../api/schemas';
 import { listCheckpoints } from '../audit-checkpoints';
 import type { ServerContext } from '../context';
-import { callerOf, validate, type Env } from '../http';
+import { callerOf, validate, type Env, on } from '../http';
 import { problem } from '../problems';
 import { isOrgAdmin } from '../views';
 
@@ -15,7 +16,7 @@ export function auditTrailRoutes(s: ServerContext): Hono<Env> {
   };
   const key = s.checkpointer?.key;
 
-  r.get('/audit/checkpoints', async (c) => {
+  on(r, ROUTES.auditCheckpoints, async (c) => {
     orgAdminOnly(c);
     const q = validate(W.AuditCheckpointQuery, c.req.query());
     const limit = q.limit ?? 100;
@@ -24,7 +25,7 @@ export function auditTrailRoutes(s: ServerContext): Hono<Env> {
     return c.json(page);
   });
 
-  r.get('/audit/public-key', (c) => {
+  on(r, ROUTES.auditPublicKey, (c) => {
     orgAdminOnly(c);
     if (!key) throw problem('not-found', 'This API was started without an audit signing key (--audit-key), so it signs no checkpoints.');
     return c.body(key.publicPem, 200, { 'content-type': 'application/x-pem-file' });

@@ -1,12 +1,13 @@
 // The audit log for org admins: one page of it, a verification of the chain, and the live stream of
 // new rows and signed checkpoints. Checkpoints and the public key are in audit-trail.ts.
 import { Hono } from 'hono';
+import { ROUTES } from '../../api/contract';
 import * as W from '../../api/schemas';
 import { auditHashAt, countAudit, listAudit, type AuditRecord } from '../audit';
 import { verifyAuditTrail } from '../audit-verify';
 import { auditWire } from '../audit-views';
 import type { ServerContext } from '../context';
-import { callerOf, validate, type Env } from '../http';
+import { callerOf, validate, type Env, on } from '../http';
 import { problem } from '../problems';
 import { openStream } from '../streams';
 import { isOrgAdmin } from '../views';
@@ -18,7 +19,7 @@ export function auditRoutes(s: ServerContext): Hono<Env> {
     if (!isOrgAdmin(s, callerOf(c))) throw problem('forbidden', 'The audit log is for org admins.');
   };
 
-  r.get('/audit', async (c) => {
+  on(r, ROUTES.audit, async (c) => {
     orgAdminOnly(c);
     const q = validate(W.AuditQuery, c.req.query());
     const limit = q.limit ?? 100;
@@ -30,14 +31,14 @@ export function auditRoutes(s: ServerContext): Hono<Env> {
     return c.json({ entries: page.map((row) => auditWire(s, row)), nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null, total: await countAudit(s.db, filter) });
   });
 
-  r.get('/audit/verify', async (c) => {
+  on(r, ROUTES.verifyAudit, async (c) => {
     orgAdminOnly(c);
     // With this server's key the stored checkpoints are checked too (a truncated or recomputed
     // chain fails here); an independent check uses `npm run audit:verify` with a copy of the key.
     return c.json(await verifyAuditTrail(s.db, { publicKey: s.checkpointer?.key.publicKey }));
   });
 
-  r.get('/audit/stream', async (c) => {
+  on(r, ROUTES.auditStream, async (c) => {
     orgAdminOnly(c);
     return openStream<AuditRecord & { id: number }>(c, {
       tail: s.auditTail,

@@ -1,15 +1,16 @@
 // The per-admin event stream (/v1/events, SSE): changes addressed to the caller, resumable by Last-Event-ID.
 import { Hono } from 'hono';
+import { ROUTES } from '../../api/contract';
 import type { ServerContext } from '../context';
 import { eventById, eventsFor, eventTag, latestEventFor, type ChangeEvent } from '../events';
-import { callerOf, type Env } from '../http';
+import { callerOf, type Env, on } from '../http';
 import { problem } from '../problems';
 import { openStream } from '../streams';
 
 export function eventRoutes(s: ServerContext): Hono<Env> {
   const r = new Hono<Env>();
 
-  r.get('/events', async (c) => {
+  on(r, ROUTES.events, async (c) => {
     const caller = callerOf(c);
     if (caller.kind !== 'admin') throw problem('forbidden', 'The event stream is for admins.');
     return openStream<ChangeEvent>(c, {

@@ -1,6 +1,7 @@
 // Ticket-side routes: eligibility, grants (create, revoke, Guard), Support's requests, AI grants,
 // asks, close, and the enforcement check.
 import { Hono } from 'hono';
+import { ROUTES } from '../../api/contract';
 import { eligibilityFor, grantEligibility, ticketStake } from '../../core/index';
 import * as W from '../../api/schemas';
 import { askAdmin, checkAccess } from '../access-service';
@@ -8,7 +9,7 @@ import { listAudit } from '../audit';
 import { auditWire } from '../audit-views';
 import type { ServerContext } from '../context';
 import { closeTicket, decideGuard, etagOf, grantAiConversations, grantTicket, requestAccess, revokeGrant } from '../grants-service';
-import { callerOf, conditionalJson, jsonBody, pathParam, validate, withEtag, type Env } from '../http';
+import { callerOf, conditionalJson, jsonBody, pathParam, validate, withEtag, on, type Env } from '../http';
 import { newTicketEligibilityFor, raiseTicket } from '../tickets-service';
 import { problem, asProblem } from '../problems';
 import { recordRefusal } from '../refusals';
@@ -23,22 +24,22 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
   const r = new Hono<Env>();
 
   // The request form's consent box: eligibility for a ticket not yet created.
-  r.get('/eligibility', async (c) => {
+  on(r, ROUTES.newTicketEligibility, async (c) => {
     const q = validate(W.NewTicketEligibilityQuery, c.req.query());
     return c.json(newTicketEligibilityFor(s, callerOf(c), q.site, q.product));
   });
 
-  r.post('/tickets', async (c) => {
-    const body = await jsonBody(c, W.TicketCreateBody);
+  on(r, ROUTES.createTicket, async (c) => {
+    const body = await jsonBody(c, ROUTES.createTicket.body);
     const { ticket, grant } = await raiseTicket(s, callerOf(c), body);
     c.header('Location', `/v1/tickets/${ticket.key}`);
     const out: W.TicketCreatedWire = { ticket: ticketWire(s, ticket), ...(grant ? { grant: { id: grant.id, state: grant.state } } : {}) };
     return c.json(out, 201);
   });
 
-  r.get('/tickets/:key', async (c) => c.json(ticketWire(s, await readableTicket(s, s.db, callerOf(c), pathParam(c, 'key')))));
+  on(r, ROUTES.ticket, async (c) => c.json(ticketWire(s, await readableTicket(s, s.db, callerOf(c), pathParam(c, 'key')))));
 
-  r.get('/tickets/:key/eligibility', async (c) => {
+  on(r, ROUTES.eligibility, async (c) => {
     const caller = callerOf(c);
     if (caller.kind !== 'admin') throw problem('forbidden', 'Eligibility is asked by admins of the customer org.');
     // Any org user may ask "can I grant?"; one without a stake in the ticket gets only what they
@@ -49,47 +50,47 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
     return c.json(eligibilityFor(grantEligibility(ix, caller.id, t.key), ticketStake(ix, t, caller)));
   });
 
-  r.get('/tickets/:key/grants', async (c) => {
+  on(r, ROUTES.ticketGrants, async (c) => {
     const t = await readableTicket(s, s.db, callerOf(c), pathParam(c, 'key'));
     const grants = await grantsOfTicket(s.db, t.key);
     return conditionalJson(c, 'grants', { grants, people: peopleOf(s, grants) });
   });
 
-  r.post('/tickets/:key/grants', async (c) => {
-    await jsonBody(c, W.GrantCreateBody);
+  on(r, ROUTES.grant, async (c) => {
+    await jsonBody(c, ROUTES.grant.body);
     const g = await grantTicket(s, callerOf(c), pathParam(c, 'key'));
     withEtag(c, etagOf('grant', g.id, g.version));
     c.header('Location', `/v1/grants/${g.id}`);
     return c.json({ id: g.id, state: g.state }, 201);
   });
 
-  r.post('/tickets/:key/ai-grants', async (c) => {
-    const body = await jsonBody(c, W.AiGrantBody);
+  on(r, ROUTES.grantAiConversations, async (c) => {
+    const body = await jsonBody(c, ROUTES.grantAiConversations.body);
     const g = await grantAiConversations(s, callerOf(c), pathParam(c, 'key'), body.conversations);
     withEtag(c, etagOf('grant', g.id, g.version));
     return c.json({ id: g.id, state: g.state }, 201);
   });
 
-  r.post('/tickets/:key/ask', async (c) => {
-    const body = await jsonBody(c, W.AskBody);
+  on(r, ROUTES.ask, async (c) => {
+    const body = await jsonBody(c, ROUTES.ask.body);
     const caller = callerOf(c);
     limits.asks.take(`asker:${caller.id}`, `You have sent ${limits.asks.limit} asks to other admins this hour; wait before asking again.`);
     return c.json(await askAdmin(s, caller, pathParam(c, 'key'), body.adminId, body.message), 201);
   });
 
-  r.post('/tickets/:key/request-access', async (c) => {
-    await jsonBody(c, W.EmptyBody);
+  on(r, ROUTES.requestAccess, async (c) => {
+    await jsonBody(c, ROUTES.requestAccess.body);
     const g = await requestAccess(s, callerOf(c), pathParam(c, 'key'));
     withEtag(c, etagOf('grant', g.id, g.version));
     return c.json({ id: g.id, state: g.state }, 201);
   });
 
-  r.post('/tickets/:key/close', async (c) => {
-    await jsonBody(c, W.EmptyBody);
+  on(r, ROUTES.closeTicket, async (c) => {
+    await jsonBody(c, ROUTES.closeTicket.body);
     return c.json(await closeTicket(s, callerOf(c), pathParam(c, 'key')));
   });
 
-  r.get('/tickets/:key/activity', async (c) => {
+  on(r, ROUTES.activity, async (c) => {
     const caller = callerOf(c);
     if (caller.kind !== 'admin') throw problem('forbidden', 'Support activity is shown to the customer org.');
     const t = await readableTicket(s, s.db, caller, pathParam(c, 'key'));
@@ -97,7 +98,7 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
     return conditionalJson(c, 'activity', { entries: rows.map((row) => auditWire(s, row)) });
   });
 
-  r.get('/grants', async (c) => {
+  on(r, ROUTES.grants, async (c) => {
     const q = c.req.query('state');
     const states = q ? q.split(',').filter((x) => (STATES as readonly string[]).includes(x)) : ['active'];
     if (q && states.length === 0) throw problem('bad-request', `state must be one of ${STATES.join(', ')}.`);
@@ -105,7 +106,7 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
     return conditionalJson(c, 'grants', { grants, people: peopleOf(s, grants) });
   });
 
-  r.get('/grants/:id', async (c) => {
+  on(r, ROUTES.getGrant, async (c) => {
     const caller = callerOf(c);
     const g = await grantById(s.db, pathParam(c, 'id'));
     if (!g || !(await mayReadGrant(s, caller, g))) throw problem('not-found', 'No such grant.');
@@ -113,31 +114,31 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
     return c.json(g);
   });
 
-  r.post('/grants/:id/revoke', async (c) => {
-    await jsonBody(c, W.RevokeBody);
+  on(r, ROUTES.revoke, async (c) => {
+    await jsonBody(c, ROUTES.revoke.body);
     const g = await revokeGrant(s, callerOf(c), pathParam(c, 'id'), c.req.header('if-match'));
     withEtag(c, etagOf('grant', g.id, g.version));
     return c.json({ id: g.id, state: g.state, grant: g });
   });
 
-  r.post('/grants/:id/guard-decision', async (c) => {
-    const body = await jsonBody(c, W.GuardDecisionBody);
+  on(r, ROUTES.guardDecision, async (c) => {
+    const body = await jsonBody(c, ROUTES.guardDecision.body);
     const g = await decideGuard(s, callerOf(c), pathParam(c, 'id'), body.decision, c.req.header('if-match'));
     withEtag(c, etagOf('grant', g.id, g.version));
     return c.json({ id: g.id, state: g.state, grant: g });
   });
 
-  r.get('/support-requests', async (c) => {
+  on(r, ROUTES.supportRequests, async (c) => {
     const caller = callerOf(c);
     if (caller.kind !== 'admin') throw problem('forbidden', 'Support requests are listed for admins.');
     return c.json({ requests: await supportRequests(s, caller) });
   });
 
-  r.post('/support-requests/bulk-grant', async (c) => {
+  on(r, ROUTES.bulkGrant, async (c) => {
     const caller = callerOf(c);
     // Per-row answers are for admins whose rights differ by ticket; anyone else is refused whole.
     if (!isAdmin(s, caller)) throw problem('forbidden', 'Only admins of the customer org grant access.');
-    const body = await jsonBody(c, W.BulkGrantBody);
+    const body = await jsonBody(c, ROUTES.bulkGrant.body);
     const results: W.BulkGrantRowWire[] = [];
     for (const ticket of [...new Set(body.tickets)]) {
       try {
@@ -155,8 +156,8 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
     return c.json({ results });
   });
 
-  r.post('/access/check', async (c) => {
-    const body = await jsonBody(c, W.AccessCheckBody);
+  on(r, ROUTES.checkAccess, async (c) => {
+    const body = await jsonBody(c, ROUTES.checkAccess.body);
     return c.json(await checkAccess(s, callerOf(c), body.ticket, body.resource));
   });
 
