@@ -188,13 +188,18 @@ const MAX_FORM_BYTES = 32 * 1024;
  * (here `?as=<user id>`, default the view's reporter) and talks to the Access API with that
  * person's token from the world file, which never reaches the page. `POST /demo-api/tickets`
  * raises one (body and Idempotency-Key passed through); `GET /demo-api/tickets/<KEY>` reads one.
- * The API's answer (problem+json included) goes back as it came.
+ * The API's answer (problem+json included) goes back as it came. A POST is taken only from the
+ * portal's own pages: its Origin header must equal `ownOrigin()` (e.g. "http://support.localhost:4401"),
+ * else 403 problem+json, so another site cannot raise requests as the logged-in person.
  */
-function portalTickets(world: () => RawWorld, apiUrl: string | undefined): PortalApi {
+function portalTickets(world: () => RawWorld, apiUrl: string | undefined, ownOrigin: () => string): PortalApi {
   return async (req, res, url) => {
     const answer = (status: number, body: unknown, type = 'application/problem+json') => {
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(JSON.stringify(body));
     };
+    if (req.method === 'POST' && req.headers.origin !== ownOrigin()) {
+      return answer(403, { title: 'Requests are raised only from the portal\'s own pages', status: 403 });
+    }
     const w = world();
     const firstReporter = w.tickets[0]?.reporter ?? w.users[0]?.id;
     const who = w.users.find((u) => u.id === (url.searchParams.get('as') || firstReporter));
@@ -244,7 +249,7 @@ export async function startDemoPages(opts: DemoPagesOptions = {}): Promise<DemoP
   // Re-read on every request so an edited world file shows on reload.
   const currentView = () =>
     buildDemoView(JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, supportOrigin, opts.apiUrl);
-  const support = createServer(handler('support', currentView, portalTickets(() => JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, opts.apiUrl)));
+  const support = createServer(handler('support', currentView, portalTickets(() => JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, opts.apiUrl, () => supportOrigin)));
   const admin = createServer(handler('admin', currentView));
   const serveAsset = async (res: ServerResponse, rel: string) => { if (ASSETS.has(rel)) await sendFile(res, rel); else res.writeHead(404).end('not found'); };
   const product = createServer(productHandler(() => JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, opts.apiUrl, serveAsset, (res) => sendFile(res, 'product/index.html')));

@@ -102,8 +102,17 @@ function Verdict({ answer, what }: { answer: Answer; what: string }) {
 
 render(<ConsentNote />, document.getElementById('app')!);
 
-// Tell the content script how tall to make this frame; a height is all that leaves the frame.
+// Tell the content script how tall to make this frame, and whether the note shows a control (then
+// the frame takes clicks; while it is only text, clicks go to the page's form). A height and a
+// boolean are all that leave the frame.
 const app = document.getElementById('app')!;
-new ResizeObserver(() => {
-  parent.postMessage({ type: 'access-companion:height', height: Math.ceil(app.getBoundingClientRect().height) }, '*');
-}).observe(app);
+let last = '';
+const report = () => {
+  const message = { type: 'access-companion:height', height: Math.ceil(app.getBoundingClientRect().height), interactive: app.querySelector('button, a[href], input, select, textarea') !== null };
+  const key = JSON.stringify(message);
+  if (key === last) return;
+  last = key;
+  parent.postMessage(message, '*');
+};
+new ResizeObserver(report).observe(app);
+new MutationObserver(report).observe(app, { childList: true, subtree: true });

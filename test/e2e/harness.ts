@@ -86,7 +86,23 @@ export async function panelTicketLine(page: Page): Promise<string> {
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(RESULTS, { recursive: true });
   const path = join(RESULTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  // Chromium's full-page capture of a page taller than the window draws our out-of-process frames
+  // stale (blank, or laid out at another width) and can leave what is below them unpainted. So a
+  // tall page is captured by making the window as tall as the page, letting the frames repaint,
+  // and putting the window back.
+  const viewport = page.viewportSize();
+  const height = await page.evaluate(() => document.documentElement.scrollHeight).catch(() => 0);
+  if (viewport && height > viewport.height) {
+    await page.setViewportSize({ width: viewport.width, height });
+    await page.waitForTimeout(300);
+    try {
+      await page.screenshot({ path, fullPage: true });
+    } finally {
+      await page.setViewportSize(viewport);
+    }
+  } else {
+    await page.screenshot({ path, fullPage: true });
+  }
   return path;
 }
 

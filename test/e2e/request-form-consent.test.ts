@@ -54,6 +54,17 @@ describe('raising a request with the consent box', () => {
   beforeAll(async () => { w = await startTicketWorld(); });
   afterAll(async () => { await w?.close(); });
 
+  test('signed out, the note asks to sign in and its button (the note\'s only control) opens the options page', async () => {
+    const { page, note: frame } = await openForm('priya');
+    await choose(page, 'Confluence', 'acme.atlassian.net');
+    await expect.poll(() => note(frame), { timeout: 15_000 }).toMatch(/Sign in to Access Companion to see whether ticking this gives Support access/);
+    const options = w.browser.context.waitForEvent('page', { predicate: (p) => p.url().includes('/src/options/'), timeout: 15_000 });
+    await frame.getByRole('button', { name: 'Open options' }).click();
+    await (await options).close();
+    await shoot(page, 'request-form-signed-out');
+    await page.close();
+  });
+
   test('an admin who may grant sees that ticking gives access, follows their choice, and the new request starts with an active grant', async () => {
     await signInThroughOptions(w, 'priya-token');
     const { page, note: frame } = await openForm('priya');

@@ -30,17 +30,23 @@ function mount(form: RequestForm, signal: AbortSignal): HTMLElement {
   const shadow = host.attachShadow({ mode: 'closed' });
   const style = document.createElement('style');
   style.textContent = `:host { all: initial; display: block !important; }
-    iframe { display: block; width: 100%; height: 64px; border: 0; color-scheme: light; }`;
+    iframe { display: block; width: 100%; height: 64px; border: 0; color-scheme: light; pointer-events: none; }`;
   const frame = document.createElement('iframe');
   frame.title = 'Access Companion: what ticking this box does';
   let fragment = consentFragment(readRequestChoice(form));
   frame.src = `${base}#${fragment}`;
-  // The frame reports its content height; only a number from our own frame is taken.
+  // The frame reports its content height, and whether it shows a control (the sign-in button);
+  // only a number and a boolean from our own frame are taken. While the note is only text, the
+  // frame takes no pointer input: Chromium routes a click to an out-of-process frame by where it
+  // was last drawn, so a click on the form's Send button just after the page scrolled it to where
+  // the note used to be (the note being tall pushes Send below the fold) went to the note and was
+  // lost. Without pointer input the click always reaches the page, which hit-tests its own layout.
   addEventListener('message', (event: MessageEvent<unknown>) => {
     if (event.source !== frame.contentWindow) return;
-    const data = event.data as { type?: unknown; height?: unknown } | null;
+    const data = event.data as { type?: unknown; height?: unknown; interactive?: unknown } | null;
     if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
     frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 32), 1200)}px`;
+    frame.style.pointerEvents = data.interactive === true ? 'auto' : 'none';
   }, { signal });
   // A new product or site is a new question: a fragment change, which the frame answers in place.
   const follow = () => {
