@@ -89,7 +89,9 @@ export function manifestFor(target: BuildTarget): ManifestV3Export {
     host_permissions: [...(target.demo ? DEMO.api : []), ...contentMatches],
     optional_host_permissions: ['https://*/*'],
     web_accessible_resources: [
-      { resources: ['src/panel/index.html', 'src/consent/index.html'], matches: pick('support'), use_dynamic_url: true },
+      { resources: ['src/panel/index.html'], matches: pick('support'), use_dynamic_url: true },
+      // The note beside the raise-a-request form's consent box, on the same portal.
+      { resources: ['src/consent/index.html'], matches: pick('support'), use_dynamic_url: true },
       { resources: ['src/console/index.html'], matches: pick('admin'), use_dynamic_url: true },
       { resources: ['src/request/index.html'], matches: pick('productSites'), use_dynamic_url: true },
     ],

@@ -55,10 +55,12 @@ describe('demo build (dist-demo/manifest.json), which npm start and the e2e test
     expect(manifest.externally_connectable).toEqual({ ids: [], matches: [] });
   });
 
-  test('only our three frame pages are web-accessible, each only to the site it is framed into', () => {
-    const byPage = Object.fromEntries(manifest.web_accessible_resources.map((w: { resources: string[] }) => [w.resources.join(','), w]));
-    expect(Object.keys(byPage).sort()).toEqual(['src/console/index.html', 'src/panel/index.html', 'src/request/index.html']);
+  test('only our four frame pages are web-accessible, each only to the site it is framed into', () => {
+    // Per page (the build may list pages with the same origins in one entry).
+    const byPage = Object.fromEntries(manifest.web_accessible_resources.flatMap((w: { resources: string[] }) => w.resources.map((r) => [r, w])));
+    expect(Object.keys(byPage).sort()).toEqual(['src/consent/index.html', 'src/console/index.html', 'src/panel/index.html', 'src/request/index.html']);
     expect([...byPage['src/panel/index.html'].matches].sort()).toEqual(['http://support.localhost/*', 'https://support.atlassian.com/*']);
+    expect([...byPage['src/consent/index.html'].matches].sort()).toEqual(['http://support.localhost/*', 'https://support.atlassian.com/*']);
     expect([...byPage['src/console/index.html'].matches].sort()).toEqual(['http://admin.localhost/*', 'https://admin.atlassian.com/*']);
     expect([...byPage['src/request/index.html'].matches].sort()).toEqual(['http://*.localhost/*', 'https://*.atlassian.net/*']);
     for (const war of manifest.web_accessible_resources) {
@@ -82,9 +84,10 @@ describe('store build (dist/manifest.json)', () => {
     expect(text).not.toMatch(/localhost|127\.0\.0\.1/);
     expect(sorted(store.host_permissions)).toEqual(sorted([...VENDOR_FRAME_ORIGINS, ...VENDOR_PRODUCT_PAGES]));
     for (const script of store.content_scripts) expect(sorted(script.matches)).toEqual(sorted([...VENDOR_FRAME_ORIGINS, ...VENDOR_PRODUCT_PAGES]));
-    const byPage = Object.fromEntries(store.web_accessible_resources.map((w: { resources: string[]; matches: string[] }) => [w.resources.join(','), sorted(w.matches)]));
+    const byPage = Object.fromEntries(store.web_accessible_resources.flatMap((w: { resources: string[]; matches: string[] }) => w.resources.map((r) => [r, sorted(w.matches)])));
     expect(byPage).toEqual({
       'src/panel/index.html': ['https://support.atlassian.com/*'],
+      'src/consent/index.html': ['https://support.atlassian.com/*'],
       'src/console/index.html': ['https://admin.atlassian.com/*'],
       'src/request/index.html': ['https://*.atlassian.net/*'],
     });

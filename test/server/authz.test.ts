@@ -36,6 +36,8 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(ar.status).toBe(201);
       const calls: Array<[string, string, string, unknown?]> = [
         ['GET /v1/tickets/:key/eligibility', 'GET', '/v1/tickets/PS-101/eligibility'],
+        ['GET /v1/eligibility', 'GET', '/v1/eligibility?site=acme-main&product=jira'],
+        ['POST /v1/tickets', 'POST', '/v1/tickets', { site: 'acme-main', product: 'jira', summary: 'Raised by Support', grantDataAccess: false }],
         ['POST /v1/tickets/:key/grants', 'POST', '/v1/tickets/PS-102/grants', {}],
         ['POST /v1/tickets/:key/ai-grants', 'POST', '/v1/tickets/PS-200/ai-grants', { conversations: ['conv-1'] }],
         ['POST /v1/tickets/:key/ask', 'POST', '/v1/tickets/PS-101/ask', { adminId: 'alice' }],
