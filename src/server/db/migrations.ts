@@ -3,7 +3,9 @@
 // changes lives here so several API processes on one PostgreSQL agree.
 import type { Db } from './index';
 
-const MIGRATIONS: string[] = [
+// A migration is one text of plain statements split on ';', or a list of statements taken as they
+// are (for bodies that contain ';', such as trigger functions).
+const MIGRATIONS: Array<string | string[]> = [
   `
   CREATE TABLE grants (
     id text PRIMARY KEY,
@@ -116,6 +118,21 @@ const MIGRATIONS: string[] = [
     signature text NOT NULL
   );
   `,
+  [
+    // The access epoch: one counter every change to grants or ticket states moves, in the same
+    // transaction, by trigger (so no code path can forget it). The enforcement point decides from
+    // what it read at epoch N and commits its audit rows only while the epoch is still N; a revoke
+    // committed in between (by any process) makes it read again (src/server/access-check.ts).
+    `CREATE TABLE access_epoch (id int PRIMARY KEY, n bigint NOT NULL)`,
+    `INSERT INTO access_epoch VALUES (1, 0)`,
+    `CREATE FUNCTION bump_access_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       UPDATE access_epoch SET n = n + 1 WHERE id = 1;
+       RETURN NULL;
+     END $$`,
+    `CREATE TRIGGER grants_move_access_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON grants FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()`,
+    `CREATE TRIGGER ticket_state_moves_access_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ticket_state FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()`,
+  ],
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */
@@ -130,7 +147,8 @@ export async function migrate(db: Db): Promise<void> {
       await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at text NOT NULL)`);
       const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [v]);
       if (done.length > 0) return;
-      for (const stmt of splitStatements(MIGRATIONS[v - 1]!)) await tx.query(stmt);
+      const m = MIGRATIONS[v - 1]!;
+      for (const stmt of typeof m === 'string' ? splitStatements(m) : m) await tx.query(stmt);
       await tx.query('INSERT INTO schema_migrations VALUES ($1, $2)', [v, new Date().toISOString()]);
     });
   }
