@@ -5,7 +5,7 @@
 // epoch is still that one: a revoke committed before the check was sent (by this process or any
 // other on the same database) has moved it, so the batch inserts nothing, reads again and decides
 // again. An answer leaves only after its own audit row committed.
-import { engineerAccessDecision, type AccessDecision, type Grant, type Resource, type Ticket } from '../core/index';
+import { engineerAccessDecision, type AccessDecision, type Grant, type Resource, type Ticket, type WorldIndex } from '../core/index';
 import { appendAuditBatch, rowHashParts, type AuditInput } from './audit';
 import type { ServerContext } from './context';
 import { DbUnavailable, type Queryable } from './db/index';
@@ -21,7 +21,7 @@ interface PendingCheck {
 }
 
 /** A ticket as committed at the view's epoch (undefined: not in the world). */
-interface TicketView {
+export interface TicketView {
   ticket: Ticket;
   grants: Grant[];
 }
@@ -112,25 +112,15 @@ export class AccessCheckBatcher {
   private async viewOf(keys: string[]): Promise<{ epoch: string; tickets: Map<string, TicketView> }> {
     const missing = [...new Set(keys)].filter((k) => this.s.ix.ticketsByKey.has(k) && !this.view?.tickets.has(k));
     if (this.view && missing.length === 0) return this.view;
-    const [row] = await this.s.db.query<{ epoch: string | number; states: string | null; grants: string | null }>(
-      `SELECT (SELECT n FROM access_epoch WHERE id = 1) AS epoch,
-              (SELECT json_agg(json_build_array(key, status))::text FROM ticket_state WHERE key = ANY($1::text[])) AS states,
-              (SELECT json_agg(body ORDER BY created_seq)::text FROM grants WHERE ticket = ANY($1::text[])) AS grants`,
-      [missing],
-    );
-    const epoch = String(row!.epoch);
-    if (!this.view || this.view.epoch !== epoch || this.view.tickets.size + missing.length > MAX_VIEW) this.view = { epoch, tickets: new Map() };
-    const status = new Map((row!.states ? (JSON.parse(row!.states) as [string, string | null][]) : []).map(([k, st]) => [k, st]));
-    const grants = new Map<string, Grant[]>(missing.map((k) => [k, []]));
-    for (const g of row!.grants ? (JSON.parse(row!.grants) as Grant[]) : []) grants.get(g.ticket)?.push(g);
-    for (const k of missing) {
-      const t = this.s.ix.ticketsByKey.get(k)!;
-      const st = status.get(k);
-      // As currentTicket: the database's status, where it has one, overrides the world's.
-      this.view.tickets.set(k, { ticket: st && st !== t.status ? { ...t, status: st as Ticket['status'] } : t, grants: grants.get(k)! });
+    const read = await readAtEpoch(this.s.db, this.s.ix, missing);
+    if (this.view && this.view.epoch === read.epoch && this.view.tickets.size + missing.length <= MAX_VIEW) {
+      for (const [k, v] of read.tickets) this.view.tickets.set(k, v);
+      return this.view;
     }
-    // Keys read at another epoch than the view's were dropped with it: read what is missing now.
-    return keys.every((k) => !this.s.ix.ticketsByKey.has(k) || this.view!.tickets.has(k)) ? this.view : this.viewOf(keys);
+    // A new epoch: what the view held is stale. Every ticket of the batch is read in one snapshot.
+    const all = [...new Set(keys)].filter((k) => this.s.ix.ticketsByKey.has(k));
+    this.view = all.length === missing.length ? read : await readAtEpoch(this.s.db, this.s.ix, all);
+    return this.view;
   }
 
   private decideOne(c: PendingCheck, found: TicketView | undefined): AccessDecision {
@@ -154,6 +144,31 @@ export class AccessCheckBatcher {
   }
 }
 
+/**
+ * The access epoch and, read in the same statement (one snapshot), the current state and grants of
+ * each ticket of `keys` that the world knows. Unknown keys are left out.
+ */
+export async function readAtEpoch(q: Queryable, ix: WorldIndex, keys: string[]): Promise<{ epoch: string; tickets: Map<string, TicketView> }> {
+  const known = keys.filter((k) => ix.ticketsByKey.has(k));
+  const [row] = await q.query<{ epoch: string | number; states: string | null; grants: string | null }>(
+    `SELECT (SELECT n FROM access_epoch WHERE id = 1) AS epoch,
+            (SELECT json_agg(json_build_array(key, status))::text FROM ticket_state WHERE key = ANY($1::text[])) AS states,
+            (SELECT json_agg(body ORDER BY created_seq)::text FROM grants WHERE ticket = ANY($1::text[])) AS grants`,
+    [known],
+  );
+  const status = new Map(row!.states ? (JSON.parse(row!.states) as [string, string | null][]) : []);
+  const grants = new Map<string, Grant[]>(known.map((k) => [k, []]));
+  for (const g of row!.grants ? (JSON.parse(row!.grants) as Grant[]) : []) grants.get(g.ticket)?.push(g);
+  const tickets = new Map<string, TicketView>();
+  for (const k of known) {
+    const t = ix.ticketsByKey.get(k)!;
+    const st = status.get(k);
+    // As currentTicket: the database's status, where it has one, overrides the world's.
+    tickets.set(k, { ticket: st && st !== t.status ? { ...t, status: st as Ticket['status'] } : t, grants: grants.get(k)! });
+  }
+  return { epoch: String(row!.epoch), tickets };
+}
+
 async function readTicket(tx: Queryable, s: ServerContext, key: string): Promise<TicketView | undefined> {
   const t = await currentTicket(tx, s.ix, key);
   return t ? { ticket: t, grants: await grantsOfTicket(tx, key) } : undefined;
@@ -161,7 +176,7 @@ async function readTicket(tx: Queryable, s: ServerContext, key: string): Promise
 
 /**
  * Appends `items` to the audit chain in one statement, only while the access epoch is `epoch`:
- * locks the chain head, chains and hashes the rows in the database (sha256 over the previous hash
+ * (append_access_checks, migration 5) locks the chain head, chains and hashes the rows in the database (sha256 over the previous hash
  * and the row's canonical JSON, whose parts are built here, outside the lock), inserts them, moves
  * the head and announces it. False when the epoch had moved and nothing was written.
  */
@@ -172,32 +187,9 @@ export async function appendAtEpoch(q: Queryable, epoch: string, items: { input:
     const { before, after } = rowHashParts(base);
     [at, base.actor, base.actorKind, base.action, base.ticket, JSON.stringify(base.resource), base.outcome, JSON.stringify(base.detail), before, after].forEach((v, i) => cols[i]!.push(v));
   }
-  const rows = await q.query<{ seq: string | number }>(APPEND_AT_EPOCH, [epoch, ...cols]);
-  return rows.length === 1;
+  const [row] = await q.query<{ seq: string | number | null }>(
+    'SELECT append_access_checks($1::bigint, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS seq',
+    [epoch, ...cols],
+  );
+  return row?.seq !== null && row?.seq !== undefined;
 }
-
-// The head is locked only when the epoch is still the one decided on; otherwise every CTE is empty.
-// The chain is walked with a recursive CTE in input order, each row hashed over the previous one.
-const APPEND_AT_EPOCH = `
-WITH RECURSIVE head AS (
-  SELECT seq, hash FROM audit_head WHERE id = 1 AND (SELECT n FROM access_epoch WHERE id = 1) = $1::bigint FOR UPDATE
-), input AS (
-  SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-    WITH ORDINALITY AS i(at, actor, actor_kind, action, ticket, resource, outcome, detail, before, after, n)
-), chain AS (
-  SELECT i.n, h.seq + 1 AS seq, h.hash AS prev_hash, encode(sha256(convert_to(h.hash || i.before || (h.seq + 1)::text || i.after, 'UTF8')), 'hex') AS hash
-    FROM head h JOIN input i ON i.n = 1
-  UNION ALL
-  SELECT i.n, c.seq + 1, c.hash, encode(sha256(convert_to(c.hash || i.before || (c.seq + 1)::text || i.after, 'UTF8')), 'hex')
-    FROM chain c JOIN input i ON i.n = c.n + 1
-), appended AS (
-  INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash)
-  SELECT c.seq, i.at, i.actor, i.actor_kind, i.action, i.ticket, i.resource::jsonb, i.outcome, i.detail::jsonb, c.prev_hash, c.hash
-    FROM chain c JOIN input i ON i.n = c.n
-  RETURNING seq
-), last AS (
-  SELECT seq, hash FROM chain ORDER BY n DESC LIMIT 1
-), moved AS (
-  UPDATE audit_head h SET seq = last.seq, hash = last.hash FROM last WHERE h.id = 1 RETURNING h.seq
-)
-SELECT m.seq, pg_notify('ac_audit', m.seq::text), (SELECT count(*) FROM appended) AS appended FROM moved m`;

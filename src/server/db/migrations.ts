@@ -132,6 +132,37 @@ const MIGRATIONS: Array<string | string[]> = [
      END $$`,
     `CREATE TRIGGER grants_move_access_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON grants FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()`,
     `CREATE TRIGGER ticket_state_moves_access_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ticket_state FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()`,
+    // The enforcement point's append, as one call: lock the chain head, and only if the access
+    // epoch is still the one the batch was decided at, chain and hash the rows (sha256 over the
+    // previous hash and the row's canonical JSON, whose parts around seq the caller built), insert
+    // them, move the head and announce it. NULL when the epoch moved (nothing written). A function
+    // so its statements are planned once per session, not once per batch.
+    `CREATE FUNCTION append_access_checks(expected_epoch bigint, ats text[], actors text[], kinds text[], actions text[], tickets text[], resources text[], outcomes text[], details text[], befores text[], afters text[])
+     RETURNS bigint LANGUAGE plpgsql AS $$
+     DECLARE
+       head_seq bigint;
+       head_hash text;
+       cnt int := coalesce(array_length(ats, 1), 0);
+       seqs bigint[] := '{}';
+       prevs text[] := '{}';
+       hashes text[] := '{}';
+     BEGIN
+       SELECT h.seq, h.hash INTO head_seq, head_hash FROM audit_head h WHERE h.id = 1 FOR UPDATE;
+       IF (SELECT e.n FROM access_epoch e WHERE e.id = 1) IS DISTINCT FROM expected_epoch THEN
+         RETURN NULL;
+       END IF;
+       FOR i IN 1..cnt LOOP
+         seqs[i] := head_seq + i;
+         prevs[i] := head_hash;
+         head_hash := encode(sha256(convert_to(head_hash || befores[i] || (head_seq + i)::text || afters[i], 'UTF8')), 'hex');
+         hashes[i] := head_hash;
+       END LOOP;
+       INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash)
+         SELECT u.* FROM unnest(seqs, ats, actors, kinds, actions, tickets, resources::jsonb[], outcomes, details::jsonb[], prevs, hashes) AS u;
+       UPDATE audit_head SET seq = head_seq + cnt, hash = head_hash WHERE id = 1;
+       PERFORM pg_notify('ac_audit', (head_seq + cnt)::text);
+       RETURN head_seq + cnt;
+     END $$`,
   ],
 ];
 
