@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--json FILE] [--only decisions,eligibility,api,api-cost,audit,size,ux]`: every benchmark of issue 7 in
+// `npm run bench [-- --quick] [--json FILE] [--only decisions,eligibility,api,api-cost,profile,audit,size,ux]`: every benchmark of issue 7 in
 // one process tree, one table. Peers run side by side in the same run, rounds interleaved, so
 // machine noise hits both. A row that cannot be measured says why; nothing is estimated.
 import { writeFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ const sections: Section[] = [
   { id: 'eligibility', run: async () => benchEligibility(scaleWorld(), quick) },
   { id: 'api', run: () => benchServer(quick, 'api') },
   { id: 'api-cost', run: () => benchServer(quick, 'api-cost') },
+  { id: 'profile', run: () => benchServer(quick, 'profile') },
   { id: 'audit', run: () => benchServer(quick, 'audit') },
   { id: 'size', run: () => benchSize() },
   { id: 'ux', run: () => benchUserLatency(quick) },

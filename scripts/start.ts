@@ -55,8 +55,10 @@ const DIST_DEMO = join(ROOT, 'dist-demo');
 const world = worldFile();
 let apiUp = false;
 if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) {
-  const api = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'),
-    ['src/server/main.ts', '--fixture', world, '--port', String(API_PORT), '--data', '.data/api', '--audit-key', '.data/audit-signing-key.pem'],
+  // The API runs as built JavaScript, as `npm run api` runs it (build:api also makes the PGlite template).
+  run('npm', ['run', 'build:api']);
+  const api = spawn(process.execPath,
+    ['--enable-source-maps', 'dist-api/main.js', '--fixture', world, '--port', String(API_PORT), '--data', '.data/api', '--audit-key', '.data/audit-signing-key.pem'],
     { cwd: ROOT, stdio: 'inherit' });
   children.push(api);
   apiUp = await waitForApi(30_000);

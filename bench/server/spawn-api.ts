@@ -1,6 +1,6 @@
-// Start the Access API the way a user does (src/server/main.ts with --fixture/--port), as its own
-// node process, and time it until /healthz answers.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Start the Access API the way a user does (`npm run api`: the built dist-api/main.js with
+// --fixture/--port), as its own node process, and time it until /healthz answers.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { freePort } from '../../test/load/pg-cluster';
@@ -13,6 +13,8 @@ export interface RunningApi {
   startupMs: number;
   /** Resident set size of the API process now, in MB. */
   rssMb(): number;
+  /** The API's own account of its memory (SIGUSR2), in MB. */
+  memory(): Promise<{ rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number }>;
   /** What the API wrote to stderr so far (last 20 KB). */
   stderr(): string;
   stop(): Promise<void>;
@@ -22,8 +24,9 @@ export async function spawnApi(opts: { fixture: string; entry?: string; args?: s
   const port = await freePort();
   const t0 = performance.now();
   // The rate limit is raised so load never trips it (its bookkeeping still runs).
-  // `node --import tsx` keeps the API in this one process (the tsx CLI would add a parent).
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', opts.entry ?? join(ROOT, 'src/server/main.ts'), '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '999999999', ...(opts.args ?? [])], {
+  // `node --import tsx` keeps a TypeScript entry in this one process (the tsx CLI would add a parent).
+  const entry = opts.entry ?? builtApi();
+  const child: ChildProcess = spawn(process.execPath, [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '999999999', ...(opts.args ?? [])], {
     cwd: ROOT,
     // Each spawned API gets its own embedded database unless the caller names one: a shared
     // DATABASE_URL from the test run would leak state between files and runs.
@@ -53,6 +56,19 @@ export async function spawnApi(opts: { fixture: string; entry?: string; args?: s
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
       return m ? Number(m[1]) / 1024 : NaN;
     },
+    memory: async () => {
+      const seen = stderr.length;
+      child.kill('SIGUSR2');
+      for (let i = 0; i < 200; i++) {
+        const m = /memory (\{.*\})/.exec(stderr.slice(Math.max(0, seen - 10)));
+        if (m) {
+          const b = JSON.parse(m[1]!) as Record<string, number>;
+          return Object.fromEntries(Object.entries(b).map(([k, v]) => [k, v / 1048576])) as never;
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error('the API did not report its memory on SIGUSR2');
+    },
     stop: () => new Promise((resolve) => {
       if (exited !== null) return resolve();
       child.once('exit', () => resolve());
@@ -60,4 +76,15 @@ export async function spawnApi(opts: { fixture: string; entry?: string; args?: s
       setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
     }),
   };
+}
+
+let built = false;
+/** dist-api/main.js, built once per bench run (`npm run build:api`), as `npm run api` runs it. */
+export function builtApi(): string {
+  if (!built) {
+    const r = spawnSync('npm', ['run', '--silent', 'build:api'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    if (r.status !== 0) throw new Error(`npm run build:api failed (${r.status})`);
+    built = true;
+  }
+  return join(ROOT, 'dist-api/main.js');
 }

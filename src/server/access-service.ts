@@ -6,7 +6,6 @@ import {
   canonicalResource,
   decideAccessRequest,
   denyAccessRequestEffect,
-  engineerAccessDecision,
   qualifiedAdmins,
   accessRequestPersonKey,
   isEmailAddress,
@@ -16,18 +15,17 @@ import {
   type AccessDecision,
   type AccessRequest,
   type AccessRequestTarget,
-  type Grant,
   type Resource,
   type WorldIndex,
 } from '../core/index';
 import type { Caller } from './auth';
-import { appendAudit, appendAuditBatch } from './audit';
+import { accessCheckBatcher } from './access-check';
+import { appendAudit } from './audit';
 import type { ServerContext } from './context';
-import { DbUnavailable } from './db/index';
 import { recordEvent } from './events';
 import { checkIfMatch, etagOf } from './grants-service';
 import { problem } from './problems';
-import { accessRequestById, currentTicket, currentUser, grantsOfTicket, newId, saveAccessRequest, withTicket, withUser } from './store';
+import { accessRequestById, currentTicket, currentUser, newId, saveAccessRequest, withTicket, withUser } from './store';
 import { addGroupMember, addSeat, barEmailAddress, hasProduct, insertPendingAccessRequest, lockAccessRequestPerson, pendingAccessRequestOf, pendingForPerson, personKeyOf, standingBar } from './access-requests-store';
 import { insertAsk } from './asks-store';
 
@@ -40,96 +38,7 @@ export async function checkAccess(s: ServerContext, caller: Caller, ticket: stri
   if (caller.kind !== 'engineer') throw problem('forbidden', 'Access checks are made with a Support engineer token.');
   // An ambiguous resource throws RuleError, answered 400 by the route-level mapper (problems.ts).
   const decided = canonicalResource(s.ix, ticket, resource);
-  let batcher = batchers.get(s);
-  if (!batcher) batchers.set(s, (batcher = new AccessCheckBatcher(s)));
-  return batcher.submit({ engineer: caller.id, ticket, resource: decided, at: s.now() });
-}
-
-interface PendingCheck {
-  engineer: string;
-  ticket: string;
-  resource: Resource;
-  at: string;
-  resolve: (d: AccessDecision) => void;
-  reject: (e: unknown) => void;
-}
-
-const batchers = new WeakMap<ServerContext, AccessCheckBatcher>();
-const MAX_BATCH = 256;
-
-/**
- * Group commit for the enforcement point. Checks that arrive while a transaction is running wait
- * for the next one; each transaction decides every waiting check on what is committed when it
- * starts (so a revoke acknowledged before a check was sent always refuses it) and appends all
- * their audit rows under one chain lock. An answer leaves only after its audit row commits.
- */
-class AccessCheckBatcher {
-  private queue: PendingCheck[] = [];
-  private running = false;
-  constructor(private readonly s: ServerContext) {}
-
-  submit(c: Omit<PendingCheck, 'resolve' | 'reject'>): Promise<AccessDecision> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ ...c, resolve, reject });
-      if (!this.running) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.queue.length) {
-        // Let the event loop read the sockets first. The embedded database answers without ever
-        // yielding to I/O, so without this every HTTP check would commit alone: checks that have
-        // arrived but not been parsed yet join this batch instead of waiting for the next.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        const batch = this.queue.splice(0, MAX_BATCH);
-        try {
-          const decisions = await this.decide(batch);
-          batch.forEach((c, i) => c.resolve(decisions[i]!));
-        } catch (e) {
-          // One item the store cannot hold must not fail the checks that happened to share its
-          // transaction: decide each alone. A database that is down fails them all at once.
-          if (batch.length === 1 || e instanceof DbUnavailable) for (const c of batch) c.reject(e);
-          else for (const c of batch) await this.decide([c]).then(([d]) => c.resolve(d!), c.reject);
-        }
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-
-  private decide(batch: PendingCheck[]): Promise<AccessDecision[]> {
-    return this.s.db.transaction(async (tx) => {
-      const tickets = new Map<string, Promise<{ ix: WorldIndex; grants: Grant[] } | undefined>>();
-      const load = (key: string) => {
-        let p = tickets.get(key);
-        if (!p) {
-          p = (async () => {
-            const t = await currentTicket(tx, this.s.ix, key);
-            return t ? { ix: withTicket(this.s.ix, t), grants: await grantsOfTicket(tx, key) } : undefined;
-          })();
-          tickets.set(key, p);
-        }
-        return p;
-      };
-      const out: AccessDecision[] = [];
-      const known: boolean[] = [];
-      for (const c of batch) {
-        const found = await load(c.ticket);
-        known.push(found !== undefined);
-        out.push(engineerAccessDecision(found?.ix ?? this.s.ix, found?.grants ?? [], c.engineer, c.ticket, c.resource));
-      }
-      await appendAuditBatch(
-        tx,
-        batch.map((c, i) => {
-          const d = out[i]!;
-          return { at: c.at, input: { actor: c.engineer, actorKind: 'engineer' as const, action: 'access.check', ticket: known[i] ? c.ticket : null, resource: c.resource, outcome: d.allowed ? ('allowed' as const) : ('refused' as const), detail: { reason: d.reason, grantId: d.grantId } } };
-        }),
-      );
-      return out;
-    });
-  }
+  return accessCheckBatcher(s).submit({ engineer: caller.id, ticket, resource: decided, at: s.now() });
 }
 
 export async function askAdmin(s: ServerContext, caller: Caller, key: string, adminId: string, message?: string): Promise<{ id: string; ticket: string; adminId: string; createdAt: string }> {

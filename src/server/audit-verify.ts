@@ -3,9 +3,9 @@
 // truncated tail or a chain recomputed after an edit links up perfectly but misses a signed head.
 import type { KeyObject } from 'node:crypto';
 import { checkpointSignatureValid, listCheckpoints, type Checkpoint } from './audit-checkpoints';
-import { createHash } from 'node:crypto';
 import { canonicalJson, GENESIS, rowBeforeChainStart, type ActorKind } from './audit';
 import type { Queryable } from './db/index';
+import { sha256 } from './auth';
 
 export interface TrailVerdict {
   ok: boolean;
@@ -63,7 +63,7 @@ async function readBatch(db: Queryable, after: number, limit: number): Promise<B
 export function verifyRowHash(prevHash: string, r: { seq: number; at: string; actor: string; actorKind: string; action: string; ticket: string | null; resource: unknown; outcome: string; detail: unknown }): string {
   const s = JSON.stringify;
   const body = `{"action":${s(r.action)},"actor":${s(r.actor)},"actorKind":${s(r.actorKind)},"at":${s(r.at)},"detail":${canonicalJson(r.detail ?? null)},"outcome":${s(r.outcome)},"resource":${canonicalJson(r.resource ?? null)},"seq":${s(r.seq)},"ticket":${s(r.ticket ?? null)}}`;
-  return createHash('sha256').update(prevHash + body).digest('hex');
+  return sha256(prevHash + body);
 }
 
 /** Every checkpoint stored in the database, oldest first. */

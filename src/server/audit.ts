@@ -37,18 +37,43 @@ export const GENESIS = '0'.repeat(64);
 export function canonicalJson(v: unknown): string {
   if (v === undefined) return 'null';
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + canonicalJson(v[i]);
+    return `${out}]`;
+  }
+  // A loop, not filter/sort/map/join: this runs for every row a full verify re-hashes.
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined)
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-    .join(',')}}`;
+  const keys = Object.keys(o).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    const x = o[k];
+    if (x === undefined) continue;
+    out += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(x)}`;
+    first = false;
+  }
+  return `${out}}`;
 }
 
+/**
+ * The canonical JSON a row hashes, in the two parts around its seq: the text is
+ * `before + seq + after` (keys sorted; seq is the only key the chain position decides). The
+ * enforcement point sends the parts to the database, which hashes them under the chain lock, so a
+ * row's JSON is built outside the lock and the database never needs to know our canonical form.
+ */
+export function rowHashParts(r: Omit<AuditRecord, 'hash' | 'prevHash' | 'seq'>): { before: string; after: string } {
+  const s = JSON.stringify;
+  return {
+    before: `{"action":${s(r.action)},"actor":${s(r.actor)},"actorKind":${s(r.actorKind)},"at":${s(r.at)},"detail":${canonicalJson(r.detail ?? null)},"outcome":${s(r.outcome)},"resource":${canonicalJson(r.resource ?? null)},"seq":`,
+    after: `,"ticket":${s(r.ticket ?? null)}}`,
+  };
+}
+
+/** sha256 hex of the previous row's hash followed by this row's canonical JSON. */
 export function rowHash(prevHash: string, r: Omit<AuditRecord, 'hash' | 'prevHash'>): string {
-  const { seq, at, actor, actorKind, action, ticket, resource, outcome, detail } = r;
-  return sha256(prevHash + canonicalJson({ seq, at, actor, actorKind, action, ticket, resource: resource ?? null, outcome, detail: detail ?? null }));
+  const { before, after } = rowHashParts(r);
+  return sha256(`${prevHash}${before}${JSON.stringify(r.seq)}${after}`);
 }
 
 /** Append inside the caller's transaction: the change and its audit row commit together. */

@@ -1,11 +1,12 @@
 // Bearer tokens from the world file, kept only as SHA-256 hashes and compared in constant time
 // (the brake on failed authentication is in throttle.ts).
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 import type { World, WorldIndex } from '../core/index';
 
 export type Caller = { kind: 'admin'; id: string; tokenHash: string } | { kind: 'engineer'; id: string; tokenHash: string };
 
-export const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+// One-shot hashing: no Hash object per call (it is called for every audit row a verify re-hashes).
+export const sha256 = (s: string): string => hash('sha256', s, 'hex');
 
 const bucketOf = (hash: Buffer): string => hash.subarray(0, 4).toString('hex');
 

@@ -2,6 +2,7 @@
 // [--checkpoint-seconds N]; DATABASE_URL selects PostgreSQL.
 import { serve } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createApp } from './app';
 import { ephemeralSigningKey, loadOrCreateSigningKey, publicKeyFileOf, type SigningKey } from './audit-checkpoints';
@@ -99,7 +100,10 @@ if (keyFile) {
 } else if (!databaseUrl && !values.data) auditKey = ephemeralSigningKey();
 else console.error('No --audit-key given: the audit chain is not checkpointed, so a database writer could truncate or recompute it unnoticed.');
 
-const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined });
+// The built API (dist-api/) carries a fresh PGlite data folder made at build time: a new embedded
+// database starts from it instead of running initdb (under tsx there is none, and initdb runs).
+const template = process.env.AC_PGLITE_TEMPLATE || fileURLToPath(new URL('./pglite-template.tar', import.meta.url));
+const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined, pglite: { template } });
 let api;
 try {
   const trustProxy = (values['trust-proxy'] ?? (process.env.AC_TRUST_PROXY ? [process.env.AC_TRUST_PROXY] : [])).flatMap((v) => v.split(','));
@@ -123,5 +127,12 @@ const shutdown = async () => {
   await db.close();
   process.exit(0);
 };
+// `kill -USR2 <pid>`: where this process's memory is, as one JSON line on stderr (bytes): the V8
+// heap, memory outside it (PGlite's WebAssembly memory and its in-memory files are most of
+// `external`), and the resident total.
+process.on('SIGUSR2', () => {
+  const m = process.memoryUsage();
+  console.error(`memory ${JSON.stringify({ rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers })}`);
+});
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);

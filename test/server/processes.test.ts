@@ -98,6 +98,46 @@ describe.skipIf(!ADMIN_URL)('two API processes on one PostgreSQL', () => {
       await scratch.drop();
     }
   });
+
+  it('a revoke acknowledged by one refuses the very next check through the other, while checks keep it busy', async () => {
+    const scratch = await scratchDatabase();
+    const fixture = writeWorldFile();
+    const [a, b] = await Promise.all([spawnApi({ fixture, env: { DATABASE_URL: scratch.url } }), spawnApi({ fixture, env: { DATABASE_URL: scratch.url } })]);
+    const check = () => api(b.base, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-107', resource: { type: 'page' } });
+    try {
+      for (let round = 0; round < 3; round++) {
+        const g = await api(a.base, 'alice-token', 'POST', '/v1/tickets/PS-107/grants', {});
+        expect(g.status).toBe(201);
+        // B has decided (and kept what it read) with the grant in force.
+        expect((await check()).json.allowed).toBe(true);
+        let stop = false;
+        let revokedAt = Infinity;
+        const late: boolean[] = [];
+        const checker = async () => {
+          while (!stop) {
+            const sent = performance.now();
+            const c = await check();
+            expect(c.status).toBe(200);
+            if (sent > revokedAt) late.push(c.json.allowed);
+          }
+        };
+        const checkers = Array.from({ length: 4 }, checker);
+        const rv = await api(a.base, 'alice-token', 'POST', `/v1/grants/${g.json.id}/revoke`, {});
+        expect(rv.status).toBe(200);
+        revokedAt = performance.now();
+        const next = await check();
+        stop = true;
+        await Promise.all(checkers);
+        expect(next.json.allowed).toBe(false);
+        expect(late.filter((x) => x === true)).toEqual([]);
+      }
+      const v = await api(a.base, 'alice-token', 'GET', '/v1/audit/verify');
+      expect(v.json).toMatchObject({ ok: true });
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await scratch.drop();
+    }
+  });
 });
 
 describe('SIGKILL in the middle of a stream of grants', () => {

@@ -1,7 +1,8 @@
 // One tiny database surface over embedded PGlite and PostgreSQL (pg): queries, transactions and
 // LISTEN. Timestamps are stored as ISO text and counters as int so both drivers return the same JS.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { migrate, MIGRATION_LOCK } from './migrations';
@@ -46,10 +47,37 @@ async function guard<T>(p: () => Promise<T>): Promise<T> {
   }
 }
 
-export async function openPglite(dataDir?: string): Promise<Db> {
+export interface PgliteOptions {
+  /**
+   * A tarball of a fresh, initialized data folder (PGlite's dumpDataDir of an empty database) to
+   * start from instead of running initdb: a new database starts in a fraction of the time and
+   * without initdb's second WebAssembly instance. Ignored when the data folder already holds a
+   * database, or when the file is missing.
+   */
+  template?: string;
+  /** PostgreSQL's shared_buffers (e.g. "16MB"); default PGLITE_SHARED_BUFFERS or 16MB. */
+  sharedBuffers?: string;
+}
+
+// PGlite's own start parameters (single-user mode, no parallel workers), plus memory sized for a
+// sidecar: its default shared_buffers of 128MB is as much as the demo org's whole database, and
+// the pages of MEMFS already sit in this process's memory, so a small buffer pool costs a copy,
+// not a disk read.
+function startParams(sharedBuffers: string): string[] {
+  return ['--single', '-F', '-O', '-j', '-c', 'search_path=public', '-c', 'exit_on_error=false', '-c', 'log_checkpoints=false',
+    '-c', 'max_worker_processes=0', '-c', 'max_parallel_workers=0', '-c', 'max_parallel_workers_per_gather=0', '-c', 'io_method=sync',
+    '-c', 'max_parallel_maintenance_workers=0', '-c', `shared_buffers=${sharedBuffers}`, '-c', 'max_connections=4', '-c', 'wal_buffers=1MB',
+    '-c', 'maintenance_work_mem=16MB', '-c', 'temp_buffers=2MB'];
+}
+
+export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Promise<Db> {
   // A first start on a fresh machine: the data folder (and its parents) may not exist yet.
   if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const lite = dataDir ? new PGlite(dataDir) : new PGlite();
+  const sharedBuffers = opts.sharedBuffers ?? (process.env.PGLITE_SHARED_BUFFERS || '16MB');
+  if (!/^\d{1,6}(kB|MB|GB)$/.test(sharedBuffers)) throw new Error(`shared_buffers must look like 16MB, not "${sharedBuffers}"`);
+  const fresh = !dataDir || !existsSync(join(dataDir, 'PG_VERSION'));
+  const template = fresh && opts.template && existsSync(opts.template) ? new Blob([readFileSync(opts.template)]) : undefined;
+  const lite = new PGlite({ ...(dataDir ? { dataDir } : {}), ...(template ? { loadDataDir: template } : {}), startParams: startParams(sharedBuffers) });
   await lite.waitReady;
   const db: Db = {
     kind: 'pglite',
@@ -191,6 +219,6 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
 }
 
 /** DATABASE_URL → PostgreSQL; otherwise PGlite, persisted in `dataDir` when given. */
-export function openDb(opts: { databaseUrl?: string; dataDir?: string; schema?: string }): Promise<Db> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, { schema: opts.schema }) : openPglite(opts.dataDir);
+export function openDb(opts: { databaseUrl?: string; dataDir?: string; schema?: string; pglite?: PgliteOptions }): Promise<Db> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, { schema: opts.schema }) : openPglite(opts.dataDir, opts.pglite);
 }

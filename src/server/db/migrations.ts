@@ -3,7 +3,9 @@
 // changes lives here so several API processes on one PostgreSQL agree.
 import type { Db } from './types';
 
-const MIGRATIONS: string[] = [
+// A migration is one text of plain statements split on ';', or a list of statements taken as they
+// are (for bodies that contain ';', such as trigger functions).
+const MIGRATIONS: Array<string | string[]> = [
   `
   CREATE TABLE grants (
     id text PRIMARY KEY,
@@ -131,6 +133,52 @@ const MIGRATIONS: string[] = [
   CREATE INDEX tickets_reporter ON tickets (reporter, created_seq);
   CREATE SEQUENCE ticket_numbers START 1000;
   `,
+  [
+    // The access epoch: one counter every change to grants or ticket states moves, in the same
+    // transaction, by trigger (so no code path can forget it). The enforcement point decides from
+    // what it read at epoch N and commits its audit rows only while the epoch is still N; a revoke
+    // committed in between (by any process) makes it read again (src/server/access-check.ts).
+    `CREATE TABLE access_epoch (id int PRIMARY KEY, n bigint NOT NULL)`,
+    `INSERT INTO access_epoch VALUES (1, 0)`,
+    `CREATE FUNCTION bump_access_epoch() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       UPDATE access_epoch SET n = n + 1 WHERE id = 1;
+       RETURN NULL;
+     END $$`,
+    `CREATE TRIGGER grants_move_access_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON grants FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()`,
+    `CREATE TRIGGER ticket_state_moves_access_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ticket_state FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()`,
+    // The enforcement point's append, as one call: lock the chain head, and only if the access
+    // epoch is still the one the batch was decided at, chain and hash the rows (sha256 over the
+    // previous hash and the row's canonical JSON, whose parts around seq the caller built), insert
+    // them, move the head and announce it. NULL when the epoch moved (nothing written). A function
+    // so its statements are planned once per session, not once per batch.
+    `CREATE FUNCTION append_access_checks(expected_epoch bigint, ats text[], actors text[], kinds text[], actions text[], tickets text[], resources text[], outcomes text[], details text[], befores text[], afters text[])
+     RETURNS bigint LANGUAGE plpgsql AS $$
+     DECLARE
+       head_seq bigint;
+       head_hash text;
+       cnt int := coalesce(array_length(ats, 1), 0);
+       seqs bigint[] := '{}';
+       prevs text[] := '{}';
+       hashes text[] := '{}';
+     BEGIN
+       SELECT h.seq, h.hash INTO head_seq, head_hash FROM audit_head h WHERE h.id = 1 FOR UPDATE;
+       IF (SELECT e.n FROM access_epoch e WHERE e.id = 1) IS DISTINCT FROM expected_epoch THEN
+         RETURN NULL;
+       END IF;
+       FOR i IN 1..cnt LOOP
+         seqs[i] := head_seq + i;
+         prevs[i] := head_hash;
+         head_hash := encode(sha256(convert_to(head_hash || befores[i] || (head_seq + i)::text || afters[i], 'UTF8')), 'hex');
+         hashes[i] := head_hash;
+       END LOOP;
+       INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash)
+         SELECT u.* FROM unnest(seqs, ats, actors, kinds, actions, tickets, resources::jsonb[], outcomes, details::jsonb[], prevs, hashes) AS u;
+       UPDATE audit_head SET seq = head_seq + cnt, hash = head_hash WHERE id = 1;
+       PERFORM pg_notify('ac_audit', (head_seq + cnt)::text);
+       RETURN head_seq + cnt;
+     END $$`,
+  ],
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */
@@ -145,7 +193,8 @@ export async function migrate(db: Db): Promise<void> {
       await tx.query(`CREATE TABLE IF NOT EXISTS schema_migrations (version int PRIMARY KEY, applied_at text NOT NULL)`);
       const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [v]);
       if (done.length > 0) return;
-      for (const stmt of splitStatements(MIGRATIONS[v - 1]!)) await tx.query(stmt);
+      const m = MIGRATIONS[v - 1]!;
+      for (const stmt of typeof m === 'string' ? splitStatements(m) : m) await tx.query(stmt);
       await tx.query('INSERT INTO schema_migrations VALUES ($1, $2)', [v, new Date().toISOString()]);
     });
   }

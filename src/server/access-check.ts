@@ -1,0 +1,202 @@
+// The enforcement point's group commit. Checks that arrive while a batch is being committed wait
+// for the next batch. A batch is decided from a view of the tickets' states and grants read at one
+// access epoch (a counter every change to grants or ticket states moves in its own transaction, by
+// trigger), and its audit rows are chained and inserted by ONE statement that first checks the
+// epoch is still that one: a revoke committed before the check was sent (by this process or any
+// other on the same database) has moved it, so the batch inserts nothing, reads again and decides
+// again. An answer leaves only after its own audit row committed.
+import { engineerAccessDecision, type AccessDecision, type Grant, type Resource, type Ticket, type WorldIndex } from '../core/index';
+import { appendAuditBatch, rowHashParts, type AuditInput } from './audit';
+import type { ServerContext } from './context';
+import { DbUnavailable, type Queryable } from './db/index';
+import { currentTicket, grantsOfTicket, withTicket } from './store';
+
+interface PendingCheck {
+  engineer: string;
+  ticket: string;
+  resource: Resource;
+  at: string;
+  resolve: (d: AccessDecision) => void;
+  reject: (e: unknown) => void;
+}
+
+/** A ticket as committed at the view's epoch (undefined: not in the world). */
+export interface TicketView {
+  ticket: Ticket;
+  grants: Grant[];
+}
+
+const MAX_BATCH = 256;
+/** Tickets kept in the view; past this it is dropped and read again (bounds memory, not correctness). */
+const MAX_VIEW = 10_000;
+
+const batchers = new WeakMap<ServerContext, AccessCheckBatcher>();
+
+/** The process's batcher for this server. */
+export function accessCheckBatcher(s: ServerContext): AccessCheckBatcher {
+  let b = batchers.get(s);
+  if (!b) batchers.set(s, (b = new AccessCheckBatcher(s)));
+  return b;
+}
+
+export class AccessCheckBatcher {
+  private queue: PendingCheck[] = [];
+  private running = false;
+  private view: { epoch: string; tickets: Map<string, TicketView> } | undefined;
+  /** Batches committed on the one-statement path, and those that had to read again or lock. */
+  readonly stats = { fast: 0, reread: 0, locked: 0 };
+
+  constructor(private readonly s: ServerContext) {}
+
+  /** Resolves with the decision once its audit row has committed; rejects when it could not be recorded. */
+  submit(c: Omit<PendingCheck, 'resolve' | 'reject'>): Promise<AccessDecision> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ ...c, resolve, reject });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length) {
+        // Let the event loop read the sockets first. The embedded database answers without ever
+        // yielding to I/O, so without this every HTTP check would commit alone: checks that have
+        // arrived but not been parsed yet join this batch instead of waiting for the next.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const batch = this.queue.splice(0, MAX_BATCH);
+        try {
+          const decisions = await this.decide(batch);
+          batch.forEach((c, i) => c.resolve(decisions[i]!));
+        } catch (e) {
+          this.view = undefined;
+          // One item the store cannot hold must not fail the checks that happened to share its
+          // statement: decide each alone. A database that is down fails them all at once.
+          if (batch.length === 1 || e instanceof DbUnavailable) for (const c of batch) c.reject(e);
+          else for (const c of batch) await this.decide([c]).then(([d]) => c.resolve(d!), c.reject);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async decide(batch: PendingCheck[]): Promise<AccessDecision[]> {
+    // The epoch view holds the world file's tickets. A check on any other key (a ticket raised
+    // through the API lives in the database; or no ticket at all) is decided under the lock, where
+    // currentTicket reads it.
+    if (batch.some((c) => !this.s.ix.ticketsByKey.has(c.ticket))) {
+      this.stats.locked++;
+      return this.decideLocked(batch);
+    }
+    // Twice on the epoch path: a view read before a concurrent change is read again once. If the
+    // epoch keeps moving (a burst of grants), decide under the chain lock like any other writer.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const out = await this.decideAtEpoch(batch);
+      if (out) {
+        this.stats.fast++;
+        return out;
+      }
+      this.stats.reread++;
+    }
+    this.stats.locked++;
+    return this.decideLocked(batch);
+  }
+
+  /** Decides from the view and commits the audit rows in one statement; undefined when the epoch moved. */
+  private async decideAtEpoch(batch: PendingCheck[]): Promise<AccessDecision[] | undefined> {
+    const view = await this.viewOf(batch.map((c) => c.ticket));
+    const decisions = batch.map((c) => this.decideOne(c, view.tickets.get(c.ticket)));
+    const committed = await appendAtEpoch(this.s.db, view.epoch, batch.map((c, i) => this.auditOf(c, decisions[i]!)));
+    if (!committed) {
+      this.view = undefined;
+      return undefined;
+    }
+    return decisions;
+  }
+
+  /** The view holding every known ticket of `keys`, reading the missing ones (and the epoch) in one statement. */
+  private async viewOf(keys: string[]): Promise<{ epoch: string; tickets: Map<string, TicketView> }> {
+    const missing = [...new Set(keys)].filter((k) => this.s.ix.ticketsByKey.has(k) && !this.view?.tickets.has(k));
+    if (this.view && missing.length === 0) return this.view;
+    const read = await readAtEpoch(this.s.db, this.s.ix, missing);
+    if (this.view && this.view.epoch === read.epoch && this.view.tickets.size + missing.length <= MAX_VIEW) {
+      for (const [k, v] of read.tickets) this.view.tickets.set(k, v);
+      return this.view;
+    }
+    // A new epoch: what the view held is stale. Every ticket of the batch is read in one snapshot.
+    const all = [...new Set(keys)].filter((k) => this.s.ix.ticketsByKey.has(k));
+    this.view = all.length === missing.length ? read : await readAtEpoch(this.s.db, this.s.ix, all);
+    return this.view;
+  }
+
+  private decideOne(c: PendingCheck, found: TicketView | undefined): AccessDecision {
+    return engineerAccessDecision(found ? withTicket(this.s.ix, found.ticket) : this.s.ix, found?.grants ?? [], c.engineer, c.ticket, c.resource);
+  }
+
+  /** The check's audit row; `known`: the ticket exists (else the row names no ticket). */
+  private auditOf(c: PendingCheck, d: AccessDecision, known = this.s.ix.ticketsByKey.has(c.ticket)): { input: AuditInput; at: string } {
+    return { at: c.at, input: { actor: c.engineer, actorKind: 'engineer', action: 'access.check', ticket: known ? c.ticket : null, resource: c.resource, outcome: d.allowed ? 'allowed' : 'refused', detail: { reason: d.reason, grantId: d.grantId } } };
+  }
+
+  /** The general path: one transaction that reads and appends under the chain lock. */
+  private decideLocked(batch: PendingCheck[]): Promise<AccessDecision[]> {
+    return this.s.db.transaction(async (tx) => {
+      const tickets = new Map<string, TicketView | undefined>();
+      for (const key of new Set(batch.map((c) => c.ticket))) tickets.set(key, await readTicket(tx, this.s, key));
+      const out = batch.map((c) => this.decideOne(c, tickets.get(c.ticket)));
+      await appendAuditBatch(tx, batch.map((c, i) => this.auditOf(c, out[i]!, tickets.get(c.ticket) !== undefined)));
+      return out;
+    });
+  }
+}
+
+/**
+ * The access epoch and, read in the same statement (one snapshot), the current state and grants of
+ * each ticket of `keys` that the world knows. Unknown keys are left out.
+ */
+export async function readAtEpoch(q: Queryable, ix: WorldIndex, keys: string[]): Promise<{ epoch: string; tickets: Map<string, TicketView> }> {
+  const known = keys.filter((k) => ix.ticketsByKey.has(k));
+  const [row] = await q.query<{ epoch: string | number; states: string | null; grants: string | null }>(
+    `SELECT (SELECT n FROM access_epoch WHERE id = 1) AS epoch,
+            (SELECT json_agg(json_build_array(key, status))::text FROM ticket_state WHERE key = ANY($1::text[])) AS states,
+            (SELECT json_agg(body ORDER BY created_seq)::text FROM grants WHERE ticket = ANY($1::text[])) AS grants`,
+    [known],
+  );
+  const status = new Map(row!.states ? (JSON.parse(row!.states) as [string, string | null][]) : []);
+  const grants = new Map<string, Grant[]>(known.map((k) => [k, []]));
+  for (const g of row!.grants ? (JSON.parse(row!.grants) as Grant[]) : []) grants.get(g.ticket)?.push(g);
+  const tickets = new Map<string, TicketView>();
+  for (const k of known) {
+    const t = ix.ticketsByKey.get(k)!;
+    const st = status.get(k);
+    // As currentTicket: the database's status, where it has one, overrides the world's.
+    tickets.set(k, { ticket: st && st !== t.status ? { ...t, status: st as Ticket['status'] } : t, grants: grants.get(k)! });
+  }
+  return { epoch: String(row!.epoch), tickets };
+}
+
+async function readTicket(tx: Queryable, s: ServerContext, key: string): Promise<TicketView | undefined> {
+  const t = await currentTicket(tx, s.ix, key);
+  return t ? { ticket: t, grants: await grantsOfTicket(tx, key) } : undefined;
+}
+
+/**
+ * Appends `items` to the audit chain in one statement, only while the access epoch is `epoch`:
+ * (append_access_checks, migration 6) locks the chain head, chains and hashes the rows in the database (sha256 over the previous hash
+ * and the row's canonical JSON, whose parts are built here, outside the lock), inserts them, moves
+ * the head and announces it. False when the epoch had moved and nothing was written.
+ */
+export async function appendAtEpoch(q: Queryable, epoch: string, items: { input: AuditInput; at: string }[]): Promise<boolean> {
+  const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+  for (const { input, at } of items) {
+    const base = { at, actor: input.actor, actorKind: input.actorKind, action: input.action, ticket: input.ticket ?? null, resource: input.resource ?? null, outcome: input.outcome, detail: input.detail ?? null };
+    const { before, after } = rowHashParts(base);
+    [at, base.actor, base.actorKind, base.action, base.ticket, JSON.stringify(base.resource), base.outcome, JSON.stringify(base.detail), before, after].forEach((v, i) => cols[i]!.push(v));
+  }
+  const [row] = await q.query<{ seq: string | number | null }>(
+    'SELECT append_access_checks($1::bigint, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS seq',
+    [epoch, ...cols],
+  );
+  return row?.seq !== null && row?.seq !== undefined;
+}

@@ -1,0 +1,39 @@
+// A new embedded database may start from a template tarball (the build's fresh data folder)
+// instead of running initdb; a data folder that already holds a database keeps its data.
+import { PGlite } from '@electric-sql/pglite';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openPglite } from '../../src/server/db/index';
+
+const dir = mkdtempSync(join(tmpdir(), 'ac-template-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('openPglite with a template', () => {
+  it('starts fresh databases from it, in memory and in a folder, and resumes a folder without it', async () => {
+    const fresh = new PGlite();
+    await fresh.waitReady;
+    const template = join(dir, 'template.tar');
+    writeFileSync(template, Buffer.from(await (await fresh.dumpDataDir('none')).arrayBuffer()));
+    await fresh.close();
+
+    const mem = await openPglite(undefined, { template });
+    expect((await mem.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations'))[0]!.n).toBeGreaterThanOrEqual(5);
+    expect((await mem.query<{ s: string }>('SHOW shared_buffers'))[0]).toEqual({ shared_buffers: '16MB' });
+    await mem.close();
+
+    const data = join(dir, 'data');
+    const a = await openPglite(data, { template });
+    await a.query("INSERT INTO ticket_state (key, status) VALUES ('PS-1', 'closed')");
+    await a.close();
+    // The folder now holds a database: the template must not be loaded over it.
+    const b = await openPglite(data, { template });
+    expect(await b.query('SELECT key, status FROM ticket_state')).toEqual([{ key: 'PS-1', status: 'closed' }]);
+    await b.close();
+  }, 120_000);
+
+  it('refuses a shared_buffers that is not a size', async () => {
+    await expect(openPglite(undefined, { sharedBuffers: '16MB; DROP' })).rejects.toThrow(/shared_buffers/);
+  });
+});
