@@ -47,16 +47,31 @@ export function cedarCalls(ix: WorldIndex, grants: Map<string, Grant[]>, reqs: R
     const seen = new Set<string>();
     const add = (e: Ent) => {
       const k = `${e.uid.type}::${e.uid.id}`;
-      if (!seen.has(k)) { seen.add(k); ents.push(e); }
+      if (!seen.has(k)) {
+        seen.add(k);
+        ents.push(e);
+      }
     };
-    const addSite = (s: string) => { const x = ix.sitesById.get(s); if (x) add({ uid: { type: 'Site', id: s }, attrs: { active: x.status === 'active' }, parents: [] }); };
-    const addProduct = (s: string, p: string) => { const x = ix.productsBySiteKey.get(`${s}/${p}`); if (x) add({ uid: { type: 'Product', id: `${s}/${p}` }, attrs: { key: p, licensed: x.licensed }, parents: [] }); };
+    const addSite = (s: string) => {
+      const x = ix.sitesById.get(s);
+      if (x) add({ uid: { type: 'Site', id: s }, attrs: { active: x.status === 'active' }, parents: [] });
+    };
+    const addProduct = (s: string, p: string) => {
+      const x = ix.productsBySiteKey.get(`${s}/${p}`);
+      if (x) add({ uid: { type: 'Product', id: `${s}/${p}` }, attrs: { key: p, licensed: x.licensed }, parents: [] });
+    };
     add({ uid: { type: 'Engineer', id: r.engineer }, attrs: {}, parents: [] });
-    addSite(t.site); addSite(site); addProduct(t.site, t.product); addProduct(site, product);
+    addSite(t.site);
+    addSite(site);
+    addProduct(t.site, t.product);
+    addProduct(site, product);
     add({
       uid: { type: 'Ticket', id: t.key },
       attrs: {
-        open: t.status === 'open', engineer: ref('Engineer', t.engineer), site: ref('Site', t.site), product: ref('Product', `${t.site}/${t.product}`),
+        open: t.status === 'open',
+        engineer: ref('Engineer', t.engineer),
+        site: ref('Site', t.site),
+        product: ref('Product', `${t.site}/${t.product}`),
         grants: (grants.get(t.key) ?? []).flatMap(grantRecords),
       },
       parents: [],

@@ -3,7 +3,11 @@
 // the policy (ours and bench/cedar/access.cedar) is the one that decides some of the requests.
 import { generateWorld, GENERATED_PRODUCTS, indexWorld, seededRandom, RESOURCE_TYPES, type Grant, type GrantState, type Resource, type WorldIndex } from '../src/core/index';
 
-export interface Req { engineer: string; ticket: string; resource: Resource }
+export interface Req {
+  engineer: string;
+  ticket: string;
+  resource: Resource;
+}
 
 /** The generated world, with some tickets moved onto a product their site has no licence for. */
 export function decisionsWorld(seed: number): WorldIndex {
@@ -85,11 +89,45 @@ export function generateRequests(ix: WorldIndex, count: number, seed: number): R
 }
 
 export type Clause =
-  | 'allowed' | 'allowed_by_id' | 'allowed_among_several' | 'engineer' | 'resource_type' | 'closed' | 'resource_site' | 'resource_product'
-  | 'unlicensed' | 'site_inactive' | 'ai_unnamed' | 'grant_missing' | 'grant_state' | 'grant_ticket' | 'grant_site' | 'grant_product'
-  | 'grant_kind' | 'grant_conversation';
+  | 'allowed'
+  | 'allowed_by_id'
+  | 'allowed_among_several'
+  | 'engineer'
+  | 'resource_type'
+  | 'closed'
+  | 'resource_site'
+  | 'resource_product'
+  | 'unlicensed'
+  | 'site_inactive'
+  | 'ai_unnamed'
+  | 'grant_missing'
+  | 'grant_state'
+  | 'grant_ticket'
+  | 'grant_site'
+  | 'grant_product'
+  | 'grant_kind'
+  | 'grant_conversation';
 
-export const CLAUSES: Clause[] = ['allowed', 'allowed_by_id', 'allowed_among_several', 'engineer', 'resource_type', 'closed', 'resource_site', 'resource_product', 'unlicensed', 'site_inactive', 'ai_unnamed', 'grant_missing', 'grant_state', 'grant_ticket', 'grant_site', 'grant_product', 'grant_kind', 'grant_conversation'];
+export const CLAUSES: Clause[] = [
+  'allowed',
+  'allowed_by_id',
+  'allowed_among_several',
+  'engineer',
+  'resource_type',
+  'closed',
+  'resource_site',
+  'resource_product',
+  'unlicensed',
+  'site_inactive',
+  'ai_unnamed',
+  'grant_missing',
+  'grant_state',
+  'grant_ticket',
+  'grant_site',
+  'grant_product',
+  'grant_kind',
+  'grant_conversation',
+];
 
 /**
  * What decided a request, independently of both engines: the first request-level rule that fails,

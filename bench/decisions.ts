@@ -53,13 +53,26 @@ export async function benchDecisions(quick: boolean): Promise<Row[]> {
     cedarRates.push(calls.length / ((now() - t0) / 1000));
     return sink;
   };
-  runOurs(); runCedar(); oursRates.length = 0; cedarRates.length = 0; // warm-up
+  runOurs();
+  runCedar();
+  oursRates.length = 0;
+  cedarRates.length = 0; // warm-up
   for (let r = 0; r < rounds; r++) {
-    if (r % 2 === 0) { runOurs(); runCedar(); } else { runCedar(); runOurs(); }
+    if (r % 2 === 0) {
+      runOurs();
+      runCedar();
+    } else {
+      runCedar();
+      runOurs();
+    }
   }
   const lat = (f: (i: number) => unknown, n: number) => {
     const xs: number[] = [];
-    for (let i = 0; i < n; i++) { const t0 = now(); f(i); xs.push((now() - t0) * 1000); }
+    for (let i = 0; i < n; i++) {
+      const t0 = now();
+      f(i);
+      xs.push((now() - t0) * 1000);
+    }
     return summarize(xs);
   };
   const n = Math.min(reqs.length, quick ? 1_000 : 5_000);

@@ -18,7 +18,11 @@ if (jsonAt >= 0 && !jsonFile) throw new Error('--json needs a file name');
 const onlyAt = args.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(args[onlyAt + 1]!.split(',')) : undefined;
 
-interface Section { id: string; run: () => Promise<Row[]>; fatal?: boolean }
+interface Section {
+  id: string;
+  run: () => Promise<Row[]>;
+  fatal?: boolean;
+}
 
 const sections: Section[] = [
   // Disagreement between the engines is a bug, not a number: it aborts the whole run.
@@ -54,6 +58,8 @@ for (const s of sections) {
   process.stderr.write(`bench: ${s.id} done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`);
 }
 
-console.log(`\nAccess Companion benchmarks${quick ? ' (--quick: reduced sizes, see notes)' : ''} — ${new Date().toISOString()}, node ${process.version}, total ${((performance.now() - started) / 1000).toFixed(0)} s\n`);
+console.log(
+  `\nAccess Companion benchmarks${quick ? ' (--quick: reduced sizes, see notes)' : ''} — ${new Date().toISOString()}, node ${process.version}, total ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+);
 console.log(formatTable(rows));
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify(jsonRows(rows), null, 2) + '\n');

@@ -31,7 +31,9 @@ export async function benchNotifications(w: UxWorld, quick: boolean): Promise<Ro
   // The first sync announces the backlog; wait for it, then start from a clean tray.
   const deadline = Date.now() + 20_000;
   while ((await sw.evaluate(() => chrome.action.getBadgeText({}))) === '' && Date.now() < deadline) await sleep(100);
-  await sw.evaluate(async () => { for (const id of Object.keys(await chrome.notifications.getAll())) await chrome.notifications.clear(id); });
+  await sw.evaluate(async () => {
+    for (const id of Object.keys(await chrome.notifications.getAll())) await chrome.notifications.clear(id);
+  });
   // Requests alice reviews: every (user, product) pair on acme-main that the API accepts, in turn.
   const demoWorld = JSON.parse(readFileSync(join(ROOT, 'fixtures/demo-world.json'), 'utf8')) as { users: Array<{ id: string; token?: string }> };
   const candidates = demoWorld.users.filter((u) => u.token && u.id !== 'alice').flatMap((u) => ['jira', 'jira-service-management', 'confluence'].map((product) => ({ token: u.token!, product })));
@@ -68,7 +70,11 @@ async function pageOpen(w: UxWorld, sw: Worker, create: Create, n: number): Prom
   }
 }
 
-interface Version { versionId: string; runningStatus: string; scriptURL: string }
+interface Version {
+  versionId: string;
+  runningStatus: string;
+  scriptURL: string;
+}
 
 /**
  * The worker stopped over CDP, no extension page open, then an inbox item. The CDP timeline shows
@@ -86,7 +92,10 @@ async function workerAsleep(w: UxWorld, create: Create, n: number): Promise<Row>
       await page.goto(w.demoUrl);
       const cdp = await w.browser.context.newCDPSession(page);
       const timeline: Array<Version & { at: number }> = [];
-      cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: Version[] }) => { const at = Date.now(); for (const v of e.versions) timeline.push({ ...v, at }); });
+      cdp.on('ServiceWorker.workerVersionUpdated', (e: { versions: Version[] }) => {
+        const at = Date.now();
+        for (const v of e.versions) timeline.push({ ...v, at });
+      });
       await cdp.send('ServiceWorker.enable');
       const ours = () => timeline.filter((v) => v.scriptURL.includes(w.browser.extensionId));
       for (let k = 0; k < 100 && !ours().some((v) => v.runningStatus === 'running'); k++) await sleep(100);
@@ -105,8 +114,12 @@ async function workerAsleep(w: UxWorld, create: Create, n: number): Promise<Row>
       const woke = after.slice(after.indexOf(stopped) + 1).find((x) => x.runningStatus === 'starting' || x.runningStatus === 'running');
       const dueIn = (due(stopAt) - pending.t0) / 1000;
       if (!woke) findings.push(`#${i + 1}: no restart seen over CDP`);
-      else if (woke.at < pending.t0 || woke.at < due(stopAt) - 1_000) findings.push(`#${i + 1}: woke ${((woke.at - pending.t0) / 1000).toFixed(1)} s after the item, before the alarm was due (${dueIn.toFixed(1)} s)`);
-      else { confirmed++; findings.push(`#${i + 1}: asleep until ${((woke.at - pending.t0) / 1000).toFixed(1)} s (alarm due ${dueIn.toFixed(1)} s), notified ${((t1 - woke.at) / 1000).toFixed(1)} s after waking`); }
+      else if (woke.at < pending.t0 || woke.at < due(stopAt) - 1_000)
+        findings.push(`#${i + 1}: woke ${((woke.at - pending.t0) / 1000).toFixed(1)} s after the item, before the alarm was due (${dueIn.toFixed(1)} s)`);
+      else {
+        confirmed++;
+        findings.push(`#${i + 1}: asleep until ${((woke.at - pending.t0) / 1000).toFixed(1)} s (alarm due ${dueIn.toFixed(1)} s), notified ${((t1 - woke.at) / 1000).toFixed(1)} s after waking`);
+      }
     } finally {
       await page.close();
     }
@@ -114,7 +127,12 @@ async function workerAsleep(w: UxWorld, create: Create, n: number): Promise<Row>
   const a = summarize(ms);
   const worst = Math.max(...ms);
   return {
-    ...UX.notifyAsleep, value: a.median, median: a.median, p99: worst, latencyUnit: 'ms', met: confirmed === n && worst <= 35_000,
+    ...UX.notifyAsleep,
+    value: a.median,
+    median: a.median,
+    p99: worst,
+    latencyUnit: 'ms',
+    met: confirmed === n && worst <= 35_000,
     note: `${n} sample(s), 250 ms resolution, p99 = worst; worker stopped over CDP, no extension page open; CDP's runningStatus confirms ${confirmed}/${n} stayed stopped until the poll alarm (every 30 s) woke it: ${findings.join('; ')}`,
   };
 }
@@ -132,7 +150,10 @@ async function nextAlarm(w: UxWorld): Promise<(after: number) => number> {
   let due = await read();
   const wait = due(Date.now()) - Date.now();
   // Stopping just before the alarm would time a worker that was never really asleep: let it fire.
-  if (wait < 3_000) { await sleep(wait + 2_000); due = await read(); }
+  if (wait < 3_000) {
+    await sleep(wait + 2_000);
+    due = await read();
+  }
   return due;
 }
 

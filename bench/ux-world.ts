@@ -23,12 +23,19 @@ export async function startWorld(token: string, dist: string): Promise<UxWorld> 
   const { launchWithExtension, startTestDemoPages } = await import('../test/e2e/harness');
   const db = await openDb({});
   const app = await createApp({ world: JSON.parse(readFileSync(join(ROOT, 'fixtures/demo-world.json'), 'utf8')), db, rateLimitPerMinute: 1e9, log: () => {} });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => { const srv = serve({ fetch: app.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(srv)); });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const srv = serve({ fetch: app.app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(srv));
+  });
   const base = `http://localhost:${(server.address() as { port: number }).port}`;
   const demo = await startTestDemoPages({ apiUrl: base });
   const browser = await launchWithExtension(dist);
   const sw = await serviceWorker(browser);
-  await sw.evaluate(async ([apiBaseUrl, token, consoleUrl]) => { await chrome.storage.local.set({ apiBaseUrl, token, consoleUrl }); }, [base, token, demo.adminUrl] as const);
+  await sw.evaluate(
+    async ([apiBaseUrl, token, consoleUrl]) => {
+      await chrome.storage.local.set({ apiBaseUrl, token, consoleUrl });
+    },
+    [base, token, demo.adminUrl] as const,
+  );
   return {
     api: { base },
     demoUrl: demo.supportUrl,
@@ -51,7 +58,11 @@ export async function serviceWorker(browser: ExtensionBrowser): Promise<Worker> 
 }
 
 export async function apiCall(api: { base: string }, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${api.base}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${api.base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }

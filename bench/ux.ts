@@ -61,7 +61,10 @@ async function benchPanel(w: UxWorld, quick: boolean): Promise<Row[]> {
       for (const f of page.frames()) {
         if (!f.url().startsWith('chrome-extension://')) continue;
         const at = await f.evaluate(() => (window as unknown as { __acAt?: Record<string, number> }).__acAt).catch(() => undefined);
-        if (at?.answer && sidebar) { frameAt.push(at.frame! - sidebar); return at.answer - sidebar; }
+        if (at?.answer && sidebar) {
+          frameAt.push(at.frame! - sidebar);
+          return at.answer - sidebar;
+        }
       }
       if (Date.now() > deadline) throw new Error(`panel for ${key} never showed its decision`);
       await page.waitForTimeout(20);
@@ -78,7 +81,15 @@ async function benchPanel(w: UxWorld, quick: boolean): Promise<Row[]> {
   const ws = summarize(warm);
   const cs = summarize(cold);
   return [
-    { ...UX.panelWarm, value: ws.median, median: ws.median, p99: ws.p99, latencyUnit: 'ms', met: ws.p99 <= 100, note: `${warm.length} revisits; "visible" = the panel shows its decision (.decision), from cache or fresh; of which sidebar → panel frame document alive: median ${summarize(frameAt).median.toFixed(0)} ms (content script at document_end, then the frame loads)` },
+    {
+      ...UX.panelWarm,
+      value: ws.median,
+      median: ws.median,
+      p99: ws.p99,
+      latencyUnit: 'ms',
+      met: ws.p99 <= 100,
+      note: `${warm.length} revisits; "visible" = the panel shows its decision (.decision), from cache or fresh; of which sidebar → panel frame document alive: median ${summarize(frameAt).median.toFixed(0)} ms (content script at document_end, then the frame loads)`,
+    },
     { ...UX.panelCold, value: cs.median, median: cs.median, p99: cs.p99, latencyUnit: 'ms', note: `first visit of ${cold.length} tickets: decision fetched from the API (in-process, demo world)` },
   ];
 }

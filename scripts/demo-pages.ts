@@ -61,15 +61,28 @@ export interface DemoView {
   supportOrigin: string;
   apiUrl: string | null;
   tickets: {
-    key: string; title: string; status: string; productKey: string; productName: string;
-    siteUrl: string; siteHost: string; reporterName: string; engineerName: string;
-    dataAccessRequested: boolean; description: string;
+    key: string;
+    title: string;
+    status: string;
+    productKey: string;
+    productName: string;
+    siteUrl: string;
+    siteHost: string;
+    reporterName: string;
+    engineerName: string;
+    dataAccessRequested: boolean;
+    description: string;
   }[];
 }
 
 const PRODUCT_NAMES: Record<string, string> = {
-  jira: 'Jira', confluence: 'Confluence', 'jira-service-management': 'Jira Service Management',
-  jsm: 'Jira Service Management', bitbucket: 'Bitbucket', loom: 'Loom', trello: 'Trello',
+  jira: 'Jira',
+  confluence: 'Confluence',
+  'jira-service-management': 'Jira Service Management',
+  jsm: 'Jira Service Management',
+  bitbucket: 'Bitbucket',
+  loom: 'Loom',
+  trello: 'Trello',
 };
 
 export function worldFile(explicit?: string): string {
@@ -117,11 +130,21 @@ export function buildDemoView(world: RawWorld, supportOrigin: string, apiUrl?: s
 
 const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 // The only files served, by URL: nothing else under demo/ (or elsewhere) is reachable.
-const ASSETS = new Set(['shared/dom.js', 'shared/vendor.css', 'support/portal.js', 'support/create.js', 'support/portal.css', 'admin/admin.js', 'admin/admin.css', 'product/product.js', 'product/product.css']);
+const ASSETS = new Set([
+  'shared/dom.js',
+  'shared/vendor.css',
+  'support/portal.js',
+  'support/create.js',
+  'support/portal.css',
+  'admin/admin.js',
+  'admin/admin.css',
+  'product/product.js',
+  'product/product.css',
+]);
 
 /** Ticket pages built unlike our portal, to check the extension on markup it has not seen (`?layout=NAME`). */
 export const LAYOUTS = ['punctuated-table', 'no-landmarks', 'inline-text', 'unreadable', 'collapsed-details'] as const;
-export type LayoutName = typeof LAYOUTS[number];
+export type LayoutName = (typeof LAYOUTS)[number];
 
 const escapeHtml = (v: string) => v.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -142,7 +165,10 @@ function handler(page: 'support' | 'admin', view: () => DemoView, portalApi?: Po
     try {
       const url = new URL(req.url ?? '/', 'http://demo.invalid');
       if (page === 'support' && portalApi && url.pathname.startsWith('/demo-api/tickets')) return await portalApi(req, res, url);
-      if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405).end(); return; }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405).end();
+        return;
+      }
       if (url.pathname === '/demo-api/world') {
         res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
         res.end(JSON.stringify(view()));
@@ -166,7 +192,10 @@ function handler(page: 'support' | 'admin', view: () => DemoView, portalApi?: Po
       const ticketKey = /^\/servicedesk\/customer\/portal\/\d+\/([A-Z][A-Z0-9_]*-\d+)\/?$/.exec(url.pathname)?.[1];
       if (page === 'support' && layout && ticketKey) {
         const ticket = view().tickets.find((t) => t.key === ticketKey);
-        if (!ticket || !(LAYOUTS as readonly string[]).includes(layout)) { res.writeHead(404).end('not found'); return; }
+        if (!ticket || !(LAYOUTS as readonly string[]).includes(layout)) {
+          res.writeHead(404).end('not found');
+          return;
+        }
         res.writeHead(200, { 'content-type': TYPES['.html']!, 'cache-control': 'no-store' });
         res.end(renderLayout(layout as LayoutName, ticket));
         return;
@@ -198,7 +227,7 @@ function portalTickets(world: () => RawWorld, apiUrl: string | undefined, ownOri
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' }).end(JSON.stringify(body));
     };
     if (req.method === 'POST' && req.headers.origin !== ownOrigin()) {
-      return answer(403, { title: 'Requests are raised only from the portal\'s own pages', status: 403 });
+      return answer(403, { title: "Requests are raised only from the portal's own pages", status: 403 });
     }
     const w = world();
     const firstReporter = w.tickets[0]?.reporter ?? w.users[0]?.id;
@@ -247,12 +276,31 @@ function listen(server: Server, port: number): Promise<number> {
 export async function startDemoPages(opts: DemoPagesOptions = {}): Promise<DemoPages> {
   let supportOrigin = '';
   // Re-read on every request so an edited world file shows on reload.
-  const currentView = () =>
-    buildDemoView(JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, supportOrigin, opts.apiUrl);
-  const support = createServer(handler('support', currentView, portalTickets(() => JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, opts.apiUrl, () => supportOrigin)));
+  const currentView = () => buildDemoView(JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, supportOrigin, opts.apiUrl);
+  const support = createServer(
+    handler(
+      'support',
+      currentView,
+      portalTickets(
+        () => JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld,
+        opts.apiUrl,
+        () => supportOrigin,
+      ),
+    ),
+  );
   const admin = createServer(handler('admin', currentView));
-  const serveAsset = async (res: ServerResponse, rel: string) => { if (ASSETS.has(rel)) await sendFile(res, rel); else res.writeHead(404).end('not found'); };
-  const product = createServer(productHandler(() => JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld, opts.apiUrl, serveAsset, (res) => sendFile(res, 'product/index.html')));
+  const serveAsset = async (res: ServerResponse, rel: string) => {
+    if (ASSETS.has(rel)) await sendFile(res, rel);
+    else res.writeHead(404).end('not found');
+  };
+  const product = createServer(
+    productHandler(
+      () => JSON.parse(readFileSync(worldFile(opts.worldFile), 'utf8')) as RawWorld,
+      opts.apiUrl,
+      serveAsset,
+      (res) => sendFile(res, 'product/index.html'),
+    ),
+  );
   const supportPort = await listen(support, opts.supportPort ?? 4401);
   const adminPort = await listen(admin, opts.adminPort ?? 4402);
   const productPort = await listen(product, opts.productPort ?? 4403);
@@ -266,7 +314,8 @@ export async function startDemoPages(opts: DemoPagesOptions = {}): Promise<DemoP
     ticketUrl: (key) => `${supportOrigin}/servicedesk/customer/portal/1/${key}`,
     createRequestUrl: (as) => `${supportOrigin}/servicedesk/customer/portal/1/create/1${as ? `?as=${encodeURIComponent(as)}` : ''}`,
     adminPageUrl: (page) => `${adminUrl}/o/${initial.org.id}/${page}`,
-    productPageUrl: (siteUrl, path, as) => `http://${new URL(siteUrl).host.replace(/\.atlassian\.net$/, '.localhost')}:${productPort}/${path.replace(/^\//, '')}${as ? `?as=${encodeURIComponent(as)}` : ''}`,
+    productPageUrl: (siteUrl, path, as) =>
+      `http://${new URL(siteUrl).host.replace(/\.atlassian\.net$/, '.localhost')}:${productPort}/${path.replace(/^\//, '')}${as ? `?as=${encodeURIComponent(as)}` : ''}`,
     close: async () => {
       for (const server of [support, admin, product]) server.closeAllConnections();
       await Promise.all([support, admin, product].map((server) => new Promise((r) => server.close(r))));

@@ -35,7 +35,10 @@ async function productPage(world: ProductWorld, hostHeader: string | undefined, 
   let hasAccess = user?.products?.includes(`${site.id}/${product.key}`) ?? false;
   if (user && !hasAccess && apiUrl && user.token) {
     try {
-      const res = await fetch(`${apiUrl}/v1/access-requests/context?${new URLSearchParams({ site: site.id, product: product.key })}`, { headers: { authorization: `Bearer ${user.token}` }, signal: AbortSignal.timeout(3000) });
+      const res = await fetch(`${apiUrl}/v1/access-requests/context?${new URLSearchParams({ site: site.id, product: product.key })}`, {
+        headers: { authorization: `Bearer ${user.token}` },
+        signal: AbortSignal.timeout(3000),
+      });
       if (res.ok) hasAccess = ((await res.json()) as { hasAccess?: boolean }).hasAccess === true;
     } catch {
       // the API is down: the world file's record stands
@@ -58,7 +61,10 @@ export function productHandler(world: () => ProductWorld, apiUrl: string | undef
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
       const url = new URL(req.url ?? '/', 'http://demo.invalid');
-      if (req.method !== 'GET' && req.method !== 'HEAD') { res.writeHead(405).end(); return; }
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405).end();
+        return;
+      }
       if (url.pathname.startsWith('/assets/')) return await serveAsset(res, url.pathname.slice('/assets/'.length));
       if (url.pathname === '/demo-api/product-page') {
         const page = await productPage(world(), req.headers.host, url.searchParams.get('path') ?? '', url.searchParams.get('as') ?? '', apiUrl);
@@ -66,8 +72,14 @@ export function productHandler(world: () => ProductWorld, apiUrl: string | undef
         res.end(JSON.stringify(page ?? { error: 'not a product page of a demo site' }));
         return;
       }
-      if (!siteOfHost(world(), req.headers.host)) { res.writeHead(404, { 'content-type': 'text/plain' }).end('No such site in the demo world.'); return; }
-      if (url.pathname === '/') { res.writeHead(302, { location: `/wiki${url.search}` }).end(); return; }
+      if (!siteOfHost(world(), req.headers.host)) {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('No such site in the demo world.');
+        return;
+      }
+      if (url.pathname === '/') {
+        res.writeHead(302, { location: `/wiki${url.search}` }).end();
+        return;
+      }
       await shell(res);
     } catch (error) {
       res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));

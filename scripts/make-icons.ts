@@ -37,19 +37,13 @@ function encodePng(size: number, pixel: (x: number, y: number) => [number, numbe
   ihdr.writeUInt32BE(size, 0);
   ihdr.writeUInt32BE(size, 4);
   ihdr.set([8, 6, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
 }
 
 // Coverage of a pixel by the icon shape, supersampled 4x4 for smooth edges at 16px.
 function coverage(size: number, x: number, y: number, inside: (u: number, v: number) => boolean): number {
   let hit = 0;
-  for (let i = 0; i < 4; i++)
-    for (let j = 0; j < 4; j++) if (inside((x + (i + 0.5) / 4) / size, (y + (j + 0.5) / 4) / size)) hit++;
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) if (inside((x + (i + 0.5) / 4) / size, (y + (j + 0.5) / 4) / size)) hit++;
   return hit / 16;
 }
 const roundedSquare = (u: number, v: number): boolean => {
@@ -58,8 +52,7 @@ const roundedSquare = (u: number, v: number): boolean => {
   const cy = Math.min(Math.max(v, r), 1 - r);
   return (u - cx) ** 2 + (v - cy) ** 2 <= r * r;
 };
-const keyHole = (u: number, v: number): boolean =>
-  (u - 0.5) ** 2 + (v - 0.4) ** 2 <= 0.14 ** 2 || (Math.abs(u - 0.5) <= 0.07 && v >= 0.4 && v <= 0.74);
+const keyHole = (u: number, v: number): boolean => (u - 0.5) ** 2 + (v - 0.4) ** 2 <= 0.14 ** 2 || (Math.abs(u - 0.5) <= 0.07 && v >= 0.4 && v <= 0.74);
 
 export function drawIcon(size: number): Buffer {
   return encodePng(size, (x, y) => {
@@ -67,12 +60,7 @@ export function drawIcon(size: number): Buffer {
     const hole = coverage(size, x, y, keyHole);
     // Blue (#0C66E4) body, white key hole.
     const w = hole;
-    return [
-      Math.round(12 + (255 - 12) * w),
-      Math.round(102 + (255 - 102) * w),
-      Math.round(228 + (255 - 228) * w),
-      Math.round(255 * body),
-    ];
+    return [Math.round(12 + (255 - 12) * w), Math.round(102 + (255 - 102) * w), Math.round(228 + (255 - 228) * w), Math.round(255 * body)];
   });
 }
 

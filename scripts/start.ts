@@ -57,9 +57,11 @@ let apiUp = false;
 if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) {
   // The API runs as built JavaScript, as `npm run api` runs it (build:api also makes the PGlite template).
   run('npm', ['run', 'build:api']);
-  const api = spawn(process.execPath,
+  const api = spawn(
+    process.execPath,
     ['--enable-source-maps', 'dist-api/main.js', '--fixture', world, '--port', String(API_PORT), '--data', '.data/api', '--audit-key', '.data/audit-signing-key.pem'],
-    { cwd: ROOT, stdio: 'inherit' });
+    { cwd: ROOT, stdio: 'inherit' },
+  );
   children.push(api);
   apiUp = await waitForApi(30_000);
   if (!apiUp) console.error(`The Access API did not answer on ${API_URL}/healthz within 30 s.`);
@@ -68,12 +70,18 @@ if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) 
 }
 
 const pages = await startDemoPages({ apiUrl: API_URL });
-const raw = JSON.parse(readFileSync(world, 'utf8')) as { users: { id: string; name: string; email: string; token?: string }[]; roles: { user: string; role: string; site?: string; product?: string; products?: string[] }[] };
+const raw = JSON.parse(readFileSync(world, 'utf8')) as {
+  users: { id: string; name: string; email: string; token?: string }[];
+  roles: { user: string; role: string; site?: string; product?: string; products?: string[] }[];
+};
 const admins = raw.users.filter((u) => u.token && raw.roles.some((r) => r.user === u.id));
 // People without an admin role ask for product access (demo/CASES.md: on the site, or outside it).
 const requesters = raw.users.filter((u) => u.token && !raw.roles.some((r) => r.user === u.id));
-const describeRoles = (id: string) => raw.roles.filter((r) => r.user === id)
-  .map((r) => [r.role, r.site, r.product ?? r.products?.join('+')].filter(Boolean).join(' ')).join(', ');
+const describeRoles = (id: string) =>
+  raw.roles
+    .filter((r) => r.user === id)
+    .map((r) => [r.role, r.site, r.product ?? r.products?.join('+')].filter(Boolean).join(' '))
+    .join(', ');
 const firstTicket = pages.view.tickets[0]?.key ?? 'PS-101';
 
 console.log(`
@@ -100,13 +108,13 @@ and choose ${DIST_DEMO}. Then open the support portal link above.
 Press Ctrl+C to stop.`);
 
 if (process.env.DISPLAY && existsSync(CHROMIUM)) {
-  children.push(spawn(CHROMIUM, [
-    `--user-data-dir=${join(ROOT, '.data', 'chromium-profile')}`,
-    `--disable-extensions-except=${DIST_DEMO}`,
-    `--load-extension=${DIST_DEMO}`,
-    '--no-first-run',
-    pages.ticketUrl(firstTicket),
-  ], { stdio: 'ignore' }));
+  children.push(
+    spawn(
+      CHROMIUM,
+      [`--user-data-dir=${join(ROOT, '.data', 'chromium-profile')}`, `--disable-extensions-except=${DIST_DEMO}`, `--load-extension=${DIST_DEMO}`, '--no-first-run', pages.ticketUrl(firstTicket)],
+      { stdio: 'ignore' },
+    ),
+  );
 }
 
 const stop = async () => {

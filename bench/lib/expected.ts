@@ -3,7 +3,11 @@
 // failed) as "not measured": a missing number must still show its target and a NO, not vanish.
 import { notMeasured, type Row } from './stats';
 
-export interface Expected { name: string; unit: string; target?: string }
+export interface Expected {
+  name: string;
+  unit: string;
+  target?: string;
+}
 
 const e = (name: string, unit: string, target?: string): Expected => ({ name, unit, ...(target ? { target } : {}) });
 const clients = (c: number) => `${c} client${c > 1 ? 's' : ''}`;
@@ -79,15 +83,24 @@ export const UX = {
 
 export function expectedRows(section: string, quick: boolean): Expected[] {
   switch (section) {
-    case 'decisions': return [DECISIONS.ours, DECISIONS.cedar];
-    case 'eligibility': return [ELIGIBILITY];
-    case 'api': return [API.demoStartup, API.demoMemory, API.startup, API.memory, API.eligibility, API.revoke, API.grant];
-    case 'api-cost': return [...costRows('PGlite'), ...costRows('PostgreSQL')];
-    case 'profile': return Object.values(PROFILE);
-    case 'audit': return [audit(quick).query, audit(quick).verify, audit(quick).incremental];
-    case 'size': return Object.values(SIZE);
-    case 'ux': return Object.values(UX);
-    default: throw new Error(`no expected rows for section "${section}"`);
+    case 'decisions':
+      return [DECISIONS.ours, DECISIONS.cedar];
+    case 'eligibility':
+      return [ELIGIBILITY];
+    case 'api':
+      return [API.demoStartup, API.demoMemory, API.startup, API.memory, API.eligibility, API.revoke, API.grant];
+    case 'api-cost':
+      return [...costRows('PGlite'), ...costRows('PostgreSQL')];
+    case 'profile':
+      return Object.values(PROFILE);
+    case 'audit':
+      return [audit(quick).query, audit(quick).verify, audit(quick).incremental];
+    case 'size':
+      return Object.values(SIZE);
+    case 'ux':
+      return Object.values(UX);
+    default:
+      throw new Error(`no expected rows for section "${section}"`);
   }
 }
 

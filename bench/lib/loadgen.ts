@@ -88,13 +88,19 @@ export function startLoadgen(): Loadgen {
   let pending: ((r: LoadResult) => void) | undefined;
   child.on('message', (m) => pending?.(m as LoadResult));
   return {
-    run: (r) => new Promise((resolve, reject) => {
-      const died = (code: number | null) => reject(new Error(`load generator exited (${code})`));
-      child.once('exit', died);
-      pending = (result) => { child.off('exit', died); resolve(result); };
-      child.send(r);
-    }),
-    close: () => { child.kill(); },
+    run: (r) =>
+      new Promise((resolve, reject) => {
+        const died = (code: number | null) => reject(new Error(`load generator exited (${code})`));
+        child.once('exit', died);
+        pending = (result) => {
+          child.off('exit', died);
+          resolve(result);
+        };
+        child.send(r);
+      }),
+    close: () => {
+      child.kill();
+    },
   };
 }
 

@@ -31,7 +31,10 @@ export function summarize(samples: number[]): { median: number; p99: number; mea
 }
 
 export function median(xs: number[]): number {
-  return percentile([...xs].sort((a, b) => a - b), 50);
+  return percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
 }
 
 /** A row with no number: with a target, it is a target not met. */

@@ -29,7 +29,10 @@ export async function benchApiCost(quick: boolean): Promise<Row[]> {
       return [...rows, ...failed('PostgreSQL', e as Error)];
     } finally {
       const c = new pg.Client({ connectionString: url });
-      await c.connect().then(() => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`)).catch(() => {});
+      await c
+        .connect()
+        .then(() => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
+        .catch(() => {});
       await c.end().catch(() => {});
     }
   }
@@ -55,7 +58,11 @@ async function costOn(quick: boolean, store: Store, databaseUrl?: string, schema
   const levels = COST_LEVELS[store];
   const fixture = join(ROOT, 'fixtures/demo-world.json');
   const world = JSON.parse(readFileSync(fixture, 'utf8'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/server/serve-bare.ts'), '--fixture', fixture], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DATABASE_URL: databaseUrl ?? '', AC_PG_SCHEMA: schema ?? '' } });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/server/serve-bare.ts'), '--fixture', fixture], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DATABASE_URL: databaseUrl ?? '', AC_PG_SCHEMA: schema ?? '' },
+  });
   const loadgen = startLoadgen();
   try {
     const port = await new Promise<number>((resolve, reject) => {
@@ -93,12 +100,25 @@ async function costOn(quick: boolean, store: Store, databaseUrl?: string, schema
       const names = apiCost(store, c);
       const peer = (k: 'floor' | 'floorBatched' | 'bare') => {
         const p = agg(k);
-        return { ...names[k], value: p.rate, median: p.lat.median, p99: p.lat.p99, latencyUnit: 'ms', ratio: ck.rate / p.rate, ...(p.errors ? { note: `${p.errors} non-2xx ${JSON.stringify(p.statuses)}` } : {}) } satisfies Row;
+        return {
+          ...names[k],
+          value: p.rate,
+          median: p.lat.median,
+          p99: p.lat.p99,
+          latencyUnit: 'ms',
+          ratio: ck.rate / p.rate,
+          ...(p.errors ? { note: `${p.errors} non-2xx ${JSON.stringify(p.statuses)}` } : {}),
+        } satisfies Row;
       };
       const [floor, floorBatched, bare] = [peer('floor'), peer('floorBatched'), peer('bare')];
       rows.push({
-        ...names.check, value: ck.rate, median: ck.lat.median, p99: ck.lat.p99, latencyUnit: 'ms',
-        ratio: floor.ratio, met: floor.ratio >= 0.8 && ck.errors === 0,
+        ...names.check,
+        value: ck.rate,
+        median: ck.lat.median,
+        p99: ck.lat.p99,
+        latencyUnit: 'ms',
+        ratio: floor.ratio,
+        met: floor.ratio >= 0.8 && ck.errors === 0,
         note: `${floor.ratio.toFixed(2)}× the durable floor, ${floorBatched.ratio.toFixed(2)}× the group-commit floor, ${bare.ratio.toFixed(2)}× the empty route; ${ck.errors} non-2xx${ck.errors ? ` ${JSON.stringify(ck.statuses)}` : ''}; each check authenticates, decides and commits its audit row (${store === 'PGlite' ? 'in-memory PGlite' : databaseUrl === process.env.DATABASE_URL ? 'PostgreSQL at DATABASE_URL, own schema' : 'PostgreSQL 15, throwaway cluster, fsync off'}, demo world)`,
       });
       rows.push(floor, floorBatched, bare);

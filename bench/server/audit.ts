@@ -44,7 +44,17 @@ export async function benchAudit(quick: boolean): Promise<Row[]> {
         const at = new Date(start + Math.floor((seq / total) * span)).toISOString();
         const ticket = `PS-${1000 + (seq % 20_000)}`;
         const resource = { type: 'work_item', id: `r-${seq % 5000}` };
-        const base = { seq, at, actor: a.id, actorKind: a.kind, action: a.kind === 'engineer' ? 'access.check' : 'grant.create', ticket, resource, outcome: seq % 5 === 0 ? 'refused' : 'allowed', detail: null };
+        const base = {
+          seq,
+          at,
+          actor: a.id,
+          actorKind: a.kind,
+          action: a.kind === 'engineer' ? 'access.check' : 'grant.create',
+          ticket,
+          resource,
+          outcome: seq % 5 === 0 ? 'refused' : 'allowed',
+          detail: null,
+        };
         const hash = rowHash(prev, base);
         const o = params.length;
         values.push(`(${Array.from({ length: COLS }, (_, k) => `$${o + k + 1}`).join(',')})`);
@@ -69,7 +79,10 @@ export async function benchAudit(quick: boolean): Promise<Row[]> {
       const from = start + ((i * 7_777_777) % (span - 7 * 86_400_000));
       const s = now();
       const rows = await listAudit(db, { actor: a.id, from: new Date(from).toISOString(), to: new Date(from + 7 * 86_400_000).toISOString(), limit: 50, order: 'desc' });
-      if (i >= 20) { lat.push(now() - s); found += rows.length; }
+      if (i >= 20) {
+        lat.push(now() - s);
+        found += rows.length;
+      }
     }
     const q = summarize(lat);
 
@@ -84,7 +97,13 @@ export async function benchAudit(quick: boolean): Promise<Row[]> {
     const since = quick ? 5_000 : 60_000;
     for (let i = 0; i < since; i += 500) {
       await db.transaction(async (tx) => {
-        await appendAuditBatch(tx, Array.from({ length: Math.min(500, since - i) }, (_, k) => ({ input: { actor: 'eng-1', actorKind: 'engineer' as ActorKind, action: 'access.check', ticket: 'PS-1', resource: { type: 'page', id: `p${i + k}` }, outcome: 'allowed' as const }, at: '2026-04-01T00:00:00.000Z' })));
+        await appendAuditBatch(
+          tx,
+          Array.from({ length: Math.min(500, since - i) }, (_, k) => ({
+            input: { actor: 'eng-1', actorKind: 'engineer' as ActorKind, action: 'access.check', ticket: 'PS-1', resource: { type: 'page', id: `p${i + k}` }, outcome: 'allowed' as const },
+            at: '2026-04-01T00:00:00.000Z',
+          })),
+        );
       });
     }
     const i0 = now();
@@ -95,9 +114,25 @@ export async function benchAudit(quick: boolean): Promise<Row[]> {
     const n = total.toLocaleString('en-US');
     const names = audit(quick);
     return [
-      { ...names.query, value: q.p99, median: q.median, p99: q.p99, latencyUnit: 'ms', note: `${queries} queries (listAudit, 50 per page) over ${n} rows, 2,000 actors, 90 days; mean ${(found / queries).toFixed(1)} rows returned; rows bulk-loaded in ${loadS.toFixed(1)} s${quick ? `; --quick: ${n} rows, not 1,000,000` : ''}` },
-      { ...names.verify, value: perMillion, met: perMillion <= 5, note: `verifyAuditTrail with the public key over ${verdict.rows.toLocaleString('en-US')} rows and ${verdict.checkpoints} signed checkpoints in ${verifyS.toFixed(2)} s: ${Math.round(verdict.rows / verifyS).toLocaleString('en-US')} rows/s${quick ? `; --quick: measured on ${n} rows and scaled ×${(1_000_000 / verdict.rows).toFixed(0)} to 1M (verification is linear in rows)` : ''}` },
-      { ...names.incremental, value: incMs, note: `${since.toLocaleString('en-US')} rows appended since the last checkpoint (about a minute at 1,000 checks/s${quick ? '; --quick: 5,000' : ''}), verified from the checkpoint at row ${inc.startedAfter}` },
+      {
+        ...names.query,
+        value: q.p99,
+        median: q.median,
+        p99: q.p99,
+        latencyUnit: 'ms',
+        note: `${queries} queries (listAudit, 50 per page) over ${n} rows, 2,000 actors, 90 days; mean ${(found / queries).toFixed(1)} rows returned; rows bulk-loaded in ${loadS.toFixed(1)} s${quick ? `; --quick: ${n} rows, not 1,000,000` : ''}`,
+      },
+      {
+        ...names.verify,
+        value: perMillion,
+        met: perMillion <= 5,
+        note: `verifyAuditTrail with the public key over ${verdict.rows.toLocaleString('en-US')} rows and ${verdict.checkpoints} signed checkpoints in ${verifyS.toFixed(2)} s: ${Math.round(verdict.rows / verifyS).toLocaleString('en-US')} rows/s${quick ? `; --quick: measured on ${n} rows and scaled ×${(1_000_000 / verdict.rows).toFixed(0)} to 1M (verification is linear in rows)` : ''}`,
+      },
+      {
+        ...names.incremental,
+        value: incMs,
+        note: `${since.toLocaleString('en-US')} rows appended since the last checkpoint (about a minute at 1,000 checks/s${quick ? '; --quick: 5,000' : ''}), verified from the checkpoint at row ${inc.startedAfter}`,
+      },
     ];
   } finally {
     await db.close();

@@ -60,7 +60,12 @@ export async function runServerRows(quick: boolean): Promise<Row[]> {
       return [
         ...demoRows,
         { ...API.startup, value: api.startupMs, met: api.startupMs <= 2_000, note: `node dist-api/main.js --fixture <world.json> (in-memory PGlite), spawn to first 200 from /healthz${fixed}` },
-        { ...API.memory, value: used, met: used <= 400, note: `${idle.toFixed(0)} MB idle 2 s after /healthz (${idleBreakdown}), ${used.toFixed(0)} MB after the eligibility and latency rows${fixed}` },
+        {
+          ...API.memory,
+          value: used,
+          met: used <= 400,
+          note: `${idle.toFixed(0)} MB idle 2 s after /healthz (${idleBreakdown}), ${used.toFixed(0)} MB after the eligibility and latency rows${fixed}`,
+        },
         ...eligibility,
         ...latency,
       ];
@@ -99,8 +104,15 @@ async function benchEligibilityHttp(base: string, world: World, n: number): Prom
     if (body.allowed) allowed++;
   }
   const st = summarize(samples);
-  return [{
-    ...API.eligibility, value: st.p99, median: st.median, p99: st.p99, latencyUnit: 'ms', met: st.p99 <= 10,
-    note: `${n.toLocaleString('en-US')} sequential requests from one client after 50 warm-up, round trip over loopback HTTP (auth, ticket lookup, rules, JSON); ${allowed} allowed`,
-  }];
+  return [
+    {
+      ...API.eligibility,
+      value: st.p99,
+      median: st.median,
+      p99: st.p99,
+      latencyUnit: 'ms',
+      met: st.p99 <= 10,
+      note: `${n.toLocaleString('en-US')} sequential requests from one client after 50 warm-up, round trip over loopback HTTP (auth, ticket lookup, rules, JSON); ${allowed} allowed`,
+    },
+  ];
 }

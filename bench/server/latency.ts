@@ -6,7 +6,11 @@ import type { World } from '../../src/core/index';
 import { API } from '../lib/expected';
 import { summarize, type Row } from '../lib/stats';
 
-export interface Actors { ticket: string; adminToken: string; engineerToken: string }
+export interface Actors {
+  ticket: string;
+  adminToken: string;
+  engineerToken: string;
+}
 
 /** An open ticket on an active, unrestricted site with a licensed product, and an org admin. */
 export function pickActors(world: World): Actors {
@@ -47,7 +51,10 @@ export async function benchGrantRevoke(base: string, a: Actors, iterations: numb
     const ack = performance.now();
     for (;;) {
       const c = await check();
-      if (c.json?.allowed === true) { grantToAllowed.push(performance.now() - ack); break; }
+      if (c.json?.allowed === true) {
+        grantToAllowed.push(performance.now() - ack);
+        break;
+      }
       refusedAfterGrantAck++;
       if (performance.now() - ack > 10_000) throw new Error('engineer never allowed after grant ack');
     }
@@ -86,13 +93,20 @@ export async function benchGrantRevoke(base: string, a: Actors, iterations: numb
   const rs = summarize(revokeToRefused);
   return [
     {
-      ...API.revoke, value: allowedAfterRevokeAck,
-      median: rs.median, p99: rs.p99, latencyUnit: 'ms',
+      ...API.revoke,
+      value: allowedAfterRevokeAck,
+      median: rs.median,
+      p99: rs.p99,
+      latencyUnit: 'ms',
       met: allowedAfterRevokeAck === 0 && revokesUnchecked === 0 && revokesUnrefused === 0 && failedChecks === 0,
       note: `${iterations} revokes with 4 clients checking throughout; ${checksAfterRevoke} checks sent after a revoke ack, ${allowedAfterRevokeAck} allowed; ${revokesUnchecked} revoke(s) with no check sent after the ack, ${revokesUnrefused} with no refusal seen, ${failedChecks} check(s) that errored; median/p99 = ack → first refused answer`,
     },
     {
-      ...API.grant, value: gs.median, median: gs.median, p99: gs.p99, latencyUnit: 'ms',
+      ...API.grant,
+      value: gs.median,
+      median: gs.median,
+      p99: gs.p99,
+      latencyUnit: 'ms',
       met: refusedAfterGrantAck === 0,
       note: `${iterations} grants; ${refusedAfterGrantAck} checks refused after a grant ack; time is one check round trip after the 201`,
     },

@@ -41,7 +41,18 @@ export async function benchProfile(quick: boolean): Promise<Row[]> {
     };
     const view = await readAtEpoch(db, ix, [a.ticket]);
     const found = view.tickets.get(a.ticket)!;
-    const input = (i: number): { input: AuditInput; at: string } => ({ at: new Date().toISOString(), input: { actor: engineer, actorKind: 'engineer', action: 'access.check', ticket: a.ticket, resource: { ...resource, id: `r${i}` }, outcome: 'allowed', detail: { reason: 'granted', grantId: found.grants[0]?.id } } });
+    const input = (i: number): { input: AuditInput; at: string } => ({
+      at: new Date().toISOString(),
+      input: {
+        actor: engineer,
+        actorKind: 'engineer',
+        action: 'access.check',
+        ticket: a.ticket,
+        resource: { ...resource, id: `r${i}` },
+        outcome: 'allowed',
+        detail: { reason: 'granted', grantId: found.grants[0]?.id },
+      },
+    });
     const epoch = async () => (await readAtEpoch(db, ix, [])).epoch;
     const e = await epoch();
     const rows: Row[] = [
@@ -52,15 +63,35 @@ export async function benchProfile(quick: boolean): Promise<Row[]> {
         if (!d.allowed) throw new Error(`profile decision refused: ${d.reason}`);
       }),
       await time(PROFILE.hash, (i) => rowHash('0'.repeat(64), { seq: i + 1, ...input(i).input, ticket: a.ticket, resource: input(i).input.resource, detail: input(i).input.detail, at: input(i).at })),
-      await time(PROFILE.insert, async (i) => {
-        if (!(await appendAtEpoch(db, e, [input(i)]))) throw new Error('epoch moved during the profile');
-      }, 1, 'appendAtEpoch: one statement, autocommit; the database hashes the row under the chain lock'),
-      await time(PROFILE.insertBatched, async (i) => {
-        if (!(await appendAtEpoch(db, e, Array.from({ length: 64 }, (_, k) => input(i * 64 + k))))) throw new Error('epoch moved during the profile');
-      }, 64),
+      await time(
+        PROFILE.insert,
+        async (i) => {
+          if (!(await appendAtEpoch(db, e, [input(i)]))) throw new Error('epoch moved during the profile');
+        },
+        1,
+        'appendAtEpoch: one statement, autocommit; the database hashes the row under the chain lock',
+      ),
+      await time(
+        PROFILE.insertBatched,
+        async (i) => {
+          if (
+            !(await appendAtEpoch(
+              db,
+              e,
+              Array.from({ length: 64 }, (_, k) => input(i * 64 + k)),
+            ))
+          )
+            throw new Error('epoch moved during the profile');
+        },
+        64,
+      ),
       await time(PROFILE.commit, () => db.transaction(async () => undefined)),
       await time(PROFILE.whole, async (i) => {
-        const r = await api.app.request('/v1/access/check', { method: 'POST', headers: { authorization: `Bearer ${a.engineerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ ticket: a.ticket, resource: { type: 'work_item', id: `w${i}` } }) });
+        const r = await api.app.request('/v1/access/check', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${a.engineerToken}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ ticket: a.ticket, resource: { type: 'work_item', id: `w${i}` } }),
+        });
         if (r.status !== 200) throw new Error(`check answered ${r.status}`);
         await r.text();
       }),

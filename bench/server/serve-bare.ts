@@ -58,8 +58,9 @@ function groupCommit(d: Db): (row: unknown[]) => Promise<void> {
     }
     running = false;
   };
-  return (row) => new Promise<void>((resolve, reject) => {
-    queue.push({ row, done: (e) => (e ? reject(e) : resolve()) });
-    if (!running) void drain();
-  });
+  return (row) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ row, done: (e) => (e ? reject(e) : resolve()) });
+      if (!running) void drain();
+    });
 }

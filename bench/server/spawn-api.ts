@@ -26,23 +26,37 @@ export async function spawnApi(opts: { fixture: string; entry?: string; args?: s
   // The rate limit is raised so load never trips it (its bookkeeping still runs).
   // `node --import tsx` keeps a TypeScript entry in this one process (the tsx CLI would add a parent).
   const entry = opts.entry ?? builtApi();
-  const child: ChildProcess = spawn(process.execPath, [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '999999999', ...(opts.args ?? [])], {
-    cwd: ROOT,
-    // Each spawned API gets its own embedded database unless the caller names one: a shared
-    // DATABASE_URL from the test run would leak state between files and runs.
-    env: { ...process.env, DATABASE_URL: '', ...(opts.env ?? {}) },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '999999999', ...(opts.args ?? [])],
+    {
+      cwd: ROOT,
+      // Each spawned API gets its own embedded database unless the caller names one: a shared
+      // DATABASE_URL from the test run would leak state between files and runs.
+      env: { ...process.env, DATABASE_URL: '', ...(opts.env ?? {}) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let stderr = '';
-  child.stderr!.on('data', (d) => { stderr = (stderr + String(d)).slice(-20_000); });
+  child.stderr!.on('data', (d) => {
+    stderr = (stderr + String(d)).slice(-20_000);
+  });
   let exited: number | null = null;
-  child.on('exit', (c) => { exited = c ?? -1; });
+  child.on('exit', (c) => {
+    exited = c ?? -1;
+  });
   const base = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
   for (;;) {
     if (exited !== null) throw new Error(`API exited (${exited}) before answering /healthz: ${stderr.slice(-500)}`);
-    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`API did not answer /healthz in time: ${stderr.slice(-500)}`); }
-    const ok = await fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`API did not answer /healthz in time: ${stderr.slice(-500)}`);
+    }
+    const ok = await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -69,12 +83,13 @@ export async function spawnApi(opts: { fixture: string; entry?: string; args?: s
       }
       throw new Error('the API did not report its memory on SIGUSR2');
     },
-    stop: () => new Promise((resolve) => {
-      if (exited !== null) return resolve();
-      child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-    }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (exited !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      }),
   };
 }
 

@@ -41,7 +41,14 @@ type PostDef<P extends string, B extends z.ZodType, S extends z.ZodType> = Route
 export function createAccessClient(baseUrl: string, token: string, fetchImpl: FetchLike = (i, init) => fetch(i, init)) {
   const base = baseUrl.replace(/\/+$/, '');
 
-  async function send(def: RouteDef, params: Record<string, string>, query: Query | undefined, body: unknown, o: CallOptions = {}, extra: Record<string, string> = {}): Promise<{ json: unknown; etag: string | null; status: number }> {
+  async function send(
+    def: RouteDef,
+    params: Record<string, string>,
+    query: Query | undefined,
+    body: unknown,
+    o: CallOptions = {},
+    extra: Record<string, string> = {},
+  ): Promise<{ json: unknown; etag: string | null; status: number }> {
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json', ...extra };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (def.method === 'post') headers['idempotency-key'] = o.idempotencyKey ?? crypto.randomUUID();
@@ -67,12 +74,23 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
   /** The answer as its schema reads it; a 2xx it does not accept is a 502 AccessApiError. */
   function answer<S extends z.ZodType>(def: RouteDef<'get' | 'post', string, z.ZodType | null, S>, json: unknown): z.output<S> {
     const r = def.ok.safeParse(json);
-    if (!r.success) throw new AccessApiError(502, { type: 'about:blank', title: `The Access API answered ${def.method.toUpperCase()} ${def.path} in a shape this extension does not understand`, status: 502, detail: r.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+    if (!r.success)
+      throw new AccessApiError(502, {
+        type: 'about:blank',
+        title: `The Access API answered ${def.method.toUpperCase()} ${def.path} in a shape this extension does not understand`,
+        status: 502,
+        detail: r.error.issues
+          .slice(0, 3)
+          .map((i) => `${i.path.join('.')}: ${i.message}`)
+          .join('; '),
+      });
     return r.data;
   }
 
-  const get = async <P extends string, S extends z.ZodType>(def: GetDef<P, S>, params: PathParams<P> & Record<string, string>, o?: CallOptions, query?: Query) => answer(def, (await send(def, params, query, undefined, o)).json);
-  const post = async <P extends string, B extends z.ZodType, S extends z.ZodType>(def: PostDef<P, B, S>, params: PathParams<P> & Record<string, string>, body: z.input<B>, o?: CallOptions) => answer(def, (await send(def, params, undefined, body, o)).json);
+  const get = async <P extends string, S extends z.ZodType>(def: GetDef<P, S>, params: PathParams<P> & Record<string, string>, o?: CallOptions, query?: Query) =>
+    answer(def, (await send(def, params, query, undefined, o)).json);
+  const post = async <P extends string, B extends z.ZodType, S extends z.ZodType>(def: PostDef<P, B, S>, params: PathParams<P> & Record<string, string>, body: z.input<B>, o?: CallOptions) =>
+    answer(def, (await send(def, params, undefined, body, o)).json);
   /** A conditional GET: `data` is `undefined` when the answer is unchanged since `etag` (304). */
   const ifChanged = async <P extends string, S extends z.ZodType>(def: GetDef<P, S>, params: PathParams<P> & Record<string, string>, etag: string | undefined, o?: CallOptions, query?: Query) => {
     const r = await send(def, params, query, undefined, o, etag ? { 'if-none-match': etag } : {});
@@ -124,7 +142,8 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
     /** Requests I review or made; `filter` lists are ANDed (any of the sites, any of the products…). */
     accessRequests: (state: z.infer<typeof W.AccessRequestState> = 'pending', filter: { site?: string[]; product?: string[]; kind?: W.AccessRequestKindWire[] } = {}, o?: CallOptions) =>
       get(ROUTES.accessRequests, none, o, { state, ...Object.fromEntries(Object.entries(filter).flatMap(([k, v]) => (v?.length ? [[k, v.join(',')]] : []))) }),
-    bulkDecideAccessRequests: (ids: string[], decision: 'approve' | 'deny', message?: string, o?: CallOptions) => post(ROUTES.bulkDecideAccessRequests, none, message ? { ids, decision, message } : { ids, decision }, o),
+    bulkDecideAccessRequests: (ids: string[], decision: 'approve' | 'deny', message?: string, o?: CallOptions) =>
+      post(ROUTES.bulkDecideAccessRequests, none, message ? { ids, decision, message } : { ids, decision }, o),
     /** For the request-access controls: `site` is a site id or the site's address. */
     accessRequestContext: (site: string, product: string, o?: CallOptions) => get(ROUTES.accessRequestContext, none, o, { site, product }),
     /** My requests (made by me or for me): `list` is `undefined` when unchanged since `etag` (304). */

@@ -51,17 +51,16 @@ const ResourceObject = z
   })
   .refine((r) => r.type === 'ai_conversation' || r.conversation === undefined, { error: 'only an ai_conversation names a conversation' });
 /** Short form for scripts and SIEM rules: "page", "work_item:PS-1", "ai_conversation:conv-7". */
-const ResourceString = short(600)
-  .transform((v, ctx) => {
-    const i = v.indexOf(':');
-    const type = (i < 0 ? v : v.slice(0, i)) as (typeof RESOURCE_TYPES)[number];
-    const rest = i < 0 ? undefined : v.slice(i + 1) || undefined;
-    if (!RESOURCE_TYPES.includes(type)) {
-      ctx.addIssue({ code: 'custom', message: `resource type must be one of ${RESOURCE_TYPES.join(', ')}` });
-      return z.NEVER;
-    }
-    return type === 'ai_conversation' ? { type, conversation: rest } : { type, id: rest };
-  });
+const ResourceString = short(600).transform((v, ctx) => {
+  const i = v.indexOf(':');
+  const type = (i < 0 ? v : v.slice(0, i)) as (typeof RESOURCE_TYPES)[number];
+  const rest = i < 0 ? undefined : v.slice(i + 1) || undefined;
+  if (!RESOURCE_TYPES.includes(type)) {
+    ctx.addIssue({ code: 'custom', message: `resource type must be one of ${RESOURCE_TYPES.join(', ')}` });
+    return z.NEVER;
+  }
+  return type === 'ai_conversation' ? { type, conversation: rest } : { type, id: rest };
+});
 /** What a client is told when its resource fits neither form. */
 export const RESOURCE_FORMS = `resource must be a string "type" or "type:id" (e.g. "work_item:PS-1", "ai_conversation:conv-7"), or an object {type, id?, site?, product?, conversation?}; type is one of ${RESOURCE_TYPES.join(', ')}`;
 export const AccessCheckBody = z
@@ -92,7 +91,12 @@ export const NewTicketEligibilityQuery = z.object({ site: id, product: id });
 export const AccessRequestDenyBody = z.object({ message: message.optional() }).strict();
 const ACCESS_REQUEST_KINDS = ['self_on_site', 'self_off_site', 'teammate', 'new_person'] as const;
 export const AccessRequestKind = z.enum(ACCESS_REQUEST_KINDS);
-const csvItems = short(2000).transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean));
+const csvItems = short(2000).transform((v) =>
+  v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 const csv = () => csvItems.pipe(z.array(id).max(50));
 const csvOf = <const T extends readonly [string, ...string[]]>(values: T) => csvItems.pipe(z.array(z.enum(values)).max(50));
 /** List filters: each a comma-separated list; absent means any. */
@@ -115,7 +119,10 @@ export const AuditQuery = z.object({
   ticket: short(TICKET_KEY_MAX_LENGTH).optional(),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
-  cursor: z.string().regex(/^\d{1,15}$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 
@@ -235,11 +242,22 @@ export const ActivityPage = z.object({ entries: z.array(AuditRow) });
 export const AuditPage = z.object({ entries: z.array(AuditRow), nextCursor: z.string().nullable(), total: z.number().int().optional() });
 export const AuditCheckpoint = z.object({ seq: z.number().int(), hash: z.string(), at: z.string(), org: z.string(), keyId: z.string(), signature: z.string() });
 export const AuditCheckpointQuery = z.object({
-  cursor: z.string().regex(/^\d{1,15}$/).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 export const AuditCheckpointPage = z.object({ checkpoints: z.array(AuditCheckpoint), nextCursor: z.string().nullable(), publicKey: z.string().nullable(), keyId: z.string().nullable() });
-export const AuditVerify = z.object({ ok: z.boolean(), rows: z.number().int(), firstBrokenRow: z.number().int().optional(), reason: z.string().optional(), checkpoints: z.number().int().optional(), lastCheckpoint: z.number().int().optional(), warning: z.string().optional() });
+export const AuditVerify = z.object({
+  ok: z.boolean(),
+  rows: z.number().int(),
+  firstBrokenRow: z.number().int().optional(),
+  reason: z.string().optional(),
+  checkpoints: z.number().int().optional(),
+  lastCheckpoint: z.number().int().optional(),
+  warning: z.string().optional(),
+});
 export const InboxItem = z.object({
   id: z.string(),
   kind: z.enum(['support_request', 'guard_approval', 'access_request', 'ask']),

@@ -4,7 +4,13 @@ import type { Intent } from './action-intent';
 import { accessClient } from './api';
 import { readDecision } from './db';
 
-const hostOf = (url: string) => { try { return new URL(url).host; } catch { return url; } };
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
 
 async function where(ticket: string): Promise<string> {
   const view = (await readDecision(ticket))?.value;
@@ -27,12 +33,15 @@ async function grantTicket(grantId: string | undefined): Promise<string | undefi
 
 export async function describeAction(intent: Intent): Promise<string> {
   switch (intent.kind) {
-    case 'grant': return `Grant Support access to ${intent.ticket}${await where(intent.ticket ?? '')}`;
-    case 'ai_grant': return `Let Support read AI conversations ${intent.conversations?.join(', ')} on ${intent.ticket}`;
-    case 'bulk_grant': return `Grant Support access to ${intent.tickets?.join(', ')}`;
+    case 'grant':
+      return `Grant Support access to ${intent.ticket}${await where(intent.ticket ?? '')}`;
+    case 'ai_grant':
+      return `Let Support read AI conversations ${intent.conversations?.join(', ')} on ${intent.ticket}`;
+    case 'bulk_grant':
+      return `Grant Support access to ${intent.tickets?.join(', ')}`;
     case 'revoke': {
-      const ticket = intent.ticket ?? await grantTicket(intent.grantId);
-      return ticket ? `Revoke Support's access to ${ticket}${await where(ticket)}` : "Revoke a Support grant";
+      const ticket = intent.ticket ?? (await grantTicket(intent.grantId));
+      return ticket ? `Revoke Support's access to ${ticket}${await where(ticket)}` : 'Revoke a Support grant';
     }
     case 'guard_decision': {
       const ticket = await grantTicket(intent.grantId);
@@ -49,7 +58,9 @@ export async function describeAction(intent: Intent): Promise<string> {
         const { requests } = await (await accessClient()).client.accessRequests('pending');
         const r = requests.find((x) => x.id === intent.requestId);
         if (r) return `${verb} ${r.forUser?.name ?? r.forUser?.email ?? r.requester.name}'s request for ${r.productName}`;
-      } catch { /* described without names below */ }
+      } catch {
+        /* described without names below */
+      }
       return `${verb} a product access request`;
     }
     case 'access_request_create': {
@@ -59,7 +70,9 @@ export async function describeAction(intent: Intent): Promise<string> {
         const c = await (await accessClient()).client.accessRequestContext(intent.site ?? '', intent.product ?? '');
         what = `${c.product.name} on ${hostOf(c.site.url)}`;
         if (intent.forUserId) whom = c.siteUsers.find((u) => u.userId === intent.forUserId)?.name ?? intent.forUserId;
-      } catch { /* described with the ids below */ }
+      } catch {
+        /* described with the ids below */
+      }
       return `Request access to ${what} for ${whom}`;
     }
   }

@@ -36,7 +36,7 @@ export function clickRefusal(click: ClickEvidence | undefined, host?: HostEviden
   if (!click.visible) return 'The panel was covered, hidden or faded when it was clicked, or had only just come into view.';
   if (!click.pointer) return 'The pointer had only just reached the panel when it was pressed (a page can slide the panel under a pointer aimed elsewhere).';
   if (click.selection === false) return 'Some of the selected rows were ticked by a click Access Companion could not vouch for.';
-  if (!host || host.problem && host.steadyMs < MIN_VISIBLE_MS) return HOST_REFUSAL[host?.problem ?? 'gone'];
+  if (!host || (host.problem && host.steadyMs < MIN_VISIBLE_MS)) return HOST_REFUSAL[host?.problem ?? 'gone'];
   if (host.steadyMs < MIN_VISIBLE_MS) return HOST_REFUSAL.moved;
   return undefined;
 }
@@ -46,7 +46,7 @@ async function hostEvidenceFor(sender: MessageSender): Promise<HostEvidence | un
   const mount = mountIdOf(sender.url);
   if (sender.tab?.id === undefined || !mount) return undefined;
   // Our content script runs in the tab's top frame only, which is where it places our frames.
-  const reply = await browser.tabs.sendMessage(sender.tab.id, { type: HOST_EVIDENCE_MESSAGE, mount }, { frameId: 0 }).catch(() => undefined) as HostEvidence | undefined;
+  const reply = (await browser.tabs.sendMessage(sender.tab.id, { type: HOST_EVIDENCE_MESSAGE, mount }, { frameId: 0 }).catch(() => undefined)) as HostEvidence | undefined;
   return reply && typeof reply.steadyMs === 'number' ? reply : undefined;
 }
 
@@ -58,7 +58,8 @@ function fromPopup(sender: MessageSender): boolean {
 
 /** Does the action if the click is vouched for (or came from the popup); otherwise parks it for the popup. */
 export async function requestAction(intent: Intent, click: ClickEvidence | undefined, sender: MessageSender): Promise<ActionResult> {
-  if (typeof intent.idempotencyKey !== 'string' || !intent.idempotencyKey) throw Object.assign(new Error('No idempotency key'), { problem: { title: 'Bad request', detail: 'Every action carries the idempotency key its page made for it.', status: 400 } });
+  if (typeof intent.idempotencyKey !== 'string' || !intent.idempotencyKey)
+    throw Object.assign(new Error('No idempotency key'), { problem: { title: 'Bad request', detail: 'Every action carries the idempotency key its page made for it.', status: 400 } });
   const refusal = fromPopup(sender) ? undefined : clickRefusal(click, await hostEvidenceFor(sender));
   if (!refusal) return perform(intent);
   const pending: PendingAction = { ...intent, id: crypto.randomUUID(), label: await describeAction(intent), reason: refusal, createdAt: Date.now() };
@@ -73,10 +74,26 @@ async function perform(intent: Intent): Promise<ActionResult> {
   const o = { idempotencyKey: intent.idempotencyKey };
   let result: ActionResult;
   switch (intent.kind) {
-    case 'grant': { const r = await client.grant(intent.ticket ?? '', o); result = { outcome: 'done', state: r.state, grantId: r.id }; break; }
-    case 'revoke': { const r = await client.revoke(intent.grantId ?? '', o); result = { outcome: 'done', state: r.state, grantId: r.id }; break; }
-    case 'ai_grant': { const r = await client.grantAiConversations(intent.ticket ?? '', intent.conversations ?? [], o); result = { outcome: 'done', state: r.state, grantId: r.id }; break; }
-    case 'guard_decision': { const r = await client.guardDecision(intent.grantId ?? '', intent.decision ?? 'deny', o); result = { outcome: 'done', state: r.state, grantId: r.id }; break; }
+    case 'grant': {
+      const r = await client.grant(intent.ticket ?? '', o);
+      result = { outcome: 'done', state: r.state, grantId: r.id };
+      break;
+    }
+    case 'revoke': {
+      const r = await client.revoke(intent.grantId ?? '', o);
+      result = { outcome: 'done', state: r.state, grantId: r.id };
+      break;
+    }
+    case 'ai_grant': {
+      const r = await client.grantAiConversations(intent.ticket ?? '', intent.conversations ?? [], o);
+      result = { outcome: 'done', state: r.state, grantId: r.id };
+      break;
+    }
+    case 'guard_decision': {
+      const r = await client.guardDecision(intent.grantId ?? '', intent.decision ?? 'deny', o);
+      result = { outcome: 'done', state: r.state, grantId: r.id };
+      break;
+    }
     case 'access_request_decision': {
       const id = intent.requestId ?? '';
       const r = intent.decision === 'approve' ? await client.approveAccessRequest(id, o) : await client.denyAccessRequest(id, intent.message, o);
@@ -120,7 +137,10 @@ export async function pendingAction(): Promise<PendingAction | undefined> {
 /** The popup's "Confirm": a click inside our own popup, which no page can cover. */
 export async function confirmPendingAction(id: string): Promise<ActionResult> {
   const pending = await pendingAction();
-  if (!pending || pending.id !== id) throw Object.assign(new Error('That action expired'), { problem: { title: 'That action expired', detail: 'Nothing is waiting for confirmation any more; start again from the page you were on.' } });
+  if (!pending || pending.id !== id)
+    throw Object.assign(new Error('That action expired'), {
+      problem: { title: 'That action expired', detail: 'Nothing is waiting for confirmation any more; start again from the page you were on.' },
+    });
   await setMeta(PENDING_KEY, undefined);
   return perform(pending);
 }

@@ -7,7 +7,10 @@ import { tokenRejected } from './auth-state';
 
 export class NotSignedIn extends Error {
   readonly problem: Problem = { title: 'Not signed in', detail: 'Add your Access API address and token in Access Companion options.', status: 401 };
-  constructor() { super('Not signed in'); this.name = 'NotSignedIn'; }
+  constructor() {
+    super('Not signed in');
+    this.name = 'NotSignedIn';
+  }
 }
 
 export class ApiUnreachable extends Error {

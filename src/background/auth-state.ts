@@ -8,7 +8,10 @@ import { loadSettings, saveSettings } from './settings';
 export const SIGNED_OUT_TEXT = 'Signed out: sign in again';
 const REASON_KEY = 'signedOutReason';
 
-export interface SignedOutReason { reason: 'token_rejected'; at: number }
+export interface SignedOutReason {
+  reason: 'token_rejected';
+  at: number;
+}
 
 /** Called on a 401 for `token`; does nothing if the admin has meanwhile signed in with another token. */
 export async function tokenRejected(token: string): Promise<void> {

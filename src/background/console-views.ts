@@ -7,7 +7,11 @@ import { accessClient } from './api';
 import type { AccessRequestView, GrantView } from '../console/views';
 
 export const host = (url: string | undefined, fallback: string) => {
-  try { return url ? new URL(url).host : fallback; } catch { return fallback; }
+  try {
+    return url ? new URL(url).host : fallback;
+  } catch {
+    return fallback;
+  }
 };
 
 const client = async () => (await accessClient()).client;
@@ -28,25 +32,57 @@ export function cachedTicket(key: string): Promise<TicketWire> {
 export async function toGrantView(g: GrantWire, people: Record<string, string> = {}): Promise<GrantView & { revokeReason?: string; guardDecidedBy?: string }> {
   const t = await cachedTicket(g.ticket).catch(() => undefined);
   return {
-    id: g.id, kind: g.kind, ticket: g.ticket, title: t?.title, product: t?.productName ?? productName(g.product), site: g.site,
-    siteHost: host(t?.siteUrl, g.site), engineer: people[g.engineer] ?? g.engineer, state: g.state,
-    grantedBy: g.grantedBy, grantedByName: g.grantedBy ? people[g.grantedBy] : undefined, grantedAt: g.grantedAt, requestedAt: g.requestedAt, revokeReason: g.revokeReason, guardDecidedBy: g.guardDecidedBy,
+    id: g.id,
+    kind: g.kind,
+    ticket: g.ticket,
+    title: t?.title,
+    product: t?.productName ?? productName(g.product),
+    site: g.site,
+    siteHost: host(t?.siteUrl, g.site),
+    engineer: people[g.engineer] ?? g.engineer,
+    state: g.state,
+    grantedBy: g.grantedBy,
+    grantedByName: g.grantedBy ? people[g.grantedBy] : undefined,
+    grantedAt: g.grantedAt,
+    requestedAt: g.requestedAt,
+    revokeReason: g.revokeReason,
+    guardDecidedBy: g.guardDecidedBy,
     ...(g.kind === 'ai_conversations' ? { conversations: g.conversations ?? [] } : {}),
   };
 }
 
 /** A product-access request with what its reviewer needs to decide (who, on the site or not, seats). */
 export function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
-  const label = r.self ? r.requester.name : r.forUser?.name ?? r.forUser?.email ?? ('email' in r.for ? r.for.email : r.for.userId);
+  const label = r.self ? r.requester.name : (r.forUser?.name ?? r.forUser?.email ?? ('email' in r.for ? r.for.email : r.for.userId));
   return {
-    id: r.id, site: r.site, siteHost: host(r.siteUrl, r.site), product: r.product, productName: r.productName, state: r.state, createdAt: r.createdAt, decidedAt: r.decidedAt, kind: r.kind,
+    id: r.id,
+    site: r.site,
+    siteHost: host(r.siteUrl, r.site),
+    product: r.product,
+    productName: r.productName,
+    state: r.state,
+    createdAt: r.createdAt,
+    decidedAt: r.decidedAt,
+    kind: r.kind,
     requester: { id: r.requester.id, name: r.requester.name, email: r.requester.email, emailVerified: r.requester.emailVerified, onSite: r.requester.onSite },
     forWhom: { self: r.self, label, email: r.forUser?.email },
     person: {
-      email: r.person.email, hasAccount: r.person.hasAccount, emailVerified: r.person.emailVerified, onSite: r.person.onSite,
-      siteHosts: r.person.sites.map((x) => host(x.url, x.id)), products: r.person.products.map((x) => `${x.productName} on ${host(x.siteUrl, x.site)}`), hasThisProduct: r.person.hasThisProduct, barredSince: r.person.barredSince,
+      email: r.person.email,
+      hasAccount: r.person.hasAccount,
+      emailVerified: r.person.emailVerified,
+      onSite: r.person.onSite,
+      siteHosts: r.person.sites.map((x) => host(x.url, x.id)),
+      products: r.person.products.map((x) => `${x.productName} on ${host(x.siteUrl, x.site)}`),
+      hasThisProduct: r.person.hasThisProduct,
+      barredSince: r.person.barredSince,
     },
-    seatsNow: r.seatsNow, seatsAfter: r.seatsAfterApproval, billable: r.billable, mayDecide: r.mayDecide, denyBars: r.denyBars,
-    samePerson: r.samePerson.map((x) => ({ id: x.id, requesterName: x.requesterName, self: x.self })), decidedWith: r.decidedWith, message: r.message,
+    seatsNow: r.seatsNow,
+    seatsAfter: r.seatsAfterApproval,
+    billable: r.billable,
+    mayDecide: r.mayDecide,
+    denyBars: r.denyBars,
+    samePerson: r.samePerson.map((x) => ({ id: x.id, requesterName: x.requesterName, self: x.self })),
+    decidedWith: r.decidedWith,
+    message: r.message,
   };
 }

@@ -5,7 +5,10 @@ import { deleteDB, openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { MeWire } from '../api/schemas';
 import type { TicketView } from '../shared-ext/ticket-view';
 
-export interface Cached<T> { value: T; fetchedAt: number }
+export interface Cached<T> {
+  value: T;
+  fetchedAt: number;
+}
 
 export interface AccessCompanionDb extends DBSchema {
   /** Single row 'me': the signed-in admin, with the token's fingerprint it was fetched for. */

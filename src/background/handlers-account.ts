@@ -7,7 +7,10 @@ import { signIn, signOut, status } from './sign-in';
 export function registerAccountHandlers(): void {
   registerHandlers({
     signIn: (req) => signIn(req.apiBaseUrl, req.token),
-    signOut: async () => { await signOut(); return { ok: true }; },
+    signOut: async () => {
+      await signOut();
+      return { ok: true };
+    },
     getStatus: () => status(),
     getPrefs: () => loadPrefs(),
     setPrefs: (req) => savePrefs(req.prefs),

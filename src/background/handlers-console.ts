@@ -26,36 +26,56 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
   const c = await client();
   const { requests } = await c.supportRequests();
   const rows: SupportRequestView[] = requests.map((r) => ({
-    ticket: r.ticket, title: r.title, site: r.site, siteHost: host(r.siteUrl, r.site), product: productName(r.product),
-    engineer: r.engineer, requestedAt: r.requestedAt, allowed: r.eligibility.allowed, via: r.eligibility.via,
-    causes: r.eligibility.causes, guardApprovalRequired: r.eligibility.guardApprovalRequired, scopeSummary: r.eligibility.scope.summary,
+    ticket: r.ticket,
+    title: r.title,
+    site: r.site,
+    siteHost: host(r.siteUrl, r.site),
+    product: productName(r.product),
+    engineer: r.engineer,
+    requestedAt: r.requestedAt,
+    allowed: r.eligibility.allowed,
+    via: r.eligibility.via,
+    causes: r.eligibility.causes,
+    guardApprovalRequired: r.eligibility.guardApprovalRequired,
+    scopeSummary: r.eligibility.scope.summary,
   }));
   const listed = new Set(rows.map((r) => r.ticket));
   const others = [...new Set(alsoTickets.filter((k) => isTicketKey(k) && !listed.has(k)))].slice(0, 50);
-  const extra = await Promise.all(others.map(async (key): Promise<SupportRequestView | undefined> => {
-    try {
-      const el = await c.eligibility(key);
-      const row = (t: { title: string; site: string; siteUrl?: string; productName: string; engineer: string } | undefined, requestedAt?: string): SupportRequestView => ({
-        ticket: key, title: t?.title ?? '', site: t?.site ?? el.scope.site, siteHost: host(t?.siteUrl ?? el.scope.siteUrl, t?.site ?? el.scope.site),
-        product: t?.productName ?? productName(el.scope.product), engineer: t?.engineer ?? '', requestedAt,
-        allowed: el.allowed, via: el.via, causes: el.causes, guardApprovalRequired: el.guardApprovalRequired, scopeSummary: el.scope.summary,
-      });
+  const extra = await Promise.all(
+    others.map(async (key): Promise<SupportRequestView | undefined> => {
       try {
-        const [t, { grants }] = await Promise.all([cachedTicket(key), c.ticketGrants(key)]);
-        // Outstanding means Support's data request still waits for a grant (the vendor lists more).
-        const waiting = grants.find((g) => g.kind === 'data' && g.state === 'requested');
-        if (t.status !== 'open' || !waiting) return undefined;
-        return row(t, waiting.requestedAt);
-      } catch (e) {
-        // The ticket's record is for its stakeholders (403 no_stake): I still see, from my
-        // eligibility, that I can't grant it, why, and whom to ask; the vendor page says it waits.
-        if (e instanceof AccessApiError && e.status === 403 && !el.causes.some((cause) => cause.code === 'ticket_closed')) return row(undefined);
-        return undefined;
+        const el = await c.eligibility(key);
+        const row = (t: { title: string; site: string; siteUrl?: string; productName: string; engineer: string } | undefined, requestedAt?: string): SupportRequestView => ({
+          ticket: key,
+          title: t?.title ?? '',
+          site: t?.site ?? el.scope.site,
+          siteHost: host(t?.siteUrl ?? el.scope.siteUrl, t?.site ?? el.scope.site),
+          product: t?.productName ?? productName(el.scope.product),
+          engineer: t?.engineer ?? '',
+          requestedAt,
+          allowed: el.allowed,
+          via: el.via,
+          causes: el.causes,
+          guardApprovalRequired: el.guardApprovalRequired,
+          scopeSummary: el.scope.summary,
+        });
+        try {
+          const [t, { grants }] = await Promise.all([cachedTicket(key), c.ticketGrants(key)]);
+          // Outstanding means Support's data request still waits for a grant (the vendor lists more).
+          const waiting = grants.find((g) => g.kind === 'data' && g.state === 'requested');
+          if (t.status !== 'open' || !waiting) return undefined;
+          return row(t, waiting.requestedAt);
+        } catch (e) {
+          // The ticket's record is for its stakeholders (403 no_stake): I still see, from my
+          // eligibility, that I can't grant it, why, and whom to ask; the vendor page says it waits.
+          if (e instanceof AccessApiError && e.status === 403 && !el.causes.some((cause) => cause.code === 'ticket_closed')) return row(undefined);
+          return undefined;
+        }
+      } catch {
+        return undefined; // not a ticket the API knows
       }
-    } catch {
-      return undefined; // not a ticket the API knows
-    }
-  }));
+    }),
+  );
   return [...rows, ...extra.filter((r): r is SupportRequestView => r !== undefined)];
 }
 
@@ -76,7 +96,11 @@ const actionLabel = (action: string, outcome: string) => `${auditActionLabel(act
 
 /** Support's actions, optionally limited to one ticket's grant window (first grant → revocation or now). */
 /** One page of the audit log (newest first), optionally Support only and within a ticket's grant window. */
-export async function getAudit(supportOnly: boolean, ticketKey?: string, cursor?: string): Promise<{ rows: AuditRowView[]; window?: { from?: string; to?: string }; total?: number; nextCursor: string | null }> {
+export async function getAudit(
+  supportOnly: boolean,
+  ticketKey?: string,
+  cursor?: string,
+): Promise<{ rows: AuditRowView[]; window?: { from?: string; to?: string }; total?: number; nextCursor: string | null }> {
   const c = await client();
   const q: { actor?: string; ticket?: string; from?: string; to?: string; cursor?: string } = {};
   if (cursor) q.cursor = cursor;
@@ -85,8 +109,14 @@ export async function getAudit(supportOnly: boolean, ticketKey?: string, cursor?
   if (ticketKey) {
     q.ticket = ticketKey;
     const { grants } = await c.ticketGrants(ticketKey);
-    const starts = grants.map((g) => g.grantedAt).filter((x): x is string => !!x).sort();
-    const ends = grants.map((g) => g.revokedAt).filter((x): x is string => !!x).sort();
+    const starts = grants
+      .map((g) => g.grantedAt)
+      .filter((x): x is string => !!x)
+      .sort();
+    const ends = grants
+      .map((g) => g.revokedAt)
+      .filter((x): x is string => !!x)
+      .sort();
     const open = grants.some((g) => g.state === 'active' || g.state === 'pending_guard_approval');
     window = { from: starts[0], to: open ? undefined : ends.at(-1) };
     if (window.from) q.from = window.from;
@@ -99,7 +129,15 @@ export async function getAudit(supportOnly: boolean, ticketKey?: string, cursor?
     nextCursor,
     rows: entries.map((r) => {
       const res = r.resource as { type?: string; id?: string } | null;
-      return { id: String(r.seq), at: r.at, actor: r.actorName, actorKind: r.actorKind, action: actionLabel(r.action, r.outcome), resource: res ? [res.type, res.id].filter(Boolean).join(' ') : '', ticket: r.ticket ?? undefined };
+      return {
+        id: String(r.seq),
+        at: r.at,
+        actor: r.actorName,
+        actorKind: r.actorKind,
+        action: actionLabel(r.action, r.outcome),
+        resource: res ? [res.type, res.id].filter(Boolean).join(' ') : '',
+        ticket: r.ticket ?? undefined,
+      };
     }),
   };
 }
@@ -116,10 +154,23 @@ export function registerConsoleHandlers(): void {
     // Actions: done at once for a click the frame vouched for (or from the popup), else parked.
     bulkGrant: (req, sender) => requestAction({ kind: 'bulk_grant', tickets: strings(req.tickets), idempotencyKey: req.idempotencyKey }, req.click, sender),
     revokeGrant: (req, sender) => requestAction({ kind: 'revoke', grantId: req.id, idempotencyKey: req.idempotencyKey }, req.click, sender),
-    guardDecision: (req, sender) => requestAction({ kind: 'guard_decision', grantId: req.id, decision: req.decision === 'approve' ? 'approve' : 'deny', idempotencyKey: req.idempotencyKey }, req.click, sender),
+    guardDecision: (req, sender) =>
+      requestAction({ kind: 'guard_decision', grantId: req.id, decision: req.decision === 'approve' ? 'approve' : 'deny', idempotencyKey: req.idempotencyKey }, req.click, sender),
     approveAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'approve', idempotencyKey: req.idempotencyKey }, req.click, sender),
-    denyAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
+    denyAccessRequest: (req, sender) =>
+      requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
     getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket, req.cursor),
-    bulkDecideAccessRequests: (req, sender) => requestAction({ kind: 'bulk_access_request_decision', requestIds: strings(req.ids), decision: req.decision === 'approve' ? 'approve' : 'deny', message: typeof req.message === 'string' ? req.message : undefined, idempotencyKey: req.idempotencyKey }, req.click, sender),
+    bulkDecideAccessRequests: (req, sender) =>
+      requestAction(
+        {
+          kind: 'bulk_access_request_decision',
+          requestIds: strings(req.ids),
+          decision: req.decision === 'approve' ? 'approve' : 'deny',
+          message: typeof req.message === 'string' ? req.message : undefined,
+          idempotencyKey: req.idempotencyKey,
+        },
+        req.click,
+        sender,
+      ),
   });
 }

@@ -33,6 +33,9 @@ export function registerPopupHandlers(): void {
     getPopupState: (req) => popupState(Boolean(req.fresh)),
     getPendingAction: () => pendingAction(),
     confirmPendingAction: (req) => confirmPendingAction(req.id),
-    dismissPendingAction: async (req) => { await dismissPendingAction(req.id); return { ok: true }; },
+    dismissPendingAction: async (req) => {
+      await dismissPendingAction(req.id);
+      return { ok: true };
+    },
   });
 }

@@ -33,7 +33,13 @@ export function registerRequesterHandlers(): void {
   registerHandlers({
     getRequestContext: async (req) => requestContext(field(req.site, 'site', 300), field(req.product, 'product', 200)),
     requestProductAccess: async (req, sender) => {
-      const intent = { kind: 'access_request_create' as const, site: field(req.site, 'site', 300), product: field(req.product, 'product', 200), ...target(req.for), idempotencyKey: req.idempotencyKey };
+      const intent = {
+        kind: 'access_request_create' as const,
+        site: field(req.site, 'site', 300),
+        product: field(req.product, 'product', 200),
+        ...target(req.for),
+        idempotencyKey: req.idempotencyKey,
+      };
       return requestAction(intent, req.click, sender);
     },
   });

@@ -11,7 +11,14 @@ import { notifyOnce, setBadge, wasNotified, type Notice } from './notifications'
 import { showSignedOutBadge, signedOutReason } from './auth-state';
 import { syncMyRequests } from './my-requests-sync';
 
-export interface InboxItem { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
+export interface InboxItem {
+  id: string;
+  kind: string;
+  title: string;
+  ticket?: string;
+  createdAt: string;
+  link?: string;
+}
 
 /** The poll's own keys in the shared meta store (others there, such as a parked action, are not its to clear). */
 const SYNC_META = ['org', 'me', 'account', 'tokenHash', 'inboxEtag', 'grantsEtag', 'myRequestsEtag', 'activityEtags', 'lastSync', 'lastEventId'] as const;
@@ -37,7 +44,11 @@ export async function ensurePollAlarm(): Promise<void> {
 
 const absolute = (link: string | undefined, base: string): string | undefined => {
   if (!link) return undefined;
-  try { return new URL(link, base).href; } catch { return undefined; }
+  try {
+    return new URL(link, base).href;
+  } catch {
+    return undefined;
+  }
 };
 
 async function consolePage(page: string): Promise<string> {
@@ -65,13 +76,22 @@ export async function inboxLink(item: InboxItem): Promise<string> {
 
 async function inboxNotice(item: InboxItem): Promise<Notice> {
   const link = await inboxLink(item);
-  const what: Record<string, string> = { support_request: 'Support asks for data access', guard_approval: 'A grant waits on your Guard approval', access_request: 'Product access request', ask: 'You were asked to grant access' };
+  const what: Record<string, string> = {
+    support_request: 'Support asks for data access',
+    guard_approval: 'A grant waits on your Guard approval',
+    access_request: 'Product access request',
+    ask: 'You were asked to grant access',
+  };
   return { id: `inbox:${item.id}`, kind: 'inbox', title: what[item.kind] ?? 'Waiting on you', message: item.title, link };
 }
 
 let inFlight: Promise<SyncResult> | undefined;
 let queued: Promise<SyncResult> | undefined;
-export interface SyncResult { inboxChanged: boolean; notified: string[]; problem?: string }
+export interface SyncResult {
+  inboxChanged: boolean;
+  notified: string[];
+  problem?: string;
+}
 
 /**
  * One poll. A caller that arrives while a poll runs gets the next one, not that one: the running
@@ -80,7 +100,9 @@ export interface SyncResult { inboxChanged: boolean; notified: string[]; problem
  */
 export function syncNow(): Promise<SyncResult> {
   if (!inFlight) {
-    inFlight = doSync().finally(() => { inFlight = undefined; });
+    inFlight = doSync().finally(() => {
+      inFlight = undefined;
+    });
     return inFlight;
   }
   queued ??= inFlight.then(next, next);
@@ -167,7 +189,13 @@ async function syncGrants(client: AccessClient, account: string, notices: Notice
     for (const g of grants) {
       const was = before.get(g.id);
       if (was?.state === 'pending_guard_approval' && (g.state === 'active' || g.state === 'denied')) {
-        notices.push({ id: `guard:${g.id}`, kind: 'guardDecision', title: `Guard ${g.state === 'active' ? 'approved' : 'denied'} access to ${g.ticket}`, message: `${g.product} on ${g.siteHost}${g.guardDecidedBy ? ` · by ${g.guardDecidedBy}` : ''}`, link: page });
+        notices.push({
+          id: `guard:${g.id}`,
+          kind: 'guardDecision',
+          title: `Guard ${g.state === 'active' ? 'approved' : 'denied'} access to ${g.ticket}`,
+          message: `${g.product} on ${g.siteHost}${g.guardDecidedBy ? ` · by ${g.guardDecidedBy}` : ''}`,
+          link: page,
+        });
       }
       if (was && was.state !== 'revoked' && g.state === 'revoked' && g.revokeReason === 'ticket_closed') {
         notices.push({ id: `closed:${g.id}`, kind: 'revokedByClose', title: `${g.ticket} closed: Support's access ended`, message: `${g.product} on ${g.siteHost}`, link: page });

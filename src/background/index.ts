@@ -28,8 +28,14 @@ registerRequesterHandlers();
 registerConsentHandlers();
 listenForLivePorts();
 listenForNotificationClicks();
-browser.alarms.onAlarm.addListener((alarm) => { if (alarm.name === ALARM) void syncNow(); });
+browser.alarms.onAlarm.addListener((alarm) => {
+  if (alarm.name === ALARM) void syncNow();
+});
 void ensurePollAlarm();
 // A new token means a new person: sync at once rather than at the next alarm.
-browser.storage.onChanged.addListener((changes, area) => { if (area === 'local' && (changes.token || changes.apiBaseUrl || changes.signedInAt)) { void syncNow(); ensureStream(); } });
-
+browser.storage.onChanged.addListener((changes, area) => {
+  if (area === 'local' && (changes.token || changes.apiBaseUrl || changes.signedInAt)) {
+    void syncNow();
+    ensureStream();
+  }
+});

@@ -20,7 +20,10 @@ export function listenForLivePorts(): void {
     ports.add(port);
     port.onDisconnect.addListener(() => {
       ports.delete(port);
-      if (ports.size === 0) { stream?.abort(); stream = undefined; }
+      if (ports.size === 0) {
+        stream?.abort();
+        stream = undefined;
+      }
     });
     ensureStream();
   });
@@ -31,14 +34,24 @@ export function ensureStream(): void {
   if (stream || ports.size === 0) return;
   const mine = new AbortController();
   stream = mine;
-  void follow(mine.signal).finally(() => { if (stream === mine) stream = undefined; });
+  void follow(mine.signal).finally(() => {
+    if (stream === mine) stream = undefined;
+  });
 }
 
 /** Resolves after `ms`, or at once when `signal` aborts. */
-const pause = (ms: number, signal: AbortSignal) => new Promise<void>((resolve) => {
-  const timer = setTimeout(resolve, ms);
-  signal.addEventListener('abort', () => { clearTimeout(timer); resolve(); }, { once: true });
-});
+const pause = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 
 /** A stream that stayed up this long was healthy: the next failure starts the backoff over. */
 const HEALTHY_STREAM_MS = 60_000;
@@ -56,7 +69,10 @@ async function follow(signal: AbortSignal): Promise<void> {
     try {
       const settings = await loadSettings();
       if (!settings.token) return;
-      const res = await fetch(`${settings.apiBaseUrl}/v1/events`, { signal, headers: { authorization: `Bearer ${settings.token}`, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) } });
+      const res = await fetch(`${settings.apiBaseUrl}/v1/events`, {
+        signal,
+        headers: { authorization: `Bearer ${settings.token}`, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
+      });
       if (res.status === 401) {
         await res.body?.cancel();
         await tokenRejected(settings.token);
@@ -76,8 +92,14 @@ async function follow(signal: AbortSignal): Promise<void> {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const id = /^id: ?(.*)$/m.exec(block)?.[1];
-          if (id) { lastId = id; await setMeta('lastEventId', id); }
-          if (/^(data|event):/m.test(block)) { await syncNow(); broadcast(); }
+          if (id) {
+            lastId = id;
+            await setMeta('lastEventId', id);
+          }
+          if (/^(data|event):/m.test(block)) {
+            await syncNow();
+            broadcast();
+          }
         }
       }
     } catch {

@@ -5,7 +5,13 @@ import type { MyAccessRequestWire } from '../api/schemas';
 import { getMeta, readCache, setMeta, writeCache } from './db';
 import type { Notice } from './notifications';
 
-const hostOf = (url: string) => { try { return new URL(url).host; } catch { return url; } };
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
 
 /** What the person reads in the notification: the decision, who made it, and the reviewer's message. */
 export function decisionNotice(r: MyAccessRequestWire): Notice {

@@ -44,9 +44,19 @@ export async function notifyOnce(account: string, notices: Notice[]): Promise<st
   const wanted = fresh.filter((n) => prefs[n.kind]);
   // A burst (first sign-in, a backlog) becomes one summary instead of a wall of notifications.
   if (wanted.length > 3) {
-    const id = `summary:${wanted.map((n) => n.id).sort().join(',')}`;
+    const id = `summary:${wanted
+      .map((n) => n.id)
+      .sort()
+      .join(',')}`;
     await d.put('notified', { id: claim(account, id), link: wanted[0]!.link, at: Date.now() });
-    await create(id, `${wanted.length} things need your attention`, wanted.slice(0, 3).map((n) => n.title).join(' · ') + ' …');
+    await create(
+      id,
+      `${wanted.length} things need your attention`,
+      wanted
+        .slice(0, 3)
+        .map((n) => n.title)
+        .join(' · ') + ' …',
+    );
     return wanted.map((n) => n.id);
   }
   for (const n of wanted) {

@@ -26,12 +26,16 @@ type Named = { id?: string; userId?: string; name?: string };
 async function fetchView(key: string): Promise<TicketView> {
   const { client, tokenHash } = await accessClient();
   const me = await currentMe(client, tokenHash);
-  if (me.kind !== 'admin') return { ...emptyView(key), stale: false, fetchedAt: Date.now(), problem: { kind: 'not_admin', message: 'Signed in as a Support engineer: the panel is for admins of the customer org.' } };
+  if (me.kind !== 'admin')
+    return { ...emptyView(key), stale: false, fetchedAt: Date.now(), problem: { kind: 'not_admin', message: 'Signed in as a Support engineer: the panel is for admins of the customer org.' } };
   const [ticket, eligibility, grants, activity] = await Promise.all([
     client.ticket(key).catch(noStakeAs(undefined)),
     client.eligibility(key),
     client.ticketGrants(key).catch(noStakeAs(undefined)),
-    client.activity(key).catch((e: unknown) => { if (e instanceof AccessApiError && e.status === 403) return { entries: [] }; throw e; }),
+    client.activity(key).catch((e: unknown) => {
+      if (e instanceof AccessApiError && e.status === 403) return { entries: [] };
+      throw e;
+    }),
   ]);
   if (!ticket || !grants) {
     // Eligibility is open to every org user; the ticket's record is for those with a stake in it.
@@ -51,9 +55,7 @@ async function fetchView(key: string): Promise<TicketView> {
     ticket,
     eligibility,
     grants: [...grants.grants].sort((a, b) => (b.grantedAt ?? b.requestedAt ?? '').localeCompare(a.grantedAt ?? a.requestedAt ?? '')),
-    activity: activity.entries
-      .map((r) => ({ id: r.id, at: r.at, actorName: r.actorName, action: r.action, resource: r.resource, outcome: r.outcome }))
-      .sort((a, b) => b.at.localeCompare(a.at)),
+    activity: activity.entries.map((r) => ({ id: r.id, at: r.at, actorName: r.actorName, action: r.action, resource: r.resource, outcome: r.outcome })).sort((a, b) => b.at.localeCompare(a.at)),
     names,
     guardAdmins: guardList,
     fetchedAt: Date.now(),
@@ -98,11 +100,18 @@ async function refresh(key: string, cached: TicketView | undefined): Promise<Tic
   } catch (error) {
     const p = problemOf(error);
     const kind = problemKind(error);
-    const message = kind === 'signed_out' ? ((await signedOutReason()) ? `${SIGNED_OUT_TEXT}: the Access API no longer accepts your token.` : 'Not signed in.')
-      : kind === 'offline' ? `${p.detail ?? p.title} Showing the last answer we had; actions need the API.`
-      : kind === 'unknown_ticket' ? `The Access API has no ticket ${key}.` : p.detail ?? p.title;
+    const message =
+      kind === 'signed_out'
+        ? (await signedOutReason())
+          ? `${SIGNED_OUT_TEXT}: the Access API no longer accepts your token.`
+          : 'Not signed in.'
+        : kind === 'offline'
+          ? `${p.detail ?? p.title} Showing the last answer we had; actions need the API.`
+          : kind === 'unknown_ticket'
+            ? `The Access API has no ticket ${key}.`
+            : (p.detail ?? p.title);
     // A different person signed in since: never show their cached view.
-    const base = kind === 'signed_out' || kind === 'unknown_ticket' ? emptyView(key) : cached ?? emptyView(key);
+    const base = kind === 'signed_out' || kind === 'unknown_ticket' ? emptyView(key) : (cached ?? emptyView(key));
     return { ...base, stale: true, problem: { kind, message } };
   }
 }

@@ -9,7 +9,11 @@ import { useEffect, useState } from 'preact/hooks';
 import { roleTitle } from '../api/vocabulary';
 import { BackgroundError, callBackground, type Problem, type Res } from '../shared-ext/messages';
 
-interface Choice { site?: string; product?: string; productName?: string }
+interface Choice {
+  site?: string;
+  product?: string;
+  productName?: string;
+}
 type Answer = Res<'getNewTicketEligibility'>;
 
 /** The form's choice from this frame's fragment; page-derived, so bounded and shown as text only. */
@@ -19,7 +23,13 @@ export function readChoice(hash: string): Choice {
   return { site: bounded(p.get('site'), 300), product: bounded(p.get('product'), 100), productName: bounded(p.get('productName'), 100) };
 }
 
-const hostOf = (site: string) => { try { return new URL(site).host; } catch { return site; } };
+const hostOf = (site: string) => {
+  try {
+    return new URL(site).host;
+  } catch {
+    return site;
+  }
+};
 
 function useEligibility(choice: Choice) {
   const [state, setState] = useState<{ for: string; answer?: Answer; problem?: Problem }>({ for: '' });
@@ -29,10 +39,16 @@ function useEligibility(choice: Choice) {
     let current = true;
     setState({ for: ask });
     callBackground('getNewTicketEligibility', { site: choice.site!, product: choice.product! }).then(
-      (answer) => { if (current) setState({ for: ask, answer }); },
-      (error: unknown) => { if (current) setState({ for: ask, problem: error instanceof BackgroundError ? error.problem : { title: (error as Error).message } }); },
+      (answer) => {
+        if (current) setState({ for: ask, answer });
+      },
+      (error: unknown) => {
+        if (current) setState({ for: ask, problem: error instanceof BackgroundError ? error.problem : { title: (error as Error).message } });
+      },
     );
-    return () => { current = false; };
+    return () => {
+      current = false;
+    };
   }, [ask]);
   return state.for === ask ? state : { for: ask };
 }
@@ -48,13 +64,26 @@ function ConsentNote() {
   const what = `${choice.productName ?? choice.product ?? 'the product'} on ${choice.site ? hostOf(choice.site) : 'the site'}`;
   return (
     <section class="panel consent" aria-label="What ticking this box does">
-      {!choice.site || !choice.product ? <p class="line muted">Access Companion: choose a product and a site to see whether ticking this box gives Support access.</p>
-        : problem?.status === 401 ? (
-          <p class="line">Sign in to Access Companion to see whether ticking this gives Support access. <button type="button" class="secondary" onClick={() => void browser.runtime.openOptionsPage()}>Open options</button></p>
-        )
-        : problem ? <p class="line error" role="status">Access Companion couldn't check {what}: {problem.detail ?? problem.title}</p>
-        : !answer ? <p class="line muted" role="status">Access Companion is checking {what}…</p>
-        : <Verdict answer={answer} what={what} />}
+      {!choice.site || !choice.product ? (
+        <p class="line muted">Access Companion: choose a product and a site to see whether ticking this box gives Support access.</p>
+      ) : problem?.status === 401 ? (
+        <p class="line">
+          Sign in to Access Companion to see whether ticking this gives Support access.{' '}
+          <button type="button" class="secondary" onClick={() => void browser.runtime.openOptionsPage()}>
+            Open options
+          </button>
+        </p>
+      ) : problem ? (
+        <p class="line error" role="status">
+          Access Companion couldn't check {what}: {problem.detail ?? problem.title}
+        </p>
+      ) : !answer ? (
+        <p class="line muted" role="status">
+          Access Companion is checking {what}…
+        </p>
+      ) : (
+        <Verdict answer={answer} what={what} />
+      )}
     </section>
   );
 }
@@ -63,8 +92,8 @@ function Verdict({ answer, what }: { answer: Answer; what: string }) {
   if (answer.allowed && answer.guardApprovalRequired) {
     return (
       <div class="decision held" role="status" data-verdict="guard">
-        <strong>Ticking this asks for access, held for Guard approval.</strong>{' '}
-        {hostOf(answer.scope.siteUrl || answer.scope.site)} restricts Support access: Support gets nothing until a Guard admin approves.
+        <strong>Ticking this asks for access, held for Guard approval.</strong> {hostOf(answer.scope.siteUrl || answer.scope.site)} restricts Support access: Support gets nothing until a Guard admin
+        approves.
       </div>
     );
   }
@@ -83,19 +112,26 @@ function Verdict({ answer, what }: { answer: Answer; what: string }) {
           {answer.causes.map((c) => (
             <li key={c.code} data-cause={c.code}>
               <span class="cause">{c.message}</span>
-              <span class="fix"><b>Fix: </b>{c.fix}</span>
+              <span class="fix">
+                <b>Fix: </b>
+                {c.fix}
+              </span>
             </li>
           ))}
         </ul>
       </div>
       <h2>Who can</h2>
-      {answer.qualifiedAdmins.length === 0
-        ? <p class="muted nobody">Nobody in your org can grant this right now: the fix above comes first.</p>
-        : (
-          <ul class="admins" aria-label="Who can">
-            {answer.qualifiedAdmins.map((a) => <li key={a.userId}><span>{a.name}</span> <span class="role">{roleTitle(a.role)}</span></li>)}
-          </ul>
-        )}
+      {answer.qualifiedAdmins.length === 0 ? (
+        <p class="muted nobody">Nobody in your org can grant this right now: the fix above comes first.</p>
+      ) : (
+        <ul class="admins" aria-label="Who can">
+          {answer.qualifiedAdmins.map((a) => (
+            <li key={a.userId}>
+              <span>{a.name}</span> <span class="role">{roleTitle(a.role)}</span>
+            </li>
+          ))}
+        </ul>
+      )}
     </>
   );
 }

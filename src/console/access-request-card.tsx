@@ -42,9 +42,10 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
     // A denial with another message is another action (the API would refuse the key's reuse).
     const action = type === 'approveAccessRequest' ? 'approve' : `deny:${text ?? ''}`;
     try {
-      const out = type === 'denyAccessRequest'
-        ? await callBackground(type, { id: r.id, message: text, idempotencyKey: keys.keyFor(action), click })
-        : await callBackground(type, { id: r.id, idempotencyKey: keys.keyFor(action), click });
+      const out =
+        type === 'denyAccessRequest'
+          ? await callBackground(type, { id: r.id, message: text, idempotencyKey: keys.keyFor(action), click })
+          : await callBackground(type, { id: r.id, idempotencyKey: keys.keyFor(action), click });
       if (out.outcome === 'parked') return setParked(parkedText(out.reason));
       keys.done(action);
       onDone();
@@ -63,38 +64,100 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
     <section class="frame-card request" aria-label={`Access request: ${label}`} data-request={r.id}>
       <div class="request-head">
         <GuardedCheckbox aria-label={`Select ${label}`} disabled={!r.mayDecide} checked={selected} onToggle={(click) => onSelect(!selected, click)} />
-        <p><strong>{r.forWhom.label}</strong> wants <strong>{r.productName}</strong> on {r.siteHost} <span class="lozenge">{KIND_LABEL[r.kind]}</span> <span class="small">· {since(r.createdAt)}</span></p>
+        <p>
+          <strong>{r.forWhom.label}</strong> wants <strong>{r.productName}</strong> on {r.siteHost} <span class="lozenge">{KIND_LABEL[r.kind]}</span> <span class="small">· {since(r.createdAt)}</span>
+        </p>
       </div>
       <dl class="facts">
-        <dt>Who asked</dt><dd>{asked}</dd>
-        <dt>Requester</dt><dd>{r.requester.onSite ? 'on this site' : <strong>not on this site</strong>} · email {yesNo(r.requester.emailVerified, 'verified', 'not verified', 'verification unknown')}</dd>
-        {!r.forWhom.self && <><dt>For</dt><dd>{r.person.email} · {r.person.hasAccount ? <>account · email {yesNo(r.person.emailVerified, 'verified', 'not verified', 'verification unknown')} · {r.person.onSite ? 'on this site' : 'not on this site'}</> : 'no account yet (an invitation goes to this address)'}</dd></>}
-        <dt>Has today</dt><dd>{r.person.products.length ? r.person.products.join(', ') : 'No product access'}{r.person.siteHosts.length ? <span class="small"> · member of {r.person.siteHosts.join(', ')}</span> : null}</dd>
-        {r.person.barredSince && <><dt>Barred</dt><dd><strong>Barred from asking since {r.person.barredSince.slice(0, 10)}</strong> (an earlier request of theirs was denied); this request was made for them by someone else.</dd></>}
-        <dt>Billing</dt><dd class="seats">{seatChange(r)}</dd>
-        {r.samePerson.length > 0 && <><dt>Also asked</dt><dd>{r.samePerson.map((x) => x.self ? `${x.requesterName} (for themself)` : x.requesterName).join(', ')} — one decision covers {r.samePerson.length === 1 ? 'both requests' : `all ${r.samePerson.length + 1} requests`}</dd></>}
+        <dt>Who asked</dt>
+        <dd>{asked}</dd>
+        <dt>Requester</dt>
+        <dd>
+          {r.requester.onSite ? 'on this site' : <strong>not on this site</strong>} · email {yesNo(r.requester.emailVerified, 'verified', 'not verified', 'verification unknown')}
+        </dd>
+        {!r.forWhom.self && (
+          <>
+            <dt>For</dt>
+            <dd>
+              {r.person.email} ·{' '}
+              {r.person.hasAccount ? (
+                <>
+                  account · email {yesNo(r.person.emailVerified, 'verified', 'not verified', 'verification unknown')} · {r.person.onSite ? 'on this site' : 'not on this site'}
+                </>
+              ) : (
+                'no account yet (an invitation goes to this address)'
+              )}
+            </dd>
+          </>
+        )}
+        <dt>Has today</dt>
+        <dd>
+          {r.person.products.length ? r.person.products.join(', ') : 'No product access'}
+          {r.person.siteHosts.length ? <span class="small"> · member of {r.person.siteHosts.join(', ')}</span> : null}
+        </dd>
+        {r.person.barredSince && (
+          <>
+            <dt>Barred</dt>
+            <dd>
+              <strong>Barred from asking since {r.person.barredSince.slice(0, 10)}</strong> (an earlier request of theirs was denied); this request was made for them by someone else.
+            </dd>
+          </>
+        )}
+        <dt>Billing</dt>
+        <dd class="seats">{seatChange(r)}</dd>
+        {r.samePerson.length > 0 && (
+          <>
+            <dt>Also asked</dt>
+            <dd>
+              {r.samePerson.map((x) => (x.self ? `${x.requesterName} (for themself)` : x.requesterName)).join(', ')} — one decision covers{' '}
+              {r.samePerson.length === 1 ? 'both requests' : `all ${r.samePerson.length + 1} requests`}
+            </dd>
+          </>
+        )}
       </dl>
       {r.denyBars && <p class="warn bar-warning">Denying also bars this person from asking again.</p>}
       {!r.mayDecide ? (
         <p class="note">You asked for this (or it is for you): another reviewer decides it.</p>
       ) : !denying ? (
         <div class="actions">
-          <GuardedButton class="primary" disabled={busy || r.person.hasThisProduct} act={(click) => void act('approveAccessRequest', click)}>Approve</GuardedButton>
-          <button type="button" disabled={busy} onClick={() => setDenying(true)}>Deny…</button>
+          <GuardedButton class="primary" disabled={busy || r.person.hasThisProduct} act={(click) => void act('approveAccessRequest', click)}>
+            Approve
+          </GuardedButton>
+          <button type="button" disabled={busy} onClick={() => setDenying(true)}>
+            Deny…
+          </button>
         </div>
       ) : (
         <div>
-          {r.denyBars && <p class="warn" role="alert">Denying also bars {r.forWhom.self ? r.requester.email : r.person.email} from asking for access again: they are not on this site and asked for themself.</p>}
-          <label class="small" for={`msg-${r.id}`}>Message to the requester (optional)</label>
+          {r.denyBars && (
+            <p class="warn" role="alert">
+              Denying also bars {r.forWhom.self ? r.requester.email : r.person.email} from asking for access again: they are not on this site and asked for themself.
+            </p>
+          )}
+          <label class="small" for={`msg-${r.id}`}>
+            Message to the requester (optional)
+          </label>
           <textarea id={`msg-${r.id}`} maxLength={MAX_MESSAGE_LENGTH} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
           <div class="actions">
-            <GuardedButton class="danger" disabled={busy} act={(click) => void act('denyAccessRequest', click)}>{r.denyBars ? 'Deny and bar' : 'Deny'}</GuardedButton>
-            <button type="button" disabled={busy} onClick={() => setDenying(false)}>Cancel</button>
+            <GuardedButton class="danger" disabled={busy} act={(click) => void act('denyAccessRequest', click)}>
+              {r.denyBars ? 'Deny and bar' : 'Deny'}
+            </GuardedButton>
+            <button type="button" disabled={busy} onClick={() => setDenying(false)}>
+              Cancel
+            </button>
           </div>
         </div>
       )}
-      {error && <p class="error" role="alert">{error}</p>}
-      {parked && <p class="parked" role="alert">{parked}</p>}
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      {parked && (
+        <p class="parked" role="alert">
+          {parked}
+        </p>
+      )}
     </section>
   );
 }

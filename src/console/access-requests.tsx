@@ -10,7 +10,11 @@ import { useLive, Status } from './use-live';
 import { KIND_LABEL, RequestCard } from './access-request-card';
 import type { AccessRequestBulkRowView, AccessRequestKindView, AccessRequestView } from './views';
 
-interface Filter { site: string; product: string; kind: string }
+interface Filter {
+  site: string;
+  product: string;
+  kind: string;
+}
 
 const matches = (r: AccessRequestView, f: Filter) => (!f.site || r.site === f.site) && (!f.product || r.product === f.product) && (!f.kind || r.kind === f.kind);
 
@@ -26,7 +30,13 @@ export function AccessRequests() {
   const labels = new Map(all.map((r) => [r.id, `${r.forWhom.label} · ${r.productName}`]));
   // Only what is shown can be decided: a filter hides a selection instead of deciding it unseen.
   const chosen = pending.filter((r) => selected.has(r.id)).map((r) => r.id);
-  const select = (id: string, on: boolean, click: ClickEvidence) => setSelected((prev) => { const next = new Map(prev); if (on) next.set(id, vouched(click)); else next.delete(id); return next; });
+  const select = (id: string, on: boolean, click: ClickEvidence) =>
+    setSelected((prev) => {
+      const next = new Map(prev);
+      if (on) next.set(id, vouched(click));
+      else next.delete(id);
+      return next;
+    });
 
   const sites = [...new Map(pendingAll.map((r) => [r.site, r.siteHost])).entries()].sort();
   const products = [...new Map(pendingAll.map((r) => [r.product, r.productName])).entries()].sort();
@@ -37,30 +47,80 @@ export function AccessRequests() {
       {pendingAll.length > 0 && (
         <div class="filters" role="group" aria-label="Filter requests">
           <select aria-label="Site" value={filter.site} onChange={(e) => setFilter({ ...filter, site: e.currentTarget.value })}>
-            <option value="">All sites</option>{sites.map(([id, hostName]) => <option key={id} value={id}>{hostName}</option>)}
+            <option value="">All sites</option>
+            {sites.map(([id, hostName]) => (
+              <option key={id} value={id}>
+                {hostName}
+              </option>
+            ))}
           </select>
           <select aria-label="Product" value={filter.product} onChange={(e) => setFilter({ ...filter, product: e.currentTarget.value })}>
-            <option value="">All products</option>{products.map(([key, name]) => <option key={key} value={key}>{name}</option>)}
+            <option value="">All products</option>
+            {products.map(([key, name]) => (
+              <option key={key} value={key}>
+                {name}
+              </option>
+            ))}
           </select>
           <select aria-label="Kind of request" value={filter.kind} onChange={(e) => setFilter({ ...filter, kind: e.currentTarget.value })}>
-            <option value="">Every kind</option>{(Object.keys(KIND_LABEL) as AccessRequestKindView[]).map((k) => <option key={k} value={k}>{KIND_LABEL[k]}</option>)}
+            <option value="">Every kind</option>
+            {(Object.keys(KIND_LABEL) as AccessRequestKindView[]).map((k) => (
+              <option key={k} value={k}>
+                {KIND_LABEL[k]}
+              </option>
+            ))}
           </select>
-          <span class="small">{pending.length} of {pendingAll.length} shown</span>
+          <span class="small">
+            {pending.length} of {pendingAll.length} shown
+          </span>
         </div>
       )}
       {list.value && pending.length === 0 && <p class="note">{pendingAll.length ? 'No pending request matches these filters.' : 'Nothing waiting for review.'}</p>}
-      {pending.map((r) => <RequestCard key={r.id} request={r} selected={selected.has(r.id)} onSelect={(on, click) => select(r.id, on, click)} onDone={list.reload} />)}
-      {pending.length > 0 && <BulkBar ids={chosen} ticks={chosen.map((id) => selected.get(id) ?? false)} selectedRequests={pending.filter((r) => selected.has(r.id))} labels={labels} onDone={() => { setSelected(new Map()); list.reload(); }} />}
+      {pending.map((r) => (
+        <RequestCard key={r.id} request={r} selected={selected.has(r.id)} onSelect={(on, click) => select(r.id, on, click)} onDone={list.reload} />
+      ))}
+      {pending.length > 0 && (
+        <BulkBar
+          ids={chosen}
+          ticks={chosen.map((id) => selected.get(id) ?? false)}
+          selectedRequests={pending.filter((r) => selected.has(r.id))}
+          labels={labels}
+          onDone={() => {
+            setSelected(new Map());
+            list.reload();
+          }}
+        />
+      )}
       {decided.length > 0 && (
         <>
           <h2>Recently decided</h2>
           <table aria-label="Decided access requests">
-            <thead><tr><th>For</th><th>Product · site</th><th>State</th><th>Message</th></tr></thead>
-            <tbody>{decided.map((r) => (
-              <tr key={r.id} data-request={r.id}>
-                <td>{r.forWhom.label}<div class="small">asked by {r.requester.name}</div></td><td>{r.productName}<div class="small">{r.siteHost}</div></td>
-                <td><span class={`lozenge ${r.state}`}>{stateLabel(r.state)}</span>{r.decidedWith && <div class="small">with {labels.get(r.decidedWith) ?? 'another request for this person'}</div>}</td><td class="small">{r.message ?? ''}</td>
-              </tr>))}
+            <thead>
+              <tr>
+                <th>For</th>
+                <th>Product · site</th>
+                <th>State</th>
+                <th>Message</th>
+              </tr>
+            </thead>
+            <tbody>
+              {decided.map((r) => (
+                <tr key={r.id} data-request={r.id}>
+                  <td>
+                    {r.forWhom.label}
+                    <div class="small">asked by {r.requester.name}</div>
+                  </td>
+                  <td>
+                    {r.productName}
+                    <div class="small">{r.siteHost}</div>
+                  </td>
+                  <td>
+                    <span class={`lozenge ${r.state}`}>{stateLabel(r.state)}</span>
+                    {r.decidedWith && <div class="small">with {labels.get(r.decidedWith) ?? 'another request for this person'}</div>}
+                  </td>
+                  <td class="small">{r.message ?? ''}</td>
+                </tr>
+              ))}
             </tbody>
           </table>
         </>
@@ -103,15 +163,29 @@ function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string
   return (
     <div class="bulk" role="group" aria-label="Decide selected requests">
       <h2>Selected ({ids.length})</h2>
-      {ids.length > 0 && <p class="small">Approving adds {seats} billable seat{seats === 1 ? '' : 's'} in all. Each request is decided on its own.</p>}
+      {ids.length > 0 && (
+        <p class="small">
+          Approving adds {seats} billable seat{seats === 1 ? '' : 's'} in all. Each request is decided on its own.
+        </p>
+      )}
       {bars > 0 && <p class="warn">Denying also bars {bars === 1 ? 'one person' : `${bars} people`} among these from asking again.</p>}
-      <label class="small" for="bulk-msg">Message with a denial (optional)</label>
+      <label class="small" for="bulk-msg">
+        Message with a denial (optional)
+      </label>
       <textarea id="bulk-msg" maxLength={MAX_MESSAGE_LENGTH} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
       <div class="actions">
-        <GuardedButton class="primary" disabled={ids.length === 0 || busy} act={(click) => void decide('approve', click)}>Approve selected ({ids.length})</GuardedButton>
-        <GuardedButton class="danger" disabled={ids.length === 0 || busy} act={(click) => void decide('deny', click)}>Deny selected ({ids.length})</GuardedButton>
+        <GuardedButton class="primary" disabled={ids.length === 0 || busy} act={(click) => void decide('approve', click)}>
+          Approve selected ({ids.length})
+        </GuardedButton>
+        <GuardedButton class="danger" disabled={ids.length === 0 || busy} act={(click) => void decide('deny', click)}>
+          Deny selected ({ids.length})
+        </GuardedButton>
       </div>
-      {parked && <p class="parked" role="alert">{parked}</p>}
+      {parked && (
+        <p class="parked" role="alert">
+          {parked}
+        </p>
+      )}
       {results.map((r) => (
         <p key={r.id} class={`result ${r.ok ? 'ok' : 'error'}`} role="status" data-request={r.id}>
           {resultLabels.get(r.id) ?? r.id}: {r.ok ? `${stateLabel(r.state ?? '')}${r.decidedWith ? ' (with another request for the same person)' : ''}` : `Refused: ${r.reason ?? 'unknown reason'}`}

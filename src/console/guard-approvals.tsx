@@ -38,11 +38,27 @@ export function GuardApprovals() {
       {list.value && grants.length === 0 && <p class="note">No grants are waiting on Guard approval.</p>}
       {grants.length > 0 && (
         <table aria-label="Grants waiting on Guard approval">
-          <thead><tr><th>Ticket</th><th>Product · site</th><th>Engineer</th><th>Granted by</th><th /></tr></thead>
-          <tbody>{grants.map((g) => <GuardRow key={g.id} grant={g} meId={me.value?.id} decide={decide} />)}</tbody>
+          <thead>
+            <tr>
+              <th>Ticket</th>
+              <th>Product · site</th>
+              <th>Engineer</th>
+              <th>Granted by</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {grants.map((g) => (
+              <GuardRow key={g.id} grant={g} meId={me.value?.id} decide={decide} />
+            ))}
+          </tbody>
         </table>
       )}
-      {[...results.entries()].map(([id, r]) => <p key={id} class={`result ${r.kind}`} role="status">{r.text}</p>)}
+      {[...results.entries()].map(([id, r]) => (
+        <p key={id} class={`result ${r.kind}`} role="status">
+          {r.text}
+        </p>
+      ))}
     </>
   );
 }
@@ -54,16 +70,34 @@ function GuardRow({ grant: g, meId, decide }: { grant: GrantView; meId?: string;
   const reasonId = `own-${g.id}`;
   return (
     <tr data-grant={g.id}>
-      <td><strong>{g.ticket}</strong></td>
-      <td>{g.product}<div class="small">{g.siteHost}</div></td>
+      <td>
+        <strong>{g.ticket}</strong>
+      </td>
+      <td>
+        {g.product}
+        <div class="small">{g.siteHost}</div>
+      </td>
       <td>{g.engineer}</td>
-      <td>{mine ? <strong>You</strong> : g.grantedByName ?? g.grantedBy ?? '—'}<div class="small" title={when(g.grantedAt)}>{since(g.grantedAt)}</div></td>
+      <td>
+        {mine ? <strong>You</strong> : (g.grantedByName ?? g.grantedBy ?? '—')}
+        <div class="small" title={when(g.grantedAt)}>
+          {since(g.grantedAt)}
+        </div>
+      </td>
       <td>
         <div class="actions" style="margin:0">
-          <GuardedButton class="primary" disabled={off} aria-describedby={mine ? reasonId : undefined} act={(click) => decide(g, 'approve', click)}>Approve</GuardedButton>
-          <GuardedButton class="danger" disabled={off} aria-describedby={mine ? reasonId : undefined} act={(click) => decide(g, 'deny', click)}>Deny</GuardedButton>
+          <GuardedButton class="primary" disabled={off} aria-describedby={mine ? reasonId : undefined} act={(click) => decide(g, 'approve', click)}>
+            Approve
+          </GuardedButton>
+          <GuardedButton class="danger" disabled={off} aria-describedby={mine ? reasonId : undefined} act={(click) => decide(g, 'deny', click)}>
+            Deny
+          </GuardedButton>
         </div>
-        {mine && <p id={reasonId} class="small own-grant">You made this grant, so you can't decide it: another Guard admin must approve or deny it.</p>}
+        {mine && (
+          <p id={reasonId} class="small own-grant">
+            You made this grant, so you can't decide it: another Guard admin must approve or deny it.
+          </p>
+        )}
       </td>
     </tr>
   );

@@ -25,11 +25,17 @@ function Frame() {
         <img src="/icons/icon-32.png" alt="" width={16} height={16} />
         <h1>{TITLES[page ?? ''] ?? 'Access Companion'}</h1>
       </header>
-      {page === 'support-access' ? <SupportAccess />
-        : page === 'access-requests' ? <AccessRequests />
-          : page === 'audit-log' ? <AuditLog initialTicket={ticket && isTicketKey(ticket) ? ticket : undefined} />
-            : page === 'guard-approvals' ? <GuardApprovals />
-              : <p class="note">Nothing to show on this page.</p>}
+      {page === 'support-access' ? (
+        <SupportAccess />
+      ) : page === 'access-requests' ? (
+        <AccessRequests />
+      ) : page === 'audit-log' ? (
+        <AuditLog initialTicket={ticket && isTicketKey(ticket) ? ticket : undefined} />
+      ) : page === 'guard-approvals' ? (
+        <GuardApprovals />
+      ) : (
+        <p class="note">Nothing to show on this page.</p>
+      )}
     </section>
   );
 }

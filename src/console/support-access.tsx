@@ -23,11 +23,13 @@ export function SupportAccess() {
   const [parked, setParked] = useState<string | undefined>();
   const keys = useActionKeys();
 
-  const toggle = (key: string, click: ClickEvidence) => setSelected((prev) => {
-    const next = new Map(prev);
-    if (next.has(key)) next.delete(key); else next.set(key, vouched(click));
-    return next;
-  });
+  const toggle = (key: string, click: ClickEvidence) =>
+    setSelected((prev) => {
+      const next = new Map(prev);
+      if (next.has(key)) next.delete(key);
+      else next.set(key, vouched(click));
+      return next;
+    });
 
   async function grantSelected(click: ClickEvidence) {
     setBusy(true);
@@ -58,23 +60,64 @@ export function SupportAccess() {
       {rows.length === 0 && requests.value && <p class="note">No outstanding requests.</p>}
       {rows.length > 0 && (
         <table aria-label="Outstanding Support requests">
-          <thead><tr><th class="check"><span class="small">Select</span></th><th>Ticket</th><th>Product · site</th><th>What Support will see</th><th>You</th></tr></thead>
+          <thead>
+            <tr>
+              <th class="check">
+                <span class="small">Select</span>
+              </th>
+              <th>Ticket</th>
+              <th>Product · site</th>
+              <th>What Support will see</th>
+              <th>You</th>
+            </tr>
+          </thead>
           <tbody>
             {rows.map((r) => {
               const result = results.get(r.ticket);
               return (
                 <tr key={r.ticket} data-ticket={r.ticket}>
-                  <td class="check"><GuardedCheckbox aria-label={`Select ${r.ticket}`} checked={selected.has(r.ticket)} onToggle={(click) => toggle(r.ticket, click)} /></td>
-                  <td><strong>{r.ticket}</strong><div class="small">{r.title}</div>{r.engineer ? <div class="small">Support: {r.engineer} · asked {since(r.requestedAt)}</div> : <div class="small">Listed by the vendor as waiting; its details are shown to the admins who can grant it.</div>}</td>
-                  <td>{r.product}<div class="small">{r.siteHost}</div></td>
-                  <td class="small">{r.scopeSummary}{r.guardApprovalRequired && <div>Needs a Guard admin's approval after you grant.</div>}</td>
+                  <td class="check">
+                    <GuardedCheckbox aria-label={`Select ${r.ticket}`} checked={selected.has(r.ticket)} onToggle={(click) => toggle(r.ticket, click)} />
+                  </td>
                   <td>
-                    {r.allowed
-                      ? <span class="lozenge yes">You can grant</span>
-                      : <><span class="lozenge no">You can't grant</span><ul class="causes">{r.causes.map((c) => <li key={c.code}>{c.message} <span class="small">— {c.fix}</span></li>)}</ul></>}
-                    {result && <div class={`result ${result.ok ? 'ok' : 'error'}`} role="status">
-                      {result.ok ? `Granted (${stateLabel(result.state ?? 'active')})` : `Refused: ${result.causes.map((c) => c.message).join('; ') || result.reason}`}
-                    </div>}
+                    <strong>{r.ticket}</strong>
+                    <div class="small">{r.title}</div>
+                    {r.engineer ? (
+                      <div class="small">
+                        Support: {r.engineer} · asked {since(r.requestedAt)}
+                      </div>
+                    ) : (
+                      <div class="small">Listed by the vendor as waiting; its details are shown to the admins who can grant it.</div>
+                    )}
+                  </td>
+                  <td>
+                    {r.product}
+                    <div class="small">{r.siteHost}</div>
+                  </td>
+                  <td class="small">
+                    {r.scopeSummary}
+                    {r.guardApprovalRequired && <div>Needs a Guard admin's approval after you grant.</div>}
+                  </td>
+                  <td>
+                    {r.allowed ? (
+                      <span class="lozenge yes">You can grant</span>
+                    ) : (
+                      <>
+                        <span class="lozenge no">You can't grant</span>
+                        <ul class="causes">
+                          {r.causes.map((c) => (
+                            <li key={c.code}>
+                              {c.message} <span class="small">— {c.fix}</span>
+                            </li>
+                          ))}
+                        </ul>
+                      </>
+                    )}
+                    {result && (
+                      <div class={`result ${result.ok ? 'ok' : 'error'}`} role="status">
+                        {result.ok ? `Granted (${stateLabel(result.state ?? 'active')})` : `Refused: ${result.causes.map((c) => c.message).join('; ') || result.reason}`}
+                      </div>
+                    )}
                   </td>
                 </tr>
               );
@@ -83,22 +126,34 @@ export function SupportAccess() {
         </table>
       )}
       {/* Results of a grant stay visible even when the granted rows leave the outstanding list. */}
-      {[...results.values()].filter((r) => !rows.some((x) => x.ticket === r.ticket)).map((r) => (
-        <p key={r.ticket} class={`result ${r.ok ? 'ok' : 'error'}`} role="status" data-ticket={r.ticket}>
-          {r.ticket}: {r.ok ? `Granted (${stateLabel(r.state ?? 'active')})` : `Refused: ${r.causes.map((c) => c.message).join('; ') || r.reason}`}
-        </p>
-      ))}
+      {[...results.values()]
+        .filter((r) => !rows.some((x) => x.ticket === r.ticket))
+        .map((r) => (
+          <p key={r.ticket} class={`result ${r.ok ? 'ok' : 'error'}`} role="status" data-ticket={r.ticket}>
+            {r.ticket}: {r.ok ? `Granted (${stateLabel(r.state ?? 'active')})` : `Refused: ${r.causes.map((c) => c.message).join('; ') || r.reason}`}
+          </p>
+        ))}
       <div class="actions">
         <GuardedButton class="primary" disabled={selected.size === 0 || busy} act={(click) => void grantSelected(click)}>
           Grant data access to selected ({selected.size})
         </GuardedButton>
         <span class="small">Each request is granted or refused on its own.</span>
       </div>
-      {parked && <p class="parked" role="alert">{parked}</p>}
+      {parked && (
+        <p class="parked" role="alert">
+          {parked}
+        </p>
+      )}
 
       <h2>Active grants</h2>
       <Status state={grants} />
-      <GrantTable grants={grants.value ?? []} onChange={() => { grants.reload(); requests.reload(); }} />
+      <GrantTable
+        grants={grants.value ?? []}
+        onChange={() => {
+          grants.reload();
+          requests.reload();
+        }}
+      />
     </>
   );
 }
@@ -119,17 +174,36 @@ export function GrantTable({ grants, onChange }: { grants: GrantView[]; onChange
   }
   return (
     <table aria-label="Active grants">
-      <thead><tr><th>Ticket</th><th>Product · site</th><th>Engineer</th><th>Since</th><th>State</th><th /></tr></thead>
+      <thead>
+        <tr>
+          <th>Ticket</th>
+          <th>Product · site</th>
+          <th>Engineer</th>
+          <th>Since</th>
+          <th>State</th>
+          <th />
+        </tr>
+      </thead>
       <tbody>
         {grants.map((g) => (
           <tr key={g.id} data-grant={g.id}>
-            <td><strong>{g.ticket}</strong>{g.kind === 'ai_conversations' && <div class="small">AI conversations</div>}</td>
-            <td>{g.product}<div class="small">{g.siteHost}</div></td>
+            <td>
+              <strong>{g.ticket}</strong>
+              {g.kind === 'ai_conversations' && <div class="small">AI conversations</div>}
+            </td>
+            <td>
+              {g.product}
+              <div class="small">{g.siteHost}</div>
+            </td>
             <td>{g.engineer}</td>
             <td>{since(g.grantedAt ?? g.requestedAt)}</td>
-            <td><span class={`lozenge ${g.state}`}>{stateLabel(g.state)}</span></td>
             <td>
-              <GuardedButton class="danger" aria-label={`Revoke ${g.ticket}`} act={(click) => void revoke(g.id, click)}>Revoke</GuardedButton>
+              <span class={`lozenge ${g.state}`}>{stateLabel(g.state)}</span>
+            </td>
+            <td>
+              <GuardedButton class="danger" aria-label={`Revoke ${g.ticket}`} act={(click) => void revoke(g.id, click)}>
+                Revoke
+              </GuardedButton>
               {errors.get(g.id) && <div class="result error">{errors.get(g.id)}</div>}
             </td>
           </tr>

@@ -3,7 +3,12 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { followChanges } from '../shared-ext/live';
 
-export interface LiveState<T> { value?: T; error?: string; loading: boolean; reload(): void }
+export interface LiveState<T> {
+  value?: T;
+  error?: string;
+  loading: boolean;
+  reload(): void;
+}
 
 export function useLive<T>(load: () => Promise<T>): LiveState<T> {
   const [state, setState] = useState<{ value?: T; error?: string; loading: boolean }>({ loading: true });
@@ -25,7 +30,17 @@ export function useLive<T>(load: () => Promise<T>): LiveState<T> {
 }
 
 export function Status({ state }: { state: { error?: string; loading: boolean; value?: unknown } }) {
-  if (state.error) return <p class="error" role="alert">{state.error}</p>;
-  if (state.loading && state.value === undefined) return <p class="note" role="status">Loading…</p>;
+  if (state.error)
+    return (
+      <p class="error" role="alert">
+        {state.error}
+      </p>
+    );
+  if (state.loading && state.value === undefined)
+    return (
+      <p class="note" role="status">
+        Loading…
+      </p>
+    );
   return null;
 }

@@ -1,5 +1,9 @@
 // What the background hands the console frames and popup: API data, normalized for display.
-export interface CauseView { code: string; message: string; fix: string }
+export interface CauseView {
+  code: string;
+  message: string;
+  fix: string;
+}
 
 export interface SupportRequestView {
   ticket: string;
@@ -36,7 +40,14 @@ export interface GrantView {
   conversations?: string[];
 }
 
-export interface BulkGrantRow { ticket: string; ok: boolean; id?: string; state?: string; causes: CauseView[]; reason?: string }
+export interface BulkGrantRow {
+  ticket: string;
+  ok: boolean;
+  id?: string;
+  state?: string;
+  causes: CauseView[];
+  reason?: string;
+}
 
 export type AccessRequestKindView = 'self_on_site' | 'self_off_site' | 'teammate' | 'new_person';
 
@@ -69,9 +80,23 @@ export interface AccessRequestView {
 }
 
 /** One row of a bulk decision, as the API answered it. */
-export interface AccessRequestBulkRowView { id: string; ok: boolean; state?: string; decidedWith?: string; reason?: string }
+export interface AccessRequestBulkRowView {
+  id: string;
+  ok: boolean;
+  state?: string;
+  decidedWith?: string;
+  reason?: string;
+}
 
-export interface AuditRowView { id: string; at: string; actor: string; actorKind?: string; action: string; resource: string; ticket?: string }
+export interface AuditRowView {
+  id: string;
+  at: string;
+  actor: string;
+  actorKind?: string;
+  action: string;
+  resource: string;
+  ticket?: string;
+}
 
 export interface Cached<T> {
   value: T;

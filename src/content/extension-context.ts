@@ -90,17 +90,29 @@ export function watchExtensionContext(features: AbortController): void {
   // off a current panel. A disconnected instance cannot check and stands down: all a forged event
   // gains there is hiding the update notice, which the page could remove anyway.
   let ownEpoch: string | undefined;
-  const standDown = () => { replaced.abort(); stop(); features.abort(); };
+  const standDown = () => {
+    replaced.abort();
+    stop();
+    features.abort();
+  };
   document.addEventListener(REPLACED_EVENT, (event) => {
     const detail = (event as CustomEvent<unknown>).detail as { instance?: unknown; epoch?: unknown } | null;
     if (detail?.instance === INSTANCE) return;
     if (!extensionAlive()) return standDown();
-    void currentEpoch().then((epoch) => { if (epoch && detail?.epoch === epoch && ownEpoch !== epoch) standDown(); }, () => undefined);
+    void currentEpoch().then(
+      (epoch) => {
+        if (epoch && detail?.epoch === epoch && ownEpoch !== epoch) standDown();
+      },
+      () => undefined,
+    );
   });
-  void currentEpoch().then((epoch) => {
-    ownEpoch = epoch;
-    document.dispatchEvent(new CustomEvent(REPLACED_EVENT, { detail: { instance: INSTANCE, epoch } }));
-  }, () => undefined);
+  void currentEpoch().then(
+    (epoch) => {
+      ownEpoch = epoch;
+      document.dispatchEvent(new CustomEvent(REPLACED_EVENT, { detail: { instance: INSTANCE, epoch } }));
+    },
+    () => undefined,
+  );
   const check = () => {
     if (extensionAlive()) return;
     stop();
@@ -109,11 +121,18 @@ export function watchExtensionContext(features: AbortController): void {
     features.abort();
   };
   const timer = setInterval(check, CHECK_MS);
-  const stop = () => { clearInterval(timer); document.removeEventListener('visibilitychange', check); };
+  const stop = () => {
+    clearInterval(timer);
+    document.removeEventListener('visibilitychange', check);
+  };
   document.addEventListener('visibilitychange', check);
   features.signal.addEventListener('abort', () => clearInterval(timer), { once: true });
   /** Run before any feature work, e.g. on in-page navigation: a dead context shows the notice at once. */
-  aliveCheck = () => { if (extensionAlive()) return true; check(); return false; };
+  aliveCheck = () => {
+    if (extensionAlive()) return true;
+    check();
+    return false;
+  };
 }
 
 /** Storage key of the content-script epoch, written by the background before it injects. */

@@ -51,7 +51,10 @@ export function waitFor<T>(find: () => T | undefined, signal: AbortSignal, root:
     if (found !== undefined) return resolve(found);
     if (signal.aborted) return reject(signal.reason);
     // Once settled, nothing of this wait stays on the signal: a long-lived signal sees many waits.
-    const onAbort = () => { observer.disconnect(); reject(signal.reason); };
+    const onAbort = () => {
+      observer.disconnect();
+      reject(signal.reason);
+    };
     const observer = new MutationObserver(() => {
       const value = find();
       if (value === undefined) return;

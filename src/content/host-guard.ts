@@ -10,14 +10,31 @@
 import { browser, type MessageSender } from '../shared-ext/browser';
 import { HOST_EVIDENCE_MESSAGE, type HostEvidence, type HostProblem } from '../shared-ext/host-evidence';
 
-interface Watch { host: HTMLElement; frame: HTMLIFrameElement; since: number; broke?: HostProblem; now?: HostProblem; place?: string; seen: boolean }
+interface Watch {
+  host: HTMLElement;
+  frame: HTMLIFrameElement;
+  since: number;
+  broke?: HostProblem;
+  now?: HostProblem;
+  place?: string;
+  seen: boolean;
+}
 const watches = new Map<string, Watch>();
 
 // Styles the page's stylesheets cannot override (inline !important wins); a page script still can,
 // which the checks below catch.
 const FORCED: Record<string, string> = {
-  display: 'block', opacity: '1', filter: 'none', transform: 'none', visibility: 'visible', 'clip-path': 'none',
-  'mask-image': 'none', 'mix-blend-mode': 'normal', 'pointer-events': 'auto', zoom: '1', 'content-visibility': 'visible',
+  display: 'block',
+  opacity: '1',
+  filter: 'none',
+  transform: 'none',
+  visibility: 'visible',
+  'clip-path': 'none',
+  'mask-image': 'none',
+  'mix-blend-mode': 'normal',
+  'pointer-events': 'auto',
+  zoom: '1',
+  'content-visibility': 'visible',
 };
 function force(host: HTMLElement): void {
   for (const [name, value] of Object.entries(FORCED)) {
@@ -25,7 +42,7 @@ function force(host: HTMLElement): void {
   }
 }
 
-const parentOf = (el: Element): Element | null => el.parentElement ?? ((el.getRootNode() as ShadowRoot).host ?? null);
+const parentOf = (el: Element): Element | null => el.parentElement ?? (el.getRootNode() as ShadowRoot).host ?? null;
 const isTranslation = (t: string) => t === 'none' || /^matrix\(1, 0, 0, 1, [-\d.e]+, [-\d.e]+\)$/.test(t);
 const inside = (a: DOMRect, b: DOMRect) => a.left >= b.left - 1 && a.top >= b.top - 1 && a.right <= b.right + 1 && a.bottom <= b.bottom + 1;
 
@@ -47,10 +64,18 @@ export function hostProblem(host: HTMLElement, frame: HTMLIFrameElement): HostPr
   // Whatever the page laid over us at the corners and centre of the frame's on-screen part. (Our
   // iframe sits in a closed shadow root, so a hit on it reads as the host.) Overlays that let the
   // pointer through are not hit-tested; IntersectionObserver v2 (below and in the frame) sees those.
-  const left = Math.max(r.left, 0) + 2, right = Math.min(r.right, innerWidth) - 2;
-  const top = Math.max(r.top, 0) + 2, bottom = Math.min(r.bottom, innerHeight) - 2;
+  const left = Math.max(r.left, 0) + 2,
+    right = Math.min(r.right, innerWidth) - 2;
+  const top = Math.max(r.top, 0) + 2,
+    bottom = Math.min(r.bottom, innerHeight) - 2;
   if (right <= left || bottom <= top) return 'hidden';
-  for (const [x, y] of [[left, top], [right, top], [left, bottom], [right, bottom], [(left + right) / 2, (top + bottom) / 2]]) {
+  for (const [x, y] of [
+    [left, top],
+    [right, top],
+    [left, bottom],
+    [right, bottom],
+    [(left + right) / 2, (top + bottom) / 2],
+  ]) {
     if (document.elementFromPoint(x!, y!) !== host) return 'covered';
   }
   return undefined;
@@ -69,10 +94,13 @@ export function guardHost(mount: string, host: HTMLElement, frame: HTMLIFrameEle
   const styleWatch = new MutationObserver(() => force(host));
   styleWatch.observe(host, { attributes: true, attributeFilter: ['style', 'class', 'popover', 'hidden'] });
   // The page's own view of the host: occluded (even by an overlay the pointer passes through), faded or transformed.
-  const visibility = new IntersectionObserver((entries) => {
-    const e = entries.at(-1) as (IntersectionObserverEntry & { isVisible?: boolean }) | undefined;
-    if (e) watch.seen = e.isIntersecting && e.isVisible === true;
-  }, { threshold: [0, 1], trackVisibility: true, delay: 100 } as IntersectionObserverInit);
+  const visibility = new IntersectionObserver(
+    (entries) => {
+      const e = entries.at(-1) as (IntersectionObserverEntry & { isVisible?: boolean }) | undefined;
+      if (e) watch.seen = e.isIntersecting && e.isVisible === true;
+    },
+    { threshold: [0, 1], trackVisibility: true, delay: 100 } as IntersectionObserverInit,
+  );
   visibility.observe(host);
   let raf = 0;
   const tick = (at: number) => {
@@ -81,13 +109,25 @@ export function guardHost(mount: string, host: HTMLElement, frame: HTMLIFrameEle
     const r = frame.getBoundingClientRect();
     const place = `${Math.round(r.left)},${Math.round(r.top)},${Math.round(r.width)}`;
     const moved = watch.place !== undefined && place !== watch.place;
-    if (problem || moved) { watch.since = at; watch.broke = problem ?? 'moved'; }
+    if (problem || moved) {
+      watch.since = at;
+      watch.broke = problem ?? 'moved';
+    }
     watch.now = problem;
     watch.place = place;
     raf = requestAnimationFrame(tick);
   };
   raf = requestAnimationFrame(tick);
-  signal.addEventListener('abort', () => { cancelAnimationFrame(raf); styleWatch.disconnect(); visibility.disconnect(); watches.delete(mount); }, { once: true });
+  signal.addEventListener(
+    'abort',
+    () => {
+      cancelAnimationFrame(raf);
+      styleWatch.disconnect();
+      visibility.disconnect();
+      watches.delete(mount);
+    },
+    { once: true },
+  );
 }
 
 /** The evidence for one mount at this moment; no watch means the frame is not ours to vouch for. */

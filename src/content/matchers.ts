@@ -12,12 +12,8 @@ function matcher(examples: string[], test: (url: URL) => boolean): PageMatcher {
 }
 
 // Demo origins carry a port (any port); the vendor's own origins never do.
-const isSupportOrigin = (url: URL) =>
-  (url.protocol === 'http:' && url.hostname === 'support.localhost') ||
-  (url.protocol === 'https:' && url.host === 'support.atlassian.com');
-const isAdminOrigin = (url: URL) =>
-  (url.protocol === 'http:' && url.hostname === 'admin.localhost') ||
-  (url.protocol === 'https:' && url.host === 'admin.atlassian.com');
+const isSupportOrigin = (url: URL) => (url.protocol === 'http:' && url.hostname === 'support.localhost') || (url.protocol === 'https:' && url.host === 'support.atlassian.com');
+const isAdminOrigin = (url: URL) => (url.protocol === 'http:' && url.hostname === 'admin.localhost') || (url.protocol === 'https:' && url.host === 'admin.atlassian.com');
 
 const TICKET_PATH = new RegExp(`^/servicedesk/customer/portal/\\d+/(${TICKET_KEY_SOURCE})/?$`);
 
@@ -76,7 +72,10 @@ export const isSupportAccessRequests = adminPage('security/support-access-reques
 // demo. The portal's and console's demo hosts are not product sites.
 const PRODUCT_SITE_HOST = /^([a-z0-9][a-z0-9-]*)\.atlassian\.net$/;
 const DEMO_SITE_HOST = /^([a-z0-9][a-z0-9-]*)\.localhost$/;
-const PRODUCT_PATHS: readonly [RegExp, string][] = [[/^\/wiki(\/|$)/, 'confluence'], [/^\/jira(\/|$)/, 'jira']];
+const PRODUCT_PATHS: readonly [RegExp, string][] = [
+  [/^\/wiki(\/|$)/, 'confluence'],
+  [/^\/jira(\/|$)/, 'jira'],
+];
 
 /** The site a product page belongs to, as the vendor writes it (`https://acme.atlassian.net`), or undefined. */
 export function siteUrlOfProductPage(url: URL): string | undefined {

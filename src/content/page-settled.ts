@@ -9,7 +9,10 @@ export function pageSettled(signal: AbortSignal, doc: Document = document): Prom
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     let quiet: ReturnType<typeof setTimeout> | undefined;
-    const done = () => { cleanup(); resolve(); };
+    const done = () => {
+      cleanup();
+      resolve();
+    };
     const ceiling = setTimeout(done, CEILING_MS);
     const arm = () => {
       clearTimeout(quiet);
@@ -17,10 +20,15 @@ export function pageSettled(signal: AbortSignal, doc: Document = document): Prom
     };
     const observer = new MutationObserver(arm);
     observer.observe(doc.documentElement, { childList: true, subtree: true, characterData: true });
-    const onAbort = () => { cleanup(); reject(signal.reason); };
+    const onAbort = () => {
+      cleanup();
+      reject(signal.reason);
+    };
     const onLoad = () => arm();
     function cleanup() {
-      clearTimeout(quiet); clearTimeout(ceiling); observer.disconnect();
+      clearTimeout(quiet);
+      clearTimeout(ceiling);
+      observer.disconnect();
       signal.removeEventListener('abort', onAbort);
       doc.defaultView?.removeEventListener('load', onLoad);
     }

@@ -10,9 +10,7 @@ import { RuleError, type AccessRequest, type AccessRequestTarget } from './types
  * `for` is the target as it is stored: a known user's email becomes `{userId}`, so self-review
  * checks and group membership see the same person however the requester named them.
  */
-export type AccessRequestVerdict =
-  | { ok: true; self: boolean; requesterOnSite: boolean; for: AccessRequestTarget }
-  | { ok: false; code: string; message: string };
+export type AccessRequestVerdict = { ok: true; self: boolean; requesterOnSite: boolean; for: AccessRequestTarget } | { ok: false; code: string; message: string };
 
 /**
  * A standing bar on a requester: the denied self-request (of a person not on the site) behind it.
@@ -31,7 +29,14 @@ export const MAX_DENY_MESSAGE = MAX_MESSAGE_LENGTH;
 const no = (code: string, message: string): AccessRequestVerdict => ({ ok: false, code, message });
 
 /** `target` undefined means "for myself". `bar` is the requester's standing bar, if any. */
-export function accessRequestPolicy(ix: WorldIndex, requesterId: string, site: string, product: string, target: AccessRequestTarget | undefined, bar: AccessRequestBar | undefined): AccessRequestVerdict {
+export function accessRequestPolicy(
+  ix: WorldIndex,
+  requesterId: string,
+  site: string,
+  product: string,
+  target: AccessRequestTarget | undefined,
+  bar: AccessRequestBar | undefined,
+): AccessRequestVerdict {
   const requester = ix.usersById.get(requesterId);
   if (!requester) return no('no_account', 'Only someone with an account can request product access.');
   const siteRec = ix.sitesById.get(site);

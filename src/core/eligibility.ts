@@ -121,7 +121,10 @@ function explain(ix: WorldIndex, t: Ticket, granting: RoleAssignment[], fitting:
   const { product, site } = ticketPlace(ix, t);
   const who = adminList(admins);
   const misfits = (pred: (r: RoleAssignment) => boolean) =>
-    granting.filter(pred).map((r) => `${roleLabel(r.role)} of ${describeReach(ix, r)}`).join('; ');
+    granting
+      .filter(pred)
+      .map((r) => `${roleLabel(r.role)} of ${describeReach(ix, r)}`)
+      .join('; ');
   const text: Record<CauseCode, () => Omit<Cause, 'code'>> = {
     wrong_product: () => ({
       message: `You are ${misfits((r) => r.product !== undefined && r.product !== t.product)}, not of ${product}.`,
@@ -168,7 +171,10 @@ const MAX_NAMED = 5;
 /** ": Alice Ng (org admin), Bob Li (product admin)" — or a plain statement that nobody can right now. */
 function adminList(admins: QualifiedAdmin[]): string {
   if (admins.length === 0) return ' (nobody can grant for this ticket right now)';
-  const named = admins.slice(0, MAX_NAMED).map((a) => `${a.name} (${roleLabel(a.role)})`).join(', ');
+  const named = admins
+    .slice(0, MAX_NAMED)
+    .map((a) => `${a.name} (${roleLabel(a.role)})`)
+    .join(', ');
   const more = admins.length > MAX_NAMED ? ` and ${admins.length - MAX_NAMED} more` : '';
   return `: ${named}${more}`;
 }

@@ -91,6 +91,11 @@ export function generateWorld(opts: GenerateOptions): World {
   }
   return {
     organization: { id: 'gen', name: 'Generated Org', userManagement: experience, guard: { restrictedSites: restricted } },
-    sites, products, users, roles, engineers, tickets,
+    sites,
+    products,
+    users,
+    roles,
+    engineers,
+    tickets,
   };
 }

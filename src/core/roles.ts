@@ -50,9 +50,7 @@ export function isInEffect(r: RoleAssignment): boolean {
   return !(r.source === 'scim' && r.pendingSync === true);
 }
 
-export type RoleFit =
-  | { fits: true }
-  | { fits: false; wrongSite: boolean; wrongProduct: boolean; notListed: boolean };
+export type RoleFit = { fits: true } | { fits: false; wrongSite: boolean; wrongProduct: boolean; notListed: boolean };
 
 /** How a granting role relates to the ticket's product on the ticket's site, ignoring SCIM state. */
 export function roleFit(r: RoleAssignment, site: string, product: string): RoleFit {

@@ -20,7 +20,13 @@ export const PRODUCT_NAMES: Readonly<Record<string, string>> = {
 
 export function productName(key: string, product?: Product): string {
   if (product?.name) return product.name;
-  return PRODUCT_NAMES[key] ?? key.split('-').map((w) => w.charAt(0).toUpperCase() + w.slice(1)).join(' ');
+  return (
+    PRODUCT_NAMES[key] ??
+    key
+      .split('-')
+      .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+      .join(' ')
+  );
 }
 
 /** A site as its admins know it: its address without the scheme. */

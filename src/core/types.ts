@@ -3,22 +3,9 @@
 
 export type UserManagement = 'centralized' | 'original';
 
-export type CentralizedRole =
-  | 'org_admin'
-  | 'product_admin'
-  | 'billing_admin'
-  | 'technical_contact'
-  | 'user_access_admin'
-  | 'guard_admin';
+export type CentralizedRole = 'org_admin' | 'product_admin' | 'billing_admin' | 'technical_contact' | 'user_access_admin' | 'guard_admin';
 
-export type OriginalRole =
-  | 'org_admin'
-  | 'site_admin'
-  | 'product_admin'
-  | 'trusted_user'
-  | 'billing_contact'
-  | 'technical_contact'
-  | 'guard_admin';
+export type OriginalRole = 'org_admin' | 'site_admin' | 'product_admin' | 'trusted_user' | 'billing_contact' | 'technical_contact' | 'guard_admin';
 
 export type RoleName = CentralizedRole | OriginalRole;
 
@@ -119,25 +106,10 @@ export interface WorldAccessRequest {
 
 // ---- eligibility (DESIGN §2.1, §2.2) ----
 
-export type CauseCode =
-  | 'wrong_product'
-  | 'wrong_site'
-  | 'contact_not_listed'
-  | 'site_deactivated'
-  | 'scim_not_synced'
-  | 'no_admin_role'
-  | 'ticket_closed';
+export type CauseCode = 'wrong_product' | 'wrong_site' | 'contact_not_listed' | 'site_deactivated' | 'scim_not_synced' | 'no_admin_role' | 'ticket_closed';
 
 /** DESIGN §2.2 order; causes are always reported in this order. */
-export const CAUSE_ORDER: readonly CauseCode[] = [
-  'wrong_product',
-  'wrong_site',
-  'contact_not_listed',
-  'site_deactivated',
-  'scim_not_synced',
-  'no_admin_role',
-  'ticket_closed',
-];
+export const CAUSE_ORDER: readonly CauseCode[] = ['wrong_product', 'wrong_site', 'contact_not_listed', 'site_deactivated', 'scim_not_synced', 'no_admin_role', 'ticket_closed'];
 
 export interface Cause {
   code: CauseCode;
@@ -172,12 +144,7 @@ export interface Eligibility {
 
 // ---- grant lifecycle (DESIGN §2.3) ----
 
-export type GrantState =
-  | 'requested'
-  | 'pending_guard_approval'
-  | 'active'
-  | 'denied'
-  | 'revoked';
+export type GrantState = 'requested' | 'pending_guard_approval' | 'active' | 'denied' | 'revoked';
 
 export type GrantKind = 'data' | 'ai_conversations';
 

@@ -13,7 +13,12 @@ const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 export function parseWorld(json: unknown): World {
   check(isObject(json), 'world', 'must be a JSON object');
   const root = json as Record<string, unknown>;
-  onlyKeys(root, 'world', ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets', 'accessRequests'], ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets']);
+  onlyKeys(
+    root,
+    'world',
+    ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets', 'accessRequests'],
+    ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets'],
+  );
   for (const k of ['sites', 'products', 'users', 'roles', 'engineers', 'tickets']) {
     check(Array.isArray(root[k]), k, 'must be an array');
   }
@@ -23,8 +28,7 @@ export function parseWorld(json: unknown): World {
   const siteIds = uniqueIds(sites, (s) => s.id, 'sites', 'site id');
   uniqueIds(sites, (s) => s.url, 'sites', 'site url');
   if (organization.guard) {
-    organization.guard.restrictedSites.forEach((s, i) =>
-      check(siteIds.has(s), `organization.guard.restrictedSites[${i}]`, `site "${s}" does not exist`));
+    organization.guard.restrictedSites.forEach((s, i) => check(siteIds.has(s), `organization.guard.restrictedSites[${i}]`, `site "${s}" does not exist`));
   }
 
   const products = (root.products as unknown[]).map((p, i) => parseProduct(p, `products[${i}]`, siteIds));
@@ -38,8 +42,13 @@ export function parseWorld(json: unknown): World {
 
   const experience = organization.userManagement;
   const roles = (root.roles as unknown[]).map((r, i) => parseRole(r, `roles[${i}]`, experience, userIds, siteIds, productKeys));
-  uniqueIds(roles, (r) => [r.user, r.role, r.site ?? '', r.product ?? ''].join('\u0000'), 'roles', 'role assignment',
-    (r) => `user "${r.user}" already has ${r.role}${r.site ? ` on ${r.site}` : ''}${r.product ? `/${r.product}` : ''}`);
+  uniqueIds(
+    roles,
+    (r) => [r.user, r.role, r.site ?? '', r.product ?? ''].join('\u0000'),
+    'roles',
+    'role assignment',
+    (r) => `user "${r.user}" already has ${r.role}${r.site ? ` on ${r.site}` : ''}${r.product ? `/${r.product}` : ''}`,
+  );
 
   const engineers = (root.engineers as unknown[]).map((e, i) => parseEngineer(e, `engineers[${i}]`));
   const engineerIds = uniqueIds(engineers, (e) => e.id, 'engineers', 'engineer id');
@@ -59,8 +68,7 @@ export function parseWorld(json: unknown): World {
   users.forEach((u, i) => claimToken(u.token, entryLabel('users', i, u.id)));
   engineers.forEach((e, i) => claimToken(e.token, entryLabel('engineers', i, e.id)));
 
-  const tickets = (root.tickets as unknown[]).map((t, i) =>
-    parseTicket(t, `tickets[${i}]`, siteIds, productKeys, licensed, userIds, engineerIds));
+  const tickets = (root.tickets as unknown[]).map((t, i) => parseTicket(t, `tickets[${i}]`, siteIds, productKeys, licensed, userIds, engineerIds));
   uniqueIds(tickets, (t) => t.key, 'tickets', 'ticket key');
 
   const world: World = { organization, sites, products, users, roles, engineers, tickets };
@@ -232,8 +240,12 @@ function parseEngineer(v: unknown, at: string): Engineer {
 function parseTicket(v: unknown, at: string, sites: Set<string>, products: Set<string>, licensed: Set<string>, users: Set<string>, engineers: Set<string>): Ticket {
   check(isObject(v), at, 'must be an object');
   const label = entryLabel(at, undefined, typeof v.key === 'string' ? v.key : undefined);
-  onlyKeys(v, label, ['key', 'title', 'site', 'product', 'reporter', 'engineer', 'status', 'dataAccessRequested', 'aiConversationsRequested'],
-    ['key', 'site', 'product', 'reporter', 'engineer', 'status']);
+  onlyKeys(
+    v,
+    label,
+    ['key', 'title', 'site', 'product', 'reporter', 'engineer', 'status', 'dataAccessRequested', 'aiConversationsRequested'],
+    ['key', 'site', 'product', 'reporter', 'engineer', 'status'],
+  );
   const site = reqString(v, label, 'site');
   check(sites.has(site), label, `site "${site}" does not exist`);
   const product = reqString(v, label, 'product');
@@ -259,4 +271,3 @@ function parseTicket(v: unknown, at: string, sites: Set<string>, products: Set<s
   if (ai !== undefined) t.aiConversationsRequested = ai;
   return t;
 }
-

@@ -18,7 +18,13 @@ function Options() {
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    void callBackground('getStatus').then((s) => { setStatus(s); setApiBaseUrl((typed) => typed || s.apiBaseUrl); }, () => undefined);
+    void callBackground('getStatus').then(
+      (s) => {
+        setStatus(s);
+        setApiBaseUrl((typed) => typed || s.apiBaseUrl);
+      },
+      () => undefined,
+    );
   }, []);
 
   async function onSubmit(event: Event) {
@@ -54,12 +60,16 @@ function Options() {
     <main>
       <h1>Access Companion options</h1>
       {status && !status.signedIn && status.signedOutAt && (
-        <p class="signed-out" role="alert"><strong>Signed out: sign in again.</strong> The Access API stopped accepting your token; paste the new one below.</p>
+        <p class="signed-out" role="alert">
+          <strong>Signed out: sign in again.</strong> The Access API stopped accepting your token; paste the new one below.
+        </p>
       )}
       {status?.signedIn && (
         <p class="signed-in" role="note">
           Signed in{status.me ? ` as ${status.me.name} (${status.me.org})` : ''} at {status.apiBaseUrl}.{' '}
-          <button type="button" style="margin:0;padding:2px 8px" onClick={() => void signOut()}>Sign out</button>
+          <button type="button" style="margin:0;padding:2px 8px" onClick={() => void signOut()}>
+            Sign out
+          </button>
         </p>
       )}
       <form onSubmit={(e) => void onSubmit(e)}>
@@ -67,8 +77,14 @@ function Options() {
         <input id="api" type="url" required value={apiBaseUrl} onInput={(e) => setApiBaseUrl(e.currentTarget.value)} placeholder="http://localhost:4400" />
         <label for="token">Your sign-in token</label>
         <input id="token" type="password" autocomplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} placeholder={status?.signedIn ? 'Paste a new token to switch' : ''} />
-        <button type="submit" disabled={busy}>{busy ? 'Checking…' : 'Sign in'}</button>
-        {message && <p role="status" class={message.kind}>{message.text}</p>}
+        <button type="submit" disabled={busy}>
+          {busy ? 'Checking…' : 'Sign in'}
+        </button>
+        {message && (
+          <p role="status" class={message.kind}>
+            {message.text}
+          </p>
+        )}
       </form>
       <NotificationPrefsForm />
     </main>

@@ -18,7 +18,13 @@ export function NotificationPrefsForm() {
   const [consoleUrl, setConsoleUrl] = useState('');
   const [saved, setSaved] = useState<string | undefined>();
   useEffect(() => {
-    void callBackground('getPrefs').then((p) => { setPrefs(p); setConsoleUrl(p.consoleUrl ?? ''); }, () => undefined);
+    void callBackground('getPrefs').then(
+      (p) => {
+        setPrefs(p);
+        setConsoleUrl(p.consoleUrl ?? '');
+      },
+      () => undefined,
+    );
   }, []);
 
   async function update(next: Prefs) {
@@ -43,9 +49,22 @@ export function NotificationPrefsForm() {
         </label>
       ))}
       <label for="console-url">Admin console address (opened when you click a notification)</label>
-      <input id="console-url" type="url" placeholder="https://admin.atlassian.com" value={consoleUrl}
-        onChange={(e) => { const v = e.currentTarget.value.trim(); setConsoleUrl(v); void update({ ...prefs, consoleUrl: v || undefined }); }} />
-      {saved && <p role="status" class="ok">{saved}</p>}
+      <input
+        id="console-url"
+        type="url"
+        placeholder="https://admin.atlassian.com"
+        value={consoleUrl}
+        onChange={(e) => {
+          const v = e.currentTarget.value.trim();
+          setConsoleUrl(v);
+          void update({ ...prefs, consoleUrl: v || undefined });
+        }}
+      />
+      {saved && (
+        <p role="status" class="ok">
+          {saved}
+        </p>
+      )}
     </fieldset>
   );
 }

@@ -24,7 +24,10 @@ export function readPanelContext(hash: string): PanelContext | undefined {
   if (!key || !KEY.test(key)) return undefined;
   const context: PanelContext = { key, title: params.get('title') ?? undefined, unreadable: params.get('read') === 'none', docked: params.get('placement') === 'docked' };
   const product = params.get('product');
-  if (product) { context.product = product; context.productName = params.get('productName') || product; }
+  if (product) {
+    context.product = product;
+    context.productName = params.get('productName') || product;
+  }
   const site = params.get('site');
   if (site) {
     try {

@@ -23,7 +23,10 @@ function ActionButton(props: { label: string; aria?: string; danger?: boolean; d
     try {
       const result = await props.act(evidence(event), idempotencyKey);
       if (result.outcome === 'parked') setOutcome({ kind: 'parked', text: parkedText(result.reason) });
-      else { setKey(crypto.randomUUID()); props.onDone(); }
+      else {
+        setKey(crypto.randomUUID());
+        props.onDone();
+      }
     } catch (error) {
       setOutcome({ kind: 'error', text: (error as Error).message });
     } finally {
@@ -32,17 +35,30 @@ function ActionButton(props: { label: string; aria?: string; danger?: boolean; d
   }
   return (
     <div class="action">
-      <button ref={ref} type="button" class={props.danger ? 'danger' : 'primary'} aria-label={props.aria ?? props.label} data-armed={armed ? 'true' : undefined}
-        disabled={busy || Boolean(props.disabled)} title={props.disabled} onClick={(e) => void onClick(e)}>{busy ? 'Working…' : props.label}</button>
+      <button
+        ref={ref}
+        type="button"
+        class={props.danger ? 'danger' : 'primary'}
+        aria-label={props.aria ?? props.label}
+        data-armed={armed ? 'true' : undefined}
+        disabled={busy || Boolean(props.disabled)}
+        title={props.disabled}
+        onClick={(e) => void onClick(e)}
+      >
+        {busy ? 'Working…' : props.label}
+      </button>
       {props.disabled && <p class="disabled-reason muted">{props.disabled}</p>}
-      {outcome && <p class={outcome.kind === 'error' ? 'error' : 'parked'} role="alert">{outcome.text}</p>}
+      {outcome && (
+        <p class={outcome.kind === 'error' ? 'error' : 'parked'} role="alert">
+          {outcome.text}
+        </p>
+      )}
     </div>
   );
 }
 
 const current = (grants: GrantWire[], kind: GrantWire['kind']) =>
-  grants.find((g) => g.kind === kind && (g.state === 'active' || g.state === 'pending_guard_approval'))
-  ?? grants.find((g) => g.kind === kind);
+  grants.find((g) => g.kind === kind && (g.state === 'active' || g.state === 'pending_guard_approval')) ?? grants.find((g) => g.kind === kind);
 
 function GuardWait({ grant, view }: { grant: GrantWire; view: TicketView }) {
   // The granter cannot decide their own grant, even when they are a Guard admin too.
@@ -50,25 +66,52 @@ function GuardWait({ grant, view }: { grant: GrantWire; view: TicketView }) {
   const names = deciders.map((g) => g.name);
   const otherThanYou = view.guardAdmins.length > deciders.length && grant.grantedBy === view.me?.id ? ' (not you: you made this grant)' : '';
   // The API names the Guard admins when it can; otherwise say where they decide.
-  return names.length
-    ? <>Waiting on a Guard admin ({names.join(', ')}) to approve. Support gets nothing until then.</>
-    : <>Waiting on another Guard admin{otherThanYou} to approve in the admin console (Security → Support access requests). Support gets nothing until then.</>;
+  return names.length ? (
+    <>Waiting on a Guard admin ({names.join(', ')}) to approve. Support gets nothing until then.</>
+  ) : (
+    <>Waiting on another Guard admin{otherThanYou} to approve in the admin console (Security → Support access requests). Support gets nothing until then.</>
+  );
 }
 
 function StateLine({ grant, view }: { grant: GrantWire; view: TicketView }) {
-  const name = (id?: string) => (!id ? '' : id === view.me?.id ? 'you' : view.names[id] ?? id);
+  const name = (id?: string) => (!id ? '' : id === view.me?.id ? 'you' : (view.names[id] ?? id));
   const what = grant.kind === 'ai_conversations' ? 'Support may read these conversations' : 'Support has access';
   switch (grant.state) {
     case 'active':
-      return <p class="state active" data-state="active"><b>Active:</b> {what}{grant.grantedBy ? ` · granted by ${name(grant.grantedBy)}` : ''}{grant.grantedAt ? ` ${when(grant.grantedAt)}` : ''}{grant.guardDecidedBy ? ` · approved by ${view.names[grant.guardDecidedBy] ?? `Guard admin ${grant.guardDecidedBy}`}` : ''}</p>;
+      return (
+        <p class="state active" data-state="active">
+          <b>Active:</b> {what}
+          {grant.grantedBy ? ` · granted by ${name(grant.grantedBy)}` : ''}
+          {grant.grantedAt ? ` ${when(grant.grantedAt)}` : ''}
+          {grant.guardDecidedBy ? ` · approved by ${view.names[grant.guardDecidedBy] ?? `Guard admin ${grant.guardDecidedBy}`}` : ''}
+        </p>
+      );
     case 'pending_guard_approval':
-      return <p class="state pending" data-state="pending_guard_approval"><b>Waiting on Guard:</b> <GuardWait grant={grant} view={view} /></p>;
+      return (
+        <p class="state pending" data-state="pending_guard_approval">
+          <b>Waiting on Guard:</b> <GuardWait grant={grant} view={view} />
+        </p>
+      );
     case 'requested':
-      return <p class="state requested" data-state="requested"><b>Requested:</b> {view.names[grant.engineer] ? `${view.names[grant.engineer]} (Support)` : 'Support'} asked for access{grant.requestedAt ? ` ${when(grant.requestedAt)}` : ''}.</p>;
+      return (
+        <p class="state requested" data-state="requested">
+          <b>Requested:</b> {view.names[grant.engineer] ? `${view.names[grant.engineer]} (Support)` : 'Support'} asked for access{grant.requestedAt ? ` ${when(grant.requestedAt)}` : ''}.
+        </p>
+      );
     case 'denied':
-      return <p class="state denied" data-state="denied"><b>Denied</b> by a Guard admin{grant.guardDecidedBy ? ` (${name(grant.guardDecidedBy)})` : ''}. Support has no access.</p>;
+      return (
+        <p class="state denied" data-state="denied">
+          <b>Denied</b> by a Guard admin{grant.guardDecidedBy ? ` (${name(grant.guardDecidedBy)})` : ''}. Support has no access.
+        </p>
+      );
     case 'revoked':
-      return <p class="state revoked" data-state="revoked"><b>Revoked</b>{grant.revokeReason === 'ticket_closed' ? ' when the ticket closed' : grant.revokedBy ? ` by ${name(grant.revokedBy)}` : ''}{grant.revokedAt ? ` ${when(grant.revokedAt)}` : ''}. Support has no access.</p>;
+      return (
+        <p class="state revoked" data-state="revoked">
+          <b>Revoked</b>
+          {grant.revokeReason === 'ticket_closed' ? ' when the ticket closed' : grant.revokedBy ? ` by ${name(grant.revokedBy)}` : ''}
+          {grant.revokedAt ? ` ${when(grant.revokedAt)}` : ''}. Support has no access.
+        </p>
+      );
   }
 }
 
@@ -79,15 +122,25 @@ export function DataGrant({ view, disabled, onChange }: { view: TicketView; disa
   return (
     <section aria-label="Support data access" class="grant">
       <h2>Support data access</h2>
-      {grant ? <StateLine grant={grant} view={view} /> : <p class="state none" data-state="none">No grant yet.{view.ticket?.dataAccessRequested ? ' Support asked for access.' : ''}</p>}
+      {grant ? (
+        <StateLine grant={grant} view={view} />
+      ) : (
+        <p class="state none" data-state="none">
+          No grant yet.{view.ticket?.dataAccessRequested ? ' Support asked for access.' : ''}
+        </p>
+      )}
       {live ? (
-        <ActionButton label={grant.state === 'active' ? 'Revoke access' : 'Withdraw grant'} danger disabled={disabled} onDone={onChange}
-          act={(click, idempotencyKey) => callBackground('revokeTicketGrant', { key: view.key, grantId: grant.id, idempotencyKey, click })} />
+        <ActionButton
+          label={grant.state === 'active' ? 'Revoke access' : 'Withdraw grant'}
+          danger
+          disabled={disabled}
+          onDone={onChange}
+          act={(click, idempotencyKey) => callBackground('revokeTicketGrant', { key: view.key, grantId: grant.id, idempotencyKey, click })}
+        />
       ) : el?.allowed ? (
         <>
           {el.guardApprovalRequired && <p class="muted">This site has Guard restrictions: a Guard admin must approve before Support gets in.</p>}
-          <ActionButton label="Grant access" disabled={disabled} onDone={onChange}
-            act={(click, idempotencyKey) => callBackground('grantAccess', { key: view.key, idempotencyKey, click })} />
+          <ActionButton label="Grant access" disabled={disabled} onDone={onChange} act={(click, idempotencyKey) => callBackground('grantAccess', { key: view.key, idempotencyKey, click })} />
         </>
       ) : null}
     </section>
@@ -106,21 +159,49 @@ export function AiConversationsGrant({ view, disabled, onChange }: { view: Ticke
     <section aria-label="AI conversations" class="grant ai">
       <h2>AI conversations</h2>
       <p class="muted">Support asked to read these Rovo conversations. A data grant never covers them; this grant covers only these:</p>
-      {shown.length === 0 && <ul class="conversations">{asked.map((c) => <li key={c}><code>{c}</code></li>)}</ul>}
-      {shown.length === 0 && <p class="state none" data-state="none">Not approved.</p>}
+      {shown.length === 0 && (
+        <ul class="conversations">
+          {asked.map((c) => (
+            <li key={c}>
+              <code>{c}</code>
+            </li>
+          ))}
+        </ul>
+      )}
+      {shown.length === 0 && (
+        <p class="state none" data-state="none">
+          Not approved.
+        </p>
+      )}
       {shown.map((grant) => (
         <div key={grant.id} class="ai-grant" data-grant={grant.id}>
-          <ul class="conversations">{(grant.conversations ?? []).map((c) => <li key={c}><code>{c}</code></li>)}</ul>
+          <ul class="conversations">
+            {(grant.conversations ?? []).map((c) => (
+              <li key={c}>
+                <code>{c}</code>
+              </li>
+            ))}
+          </ul>
           <StateLine grant={grant} view={view} />
           {live.includes(grant) && (
-            <ActionButton label="Revoke AI conversations" aria={live.length > 1 ? `Revoke AI conversations ${(grant.conversations ?? []).join(', ')}` : undefined} danger disabled={disabled} onDone={onChange}
-              act={(click, idempotencyKey) => callBackground('revokeTicketGrant', { key: view.key, grantId: grant.id, idempotencyKey, click })} />
+            <ActionButton
+              label="Revoke AI conversations"
+              aria={live.length > 1 ? `Revoke AI conversations ${(grant.conversations ?? []).join(', ')}` : undefined}
+              danger
+              disabled={disabled}
+              onDone={onChange}
+              act={(click, idempotencyKey) => callBackground('revokeTicketGrant', { key: view.key, grantId: grant.id, idempotencyKey, click })}
+            />
           )}
         </div>
       ))}
       {live.length === 0 && view.eligibility?.allowed && (
-        <ActionButton label="Approve AI conversations" disabled={disabled} onDone={onChange}
-          act={(click, idempotencyKey) => callBackground('grantAiConversations', { key: view.key, conversations: asked, idempotencyKey, click })} />
+        <ActionButton
+          label="Approve AI conversations"
+          disabled={disabled}
+          onDone={onChange}
+          act={(click, idempotencyKey) => callBackground('grantAiConversations', { key: view.key, conversations: asked, idempotencyKey, click })}
+        />
       )}
     </section>
   );

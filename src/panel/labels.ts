@@ -9,4 +9,10 @@ export function when(iso: string | undefined): string {
   return iso ? formatWhen(iso) : '';
 }
 
-export const hostOf = (url: string | undefined) => { try { return url ? new URL(url).host : ''; } catch { return url ?? ''; } };
+export const hostOf = (url: string | undefined) => {
+  try {
+    return url ? new URL(url).host : '';
+  } catch {
+    return url ?? '';
+  }
+};

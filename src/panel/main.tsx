@@ -31,13 +31,29 @@ function Panel() {
         <>
           <p class="ticket" aria-label="Ticket">
             <span>Ticket {context.key}</span>
-            {(view?.ticket?.productName ?? context.productName) && <><span aria-hidden="true"> · </span><span>{view?.ticket?.productName ?? context.productName}</span></>}
-            {(view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost) && <><span aria-hidden="true"> · </span><span>{view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost}</span></>}
+            {(view?.ticket?.productName ?? context.productName) && (
+              <>
+                <span aria-hidden="true"> · </span>
+                <span>{view?.ticket?.productName ?? context.productName}</span>
+              </>
+            )}
+            {(view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost) && (
+              <>
+                <span aria-hidden="true"> · </span>
+                <span>{view?.ticket ? hostOf(view.ticket.siteUrl) : context.siteHost}</span>
+              </>
+            )}
           </p>
           {context.unreadable && (
-            <p class="note unreadable" role="note">Access Companion couldn't read this page's ticket details, so it can't check them against the Access API. Everything below is the Access API's record for {context.key}.</p>
+            <p class="note unreadable" role="note">
+              Access Companion couldn't read this page's ticket details, so it can't check them against the Access API. Everything below is the Access API's record for {context.key}.
+            </p>
           )}
-          {title && <p class="title" aria-label="Ticket title">{title}</p>}
+          {title && (
+            <p class="title" aria-label="Ticket title">
+              {title}
+            </p>
+          )}
           <Body context={context} view={view} refreshing={refreshing} refresh={() => void refresh()} />
         </>
       ) : (
@@ -49,13 +65,23 @@ function Panel() {
 
 function Body({ context, view, refreshing, refresh }: { context: PanelContext; view?: TicketView; refreshing: boolean; refresh: () => void }) {
   const [now, setNow] = useState(Date.now());
-  useEffect(() => { const t = setInterval(() => setNow(Date.now()), 15_000); return () => clearInterval(t); }, []);
-  if (!view) return <p class="status" role="status">Loading from the Access API…</p>;
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 15_000);
+    return () => clearInterval(t);
+  }, []);
+  if (!view)
+    return (
+      <p class="status" role="status">
+        Loading from the Access API…
+      </p>
+    );
   if (view.problem?.kind === 'signed_out') {
     return (
       <div class="signed-out" role="status">
         <p>{view.problem.message.startsWith('Signed out') ? <strong>{view.problem.message}</strong> : 'Sign in to see who can grant access to this ticket.'}</p>
-        <button type="button" class="primary" onClick={() => void browser.runtime.openOptionsPage()}>Open options to sign in</button>
+        <button type="button" class="primary" onClick={() => void browser.runtime.openOptionsPage()}>
+          Open options to sign in
+        </button>
       </div>
     );
   }
@@ -65,14 +91,20 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
         <Freshness view={view} now={now} refreshing={refreshing} />
         <Decision eligibility={view.eligibility} />
         <QualifiedAdmins view={view} disabled={view.stale ? `Actions are off: ${view.problem.message}` : undefined} />
-        <p class="note no-stake" role="note">{view.problem.message}</p>
+        <p class="note no-stake" role="note">
+          {view.problem.message}
+        </p>
       </>
     );
   }
   if (!view.ticket || !view.eligibility) {
-    return <p class="status stale" role="status">{view.problem?.message ?? 'Loading from the Access API…'}</p>;
+    return (
+      <p class="status stale" role="status">
+        {view.problem?.message ?? 'Loading from the Access API…'}
+      </p>
+    );
   }
-  const disabled = view.stale ? `Actions are off: ${view.problem?.kind === 'offline' ? "the Access API can't be reached" : view.problem?.message ?? 'this view is not fresh'}.` : undefined;
+  const disabled = view.stale ? `Actions are off: ${view.problem?.kind === 'offline' ? "the Access API can't be reached" : (view.problem?.message ?? 'this view is not fresh')}.` : undefined;
   return (
     <>
       <Freshness view={view} now={now} refreshing={refreshing} />
@@ -89,9 +121,24 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
 
 function Freshness({ view, now, refreshing }: { view: TicketView; now: number; refreshing: boolean }) {
   const age = view.fetchedAt ? ago(now - view.fetchedAt) : 'never';
-  if (view.stale && view.problem) return <p class="status stale" role="status" data-fresh="false">Stale, from {age}: {view.problem.message}</p>;
-  if (view.stale) return <p class="status" role="status" data-fresh="false">From cache, {age}{refreshing ? ' · refreshing…' : ''}</p>;
-  return <p class="status" role="status" data-fresh="true">Up to date · {age}</p>;
+  if (view.stale && view.problem)
+    return (
+      <p class="status stale" role="status" data-fresh="false">
+        Stale, from {age}: {view.problem.message}
+      </p>
+    );
+  if (view.stale)
+    return (
+      <p class="status" role="status" data-fresh="false">
+        From cache, {age}
+        {refreshing ? ' · refreshing…' : ''}
+      </p>
+    );
+  return (
+    <p class="status" role="status" data-fresh="true">
+      Up to date · {age}
+    </p>
+  );
 }
 
 /** The page and the API disagree on what this ticket is about: trust the API, and say so. */

@@ -24,7 +24,10 @@ export function Decision({ eligibility }: { eligibility: Eligibility }) {
         {eligibility.causes.map((c) => (
           <li key={c.code} data-cause={c.code}>
             <span class="cause">{c.message}</span>
-            <span class="fix"><b>Fix: </b>{c.fix}</span>
+            <span class="fix">
+              <b>Fix: </b>
+              {c.fix}
+            </span>
           </li>
         ))}
       </ul>
@@ -65,10 +68,17 @@ export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled
           const state = asked[a.userId];
           return (
             <li key={a.userId} data-admin={a.userId}>
-              <span><span class="name">{a.name}</span> <span class="muted">· {roleTitle(a.role)}</span></span>
-              {mine ? null : state === 'sent' ? <span class="ok" role="status">Asked</span> : (
-                <button type="button" class="secondary" disabled={Boolean(disabled) || state === 'sending'} title={disabled}
-                  aria-label={`Ask ${a.name} to grant`} onClick={() => void ask(a.userId)}>Ask to grant</button>
+              <span>
+                <span class="name">{a.name}</span> <span class="muted">· {roleTitle(a.role)}</span>
+              </span>
+              {mine ? null : state === 'sent' ? (
+                <span class="ok" role="status">
+                  Asked
+                </span>
+              ) : (
+                <button type="button" class="secondary" disabled={Boolean(disabled) || state === 'sending'} title={disabled} aria-label={`Ask ${a.name} to grant`} onClick={() => void ask(a.userId)}>
+                  Ask to grant
+                </button>
               )}
               {state && state !== 'sent' && state !== 'sending' && <span class="error">{state}</span>}
             </li>
@@ -90,9 +100,17 @@ export function Scope({ view }: { view: TicketView }) {
       <summary>What Support will see</summary>
       <p class="summary">{scope.summary}</p>
       <h3>Will see</h3>
-      <ul class="will">{scope.includes.map((s) => <li key={s}>{s}</li>)}</ul>
+      <ul class="will">
+        {scope.includes.map((s) => (
+          <li key={s}>{s}</li>
+        ))}
+      </ul>
       <h3>Won't see</h3>
-      <ul class="wont">{scope.excludes.map((s) => <li key={s}>{s}</li>)}</ul>
+      <ul class="wont">
+        {scope.excludes.map((s) => (
+          <li key={s}>{s}</li>
+        ))}
+      </ul>
     </details>
   );
 }
@@ -108,12 +126,19 @@ export function Activity({ view }: { view: TicketView }) {
   return (
     <section aria-label="Support activity">
       <h2>Support activity</h2>
-      {rows.length === 0 ? <p class="muted">Support hasn't used access on this ticket.</p> : (
+      {rows.length === 0 ? (
+        <p class="muted">Support hasn't used access on this ticket.</p>
+      ) : (
         <ol class="activity">
           {rows.slice(0, 20).map((r) => (
             <li key={r.id} class={r.outcome}>
-              <span>{r.actorName} · {auditActionLabel(r.action)} {resourceText(r.resource)}{r.outcome === 'refused' ? ' (refused)' : ''}</span>
-              <time class="muted" dateTime={r.at}>{when(r.at)}</time>
+              <span>
+                {r.actorName} · {auditActionLabel(r.action)} {resourceText(r.resource)}
+                {r.outcome === 'refused' ? ' (refused)' : ''}
+              </span>
+              <time class="muted" dateTime={r.at}>
+                {when(r.at)}
+              </time>
             </li>
           ))}
         </ol>

@@ -37,7 +37,9 @@ export function useTicketView(context: PanelContext | undefined) {
     let alive = true;
     setView(undefined);
     void callBackground('getTicketView', { key, page: { product: context.product, siteUrl: context.siteUrl } })
-      .then((cached) => { if (alive) setView((v) => v ?? (cached.fetchedAt ? cached : undefined)); })
+      .then((cached) => {
+        if (alive) setView((v) => v ?? (cached.fetchedAt ? cached : undefined));
+      })
       .catch(() => undefined);
     void refresh();
     const mounted = new AbortController();
@@ -47,7 +49,11 @@ export function useTicketView(context: PanelContext | undefined) {
       if (area === 'local' && (changes.signedInAt || changes.apiBaseUrl)) void refresh();
     };
     browser.storage.onChanged.addListener(onStorage);
-    return () => { alive = false; mounted.abort(); browser.storage.onChanged.removeListener(onStorage); };
+    return () => {
+      alive = false;
+      mounted.abort();
+      browser.storage.onChanged.removeListener(onStorage);
+    };
   }, [key, refresh]);
 
   // While stale, try again soon, backing off (with jitter) while the failures go on, so open panels

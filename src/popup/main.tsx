@@ -22,7 +22,9 @@ function Popup() {
 
   const refresh = useCallback(() => {
     setRefreshing(true);
-    callBackground('getPopupState', { fresh: true }).then(setState, () => undefined).finally(() => setRefreshing(false));
+    callBackground('getPopupState', { fresh: true })
+      .then(setState, () => undefined)
+      .finally(() => setRefreshing(false));
   }, []);
 
   useEffect(() => {
@@ -36,7 +38,10 @@ function Popup() {
       else void callBackground('getPopupState', { fresh: false }).then(setState, () => undefined);
     }, open.signal);
     const tick = setInterval(() => setNow(Date.now()), 15_000);
-    return () => { open.abort(); clearInterval(tick); };
+    return () => {
+      open.abort();
+      clearInterval(tick);
+    };
   }, [refresh]);
 
   async function revoke(id: string) {
@@ -54,10 +59,16 @@ function Popup() {
     return (
       <main>
         <h1>Access Companion</h1>
-        {state.signedOutAt
-          ? <p class="status stale signed-out" role="status"><strong>Signed out: sign in again.</strong> The Access API stopped accepting your token ({ago(now - state.signedOutAt)}); it was probably rotated or revoked.</p>
-          : <p>Not signed in yet. Add your Access API address and token in Options.</p>}
-        <button type="button" onClick={() => void browser.runtime.openOptionsPage()}>Options</button>
+        {state.signedOutAt ? (
+          <p class="status stale signed-out" role="status">
+            <strong>Signed out: sign in again.</strong> The Access API stopped accepting your token ({ago(now - state.signedOutAt)}); it was probably rotated or revoked.
+          </p>
+        ) : (
+          <p>Not signed in yet. Add your Access API address and token in Options.</p>
+        )}
+        <button type="button" onClick={() => void browser.runtime.openOptionsPage()}>
+          Options
+        </button>
       </main>
     );
   }
@@ -69,18 +80,31 @@ function Popup() {
     <main>
       <h1>Access Companion</h1>
       <p class="counts" aria-label="Counts">
-        <span><strong>{inbox.length}</strong> waiting on you</span> · <span><strong>{grants.filter((g) => g.state === 'active').length}</strong> active grants</span>
+        <span>
+          <strong>{inbox.length}</strong> waiting on you
+        </span>{' '}
+        ·{' '}
+        <span>
+          <strong>{grants.filter((g) => g.state === 'active').length}</strong> active grants
+        </span>
       </p>
       <Freshness fetchedAt={Number.isFinite(fetchedAt) ? fetchedAt : undefined} now={now} refreshing={refreshing} problem={state?.problem} apiBaseUrl={state?.apiBaseUrl} />
       <PendingAction />
 
       <h2>Waiting on you</h2>
-      {inbox.length === 0 ? <p class="muted">Nothing waiting on you.</p> : (
+      {inbox.length === 0 ? (
+        <p class="muted">Nothing waiting on you.</p>
+      ) : (
         <ul class="list" aria-label="Waiting on you">
           {inbox.map((item) => (
             <li key={item.id} data-item={item.id}>
-              <a href={item.link ?? '#'} target="_blank" rel="noreferrer">{item.title}</a>
-              <div class="muted">{KIND[item.kind] ?? item.kind}{item.ticket ? ` · ${item.ticket}` : ''} · {since(item.createdAt, now)}</div>
+              <a href={item.link ?? '#'} target="_blank" rel="noreferrer">
+                {item.title}
+              </a>
+              <div class="muted">
+                {KIND[item.kind] ?? item.kind}
+                {item.ticket ? ` · ${item.ticket}` : ''} · {since(item.createdAt, now)}
+              </div>
             </li>
           ))}
         </ul>
@@ -90,28 +114,40 @@ function Popup() {
         <>
           <h2>My requests</h2>
           <ul class="list requests" aria-label="My requests">
-            {myRequests.slice(0, 10).map((r) => <MyRequest key={r.id} request={r} now={now} showPlace />)}
+            {myRequests.slice(0, 10).map((r) => (
+              <MyRequest key={r.id} request={r} now={now} showPlace />
+            ))}
           </ul>
         </>
       )}
 
       <h2>Active grants</h2>
-      {grants.length === 0 ? <p class="muted">No active grants.</p> : (
+      {grants.length === 0 ? (
+        <p class="muted">No active grants.</p>
+      ) : (
         <ul class="list" aria-label="Active grants">
           {grants.map((g) => (
             <li key={g.id} data-grant={g.id} class="grant">
               <div>
                 <strong>{g.ticket}</strong> · {g.product} · {g.siteHost}
                 {g.kind === 'ai_conversations' && <div class="ai-scope">AI conversations: {(g.conversations ?? []).join(', ')}</div>}
-                <div class="muted">{g.engineer} · since {since(g.grantedAt ?? g.requestedAt, now)} · <span class={`state ${g.state}`}>{stateLabel(g.state)}</span></div>
+                <div class="muted">
+                  {g.engineer} · since {since(g.grantedAt ?? g.requestedAt, now)} · <span class={`state ${g.state}`}>{stateLabel(g.state)}</span>
+                </div>
                 {errors.get(g.id) && <div class="error">{errors.get(g.id)}</div>}
               </div>
-              <button type="button" class="danger" aria-label={g.kind === 'ai_conversations' ? `Revoke AI conversations on ${g.ticket}` : `Revoke ${g.ticket}`} onClick={() => void revoke(g.id)}>Revoke</button>
+              <button type="button" class="danger" aria-label={g.kind === 'ai_conversations' ? `Revoke AI conversations on ${g.ticket}` : `Revoke ${g.ticket}`} onClick={() => void revoke(g.id)}>
+                Revoke
+              </button>
             </li>
           ))}
         </ul>
       )}
-      <p><button type="button" class="link" onClick={() => void browser.runtime.openOptionsPage()}>Options</button></p>
+      <p>
+        <button type="button" class="link" onClick={() => void browser.runtime.openOptionsPage()}>
+          Options
+        </button>
+      </p>
     </main>
   );
 }
@@ -120,9 +156,23 @@ const KIND: Record<string, string> = { support_request: 'Support request', guard
 
 function Freshness({ fetchedAt, now, refreshing, problem, apiBaseUrl }: { fetchedAt?: number; now: number; refreshing: boolean; problem?: string; apiBaseUrl?: string }) {
   const age = fetchedAt === undefined ? 'never loaded' : `updated ${ago(now - fetchedAt)}`;
-  if (problem === 'offline') return <p class="status stale" role="status">Offline: can't reach {apiBaseUrl}. Showing what we had, {age}. Actions need the API.</p>;
-  if (problem) return <p class="status stale" role="status">Couldn't refresh ({problem}). Showing what we had, {age}.</p>;
-  return <p class="status" role="status">{refreshing ? `From cache, ${age} · refreshing…` : `Up to date · ${age}`}</p>;
+  if (problem === 'offline')
+    return (
+      <p class="status stale" role="status">
+        Offline: can't reach {apiBaseUrl}. Showing what we had, {age}. Actions need the API.
+      </p>
+    );
+  if (problem)
+    return (
+      <p class="status stale" role="status">
+        Couldn't refresh ({problem}). Showing what we had, {age}.
+      </p>
+    );
+  return (
+    <p class="status" role="status">
+      {refreshing ? `From cache, ${age} · refreshing…` : `Up to date · ${age}`}
+    </p>
+  );
 }
 
 render(<Popup />, document.getElementById('app')!);

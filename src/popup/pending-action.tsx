@@ -9,7 +9,9 @@ export function PendingAction() {
   const [pending, setPending] = useState<Pending | undefined>();
   const [result, setResult] = useState<string | undefined>();
   const [error, setError] = useState<string | undefined>();
-  useEffect(() => { void callBackground('getPendingAction').then(setPending, () => undefined); }, []);
+  useEffect(() => {
+    void callBackground('getPendingAction').then(setPending, () => undefined);
+  }, []);
   if (!pending && !result) return null;
 
   async function confirm() {
@@ -33,13 +35,25 @@ export function PendingAction() {
       <h2 style="margin-top:0">Confirm pending action</h2>
       {pending ? (
         <>
-          <p style="margin:0 0 4px"><strong>{pending.label}</strong></p>
-          <p class="muted" style="margin:0 0 8px">Held because: {pending.reason}</p>
-          <button type="button" class="danger" style="background:#0c66e4" onClick={() => void confirm()}>Confirm</button>{' '}
-          <button type="button" onClick={() => void dismiss()}>Dismiss</button>
+          <p style="margin:0 0 4px">
+            <strong>{pending.label}</strong>
+          </p>
+          <p class="muted" style="margin:0 0 8px">
+            Held because: {pending.reason}
+          </p>
+          <button type="button" class="danger" style="background:#0c66e4" onClick={() => void confirm()}>
+            Confirm
+          </button>{' '}
+          <button type="button" onClick={() => void dismiss()}>
+            Dismiss
+          </button>
           {error && <p class="error">{error}</p>}
         </>
-      ) : <p role="status" style="margin:0">{result}</p>}
+      ) : (
+        <p role="status" style="margin:0">
+          {result}
+        </p>
+      )}
     </section>
   );
 }

@@ -41,22 +41,32 @@ function RequestFrame() {
   const [context] = useState(() => readRequestContext(location.hash));
   const { view, problem, reload } = useRequestView(context);
   const [now, setNow] = useState(Date.now());
-  useEffect(() => { const t = setInterval(() => setNow(Date.now()), 15_000); return () => clearInterval(t); }, []);
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 15_000);
+    return () => clearInterval(t);
+  }, []);
   return (
     <section class="frame" aria-label="Access Companion: request access">
       <header>
         <img src="/icons/icon-32.png" alt="" width={16} height={16} />
         <h1>Access Companion</h1>
       </header>
-      {!context ? <p class="muted">This page doesn't show a product Access Companion recognises.</p>
-        : problem?.status === 401 ? (
-          <div>
-            <p>Sign in to Access Companion to request access to {context.productName} and follow your requests here.</p>
-            <button type="button" class="primary" onClick={() => void browser.runtime.openOptionsPage()}>Open options to sign in</button>
-          </div>
-        )
-        : !view ? <p class="status" role="status">{problem ? `Couldn't load from the Access API: ${problem.detail ?? problem.title}` : 'Loading from the Access API…'}</p>
-        : <Body context={context} view={view} problem={problem} now={now} reload={() => void reload()} />}
+      {!context ? (
+        <p class="muted">This page doesn't show a product Access Companion recognises.</p>
+      ) : problem?.status === 401 ? (
+        <div>
+          <p>Sign in to Access Companion to request access to {context.productName} and follow your requests here.</p>
+          <button type="button" class="primary" onClick={() => void browser.runtime.openOptionsPage()}>
+            Open options to sign in
+          </button>
+        </div>
+      ) : !view ? (
+        <p class="status" role="status">
+          {problem ? `Couldn't load from the Access API: ${problem.detail ?? problem.title}` : 'Loading from the Access API…'}
+        </p>
+      ) : (
+        <Body context={context} view={view} problem={problem} now={now} reload={() => void reload()} />
+      )}
     </section>
   );
 }
@@ -67,18 +77,33 @@ function Body({ context, view, problem, now, reload }: { context: RequestPageCon
   const pendingSelf = view.requests.some((r) => r.state === 'pending' && (r.self || r.role === 'subject'));
   return (
     <>
-      {problem
-        ? <p class="status stale" role="status">Stale, from {ago(now - view.fetchedAt)}: {problem.detail ?? problem.title}</p>
-        : <p class="status" role="status">{view.product.name} on {host} · up to date · {ago(now - view.fetchedAt)}</p>}
+      {problem ? (
+        <p class="status stale" role="status">
+          Stale, from {ago(now - view.fetchedAt)}: {problem.detail ?? problem.title}
+        </p>
+      ) : (
+        <p class="status" role="status">
+          {view.product.name} on {host} · up to date · {ago(now - view.fetchedAt)}
+        </p>
+      )}
       {context.account && context.account.toLowerCase() !== view.me.email.toLowerCase() && (
-        <p class="warning" role="alert">This page is logged in as {context.account}, but Access Companion is signed in as {view.me.name} ({view.me.email}). Requests here are made as {view.me.name}.</p>
+        <p class="warning" role="alert">
+          This page is logged in as {context.account}, but Access Companion is signed in as {view.me.name} ({view.me.email}). Requests here are made as {view.me.name}.
+        </p>
       )}
       {view.hasAccess && (
-        <p class="has-access" role="status">You have access to {view.product.name} on {host}. <a href={openHref} target="_top">Open {view.product.name}</a></p>
+        <p class="has-access" role="status">
+          You have access to {view.product.name} on {host}.{' '}
+          <a href={openHref} target="_top">
+            Open {view.product.name}
+          </a>
+        </p>
       )}
       {view.bar && (
         <div class="bar" role="alert" aria-label="Barred from requesting">
-          <p><b>You can't request product access in this org (barred since {view.bar.at.slice(0, 10)}).</b></p>
+          <p>
+            <b>You can't request product access in this org (barred since {view.bar.at.slice(0, 10)}).</b>
+          </p>
           <p>{view.bar.message}</p>
         </div>
       )}
@@ -89,7 +114,9 @@ function Body({ context, view, problem, now, reload }: { context: RequestPageCon
         <>
           <h2>Your requests for {view.product.name}</h2>
           <ul class="requests" aria-label="Your requests">
-            {view.requests.map((r) => <MyRequest key={r.id} request={r} now={now} openHref={openHref} />)}
+            {view.requests.map((r) => (
+              <MyRequest key={r.id} request={r} now={now} openHref={openHref} />
+            ))}
           </ul>
         </>
       )}

@@ -37,8 +37,14 @@ function RequestButton({ view, target, label, aria, disabled, onDone }: { view: 
   }
   return (
     <>
-      <GuardedButton class="primary" act={(click) => void act(click)} disabled={busy || disabled} aria-label={aria}>{busy ? 'Sending…' : label}</GuardedButton>
-      {outcome && <p class={outcome.kind} role={outcome.kind === 'ok' ? 'status' : 'alert'}>{outcome.text}</p>}
+      <GuardedButton class="primary" act={(click) => void act(click)} disabled={busy || disabled} aria-label={aria}>
+        {busy ? 'Sending…' : label}
+      </GuardedButton>
+      {outcome && (
+        <p class={outcome.kind} role={outcome.kind === 'ok' ? 'status' : 'alert'}>
+          {outcome.text}
+        </p>
+      )}
     </>
   );
 }
@@ -52,12 +58,18 @@ export function ForMyself({ view, pending, onDone }: { view: AccessRequestContex
     if (view.forMyself.code === 'email_unverified') {
       return (
         <div class="warning" role="note" aria-label="Verified email needed">
-          <p><b>Verify your email address first.</b> People not on {new URL(view.site.url).host} can request access only for themselves, and only with a verified email address and an account.</p>
+          <p>
+            <b>Verify your email address first.</b> People not on {new URL(view.site.url).host} can request access only for themselves, and only with a verified email address and an account.
+          </p>
           <p>Your email {view.me.email} is not verified yet: verify it in your account settings, then come back to this page.</p>
         </div>
       );
     }
-    return <p class="warning" role="note">{view.forMyself.message ?? 'You cannot request access here.'}</p>;
+    return (
+      <p class="warning" role="note">
+        {view.forMyself.message ?? 'You cannot request access here.'}
+      </p>
+    );
   }
   return (
     <div class="row">
@@ -72,7 +84,12 @@ export function ForOthers({ view, onDone }: { view: AccessRequestContextWire; on
   const host = new URL(view.site.url).host;
   if (view.bar) return null; // the bar says why, above
   // An unverified outsider's warning above already says they may ask only for themselves.
-  if (!view.me.onSite) return view.forMyself.code === 'email_unverified' ? null : <p class="muted" role="note">People not on {host} may request access only for themselves.</p>;
+  if (!view.me.onSite)
+    return view.forMyself.code === 'email_unverified' ? null : (
+      <p class="muted" role="note">
+        People not on {host} may request access only for themselves.
+      </p>
+    );
   if (!view.forOthers.ok) return view.forOthers.code === 'barred' ? null : <p class="muted">{view.forOthers.message}</p>;
   const candidates = view.siteUsers.filter((u) => !u.hasAccess);
   const picked = candidates.find((u) => u.userId === teammate);
@@ -80,16 +97,33 @@ export function ForOthers({ view, onDone }: { view: AccessRequestContextWire; on
   return (
     <>
       <h2>For a teammate on {host}</h2>
-      {candidates.length === 0 ? <p class="muted">Everyone on {host} already has {view.product.name}.</p> : (
+      {candidates.length === 0 ? (
+        <p class="muted">
+          Everyone on {host} already has {view.product.name}.
+        </p>
+      ) : (
         <div class="row">
           <div>
             <label for="teammate">Teammate</label>
             <select id="teammate" value={teammate} onChange={(e) => setTeammate((e.target as HTMLSelectElement).value)}>
               <option value="">Choose a person…</option>
-              {candidates.map((u) => <option key={u.userId} value={u.userId}>{u.name} ({u.email})</option>)}
+              {candidates.map((u) => (
+                <option key={u.userId} value={u.userId}>
+                  {u.name} ({u.email})
+                </option>
+              ))}
             </select>
           </div>
-          <RequestButton view={view} target={picked ? { userId: picked.userId } : undefined} disabled={!picked} label={picked ? `Request access for ${picked.name}` : 'Request access for teammate'} onDone={() => { setTeammate(''); onDone(); }} />
+          <RequestButton
+            view={view}
+            target={picked ? { userId: picked.userId } : undefined}
+            disabled={!picked}
+            label={picked ? `Request access for ${picked.name}` : 'Request access for teammate'}
+            onDone={() => {
+              setTeammate('');
+              onDone();
+            }}
+          />
         </div>
       )}
       <h2>For someone new</h2>
@@ -98,9 +132,20 @@ export function ForOthers({ view, onDone }: { view: AccessRequestContextWire; on
           <label for="new-email">Email address</label>
           <input id="new-email" type="email" autocomplete="off" placeholder="name@example.com" value={email} onInput={(e) => setEmail((e.target as HTMLInputElement).value)} />
         </div>
-        <RequestButton view={view} target={emailOk ? { email: email.trim() } : undefined} disabled={!emailOk} label="Request access for this person" onDone={() => { setEmail(''); onDone(); }} />
+        <RequestButton
+          view={view}
+          target={emailOk ? { email: email.trim() } : undefined}
+          disabled={!emailOk}
+          label="Request access for this person"
+          onDone={() => {
+            setEmail('');
+            onDone();
+          }}
+        />
       </div>
-      <p class="muted">They get {view.product.name} on {host} once an admin approves; it adds a billable seat.</p>
+      <p class="muted">
+        They get {view.product.name} on {host} once an admin approves; it adds a billable seat.
+      </p>
     </>
   );
 }

@@ -107,7 +107,11 @@ export class AccessCheckBatcher {
   private async decideAtEpoch(batch: PendingCheck[]): Promise<AccessDecision[] | undefined> {
     const view = await this.viewOf(batch.map((c) => c.ticket));
     const decisions = batch.map((c) => this.decideOne(c, view.tickets.get(c.ticket)));
-    const committed = await appendAtEpoch(this.s.db, view.epoch, batch.map((c, i) => this.auditOf(c, decisions[i]!)));
+    const committed = await appendAtEpoch(
+      this.s.db,
+      view.epoch,
+      batch.map((c, i) => this.auditOf(c, decisions[i]!)),
+    );
     if (!committed) {
       this.view = undefined;
       return undefined;
@@ -136,7 +140,18 @@ export class AccessCheckBatcher {
 
   /** The check's audit row; `known`: the ticket exists (else the row names no ticket). */
   private auditOf(c: PendingCheck, d: AccessDecision, known = this.s.ix.ticketsByKey.has(c.ticket)): { input: AuditInput; at: string } {
-    return { at: c.at, input: { actor: c.engineer, actorKind: 'engineer', action: 'access.check', ticket: known ? c.ticket : null, resource: c.resource, outcome: d.allowed ? 'allowed' : 'refused', detail: { reason: d.reason, grantId: d.grantId } } };
+    return {
+      at: c.at,
+      input: {
+        actor: c.engineer,
+        actorKind: 'engineer',
+        action: 'access.check',
+        ticket: known ? c.ticket : null,
+        resource: c.resource,
+        outcome: d.allowed ? 'allowed' : 'refused',
+        detail: { reason: d.reason, grantId: d.grantId },
+      },
+    };
   }
 
   /** The general path: one transaction that reads and appends under the chain lock. */
@@ -145,7 +160,10 @@ export class AccessCheckBatcher {
       const tickets = new Map<string, TicketView | undefined>();
       for (const key of new Set(batch.map((c) => c.ticket))) tickets.set(key, await readTicket(tx, this.s, key));
       const out = batch.map((c) => this.decideOne(c, tickets.get(c.ticket)));
-      await appendAuditBatch(tx, batch.map((c, i) => this.auditOf(c, out[i]!, tickets.get(c.ticket) !== undefined)));
+      await appendAuditBatch(
+        tx,
+        batch.map((c, i) => this.auditOf(c, out[i]!, tickets.get(c.ticket) !== undefined)),
+      );
       return out;
     });
   }
@@ -190,7 +208,16 @@ async function readTicket(tx: Queryable, s: ServerContext, key: string): Promise
 export async function appendAtEpoch(q: Queryable, epoch: string, items: { input: AuditInput; at: string }[]): Promise<boolean> {
   const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
   for (const { input, at } of items) {
-    const base = { at, actor: input.actor, actorKind: input.actorKind, action: input.action, ticket: input.ticket ?? null, resource: input.resource ?? null, outcome: input.outcome, detail: input.detail ?? null };
+    const base = {
+      at,
+      actor: input.actor,
+      actorKind: input.actorKind,
+      action: input.action,
+      ticket: input.ticket ?? null,
+      resource: input.resource ?? null,
+      outcome: input.outcome,
+      detail: input.detail ?? null,
+    };
     const { before, after } = rowHashParts(base);
     [at, base.actor, base.actorKind, base.action, base.ticket, JSON.stringify(base.resource), base.outcome, JSON.stringify(base.detail), before, after].forEach((v, i) => cols[i]!.push(v));
   }

@@ -50,7 +50,14 @@ export async function accessRequestViews(s: ServerContext, q: Queryable, rows: A
       siteUrl: site?.url ?? '',
       productName: productName(r.product, p),
       kind: accessRequestKind(s.ix, r),
-      requester: { id: r.requestedBy, name: requester?.name ?? r.requestedBy, email: requester?.email ?? '', emailVerified: requester?.emailVerified ?? false, onSite: r.requesterOnSite, sites: requester?.sites ?? [] },
+      requester: {
+        id: r.requestedBy,
+        name: requester?.name ?? r.requestedBy,
+        email: requester?.email ?? '',
+        emailVerified: requester?.emailVerified ?? false,
+        onSite: r.requesterOnSite,
+        sites: requester?.sites ?? [],
+      },
       forUser: forUser ? { id: forUser.id, name: forUser.name, email: forUser.email } : 'email' in r.for ? { email: r.for.email } : undefined,
       person: {
         name: forUser?.name,
@@ -71,7 +78,14 @@ export async function accessRequestViews(s: ServerContext, q: Queryable, rows: A
       billable: p?.licensed ?? false,
       mayDecide,
       denyBars: pending && [r, ...group].some((x) => x.self && !x.requesterOnSite),
-      samePerson: group.map((x) => ({ id: x.id, requestedBy: x.requestedBy, requesterName: s.ix.usersById.get(x.requestedBy)?.name ?? x.requestedBy, self: x.self, requesterOnSite: x.requesterOnSite, createdAt: x.createdAt })),
+      samePerson: group.map((x) => ({
+        id: x.id,
+        requestedBy: x.requestedBy,
+        requesterName: s.ix.usersById.get(x.requestedBy)?.name ?? x.requestedBy,
+        self: x.self,
+        requesterOnSite: x.requesterOnSite,
+        createdAt: x.createdAt,
+      })),
     };
   });
 }
@@ -90,17 +104,23 @@ async function pendingSiblings(q: Queryable, s: ServerContext, rows: AccessReque
   const byGroup = new Map<string, AccessRequest[]>();
   const groupKey = (r: AccessRequest) => `${accessRequestPersonKey(s.ix, r)}\u0000${r.site}\u0000${r.product}`;
   for (const r of all) byGroup.set(groupKey(r), [...(byGroup.get(groupKey(r)) ?? []), r]);
-  for (const r of pending) out.set(r.id, (byGroup.get(groupKey(r)) ?? []).filter((x) => x.id !== r.id));
+  for (const r of pending)
+    out.set(
+      r.id,
+      (byGroup.get(groupKey(r)) ?? []).filter((x) => x.id !== r.id),
+    );
   return out;
 }
 
 /** Requests the caller reviews (org admins; site / user-access admins of the site) or made, filtered. */
 export async function reviewableAccessRequests(s: ServerContext, caller: Caller, states: string[], filter: AccessRequestFilter = {}): Promise<AccessRequestWire[]> {
   if (caller.kind !== 'admin') throw problem('forbidden', 'Only reviewers list product access requests.');
-  const rows = (await accessRequestsInState(s.db, states)).filter((r) =>
-    (r.requestedBy === caller.id || mayReviewAccessRequests(s.ix, caller.id, r.site)) &&
-    (!filter.sites?.length || filter.sites.includes(r.site)) &&
-    (!filter.products?.length || filter.products.includes(r.product)) &&
-    (!filter.kinds?.length || filter.kinds.includes(accessRequestKind(s.ix, r))));
+  const rows = (await accessRequestsInState(s.db, states)).filter(
+    (r) =>
+      (r.requestedBy === caller.id || mayReviewAccessRequests(s.ix, caller.id, r.site)) &&
+      (!filter.sites?.length || filter.sites.includes(r.site)) &&
+      (!filter.products?.length || filter.products.includes(r.product)) &&
+      (!filter.kinds?.length || filter.kinds.includes(accessRequestKind(s.ix, r))),
+  );
   return accessRequestViews(s, s.db, rows, await pendingSiblings(s.db, s, rows), caller);
 }

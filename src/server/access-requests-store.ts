@@ -96,7 +96,18 @@ export async function seedAccessRequests(db: Db, ix: WorldIndex, at: string): Pr
       if ((await tx.query('SELECT 1 FROM access_requests WHERE id = $1', [id])).length) continue;
       const verdict = accessRequestPolicy(ix, seed.requestedBy, seed.site, seed.product, seed.for, undefined);
       if (!verdict.ok) throw new WorldError(`accessRequests[${i}] ("${seed.id}")`, verdict.message);
-      const r: AccessRequest = { id, site: seed.site, product: seed.product, requestedBy: seed.requestedBy, for: verdict.for, self: verdict.self, requesterOnSite: verdict.requesterOnSite, state: 'pending', createdAt: at, version: 1 };
+      const r: AccessRequest = {
+        id,
+        site: seed.site,
+        product: seed.product,
+        requestedBy: seed.requestedBy,
+        for: verdict.for,
+        self: verdict.self,
+        requesterOnSite: verdict.requesterOnSite,
+        state: 'pending',
+        createdAt: at,
+        version: 1,
+      };
       await insertPendingAccessRequest(tx, r, accessRequestPersonKey(ix, r));
     }
   });

@@ -26,7 +26,18 @@ import { recordEvent } from './events';
 import { checkIfMatch, etagOf } from './grants-service';
 import { problem } from './problems';
 import { accessRequestById, currentTicket, currentUser, newId, saveAccessRequest, withTicket, withUser } from './store';
-import { addGroupMember, addSeat, barEmailAddress, hasProduct, insertPendingAccessRequest, lockAccessRequestPerson, pendingAccessRequestOf, pendingForPerson, personKeyOf, standingBar } from './access-requests-store';
+import {
+  addGroupMember,
+  addSeat,
+  barEmailAddress,
+  hasProduct,
+  insertPendingAccessRequest,
+  lockAccessRequestPerson,
+  pendingAccessRequestOf,
+  pendingForPerson,
+  personKeyOf,
+  standingBar,
+} from './access-requests-store';
 import { insertAsk } from './asks-store';
 
 /**
@@ -83,7 +94,11 @@ export async function createAccessRequest(s: ServerContext, caller: Caller, site
     if (forUser) ix = withUser(ix, forUser);
     let verdict = accessRequestPolicy(ix, caller.id, site, product, target, await standingBar(tx, requester.email));
     if (verdict.ok && 'email' in verdict.for && (await hasProduct(tx, s.ix, site, product, verdict.for))) {
-      verdict = { ok: false, code: 'already_has_access', message: `${verdict.for.email} already has access to ${productName(product, s.ix.productsBySiteKey.get(`${site}/${product}`))} on ${siteLabel(s.ix.sitesById.get(site), site)}.` };
+      verdict = {
+        ok: false,
+        code: 'already_has_access',
+        message: `${verdict.for.email} already has access to ${productName(product, s.ix.productsBySiteKey.get(`${site}/${product}`))} on ${siteLabel(s.ix.sitesById.get(site), site)}.`,
+      };
     }
     // Refusals are audited by the write path (refusals.ts), like every route's.
     if (!verdict.ok) throw problem(verdict.code === 'unknown_site' || verdict.code === 'unknown_product' ? 'not-found' : 'request-refused', verdict.message, { code: verdict.code });
@@ -102,7 +117,14 @@ export async function createAccessRequest(s: ServerContext, caller: Caller, site
     const saved = await insertPendingAccessRequest(tx, fresh, accessRequestPersonKey(s.ix, fresh));
     if (!saved.created) return saved;
     await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'access_request.create', resource: { type: 'access_request', id: fresh.id, site, product }, outcome: 'done' }, at);
-    await recordEvent(tx, 'access_request.changed', accessRequestReviewers(s.ix, site).filter((u) => u !== caller.id), null, { request: fresh }, at);
+    await recordEvent(
+      tx,
+      'access_request.changed',
+      accessRequestReviewers(s.ix, site).filter((u) => u !== caller.id),
+      null,
+      { request: fresh },
+      at,
+    );
     return saved;
   });
 }
@@ -143,7 +165,11 @@ export async function decideAccessRequestById(s: ServerContext, caller: Caller, 
       const eff = approveAccessRequestEffect(s.ix, req);
       if (await hasProduct(tx, s.ix, req.site, req.product, eff.addGroup)) {
         const who = eff.addGroup.userId ? (s.ix.usersById.get(eff.addGroup.userId)?.name ?? eff.addGroup.userId) : eff.addGroup.email;
-        throw problem('conflict', `${who} already has ${productName(req.product, s.ix.productsBySiteKey.get(`${req.site}/${req.product}`))} on ${siteLabel(s.ix.sitesById.get(req.site), req.site)}: approving would not change their access, so deny the request or leave it.`, { code: 'already_has_access' });
+        throw problem(
+          'conflict',
+          `${who} already has ${productName(req.product, s.ix.productsBySiteKey.get(`${req.site}/${req.product}`))} on ${siteLabel(s.ix.sitesById.get(req.site), req.site)}: approving would not change their access, so deny the request or leave it.`,
+          { code: 'already_has_access' },
+        );
       }
       await addGroupMember(tx, req.site, req.product, eff.addGroup);
       // The count is raised in place: approvals for other people commit concurrently, so a value
@@ -159,12 +185,26 @@ export async function decideAccessRequestById(s: ServerContext, caller: Caller, 
     }
     if (siblings.length) detail.alsoDecided = siblings.map((r) => r.id);
     for (const r of [next, ...nextSiblings]) await saveAccessRequest(tx, r);
-    await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: `access_request.${decision}`, resource: { type: 'access_request', id: req.id, site: req.site, product: req.product }, outcome: 'done', detail }, at);
+    await appendAudit(
+      tx,
+      { actor: caller.id, actorKind: 'admin', action: `access_request.${decision}`, resource: { type: 'access_request', id: req.id, site: req.site, product: req.product }, outcome: 'done', detail },
+      at,
+    );
     for (const r of nextSiblings) {
-      await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: `access_request.${decision}`, resource: { type: 'access_request', id: r.id, site: r.site, product: r.product }, outcome: 'done', detail: { decidedWith: req.id } }, at);
+      await appendAudit(
+        tx,
+        {
+          actor: caller.id,
+          actorKind: 'admin',
+          action: `access_request.${decision}`,
+          resource: { type: 'access_request', id: r.id, site: r.site, product: r.product },
+          outcome: 'done',
+          detail: { decidedWith: req.id },
+        },
+        at,
+      );
     }
     for (const r of [next, ...nextSiblings]) await recordEvent(tx, 'access_request.changed', [...accessRequestReviewers(s.ix, r.site), r.requestedBy], null, { request: r }, at);
     return next;
   });
 }
-

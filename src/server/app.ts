@@ -79,7 +79,8 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     (await listCheckpoints(q, after, 500)).map((c) => ({ ...c, id: c.seq })),
   );
   const signing = opts.auditSigning;
-  if (signing && !(Number.isInteger(signing.intervalMs ?? 60_000) && (signing.intervalMs ?? 60_000) >= 1)) throw new Error(`the checkpoint interval must be a whole number of milliseconds, not ${signing.intervalMs}.`);
+  if (signing && !(Number.isInteger(signing.intervalMs ?? 60_000) && (signing.intervalMs ?? 60_000) >= 1))
+    throw new Error(`the checkpoint interval must be a whole number of milliseconds, not ${signing.intervalMs}.`);
   const s: ServerContext = {
     ix,
     db,
@@ -142,7 +143,12 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.use('/v1/*', auditRefusals(s));
   app.use(
     '/v1/*',
-    bodyLimit({ maxSize: limit, onError: () => { throw new HttpProblem('payload-too-large', `Keep request bodies under ${limit} bytes.`); } }),
+    bodyLimit({
+      maxSize: limit,
+      onError: () => {
+        throw new HttpProblem('payload-too-large', `Keep request bodies under ${limit} bytes.`);
+      },
+    }),
   );
   app.use('/v1/*', rateLimit(rateLimitPerMinute));
   app.use('/v1/*', idempotency(s));
@@ -180,9 +186,7 @@ const routePatterns = new WeakMap<Hono<Env>, Array<{ method: string; pattern: Re
 function allowedMethods(app: Hono<Env>, path: string): string[] {
   let table = routePatterns.get(app);
   if (!table) {
-    table = app.routes
-      .filter((r) => r.method !== 'ALL')
-      .map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`) }));
+    table = app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`) }));
     routePatterns.set(app, table);
   }
   const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));

@@ -14,5 +14,7 @@ export async function markAsksDone(q: Queryable, ticket: string): Promise<void> 
 
 /** The open asks addressed to `adminId`, oldest first (`created_at` ISO text). */
 export async function openAsksFor(q: Queryable, adminId: string): Promise<Array<{ id: string; ticket: string; from_id: string; created_at: string }>> {
-  return q.query<{ id: string; ticket: string; from_id: string; created_at: string }>('SELECT id, ticket, from_id, created_at FROM asks WHERE admin_id = $1 AND done = false ORDER BY created_at', [adminId]);
+  return q.query<{ id: string; ticket: string; from_id: string; created_at: string }>('SELECT id, ticket, from_id, created_at FROM asks WHERE admin_id = $1 AND done = false ORDER BY created_at', [
+    adminId,
+  ]);
 }

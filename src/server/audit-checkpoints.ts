@@ -33,7 +33,10 @@ export function checkpointMessage(c: Pick<Checkpoint, 'seq' | 'hash' | 'at' | 'o
 }
 
 export function keyIdOf(publicKey: KeyObject): string {
-  return createHash('sha256').update(publicKey.export({ type: 'spki', format: 'der' })).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(publicKey.export({ type: 'spki', format: 'der' }))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export function signingKeyFrom(privateKey: KeyObject): SigningKey {
@@ -157,7 +160,14 @@ export async function checkpointHead(db: Db, key: SigningKey, org: string, at: s
     const [last] = await tx.query<{ seq: string | number | null }>('SELECT max(seq) AS seq FROM audit_checkpoints');
     if (last?.seq !== null && last?.seq !== undefined && Number(last.seq) >= seq) return undefined;
     const cp = signCheckpoint(key, { seq, hash: head.hash, at, org });
-    const inserted = await tx.query('INSERT INTO audit_checkpoints (seq, hash, at, org, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (seq) DO NOTHING RETURNING seq', [cp.seq, cp.hash, cp.at, cp.org, cp.keyId, cp.signature]);
+    const inserted = await tx.query('INSERT INTO audit_checkpoints (seq, hash, at, org, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (seq) DO NOTHING RETURNING seq', [
+      cp.seq,
+      cp.hash,
+      cp.at,
+      cp.org,
+      cp.keyId,
+      cp.signature,
+    ]);
     if (inserted.length === 0) return undefined;
     await tx.query(`SELECT pg_notify('ac_audit_checkpoint', $1)`, [String(seq)]);
     return cp;
@@ -185,10 +195,12 @@ export class Checkpointer {
 
   /** One checkpoint now if the head moved; failures are logged, the next tick retries. */
   tick(): Promise<Checkpoint | undefined> {
-    const run = this.running.then(() => checkpointHead(this.db, this.key, this.org, this.now())).catch((e: unknown) => {
-      this.log(`audit checkpoint failed: ${(e as Error).message}`);
-      return undefined;
-    });
+    const run = this.running
+      .then(() => checkpointHead(this.db, this.key, this.org, this.now()))
+      .catch((e: unknown) => {
+        this.log(`audit checkpoint failed: ${(e as Error).message}`);
+        return undefined;
+      });
     this.running = run;
     return run;
   }

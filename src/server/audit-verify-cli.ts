@@ -18,7 +18,9 @@ class Usage extends Error {}
 async function main(): Promise<number> {
   let values;
   try {
-    values = parseArgs({ options: { data: { type: 'string' }, 'public-key': { type: 'string' }, checkpoints: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' }, incremental: { type: 'boolean' } } }).values;
+    values = parseArgs({
+      options: { data: { type: 'string' }, 'public-key': { type: 'string' }, checkpoints: { type: 'string' }, api: { type: 'string' }, token: { type: 'string' }, incremental: { type: 'boolean' } },
+    }).values;
   } catch (e) {
     throw new Usage(`${(e as Error).message}\n${USAGE}`);
   }
@@ -54,7 +56,9 @@ async function main(): Promise<number> {
     const against = opts.publicKey ? `against ${r.checkpoints} signed checkpoint${r.checkpoints === 1 ? '' : 's'} (${opts.checkpoints ? cpFrom : 'stored in the database'})` : 'as a hash chain only';
     if (r.ok) {
       const since = r.startedAfter !== undefined ? ` after the checkpoint at row ${r.startedAfter}` : '';
-      console.log(`audit log in ${where} verifies ${against}: ${r.rows} rows${since} checked in ${secs.toFixed(2)} s${r.lastCheckpoint !== undefined ? `; the newest signed row is ${r.lastCheckpoint}` : ''}`);
+      console.log(
+        `audit log in ${where} verifies ${against}: ${r.rows} rows${since} checked in ${secs.toFixed(2)} s${r.lastCheckpoint !== undefined ? `; the newest signed row is ${r.lastCheckpoint}` : ''}`,
+      );
     } else {
       console.log(`audit log in ${where} BROKEN at row ${r.firstBrokenRow}: ${r.reason} (checked ${against}; ${r.rows} rows verified before it)`);
     }
@@ -83,7 +87,11 @@ async function get(url: string, token: string | undefined): Promise<Response> {
   if (!res.ok) {
     const body = await res.text().catch(() => '');
     let detail = body.slice(0, 200);
-    try { detail = (JSON.parse(body) as { detail?: string; title?: string }).detail ?? detail; } catch { /* not JSON */ }
+    try {
+      detail = (JSON.parse(body) as { detail?: string; title?: string }).detail ?? detail;
+    } catch {
+      /* not JSON */
+    }
     throw new Error(`${url} answered ${res.status}${detail ? `: ${detail}` : ''}${res.status === 401 ? ' (pass --token or set AC_TOKEN to an org admin token)' : ''}`);
   }
   return res;
@@ -114,10 +122,13 @@ function parseCheckpointFile(text: string, file: string): Checkpoint[] {
       const one = JSON.parse(t) as { checkpoints?: Checkpoint[] } & Checkpoint;
       return one.checkpoints ?? [one];
     }
-    return t.split('\n').filter(Boolean).flatMap((l) => {
-      const o = JSON.parse(l) as { checkpoints?: Checkpoint[] } & Checkpoint;
-      return o.checkpoints ?? [o];
-    });
+    return t
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((l) => {
+        const o = JSON.parse(l) as { checkpoints?: Checkpoint[] } & Checkpoint;
+        return o.checkpoints ?? [o];
+      });
   } catch (e) {
     throw new Error(`${file} is not a checkpoint file (JSON array, a page from /v1/audit/checkpoints, or JSON lines): ${(e as Error).message}`);
   }

@@ -37,7 +37,19 @@ export interface TrailOptions {
 
 export const CHAIN_ONLY_WARNING = 'no public key given: the chain alone cannot detect a truncated tail or a chain recomputed after an edit; pass --public-key to check the signed checkpoints';
 
-type BatchRow = [seq: number, at: string, actor: string, actorKind: ActorKind, action: string, ticket: string | null, resource: unknown, outcome: string, detail: unknown, prevHash: string, hash: string];
+type BatchRow = [
+  seq: number,
+  at: string,
+  actor: string,
+  actorKind: ActorKind,
+  action: string,
+  ticket: string | null,
+  resource: unknown,
+  outcome: string,
+  detail: unknown,
+  prevHash: string,
+  hash: string,
+];
 
 /**
  * Up to `limit` rows after `after`, in seq order. The database assembles the batch into one JSON
@@ -60,7 +72,10 @@ async function readBatch(db: Queryable, after: number, limit: number): Promise<B
  * instead of collected and sorted per row (that was about half of a full verify's hashing time).
  * A property test holds it equal to rowHash.
  */
-export function verifyRowHash(prevHash: string, r: { seq: number; at: string; actor: string; actorKind: string; action: string; ticket: string | null; resource: unknown; outcome: string; detail: unknown }): string {
+export function verifyRowHash(
+  prevHash: string,
+  r: { seq: number; at: string; actor: string; actorKind: string; action: string; ticket: string | null; resource: unknown; outcome: string; detail: unknown },
+): string {
   const s = JSON.stringify;
   const body = `{"action":${s(r.action)},"actor":${s(r.actor)},"actorKind":${s(r.actorKind)},"at":${s(r.at)},"detail":${canonicalJson(r.detail ?? null)},"outcome":${s(r.outcome)},"resource":${canonicalJson(r.resource ?? null)},"seq":${s(r.seq)},"ticket":${s(r.ticket ?? null)}}`;
   return sha256(prevHash + body);
@@ -88,7 +103,8 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   if (opts.publicKey) {
     const list = opts.checkpoints ?? (await allStoredCheckpoints(db));
     for (const c of list) {
-      if (!checkpointSignatureValid(opts.publicKey, c)) return { ok: false, rows: 0, checkpoints: 0, firstBrokenRow: c.seq, reason: `the checkpoint for row ${c.seq} is not signed by this public key: it was forged or altered` };
+      if (!checkpointSignatureValid(opts.publicKey, c))
+        return { ok: false, rows: 0, checkpoints: 0, firstBrokenRow: c.seq, reason: `the checkpoint for row ${c.seq} is not signed by this public key: it was forged or altered` };
       const other = signed.get(c.seq);
       if (other && other.hash !== c.hash) return { ok: false, rows: 0, checkpoints: 0, firstBrokenRow: c.seq, reason: `two signed checkpoints disagree about row ${c.seq}` };
       signed.set(c.seq, c);
@@ -108,7 +124,8 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
     const from = signed.get(seqs.at(-1)!)!;
     const [row] = await db.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [from.seq]);
     if (!row) return verdict({ ok: false, rows: 0, firstBrokenRow: from.seq, reason: `row ${from.seq} was signed in a checkpoint but is missing: the log was truncated or rows removed` });
-    if (row.hash !== from.hash) return verdict({ ok: false, rows: 0, firstBrokenRow: from.seq, reason: `row ${from.seq}'s hash is not the one its checkpoint signed: the chain was rewritten up to it` });
+    if (row.hash !== from.hash)
+      return verdict({ ok: false, rows: 0, firstBrokenRow: from.seq, reason: `row ${from.seq}'s hash is not the one its checkpoint signed: the chain was rewritten up to it` });
     prev = from.hash;
     expectedSeq = from.seq + 1;
     lastGood = startedAfter = from.seq;
@@ -147,10 +164,18 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   const rows = expectedSeq - first;
   const signedBeyond = seqs.find((s) => s > end);
   if (signedBeyond !== undefined) {
-    return verdict({ ok: false, rows, firstBrokenRow: end + 1, reason: `the log ends at row ${end} but row ${signedBeyond} was signed in a checkpoint: rows ${end + 1}..${signedBeyond} or more were removed (truncated tail)`, lastCheckpoint: lastGood, startedAfter });
+    return verdict({
+      ok: false,
+      rows,
+      firstBrokenRow: end + 1,
+      reason: `the log ends at row ${end} but row ${signedBeyond} was signed in a checkpoint: rows ${end + 1}..${signedBeyond} or more were removed (truncated tail)`,
+      lastCheckpoint: lastGood,
+      startedAfter,
+    });
   }
   const [head] = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
-  if (head && Number(head.seq) !== end) return verdict({ ok: false, rows, firstBrokenRow: end + 1, reason: `the log ends at row ${end} but ${Number(head.seq)} rows were written`, lastCheckpoint: lastGood, startedAfter });
+  if (head && Number(head.seq) !== end)
+    return verdict({ ok: false, rows, firstBrokenRow: end + 1, reason: `the log ends at row ${end} but ${Number(head.seq)} rows were written`, lastCheckpoint: lastGood, startedAfter });
   if (head && head.hash !== prev) return verdict({ ok: false, rows, firstBrokenRow: end, reason: `row ${end} does not match the chain head`, lastCheckpoint: lastGood, startedAfter });
   return verdict({ ok: true, rows, lastCheckpoint: lastGood, startedAfter });
 }

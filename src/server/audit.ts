@@ -99,7 +99,17 @@ export async function appendAuditBatch(tx: Queryable, items: { input: AuditInput
   const params: unknown[] = [];
   for (const { input, at } of items) {
     seq++;
-    const base = { seq, at, actor: input.actor, actorKind: input.actorKind, action: input.action, ticket: input.ticket ?? null, resource: input.resource ?? null, outcome: input.outcome, detail: input.detail ?? null };
+    const base = {
+      seq,
+      at,
+      actor: input.actor,
+      actorKind: input.actorKind,
+      action: input.action,
+      ticket: input.ticket ?? null,
+      resource: input.resource ?? null,
+      outcome: input.outcome,
+      detail: input.detail ?? null,
+    };
     const hash = rowHash(prev, base);
     const n = params.length;
     values.push(`(${Array.from({ length: 11 }, (_, i) => `$${n + i + 1}`).join(', ')})`);
@@ -183,10 +193,7 @@ function auditWhere(f: Omit<AuditFilter, 'limit' | 'order'>): { sql: string; par
 export async function listAudit(db: Queryable, f: AuditFilter): Promise<AuditRecord[]> {
   const { sql, params } = auditWhere(f);
   params.push(f.limit);
-  const rows = await db.query<AuditDbRow>(
-    `SELECT * FROM audit ${sql} ORDER BY seq ${f.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}`,
-    params,
-  );
+  const rows = await db.query<AuditDbRow>(`SELECT * FROM audit ${sql} ORDER BY seq ${f.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.length}`, params);
   return rows.map(fromDb);
 }
 

@@ -16,7 +16,13 @@ export interface ChangeEvent {
 export async function recordEvent(tx: Queryable, type: string, audience: Iterable<string>, ticket: string | null, data: unknown, at = new Date().toISOString()): Promise<void> {
   const who = [...new Set(audience)];
   if (who.length === 0) return;
-  const [row] = await tx.query<{ id: string | number }>('INSERT INTO events (at, type, audience, ticket, data) VALUES ($1, $2, $3, $4, $5) RETURNING id', [at, type, who, ticket, JSON.stringify(data)]);
+  const [row] = await tx.query<{ id: string | number }>('INSERT INTO events (at, type, audience, ticket, data) VALUES ($1, $2, $3, $4, $5) RETURNING id', [
+    at,
+    type,
+    who,
+    ticket,
+    JSON.stringify(data),
+  ]);
   await tx.query(`SELECT pg_notify('ac_events', $1)`, [String(row!.id)]);
 }
 
@@ -116,9 +122,14 @@ export class Tail<T extends { id: number }> {
       this.last = Math.max(this.last, id);
       return;
     }
-    void this.db.query<{ max: string | number | null }>(this.maxIdSql)
-      .then(([r]) => { this.last = Math.max(this.last, Number(r?.max ?? 0)); })
-      .catch(() => { /* database away: the next announcement or subscriber catches up */ });
+    void this.db
+      .query<{ max: string | number | null }>(this.maxIdSql)
+      .then(([r]) => {
+        this.last = Math.max(this.last, Number(r?.max ?? 0));
+      })
+      .catch(() => {
+        /* database away: the next announcement or subscriber catches up */
+      });
   }
 
   async stop(): Promise<void> {
@@ -129,7 +140,5 @@ export class Tail<T extends { id: number }> {
 }
 
 export function eventTail(db: Db): Tail<ChangeEvent> {
-  return new Tail(db, 'ac_events', 'SELECT max(id) AS max FROM events', async (q, after) =>
-    (await q.query<Row>('SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT 500', [after])).map(fromRow),
-  );
+  return new Tail(db, 'ac_events', 'SELECT max(id) AS max FROM events', async (q, after) => (await q.query<Row>('SELECT * FROM events WHERE id > $1 ORDER BY id LIMIT 500', [after])).map(fromRow));
 }

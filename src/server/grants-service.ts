@@ -64,11 +64,24 @@ async function lockGrant(tx: Queryable, s: ServerContext, id: string): Promise<{
 }
 
 /** Saves a changed grant with its audit row and its event, in the caller's transaction. */
-export async function grantChanged(tx: Queryable, s: ServerContext, t: Ticket, g: Grant, action: AuditAction, actor: Caller | { kind: 'system'; id: string }, at: string, extra: Record<string, unknown> = {}) {
+export async function grantChanged(
+  tx: Queryable,
+  s: ServerContext,
+  t: Ticket,
+  g: Grant,
+  action: AuditAction,
+  actor: Caller | { kind: 'system'; id: string },
+  at: string,
+  extra: Record<string, unknown> = {},
+) {
   // Locks make losing impossible today; the version check keeps a future unlocked path from
   // silently overwriting a decision (two states under one ETag).
   if (!(await saveGrant(tx, g))) throw problem('conflict', `Grant ${g.id} was changed by someone else meanwhile; read it again.`, { grantId: g.id });
-  await appendAudit(tx, { actor: actor.id, actorKind: actor.kind, action, ticket: t.key, resource: { type: 'grant', id: g.id, kind: g.kind }, outcome: 'done', detail: { state: g.state, ...extra } }, at);
+  await appendAudit(
+    tx,
+    { actor: actor.id, actorKind: actor.kind, action, ticket: t.key, resource: { type: 'grant', id: g.id, kind: g.kind }, outcome: 'done', detail: { state: g.state, ...extra } },
+    at,
+  );
   await recordEvent(tx, 'grant.changed', grantAudience(s, t, g), t.key, { action, grant: g }, at);
 }
 
@@ -104,7 +117,8 @@ export async function grantAiConversations(s: ServerContext, caller: Caller, key
     const el = grantEligibility(withTicket(s.ix, t), caller.id, key);
     if (!el.allowed) throw notEligible(`You cannot grant AI conversation access for ${key}.`, el.causes);
     const live = (await grantsOfTicket(tx, key, true)).find((g) => g.kind === 'ai_conversations' && isLive(g));
-    if (live) throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} AI conversation grant (${live.id}); revoke it before granting others.`, { grantId: live.id });
+    if (live)
+      throw problem('illegal-transition', `Ticket ${key} already has a ${live.state.replaceAll('_', ' ')} AI conversation grant (${live.id}); revoke it before granting others.`, { grantId: live.id });
     const g = applyGrantEvent(newAiConversationGrant(newId('ai'), t, conversations, at), { type: 'grant', by: caller.id, at, guardRequired: el.guardApprovalRequired });
     await grantChanged(tx, s, t, g, 'ai_grant.create', caller, at, { conversations: g.conversations });
     return g;

@@ -29,7 +29,8 @@ export function authenticate(s: ServerContext, failures?: { throttle: FailedAuth
       const address = failures.proxies.clientAddress(peer, c.req.header('x-forwarded-for'));
       const keys = failures.throttle.keysOf(address, /^Bearer (\S{1,512})$/.exec(authorization ?? '')?.[1]);
       const wait = failures.throttle.retryAfter(keys);
-      if (wait !== undefined) throw new HttpProblem('rate-limited', 'Too many failed authentications from this address or with this token; wait before trying again.', {}, 429, { 'Retry-After': String(wait) });
+      if (wait !== undefined)
+        throw new HttpProblem('rate-limited', 'Too many failed authentications from this address or with this token; wait before trying again.', {}, 429, { 'Retry-After': String(wait) });
       failures.throttle.failed(keys);
     }
     throw new HttpProblem('unauthenticated', 'Send Authorization: Bearer <token>.', {}, 401, { 'WWW-Authenticate': 'Bearer realm="access-companion"' });
@@ -121,7 +122,14 @@ export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
       const v = res.headers.get(h);
       if (v) headers[h] = v;
     }
-    await s.db.query('UPDATE idempotency SET status = $4, headers = $5, body = $6 WHERE token_hash = $1 AND key = $2 AND owner = $3 AND status IS NULL', [caller.tokenHash, key, claim.owner, res.status, JSON.stringify(headers), body]);
+    await s.db.query('UPDATE idempotency SET status = $4, headers = $5, body = $6 WHERE token_hash = $1 AND key = $2 AND owner = $3 AND status IS NULL', [
+      caller.tokenHash,
+      key,
+      claim.owner,
+      res.status,
+      JSON.stringify(headers),
+      body,
+    ]);
   };
 }
 
@@ -134,7 +142,13 @@ export async function expireIdempotencyKeys(s: Pick<ServerContext, 'db'>, ttlMs:
 async function claimKey(s: ServerContext, tokenHash: string, key: string, fingerprint: string): Promise<Claim | Response> {
   const owner = randomUUID();
   for (let attempt = 0; ; attempt++) {
-    const mine = await s.db.query('INSERT INTO idempotency (token_hash, key, fingerprint, created_at, owner, claimed_at) VALUES ($1, $2, $3, $4, $5, $4) ON CONFLICT DO NOTHING RETURNING key', [tokenHash, key, fingerprint, Date.now(), owner]);
+    const mine = await s.db.query('INSERT INTO idempotency (token_hash, key, fingerprint, created_at, owner, claimed_at) VALUES ($1, $2, $3, $4, $5, $4) ON CONFLICT DO NOTHING RETURNING key', [
+      tokenHash,
+      key,
+      fingerprint,
+      Date.now(),
+      owner,
+    ]);
     if (mine.length > 0) return { owner };
     const [row] = await s.db.query<{ fingerprint: string; status: number | null; headers: unknown; body: string | null; owner: string | null; claimed_at: string | number | null }>(
       'SELECT fingerprint, status, headers, body, owner, claimed_at FROM idempotency WHERE token_hash = $1 AND key = $2',
@@ -149,7 +163,13 @@ async function claimKey(s: ServerContext, tokenHash: string, key: string, finger
     // The runner crashed or gave up (owner cleared): take the key over. What it committed is in
     // the journal and is replayed, not redone; if it is only slow, its next commit is refused.
     if (row.owner === null || Date.now() - Number(row.claimed_at ?? 0) > ABANDONED_MS) {
-      const took = await s.db.query('UPDATE idempotency SET owner = $3, claimed_at = $4 WHERE token_hash = $1 AND key = $2 AND status IS NULL AND owner IS NOT DISTINCT FROM $5 RETURNING key', [tokenHash, key, owner, Date.now(), row.owner]);
+      const took = await s.db.query('UPDATE idempotency SET owner = $3, claimed_at = $4 WHERE token_hash = $1 AND key = $2 AND status IS NULL AND owner IS NOT DISTINCT FROM $5 RETURNING key', [
+        tokenHash,
+        key,
+        owner,
+        Date.now(),
+        row.owner,
+      ]);
       if (took.length > 0) return { owner };
       continue;
     }
@@ -180,7 +200,12 @@ class Journal implements TransactionHook {
     const results = (typeof row.results === 'string' ? JSON.parse(row.results) : (row.results ?? {})) as Record<string, unknown>;
     if (Object.hasOwn(results, n)) return results[n] as T;
     const out = await fn(tx);
-    await tx.query('UPDATE idempotency SET results = results || jsonb_build_object($3::text, $4::jsonb) WHERE token_hash = $1 AND key = $2', [this.tokenHash, this.key, n, JSON.stringify(out ?? null)]);
+    await tx.query('UPDATE idempotency SET results = results || jsonb_build_object($3::text, $4::jsonb) WHERE token_hash = $1 AND key = $2', [
+      this.tokenHash,
+      this.key,
+      n,
+      JSON.stringify(out ?? null),
+    ]);
     return out;
   }
 }

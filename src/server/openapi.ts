@@ -8,7 +8,10 @@ const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentabl
 const paramSchema = (p: Param) => (p.schema instanceof z.ZodType ? schema(p.schema) : p.schema);
 
 /** Every POST may carry one: a retry with the same key and request gets the first answer. */
-const IDEMPOTENCY_KEY = header('Idempotency-Key', 'Up to 200 visible ASCII characters; a retry with the same key and request (method, path, body, If-Match, content type) replays the first answer, another request is 422. 409, 412 and 428 answers are not kept: the key runs again once the precondition is fixed');
+const IDEMPOTENCY_KEY = header(
+  'Idempotency-Key',
+  'Up to 200 visible ASCII characters; a retry with the same key and request (method, path, body, If-Match, content type) replays the first answer, another request is 422. 409, 412 and 428 answers are not kept: the key runs again once the precondition is fixed',
+);
 /** The enforcement point decides every call anew: a replayed answer could outlive a revoke. */
 const NOT_REPLAYED = header('Idempotency-Key', 'Ignored: every check is decided on current state and audited');
 

@@ -69,7 +69,10 @@ export const WRITE_ROUTES: Record<string, WriteRoute> = {
       return { ticket: ticket && (await currentTicket(s.db, s.ix, ticket)) ? ticket : null, resource: null };
     },
   },
-  [routeKey(ROUTES.requestProductAccess)]: { action: 'access_request.create', target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }) },
+  [routeKey(ROUTES.requestProductAccess)]: {
+    action: 'access_request.create',
+    target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }),
+  },
   [routeKey(ROUTES.approveAccessRequest)]: { action: 'access_request.approve', target: accessRequestParam },
   [routeKey(ROUTES.denyAccessRequest)]: { action: 'access_request.deny', target: accessRequestParam },
   // A refused batch as a whole (bad body, not a reviewer); each refused row of a 200 answer is recorded by the route.
@@ -80,10 +83,23 @@ export const WRITE_ROUTES: Record<string, WriteRoute> = {
 const UNNAMED: WriteRoute = { action: 'request.refused' };
 
 /** The audit row of one refusal; also used for the per-row refusals of a bulk answer. */
-export async function recordRefusal(s: ServerContext, caller: Caller, action: AuditAction, target: RefusalTarget, refusal: HttpProblem | { status: number; kind: string; detail?: string; extra?: Record<string, unknown> }, route?: string): Promise<void> {
+export async function recordRefusal(
+  s: ServerContext,
+  caller: Caller,
+  action: AuditAction,
+  target: RefusalTarget,
+  refusal: HttpProblem | { status: number; kind: string; detail?: string; extra?: Record<string, unknown> },
+  route?: string,
+): Promise<void> {
   const extra = refusal.extra ?? {};
   const causes = Array.isArray(extra.causes) ? (extra.causes as Array<{ code?: unknown }>).map((c) => c.code) : undefined;
-  const detail = { code: typeof extra.code === 'string' ? text(extra.code) : refusal.kind, status: refusal.status, reason: refusal.detail === undefined ? undefined : storable(refusal.detail.slice(0, 500)), ...(causes ? { causes } : {}), ...(route ? { route } : {}) };
+  const detail = {
+    code: typeof extra.code === 'string' ? text(extra.code) : refusal.kind,
+    status: refusal.status,
+    reason: refusal.detail === undefined ? undefined : storable(refusal.detail.slice(0, 500)),
+    ...(causes ? { causes } : {}),
+    ...(route ? { route } : {}),
+  };
   await s.db.transaction((tx) => appendAudit(tx, { actor: caller.id, actorKind: caller.kind, action, ticket: target.ticket, resource: target.resource, outcome: 'refused', detail }, s.now()));
 }
 
@@ -153,10 +169,12 @@ async function problemOf(res: Response, status: number): Promise<{ status: numbe
 /** Path parameters of `pattern` (":name" segments) in `path`. */
 function paramsOf(pattern: string, path: string): Record<string, string> {
   const names: string[] = [];
-  const re = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_m, n: string) => {
-    names.push(n);
-    return '([^/]+)';
-  })}/?$`);
+  const re = new RegExp(
+    `^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:(\w+)/g, (_m, n: string) => {
+      names.push(n);
+      return '([^/]+)';
+    })}/?$`,
+  );
   const m = re.exec(path);
   const out: Record<string, string> = {};
   names.forEach((n, i) => {

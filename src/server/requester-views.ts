@@ -36,7 +36,6 @@ const MAX_SITE_USERS = 500;
 
 const person = (ix: WorldIndex, id: string) => ({ userId: id, name: ix.usersById.get(id)?.name ?? id });
 
-
 function myRequestWire(s: ServerContext, me: string, r: AccessRequest): MyAccessRequestWire {
   const ix = s.ix;
   const site = ix.sitesById.get(r.site);
@@ -55,7 +54,12 @@ function myRequestWire(s: ServerContext, me: string, r: AccessRequest): MyAccess
     self: r.self,
     requestedBy: person(ix, r.requestedBy),
     forUser: forUser ? { userId: forUser.id, name: forUser.name, email: forUser.email } : { email: 'email' in r.for ? r.for.email : '' },
-    reviewers: r.state === 'pending' ? accessRequestReviewers(ix, r.site).filter((u) => u !== r.requestedBy && u !== subject).map((u) => person(ix, u)) : [],
+    reviewers:
+      r.state === 'pending'
+        ? accessRequestReviewers(ix, r.site)
+            .filter((u) => u !== r.requestedBy && u !== subject)
+            .map((u) => person(ix, u))
+        : [],
     ...(r.decidedBy ? { decidedBy: person(ix, r.decidedBy), decidedAt: r.decidedAt } : {}),
     ...(r.message ? { message: r.message } : {}),
     barred: r.state === 'denied' && r.self && !r.requesterOnSite,
@@ -111,8 +115,19 @@ export async function accessRequestContext(s: ServerContext, c: Caller, siteRef:
     hasAccess,
     forMyself: selfVerdict.ok ? { ok: true } : { ok: false, code: selfVerdict.code, message: selfVerdict.message },
     forOthers,
-    ...(bar ? { bar: { at: bar.at, site: bar.site, product: bar.product, message: !selfVerdict.ok && selfVerdict.code === 'barred' ? selfVerdict.message : `A denied request barred you from requesting product access on ${bar.at.slice(0, 10)}.` } } : {}),
-    reviewers: accessRequestReviewers(ix, site.id).filter((u) => u !== me.id).map((u) => person(ix, u)),
+    ...(bar
+      ? {
+          bar: {
+            at: bar.at,
+            site: bar.site,
+            product: bar.product,
+            message: !selfVerdict.ok && selfVerdict.code === 'barred' ? selfVerdict.message : `A denied request barred you from requesting product access on ${bar.at.slice(0, 10)}.`,
+          },
+        }
+      : {}),
+    reviewers: accessRequestReviewers(ix, site.id)
+      .filter((u) => u !== me.id)
+      .map((u) => person(ix, u)),
     siteUsers,
     requests,
   };

@@ -94,7 +94,15 @@ async function follow<T extends { id: number }>(
     // as Last-Event-ID is replayed what happened while it was away, even if nothing came before.
     await stream.write(`: connected\nid: ${startId}\n\n`);
     if (resetFrom !== undefined) {
-      await stream.writeSSE({ event: 'reset', data: JSON.stringify({ reason: 'unknown_last_event_id', lastEventId: resetFrom, replayFrom: 0, detail: 'This server never issued that event id (a restart or a restored database); every event is sent again from the start.' }) });
+      await stream.writeSSE({
+        event: 'reset',
+        data: JSON.stringify({
+          reason: 'unknown_last_event_id',
+          lastEventId: resetFrom,
+          replayFrom: 0,
+          detail: 'This server never issued that event id (a restart or a restored database); every event is sent again from the start.',
+        }),
+      });
     }
     for (;;) {
       const rows = await replay(sent);

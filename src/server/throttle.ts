@@ -74,7 +74,10 @@ const PREFIX_CHARS = 8;
 export class FailedAuthThrottle {
   private readonly limiter: FixedWindowLimiter;
 
-  constructor(readonly perMinute: number, clock: () => number = Date.now) {
+  constructor(
+    readonly perMinute: number,
+    clock: () => number = Date.now,
+  ) {
     this.limiter = new FixedWindowLimiter(perMinute, 60_000, clock);
   }
 

@@ -57,9 +57,31 @@ export async function raiseTicket(s: ServerContext, caller: Caller, input: NewTi
   return s.db.transaction(async (tx) => {
     const key = await nextTicketKey(tx, s.ix);
     const description = input.description?.trim();
-    const t: Ticket = { key, title: input.summary.trim(), ...(description ? { description } : {}), site: input.site, product: input.product, reporter: caller.id, engineer: engineer.id, status: 'open', dataAccessRequested: false };
+    const t: Ticket = {
+      key,
+      title: input.summary.trim(),
+      ...(description ? { description } : {}),
+      site: input.site,
+      product: input.product,
+      reporter: caller.id,
+      engineer: engineer.id,
+      status: 'open',
+      dataAccessRequested: false,
+    };
     await saveRaisedTicket(tx, t);
-    await appendAudit(tx, { actor: caller.id, actorKind: 'admin', action: 'ticket.create', ticket: key, resource: { type: 'ticket', id: key }, outcome: 'done', detail: { site: t.site, product: t.product, grantDataAccess: input.grantDataAccess } }, at);
+    await appendAudit(
+      tx,
+      {
+        actor: caller.id,
+        actorKind: 'admin',
+        action: 'ticket.create',
+        ticket: key,
+        resource: { type: 'ticket', id: key },
+        outcome: 'done',
+        detail: { site: t.site, product: t.product, grantDataAccess: input.grantDataAccess },
+      },
+      at,
+    );
     if (!input.grantDataAccess) return { ticket: t };
     // Decided again on the stored ticket, under its row lock, by the rule every grant path uses.
     const locked = (await currentTicket(tx, s.ix, key, true))!;

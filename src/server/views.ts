@@ -1,6 +1,18 @@
 // Read models: who am I, tickets, visible grants, outstanding Support requests, access request
 // listing with requester details, and the inbox of everything waiting on the caller.
-import { accessRequestPersonKey, accessRequestReviewers, accessRequestSubject, grantEligibility, mayDecideGuard, mayReadTicket, productName, qualifiedAdmins, type AccessRequest, type Grant, type Ticket } from '../core/index';
+import {
+  accessRequestPersonKey,
+  accessRequestReviewers,
+  accessRequestSubject,
+  grantEligibility,
+  mayDecideGuard,
+  mayReadTicket,
+  productName,
+  qualifiedAdmins,
+  type AccessRequest,
+  type Grant,
+  type Ticket,
+} from '../core/index';
 import type { InboxItemWire, MeWire, SupportRequestWire, TicketWire } from '../api/schemas';
 import type { Caller } from './auth';
 import type { ServerContext } from './context';
@@ -37,7 +49,10 @@ export const isOrgAdmin = (s: ServerContext, caller: Caller): boolean => caller.
 export async function readableTicket(s: ServerContext, q: Queryable, caller: Caller, key: string): Promise<Ticket> {
   const t = await currentTicket(q, s.ix, key);
   if (!t || (caller.kind === 'engineer' && t.engineer !== caller.id)) throw problem('not-found', `No ticket "${key}" that you can see.`);
-  if (!mayReadTicket(s.ix, t, caller)) throw problem('forbidden', `Ticket ${key}'s grants and Support activity are shown to its reporter, org admins, the admins who can grant for it and, on a Guard-restricted site, Guard admins.`, { code: 'no_stake' });
+  if (!mayReadTicket(s.ix, t, caller))
+    throw problem('forbidden', `Ticket ${key}'s grants and Support activity are shown to its reporter, org admins, the admins who can grant for it and, on a Guard-restricted site, Guard admins.`, {
+      code: 'no_stake',
+    });
   return t;
 }
 
@@ -91,7 +106,11 @@ export async function visibleGrants(s: ServerContext, caller: Caller, states: st
   const all = await grantsInStates(s.db, states);
   const audience = new Map<string, boolean>();
   // World tickets and tickets raised through the API alike (one read for the raised ones).
-  const tickets = await currentTickets(s.db, s.ix, all.map((g) => g.ticket));
+  const tickets = await currentTickets(
+    s.db,
+    s.ix,
+    all.map((g) => g.ticket),
+  );
   return all.filter((g) => {
     if (g.grantedBy === caller.id || g.revokedBy === caller.id) return true;
     if (guard && g.state === 'pending_guard_approval') return true;
@@ -108,14 +127,28 @@ export async function visibleGrants(s: ServerContext, caller: Caller, states: st
 export async function supportRequests(s: ServerContext, caller: Caller): Promise<SupportRequestWire[]> {
   const out: SupportRequestWire[] = [];
   const requested = (await grantsInStates(s.db, ['requested'])).filter((g) => g.kind === 'data');
-  const tickets = await currentTickets(s.db, s.ix, requested.map((g) => g.ticket));
+  const tickets = await currentTickets(
+    s.db,
+    s.ix,
+    requested.map((g) => g.ticket),
+  );
   for (const g of requested) {
     const t = tickets.get(g.ticket);
     if (t?.status !== 'open') continue;
     const ix = withTicket(s.ix, t);
     if (!qualifiedAdmins(ix, t.key).some((a) => a.userId === caller.id)) continue;
     const w = ticketWire(s, t);
-    out.push({ grantId: g.id, ticket: t.key, title: w.title, site: t.site, siteUrl: w.siteUrl, product: t.product, engineer: t.engineer, requestedAt: g.requestedAt, eligibility: grantEligibility(ix, caller.id, t.key) });
+    out.push({
+      grantId: g.id,
+      ticket: t.key,
+      title: w.title,
+      site: t.site,
+      siteUrl: w.siteUrl,
+      product: t.product,
+      engineer: t.engineer,
+      requestedAt: g.requestedAt,
+      eligibility: grantEligibility(ix, caller.id, t.key),
+    });
   }
   return out;
 }
@@ -126,12 +159,26 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
   if (caller.kind !== 'admin') return [];
   const items: InboxItemWire[] = [];
   for (const r of await supportRequests(s, caller)) {
-    items.push({ id: `support_request:${r.grantId}`, kind: 'support_request', title: `Support asks for data access on ${r.ticket}`, ticket: r.ticket, createdAt: r.requestedAt ?? '', link: `/settings/support-access?ticket=${encodeURIComponent(r.ticket)}` });
+    items.push({
+      id: `support_request:${r.grantId}`,
+      kind: 'support_request',
+      title: `Support asks for data access on ${r.ticket}`,
+      ticket: r.ticket,
+      createdAt: r.requestedAt ?? '',
+      link: `/settings/support-access?ticket=${encodeURIComponent(r.ticket)}`,
+    });
   }
   if (mayDecideGuard(s.ix, caller.id)) {
     for (const g of await grantsInStates(s.db, ['pending_guard_approval'])) {
       if (g.grantedBy === caller.id) continue;
-      items.push({ id: `guard_approval:${g.id}`, kind: 'guard_approval', title: `Guard approval needed for ${g.ticket}`, ticket: g.ticket, createdAt: g.grantedAt ?? '', link: `/security/support-access-requests?grant=${encodeURIComponent(g.id)}` });
+      items.push({
+        id: `guard_approval:${g.id}`,
+        kind: 'guard_approval',
+        title: `Guard approval needed for ${g.ticket}`,
+        ticket: g.ticket,
+        createdAt: g.grantedAt ?? '',
+        link: `/security/support-access-requests?grant=${encodeURIComponent(g.id)}`,
+      });
     }
   }
   const pendingRequests = await accessRequestsInState(s.db, ['pending']);
@@ -142,12 +189,25 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
     if (askedByMe.has(groupOf(r)) || !accessRequestReviewers(s.ix, r.site).includes(caller.id)) continue;
     if (accessRequestSubject(s.ix, r) === caller.id) continue;
     const who = s.ix.usersById.get(r.requestedBy)?.name ?? r.requestedBy;
-    items.push({ id: `access_request:${r.id}`, kind: 'access_request', title: `${who} requests ${productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`))}`, createdAt: r.createdAt, link: `/access-requests?id=${encodeURIComponent(r.id)}` });
+    items.push({
+      id: `access_request:${r.id}`,
+      kind: 'access_request',
+      title: `${who} requests ${productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`))}`,
+      createdAt: r.createdAt,
+      link: `/access-requests?id=${encodeURIComponent(r.id)}`,
+    });
   }
   const asks = await openAsksFor(s.db, caller.id);
   for (const a of asks) {
     const from = s.ix.usersById.get(a.from_id)?.name ?? a.from_id;
-    items.push({ id: `ask:${a.id}`, kind: 'ask', title: `${from} asks you to grant data access on ${a.ticket}`, ticket: a.ticket, createdAt: a.created_at, link: `/tickets/${encodeURIComponent(a.ticket)}` });
+    items.push({
+      id: `ask:${a.id}`,
+      kind: 'ask',
+      title: `${from} asks you to grant data access on ${a.ticket}`,
+      ticket: a.ticket,
+      createdAt: a.created_at,
+      link: `/tickets/${encodeURIComponent(a.ticket)}`,
+    });
   }
   return items.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? -1 : 1));
 }

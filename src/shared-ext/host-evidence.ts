@@ -10,7 +10,10 @@ export const HOST_EVIDENCE_MESSAGE = 'access-companion:host-evidence';
 export type HostProblem = 'gone' | 'moved' | 'clipped' | 'faded' | 'distorted' | 'hidden' | 'covered';
 
 /** `steadyMs`: how long the frame has been in place, whole, opaque and uncovered; `problem`: why that stretch is short or broken. */
-export interface HostEvidence { steadyMs: number; problem?: HostProblem }
+export interface HostEvidence {
+  steadyMs: number;
+  problem?: HostProblem;
+}
 
 /** The mount id the content script puts in a frame URL's hash, so the background can ask about that frame's host. */
 export const mountIdOf = (frameUrl: string | undefined): string | undefined => {

@@ -40,6 +40,14 @@ export function followChanges(onChange: (why: ChangeReason) => void, signal: Abo
     if (reconnecting) onChange('reconnected');
   }
 
-  signal.addEventListener('abort', () => { clearTimeout(timer); port?.disconnect(); port = undefined; }, { once: true });
+  signal.addEventListener(
+    'abort',
+    () => {
+      clearTimeout(timer);
+      port?.disconnect();
+      port = undefined;
+    },
+    { once: true },
+  );
   connect(false);
 }

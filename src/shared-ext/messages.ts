@@ -9,10 +9,22 @@ import type { AccessRequestBulkRowView, AccessRequestView, AuditRowView, BulkGra
 import type { Prefs } from './prefs';
 import type { TicketView, PendingAction, Status } from './ticket-view';
 
-export interface Problem { title: string; detail?: string; status?: number; causes?: { code: string; message: string; fix: string }[] }
+export interface Problem {
+  title: string;
+  detail?: string;
+  status?: number;
+  causes?: { code: string; message: string; fix: string }[];
+}
 export type Reply<T> = { ok: true; value: T } | { ok: false; error: Problem };
 
-export interface InboxEntry { id: string; kind: string; title: string; ticket?: string; createdAt: string; link?: string }
+export interface InboxEntry {
+  id: string;
+  kind: string;
+  title: string;
+  ticket?: string;
+  createdAt: string;
+  link?: string;
+}
 
 export interface PopupState {
   signedIn: boolean;
@@ -33,7 +45,10 @@ export interface PopupState {
  * in the UI and reused by every retry of it) and, from our framed pages, what they saw of the click.
  * The popup is never framed by a page, so it sends no click evidence.
  */
-export interface ActionRequest { idempotencyKey: string; click?: ClickEvidence }
+export interface ActionRequest {
+  idempotencyKey: string;
+  click?: ClickEvidence;
+}
 
 /** Every method the background answers. */
 export interface MessageMap {
@@ -84,12 +99,33 @@ export type Res<N extends MethodName> = MessageMap[N]['res'];
 
 /** The map's methods at run time; the compiler keeps this list and MessageMap the same. */
 export const METHODS = {
-  getTicketView: true, grantAccess: true, revokeTicketGrant: true, grantAiConversations: true, askAdmin: true,
-  getPendingAction: true, confirmPendingAction: true, dismissPendingAction: true,
-  signIn: true, signOut: true, getStatus: true, getPrefs: true, setPrefs: true,
-  listGrants: true, revokeGrant: true, getSupportRequests: true, bulkGrant: true, listAccessRequests: true,
-  approveAccessRequest: true, denyAccessRequest: true, bulkDecideAccessRequests: true, guardDecision: true, getMe: true, getPopupState: true, getAudit: true,
-  getRequestContext: true, requestProductAccess: true,
+  getTicketView: true,
+  grantAccess: true,
+  revokeTicketGrant: true,
+  grantAiConversations: true,
+  askAdmin: true,
+  getPendingAction: true,
+  confirmPendingAction: true,
+  dismissPendingAction: true,
+  signIn: true,
+  signOut: true,
+  getStatus: true,
+  getPrefs: true,
+  setPrefs: true,
+  listGrants: true,
+  revokeGrant: true,
+  getSupportRequests: true,
+  bulkGrant: true,
+  listAccessRequests: true,
+  approveAccessRequest: true,
+  denyAccessRequest: true,
+  bulkDecideAccessRequests: true,
+  guardDecision: true,
+  getMe: true,
+  getPopupState: true,
+  getAudit: true,
+  getRequestContext: true,
+  requestProductAccess: true,
   getNewTicketEligibility: true,
 } as const satisfies Record<MethodName, true>;
 
@@ -101,7 +137,13 @@ export const METHODS = {
  * by a press that counted; `visibilityUnknown` the browser cannot see occlusion at all (no
  * IntersectionObserver v2, e.g. Firefox), so `visible` is false whatever the page did.
  */
-export interface ClickEvidence { isTrusted: boolean; visible: boolean; pointer: boolean; selection?: boolean; visibilityUnknown?: boolean }
+export interface ClickEvidence {
+  isTrusted: boolean;
+  visible: boolean;
+  pointer: boolean;
+  selection?: boolean;
+  visibilityUnknown?: boolean;
+}
 
 /** An action done, or parked for confirmation in the popup (the click could not be vouched for). */
 export type ActionResult =

@@ -5,7 +5,13 @@ import type { MyAccessRequestWire } from '../api/schemas';
 import { since } from './format';
 
 const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '');
-const hostOf = (url: string) => { try { return new URL(url).host; } catch { return url; } };
+const hostOf = (url: string) => {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+};
 
 export function forWhom(r: MyAccessRequestWire): string {
   if (r.self) return 'For you';
@@ -18,25 +24,53 @@ export function MyRequest({ request: r, now, openHref, showPlace }: { request: M
   const mine = r.self || r.role === 'subject';
   return (
     <li class={`request ${r.state}`} data-request={r.id} data-state={r.state}>
-      {showPlace && <strong>{r.productName} · {hostOf(r.siteUrl)}</strong>}
-      <div class="who">{forWhom(r)} · asked {since(r.createdAt, now)}</div>
+      {showPlace && (
+        <strong>
+          {r.productName} · {hostOf(r.siteUrl)}
+        </strong>
+      )}
+      <div class="who">
+        {forWhom(r)} · asked {since(r.createdAt, now)}
+      </div>
       {r.state === 'pending' && (
-        <p class="state-line"><b class="lozenge pending">Pending</b>{' '}
+        <p class="state-line">
+          <b class="lozenge pending">Pending</b>{' '}
           {r.reviewers.length ? <>Waiting on one of: {r.reviewers.map((p) => p.name).join(', ')} (org admins and this site's admins decide).</> : <>Waiting on an admin of the org or of this site.</>}
         </p>
       )}
       {r.state === 'approved' && (
-        <p class="state-line"><b class="lozenge approved">Approved</b>{' '}
-          {r.decidedBy ? `by ${r.decidedBy.name} on ${day(r.decidedAt)}. ` : ''}
-          {mine ? <a href={openHref ?? r.productUrl} target="_top" rel="noreferrer">Open {r.productName}</a>
-            : <>{r.forUser.name ?? r.forUser.email} can now use {r.productName}: <a href={r.productUrl} target="_blank" rel="noreferrer">Open {r.productName}</a></>}
+        <p class="state-line">
+          <b class="lozenge approved">Approved</b> {r.decidedBy ? `by ${r.decidedBy.name} on ${day(r.decidedAt)}. ` : ''}
+          {mine ? (
+            <a href={openHref ?? r.productUrl} target="_top" rel="noreferrer">
+              Open {r.productName}
+            </a>
+          ) : (
+            <>
+              {r.forUser.name ?? r.forUser.email} can now use {r.productName}:{' '}
+              <a href={r.productUrl} target="_blank" rel="noreferrer">
+                Open {r.productName}
+              </a>
+            </>
+          )}
         </p>
       )}
       {r.state === 'denied' && (
         <div class="state-line">
-          <p><b class="lozenge denied">Denied</b> {r.decidedBy ? `by ${r.decidedBy.name} on ${day(r.decidedAt)}` : ''}{r.message ? ':' : '. No message.'}</p>
-          {r.message && <blockquote class="message" aria-label="Reviewer's message">{r.message}</blockquote>}
-          {r.barred && <p class="barred" role="note">Because you asked from outside the site, this denial also bars you from requesting product access again in this org (since {day(r.decidedAt)}).</p>}
+          <p>
+            <b class="lozenge denied">Denied</b> {r.decidedBy ? `by ${r.decidedBy.name} on ${day(r.decidedAt)}` : ''}
+            {r.message ? ':' : '. No message.'}
+          </p>
+          {r.message && (
+            <blockquote class="message" aria-label="Reviewer's message">
+              {r.message}
+            </blockquote>
+          )}
+          {r.barred && (
+            <p class="barred" role="note">
+              Because you asked from outside the site, this denial also bars you from requesting product access again in this org (since {day(r.decidedAt)}).
+            </p>
+          )}
         </div>
       )}
     </li>

@@ -20,7 +20,9 @@ export const MIN_POINTER_DWELL_MS = 500;
 /** Whole control on screen: IntersectionObserver ratios are floats, so allow a hair under 1. */
 const WHOLE = 0.99;
 
-interface V2Entry extends IntersectionObserverEntry { isVisible?: boolean }
+interface V2Entry extends IntersectionObserverEntry {
+  isVisible?: boolean;
+}
 
 /**
  * Can this browser tell whether something is drawn over our frame (IntersectionObserver v2's
@@ -46,9 +48,16 @@ class Stretch {
     this.notify();
   }
   /** Long enough at `at` (an event's timeStamp). */
-  held(at: number): boolean { return this.since !== undefined && at - this.since >= this.minMs; }
-  subscribe(listener: Listener): () => void { this.listeners.add(listener); return () => this.listeners.delete(listener); }
-  private notify(): void { for (const l of this.listeners) l(); }
+  held(at: number): boolean {
+    return this.since !== undefined && at - this.since >= this.minMs;
+  }
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+  private notify(): void {
+    for (const l of this.listeners) l();
+  }
 }
 
 // Per document, shared by every guarded control: is the frame itself visible, and since when has the
@@ -64,10 +73,13 @@ function startDocumentWatch(): void {
   pointerIn = new Stretch(MIN_POINTER_DWELL_MS);
   const fv = frameVisible;
   const pi = pointerIn;
-  new IntersectionObserver((entries) => {
-    const entry = entries.at(-1) as V2Entry | undefined;
-    if (entry) fv.set(entry.isIntersecting && entry.isVisible === true, entry.time);
-  }, { threshold: [0, 1], trackVisibility: true, delay: 100 } as IntersectionObserverInit).observe(document.documentElement);
+  new IntersectionObserver(
+    (entries) => {
+      const entry = entries.at(-1) as V2Entry | undefined;
+      if (entry) fv.set(entry.isIntersecting && entry.isVisible === true, entry.time);
+    },
+    { threshold: [0, 1], trackVisibility: true, delay: 100 } as IntersectionObserverInit,
+  ).observe(document.documentElement);
   // Only trusted events: a page cannot dispatch into our frame, but nothing here relies on that.
   // screen - client is where this frame sits on screen: if that changed between two events, the
   // frame moved (scrolled, or slid by the page) under the pointer, and the pointer's stay restarts.
@@ -82,10 +94,32 @@ function startDocumentWatch(): void {
   addEventListener('pointerover', seen, true);
   addEventListener('pointermove', seen, true);
   // Leaving the document (relatedTarget null) ends the stretch; so does the frame losing its window.
-  addEventListener('pointerout', (e) => { if (e.relatedTarget === null) { pi.set(false, e.timeStamp); offset = undefined; } }, true);
+  addEventListener(
+    'pointerout',
+    (e) => {
+      if (e.relatedTarget === null) {
+        pi.set(false, e.timeStamp);
+        offset = undefined;
+      }
+    },
+    true,
+  );
   addEventListener('pointercancel', (e) => pi.set(false, e.timeStamp), true);
-  addEventListener('pointerdown', (e) => { seen(e); if (e.isTrusted) lastPress = { target: e.target, at: e.timeStamp }; }, true);
-  addEventListener('keydown', (e) => { if (e.isTrusted && (e.key === 'Enter' || e.key === ' ')) lastPress = { target: e.target, at: e.timeStamp }; }, true);
+  addEventListener(
+    'pointerdown',
+    (e) => {
+      seen(e);
+      if (e.isTrusted) lastPress = { target: e.target, at: e.timeStamp };
+    },
+    true,
+  );
+  addEventListener(
+    'keydown',
+    (e) => {
+      if (e.isTrusted && (e.key === 'Enter' || e.key === ' ')) lastPress = { target: e.target, at: e.timeStamp };
+    },
+    true,
+  );
 }
 
 /** Was `event` (a click) preceded by a trusted press on `el` itself, from a pointer that had been in the frame long enough, or from the keyboard? */
@@ -114,12 +148,19 @@ export function useClickGuard<T extends Element>() {
     const c = control.current;
     const update = () => setArmed(c.held(performance.now()) && frameVisible!.held(performance.now()) && pointerIn!.held(performance.now()));
     const unsubscribe = [c.subscribe(update), frameVisible!.subscribe(update), pointerIn!.subscribe(update)];
-    const observer = new IntersectionObserver((entries) => {
-      const entry = entries.at(-1) as V2Entry | undefined;
-      if (entry) c.set(entry.isIntersecting && entry.isVisible === true && entry.intersectionRatio >= WHOLE, entry.time);
-    }, { threshold: [0, WHOLE, 1], trackVisibility: true, delay: 100 } as IntersectionObserverInit);
+    const observer = new IntersectionObserver(
+      (entries) => {
+        const entry = entries.at(-1) as V2Entry | undefined;
+        if (entry) c.set(entry.isIntersecting && entry.isVisible === true && entry.intersectionRatio >= WHOLE, entry.time);
+      },
+      { threshold: [0, WHOLE, 1], trackVisibility: true, delay: 100 } as IntersectionObserverInit,
+    );
     observer.observe(el);
-    return () => { observer.disconnect(); c.set(false, performance.now()); unsubscribe.forEach((u) => u()); };
+    return () => {
+      observer.disconnect();
+      c.set(false, performance.now());
+      unsubscribe.forEach((u) => u());
+    };
   }, []);
   const evidence = (event: MouseEvent): ClickEvidence => {
     const el = ref.current;

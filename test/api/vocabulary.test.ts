@@ -3,7 +3,18 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ACCESS_REQUEST_STATE_LABELS, AUDIT_ACTION_LABELS, auditActionLabel, GRANT_STATE_LABELS, isTicketKey, MAX_MESSAGE_LENGTH, ROLE_LABELS, roleTitle, stateLabel, TICKET_KEY_MAX_LENGTH } from '../../src/api/vocabulary';
+import {
+  ACCESS_REQUEST_STATE_LABELS,
+  AUDIT_ACTION_LABELS,
+  auditActionLabel,
+  GRANT_STATE_LABELS,
+  isTicketKey,
+  MAX_MESSAGE_LENGTH,
+  ROLE_LABELS,
+  roleTitle,
+  stateLabel,
+  TICKET_KEY_MAX_LENGTH,
+} from '../../src/api/vocabulary';
 import { ORIGINAL_ROLES, CENTRALIZED_ROLES } from '../../src/core/roles';
 import * as wire from '../../src/api/schemas';
 import { AuditAction, Role } from '../../src/api/schemas';
@@ -31,7 +42,13 @@ function writtenActions(): { literal: Set<string>; templates: string[] } {
   }
   return { literal, templates };
 }
-const templateRegex = (t: string) => new RegExp(`^${t.split(/\$\{[^}]+\}/).map((s) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&')).join('[a-z_]+')}$`);
+const templateRegex = (t: string) =>
+  new RegExp(
+    `^${t
+      .split(/\$\{[^}]+\}/)
+      .map((s) => s.replace(/[.*+?^$()|[\]\\]/g, '\\$&'))
+      .join('[a-z_]+')}$`,
+  );
 
 describe('audit actions', () => {
   it('every action has a human label that is not its raw name', () => {
@@ -48,7 +65,11 @@ describe('audit actions', () => {
     expect([...literal]).toEqual(expect.arrayContaining(['access.check', 'grant.create', 'ticket.close', 'support_request.create']));
     expect(templates).toEqual(expect.arrayContaining(['grant.guard_${decision}', 'access_request.${decision}']));
     for (const a of literal) expect(AuditAction.options, `src/server writes "${a}"`).toContain(a);
-    for (const t of templates) expect(AuditAction.options.filter((a) => templateRegex(t).test(a)), `src/server writes \`${t}\``).not.toEqual([]);
+    for (const t of templates)
+      expect(
+        AuditAction.options.filter((a) => templateRegex(t).test(a)),
+        `src/server writes \`${t}\``,
+      ).not.toEqual([]);
   });
 
   it('the vocabulary has no action the server never writes (a label for nothing is drift)', () => {

@@ -14,7 +14,9 @@ let db: Db;
 const store = new Map<string, unknown>();
 
 async function call(token: string, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const res = await app.app.fetch(new Request(`${BASE}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }));
+  const res = await app.app.fetch(
+    new Request(`${BASE}${path}`, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) }),
+  );
   return { status: res.status, json: (await res.json()) as Record<string, unknown> };
 }
 
@@ -27,8 +29,12 @@ beforeAll(async () => {
     storage: {
       local: {
         get: async (keys: string[] | string | null) => Object.fromEntries([...store].filter(([k]) => keys === null || [keys].flat().includes(k))),
-        set: async (v: Record<string, unknown>) => { for (const [k, x] of Object.entries(v)) store.set(k, x); },
-        remove: async (k: string) => { store.delete(k); },
+        set: async (v: Record<string, unknown>) => {
+          for (const [k, x] of Object.entries(v)) store.set(k, x);
+        },
+        remove: async (k: string) => {
+          store.delete(k);
+        },
       },
     },
     action: { setBadgeText: async () => undefined, setBadgeBackgroundColor: async () => undefined, openPopup: async () => undefined },
@@ -38,7 +44,11 @@ beforeAll(async () => {
   const { saveSettings } = await import('../../src/background/settings');
   await saveSettings({ apiBaseUrl: BASE, token: 'alice-token' });
 }, 60_000); // PGlite's first start is slow on a busy 2-core machine
-afterAll(async () => { vi.unstubAllGlobals(); await app?.close(); await db?.close(); });
+afterAll(async () => {
+  vi.unstubAllGlobals();
+  await app?.close();
+  await db?.close();
+});
 
 describe('console audit log', () => {
   test("a Guard admin's decision reads as words, not an action name", async () => {

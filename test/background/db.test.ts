@@ -41,7 +41,7 @@ describe('background db', () => {
     expect(cached!.fetchedAt).toBeGreaterThanOrEqual(before);
   });
 
-  test('sign-out clears the person\'s data; what was notified stays, keyed by account', async () => {
+  test("sign-out clears the person's data; what was notified stays, keyed by account", async () => {
     await writeDecision(view('PS-102'), Date.now());
     await writeCache('grants', []);
     await (await db()).put('notified', { id: 'acct1 inbox:1', at: 1 });
@@ -61,7 +61,12 @@ describe('upgrade ladder', () => {
     // Simulate an install that still has version 1 (separate name: the module's connection is cached).
     const name = `${DB_NAME}-v1-test`;
     await deleteDB(name);
-    const v1 = await openDB(name, 1, { upgrade(d) { d.createObjectStore('decisions', { keyPath: 'key' }).createIndex('fetchedAt', 'fetchedAt'); d.createObjectStore('meta', { keyPath: 'key' }); } });
+    const v1 = await openDB(name, 1, {
+      upgrade(d) {
+        d.createObjectStore('decisions', { keyPath: 'key' }).createIndex('fetchedAt', 'fetchedAt');
+        d.createObjectStore('meta', { keyPath: 'key' });
+      },
+    });
     await v1.put('decisions', { key: 'PS-101', value: {}, fetchedAt: 1 });
     v1.close();
     const { upgradeLadder } = await import('../../src/background/db');

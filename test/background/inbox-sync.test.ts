@@ -18,7 +18,10 @@ beforeAll(async () => {
   app = await createApp({ world: JSON.parse(readFileSync(join(__dirname, '../../fixtures/demo-world.json'), 'utf8')), db, log: () => undefined });
   vi.stubGlobal('fetch', async (input: string | URL | Request, init?: RequestInit) => {
     const req = new Request(input, init);
-    if (hold && new URL(req.url).pathname === '/v1/grants') { reached?.(); await hold; } // the poll, past its inbox read
+    if (hold && new URL(req.url).pathname === '/v1/grants') {
+      reached?.();
+      await hold;
+    } // the poll, past its inbox read
     return app.app.fetch(req);
   });
   vi.stubGlobal('chrome', {
@@ -30,7 +33,11 @@ beforeAll(async () => {
   const { saveSettings } = await import('../../src/background/settings');
   await saveSettings({ apiBaseUrl: BASE, token: 'alice-token' });
 }, 60_000);
-afterAll(async () => { vi.unstubAllGlobals(); await app?.close(); await db?.close(); });
+afterAll(async () => {
+  vi.unstubAllGlobals();
+  await app?.close();
+  await db?.close();
+});
 
 test('a sync asked for during a running poll sees a change made after that poll read the inbox', async () => {
   const { syncNow } = await import('../../src/background/inbox-sync');
@@ -39,12 +46,20 @@ test('a sync asked for during a running poll sees a change made after that poll 
   const before = (await readCache<{ id: string }[]>('inbox'))!.value.length;
 
   let release!: () => void;
-  hold = new Promise((r) => { release = r; });
-  const atGrants = new Promise<void>((r) => { reached = r; });
+  hold = new Promise((r) => {
+    release = r;
+  });
+  const atGrants = new Promise<void>((r) => {
+    reached = r;
+  });
   const running = syncNow();
   await atGrants;
   // The running poll has read the inbox and waits on the grant list; now a newcomer asks.
-  const asked = await app.app.request('/v1/access-requests', { method: 'POST', headers: { authorization: 'Bearer nina-token', 'content-type': 'application/json', 'idempotency-key': 'k1' }, body: JSON.stringify({ site: 'acme-main', product: 'confluence' }) });
+  const asked = await app.app.request('/v1/access-requests', {
+    method: 'POST',
+    headers: { authorization: 'Bearer nina-token', 'content-type': 'application/json', 'idempotency-key': 'k1' },
+    body: JSON.stringify({ site: 'acme-main', product: 'confluence' }),
+  });
   expect(asked.status).toBe(201);
   const after = syncNow(); // as the live stream does on the request's event
   hold = undefined;

@@ -66,11 +66,18 @@ describe('sender checks', () => {
     }
     const frame = { ...panel, url: `chrome-extension://${ID}/src/request/index.html#site=x` };
     expect(await send({ type: 'getRequestContext', site: '', product: 'confluence' }, frame)).toMatchObject({ ok: false, error: { title: 'Bad request', status: 400 } });
-    expect(await send({ type: 'requestProductAccess', site: 'acme-main', product: 'jira', for: { team: 'x' }, idempotencyKey: 'k' }, frame)).toMatchObject({ ok: false, error: { detail: 'for must name a user or an email.' } });
+    expect(await send({ type: 'requestProductAccess', site: 'acme-main', product: 'jira', for: { team: 'x' }, idempotencyKey: 'k' }, frame)).toMatchObject({
+      ok: false,
+      error: { detail: 'for must name a user or an email.' },
+    });
   });
 
   test('unknown methods fall through to other listeners; handler errors come back as problems', async () => {
-    registerHandlers({ signOut: async () => { throw Object.assign(new Error('x'), { problem: { title: 'Access API unreachable', status: 0 } }); } });
+    registerHandlers({
+      signOut: async () => {
+        throw Object.assign(new Error('x'), { problem: { title: 'Access API unreachable', status: 0 } });
+      },
+    });
     expect(listeners[0]!({ type: 'getNothingSuchAsThis' }, panel, () => undefined)).toBe(false);
     expect(await send({ type: 'signOut' }, panel)).toEqual({ ok: false, error: { title: 'Access API unreachable', status: 0, detail: undefined, causes: undefined } });
   });

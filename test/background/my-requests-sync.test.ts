@@ -20,14 +20,24 @@ beforeAll(async () => {
     runtime: { id: 'x', getURL: (p: string) => `chrome-extension://x/${p}` },
     storage: { local: { get: async () => ({}), set: async () => undefined, remove: async () => undefined } },
     action: { setBadgeText: async () => undefined, setBadgeBackgroundColor: async () => undefined },
-    notifications: { create: async (id: string, o: { title: string; message: string }) => { shown.push({ id, title: o.title, message: o.message }); return id; } },
+    notifications: {
+      create: async (id: string, o: { title: string; message: string }) => {
+        shown.push({ id, title: o.title, message: o.message });
+        return id;
+      },
+    },
   });
   const { saveSettings } = await import('../../src/background/settings');
   await saveSettings({ apiBaseUrl: BASE, token: 'oscar-token' });
 }, 60_000);
-afterAll(async () => { vi.unstubAllGlobals(); await app?.close(); await db?.close(); });
+afterAll(async () => {
+  vi.unstubAllGlobals();
+  await app?.close();
+  await db?.close();
+});
 
-const call = (token: string, path: string, body: unknown) => app.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const call = (token: string, path: string, body: unknown) =>
+  app.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 test('a denial of my request is announced once, with who decided and the message; the popup cache has it', async () => {
   const { syncNow } = await import('../../src/background/inbox-sync');
@@ -44,7 +54,9 @@ test('a denial of my request is announced once, with who decided and the message
 
   expect((await call('dev-token', `/v1/access-requests/${id}/deny`, { message: 'Ask your Acme sponsor.' })).status).toBe(200);
   await syncNow();
-  expect(shown).toEqual([{ id: `request-decision:${id}`, title: 'Confluence on acme.atlassian.net: denied by Dev Patel', message: '"Ask your Acme sponsor." You can no longer request product access here.' }]);
+  expect(shown).toEqual([
+    { id: `request-decision:${id}`, title: 'Confluence on acme.atlassian.net: denied by Dev Patel', message: '"Ask your Acme sponsor." You can no longer request product access here.' },
+  ]);
   await syncNow();
   expect(shown).toHaveLength(1);
   expect((await readCache<{ id: string; state: string }[]>('myRequests'))!.value.find((r) => r.id === id)).toMatchObject({ id, state: 'denied' });

@@ -10,7 +10,12 @@ beforeAll(() => {
   vi.stubGlobal('chrome', {
     runtime: { getURL: (p: string) => `chrome-extension://x/${p}` },
     storage: { local: { get: async () => ({}) } },
-    notifications: { create: async (id: string) => { shown.push(id); return id; } },
+    notifications: {
+      create: async (id: string) => {
+        shown.push(id);
+        return id;
+      },
+    },
   });
 });
 afterAll(() => vi.unstubAllGlobals());

@@ -28,19 +28,32 @@ beforeAll(async () => {
     storage: {
       local: {
         get: async (keys: string[] | string | null) => Object.fromEntries([...store].filter(([k]) => keys === null || [keys].flat().includes(k))),
-        set: async (v: Record<string, unknown>) => { for (const [k, x] of Object.entries(v)) store.set(k, x); },
-        remove: async (k: string) => { store.delete(k); },
+        set: async (v: Record<string, unknown>) => {
+          for (const [k, x] of Object.entries(v)) store.set(k, x);
+        },
+        remove: async (k: string) => {
+          store.delete(k);
+        },
       },
     },
     action: { setBadgeText: async () => undefined, setBadgeBackgroundColor: async () => undefined, openPopup: async () => undefined },
     notifications: { create: async () => undefined },
-    tabs: { sendMessage: async (tabId: number, message: unknown, options: unknown) => { hostAsks.push({ tabId, message, options }); return hostReply; } },
+    tabs: {
+      sendMessage: async (tabId: number, message: unknown, options: unknown) => {
+        hostAsks.push({ tabId, message, options });
+        return hostReply;
+      },
+    },
     alarms: { get: async () => undefined, create: async () => undefined },
   });
   const { saveSettings } = await import('../../src/background/settings');
   await saveSettings({ apiBaseUrl: BASE, token: 'priya-token' });
 }, 60_000); // PGlite's first start is slow on a busy 2-core machine
-afterAll(async () => { vi.unstubAllGlobals(); await app?.close(); await db?.close(); });
+afterAll(async () => {
+  vi.unstubAllGlobals();
+  await app?.close();
+  await db?.close();
+});
 
 const tab = { id: 7 } as chrome.tabs.Tab;
 const panelSender = { id: 'x', tab, frameId: 3, url: 'chrome-extension://x/src/panel/index.html#key=PS-101&mount=m-1' };
@@ -148,9 +161,15 @@ describe('ticket service', () => {
     expect(unplaced).toMatchObject({ outcome: 'parked', reason: expect.stringMatching(/could not check/) });
     await dismissPendingAction((await pendingAction())!.id);
     // A press from a pointer that had only just arrived, or a bulk grant over rows ticked without evidence.
-    expect(await requestAction({ kind: 'grant', ticket: 'PS-105', idempotencyKey: 'k-host-y' }, { ...click, pointer: false }, panelSender)).toMatchObject({ outcome: 'parked', reason: expect.stringMatching(/pointer had only just reached/) });
+    expect(await requestAction({ kind: 'grant', ticket: 'PS-105', idempotencyKey: 'k-host-y' }, { ...click, pointer: false }, panelSender)).toMatchObject({
+      outcome: 'parked',
+      reason: expect.stringMatching(/pointer had only just reached/),
+    });
     await dismissPendingAction((await pendingAction())!.id);
-    expect(await requestAction({ kind: 'bulk_grant', tickets: ['PS-105'], idempotencyKey: 'k-host-z' }, { ...click, selection: false }, consoleSender)).toMatchObject({ outcome: 'parked', reason: expect.stringMatching(/ticked by a click/) });
+    expect(await requestAction({ kind: 'bulk_grant', tickets: ['PS-105'], idempotencyKey: 'k-host-z' }, { ...click, selection: false }, consoleSender)).toMatchObject({
+      outcome: 'parked',
+      reason: expect.stringMatching(/ticked by a click/),
+    });
     await dismissPendingAction((await pendingAction())!.id);
   });
 });

@@ -11,7 +11,13 @@ describe('feature manager', () => {
   test('runs matching features and aborts the run on in-page navigation', async () => {
     history.replaceState({}, '', '/t/1');
     const runs: { path: string; signal: AbortSignal }[] = [];
-    const feature: Feature = { id: 'probe', include: [onTickets], init: (signal) => { runs.push({ path: location.pathname, signal }); } };
+    const feature: Feature = {
+      id: 'probe',
+      include: [onTickets],
+      init: (signal) => {
+        runs.push({ path: location.pathname, signal });
+      },
+    };
     const controller = new AbortController();
     startFeatures([feature], controller.signal);
     await vi.waitFor(() => expect(runs).toHaveLength(1));

@@ -5,13 +5,21 @@ import { readPanelContext } from '../../src/panel/context';
 describe('ticket context handed to the panel frame', () => {
   test('round-trips through the frame URL hash, hostile strings included', () => {
     const url = panelFrameUrl('chrome-extension://abc/src/panel/index.html', 'PS-105', {
-      key: 'PS-105', title: '<img src=x onerror=alert(1)> & #hash', productName: 'Jira Service Management',
-      product: 'jira-service-management', siteUrl: 'https://acme.atlassian.net',
+      key: 'PS-105',
+      title: '<img src=x onerror=alert(1)> & #hash',
+      productName: 'Jira Service Management',
+      product: 'jira-service-management',
+      siteUrl: 'https://acme.atlassian.net',
     });
     expect(readPanelContext(new URL(url).hash)).toEqual({
-      key: 'PS-105', title: '<img src=x onerror=alert(1)> & #hash', productName: 'Jira Service Management',
-      product: 'jira-service-management', siteUrl: 'https://acme.atlassian.net', siteHost: 'acme.atlassian.net',
-      unreadable: false, docked: false,
+      key: 'PS-105',
+      title: '<img src=x onerror=alert(1)> & #hash',
+      productName: 'Jira Service Management',
+      product: 'jira-service-management',
+      siteUrl: 'https://acme.atlassian.net',
+      siteHost: 'acme.atlassian.net',
+      unreadable: false,
+      docked: false,
     });
   });
 

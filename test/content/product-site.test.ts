@@ -8,13 +8,13 @@ const load = (name: string) => new DOMParser().parseFromString(readFileSync(join
 const parse = (html: string) => new DOMParser().parseFromString(html, 'text/html');
 
 describe('product site adapter', () => {
-  test('reads the product and the logged-in account from the vendor\'s no-access page', () => {
+  test("reads the product and the logged-in account from the vendor's no-access page", () => {
     const page = findNoAccessPage(load('product-no-access'));
     expect(page?.productName).toBe('Confluence');
     expect(page?.account).toEqual({ name: 'Oscar Reyes', email: 'oscar@partner.test' });
   });
 
-  test('our frame goes after the row with the vendor\'s Request access button', () => {
+  test("our frame goes after the row with the vendor's Request access button", () => {
     const page = findNoAccessPage(load('product-no-access'))!;
     expect(page.after.className).toBe('actions');
     expect(page.after.textContent).toContain('Request access');

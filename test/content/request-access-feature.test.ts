@@ -15,10 +15,12 @@ function showPage(name: string): void {
 const tick = () => new Promise((r) => setTimeout(r, 0));
 const hosts = () => document.querySelectorAll('access-companion-request');
 
-afterEach(() => { vi.unstubAllGlobals(); });
+afterEach(() => {
+  vi.unstubAllGlobals();
+});
 
 describe('request-access feature', () => {
-  test('mounts once after the vendor\'s button row, re-mounts after a re-render, and leaves with its signal', async () => {
+  test("mounts once after the vendor's button row, re-mounts after a re-render, and leaves with its signal", async () => {
     (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL('http://acme.localhost:4403/wiki?as=oscar');
     vi.stubGlobal('chrome', { runtime: { id: 'x', getURL: (p: string) => `chrome-extension://x/${p}`, onMessage: { addListener: () => undefined } } });
     showPage('product-no-access');

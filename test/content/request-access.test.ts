@@ -9,7 +9,13 @@ const page = { productName: 'Confluence', account: { name: 'Oscar Reyes', email:
 describe('request-access frame context', () => {
   test('a demo product page names the vendor site and product; the frame reads them back', () => {
     const url = requestFrameUrl('chrome-extension://x/src/request/index.html', new URL('http://acme.localhost:4403/wiki?as=oscar'), page)!;
-    expect(readRequestContext(new URL(url).hash)).toEqual({ site: 'https://acme.atlassian.net', product: 'confluence', productName: 'Confluence', here: 'http://acme.localhost:4403/wiki?as=oscar', account: 'oscar@partner.test' });
+    expect(readRequestContext(new URL(url).hash)).toEqual({
+      site: 'https://acme.atlassian.net',
+      product: 'confluence',
+      productName: 'Confluence',
+      here: 'http://acme.localhost:4403/wiki?as=oscar',
+      account: 'oscar@partner.test',
+    });
   });
 
   test('no frame off a product page', () => {

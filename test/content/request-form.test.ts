@@ -42,7 +42,9 @@ describe('the request form', () => {
   });
 
   test('no consent box we recognise: no form (a newsletter box is not consent)', () => {
-    expect(findRequestForm(parse('<form><label><input type="checkbox"> Send me product news</label><label for="p">Product</label><select id="p"><option>Jira</option></select></form>'))).toBeUndefined();
+    expect(
+      findRequestForm(parse('<form><label><input type="checkbox"> Send me product news</label><label for="p">Product</label><select id="p"><option>Jira</option></select></form>')),
+    ).toBeUndefined();
     expect(consentFragment({})).toBe('');
   });
 });

@@ -7,7 +7,8 @@ import { findPanelSlot, PortalMarkupError, readTicketContext, requireTicketConte
 function load(name: string): Document {
   // Stylesheets and scripts are irrelevant to the adapter, and happy-dom would try to fetch them.
   const html = readFileSync(join(import.meta.dirname, 'fixtures', `${name}.html`), 'utf8')
-    .replace(/<link\b[^>]*>/g, '').replace(/<script\b[^>]*>\s*<\/script>/g, '');
+    .replace(/<link\b[^>]*>/g, '')
+    .replace(/<script\b[^>]*>\s*<\/script>/g, '');
   return new DOMParser().parseFromString(html, 'text/html');
 }
 
@@ -30,7 +31,10 @@ describe('support portal adapter, on saved pages', () => {
 
   test('reads a restyled page by its visible labels and landmarks, not its classes', () => {
     expect(readTicketContext(load('portal-ticket-restyled'))).toMatchObject({
-      key: 'CA-7', productName: 'Jira Service Management', product: 'jira-service-management', siteUrl: 'https://globex.atlassian.net',
+      key: 'CA-7',
+      productName: 'Jira Service Management',
+      product: 'jira-service-management',
+      siteUrl: 'https://globex.atlassian.net',
     });
   });
 

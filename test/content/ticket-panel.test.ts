@@ -8,12 +8,16 @@ import { ticketPanel } from '../../src/content/features/ticket-panel';
 
 function showPage(name: string): void {
   const html = readFileSync(join(import.meta.dirname, 'fixtures', `${name}.html`), 'utf8')
-    .replace(/<link\b[^>]*>/g, '').replace(/<script\b[^>]*>\s*<\/script>/g, '');
+    .replace(/<link\b[^>]*>/g, '')
+    .replace(/<script\b[^>]*>\s*<\/script>/g, '');
   const parsed = new DOMParser().parseFromString(html, 'text/html');
   document.body.replaceChildren(...[...parsed.body.childNodes].map((n) => document.importNode(n, true)));
 }
 
-afterEach(() => { vi.restoreAllMocks(); vi.unstubAllGlobals(); });
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllGlobals();
+});
 
 describe('ticket panel feature', () => {
   test('re-mounting many times leaves one live set of listeners', async () => {
@@ -41,7 +45,10 @@ describe('ticket panel feature', () => {
     }) as AbortSignal['removeEventListener'];
 
     // Like the feature manager, expect the feature to end by its signal's abort.
-    const ended = Promise.resolve(ticketPanel.init(feature.signal)).then(() => 'returned', (e: unknown) => (e as Error).name);
+    const ended = Promise.resolve(ticketPanel.init(feature.signal)).then(
+      () => 'returned',
+      (e: unknown) => (e as Error).name,
+    );
     const host = () => document.querySelector('access-companion-panel');
     await vi.waitFor(() => expect(host()).not.toBeNull());
     const afterFirstMount = onFeatureSignal.size;

@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { accessRequestPolicy, accessRequestReviewers, approveAccessRequestEffect, decideAccessRequest, denyAccessRequestEffect, mayReviewAccessRequests, type AccessRequest, type AccessRequestBar, type AccessRequestTarget } from '../../src/core/index';
+import {
+  accessRequestPolicy,
+  accessRequestReviewers,
+  approveAccessRequestEffect,
+  decideAccessRequest,
+  denyAccessRequestEffect,
+  mayReviewAccessRequests,
+  type AccessRequest,
+  type AccessRequestBar,
+  type AccessRequestTarget,
+} from '../../src/core/index';
 import { loadFixture } from './helpers';
 
 const ix = loadFixture('demo-world');
@@ -41,7 +51,18 @@ describe('a known user named by email', () => {
   });
 
   it('cannot be approved by that user, even on a request stored with the email', () => {
-    const byEmail: AccessRequest = { id: 'ar9', site: 'acme-main', product: 'confluence', requestedBy: 'nina', for: { email: 'DEV@acme.test' }, self: false, requesterOnSite: true, state: 'pending', createdAt: 'T', version: 1 };
+    const byEmail: AccessRequest = {
+      id: 'ar9',
+      site: 'acme-main',
+      product: 'confluence',
+      requestedBy: 'nina',
+      for: { email: 'DEV@acme.test' },
+      self: false,
+      requesterOnSite: true,
+      state: 'pending',
+      createdAt: 'T',
+      version: 1,
+    };
     expect(() => decideAccessRequest(ix, byEmail, 'approve', 'dev', 'T')).toThrow(expect.objectContaining({ code: 'self_review' }));
     expect(approveAccessRequestEffect(ix, byEmail, 10).addGroup).toMatchObject({ userId: 'dev' });
     expect(approveAccessRequestEffect(ix, byEmail, 10).addGroup.email).toBeUndefined();
@@ -60,7 +81,10 @@ describe('a standing bar', () => {
   });
 
   it('covers every site and product of the org', () => {
-    for (const [site, product] of [['acme-main', 'jira'], ['acme-eu', 'jira']]) {
+    for (const [site, product] of [
+      ['acme-main', 'jira'],
+      ['acme-eu', 'jira'],
+    ]) {
       expect(accessRequestPolicy(ix, 'oscar', site!, product!, undefined, oscarBar)).toMatchObject({ ok: false, code: 'barred' });
     }
   });
@@ -84,7 +108,18 @@ describe('who reviews', () => {
 });
 
 describe('decisions', () => {
-  const base: AccessRequest = { id: 'ar1', site: 'acme-main', product: 'confluence', requestedBy: 'oscar', for: { userId: 'oscar' }, self: true, requesterOnSite: false, state: 'pending', createdAt: '2025-01-01T00:00:00Z', version: 1 };
+  const base: AccessRequest = {
+    id: 'ar1',
+    site: 'acme-main',
+    product: 'confluence',
+    requestedBy: 'oscar',
+    for: { userId: 'oscar' },
+    self: true,
+    requesterOnSite: false,
+    state: 'pending',
+    createdAt: '2025-01-01T00:00:00Z',
+    version: 1,
+  };
 
   it('approval adds the default group and one billable seat', () => {
     expect(approveAccessRequestEffect(ix, base)).toEqual({ addGroup: { site: 'acme-main', product: 'confluence', group: 'confluence-users', userId: 'oscar' }, seatsAfter: 38 });

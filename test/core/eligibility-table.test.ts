@@ -26,7 +26,12 @@ function assignment(role: RoleName, reach: Reach, placement: Placement): RoleAss
 }
 
 const TICKET: Record<Placement, string> = {
-  same: 'OPEN-1', other_product: 'OPEN-1', other_site: 'OPEN-1', scim_pending: 'OPEN-1', site_pending_deletion: 'DOOMED-1', ticket_closed: 'CLOSED-1',
+  same: 'OPEN-1',
+  other_product: 'OPEN-1',
+  other_site: 'OPEN-1',
+  scim_pending: 'OPEN-1',
+  site_pending_deletion: 'DOOMED-1',
+  ticket_closed: 'CLOSED-1',
 };
 
 /** Expected causes; [] means allowed. */
@@ -35,18 +40,25 @@ function expected(reach: Reach, placement: Placement): string[] {
     return { site_pending_deletion: ['site_deactivated', 'no_admin_role'], ticket_closed: ['no_admin_role', 'ticket_closed'] }[placement as string] ?? ['no_admin_role'];
   }
   switch (placement) {
-    case 'same': return [];
-    case 'other_product': return reach === 'product' ? ['wrong_product'] : reach === 'listed' ? ['contact_not_listed'] : [];
-    case 'other_site': return reach === 'org' ? [] : ['wrong_site'];
-    case 'scim_pending': return ['scim_not_synced'];
-    case 'site_pending_deletion': return ['site_deactivated'];
-    case 'ticket_closed': return ['ticket_closed'];
+    case 'same':
+      return [];
+    case 'other_product':
+      return reach === 'product' ? ['wrong_product'] : reach === 'listed' ? ['contact_not_listed'] : [];
+    case 'other_site':
+      return reach === 'org' ? [] : ['wrong_site'];
+    case 'scim_pending':
+      return ['scim_not_synced'];
+    case 'site_pending_deletion':
+      return ['site_deactivated'];
+    case 'ticket_closed':
+      return ['ticket_closed'];
   }
 }
 
 const PLACEMENTS: Placement[] = ['same', 'other_product', 'other_site', 'scim_pending', 'site_pending_deletion', 'ticket_closed'];
 const rows = (Object.keys(TABLES) as UserManagement[]).flatMap((exp) =>
-  Object.entries(TABLES[exp]).flatMap(([role, reach]) => PLACEMENTS.map((placement) => ({ exp, role: role as RoleName, reach: reach!, placement }))));
+  Object.entries(TABLES[exp]).flatMap(([role, reach]) => PLACEMENTS.map((placement) => ({ exp, role: role as RoleName, reach: reach!, placement }))),
+);
 
 describe('grant eligibility by role table', () => {
   it.each(rows)('$exp $role, $placement', ({ exp, role, reach, placement }) => {
@@ -65,10 +77,18 @@ describe('grant eligibility by role table', () => {
 });
 
 describe('cause wording', () => {
-  const ix = indexWorld(parseWorld(smallWorld('centralized', [
-    { user: 'pa', role: 'product_admin', site: 'main', product: 'confluence' },
-    { user: 'pj', role: 'product_admin', site: 'main', product: 'jira' },
-  ], ['nobody'])));
+  const ix = indexWorld(
+    parseWorld(
+      smallWorld(
+        'centralized',
+        [
+          { user: 'pa', role: 'product_admin', site: 'main', product: 'confluence' },
+          { user: 'pj', role: 'product_admin', site: 'main', product: 'jira' },
+        ],
+        ['nobody'],
+      ),
+    ),
+  );
 
   it('wrong_product names the ticket product and site and lists who can grant', () => {
     const [c] = grantEligibility(ix, 'pa', 'OPEN-1').causes;
@@ -83,7 +103,10 @@ describe('cause wording', () => {
     const e = grantEligibility(ix, 'nobody', 'OPEN-1');
     expect(e.causes.map((c) => c.code)).toEqual(['no_admin_role']);
     expect(e.causes[0]!.fix).toMatch(/Olivia Admin.*Name pj/);
-    expect(e.qualifiedAdmins.map((a) => [a.userId, a.role])).toEqual([['olivia', 'org_admin'], ['pj', 'product_admin']]);
+    expect(e.qualifiedAdmins.map((a) => [a.userId, a.role])).toEqual([
+      ['olivia', 'org_admin'],
+      ['pj', 'product_admin'],
+    ]);
   });
 
   it('a product admin of another product on another site gets both wrong_product and wrong_site', () => {
@@ -92,19 +115,27 @@ describe('cause wording', () => {
   });
 
   it('a SCIM-pending fitting role hides the misfits of other roles', () => {
-    const ix2 = indexWorld(parseWorld(smallWorld('centralized', [
-      { user: 'x', role: 'product_admin', site: 'other', product: 'confluence' },
-      { user: 'x', role: 'product_admin', site: 'main', product: 'jira', source: 'scim', pendingSync: true },
-    ])));
+    const ix2 = indexWorld(
+      parseWorld(
+        smallWorld('centralized', [
+          { user: 'x', role: 'product_admin', site: 'other', product: 'confluence' },
+          { user: 'x', role: 'product_admin', site: 'main', product: 'jira', source: 'scim', pendingSync: true },
+        ]),
+      ),
+    );
     expect(grantEligibility(ix2, 'x', 'OPEN-1').causes.map((c) => c.code)).toEqual(['scim_not_synced']);
   });
 
   it('via prefers the strongest fitting role', () => {
-    const ix2 = indexWorld(parseWorld(smallWorld('original', [
-      { user: 'x', role: 'technical_contact', site: 'main', products: ['jira'] },
-      { user: 'x', role: 'site_admin', site: 'main' },
-      { user: 'x', role: 'product_admin', site: 'main', product: 'jira' },
-    ])));
+    const ix2 = indexWorld(
+      parseWorld(
+        smallWorld('original', [
+          { user: 'x', role: 'technical_contact', site: 'main', products: ['jira'] },
+          { user: 'x', role: 'site_admin', site: 'main' },
+          { user: 'x', role: 'product_admin', site: 'main', product: 'jira' },
+        ]),
+      ),
+    );
     expect(grantEligibility(ix2, 'x', 'OPEN-1').via).toBe('site_admin');
     expect(grantEligibility(ix2, 'x', 'OPEN-1').qualifiedAdmins.find((a) => a.userId === 'x')?.role).toBe('site_admin');
   });

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { applyGrantEvent, engineerAccessDecision, mayDecideGuard, mayRevokeGrant, newAiConversationGrant, newGrant, newSupportRequest, revokeForTicketClose, type Grant, type GrantEvent } from '../../src/core/index';
+import {
+  applyGrantEvent,
+  engineerAccessDecision,
+  mayDecideGuard,
+  mayRevokeGrant,
+  newAiConversationGrant,
+  newGrant,
+  newSupportRequest,
+  revokeForTicketClose,
+  type Grant,
+  type GrantEvent,
+} from '../../src/core/index';
 import { loadFixture } from './helpers';
 
 const ix = loadFixture('demo-world');
@@ -66,7 +77,11 @@ describe('grant lifecycle', () => {
       run(newGrant('d', ticket('PS-107')), grantEv('alice', true), deny('gus')),
     ];
     const changed = revokeForTicketClose(grants, AT);
-    expect(changed.map((g) => [g.id, g.state, g.revokeReason])).toEqual([['a', 'revoked', 'ticket_closed'], ['b', 'revoked', 'ticket_closed'], ['c', 'revoked', 'ticket_closed']]);
+    expect(changed.map((g) => [g.id, g.state, g.revokeReason])).toEqual([
+      ['a', 'revoked', 'ticket_closed'],
+      ['b', 'revoked', 'ticket_closed'],
+      ['c', 'revoked', 'ticket_closed'],
+    ]);
   });
 
   it('only an in-effect guard_admin decides for Guard', () => {

@@ -1,7 +1,19 @@
 // Who may read a ticket: a table of readers against tickets, and eligibility cut down for a reader
 // with no stake.
 import { describe, expect, it } from 'vitest';
-import { eligibilityFor, grantEligibility, indexWorld, mayReadTicket, parseWorld, qualifiedAdmins, ticketStake, type RoleAssignment, type TicketReader, type TicketStake, type UserManagement } from '../../src/core/index';
+import {
+  eligibilityFor,
+  grantEligibility,
+  indexWorld,
+  mayReadTicket,
+  parseWorld,
+  qualifiedAdmins,
+  ticketStake,
+  type RoleAssignment,
+  type TicketReader,
+  type TicketStake,
+  type UserManagement,
+} from '../../src/core/index';
 import { smallWorld } from './helpers';
 
 type Row = [experience: UserManagement, reader: string, role: Omit<RoleAssignment, 'user'> | undefined, restricted: boolean, stakes: Record<'OPEN-1' | 'CLOSED-1' | 'DOOMED-1', TicketStake>];

@@ -5,36 +5,216 @@ import { loadFixture, rawFixture } from './helpers';
 type Mutation = [string, (w: Record<string, any>) => void, RegExp];
 
 const centralizedCases: Mutation[] = [
-  ['unknown top-level key', (w) => { w.extra = 1; }, /^world: unknown key "extra"$/],
-  ['unknown key on a site', (w) => { w.sites[1].region = 'eu'; }, /^sites\[1\] \("acme-eu"\): unknown key "region"$/],
-  ['role foreign to the experience', (w) => { w.roles[3] = { user: 'bob', role: 'site_admin', site: 'acme-main' }; }, /^roles\[3\] \(user "bob"\): role "site_admin" does not exist in a centralized org$/],
-  ['role on a site that does not exist', (w) => { w.roles[1].site = 'acme-mars'; }, /^roles\[1\] \(user "bob"\): site "acme-mars" does not exist$/],
-  ['role for a product not on its site', (w) => { w.roles[1].product = 'bitbucket'; }, /^roles\[1\] \(user "bob"\): product "bitbucket" does not exist on site "acme-main"$/],
-  ['role for an unknown user', (w) => { w.roles[0].user = 'zed'; }, /^roles\[0\] \(user "zed"\): user "zed" does not exist$/],
-  ['product admin without a product', (w) => { delete w.roles[1].product; }, /roles\[1\] \(user "bob"\): product_admin needs the "product"/],
-  ['contact with a single product field', (w) => { w.roles[3] = { user: 'cara', role: 'billing_admin', site: 'acme-main', product: 'jira' }; }, /roles\[3\] \(user "cara"\): billing_admin takes no "product"/],
-  ['org admin with a site', (w) => { w.roles[0].site = 'acme-main'; }, /roles\[0\] \(user "alice"\): org_admin is org-wide/],
-  ['site role without a site', (w) => { delete w.roles[4].site; }, /roles\[4\] \(user "dev"\): user_access_admin needs a "site"/],
-  ['pendingSync without SCIM', (w) => { delete w.roles[7].source; }, /roles\[7\] \(user "hana"\): pendingSync applies only/],
-  ['duplicate role', (w) => { w.roles.push({ ...w.roles[1] }); }, /roles\[\d+\]: user "bob" already has product_admin on acme-main\/jira/],
-  ['duplicate user id', (w) => { w.users.push({ ...w.users[0], email: 'other@acme.test', token: 'x-token' }); }, /users\[\d+\]: duplicate user id "alice"/],
-  ['token shared by a user and an engineer', (w) => { w.engineers[0].token = 'alice-token'; }, /engineers\[0\] \("sam"\): token is already used by users\[0\] \("alice"\)/],
-  ['engineer id that is a user id', (w) => { w.engineers[0].id = 'bob'; }, /engineers\[0\] \("bob"\): id "bob" is also a user id/],
-  ['engineer email that is a user email', (w) => { w.engineers[0].email = w.users[1].email.toUpperCase(); }, /engineers\[0\] \("sam"\): email ".*" is also a user's email/],
-  ['duplicate engineer email', (w) => { w.engineers.push({ id: 'sam2', email: w.engineers[0].email }); }, /engineers\[\d+\]: duplicate engineer email/],
-  ['ticket key of another shape', (w) => { w.tickets[0].key = 'ps-101'; }, /tickets\[0\] \("ps-101"\): key "ps-101" must look like PS-101/],
-  ['ticket key longer than any part accepts', (w) => { w.tickets[0].key = `PS-${'1'.repeat(300)}`; }, /tickets\[0\] \("PS-1+"\): key "PS-1+" must look like PS-101 .* in at most 200 characters/],
-  ['malformed email', (w) => { w.users[1].email = 'bob-at-acme'; }, /users\[1\] \("bob"\): email "bob-at-acme" is not an email address/],
-  ['malformed site url', (w) => { w.sites[0].url = 'acme.atlassian.net'; }, /sites\[0\] \("acme-main"\): url/],
-  ['bad site status', (w) => { w.sites[0].status = 'deleted'; }, /sites\[0\] \("acme-main"\): status must be/],
-  ['negative seats', (w) => { w.products[0].billableSeats = -1; }, /products\[0\] \("acme-main\/jira"\): billableSeats/],
-  ['guard restricting an unknown site', (w) => { w.organization.guard.restrictedSites = ['nowhere']; }, /organization\.guard\.restrictedSites\[0\]: site "nowhere" does not exist/],
-  ['ticket on an unknown engineer', (w) => { w.tickets[0].engineer = 'ghost'; }, /tickets\[0\] \("PS-101"\): engineer "ghost" does not exist/],
-  ['ticket on an unlicensed product', (w) => { w.tickets[0].product = 'loom'; }, /tickets\[0\] \("PS-101"\): product "loom" is not licensed/],
-  ['duplicate ticket key', (w) => { w.tickets[1].key = 'PS-101'; }, /tickets\[1\]: duplicate ticket key "PS-101"/],
-  ['user in a product that does not exist', (w) => { w.users[1].products = ['acme-main/trello']; }, /users\[1\] \("bob"\): product "acme-main\/trello" does not exist/],
-  ['missing list', (w) => { delete w.tickets; }, /^world: missing "tickets"$/],
-  ['wrong type', (w) => { w.users[0].emailVerified = 'yes'; }, /users\[0\] \("alice"\): "emailVerified" must be true or false/],
+  [
+    'unknown top-level key',
+    (w) => {
+      w.extra = 1;
+    },
+    /^world: unknown key "extra"$/,
+  ],
+  [
+    'unknown key on a site',
+    (w) => {
+      w.sites[1].region = 'eu';
+    },
+    /^sites\[1\] \("acme-eu"\): unknown key "region"$/,
+  ],
+  [
+    'role foreign to the experience',
+    (w) => {
+      w.roles[3] = { user: 'bob', role: 'site_admin', site: 'acme-main' };
+    },
+    /^roles\[3\] \(user "bob"\): role "site_admin" does not exist in a centralized org$/,
+  ],
+  [
+    'role on a site that does not exist',
+    (w) => {
+      w.roles[1].site = 'acme-mars';
+    },
+    /^roles\[1\] \(user "bob"\): site "acme-mars" does not exist$/,
+  ],
+  [
+    'role for a product not on its site',
+    (w) => {
+      w.roles[1].product = 'bitbucket';
+    },
+    /^roles\[1\] \(user "bob"\): product "bitbucket" does not exist on site "acme-main"$/,
+  ],
+  [
+    'role for an unknown user',
+    (w) => {
+      w.roles[0].user = 'zed';
+    },
+    /^roles\[0\] \(user "zed"\): user "zed" does not exist$/,
+  ],
+  [
+    'product admin without a product',
+    (w) => {
+      delete w.roles[1].product;
+    },
+    /roles\[1\] \(user "bob"\): product_admin needs the "product"/,
+  ],
+  [
+    'contact with a single product field',
+    (w) => {
+      w.roles[3] = { user: 'cara', role: 'billing_admin', site: 'acme-main', product: 'jira' };
+    },
+    /roles\[3\] \(user "cara"\): billing_admin takes no "product"/,
+  ],
+  [
+    'org admin with a site',
+    (w) => {
+      w.roles[0].site = 'acme-main';
+    },
+    /roles\[0\] \(user "alice"\): org_admin is org-wide/,
+  ],
+  [
+    'site role without a site',
+    (w) => {
+      delete w.roles[4].site;
+    },
+    /roles\[4\] \(user "dev"\): user_access_admin needs a "site"/,
+  ],
+  [
+    'pendingSync without SCIM',
+    (w) => {
+      delete w.roles[7].source;
+    },
+    /roles\[7\] \(user "hana"\): pendingSync applies only/,
+  ],
+  [
+    'duplicate role',
+    (w) => {
+      w.roles.push({ ...w.roles[1] });
+    },
+    /roles\[\d+\]: user "bob" already has product_admin on acme-main\/jira/,
+  ],
+  [
+    'duplicate user id',
+    (w) => {
+      w.users.push({ ...w.users[0], email: 'other@acme.test', token: 'x-token' });
+    },
+    /users\[\d+\]: duplicate user id "alice"/,
+  ],
+  [
+    'token shared by a user and an engineer',
+    (w) => {
+      w.engineers[0].token = 'alice-token';
+    },
+    /engineers\[0\] \("sam"\): token is already used by users\[0\] \("alice"\)/,
+  ],
+  [
+    'engineer id that is a user id',
+    (w) => {
+      w.engineers[0].id = 'bob';
+    },
+    /engineers\[0\] \("bob"\): id "bob" is also a user id/,
+  ],
+  [
+    'engineer email that is a user email',
+    (w) => {
+      w.engineers[0].email = w.users[1].email.toUpperCase();
+    },
+    /engineers\[0\] \("sam"\): email ".*" is also a user's email/,
+  ],
+  [
+    'duplicate engineer email',
+    (w) => {
+      w.engineers.push({ id: 'sam2', email: w.engineers[0].email });
+    },
+    /engineers\[\d+\]: duplicate engineer email/,
+  ],
+  [
+    'ticket key of another shape',
+    (w) => {
+      w.tickets[0].key = 'ps-101';
+    },
+    /tickets\[0\] \("ps-101"\): key "ps-101" must look like PS-101/,
+  ],
+  [
+    'ticket key longer than any part accepts',
+    (w) => {
+      w.tickets[0].key = `PS-${'1'.repeat(300)}`;
+    },
+    /tickets\[0\] \("PS-1+"\): key "PS-1+" must look like PS-101 .* in at most 200 characters/,
+  ],
+  [
+    'malformed email',
+    (w) => {
+      w.users[1].email = 'bob-at-acme';
+    },
+    /users\[1\] \("bob"\): email "bob-at-acme" is not an email address/,
+  ],
+  [
+    'malformed site url',
+    (w) => {
+      w.sites[0].url = 'acme.atlassian.net';
+    },
+    /sites\[0\] \("acme-main"\): url/,
+  ],
+  [
+    'bad site status',
+    (w) => {
+      w.sites[0].status = 'deleted';
+    },
+    /sites\[0\] \("acme-main"\): status must be/,
+  ],
+  [
+    'negative seats',
+    (w) => {
+      w.products[0].billableSeats = -1;
+    },
+    /products\[0\] \("acme-main\/jira"\): billableSeats/,
+  ],
+  [
+    'guard restricting an unknown site',
+    (w) => {
+      w.organization.guard.restrictedSites = ['nowhere'];
+    },
+    /organization\.guard\.restrictedSites\[0\]: site "nowhere" does not exist/,
+  ],
+  [
+    'ticket on an unknown engineer',
+    (w) => {
+      w.tickets[0].engineer = 'ghost';
+    },
+    /tickets\[0\] \("PS-101"\): engineer "ghost" does not exist/,
+  ],
+  [
+    'ticket on an unlicensed product',
+    (w) => {
+      w.tickets[0].product = 'loom';
+    },
+    /tickets\[0\] \("PS-101"\): product "loom" is not licensed/,
+  ],
+  [
+    'duplicate ticket key',
+    (w) => {
+      w.tickets[1].key = 'PS-101';
+    },
+    /tickets\[1\]: duplicate ticket key "PS-101"/,
+  ],
+  [
+    'user in a product that does not exist',
+    (w) => {
+      w.users[1].products = ['acme-main/trello'];
+    },
+    /users\[1\] \("bob"\): product "acme-main\/trello" does not exist/,
+  ],
+  [
+    'missing list',
+    (w) => {
+      delete w.tickets;
+    },
+    /^world: missing "tickets"$/,
+  ],
+  [
+    'wrong type',
+    (w) => {
+      w.users[0].emailVerified = 'yes';
+    },
+    /users\[0\] \("alice"\): "emailVerified" must be true or false/,
+  ],
 ];
 
 describe('parseWorld rejects bad input, naming the entry', () => {

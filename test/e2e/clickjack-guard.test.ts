@@ -27,7 +27,18 @@ async function guardPage(): Promise<{ page: Page; frame: Frame; approve: ReturnT
 // check or, on a loaded machine, the visibility observer (the panel has only just come into view).
 // Either parks; the test insists the park happened and nothing was granted.
 async function expectParked(frame: Frame, reason: RegExp): Promise<void> {
-  await expect.poll(() => frame.getByRole('status').filter({ hasText: 'PS-102' }).first().textContent().catch(() => ''), { timeout: 15_000 }).toMatch(reason);
+  await expect
+    .poll(
+      () =>
+        frame
+          .getByRole('status')
+          .filter({ hasText: 'PS-102' })
+          .first()
+          .textContent()
+          .catch(() => ''),
+      { timeout: 15_000 },
+    )
+    .toMatch(reason);
   expect(await state()).toBe('pending_guard_approval');
 }
 const ANY_REASON = /PS-102: Not done yet: The (panel was covered|page|pointer had only just reached).*toolbar popup/;
@@ -40,7 +51,9 @@ describe('Guard approvals frame: every trick parks, an honest click decides', ()
     expect(made.body.state).toBe('pending_guard_approval');
     grantId = made.body.id;
   });
-  afterAll(async () => { await w?.close(); });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('sliver: the slot cut to a 2-pixel strip over Approve parks', async () => {
     const { page, frame, approve } = await guardPage();
@@ -59,7 +72,10 @@ describe('Guard approvals frame: every trick parks, an honest click decides', ()
     await humanGap(page);
     await page.mouse.down();
     await page.mouse.up();
-    await expectParked(frame, /PS-102: Not done yet: The (pointer had only just reached the panel|page moved the panel just before the click|panel was covered, hidden or faded when it was clicked, or had only just come into view)/);
+    await expectParked(
+      frame,
+      /PS-102: Not done yet: The (pointer had only just reached the panel|page moved the panel just before the click|panel was covered, hidden or faded when it was clicked, or had only just come into view)/,
+    );
     await page.close();
   });
 

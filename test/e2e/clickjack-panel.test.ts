@@ -11,8 +11,10 @@ import { centre, decoy, doubleClick, fade, humanGap, honestClick, overlay, remov
 
 let w: TicketWorld;
 const TAG = 'access-companion-panel';
-const activeData = async (key: string) => (await apiCall(w.api, 'alice-token', 'GET', `/v1/tickets/${key}/grants`)).body.grants
-  .filter((g: { kind: string; state: string }) => g.kind === 'data' && (g.state === 'active' || g.state === 'pending_guard_approval'));
+const activeData = async (key: string) =>
+  (await apiCall(w.api, 'alice-token', 'GET', `/v1/tickets/${key}/grants`)).body.grants.filter(
+    (g: { kind: string; state: string }) => g.kind === 'data' && (g.state === 'active' || g.state === 'pending_guard_approval'),
+  );
 
 /** Opens PS-107 with no grant, ready for a trick; the Grant button is on screen. */
 async function freshPanel(): Promise<{ page: Page; panel: Frame }> {
@@ -39,8 +41,13 @@ async function expectParked(panel: Frame, reason: RegExp): Promise<void> {
 }
 
 describe('ticket panel and bulk grant: every trick parks, an honest click grants', () => {
-  beforeAll(async () => { w = await startTicketWorld(); await signInThroughOptions(w, 'alice-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startTicketWorld();
+    await signInThroughOptions(w, 'alice-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('honest: the pointer comes in from outside, rests, then presses: granted at once', async () => {
     const { page, panel } = await freshPanel();
@@ -69,7 +76,10 @@ describe('ticket panel and bulk grant: every trick parks, an honest click grants
     await humanGap(page);
     await page.mouse.down();
     await page.mouse.up();
-    await expectParked(panel, /Not done yet: The (pointer had only just reached the panel|page moved the panel|panel was covered, hidden or faded when it was clicked, or had only just come into view)/);
+    await expectParked(
+      panel,
+      /Not done yet: The (pointer had only just reached the panel|page moved the panel|panel was covered, hidden or faded when it was clicked, or had only just come into view)/,
+    );
     await page.close();
   });
 
@@ -85,7 +95,10 @@ describe('ticket panel and bulk grant: every trick parks, an honest click grants
     await page.mouse.down();
     await page.mouse.up();
     // Nothing changed inside the frame; the frame sees its offset on screen change under the pointer, and the content script sees the host move.
-    await expectParked(panel, /Not done yet: The (pointer had only just reached the panel|page moved the panel just before the click|panel was covered, hidden or faded when it was clicked, or had only just come into view)/);
+    await expectParked(
+      panel,
+      /Not done yet: The (pointer had only just reached the panel|page moved the panel just before the click|panel was covered, hidden or faded when it was clicked, or had only just come into view)/,
+    );
     await page.close();
   });
 
@@ -96,7 +109,10 @@ describe('ticket panel and bulk grant: every trick parks, an honest click grants
     await page.mouse.move(at.x, at.y, { steps: 8 });
     await page.waitForTimeout(800);
     await doubleClick(page);
-    await expectParked(panel, /Not done yet: The (pointer had only just reached the panel|page moved the panel|panel was covered, hidden or faded when it was clicked, or had only just come into view)/);
+    await expectParked(
+      panel,
+      /Not done yet: The (pointer had only just reached the panel|page moved the panel|panel was covered, hidden or faded when it was clicked, or had only just come into view)/,
+    );
     await shoot(page, 'clickjack-panel-double-click-parked');
     // The popup shows what waits, and a click there (no page can frame or cover it) does it.
     const popup = await w.browser.context.newPage();
@@ -131,7 +147,14 @@ describe('ticket panel and bulk grant: every trick parks, an honest click grants
   test('opacity on the host itself does not take: its own styles win', async () => {
     const { page } = await freshPanel();
     await fade(page, TAG, 'host', { opacity: '0', filter: 'opacity(0)' });
-    await expect.poll(() => page.evaluate((tag) => { const s = getComputedStyle(document.querySelector(tag)!); return `${s.opacity} ${s.filter}`; }, TAG)).toBe('1 none');
+    await expect
+      .poll(() =>
+        page.evaluate((tag) => {
+          const s = getComputedStyle(document.querySelector(tag)!);
+          return `${s.opacity} ${s.filter}`;
+        }, TAG),
+      )
+      .toBe('1 none');
     await page.close();
   });
 
@@ -162,7 +185,14 @@ describe('ticket panel and bulk grant: every trick parks, an honest click grants
     await removeOverlay(page);
     await honestClick(page, frame, frame.getByRole('checkbox', { name: 'Select PS-105' }));
     await honestClick(page, frame, bulkButton(frame));
-    await expect.poll(() => frame.locator('.parked').textContent().catch(() => '')).toMatch(/Not done yet: Some of the selected rows were ticked by a click Access Companion could not vouch for/);
+    await expect
+      .poll(() =>
+        frame
+          .locator('.parked')
+          .textContent()
+          .catch(() => ''),
+      )
+      .toMatch(/Not done yet: Some of the selected rows were ticked by a click Access Companion could not vouch for/);
     expect(await active()).not.toContain('PS-101');
     expect(await active()).not.toContain('PS-105');
     await screenshot(page, 'clickjack-bulk-parked');
@@ -186,7 +216,14 @@ describe('ticket panel and bulk grant: every trick parks, an honest click grants
     await page.waitForTimeout(800);
     await doubleClick(page);
     // Sliding the tall frame also takes part of it off screen, so any of the guards may be the one that says no.
-    await expect.poll(() => frame.locator('.parked').textContent().catch(() => '')).toMatch(/Not done yet: The (pointer had only just reached|page moved|panel was covered)/);
+    await expect
+      .poll(() =>
+        frame
+          .locator('.parked')
+          .textContent()
+          .catch(() => ''),
+      )
+      .toMatch(/Not done yet: The (pointer had only just reached|page moved|panel was covered)/);
     expect(await active()).not.toContain('PS-102');
     await page.close();
   });

@@ -10,8 +10,12 @@ let w: ConsoleWorld;
 
 describe('admin console: product access requests', () => {
   // dev is user-access admin of acme-main: reviews its requests (not acme-eu's).
-  beforeAll(async () => { w = await startConsoleWorld('dev-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startConsoleWorld('dev-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   const open = async () => {
     const page = await w.browser.context.newPage();
@@ -41,7 +45,14 @@ describe('admin console: product access requests', () => {
     await oscar.getByRole('textbox').fill('Please ask your Acme contact to invite you.');
     await clickArmed(frame, oscar.getByRole('button', { name: 'Deny and bar' }));
     const decided = frame.getByRole('table', { name: 'Decided access requests' });
-    await expect.poll(() => decided.locator('tr[data-request="ar_demo-oscar-jira"]').textContent().catch(() => '')).toMatch(/Denied.*invite you/);
+    await expect
+      .poll(() =>
+        decided
+          .locator('tr[data-request="ar_demo-oscar-jira"]')
+          .textContent()
+          .catch(() => ''),
+      )
+      .toMatch(/Denied.*invite you/);
 
     // The API agrees: denied with the message, no seat, and Oscar cannot ask again anywhere.
     const mine = await apiCall(w.api, 'oscar-token', 'GET', '/v1/access-requests/ar_demo-oscar-jira');
@@ -66,7 +77,15 @@ describe('admin console: product access requests', () => {
     expect(await kai.locator('.bar-warning').count()).toBe(0);
     const before = await seatsOf('ar_demo-priya-for-kai');
     await clickArmed(frame, kai.getByRole('button', { name: 'Approve' }));
-    await expect.poll(() => frame.getByRole('table', { name: 'Decided access requests' }).locator('tr[data-request="ar_demo-priya-for-kai"]').textContent().catch(() => '')).toMatch(/Approved/);
+    await expect
+      .poll(() =>
+        frame
+          .getByRole('table', { name: 'Decided access requests' })
+          .locator('tr[data-request="ar_demo-priya-for-kai"]')
+          .textContent()
+          .catch(() => ''),
+      )
+      .toMatch(/Approved/);
     expect(await seatsOf('ar_demo-priya-for-kai')).toBe(before + 1);
     expect((await apiCall(w.api, 'priya-token', 'GET', '/v1/access-requests/ar_demo-priya-for-kai')).body.state).toBe('approved');
     await page.close();
@@ -90,7 +109,14 @@ describe('admin console: product access requests', () => {
     expect(await bulk.textContent()).toMatch(/Approving adds 2 billable seats in all/);
     await screenshot(page, 'console-access-requests-bulk');
     await clickArmed(frame, bulk.getByRole('button', { name: 'Approve selected (2)' }));
-    await expect.poll(() => bulk.locator('p.result[data-request="ar_demo-bob-for-priya"]').textContent().catch(() => '')).toMatch(/Priya Raman · Jira: Approved/);
+    await expect
+      .poll(() =>
+        bulk
+          .locator('p.result[data-request="ar_demo-bob-for-priya"]')
+          .textContent()
+          .catch(() => ''),
+      )
+      .toMatch(/Priya Raman · Jira: Approved/);
     expect(await bulk.locator('p.result[data-request="ar_demo-frank-confluence"]').textContent()).toMatch(/Frank Moreau · Confluence: Approved/);
     expect(await seatsOf('ar_demo-frank-confluence')).toBe(seats.confluence + 1);
     expect(await seatsOf('ar_demo-bob-for-priya')).toBe(seats.jira + 1);

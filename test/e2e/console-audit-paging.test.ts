@@ -17,9 +17,11 @@ describe('console audit log: paging a ticket window', () => {
       expect(r.body.allowed).toBe(true);
     }
   });
-  afterAll(async () => { await w?.close(); });
+  afterAll(async () => {
+    await w?.close();
+  });
 
-  test('shows a count and pages to the oldest row, Support\'s first access', async () => {
+  test("shows a count and pages to the oldest row, Support's first access", async () => {
     const page = await w.browser.context.newPage();
     await page.goto(w.demo.adminPageUrl('security/audit-log'));
     const frame = await consoleFrame(page);

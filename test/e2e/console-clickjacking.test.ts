@@ -9,8 +9,12 @@ let w: ConsoleWorld;
 const activeTickets = async () => (await apiCall(w.api, 'dev-token', 'GET', '/v1/grants?state=active,pending_guard_approval')).body.grants.map((g: { ticket: string }) => g.ticket);
 
 describe('console frames: clicks they cannot vouch for', () => {
-  beforeAll(async () => { w = await startConsoleWorld('dev-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startConsoleWorld('dev-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('a script-made click on bulk grant is parked, grants nothing, and is confirmed in the popup', async () => {
     const page = await w.browser.context.newPage();
@@ -19,7 +23,14 @@ describe('console frames: clicks they cannot vouch for', () => {
     await frame.getByRole('table', { name: 'Outstanding Support requests' }).waitFor();
     for (const key of ['PS-101', 'PS-107']) await frame.getByRole('checkbox', { name: `Select ${key}` }).check();
     await frame.getByRole('button', { name: /Grant data access to selected \(2\)/ }).evaluate((b: HTMLButtonElement) => b.click());
-    await expect.poll(() => frame.locator('.parked').textContent().catch(() => '')).toMatch(/Not done yet: The click did not come from you.*toolbar popup/);
+    await expect
+      .poll(() =>
+        frame
+          .locator('.parked')
+          .textContent()
+          .catch(() => ''),
+      )
+      .toMatch(/Not done yet: The click did not come from you.*toolbar popup/);
     expect(await activeTickets()).not.toContain('PS-101');
     expect(await activeTickets()).not.toContain('PS-107');
     await screenshot(page, 'console-bulk-grant-parked');

@@ -15,7 +15,9 @@ describe('Guard admin who granted', () => {
     w = await startTicketWorld({ world: (world) => world.roles.push({ user: 'gus', role: 'product_admin', site: 'acme-eu', product: 'jira' }) });
     await signInThroughOptions(w, 'gus-token');
   });
-  afterAll(async () => { await w?.close(); });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('panel: my own grant waits on another Guard admin, not on me', async () => {
     const { page, panel } = await openTicket(w, 'PS-102');

@@ -10,7 +10,10 @@ import { createApp } from '../../src/server/app';
 import { openPglite } from '../../src/server/db/index';
 import { ALARM, POLL_MINUTES } from '../../src/background/inbox-sync';
 
-export interface RunningApi { base: string; close(): Promise<void> }
+export interface RunningApi {
+  base: string;
+  close(): Promise<void>;
+}
 
 /** The real Access API (createApp over in-memory PGlite) in this process, on a random port. */
 export async function startApi(fixture = join(ROOT, 'fixtures', 'demo-world.json')): Promise<RunningApi> {
@@ -21,7 +24,10 @@ export async function startApi(fixture = join(ROOT, 'fixtures', 'demo-world.json
       resolve({
         base: `http://localhost:${info.port}`,
         close: async () => {
-          await new Promise<void>((done) => { (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(); server.close(() => done()); });
+          await new Promise<void>((done) => {
+            (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+            server.close(() => done());
+          });
           await api.close();
           await db.close();
         },
@@ -40,13 +46,27 @@ export async function apiCall<T = any>(api: RunningApi, token: string, method: s
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-export interface ConsoleWorld { api: RunningApi; demo: DemoPages; browser: ExtensionBrowser; close(): Promise<void> }
+export interface ConsoleWorld {
+  api: RunningApi;
+  demo: DemoPages;
+  browser: ExtensionBrowser;
+  close(): Promise<void>;
+}
 
 export async function startConsoleWorld(token: string): Promise<ConsoleWorld> {
   const api = await startApi();
   const demo = await startTestDemoPages({ apiUrl: api.base });
   const browser = await launchWithExtension();
-  const world = { api, demo, browser, close: async () => { await browser.close(); await demo.close(); await api.close(); } };
+  const world = {
+    api,
+    demo,
+    browser,
+    close: async () => {
+      await browser.close();
+      await demo.close();
+      await api.close();
+    },
+  };
   await signIn(world, token);
   return world;
 }
@@ -63,35 +83,45 @@ export async function serviceWorker(browser: ExtensionBrowser): Promise<Worker> 
  */
 export async function pollViaAlarm(browser: ExtensionBrowser): Promise<void> {
   const sw = await serviceWorker(browser);
-  await sw.evaluate(async ([name, periodInMinutes]) => {
-    const lastSyncAt = () => new Promise<number>((resolve, reject) => {
-      const open = indexedDB.open('access-companion');
-      // Never create the database from here: that is the extension's upgrade ladder's job.
-      open.onupgradeneeded = () => open.transaction?.abort();
-      open.onerror = () => reject(open.error);
-      open.onsuccess = () => {
-        const d = open.result;
-        const get = d.transaction('meta').objectStore('meta').get('lastSync');
-        get.onsuccess = () => { d.close(); resolve((get.result as { value?: { at?: number } } | undefined)?.value?.at ?? 0); };
-        get.onerror = () => { d.close(); reject(get.error); };
-      };
-    });
-    const fired = new Promise<number>((resolve) => {
-      const onAlarm = (alarm: chrome.alarms.Alarm) => {
-        if (alarm.name !== name) return;
-        chrome.alarms.onAlarm.removeListener(onAlarm);
-        resolve(Date.now());
-      };
-      chrome.alarms.onAlarm.addListener(onAlarm);
-    });
-    await chrome.alarms.create(name, { when: Date.now() + 100, periodInMinutes });
-    const at = await fired;
-    const deadline = Date.now() + 30_000;
-    while ((await lastSyncAt()) < at) {
-      if (Date.now() > deadline) throw new Error('the alarm fired but no poll finished within 30 s');
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }, [ALARM, POLL_MINUTES] as const);
+  await sw.evaluate(
+    async ([name, periodInMinutes]) => {
+      const lastSyncAt = () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('access-companion');
+          // Never create the database from here: that is the extension's upgrade ladder's job.
+          open.onupgradeneeded = () => open.transaction?.abort();
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const d = open.result;
+            const get = d.transaction('meta').objectStore('meta').get('lastSync');
+            get.onsuccess = () => {
+              d.close();
+              resolve((get.result as { value?: { at?: number } } | undefined)?.value?.at ?? 0);
+            };
+            get.onerror = () => {
+              d.close();
+              reject(get.error);
+            };
+          };
+        });
+      const fired = new Promise<number>((resolve) => {
+        const onAlarm = (alarm: chrome.alarms.Alarm) => {
+          if (alarm.name !== name) return;
+          chrome.alarms.onAlarm.removeListener(onAlarm);
+          resolve(Date.now());
+        };
+        chrome.alarms.onAlarm.addListener(onAlarm);
+      });
+      await chrome.alarms.create(name, { when: Date.now() + 100, periodInMinutes });
+      const at = await fired;
+      const deadline = Date.now() + 30_000;
+      while ((await lastSyncAt()) < at) {
+        if (Date.now() > deadline) throw new Error('the alarm fired but no poll finished within 30 s');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    [ALARM, POLL_MINUTES] as const,
+  );
 }
 
 /** Signs in the way the options page does (the background checks the token with GET /v1/me). */
@@ -104,10 +134,13 @@ export async function signIn(world: Pick<ConsoleWorld, 'api' | 'demo' | 'browser
       if (!/interrupted by another navigation/.test(error.message)) throw error;
       await page.waitForURL(options);
     });
-    const reply = await page.evaluate(async ([apiBaseUrl, token, consoleUrl]) => {
-      await chrome.storage.local.set({ consoleUrl });
-      return chrome.runtime.sendMessage({ type: 'signIn', apiBaseUrl, token });
-    }, [world.api.base, token, world.demo.adminUrl] as const);
+    const reply = await page.evaluate(
+      async ([apiBaseUrl, token, consoleUrl]) => {
+        await chrome.storage.local.set({ consoleUrl });
+        return chrome.runtime.sendMessage({ type: 'signIn', apiBaseUrl, token });
+      },
+      [world.api.base, token, world.demo.adminUrl] as const,
+    );
     if (!reply?.ok) throw new Error(`sign-in as ${token} failed: ${JSON.stringify(reply)}`);
   } finally {
     await page.close();
@@ -120,7 +153,13 @@ export async function consoleFrame(page: Page, timeout = 15_000) {
   for (;;) {
     for (const frame of page.frames()) {
       if (!frame.url().includes('/src/console/index.html') || frame.isDetached()) continue;
-      if ((await frame.locator('section.frame').count().catch(() => 0)) > 0) return frame;
+      if (
+        (await frame
+          .locator('section.frame')
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return frame;
     }
     if (Date.now() > deadline) throw new Error(`no Access Companion frame on ${page.url()}`);
     await page.waitForTimeout(100);

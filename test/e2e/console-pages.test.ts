@@ -7,8 +7,12 @@ let w: ConsoleWorld;
 
 describe('admin console frames', () => {
   // dev is user-access admin of acme-main: may grant any product there, nothing on acme-eu.
-  beforeAll(async () => { w = await startConsoleWorld('dev-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startConsoleWorld('dev-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('Settings → Support access: bulk grant of three, one on a site I cannot grant for', async () => {
     const page = await w.browser.context.newPage();
@@ -66,7 +70,7 @@ describe('admin console frames', () => {
     await signIn(w, 'dev-token');
   });
 
-  test('Security → Audit log: one click to Support actors and a ticket\'s window', async () => {
+  test("Security → Audit log: one click to Support actors and a ticket's window", async () => {
     // The audit log is for org admins: alice. Sam reads under the grant dev made in the first test.
     await apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'work_item', id: 'CONF-1' } });
     await signIn(w, 'alice-token');
@@ -75,7 +79,14 @@ describe('admin console frames', () => {
     const frame = await consoleFrame(page);
     await frame.getByRole('button', { name: 'Support actors only' }).click();
     await frame.getByLabel("Ticket's window").selectOption('PS-101');
-    await expect.poll(() => frame.getByRole('table', { name: 'Audit entries' }).textContent().catch(() => '')).toMatch(/sam|Support/i);
+    await expect
+      .poll(() =>
+        frame
+          .getByRole('table', { name: 'Audit entries' })
+          .textContent()
+          .catch(() => ''),
+      )
+      .toMatch(/sam|Support/i);
     // The vendor page's own search field follows our filter.
     expect(await page.locator('input[type="search"]').inputValue()).toBe('Atlassian Support');
     await screenshot(page, 'console-audit-log');

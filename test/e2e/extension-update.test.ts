@@ -18,14 +18,21 @@ async function pageText(page: Page): Promise<string> {
 }
 
 describe('extension update with a ticket tab open', () => {
-  beforeAll(async () => { w = await startTicketWorld(); await signInThroughOptions(w, 'alice-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startTicketWorld();
+    await signInThroughOptions(w, 'alice-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('the new version injected into an open tab (what the update handler does) takes over: one panel, same page', async () => {
     const page = await w.browser.context.newPage();
     await page.goto(w.demo.ticketUrl('PS-101'));
     await ticketPanel(page, 'PS-101');
-    await page.evaluate(() => { (window as unknown as { marker: number }).marker = 7; });
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 7;
+    });
     const before = await page.locator('access-companion-panel').getAttribute('data-instance');
     // The same call as src/background/reinject.ts, with the manifest's built content script file.
     const injected = await worker()!.evaluate(async () => {
@@ -63,7 +70,9 @@ describe('extension update with a ticket tab open', () => {
     const page = await w.browser.context.newPage();
     await page.goto(w.demo.ticketUrl('PS-101'));
     await ticketPanel(page, 'PS-101');
-    await worker()!.evaluate(() => chrome.runtime.reload()).catch(() => undefined); // the worker goes away mid-call
+    await worker()!
+      .evaluate(() => chrome.runtime.reload())
+      .catch(() => undefined); // the worker goes away mid-call
     const notice = page.locator('access-companion-notice');
     await notice.waitFor({ timeout: 20_000 });
     // In the panel's place: in the sidebar, right after the details card, not docked.

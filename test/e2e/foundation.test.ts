@@ -49,7 +49,9 @@ describe('ticket panel on the demo support portal', () => {
   test('follows in-page navigation to another ticket without a reload', async () => {
     const page = await openTicket('PS-101');
     expect(await panelTicketLine(page)).toBe(expectedLine('PS-101'));
-    await page.evaluate(() => { (window as unknown as { marker: number }).marker = 42; });
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 42;
+    });
     const other = demo.view.tickets.find((t) => t.key !== 'PS-101' && t.siteHost !== ticket('PS-101').siteHost)!;
     await page.getByRole('link', { name: new RegExp(`^${other.key} · `) }).click();
     await expect.poll(() => panelTicketLine(page), { timeout: 10_000 }).toBe(expectedLine(other.key));

@@ -40,8 +40,9 @@ export async function launchWithExtension(dist = DIST): Promise<ExtensionBrowser
       '--disable-sync',
     ],
   });
-  const worker = context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'))
-    ?? await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith('chrome-extension://'), timeout: 15_000 });
+  const worker =
+    context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ??
+    (await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith('chrome-extension://'), timeout: 15_000 }));
   const extensionId = new URL(worker.url()).host;
   // The options page opens itself on install; close it so tests start from a clean slate. It may
   // open a moment after the worker starts, and would then take over a tab a test just opened.
@@ -69,7 +70,10 @@ export async function panelFrame(page: Page, timeout = 10_000): Promise<Frame> {
   for (;;) {
     for (const frame of page.frames()) {
       if (!frame.url().startsWith('chrome-extension://') || frame.isDetached()) continue;
-      const found = await frame.locator('.ticket').count().catch(() => 0);
+      const found = await frame
+        .locator('.ticket')
+        .count()
+        .catch(() => 0);
       if (found > 0) return frame;
     }
     if (Date.now() > deadline) throw new Error(`no Access Companion panel on ${page.url()}`);

@@ -8,8 +8,12 @@ import { stopExtensionWorker } from './harness';
 let w: ConsoleWorld;
 
 describe('live updates after the worker restarts', () => {
-  beforeAll(async () => { w = await startConsoleWorld('alice-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startConsoleWorld('alice-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('popup and console frame reconnect and show a request made after the restart', async () => {
     const popup = await w.browser.context.newPage();
@@ -21,7 +25,10 @@ describe('live updates after the worker restarts', () => {
     await consolePage.goto(w.demo.adminPageUrl('access-requests'));
     const frame = await consoleFrame(consolePage);
     await frame.getByRole('heading', { name: 'Pending product access requests' }).waitFor();
-    for (const page of [popup, consolePage]) await page.evaluate(() => { (window as unknown as { marker: number }).marker = 1; });
+    for (const page of [popup, consolePage])
+      await page.evaluate(() => {
+        (window as unknown as { marker: number }).marker = 1;
+      });
 
     // Chrome stops the worker (as it does when idle): every 'live' port drops.
     const host = await w.browser.context.newPage();

@@ -91,15 +91,22 @@ describe('store build (dist/manifest.json)', () => {
       'src/console/index.html': ['https://admin.atlassian.com/*'],
       'src/request/index.html': ['https://*.atlassian.net/*'],
     });
-    expect(store.content_security_policy.extension_pages).toBe("script-src 'self'; object-src 'self'; frame-ancestors 'self' https://support.atlassian.com https://admin.atlassian.com https://*.atlassian.net");
+    expect(store.content_security_policy.extension_pages).toBe(
+      "script-src 'self'; object-src 'self'; frame-ancestors 'self' https://support.atlassian.com https://admin.atlassian.com https://*.atlassian.net",
+    );
   });
 
   test('differs from the demo build only by the demo origins', () => {
-    const withoutDemo = (m: Record<string, unknown>) => JSON.parse(JSON.stringify(m), (_key, value) => {
-      if (Array.isArray(value)) return value.filter((v) => typeof v !== 'string' || !/localhost|127\.0\.0\.1/.test(v));
-      if (typeof value === 'string' && value.startsWith('script-src')) return value.split(' ').filter((part) => !/localhost/.test(part)).join(' ');
-      return value;
-    });
+    const withoutDemo = (m: Record<string, unknown>) =>
+      JSON.parse(JSON.stringify(m), (_key, value) => {
+        if (Array.isArray(value)) return value.filter((v) => typeof v !== 'string' || !/localhost|127\.0\.0\.1/.test(v));
+        if (typeof value === 'string' && value.startsWith('script-src'))
+          return value
+            .split(' ')
+            .filter((part) => !/localhost/.test(part))
+            .join(' ');
+        return value;
+      });
     expect(store).toEqual(withoutDemo(manifest));
     expect(manifest).not.toEqual(store);
   });
@@ -115,7 +122,7 @@ describe('Firefox build (dist-firefox/manifest.json)', () => {
     for (const path of [...firefox.background.scripts, firefox.action.default_popup, firefox.options_ui.page]) expect(files(FIREFOX), String(path)).toContain(path);
   });
 
-  test('has no Chrome-only keys, and the store build\'s origins', () => {
+  test("has no Chrome-only keys, and the store build's origins", () => {
     expect(firefox.minimum_chrome_version).toBeUndefined();
     expect(firefox.externally_connectable).toBeUndefined();
     for (const war of firefox.web_accessible_resources) expect(war.use_dynamic_url).toBeUndefined();

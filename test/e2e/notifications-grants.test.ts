@@ -9,7 +9,10 @@ let w: ConsoleWorld;
 /** One poll, started by the real poll alarm. */
 const poll = () => pollViaAlarm(w.browser);
 const notifications = async () => (await serviceWorker(w.browser)).evaluate(async () => chrome.notifications.getAll().then((all) => Object.keys(all)));
-const clearAll = async () => (await serviceWorker(w.browser)).evaluate(async () => { for (const id of Object.keys(await chrome.notifications.getAll())) await chrome.notifications.clear(id); });
+const clearAll = async () =>
+  (await serviceWorker(w.browser)).evaluate(async () => {
+    for (const id of Object.keys(await chrome.notifications.getAll())) await chrome.notifications.clear(id);
+  });
 
 /** Signs in as `token`, lets the first sync announce its backlog, and starts from an empty tray. */
 async function fresh(token: string) {
@@ -19,8 +22,12 @@ async function fresh(token: string) {
 }
 
 describe('grant notifications', () => {
-  beforeAll(async () => { w = await startConsoleWorld('ivan-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startConsoleWorld('ivan-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('a Guard decision on my grant notifies me once', async () => {
     await fresh('ivan-token');
@@ -38,7 +45,7 @@ describe('grant notifications', () => {
     expect((await notifications()).filter((id) => id.startsWith('guard:'))).toEqual([]);
   });
 
-  test('Support closing the ticket ends my grant and tells me; Support\'s first read is announced once', async () => {
+  test("Support closing the ticket ends my grant and tells me; Support's first read is announced once", async () => {
     await fresh('priya-token');
     const made = await apiCall(w.api, 'priya-token', 'POST', '/v1/tickets/PS-101/grants');
     expect(made.body.state).toBe('active');

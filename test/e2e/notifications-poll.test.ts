@@ -9,7 +9,10 @@ let w: ConsoleWorld;
 
 const notificationIds = (sw: Worker) => sw.evaluate(async () => Object.keys(await chrome.notifications.getAll()));
 const badge = (sw: Worker) => sw.evaluate(() => chrome.action.getBadgeText({}));
-const clearAll = (sw: Worker) => sw.evaluate(async () => { for (const id of Object.keys(await chrome.notifications.getAll())) await chrome.notifications.clear(id); });
+const clearAll = (sw: Worker) =>
+  sw.evaluate(async () => {
+    for (const id of Object.keys(await chrome.notifications.getAll())) await chrome.notifications.clear(id);
+  });
 
 describe('notifications', () => {
   beforeAll(async () => {
@@ -19,7 +22,9 @@ describe('notifications', () => {
     await pollViaAlarm(w.browser);
     await clearAll(sw);
   });
-  afterAll(async () => { await w?.close(); });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('a new request raises one notification and the badge within one poll (the poll alarm, fired now)', async () => {
     const sw = await serviceWorker(w.browser);

@@ -7,8 +7,12 @@ import { screenshot } from './harness';
 let w: ConsoleWorld;
 
 describe('popup', () => {
-  beforeAll(async () => { w = await startConsoleWorld('alice-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startConsoleWorld('alice-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('lists active grants and what waits on me, and updates live', async () => {
     const grant = await apiCall(w.api, 'alice-token', 'POST', '/v1/tickets/PS-101/grants');
@@ -24,7 +28,9 @@ describe('popup', () => {
     // A newcomer asks for product access while the popup is open: it appears without a reload.
     const req = await apiCall(w.api, 'nina-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
     expect(req.status).toBe(201);
-    await popup.evaluate(() => { (window as unknown as { marker: number }).marker = 7; });
+    await popup.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 7;
+    });
     await expect.poll(() => popup.getByRole('list', { name: 'Waiting on you' }).locator('li').count(), { timeout: 15_000 }).toBe(before + 1);
     expect(await popup.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(7);
     // Each item leads to its page in this org's admin console.
@@ -34,7 +40,14 @@ describe('popup', () => {
 
     // Revoke in one click.
     await grants.locator(`li[data-grant="${grant.body.id}"]`).getByRole('button', { name: 'Revoke PS-101' }).click();
-    await expect.poll(() => grants.locator(`li[data-grant="${grant.body.id}"]`).count().catch(() => 0)).toBe(0);
+    await expect
+      .poll(() =>
+        grants
+          .locator(`li[data-grant="${grant.body.id}"]`)
+          .count()
+          .catch(() => 0),
+      )
+      .toBe(0);
     const after = await apiCall(w.api, 'alice-token', 'GET', `/v1/tickets/PS-101/grants`);
     expect(after.body.grants.find((g: { id: string }) => g.id === grant.body.id).state).toBe('revoked');
     await popup.close();

@@ -16,7 +16,13 @@ async function requestFrame(page: Page, timeout = 20_000): Promise<Frame> {
   for (;;) {
     for (const frame of page.frames()) {
       if (!frame.url().includes('/src/request/index.html') || frame.isDetached()) continue;
-      if ((await frame.locator('section.frame').count().catch(() => 0)) > 0) return frame;
+      if (
+        (await frame
+          .locator('section.frame')
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return frame;
     }
     if (Date.now() > deadline) throw new Error(`no request-access frame on ${page.url()}`);
     await page.waitForTimeout(100);
@@ -39,8 +45,12 @@ async function shoot(page: Page, name: string) {
 }
 
 describe('requesting product access from the product page', () => {
-  beforeAll(async () => { w = await startConsoleWorld('oscar-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startConsoleWorld('oscar-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('someone not on the site asks for themself; the denial, its message and the bar show up live', async () => {
     const { page, frame } = await openProductPage('wiki', 'oscar');
@@ -58,8 +68,15 @@ describe('requesting product access from the product page', () => {
     // The demo world seeds a Jira request of Oscar's; the parked click must have made no Confluence one.
     expect((await apiCall(w.api, 'oscar-token', 'GET', '/v1/me/access-requests')).body.requests.filter((r: { product: string }) => r.product === 'confluence')).toEqual([]);
     const parked = await (await serviceWorker(w.browser)).evaluate(async () => {
-      const db = await new Promise<IDBDatabase>((resolve, reject) => { const o = indexedDB.open('access-companion'); o.onsuccess = () => resolve(o.result); o.onerror = () => reject(o.error); });
-      const row = await new Promise<{ value?: { id: string; label: string } }>((resolve) => { const g = db.transaction('meta').objectStore('meta').get('pendingAction'); g.onsuccess = () => resolve(g.result ?? {}); });
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const o = indexedDB.open('access-companion');
+        o.onsuccess = () => resolve(o.result);
+        o.onerror = () => reject(o.error);
+      });
+      const row = await new Promise<{ value?: { id: string; label: string } }>((resolve) => {
+        const g = db.transaction('meta').objectStore('meta').get('pendingAction');
+        g.onsuccess = () => resolve(g.result ?? {});
+      });
       db.close();
       return row.value;
     });

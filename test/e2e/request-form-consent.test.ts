@@ -16,7 +16,13 @@ async function consentNote(page: Page, timeout = 20_000): Promise<Frame> {
   for (;;) {
     for (const frame of page.frames()) {
       if (!frame.url().includes('/src/consent/index.html') || frame.isDetached()) continue;
-      if ((await frame.locator('section.consent').count().catch(() => 0)) > 0) return frame;
+      if (
+        (await frame
+          .locator('section.consent')
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return frame;
     }
     if (Date.now() > deadline) throw new Error(`no consent note on ${page.url()}`);
     await page.waitForTimeout(100);
@@ -39,7 +45,7 @@ const note = (frame: Frame) => text(frame, 'section.consent');
 
 async function send(page: Page, summary: string) {
   await page.getByLabel('Summary').fill(summary);
-  await page.getByLabel('Description').fill('Started after Monday\'s change; several people see it.');
+  await page.getByLabel('Description').fill("Started after Monday's change; several people see it.");
   await page.getByLabel('Allow Atlassian Support to access my data for this request').check();
   await page.getByRole('button', { name: 'Send' }).click();
 }
@@ -51,10 +57,14 @@ async function raisedKey(page: Page): Promise<string> {
 }
 
 describe('raising a request with the consent box', () => {
-  beforeAll(async () => { w = await startTicketWorld(); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startTicketWorld();
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
-  test('signed out, the note asks to sign in and its button (the note\'s only control) opens the options page', async () => {
+  test("signed out, the note asks to sign in and its button (the note's only control) opens the options page", async () => {
     const { page, note: frame } = await openForm('priya');
     await choose(page, 'Confluence', 'acme.atlassian.net');
     await expect.poll(() => note(frame), { timeout: 15_000 }).toMatch(/Sign in to Access Companion to see whether ticking this gives Support access/);

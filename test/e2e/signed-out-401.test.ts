@@ -16,16 +16,27 @@ type World = Parameters<typeof createApp>[0]['world'];
 /** The real API behind one port, whose world (and so its tokens) can be swapped, counting requests per token. */
 async function swappableApi() {
   const world = JSON.parse(readFileSync(DEMO_WORLD, 'utf8')) as World & { users: { id: string; token?: string }[] };
-  const open = async (w: World) => { const db = await openDb({}); const app = await createApp({ world: w, db, log: () => undefined }); return { app, db }; };
+  const open = async (w: World) => {
+    const db = await openDb({});
+    const app = await createApp({ world: w, db, log: () => undefined });
+    return { app, db };
+  };
   let current: { app: AccessApp; db: Awaited<ReturnType<typeof openDb>> } = await open(world);
-  const retired: typeof current[] = [];
+  const retired: (typeof current)[] = [];
   const requests: { path: string; token: string }[] = [];
   let server!: ServerType;
   await new Promise<void>((resolve) => {
-    server = serve({ hostname: '127.0.0.1', port: 0, fetch: (req) => {
-      requests.push({ path: new URL(req.url).pathname, token: (req.headers.get('authorization') ?? '').replace(/^Bearer /, '') });
-      return current.app.app.fetch(req);
-    } }, () => resolve());
+    server = serve(
+      {
+        hostname: '127.0.0.1',
+        port: 0,
+        fetch: (req) => {
+          requests.push({ path: new URL(req.url).pathname, token: (req.headers.get('authorization') ?? '').replace(/^Bearer /, '') });
+          return current.app.app.fetch(req);
+        },
+      },
+      () => resolve(),
+    );
   });
   const port = (server.address() as AddressInfo).port;
   return {
@@ -42,7 +53,10 @@ async function swappableApi() {
     async close() {
       (server as unknown as { closeAllConnections(): void }).closeAllConnections();
       await new Promise((r) => server.close(r));
-      for (const a of [...retired, current]) { await a.app.close(); await a.db.close(); }
+      for (const a of [...retired, current]) {
+        await a.app.close();
+        await a.db.close();
+      }
     },
   };
 }
@@ -55,10 +69,21 @@ describe('401 mid-session', () => {
     api = await swappableApi();
     const demo = await startTestDemoPages({ apiUrl: api.base });
     const browser = await launchWithExtension();
-    w = { api: api as unknown as TicketWorld['api'], demo, browser, close: async () => { await browser.close(); await demo.close(); await api.close(); } };
+    w = {
+      api: api as unknown as TicketWorld['api'],
+      demo,
+      browser,
+      close: async () => {
+        await browser.close();
+        await demo.close();
+        await api.close();
+      },
+    };
     await signInThroughOptions(w, OLD);
   });
-  afterAll(async () => { await w?.close(); });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('the session signs out everywhere and the event stream stops', async () => {
     const page = await w.browser.context.newPage();

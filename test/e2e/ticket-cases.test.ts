@@ -18,8 +18,12 @@ const CASES: { name: string; token: string; ticket: string; allowed?: string; ca
 let w: TicketWorld;
 
 describe('ticket panel: the demo cases', () => {
-  beforeAll(async () => { w = await startTicketWorld(); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startTicketWorld();
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   for (const c of CASES) {
     test(`${c.name}: ${c.token} on ${c.ticket}`, async () => {

@@ -5,8 +5,13 @@ import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, tex
 
 describe('ticket panel: an admin of the wrong product', () => {
   let w: TicketWorld;
-  beforeAll(async () => { w = await startTicketWorld(); await signInThroughOptions(w, 'bob-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startTicketWorld();
+    await signInThroughOptions(w, 'bob-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('causes and fix shown, qualified admins listed; ask lands in their inbox', async () => {
     const { page, panel } = await openTicket(w, 'PS-101');
@@ -45,10 +50,18 @@ describe('ticket panel: an admin of the wrong product', () => {
 describe('ticket panel: the page disagrees with the API', () => {
   let w: TicketWorld;
   beforeAll(async () => {
-    w = await startTicketWorld({ pageWorld: (world) => { const t = world.tickets.find((x: { key: string }) => x.key === 'PS-101'); t.product = 'jira'; t.site = 'acme-eu'; } });
+    w = await startTicketWorld({
+      pageWorld: (world) => {
+        const t = world.tickets.find((x: { key: string }) => x.key === 'PS-101');
+        t.product = 'jira';
+        t.site = 'acme-eu';
+      },
+    });
     await signInThroughOptions(w, 'alice-token');
   });
-  afterAll(async () => { await w?.close(); });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('warns, naming both, and follows the API', async () => {
     const { page, panel } = await openTicket(w, 'PS-101');

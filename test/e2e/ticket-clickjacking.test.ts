@@ -8,18 +8,27 @@ let w: TicketWorld;
 const dataGrants = async () => (await apiCall(w.api, 'alice-token', 'GET', '/v1/tickets/PS-107/grants')).body.grants.filter((g: { kind: string }) => g.kind === 'data');
 
 describe('ticket panel: clicks it cannot vouch for', () => {
-  beforeAll(async () => { w = await startTicketWorld(); await signInThroughOptions(w, 'alice-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startTicketWorld();
+    await signInThroughOptions(w, 'alice-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('a click on a faded panel is parked, then confirmed in the popup', async () => {
     const { page, panel } = await openTicket(w, 'PS-107');
     // The page fades our panel's slot (a classic clickjacking set-up; the host's own opacity is ours) and the admin clicks.
-    await page.evaluate(() => { (document.querySelector('access-companion-panel') as HTMLElement).parentElement!.style.opacity = '0.4'; });
+    await page.evaluate(() => {
+      (document.querySelector('access-companion-panel') as HTMLElement).parentElement!.style.opacity = '0.4';
+    });
     await page.waitForTimeout(300);
     await panel.getByRole('button', { name: 'Grant access' }).click();
     await expect.poll(() => text(panel, '.parked')).toMatch(/Not done yet: The panel was covered, hidden or faded.*Confirm it in the Access Companion toolbar popup/);
     expect((await dataGrants()).filter((g: { state: string }) => g.state === 'active')).toHaveLength(0);
-    await page.evaluate(() => { (document.querySelector('access-companion-panel') as HTMLElement).parentElement!.style.opacity = ''; });
+    await page.evaluate(() => {
+      (document.querySelector('access-companion-panel') as HTMLElement).parentElement!.style.opacity = '';
+    });
     await shoot(page, 'ticket-clickjack-parked');
 
     const popup = await w.browser.context.newPage();
@@ -58,7 +67,16 @@ describe('ticket panel: clicks it cannot vouch for', () => {
       const r = document.querySelector('access-companion-panel')!.getBoundingClientRect();
       const decoy = document.createElement('div');
       decoy.id = 'decoy';
-      Object.assign(decoy.style, { position: 'absolute', left: `${r.left + scrollX}px`, top: `${r.top + scrollY}px`, width: `${r.width}px`, height: `${r.height}px`, background: 'rgba(255,255,255,0.02)', pointerEvents: 'none', zIndex: '9999' });
+      Object.assign(decoy.style, {
+        position: 'absolute',
+        left: `${r.left + scrollX}px`,
+        top: `${r.top + scrollY}px`,
+        width: `${r.width}px`,
+        height: `${r.height}px`,
+        background: 'rgba(255,255,255,0.02)',
+        pointerEvents: 'none',
+        zIndex: '9999',
+      });
       document.body.append(decoy);
     });
     await page.waitForTimeout(300);
@@ -82,7 +100,16 @@ describe('ticket panel: clicks it cannot vouch for', () => {
       const r = document.querySelector('access-companion-panel')!.getBoundingClientRect();
       const decoy = document.createElement('div');
       decoy.id = 'decoy';
-      Object.assign(decoy.style, { position: 'absolute', left: `${r.left + scrollX}px`, top: `${r.top + scrollY}px`, width: `${r.width}px`, height: `${r.height}px`, background: '#fff', pointerEvents: 'none', zIndex: '9999' });
+      Object.assign(decoy.style, {
+        position: 'absolute',
+        left: `${r.left + scrollX}px`,
+        top: `${r.top + scrollY}px`,
+        width: `${r.width}px`,
+        height: `${r.height}px`,
+        background: '#fff',
+        pointerEvents: 'none',
+        zIndex: '9999',
+      });
       document.body.append(decoy);
     });
     await expect.poll(() => grant.getAttribute('data-armed')).toBeNull();

@@ -8,8 +8,13 @@ let w: TicketWorld;
 const check = () => apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'page', id: 'export-settings' } });
 
 describe('ticket panel: an admin who can grant', () => {
-  beforeAll(async () => { w = await startTicketWorld(); await signInThroughOptions(w, 'priya-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startTicketWorld();
+    await signInThroughOptions(w, 'priya-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('role shown; grant → active, Support allowed; revoke → refused', async () => {
     const { page, panel } = await openTicket(w, 'PS-101');
@@ -25,10 +30,9 @@ describe('ticket panel: an admin who can grant', () => {
     await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active: Support has access · granted by you/);
     expect((await check()).body.allowed).toBe(true);
     // Newest first: the allowed read above the refused one from before the grant.
-    await expect.poll(() => panel.locator('.activity li').allTextContents(), { timeout: 15_000 }).toEqual([
-      expect.stringMatching(/^Sam Ortiz · Opened page export-settings(?! \(refused\))/),
-      expect.stringMatching(/^Sam Ortiz · Opened page export-settings \(refused\)/),
-    ]);
+    await expect
+      .poll(() => panel.locator('.activity li').allTextContents(), { timeout: 15_000 })
+      .toEqual([expect.stringMatching(/^Sam Ortiz · Opened page export-settings(?! \(refused\))/), expect.stringMatching(/^Sam Ortiz · Opened page export-settings \(refused\)/)]);
     await shoot(page, 'ticket-allowed-active');
 
     await clickArmed(panel, panel.getByRole('button', { name: 'Revoke access' }));

@@ -7,8 +7,13 @@ import { clickArmed } from './harness';
 let w: TicketWorld;
 
 describe('ticket panel: Guard-restricted site', () => {
-  beforeAll(async () => { w = await startTicketWorld(); await signInThroughOptions(w, 'ivan-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startTicketWorld();
+    await signInThroughOptions(w, 'ivan-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('grant waits on Guard; approval elsewhere shows active without reload', async () => {
     const { page, panel } = await openTicket(w, 'PS-102');
@@ -19,7 +24,9 @@ describe('ticket panel: Guard-restricted site', () => {
     await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Waiting on Guard: Waiting on a Guard admin \(Gus Romero\) to approve/);
     expect(await text(panel, '[data-state]')).not.toMatch(/Ivan/);
     await shoot(page, 'ticket-guard-waiting');
-    await page.evaluate(() => { (window as unknown as { marker: number }).marker = 42; });
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 42;
+    });
 
     const grants = await apiCall(w.api, 'gus-token', 'GET', '/v1/tickets/PS-102/grants');
     const pending = grants.body.grants.find((g: { state: string }) => g.state === 'pending_guard_approval');

@@ -14,29 +14,45 @@ import type { DemoPages } from '../../scripts/demo-pages';
 
 export const DEMO_WORLD = join(ROOT, 'fixtures', 'demo-world.json');
 
-export interface StoppableApi { readonly base: string; stop(): Promise<void>; start(): Promise<void>; close(): Promise<void> }
+export interface StoppableApi {
+  readonly base: string;
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
 
 export async function startStoppableApi(fixture = DEMO_WORLD): Promise<StoppableApi> {
   const db = await openDb({});
   const api = await createApp({ world: JSON.parse(readFileSync(fixture, 'utf8')), db, log: () => undefined });
   let server: ServerType | undefined;
   let port = 0;
-  const listen = () => new Promise<void>((resolve) => {
-    server = serve({ fetch: api.app.fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => { port = info.port; resolve(); });
-  });
-  const stop = () => new Promise<void>((resolve) => {
-    const s = server as unknown as { closeAllConnections?: () => void; close(cb: () => void): void } | undefined;
-    server = undefined;
-    if (!s) return resolve();
-    s.closeAllConnections?.();
-    s.close(() => resolve());
-  });
+  const listen = () =>
+    new Promise<void>((resolve) => {
+      server = serve({ fetch: api.app.fetch, port, hostname: '127.0.0.1' }, (info: AddressInfo) => {
+        port = info.port;
+        resolve();
+      });
+    });
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      const s = server as unknown as { closeAllConnections?: () => void; close(cb: () => void): void } | undefined;
+      server = undefined;
+      if (!s) return resolve();
+      s.closeAllConnections?.();
+      s.close(() => resolve());
+    });
   await listen();
   return {
-    get base() { return `http://localhost:${port}`; },
+    get base() {
+      return `http://localhost:${port}`;
+    },
     stop,
     start: listen,
-    close: async () => { await stop(); await api.close(); await db.close(); },
+    close: async () => {
+      await stop();
+      await api.close();
+      await db.close();
+    },
   };
 }
 
@@ -50,7 +66,12 @@ export async function apiCall<T = any>(api: { base: string }, token: string, met
   return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
-export interface TicketWorld { api: StoppableApi; demo: DemoPages; browser: ExtensionBrowser; close(): Promise<void> }
+export interface TicketWorld {
+  api: StoppableApi;
+  demo: DemoPages;
+  browser: ExtensionBrowser;
+  close(): Promise<void>;
+}
 
 /** A copy of the demo world, changed by `edit`, in a temporary file. */
 export function editedWorld(edit: (world: any) => void): string {
@@ -68,10 +89,24 @@ export function editedWorld(edit: (world: any) => void): string {
 export async function startTicketWorld(opts: { pageWorld?: (world: any) => void; world?: (world: any) => void } = {}): Promise<TicketWorld> {
   const shared = opts.world ? editedWorld(opts.world) : undefined;
   const api = await startStoppableApi(shared);
-  const worldFile = opts.pageWorld ? editedWorld((world) => { opts.world?.(world); opts.pageWorld!(world); }) : shared;
+  const worldFile = opts.pageWorld
+    ? editedWorld((world) => {
+        opts.world?.(world);
+        opts.pageWorld!(world);
+      })
+    : shared;
   const demo = await startTestDemoPages({ apiUrl: api.base, worldFile });
   const browser = await launchWithExtension();
-  return { api, demo, browser, close: async () => { await browser.close(); await demo.close(); await api.close(); } };
+  return {
+    api,
+    demo,
+    browser,
+    close: async () => {
+      await browser.close();
+      await demo.close();
+      await api.close();
+    },
+  };
 }
 
 /** Signs in the way an admin does: the options page form. */
@@ -102,8 +137,18 @@ export async function ticketPanel(page: Page, key: string, timeout = 20_000): Pr
   for (;;) {
     for (const frame of page.frames()) {
       if (!frame.url().startsWith('chrome-extension://') || !frame.url().includes('/src/panel/') || frame.isDetached()) continue;
-      const line = await frame.locator('.ticket').textContent().catch(() => '');
-      if (line?.includes(key) && (await frame.locator('.decision').count().catch(() => 0)) > 0) return frame;
+      const line = await frame
+        .locator('.ticket')
+        .textContent()
+        .catch(() => '');
+      if (
+        line?.includes(key) &&
+        (await frame
+          .locator('.decision')
+          .count()
+          .catch(() => 0)) > 0
+      )
+        return frame;
     }
     if (Date.now() > deadline) throw new Error(`no panel decision for ${key} on ${page.url()}`);
     await page.waitForTimeout(100);
@@ -116,7 +161,16 @@ export async function openTicket(w: TicketWorld, key: string): Promise<{ page: P
   return { page, panel: await ticketPanel(page, key) };
 }
 
-export const text = async (frame: Frame, selector: string) => ((await frame.locator(selector).first().textContent().catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
+export const text = async (frame: Frame, selector: string) =>
+  (
+    (await frame
+      .locator(selector)
+      .first()
+      .textContent()
+      .catch(() => '')) ?? ''
+  )
+    .replace(/\s+/g, ' ')
+    .trim();
 
 export async function shoot(page: Page, name: string): Promise<void> {
   await page.waitForTimeout(250); // let the frame's height settle after the last render

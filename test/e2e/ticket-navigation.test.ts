@@ -5,13 +5,20 @@ import { openTicket, shoot, signInThroughOptions, startTicketWorld, text, ticket
 let w: TicketWorld;
 
 describe('ticket panel: navigation', () => {
-  beforeAll(async () => { w = await startTicketWorld(); await signInThroughOptions(w, 'alice-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startTicketWorld();
+    await signInThroughOptions(w, 'alice-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('moving to another ticket without a reload shows that ticket', async () => {
     const { page, panel } = await openTicket(w, 'PS-101');
     expect(await text(panel, '.ticket')).toMatch(/PS-101 · Confluence/);
-    await page.evaluate(() => { (window as unknown as { marker: number }).marker = 9; });
+    await page.evaluate(() => {
+      (window as unknown as { marker: number }).marker = 9;
+    });
     await page.getByRole('link', { name: /^PS-103 · / }).click();
     const next = await ticketPanel(page, 'PS-103');
     expect(await text(next, '.ticket')).toMatch(/PS-103 · Jira · acme-legacy\.atlassian\.net/);
@@ -29,7 +36,10 @@ describe('ticket panel: navigation', () => {
   test('a page that renders its sidebar late still gets the panel', async () => {
     const page = await w.browser.context.newPage();
     // Hold the portal's data back for 1.5 s, as if its own API were slow.
-    await page.route('**/demo-api/world', async (route) => { await new Promise((r) => setTimeout(r, 1500)); await route.continue(); });
+    await page.route('**/demo-api/world', async (route) => {
+      await new Promise((r) => setTimeout(r, 1500));
+      await route.continue();
+    });
     await page.goto(w.demo.ticketUrl('PS-104'));
     expect(await page.locator('access-companion-panel').count()).toBe(0);
     const panel = await ticketPanel(page, 'PS-104');

@@ -6,8 +6,13 @@ import { openTicket, shoot, signInThroughOptions, startTicketWorld, text, type T
 let w: TicketWorld;
 
 describe('ticket panel: API down', () => {
-  beforeAll(async () => { w = await startTicketWorld(); await signInThroughOptions(w, 'alice-token'); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startTicketWorld();
+    await signInThroughOptions(w, 'alice-token');
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('stale cache with actions disabled, then fresh when the API is back', async () => {
     const first = await openTicket(w, 'PS-107');

@@ -7,8 +7,12 @@ import { screenshot } from './harness';
 let w: TicketWorld;
 
 describe('ticket panel: sign-in', () => {
-  beforeAll(async () => { w = await startTicketWorld(); });
-  afterAll(async () => { await w?.close(); });
+  beforeAll(async () => {
+    w = await startTicketWorld();
+  });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('signed out → sign-in prompt; wrong tokens refused with the reason; signed in → decision; sign out → prompt again', async () => {
     const page = await w.browser.context.newPage();
@@ -16,7 +20,14 @@ describe('ticket panel: sign-in', () => {
     const panelFrame = async () => {
       for (;;) {
         const f = page.frames().find((x) => x.url().includes('/src/panel/'));
-        if (f && (await f.locator('.signed-out, .decision').count().catch(() => 0)) > 0) return f;
+        if (
+          f &&
+          (await f
+            .locator('.signed-out, .decision')
+            .count()
+            .catch(() => 0)) > 0
+        )
+          return f;
         await page.waitForTimeout(100);
       }
     };
@@ -26,7 +37,10 @@ describe('ticket panel: sign-in', () => {
 
     const options = await w.browser.context.newPage();
     const url = `chrome-extension://${w.browser.extensionId}/src/options/index.html`;
-    await options.goto(url).catch(async () => { await options.waitForTimeout(500); await options.goto(url); });
+    await options.goto(url).catch(async () => {
+      await options.waitForTimeout(500);
+      await options.goto(url);
+    });
     await options.getByLabel('Access API address').fill(w.api.base);
     const submit = async (token: string) => {
       await options.getByLabel('Your sign-in token').fill(token);

@@ -17,10 +17,16 @@ async function openLayout(layout: string, key = 'PS-101') {
 describe('ticket panel on unseen layouts', () => {
   beforeAll(async () => {
     // The page (not the API) says PS-102 is on acme-main (the API: acme-eu): the warning must come from page facts.
-    w = await startTicketWorld({ pageWorld: (world) => { world.tickets.find((t: { key: string }) => t.key === 'PS-102').site = 'acme-main'; } });
+    w = await startTicketWorld({
+      pageWorld: (world) => {
+        world.tickets.find((t: { key: string }) => t.key === 'PS-102').site = 'acme-main';
+      },
+    });
     await signInThroughOptions(w, 'alice-token');
   });
-  afterAll(async () => { await w?.close(); });
+  afterAll(async () => {
+    await w?.close();
+  });
 
   test('details table with punctuated labels: placed after the details box, no warning', async () => {
     const { page, panel, placement } = await openLayout('punctuated-table');

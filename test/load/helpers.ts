@@ -18,9 +18,18 @@ export function loadWorld(o: { orgAdmins: number; siteAdmins: number; guardAdmin
   const users: User[] = [];
   const roles: RoleAssignment[] = [];
   const user = (id: string) => users.push({ id, name: `User ${id}`, email: `${id}@load.test`, emailVerified: true, sites: ['site-a', 'site-b'], token: `${id}-token` });
-  for (let i = 0; i < o.orgAdmins; i++) { user(`org-${i}`); roles.push({ user: `org-${i}`, role: 'org_admin' }); }
-  for (let i = 0; i < o.siteAdmins; i++) { user(`sa-${i}`); roles.push({ user: `sa-${i}`, role: 'user_access_admin', site: i % 2 === 0 ? 'site-a' : 'site-b' }); }
-  for (let i = 0; i < (o.guardAdmins ?? 0); i++) { user(`guard-${i}`); roles.push({ user: `guard-${i}`, role: 'guard_admin' }); }
+  for (let i = 0; i < o.orgAdmins; i++) {
+    user(`org-${i}`);
+    roles.push({ user: `org-${i}`, role: 'org_admin' });
+  }
+  for (let i = 0; i < o.siteAdmins; i++) {
+    user(`sa-${i}`);
+    roles.push({ user: `sa-${i}`, role: 'user_access_admin', site: i % 2 === 0 ? 'site-a' : 'site-b' });
+  }
+  for (let i = 0; i < (o.guardAdmins ?? 0); i++) {
+    user(`guard-${i}`);
+    roles.push({ user: `guard-${i}`, role: 'guard_admin' });
+  }
   user('member');
   const tickets: Ticket[] = [];
   const engineers = [];
@@ -35,7 +44,10 @@ export function loadWorld(o: { orgAdmins: number; siteAdmins: number; guardAdmin
     organization: { id: 'load', name: 'Load Org', userManagement: 'centralized', guard: { restrictedSites: ['site-g'] } },
     sites: sites.map((id) => ({ id, url: `https://${id}.example.test`, status: 'active' as const })),
     products: sites.flatMap((site) => ['jira', 'confluence'].map((key) => ({ site, key, licensed: true, defaultGroup: `${key}-users`, billableSeats: 10 }))),
-    users, roles, engineers, tickets,
+    users,
+    roles,
+    engineers,
+    tickets,
   };
 }
 
@@ -45,7 +57,11 @@ export function writeWorld(world: World): string {
   return file;
 }
 
-export interface Answer { status: number; type: string; json: any }
+export interface Answer {
+  status: number;
+  type: string;
+  json: any;
+}
 
 export async function api(base: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<Answer> {
   const r = await fetch(base + path, {
@@ -56,11 +72,22 @@ export async function api(base: string, token: string, method: string, path: str
   });
   const text = await r.text();
   let json: unknown;
-  try { json = text ? JSON.parse(text) : undefined; } catch { json = text; }
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = text;
+  }
   return { status: r.status, type: r.headers.get('content-type') ?? '', json };
 }
 
-export interface AuditEntry { id: string; actor: string; action: string; ticket: string | null; outcome: string; resource: { type?: string; id?: string } | null }
+export interface AuditEntry {
+  id: string;
+  actor: string;
+  action: string;
+  ticket: string | null;
+  outcome: string;
+  resource: { type?: string; id?: string } | null;
+}
 
 /** The whole audit log as an org admin reads it over the API, every page, checked for shape. */
 export async function auditLog(base: string, token: string, query = ''): Promise<AuditEntry[]> {
@@ -78,7 +105,11 @@ export async function auditLog(base: string, token: string, query = ''): Promise
   return out;
 }
 
-export interface SseEvent { id?: string; event?: string; data: string }
+export interface SseEvent {
+  id?: string;
+  event?: string;
+  data: string;
+}
 
 /** One SSE subscription on its own socket; collects every event until closed. */
 export function subscribe(base: string, path: string, token: string, onEvent?: (e: SseEvent) => void): { events: SseEvent[]; ready: Promise<void>; close(): void } {
@@ -86,9 +117,16 @@ export function subscribe(base: string, path: string, token: string, onEvent?: (
   const u = new URL(base + path);
   let resolveReady!: () => void;
   let rejectReady!: (e: Error) => void;
-  const ready = new Promise<void>((res, rej) => { resolveReady = res; rejectReady = rej; });
+  const ready = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
   const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, agent: false }, (res) => {
-    if (res.statusCode !== 200) { rejectReady(new Error(`SSE ${path} answered ${res.statusCode}`)); res.resume(); return; }
+    if (res.statusCode !== 200) {
+      rejectReady(new Error(`SSE ${path} answered ${res.statusCode}`));
+      res.resume();
+      return;
+    }
     resolveReady();
     res.setEncoding('utf8');
     let buf = '';

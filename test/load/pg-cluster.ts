@@ -60,7 +60,11 @@ export async function startPgCluster(): Promise<PgCluster> {
     start,
     stop,
     destroy: () => {
-      try { stop('immediate'); } catch { /* already down */ }
+      try {
+        stop('immediate');
+      } catch {
+        /* already down */
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -53,10 +53,18 @@ describe.skipIf(!serverExists || !postgresAvailable())('PostgreSQL restarted und
           continue;
         }
         if (a.status === 409) continue; // another client got there first
-        if (a.status >= 300) { bad.push(`${phase}: ${a.status} ${JSON.stringify(a.json).slice(0, 200)}`); continue; }
+        if (a.status >= 300) {
+          bad.push(`${phase}: ${a.status} ${JSON.stringify(a.json).slice(0, 200)}`);
+          continue;
+        }
         if (phase === 'down') okDuringOutage++;
-        if (grantId) { revoked.add(grantId); live.delete(ticket); }
-        else { granted.set(a.json.id, ticket); live.set(ticket, a.json.id); }
+        if (grantId) {
+          revoked.add(grantId);
+          live.delete(ticket);
+        } else {
+          granted.set(a.json.id, ticket);
+          live.set(ticket, a.json.id);
+        }
       }
     };
     const clients = [0, 1, 2, 3].map(client);
@@ -106,8 +114,16 @@ describe.skipIf(!serverExists || !postgresAvailable())('PostgreSQL restarted und
     const rowsOf = (action: string) => new Set(log.filter((e) => e.action === action && e.outcome === 'done').map((e) => e.resource?.id));
     const created = rowsOf('grant.create');
     const revokes = rowsOf('grant.revoke');
-    expect([...granted.keys()].filter((id) => !created.has(id)), 'acknowledged grants with no audit row').toEqual([]);
-    expect([...revoked].filter((id) => !revokes.has(id)), 'acknowledged revokes with no audit row').toEqual([]);
-    console.log(`pg restart: ${granted.size} grants, ${revoked.size} revokes acknowledged; ${unavailableWhileDown} × 503 while down, ${okDuringOutage} ok during outage; recovered ${recoveryMs} ms after restart`);
+    expect(
+      [...granted.keys()].filter((id) => !created.has(id)),
+      'acknowledged grants with no audit row',
+    ).toEqual([]);
+    expect(
+      [...revoked].filter((id) => !revokes.has(id)),
+      'acknowledged revokes with no audit row',
+    ).toEqual([]);
+    console.log(
+      `pg restart: ${granted.size} grants, ${revoked.size} revokes acknowledged; ${unavailableWhileDown} × 503 while down, ${okDuringOutage} ok during outage; recovered ${recoveryMs} ms after restart`,
+    );
   }, 90_000);
 });

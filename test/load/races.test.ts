@@ -8,15 +8,20 @@ const serverExists = existsSync(new URL('../../src/server/main.ts', import.meta.
 describe.skipIf(!serverExists)('races and retries', () => {
   let server: RunningApi;
   const world = loadWorld({ orgAdmins: 10, siteAdmins: 10, guardAdmins: 10, tickets: 10 });
-  beforeAll(async () => { server = await spawnApi({ fixture: writeWorld(world) }); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await spawnApi({ fixture: writeWorld(world) });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('ten Guard admins racing on one pending grant: exactly one decision', async () => {
     const g = await api(server.base, 'org-0-token', 'POST', '/v1/tickets/LTG-0/grants', {});
     expect(g.status).toBe(201);
     expect(g.json.state).toBe('pending_guard_approval');
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) =>
-      api(server.base, `guard-${i}-token`, 'POST', `/v1/grants/${g.json.id}/guard-decision`, { decision: i % 2 === 0 ? 'approve' : 'deny' })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => api(server.base, `guard-${i}-token`, 'POST', `/v1/grants/${g.json.id}/guard-decision`, { decision: i % 2 === 0 ? 'approve' : 'deny' })),
+    );
     const won = answers.filter((a) => a.status >= 200 && a.status < 300);
     expect(won).toHaveLength(1);
     for (const a of answers.filter((x) => x.status >= 300)) {
@@ -37,8 +42,7 @@ describe.skipIf(!serverExists)('races and retries', () => {
   it('ten reviewers racing on one product access request: exactly one decision', async () => {
     const r = await api(server.base, 'member-token', 'POST', '/v1/access-requests', { site: 'site-a', product: 'jira' });
     expect(r.status, JSON.stringify(r.json)).toBe(201);
-    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) =>
-      api(server.base, `org-${i}-token`, 'POST', `/v1/access-requests/${r.json.id}/${i % 2 === 0 ? 'approve' : 'deny'}`, {})));
+    const answers = await Promise.all(Array.from({ length: 10 }, (_, i) => api(server.base, `org-${i}-token`, 'POST', `/v1/access-requests/${r.json.id}/${i % 2 === 0 ? 'approve' : 'deny'}`, {})));
     const won = answers.filter((a) => a.status >= 200 && a.status < 300);
     expect(won).toHaveLength(1);
     expect(answers.filter((a) => a.status === 409)).toHaveLength(9);

@@ -12,8 +12,12 @@ const STREAM_MS = 6_000;
 describe.skipIf(!serverExists)('200 SSE subscribers under a steady stream of grants', () => {
   let server: RunningApi;
   const world = loadWorld({ orgAdmins: 50, siteAdmins: SUBSCRIBERS - 50, tickets: 40 });
-  beforeAll(async () => { server = await spawnApi({ fixture: writeWorld(world) }); });
-  afterAll(async () => { await server?.stop(); });
+  beforeAll(async () => {
+    server = await spawnApi({ fixture: writeWorld(world) });
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
 
   it('delivers each concerning event once, in order', async () => {
     const admins = world.roles.filter((r) => r.role === 'org_admin' || r.role === 'user_access_admin').slice(0, SUBSCRIBERS);
@@ -53,7 +57,10 @@ describe.skipIf(!serverExists)('200 SSE subscribers under a steady stream of gra
       expect(new Set(bodies).size, `${role.user} got the same event twice`).toBe(bodies.length);
       // And nothing about a site it does not administer.
       const foreign = acked.filter((g) => !concerns(role, g.site));
-      expect(sub.events.filter((e) => foreign.some((g) => e.data.includes(g.id))), `${role.user} got another site's event`).toEqual([]);
+      expect(
+        sub.events.filter((e) => foreign.some((g) => e.data.includes(g.id))),
+        `${role.user} got another site's event`,
+      ).toEqual([]);
       const firstSeen = acked.filter((g) => concerns(role, g.site)).map((g) => sub.events.findIndex((e) => e.data.includes(g.id)));
       expect(firstSeen, `${role.user} saw grants out of order`).toEqual([...firstSeen].sort((a, b) => a - b));
     }

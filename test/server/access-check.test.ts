@@ -18,19 +18,37 @@ function canonicalOracle(v: unknown): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) return `[${v.map(canonicalOracle).join(',')}]`;
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalOracle(o[k])}`).join(',')}}`;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalOracle(o[k])}`)
+    .join(',')}}`;
 }
 
 describe('rowHash', () => {
   it('is sha256 of the previous hash and the canonical JSON of the row', () => {
     const text = fc.string({ unit: 'grapheme', maxLength: 20 });
     fc.assert(
-      fc.property(fc.record({ seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }), at: text, actor: text, action: text, ticket: fc.option(text, { nil: null }), resource: fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: null }), outcome: text, detail: fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: null }) }), (row) => {
-        const r = { ...JSON.parse(JSON.stringify(row)), actorKind: 'engineer' as const };
-        const expected = createHash('sha256').update('ab'.repeat(32) + canonicalOracle(r)).digest('hex');
-        expect(canonicalJson(r)).toBe(canonicalOracle(r));
-        expect(rowHash('ab'.repeat(32), r)).toBe(expected);
-      }),
+      fc.property(
+        fc.record({
+          seq: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+          at: text,
+          actor: text,
+          action: text,
+          ticket: fc.option(text, { nil: null }),
+          resource: fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: null }),
+          outcome: text,
+          detail: fc.option(fc.jsonValue({ maxDepth: 3 }), { nil: null }),
+        }),
+        (row) => {
+          const r = { ...JSON.parse(JSON.stringify(row)), actorKind: 'engineer' as const };
+          const expected = createHash('sha256')
+            .update('ab'.repeat(32) + canonicalOracle(r))
+            .digest('hex');
+          expect(canonicalJson(r)).toBe(canonicalOracle(r));
+          expect(rowHash('ab'.repeat(32), r)).toBe(expected);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -49,7 +67,15 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       for (let i = 0; i < 5; i++) {
         const items = Array.from({ length: 1 + i * 7 }, (_, k) => ({
           at: new Date(Date.UTC(2026, 0, 1, 0, i, k)).toISOString(),
-          input: { actor: odd[k % odd.length]!, actorKind: 'engineer' as const, action: 'access.check' as const, ticket: k % 3 ? 'PS-101' : null, resource: { type: 'page', id: odd[(k + i) % odd.length], nested: { z: [1, 2.5, null], a: true } }, outcome: 'allowed' as const, detail: k % 2 ? { reason: odd[k % odd.length] } : null },
+          input: {
+            actor: odd[k % odd.length]!,
+            actorKind: 'engineer' as const,
+            action: 'access.check' as const,
+            ticket: k % 3 ? 'PS-101' : null,
+            resource: { type: 'page', id: odd[(k + i) % odd.length], nested: { z: [1, 2.5, null], a: true } },
+            outcome: 'allowed' as const,
+            detail: k % 2 ? { reason: odd[k % odd.length] } : null,
+          },
         }));
         expect(await appendAtEpoch(h.db, await epochOf(h), items)).toBe(true);
       }
@@ -65,7 +91,10 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(g.status).toBe(201);
       const afterGrant = await epochOf(h);
       expect(afterGrant).not.toBe(before);
-      const item = { at: '2026-01-01T00:00:00.000Z', input: { actor: 'sam', actorKind: 'engineer' as const, action: 'access.check' as const, ticket: 'PS-103', resource: { type: 'page' }, outcome: 'allowed' as const } };
+      const item = {
+        at: '2026-01-01T00:00:00.000Z',
+        input: { actor: 'sam', actorKind: 'engineer' as const, action: 'access.check' as const, ticket: 'PS-103', resource: { type: 'page' }, outcome: 'allowed' as const },
+      };
       const withGrant = await rowCount(h);
       expect(await appendAtEpoch(h.db, before, [item])).toBe(false);
       expect(await rowCount(h)).toBe(withGrant);

@@ -27,7 +27,9 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(again.status).toBe(200);
       expect(again.json.id).toBe(first.json.id);
       expect(await pendingRows()).toEqual([first.json.id]);
-      const created = (await h.req('alice-token', 'GET', '/v1/audit?limit=500')).json.entries.filter((e: { action: string; outcome: string }) => e.action === 'access_request.create' && e.outcome === 'done');
+      const created = (await h.req('alice-token', 'GET', '/v1/audit?limit=500')).json.entries.filter(
+        (e: { action: string; outcome: string }) => e.action === 'access_request.create' && e.outcome === 'done',
+      );
       expect(created).toHaveLength(1);
     });
 
@@ -53,7 +55,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(later.json.code).toBe('already_has_access');
     });
 
-    it('a denial covers every pending request for the person: an off-site self-request and a colleague\'s ask for them end denied and barred, never approved', async () => {
+    it("a denial covers every pending request for the person: an off-site self-request and a colleague's ask for them end denied and barred, never approved", async () => {
       const own = await h.req('nora-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira' });
       const forNora = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira', for: { email: 'Nora@Elsewhere.test' } });
       expect([own.status, forNora.status]).toEqual([201, 201]);
@@ -84,7 +86,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(audit.map((e: { resource: { id: string } }) => e.resource.id).sort()).toEqual([own.json.id, forNora.json.id].sort());
     });
 
-    it('a reviewer who asked for the person cannot decide a colleague\'s request for them either', async () => {
+    it("a reviewer who asked for the person cannot decide a colleague's request for them either", async () => {
       await h.req('alice-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira', for: { userId: 'mia' } });
       const bobs = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira', for: { userId: 'mia' } });
       const r = await h.req('alice-token', 'POST', `/v1/access-requests/${bobs.json.id}/approve`, {});
@@ -119,7 +121,11 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       const r = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { userId: 'mia' } });
       const [row] = await h.db.query<{ person_key: string; body: unknown }>('SELECT person_key, body FROM access_requests WHERE id = $1', [r.json.id]);
       expect(row!.person_key).toBe('mia@acme.test');
-      await expect(h.db.query("INSERT INTO access_requests (id, site, product, state, version, body, person_key, requested_by) VALUES ('ar_x', 'acme-main', 'confluence', 'pending', 1, '{}', 'mia@acme.test', 'bob')")).rejects.toThrow(/unique|duplicate/i);
+      await expect(
+        h.db.query(
+          "INSERT INTO access_requests (id, site, product, state, version, body, person_key, requested_by) VALUES ('ar_x', 'acme-main', 'confluence', 'pending', 1, '{}', 'mia@acme.test', 'bob')",
+        ),
+      ).rejects.toThrow(/unique|duplicate/i);
     });
 
     it('filters by site, product and kind; bulk decisions report each request on its own', async () => {
@@ -138,7 +144,12 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       // dev reviews acme-main only: the acme-eu request is refused in its row, the others decided.
       const bulk = await h.req('dev-token', 'POST', '/v1/access-requests/bulk-decision', { ids: [teammate.json.id, eu.json.id, newcomer.json.id, 'ar_nope'], decision: 'approve' });
       expect(bulk.status).toBe(200);
-      expect(bulk.json.results.map((r: { id: string; ok: boolean; status: number }) => [r.id, r.ok, r.status])).toEqual([[teammate.json.id, true, 200], [eu.json.id, false, 403], [newcomer.json.id, true, 200], ['ar_nope', false, 404]]);
+      expect(bulk.json.results.map((r: { id: string; ok: boolean; status: number }) => [r.id, r.ok, r.status])).toEqual([
+        [teammate.json.id, true, 200],
+        [eu.json.id, false, 403],
+        [newcomer.json.id, true, 200],
+        ['ar_nope', false, 404],
+      ]);
       const seats = await h.db.query<{ billable: number }>("SELECT billable FROM seats WHERE site = 'acme-main' AND product = 'jira'");
       expect(Number(seats[0]!.billable)).toBe(43);
       expect((await h.req('alice-token', 'GET', `/v1/access-requests/${eu.json.id}`)).json.state).toBe('pending');
@@ -162,7 +173,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(Number(seats[0]!.billable)).toBe(37 + 8);
     });
 
-    it("a person barred from asking is shown as barred when someone else asks for them", async () => {
+    it('a person barred from asking is shown as barred when someone else asks for them', async () => {
       const own = await h.req('nora-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira' });
       await h.req('alice-token', 'POST', `/v1/access-requests/${own.json.id}/deny`, {});
       const forNora = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { userId: 'nora' } });

@@ -15,38 +15,66 @@ describe('access requests: seeds, legacy rows, hostile input (PGlite)', () => {
     h = undefined;
   });
 
-  const seeded = { ...WORLD, accessRequests: [
-    { id: 'seed-nora', site: 'acme-main', product: 'jira', requestedBy: 'nora' },
-    { id: 'seed-new', site: 'acme-main', product: 'jira', requestedBy: 'bob', for: { email: 'New.Person@acme.test' } },
-  ] };
+  const seeded = {
+    ...WORLD,
+    accessRequests: [
+      { id: 'seed-nora', site: 'acme-main', product: 'jira', requestedBy: 'nora' },
+      { id: 'seed-new', site: 'acme-main', product: 'jira', requestedBy: 'bob', for: { email: 'New.Person@acme.test' } },
+    ],
+  };
 
   it('world seeds start pending once: a decided seed is not seeded again on the next start', async () => {
     h = await harness('pglite', { world: seeded });
     const list = (await h.req('alice-token', 'GET', '/v1/access-requests')).json.requests;
-    expect(list.map((r: { id: string; kind: string }) => [r.id, r.kind]).sort()).toEqual([['ar_seed-new', 'new_person'], ['ar_seed-nora', 'self_off_site']]);
+    expect(list.map((r: { id: string; kind: string }) => [r.id, r.kind]).sort()).toEqual([
+      ['ar_seed-new', 'new_person'],
+      ['ar_seed-nora', 'self_off_site'],
+    ]);
     expect((await h.req('alice-token', 'POST', '/v1/access-requests/ar_seed-nora/deny', {})).status).toBe(200);
     const again = await createApp({ world: seeded, db: h.db, log: () => {} });
     const states = await h.db.query<{ id: string; state: string }>('SELECT id, state FROM access_requests ORDER BY id');
-    expect(states).toEqual([{ id: 'ar_seed-new', state: 'pending' }, { id: 'ar_seed-nora', state: 'denied' }]);
+    expect(states).toEqual([
+      { id: 'ar_seed-new', state: 'pending' },
+      { id: 'ar_seed-nora', state: 'denied' },
+    ]);
     await again.close();
   });
 
   it('a seed the policy refuses stops the start, naming the entry', async () => {
     const db = await openPglite();
-    const bad = { ...WORLD, users: WORLD.users.map((u) => (u.id === 'nora' ? { ...u, emailVerified: false } : u)), accessRequests: [{ id: 'x', site: 'acme-main', product: 'jira', requestedBy: 'nora' }] };
+    const bad = {
+      ...WORLD,
+      users: WORLD.users.map((u) => (u.id === 'nora' ? { ...u, emailVerified: false } : u)),
+      accessRequests: [{ id: 'x', site: 'acme-main', product: 'jira', requestedBy: 'nora' }],
+    };
     await expect(createApp({ world: bad, db, log: () => {} })).rejects.toThrow(/^accessRequests\[0\] \("x"\): Verify your email/);
     await db.close();
   });
 
   it('rows from before person keys get them at start; a legacy pending duplicate is decided with the first', async () => {
     h = await harness('pglite');
-    const body = (id: string) => JSON.stringify({ id, site: 'acme-main', product: 'jira', requestedBy: 'bob', for: { email: 'Legacy@X.test ' }, self: false, requesterOnSite: true, state: 'pending', createdAt: '2026-01-01T00:00:00.000Z', version: 1 });
+    const body = (id: string) =>
+      JSON.stringify({
+        id,
+        site: 'acme-main',
+        product: 'jira',
+        requestedBy: 'bob',
+        for: { email: 'Legacy@X.test ' },
+        self: false,
+        requesterOnSite: true,
+        state: 'pending',
+        createdAt: '2026-01-01T00:00:00.000Z',
+        version: 1,
+      });
     for (const id of ['ar_old1', 'ar_old2']) {
       await h.db.query("INSERT INTO access_requests (id, site, product, state, version, body) VALUES ($1, 'acme-main', 'jira', 'pending', 1, $2)", [id, body(id)]);
     }
     await backfillAccessRequestKeys(h.db, h.api.ctx.ix);
     const rows = await h.db.query<{ id: string; person_key: string; duplicate_of: string | null }>('SELECT id, person_key, duplicate_of FROM access_requests ORDER BY id');
-    expect(rows).toEqual([{ id: 'ar_old1', person_key: 'legacy@x.test', duplicate_of: null }, { id: 'ar_old2', person_key: 'legacy@x.test', duplicate_of: 'ar_old1' }]);
+    expect(rows).toEqual([
+      { id: 'ar_old1', person_key: 'legacy@x.test', duplicate_of: null },
+      { id: 'ar_old2', person_key: 'legacy@x.test', duplicate_of: 'ar_old1' },
+    ]);
     // Asking again is the first request, not a third.
     const again = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira', for: { email: 'legacy@x.test' } });
     expect([again.status, again.json.id]).toEqual([200, 'ar_old1']);

@@ -13,7 +13,8 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       await h?.close();
     });
 
-    const seats = async (site: string, product: string) => (await h.db.query<{ billable: number }>('SELECT billable FROM seats WHERE site = $1 AND product = $2', [site, product])).map((r) => Number(r.billable))[0];
+    const seats = async (site: string, product: string) =>
+      (await h.db.query<{ billable: number }>('SELECT billable FROM seats WHERE site = $1 AND product = $2', [site, product])).map((r) => Number(r.billable))[0];
 
     it('concurrent approvals add exactly one seat per new member of the group', async () => {
       const targets = [{ userId: 'gus' }, { userId: 'gwen' }, { userId: 'mia' }, { userId: 'nora' }, { userId: 'olga' }, { email: 'new1@acme.test' }, { email: 'new2@acme.test' }];
@@ -28,7 +29,10 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       const dup = await h.req('dev-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira', for: { userId: 'mia' } });
       expect(dup.status).toBe(201);
 
-      const decided = await Promise.all([...ids.map((id) => h.req('alice-token', 'POST', `/v1/access-requests/${id}/approve`, {})), h.req('olga-token', 'POST', `/v1/access-requests/${dup.json.id}/approve`, {})]);
+      const decided = await Promise.all([
+        ...ids.map((id) => h.req('alice-token', 'POST', `/v1/access-requests/${id}/approve`, {})),
+        h.req('olga-token', 'POST', `/v1/access-requests/${dup.json.id}/approve`, {}),
+      ]);
       const miaPair = [decided[2]!, decided[targets.length]!].map((d) => d.status).sort();
       expect(miaPair).toEqual([200, 409]);
       expect(decided.filter((_, i) => i !== 2 && i !== targets.length).map((d) => d.status)).toEqual(Array(targets.length - 1).fill(200));

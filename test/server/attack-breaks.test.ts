@@ -97,7 +97,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     // leave default-ignorable code points (zero-width space, soft hyphen) in place, so an address
     // that renders exactly like an existing user's is a new person: the already-has-access refusal
     // is skipped and a reviewer approves a second seat for someone who already has the product.
-    it('an invisible character in an existing user\'s email does not make a new person', async () => {
+    it("an invisible character in an existing user's email does not make a new person", async () => {
       const plain = await h.req('dev-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { email: 'mia@acme.test' } });
       expect(plain.status).toBe(201);
       expect(plain.json.for).toEqual({ userId: 'mia' });

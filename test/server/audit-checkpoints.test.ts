@@ -121,7 +121,15 @@ describe.skipIf(!ADMIN_URL)('checkpoints from several API processes on one Postg
     const apps = await Promise.all(dbs.map((db) => createApp({ world: WORLD, db, log: () => {}, auditSigning: { key, intervalMs: 3_600_000 } })));
     try {
       for (let round = 0; round < 5; round++) {
-        await Promise.all(apps.map((a, i) => a.app.request('/v1/access/check', { method: 'POST', headers: { authorization: 'Bearer sam-token', 'content-type': 'application/json' }, body: JSON.stringify({ ticket: 'PS-100', resource: { type: 'page', id: `r${round}-${i}` } }) })));
+        await Promise.all(
+          apps.map((a, i) =>
+            a.app.request('/v1/access/check', {
+              method: 'POST',
+              headers: { authorization: 'Bearer sam-token', 'content-type': 'application/json' },
+              body: JSON.stringify({ ticket: 'PS-100', resource: { type: 'page', id: `r${round}-${i}` } }),
+            }),
+          ),
+        );
         const made = await Promise.all(apps.map((a) => a.ctx.checkpointer!.tick()));
         expect(made.filter(Boolean)).toHaveLength(1);
       }

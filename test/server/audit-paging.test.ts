@@ -5,8 +5,12 @@ import { harness, type Harness } from './helpers';
 
 describe('audit paging', () => {
   let h: Harness;
-  beforeAll(async () => { h = await harness('pglite'); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await harness('pglite');
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('pages through a ticket window of 250 Support rows with a total, first access included', async () => {
     const grant = await h.req('alice-token', 'POST', '/v1/tickets/PS-102/grants', {});

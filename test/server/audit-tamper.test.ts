@@ -8,7 +8,19 @@ import { verifyAuditTrail } from '../../src/server/audit-verify';
 import type { Queryable } from '../../src/server/db/index';
 import { ADMIN_URL, harness, type Backend, type Harness } from './helpers';
 
-type Row = { seq: string | number; at: string; actor: string; actor_kind: string; action: string; ticket: string | null; resource: unknown; outcome: string; detail: unknown; prev_hash: string; hash: string };
+type Row = {
+  seq: string | number;
+  at: string;
+  actor: string;
+  actor_kind: string;
+  action: string;
+  ticket: string | null;
+  resource: unknown;
+  outcome: string;
+  detail: unknown;
+  prev_hash: string;
+  hash: string;
+};
 
 /** What an attacker with write access does after changing rows: re-hash from `from` and move the head. */
 async function recomputeChain(db: Queryable, from: number): Promise<void> {
@@ -60,11 +72,24 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     afterEach(async () => {
       await h.db.query('DELETE FROM audit');
       for (const r of pristine.rows) {
-        await h.db.query('INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)', [r.seq, r.at, r.actor, r.actor_kind, r.action, r.ticket, JSON.stringify(r.resource), r.outcome, JSON.stringify(r.detail), r.prev_hash, r.hash]);
+        await h.db.query('INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)', [
+          r.seq,
+          r.at,
+          r.actor,
+          r.actor_kind,
+          r.action,
+          r.ticket,
+          JSON.stringify(r.resource),
+          r.outcome,
+          JSON.stringify(r.detail),
+          r.prev_hash,
+          r.hash,
+        ]);
       }
       await h.db.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [pristine.head[0]!.seq, pristine.head[0]!.hash]);
       await h.db.query('DELETE FROM audit_checkpoints');
-      for (const c of pristine.checkpoints) await h.db.query('INSERT INTO audit_checkpoints (seq, hash, at, org, key_id, signature) VALUES ($1,$2,$3,$4,$5,$6)', [c.seq, c.hash, c.at, c.org, c.keyId, c.signature]);
+      for (const c of pristine.checkpoints)
+        await h.db.query('INSERT INTO audit_checkpoints (seq, hash, at, org, key_id, signature) VALUES ($1,$2,$3,$4,$5,$6)', [c.seq, c.hash, c.at, c.org, c.keyId, c.signature]);
       expect(await full(h.db)).toMatchObject({ ok: true, rows: pristine.rows.length });
     });
     afterAll(async () => h?.close());
@@ -131,7 +156,17 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       const { db } = await signedLog();
       await deleteAndRenumber(db, 3);
       const [last] = await db.query<Row>('SELECT * FROM audit WHERE seq = 8');
-      await db.query('INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash) VALUES (9, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9)', [last!.at, last!.actor, last!.actor_kind, last!.action, last!.ticket, JSON.stringify(last!.resource), last!.outcome, JSON.stringify(last!.detail), 'x']);
+      await db.query('INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash) VALUES (9, $1, $2, $3, $4, $5, $6, $7, $8, $9, $9)', [
+        last!.at,
+        last!.actor,
+        last!.actor_kind,
+        last!.action,
+        last!.ticket,
+        JSON.stringify(last!.resource),
+        last!.outcome,
+        JSON.stringify(last!.detail),
+        'x',
+      ]);
       await recomputeChain(db, 3);
       expect(await chainOnly(db)).toMatchObject({ ok: true, rows: 9 });
       expect(await full(db)).toMatchObject({ ok: false, firstBrokenRow: 3, lastCheckpoint: 2, reason: expect.stringContaining('rows 3..4 were rewritten') });

@@ -44,7 +44,19 @@ describe('audit chain', () => {
     await h.db.query('DELETE FROM audit WHERE seq = 7');
     expect(await verifyAudit(h.db)).toMatchObject({ ok: false, firstBrokenRow: 3 });
     for (const r of saved) {
-      await h.db.query('INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)', [r.seq, r.at, r.actor, r.actor_kind, r.action, r.ticket, JSON.stringify(r.resource), r.outcome, JSON.stringify(r.detail), r.prev_hash, r.hash]);
+      await h.db.query('INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)', [
+        r.seq,
+        r.at,
+        r.actor,
+        r.actor_kind,
+        r.action,
+        r.ticket,
+        JSON.stringify(r.resource),
+        r.outcome,
+        JSON.stringify(r.detail),
+        r.prev_hash,
+        r.hash,
+      ]);
     }
     expect((await verifyAudit(h.db)).ok).toBe(true);
     await h.db.query('DELETE FROM audit WHERE seq = 7');
@@ -62,7 +74,8 @@ describe('npm run audit:verify', () => {
     }
     await api.close();
     await db.close();
-    const run = () => spawnSync(process.execPath, ['--import', 'tsx', 'src/server/audit-verify-cli.ts', '--data', dir], { cwd: join(__dirname, '../..'), encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
+    const run = () =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/server/audit-verify-cli.ts', '--data', dir], { cwd: join(__dirname, '../..'), encoding: 'utf8', env: { ...process.env, DATABASE_URL: '' } });
     const good = run();
     expect(good.status, good.stderr).toBe(0);
     expect(good.stdout).toContain('2 rows');

@@ -20,7 +20,9 @@ describe('createAccessClient', () => {
     expect(g.state).toBe('active');
     const { etag } = await alice.getGrant(g.id);
     expect(etag).toMatch(/^"grant-/);
-    const err = await client('bob-token').grant('PS-200').catch((e) => e);
+    const err = await client('bob-token')
+      .grant('PS-200')
+      .catch((e) => e);
     expect(err).toBeInstanceOf(AccessApiError);
     expect(err.kind).toBe('not-eligible');
     expect(err.problem.causes[0].code).toBe('wrong_product');
@@ -60,7 +62,7 @@ describe('createAccessClient', () => {
     expect(read.page?.entries.some((e) => e.actorKind === 'engineer' && e.outcome === 'allowed')).toBe(true);
   });
 
-  it('the requester\'s reads match their schemas; my request list is undefined on 304', async () => {
+  it("the requester's reads match their schemas; my request list is undefined on 304", async () => {
     const mia = client('mia-token');
     const context = await mia.accessRequestContext('https://acme.atlassian.net', 'confluence');
     expect(W.AccessRequestContext.parse(context).forMyself.ok).toBe(true);

@@ -9,23 +9,38 @@ import { harness, type Harness } from './helpers';
 
 describe('one contract', () => {
   let h: Harness;
-  beforeAll(async () => { h = await harness('pglite'); });
-  afterAll(async () => { await h?.close(); });
+  beforeAll(async () => {
+    h = await harness('pglite');
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
 
   it('the app registers exactly the contract routes, method and path', () => {
-    const registered = h.api.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`).sort();
-    const declared = Object.values(ROUTES).map((d) => `${d.method.toUpperCase()} ${honoPath(d.path)}`).sort();
+    const registered = h.api.app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => `${r.method} ${r.path}`)
+      .sort();
+    const declared = Object.values(ROUTES)
+      .map((d) => `${d.method.toUpperCase()} ${honoPath(d.path)}`)
+      .sort();
     expect(registered).toEqual(declared);
   });
 
   it('/openapi.json has one operation per contract route, with its summary', async () => {
     const doc = (await (await h.api.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { summary: string }>> };
-    const ops = Object.entries(doc.paths).flatMap(([path, byMethod]) => Object.keys(byMethod).map((m) => `${m} ${path}`)).sort();
-    expect(ops).toEqual(Object.values(ROUTES).map((d) => `${d.method} ${d.path}`).sort());
+    const ops = Object.entries(doc.paths)
+      .flatMap(([path, byMethod]) => Object.keys(byMethod).map((m) => `${m} ${path}`))
+      .sort();
+    expect(ops).toEqual(
+      Object.values(ROUTES)
+        .map((d) => `${d.method} ${d.path}`)
+        .sort(),
+    );
     for (const d of Object.values(ROUTES)) expect(doc.paths[d.path]![d.method]!.summary).toBe(d.summary);
   });
 
-  it("the client has no hand-written path and no cast: every call comes from the contract", () => {
+  it('the client has no hand-written path and no cast: every call comes from the contract', () => {
     const code = readFileSync(join(import.meta.dirname, '../../src/api/client.ts'), 'utf8')
       .replace(/\/\*[\s\S]*?\*\//g, '')
       .replace(/(^|[^:])\/\/.*$/gm, '$1')

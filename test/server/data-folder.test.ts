@@ -34,7 +34,10 @@ describe('two processes, one embedded data folder', () => {
       const g = await api(first.base, 'alice-token', 'POST', '/v1/tickets/PS-100/grants', {});
       expect(g.status).toBe(201);
       const second = await spawnApi({ fixture, args: ['--data', dir] }).then(
-        async (s) => { await s.stop(); return 'started'; },
+        async (s) => {
+          await s.stop();
+          return 'started';
+        },
         (e: Error) => e.message,
       );
       expect(second).toContain(`is in use by an Access API (pid ${first.pid}`);
@@ -96,7 +99,12 @@ describe('npm run audit:verify against signed checkpoints', () => {
 
     // Bad input is a readable message and exit 2, never a stack trace.
     writeFileSync(join(root, 'junk.pem'), 'junk');
-    for (const args of [['--data', dir, '--public-key', join(root, 'junk.pem')], ['--data', dir, '--public-key', join(root, 'missing.pem')], ['--data', dir, '--checkpoints', join(root, 'junk.pem'), '--public-key', pub], ['--bogus']]) {
+    for (const args of [
+      ['--data', dir, '--public-key', join(root, 'junk.pem')],
+      ['--data', dir, '--public-key', join(root, 'missing.pem')],
+      ['--data', dir, '--checkpoints', join(root, 'junk.pem'), '--public-key', pub],
+      ['--bogus'],
+    ]) {
       const r = verifyCli(args);
       expect(r.status, args.join(' ')).toBe(2);
       expect(r.stderr.trim().length).toBeGreaterThan(0);
@@ -104,37 +112,41 @@ describe('npm run audit:verify against signed checkpoints', () => {
     }
   }, 240_000);
 
-  it.skipIf(!ADMIN_URL)('fetches checkpoints from a running API on PostgreSQL and names a recomputed or truncated tail', async () => {
-    const scratch = await scratchDatabase();
-    const root = mkdtempSync(join(tmpdir(), 'ac-verify-pg-'));
-    const keyFile = join(root, 'audit-signing-key.pem');
-    const server = await spawnApi({ fixture: writeWorldFile(), args: ['--audit-key', keyFile, '--checkpoint-seconds', '1'], env: { DATABASE_URL: scratch.url } });
-    try {
-      for (const t of ['PS-100', 'PS-101', 'PS-102']) await api(server.base, 'alice-token', 'POST', `/v1/tickets/${t}/grants`, {});
-      // Wait for the scheduled checkpoint to cover row 3 (a condition, not a timing assertion).
-      for (;;) {
-        const page = await api(server.base, 'alice-token', 'GET', '/v1/audit/checkpoints');
-        if (page.json.checkpoints.some((c: { seq: number }) => c.seq === 3)) break;
-        await sleep(100);
+  it.skipIf(!ADMIN_URL)(
+    'fetches checkpoints from a running API on PostgreSQL and names a recomputed or truncated tail',
+    async () => {
+      const scratch = await scratchDatabase();
+      const root = mkdtempSync(join(tmpdir(), 'ac-verify-pg-'));
+      const keyFile = join(root, 'audit-signing-key.pem');
+      const server = await spawnApi({ fixture: writeWorldFile(), args: ['--audit-key', keyFile, '--checkpoint-seconds', '1'], env: { DATABASE_URL: scratch.url } });
+      try {
+        for (const t of ['PS-100', 'PS-101', 'PS-102']) await api(server.base, 'alice-token', 'POST', `/v1/tickets/${t}/grants`, {});
+        // Wait for the scheduled checkpoint to cover row 3 (a condition, not a timing assertion).
+        for (;;) {
+          const page = await api(server.base, 'alice-token', 'GET', '/v1/audit/checkpoints');
+          if (page.json.checkpoints.some((c: { seq: number }) => c.seq === 3)) break;
+          await sleep(100);
+        }
+        const args = ['--api', server.base, '--token', 'alice-token', '--public-key', publicKeyFileOf(keyFile)];
+        const good = verifyCli(args, { DATABASE_URL: scratch.url });
+        expect(good.status, good.stdout + good.stderr).toBe(0);
+        expect(good.stdout).toContain(`/v1/audit/checkpoints): 3 rows`);
+        const pg = (await import('pg')).default;
+        const c = new pg.Client({ connectionString: scratch.url });
+        await c.connect();
+        await truncateTail({ query: async (sql, p) => (await c.query(sql, p as unknown[])).rows }, 1);
+        await c.end();
+        const bad = verifyCli(args, { DATABASE_URL: scratch.url });
+        expect(bad.status).toBe(1);
+        expect(bad.stdout).toContain('BROKEN at row 2');
+        const noToken = verifyCli(['--api', server.base, '--public-key', publicKeyFileOf(keyFile)], { DATABASE_URL: scratch.url });
+        expect(noToken.status).toBe(2);
+        expect(noToken.stderr).toContain('answered 401');
+      } finally {
+        await server.stop();
+        await scratch.drop();
       }
-      const args = ['--api', server.base, '--token', 'alice-token', '--public-key', publicKeyFileOf(keyFile)];
-      const good = verifyCli(args, { DATABASE_URL: scratch.url });
-      expect(good.status, good.stdout + good.stderr).toBe(0);
-      expect(good.stdout).toContain(`/v1/audit/checkpoints): 3 rows`);
-      const pg = (await import('pg')).default;
-      const c = new pg.Client({ connectionString: scratch.url });
-      await c.connect();
-      await truncateTail({ query: async (sql, p) => (await c.query(sql, p as unknown[])).rows }, 1);
-      await c.end();
-      const bad = verifyCli(args, { DATABASE_URL: scratch.url });
-      expect(bad.status).toBe(1);
-      expect(bad.stdout).toContain('BROKEN at row 2');
-      const noToken = verifyCli(['--api', server.base, '--public-key', publicKeyFileOf(keyFile)], { DATABASE_URL: scratch.url });
-      expect(noToken.status).toBe(2);
-      expect(noToken.stderr).toContain('answered 401');
-    } finally {
-      await server.stop();
-      await scratch.drop();
-    }
-  }, 120_000);
+    },
+    120_000,
+  );
 });

@@ -17,7 +17,12 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       await h?.close();
     });
 
-    const checks = async (ticket: string) => (await h.req('alice-token', 'GET', `/v1/audit?ticket=${ticket}&actor=sam`)).json.entries.filter((r: { action: string }) => r.action === 'access.check') as Array<{ outcome: string; resource: unknown; detail: any }>;
+    const checks = async (ticket: string) =>
+      (await h.req('alice-token', 'GET', `/v1/audit?ticket=${ticket}&actor=sam`)).json.entries.filter((r: { action: string }) => r.action === 'access.check') as Array<{
+        outcome: string;
+        resource: unknown;
+        detail: any;
+      }>;
 
     it('a check sent with an Idempotency-Key is decided again after a revoke, and every call is audited', async () => {
       const g = await h.req('alice-token', 'POST', '/v1/tickets/PS-107/grants', {});
@@ -33,7 +38,9 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     });
 
     it('a ticket has one live AI conversation grant; racing grants leave exactly one, and revoking it ends AI access', async () => {
-      const race = await Promise.all(['alice-token', 'olga-token', 'alice-token', 'olga-token'].map((t, i) => h.req(t, 'POST', '/v1/tickets/PS-200/ai-grants', { conversations: i % 2 ? ['conv-2'] : ['conv-1'] })));
+      const race = await Promise.all(
+        ['alice-token', 'olga-token', 'alice-token', 'olga-token'].map((t, i) => h.req(t, 'POST', '/v1/tickets/PS-200/ai-grants', { conversations: i % 2 ? ['conv-2'] : ['conv-1'] })),
+      );
       expect(race.map((r) => r.status).sort()).toEqual([201, 409, 409, 409]);
       const won = race.find((r) => r.status === 201)!.json.id as string;
       const grants = (await h.req('alice-token', 'GET', '/v1/tickets/PS-200/grants')).json.grants as Array<{ id: string; kind: string; state: string }>;

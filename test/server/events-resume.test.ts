@@ -4,7 +4,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { harness, type Harness } from './helpers';
 
 let h: Harness | undefined;
-afterEach(async () => { await h?.close(); h = undefined; });
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
 
 async function open(token: string, lastEventId?: string) {
   const ctrl = new AbortController();
@@ -16,7 +19,10 @@ async function open(token: string, lastEventId?: string) {
       while (!re.test(text)) text += (await reader.read()).value ?? '';
       return text;
     },
-    async close() { ctrl.abort(); await reader.cancel().catch(() => {}); },
+    async close() {
+      ctrl.abort();
+      await reader.cancel().catch(() => {});
+    },
   };
 }
 

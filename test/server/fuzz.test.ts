@@ -41,9 +41,37 @@ const token = fc.constantFrom('alice-token', 'bob-token', 'sam-token', 'gus-toke
 const jsonValue = fc.jsonValue({ maxDepth: 4 });
 const body = fc.oneof(
   jsonValue.map((v) => JSON.stringify(v)),
-  fc.record({ tickets: fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 5 }), decision: fc.string(), conversations: fc.anything(), adminId: fc.anything(), resource: fc.anything(), ticket: fc.anything(), site: fc.anything(), product: fc.anything(), for: fc.anything(), message: fc.anything() }, { requiredKeys: [] }).map((v) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x))),
+  fc
+    .record(
+      {
+        tickets: fc.array(fc.oneof(fc.string(), fc.integer()), { maxLength: 5 }),
+        decision: fc.string(),
+        conversations: fc.anything(),
+        adminId: fc.anything(),
+        resource: fc.anything(),
+        ticket: fc.anything(),
+        site: fc.anything(),
+        product: fc.anything(),
+        for: fc.anything(),
+        message: fc.anything(),
+      },
+      { requiredKeys: [] },
+    )
+    .map((v) => JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? String(x) : x))),
   fc.string({ maxLength: 200 }),
-  fc.constantFrom('{', '[]', 'null', '"x"', '{"__proto__":{"admin":true}}', '{"constructor":{"prototype":{}}}', '{"ticket":"PS-100","resource":{"type":"page","id":"\\u0000"}}', '{"site":"acme-main\\u0000","product":"jira"}', '{"adminId":"alice","message":"\\ud800"}', 'x'.repeat(70_000), `{"note":"${'y'.repeat(66_000)}"}`),
+  fc.constantFrom(
+    '{',
+    '[]',
+    'null',
+    '"x"',
+    '{"__proto__":{"admin":true}}',
+    '{"constructor":{"prototype":{}}}',
+    '{"ticket":"PS-100","resource":{"type":"page","id":"\\u0000"}}',
+    '{"site":"acme-main\\u0000","product":"jira"}',
+    '{"adminId":"alice","message":"\\ud800"}',
+    'x'.repeat(70_000),
+    `{"note":"${'y'.repeat(66_000)}"}`,
+  ),
   fc.constant(undefined),
 );
 const headers = fc.record(
@@ -59,72 +87,80 @@ const headers = fc.record(
 );
 
 for (const backend of ['pglite', 'postgres'] as Backend[]) {
-describe.skipIf(backend === 'postgres' && !ADMIN_URL)(`fuzzed routes on ${backend}`, () => {
-  if (backend === 'postgres' && !ADMIN_URL) console.log('fuzz on PostgreSQL skipped because DATABASE_URL is unset');
-  let h: Harness;
-  beforeAll(async () => {
-    h = await harness(backend);
-  });
-  afterAll(async () => h?.close());
+  describe.skipIf(backend === 'postgres' && !ADMIN_URL)(`fuzzed routes on ${backend}`, () => {
+    if (backend === 'postgres' && !ADMIN_URL) console.log('fuzz on PostgreSQL skipped because DATABASE_URL is unset');
+    let h: Harness;
+    beforeAll(async () => {
+      h = await harness(backend);
+    });
+    afterAll(async () => h?.close());
 
-  it('never answer 5xx, and every 4xx is problem+json', async () => {
-    let skipped = 0;
-    const statuses = new Map<number, number>();
-    await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...ROUTES), segment, segment, printable, token, body, headers, async ([method, template], t, g, s, tok, b, hs) => {
-        const path = template.replace('{t}', t).replace('{g}', g).replaceAll('{s}', encodeURIComponent(s));
-        const h2: Record<string, string> = { ...(hs as Record<string, string>), authorization: `Bearer ${tok}` };
-        if (h2['content-length'] !== undefined) delete h2['content-length']; // undici rejects a forged one outright
+    it('never answer 5xx, and every 4xx is problem+json', async () => {
+      let skipped = 0;
+      const statuses = new Map<number, number>();
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...ROUTES), segment, segment, printable, token, body, headers, async ([method, template], t, g, s, tok, b, hs) => {
+          const path = template.replace('{t}', t).replace('{g}', g).replaceAll('{s}', encodeURIComponent(s));
+          const h2: Record<string, string> = { ...(hs as Record<string, string>), authorization: `Bearer ${tok}` };
+          if (h2['content-length'] !== undefined) delete h2['content-length']; // undici rejects a forged one outright
+          let res: Response;
+          try {
+            res = await h.api.app.request(path, { method, headers: h2, body: method === 'GET' ? undefined : b });
+          } catch (e) {
+            // A request the fetch layer itself refuses to build never reaches us.
+            if (e instanceof TypeError) {
+              skipped++;
+              return;
+            }
+            throw e;
+          }
+          const text = await res.text();
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          expect(res.status, `${method} ${path} → ${res.status} ${text.slice(0, 200)}`).toBeLessThan(500);
+          if (res.status >= 400) {
+            expect(res.headers.get('content-type')).toContain('application/problem+json');
+            const p = JSON.parse(text);
+            expect(p.type).toMatch(/^https:\/\/access-companion\.dev\/problems\//);
+            expect(text).not.toMatch(/\bat .*\.ts:\d+/);
+          }
+        }),
+        { numRuns: 600 },
+      );
+      // Most runs must reach the app, not be refused by the fetch layer.
+      expect(skipped).toBeLessThan(100);
+      console.log(
+        `fuzz: ${[...statuses]
+          .sort((a, b) => a[0] - b[0])
+          .map(([k, v]) => `${k}×${v}`)
+          .join(' ')}; ${skipped} unbuildable`,
+      );
+    });
+
+    it('NUL bytes and lone surrogates in stored strings are refused, not crashes', async () => {
+      const cases: Array<[string, string, string]> = [
+        ['sam-token', '/v1/access/check', '{"ticket":"PS-100","resource":{"type":"page","id":"a\\u0000b"}}'],
+        ['nora-token', '/v1/access-requests', '{"site":"acme-main","product":"jira","for":{"email":"x\\u0000@y.test"}}'],
+        ['bob-token', '/v1/tickets/PS-200/ask', '{"adminId":"alice","message":"\\ud800 hi"}'],
+      ];
+      for (const [tok, path, body] of cases) {
+        const r = await h.req(tok, 'POST', path, body);
+        expect(r.status, `${path} ${JSON.stringify(r.json)}`).toBe(400);
+      }
+      const q = await h.req('alice-token', 'GET', '/v1/audit?actor=%00');
+      expect(q.status).toBe(400);
+    });
+
+    it('hostile headers on the raw request: broken auth schemes and huge tokens', async () => {
+      for (const auth of ['Basic YWxpY2U6eA==', 'Bearer ' + 'a'.repeat(10_000), 'Bearer\talice-token', 'bearer alice-token', 'Bearer alice-token\u0000']) {
         let res: Response;
         try {
-          res = await h.api.app.request(path, { method, headers: h2, body: method === 'GET' ? undefined : b });
-        } catch (e) {
-          // A request the fetch layer itself refuses to build never reaches us.
-          if (e instanceof TypeError) { skipped++; return; }
-          throw e;
+          res = await h.api.app.request('/v1/me', { headers: { authorization: auth } });
+        } catch {
+          continue;
         }
-        const text = await res.text();
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        expect(res.status, `${method} ${path} → ${res.status} ${text.slice(0, 200)}`).toBeLessThan(500);
-        if (res.status >= 400) {
-          expect(res.headers.get('content-type')).toContain('application/problem+json');
-          const p = JSON.parse(text);
-          expect(p.type).toMatch(/^https:\/\/access-companion\.dev\/problems\//);
-          expect(text).not.toMatch(/\bat .*\.ts:\d+/);
-        }
-      }),
-      { numRuns: 600 },
-    );
-    // Most runs must reach the app, not be refused by the fetch layer.
-    expect(skipped).toBeLessThan(100);
-    console.log(`fuzz: ${[...statuses].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}×${v}`).join(' ')}; ${skipped} unbuildable`);
-  });
-
-  it('NUL bytes and lone surrogates in stored strings are refused, not crashes', async () => {
-    const cases: Array<[string, string, string]> = [
-      ['sam-token', '/v1/access/check', '{"ticket":"PS-100","resource":{"type":"page","id":"a\\u0000b"}}'],
-      ['nora-token', '/v1/access-requests', '{"site":"acme-main","product":"jira","for":{"email":"x\\u0000@y.test"}}'],
-      ['bob-token', '/v1/tickets/PS-200/ask', '{"adminId":"alice","message":"\\ud800 hi"}'],
-    ];
-    for (const [tok, path, body] of cases) {
-      const r = await h.req(tok, 'POST', path, body);
-      expect(r.status, `${path} ${JSON.stringify(r.json)}`).toBe(400);
-    }
-    const q = await h.req('alice-token', 'GET', '/v1/audit?actor=%00');
-    expect(q.status).toBe(400);
-  });
-
-  it('hostile headers on the raw request: broken auth schemes and huge tokens', async () => {
-    for (const auth of ['Basic YWxpY2U6eA==', 'Bearer ' + 'a'.repeat(10_000), 'Bearer\talice-token', 'bearer alice-token', 'Bearer alice-token\u0000']) {
-      let res: Response;
-      try {
-        res = await h.api.app.request('/v1/me', { headers: { authorization: auth } });
-      } catch {
-        continue;
+        expect(res.status).toBe(401);
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
       }
-      expect(res.status).toBe(401);
-      expect(res.headers.get('content-type')).toContain('application/problem+json');
-    }
+    });
   });
-});
 }

@@ -97,7 +97,11 @@ describe('rate limit configuration', () => {
   });
 
   it('npm run api stops with a clear message when AC_RATE_LIMIT is not a number', () => {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--fixture', writeWorldFile(), '--port', '0'], { env: { ...process.env, AC_RATE_LIMIT: 'lots', DATABASE_URL: '' }, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--fixture', writeWorldFile(), '--port', '0'], {
+      env: { ...process.env, AC_RATE_LIMIT: 'lots', DATABASE_URL: '' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('AC_RATE_LIMIT must be a whole number');
     expect(r.stderr).toContain('"lots"');

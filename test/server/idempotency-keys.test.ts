@@ -59,7 +59,10 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
       const api = await createApp({ world: WORLD, db: h.db, idempotencySweepMs: 60_000, idempotencyTtlMs: 3_600_000, log: () => {} });
       try {
-        await h.db.query(`INSERT INTO idempotency (token_hash, key, fingerprint, created_at, status, headers, body) VALUES ('t', 'old', 'f', $1, 201, '{}', '{}'), ('t', 'fresh', 'f', $2, 201, '{}', '{}')`, [Date.now() - 7_200_000, Date.now()]);
+        await h.db.query(
+          `INSERT INTO idempotency (token_hash, key, fingerprint, created_at, status, headers, body) VALUES ('t', 'old', 'f', $1, 201, '{}', '{}'), ('t', 'fresh', 'f', $2, 201, '{}', '{}')`,
+          [Date.now() - 7_200_000, Date.now()],
+        );
         vi.advanceTimersByTime(60_000);
         const keys = async () => (await h.db.query<{ key: string }>(`SELECT key FROM idempotency WHERE token_hash = 't' ORDER BY key`)).map((r) => r.key);
         while ((await keys()).includes('old')) await new Promise((r) => setTimeout(r, 10));

@@ -59,7 +59,12 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     it('a request whose process died before committing runs once when retried', async () => {
       const key = `crash-early-${backend}`;
       // The dead runner reserved the key long ago and committed nothing.
-      await h.db.query('INSERT INTO idempotency (token_hash, key, fingerprint, created_at, owner, claimed_at) VALUES ($1, $2, $3, 0, $4, 0)', [sha('alice-token'), key, requestFingerprint('POST', '/v1/tickets/PS-116/grants', { contentType: 'application/json' }, '{}'), 'dead-process']);
+      await h.db.query('INSERT INTO idempotency (token_hash, key, fingerprint, created_at, owner, claimed_at) VALUES ($1, $2, $3, 0, $4, 0)', [
+        sha('alice-token'),
+        key,
+        requestFingerprint('POST', '/v1/tickets/PS-116/grants', { contentType: 'application/json' }, '{}'),
+        'dead-process',
+      ]);
       const retry = await h.req('alice-token', 'POST', '/v1/tickets/PS-116/grants', {}, { 'idempotency-key': key });
       expect(retry.status).toBe(201);
       const again = await h.req('alice-token', 'POST', '/v1/tickets/PS-116/grants', {}, { 'idempotency-key': key });

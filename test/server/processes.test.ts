@@ -183,4 +183,3 @@ describe('SIGKILL in the middle of a stream of grants', () => {
     }
   });
 });
-

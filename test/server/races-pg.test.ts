@@ -45,7 +45,10 @@ describe.skipIf(!ADMIN_URL)('write races on PostgreSQL', () => {
       const t = await h.req('alice-token', 'GET', `/v1/tickets/${ticket}`);
       expect(t.json.status).toBe('closed');
       // Each acknowledged change is one step of the grant's history: distinct versions.
-      const won = answers.slice(1).filter((a) => a.status === 200).map((a) => a.json.grant.version);
+      const won = answers
+        .slice(1)
+        .filter((a) => a.status === 200)
+        .map((a) => a.json.grant.version);
       expect(new Set(won).size).toBe(won.length);
     }
     const v = await h.req('alice-token', 'GET', '/v1/audit/verify');
@@ -59,10 +62,7 @@ describe.skipIf(!ADMIN_URL)('write races on PostgreSQL', () => {
       h = await harness('postgres');
       // PS-100 starts with Support's outstanding request sr_PS-100.
       const id = 'sr_PS-100';
-      const [grant, revoke] = await Promise.all([
-        h.req('alice-token', 'POST', '/v1/tickets/PS-100/grants', {}),
-        h.req('olga-token', 'POST', `/v1/grants/${id}/revoke`, {}),
-      ]);
+      const [grant, revoke] = await Promise.all([h.req('alice-token', 'POST', '/v1/tickets/PS-100/grants', {}), h.req('olga-token', 'POST', `/v1/grants/${id}/revoke`, {})]);
       expect(grant.status, JSON.stringify(grant.json)).toBeLessThan(500);
       expect(revoke.status, JSON.stringify(revoke.json)).toBeLessThan(500);
       const final = await grantOf(id);

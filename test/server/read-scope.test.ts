@@ -26,7 +26,14 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     const reads = (key: string) => [`/v1/tickets/${key}`, `/v1/tickets/${key}/grants`, `/v1/tickets/${key}/activity`];
 
     it('org admins, admins who could grant, and the reporter read the ticket, its grants and Support activity', async () => {
-      for (const [token, key] of [['alice-token', 'PS-101'], ['bob-token', 'PS-101'], ['dev-token', 'PS-101'], ['mia-token', 'PS-300'], ['gus-token', 'EU-1'], ['olga-token', 'EU-1']]) {
+      for (const [token, key] of [
+        ['alice-token', 'PS-101'],
+        ['bob-token', 'PS-101'],
+        ['dev-token', 'PS-101'],
+        ['mia-token', 'PS-300'],
+        ['gus-token', 'EU-1'],
+        ['olga-token', 'EU-1'],
+      ]) {
         for (const path of reads(key!)) expect((await h.req(token!, 'GET', path)).status, `${token} ${path}`).toBe(200);
       }
       const activity = await h.req('mia-token', 'GET', '/v1/tickets/PS-300/activity');
@@ -34,7 +41,13 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     });
 
     it('an org user without a stake gets 403 problems naming who may read, on every ticket read', async () => {
-      for (const [token, key] of [['gus-token', 'PS-101'], ['mia-token', 'PS-101'], ['nora-token', 'PS-101'], ['bob-token', 'PS-300'], ['dev-token', 'EU-1']]) {
+      for (const [token, key] of [
+        ['gus-token', 'PS-101'],
+        ['mia-token', 'PS-101'],
+        ['nora-token', 'PS-101'],
+        ['bob-token', 'PS-300'],
+        ['dev-token', 'EU-1'],
+      ]) {
         for (const path of reads(key!)) {
           const r = await h.req(token!, 'GET', path);
           expect(r.status, `${token} ${path}`).toBe(403);
@@ -46,7 +59,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       }
     });
 
-    it('a single grant is read by its engineer, its deciders and the ticket\'s stakeholders; others get 404', async () => {
+    it("a single grant is read by its engineer, its deciders and the ticket's stakeholders; others get 404", async () => {
       for (const token of ['alice-token', 'bob-token', 'dev-token', 'sam-token']) expect((await h.req(token, 'GET', `/v1/grants/${grantId}`)).status, token).toBe(200);
       for (const token of ['gus-token', 'mia-token', 'nora-token', 'lee-token']) expect((await h.req(token, 'GET', `/v1/grants/${grantId}`)).status, token).toBe(404);
       expect((await h.req('gus-token', 'GET', `/v1/grants/${euGrantId}`)).status).toBe(200);

@@ -21,27 +21,96 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     });
 
     const head = async () => Number((await h.db.query<{ n: number | string }>('SELECT count(*) AS n FROM audit'))[0]!.n);
-    const rowsAfter = async (n: number) => (await h.db.query<Row>('SELECT seq, actor, action, ticket, outcome, resource, detail FROM audit WHERE seq > $1 ORDER BY seq', [n])).map((r) => ({ ...r, resource: typeof r.resource === 'string' ? JSON.parse(r.resource) : r.resource, detail: typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail }));
+    const rowsAfter = async (n: number) =>
+      (await h.db.query<Row>('SELECT seq, actor, action, ticket, outcome, resource, detail FROM audit WHERE seq > $1 ORDER BY seq', [n])).map((r) => ({
+        ...r,
+        resource: typeof r.resource === 'string' ? JSON.parse(r.resource) : r.resource,
+        detail: typeof r.detail === 'string' ? JSON.parse(r.detail) : r.detail,
+      }));
 
     it('a refusal on every write route writes exactly one audit row', async () => {
       const ar = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
       expect(ar.status).toBe(201);
       // [route, token, method, path, body, headers, status, expected row]
       const cases: Array<[string, string, string, unknown, Record<string, string>, number, Partial<Row> & { code: string }]> = [
-        ['POST /v1/tickets', 'bob-token', '/v1/tickets', { site: 'acme-main', product: 'confluence', summary: 'Pages missing', grantDataAccess: true }, {}, 403, { actor: 'bob', action: 'ticket.create', resource: { type: 'product', site: 'acme-main', product: 'confluence' }, code: 'not-eligible' }],
+        [
+          'POST /v1/tickets',
+          'bob-token',
+          '/v1/tickets',
+          { site: 'acme-main', product: 'confluence', summary: 'Pages missing', grantDataAccess: true },
+          {},
+          403,
+          { actor: 'bob', action: 'ticket.create', resource: { type: 'product', site: 'acme-main', product: 'confluence' }, code: 'not-eligible' },
+        ],
         ['POST /v1/tickets/:key/grants', 'bob-token', '/v1/tickets/PS-200/grants', {}, {}, 403, { actor: 'bob', action: 'grant.create', ticket: 'PS-200', code: 'not-eligible' }],
-        ['POST /v1/tickets/:key/ai-grants', 'alice-token', '/v1/tickets/PS-200/ai-grants', { conversations: ['conv-9'] }, {}, 422, { actor: 'alice', action: 'ai_grant.create', ticket: 'PS-200', code: 'conversation_not_requested' }],
+        [
+          'POST /v1/tickets/:key/ai-grants',
+          'alice-token',
+          '/v1/tickets/PS-200/ai-grants',
+          { conversations: ['conv-9'] },
+          {},
+          422,
+          { actor: 'alice', action: 'ai_grant.create', ticket: 'PS-200', code: 'conversation_not_requested' },
+        ],
         ['POST /v1/tickets/:key/ask', 'alice-token', '/v1/tickets/PS-101/ask', { adminId: 'nora' }, {}, 422, { actor: 'alice', action: 'grant.ask', ticket: 'PS-101', code: 'not_qualified' }],
-        ['POST /v1/tickets/:key/request-access', 'lee-token', '/v1/tickets/PS-101/request-access', {}, {}, 403, { actor: 'lee', action: 'support_request.create', ticket: 'PS-101', code: 'forbidden' }],
+        [
+          'POST /v1/tickets/:key/request-access',
+          'lee-token',
+          '/v1/tickets/PS-101/request-access',
+          {},
+          {},
+          403,
+          { actor: 'lee', action: 'support_request.create', ticket: 'PS-101', code: 'forbidden' },
+        ],
         ['POST /v1/tickets/:key/close', 'lee-token', '/v1/tickets/PS-101/close', {}, {}, 403, { actor: 'lee', action: 'ticket.close', ticket: 'PS-101', code: 'forbidden' }],
-        ['POST /v1/grants/:id/revoke', 'alice-token', '/v1/grants/sr_PS-102/revoke', {}, { 'if-match': '"grant-sr_PS-102-v99"' }, 412, { actor: 'alice', action: 'grant.revoke', ticket: 'PS-102', code: 'precondition-failed' }],
-        ['POST /v1/grants/:id/guard-decision', 'gus-token', '/v1/grants/sr_PS-102/guard-decision', { decision: 'approve' }, {}, 409, { actor: 'gus', action: 'grant.guard_approve', ticket: 'PS-102', code: 'illegal-transition' }],
+        [
+          'POST /v1/grants/:id/revoke',
+          'alice-token',
+          '/v1/grants/sr_PS-102/revoke',
+          {},
+          { 'if-match': '"grant-sr_PS-102-v99"' },
+          412,
+          { actor: 'alice', action: 'grant.revoke', ticket: 'PS-102', code: 'precondition-failed' },
+        ],
+        [
+          'POST /v1/grants/:id/guard-decision',
+          'gus-token',
+          '/v1/grants/sr_PS-102/guard-decision',
+          { decision: 'approve' },
+          {},
+          409,
+          { actor: 'gus', action: 'grant.guard_approve', ticket: 'PS-102', code: 'illegal-transition' },
+        ],
         ['POST /v1/support-requests/bulk-grant', 'nora-token', '/v1/support-requests/bulk-grant', { tickets: ['PS-104'] }, {}, 403, { actor: 'nora', action: 'grant.bulk_create', code: 'forbidden' }],
-        ['POST /v1/access/check', 'sam-token', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'ai_conversation', id: 'conv-1', conversation: 'conv-2' } }, {}, 400, { actor: 'sam', action: 'access.check', ticket: 'PS-101', code: 'bad-request' }],
-        ['POST /v1/access-requests', 'nora-token', '/v1/access-requests', { site: 'acme-main', product: 'jira', for: { userId: 'mia' } }, {}, 422, { actor: 'nora', action: 'access_request.create', code: 'not_on_site_others' }],
+        [
+          'POST /v1/access/check',
+          'sam-token',
+          '/v1/access/check',
+          { ticket: 'PS-101', resource: { type: 'ai_conversation', id: 'conv-1', conversation: 'conv-2' } },
+          {},
+          400,
+          { actor: 'sam', action: 'access.check', ticket: 'PS-101', code: 'bad-request' },
+        ],
+        [
+          'POST /v1/access-requests',
+          'nora-token',
+          '/v1/access-requests',
+          { site: 'acme-main', product: 'jira', for: { userId: 'mia' } },
+          {},
+          422,
+          { actor: 'nora', action: 'access_request.create', code: 'not_on_site_others' },
+        ],
         ['POST /v1/access-requests/:id/approve', 'gus-token', `/v1/access-requests/${ar.json.id}/approve`, {}, {}, 403, { actor: 'gus', action: 'access_request.approve', code: 'not_reviewer' }],
         ['POST /v1/access-requests/:id/deny', 'gus-token', `/v1/access-requests/${ar.json.id}/deny`, {}, {}, 403, { actor: 'gus', action: 'access_request.deny', code: 'not_reviewer' }],
-        ['POST /v1/access-requests/bulk-decision', 'sam-token', '/v1/access-requests/bulk-decision', { ids: [ar.json.id], decision: 'deny' }, {}, 403, { actor: 'sam', action: 'access_request.deny', code: 'forbidden' }],
+        [
+          'POST /v1/access-requests/bulk-decision',
+          'sam-token',
+          '/v1/access-requests/bulk-decision',
+          { ids: [ar.json.id], decision: 'deny' },
+          {},
+          403,
+          { actor: 'sam', action: 'access_request.deny', code: 'forbidden' },
+        ],
       ];
       // Every write route of the app is walked here and named for the audit log.
       const writes = h.api.app.routes.filter((r) => !['ALL', 'GET'].includes(r.method)).map((r) => `${r.method} ${r.path}`);
@@ -88,7 +157,10 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         const r = await h.req(token, 'POST', path, body, headers);
         expect(r.status, `${path} ${JSON.stringify(r.json)}`).toBe(status);
         const rows = await rowsAfter(before);
-        expect(rows.map((x) => [x.action, x.outcome]), path).toEqual([[action, 'refused']]);
+        expect(
+          rows.map((x) => [x.action, x.outcome]),
+          path,
+        ).toEqual([[action, 'refused']]);
       }
     });
 

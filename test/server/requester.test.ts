@@ -10,8 +10,12 @@ const ctx = (site: string, product: string) => `/v1/access-requests/context?${ne
 for (const backend of ['pglite', 'postgres'] as Backend[]) {
   describe.skipIf(backend === 'postgres' && !ADMIN_URL)(`requester reads on ${backend}`, () => {
     let h: Harness;
-    beforeAll(async () => { h = await harness(backend, { world }); });
-    afterAll(async () => { await h?.close(); });
+    beforeAll(async () => {
+      h = await harness(backend, { world });
+    });
+    afterAll(async () => {
+      await h?.close();
+    });
 
     it('a site user may ask for themself and others, picks from the site users, and sees who reviews', async () => {
       const r = await h.req('mia-token', 'GET', ctx('https://acme.atlassian.net', 'confluence'));
@@ -102,10 +106,13 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect((await h.req('sam-token', 'GET', '/v1/me/access-requests')).status).toBe(403);
     });
 
-    it('publishes both reads in the OpenAPI document, with the context\'s two required query parameters', async () => {
+    it("publishes both reads in the OpenAPI document, with the context's two required query parameters", async () => {
       const doc = (await (await h.api.app.request('/openapi.json')).json()) as { paths: Record<string, Record<string, { parameters?: Array<{ name: string; in: string; required: boolean }> }>> };
       const params = doc.paths['/v1/access-requests/context']!.get!.parameters!;
-      expect(params.filter((p) => p.in === 'query').map((p) => [p.name, p.required])).toEqual([['site', true], ['product', true]]);
+      expect(params.filter((p) => p.in === 'query').map((p) => [p.name, p.required])).toEqual([
+        ['site', true],
+        ['product', true],
+      ]);
       expect(doc.paths['/v1/me/access-requests']!.get!.parameters!.map((p) => p.name)).toContain('If-None-Match');
     });
   });

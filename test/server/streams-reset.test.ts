@@ -17,7 +17,10 @@ async function stream(h: Harness, path: string, token: string, lastEventId?: str
   const res = await h.api.app.request(path, { headers: { authorization: `Bearer ${token}`, ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) }, signal: ctrl.signal });
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
   let text = '';
-  const close = async () => { ctrl.abort(); await reader.cancel().catch(() => {}); };
+  const close = async () => {
+    ctrl.abort();
+    await reader.cancel().catch(() => {});
+  };
   open.push(close);
   return {
     headers: res.headers,

@@ -29,7 +29,11 @@ function call(a: AccessApp, token: string, peer: string, init: { method?: string
   const headers: Record<string, string> = { authorization: `Bearer ${token}` };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (init.xff !== undefined) headers['x-forwarded-for'] = init.xff;
-  return a.app.request(init.path ?? '/v1/me', { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) }, { incoming: { socket: { remoteAddress: peer } } });
+  return a.app.request(
+    init.path ?? '/v1/me',
+    { method: init.method ?? 'GET', headers, body: init.body === undefined ? undefined : JSON.stringify(init.body) },
+    { incoming: { socket: { remoteAddress: peer } } },
+  );
 }
 
 /** Distinct guesses that share no 8-character prefix, so only the address is charged for all of them. */
@@ -87,7 +91,11 @@ describe('failed authentication throttle', () => {
   it('a trusted-proxy list entry that is neither an address nor a CIDR range stops the start', async () => {
     db = await openPglite();
     await expect(createApp({ world: WORLD, db, log: () => {}, trustProxy: ['10.0.0.0/8', 'proxy.internal'] })).rejects.toThrow(/proxy\.internal/);
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--fixture', writeWorldFile(), '--port', '0', '--trust-proxy', '10.0.0.0/33'], { env: { ...process.env, DATABASE_URL: '' }, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server/main.ts', '--fixture', writeWorldFile(), '--port', '0', '--trust-proxy', '10.0.0.0/33'], {
+      env: { ...process.env, DATABASE_URL: '' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/10\.0\.0\.0\/33/);
   });

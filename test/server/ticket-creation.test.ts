@@ -21,7 +21,8 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     });
 
     const ticketRows = async () => Number((await h.db.query<{ n: number | string }>('SELECT count(*) AS n FROM tickets'))[0]!.n);
-    const auditSince = async (seq: number) => h.db.query<{ action: string; outcome: string; ticket: string | null; actor: string }>('SELECT action, outcome, ticket, actor FROM audit WHERE seq > $1 ORDER BY seq', [seq]);
+    const auditSince = async (seq: number) =>
+      h.db.query<{ action: string; outcome: string; ticket: string | null; actor: string }>('SELECT action, outcome, ticket, actor FROM audit WHERE seq > $1 ORDER BY seq', [seq]);
     const head = async () => Number((await h.db.query<{ n: number | string }>('SELECT coalesce(max(seq), 0) AS n FROM audit'))[0]!.n);
     const eligibility = (token: string, site: string, product: string) => h.req(token, 'GET', `/v1/eligibility?site=${site}&product=${product}`);
 
@@ -83,7 +84,10 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       const key = r.json.ticket.key as string;
       const grants = (await h.req('bob-token', 'GET', `/v1/tickets/${key}/grants`)).json.grants;
       expect(grants).toEqual([expect.objectContaining({ id: r.json.grant.id, state: 'active', grantedBy: 'bob', engineer: 'sam', site: 'acme-main', product: 'jira' })]);
-      expect((await auditSince(before)).map((x) => [x.action, x.outcome, x.ticket])).toEqual([['ticket.create', 'done', key], ['grant.create', 'done', key]]);
+      expect((await auditSince(before)).map((x) => [x.action, x.outcome, x.ticket])).toEqual([
+        ['ticket.create', 'done', key],
+        ['grant.create', 'done', key],
+      ]);
       // The enforcement point honours it, and closing the ticket revokes it, as for any ticket.
       expect((await h.req('sam-token', 'POST', '/v1/access/check', { ticket: key, resource: 'page' })).json.allowed).toBe(true);
       expect((await h.req('sam-token', 'POST', `/v1/tickets/${key}/close`, {})).json.revoked).toEqual([r.json.grant.id]);
@@ -154,7 +158,9 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(W.Eligibility.parse(el)).toMatchObject({ allowed: true, via: 'product_admin' });
       const raised = W.TicketCreated.parse(await client('bob-token').createTicket({ site: 'acme-main', product: 'jira', summary: 'Via the client', grantDataAccess: true }));
       expect(raised.grant?.state).toBe('active');
-      const refused = await client('bob-token').createTicket({ site: 'acme-main', product: 'confluence', summary: 'No', grantDataAccess: true }).catch((e: unknown) => e);
+      const refused = await client('bob-token')
+        .createTicket({ site: 'acme-main', product: 'confluence', summary: 'No', grantDataAccess: true })
+        .catch((e: unknown) => e);
       expect(refused).toBeInstanceOf(AccessApiError);
       expect((refused as AccessApiError).kind).toBe('not-eligible');
       expect((refused as AccessApiError).problem.causes?.[0]?.code).toBe('wrong_product');
@@ -168,7 +174,11 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         const body = (await res.json()) as { grants: Array<{ id: string; state: string }> };
         expect(body.grants).toEqual([expect.objectContaining({ id: r.json.grant.id, state: 'active' })]);
         // Its keys continue the sequence: a second process never reuses one.
-        const next = await other.app.request('/v1/tickets', { method: 'POST', headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' }, body: JSON.stringify({ site: 'acme-main', product: 'jira', summary: 'From the other process', grantDataAccess: false }) });
+        const next = await other.app.request('/v1/tickets', {
+          method: 'POST',
+          headers: { authorization: 'Bearer alice-token', 'content-type': 'application/json' },
+          body: JSON.stringify({ site: 'acme-main', product: 'jira', summary: 'From the other process', grantDataAccess: false }),
+        });
         const created = (await next.json()) as { ticket: { key: string } };
         expect(created.ticket.key).not.toBe(r.json.ticket.key);
         expect((await h.req('alice-token', 'GET', `/v1/tickets/${created.ticket.key}`)).json.title).toBe('From the other process');

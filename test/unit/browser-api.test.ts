@@ -26,12 +26,22 @@ function codeOnly(text: string): string {
 
 /** Lines of `text` that use the `chrome` global: `chrome.x`, `chrome?.x`, `chrome['x']`, `typeof chrome`, `globalThis.chrome`. */
 function directChromeUses(text: string): string[] {
-  return codeOnly(text).split('\n').filter((line) => /(^|[^\w$.])chrome\s*(\?\.|\.|\[)|typeof\s+chrome\b|globalThis\s*\.\s*chrome\b|\bself\s*\.\s*chrome\b/.test(line)).map((l) => l.trim());
+  return codeOnly(text)
+    .split('\n')
+    .filter((line) => /(^|[^\w$.])chrome\s*(\?\.|\.|\[)|typeof\s+chrome\b|globalThis\s*\.\s*chrome\b|\bself\s*\.\s*chrome\b/.test(line))
+    .map((l) => l.trim());
 }
 
 describe('extension APIs go through the polyfill', () => {
   test('the check catches each way of reaching chrome, and ignores comments and strings', () => {
-    for (const bad of ['chrome.runtime.sendMessage({})', 'await chrome?.storage.local.get("x")', "chrome['tabs'].query({})", "typeof chrome !== 'undefined'", 'globalThis.chrome.runtime.id', 'let p: chrome.runtime.Port;']) {
+    for (const bad of [
+      'chrome.runtime.sendMessage({})',
+      'await chrome?.storage.local.get("x")',
+      "chrome['tabs'].query({})",
+      "typeof chrome !== 'undefined'",
+      'globalThis.chrome.runtime.id',
+      'let p: chrome.runtime.Port;',
+    ]) {
       expect(directChromeUses(bad), bad).toHaveLength(1);
     }
     for (const fine of ['// chrome.runtime calls throw', '/* chrome.storage.local */', "const url = 'chrome-extension://x/';", "target: 'chrome120'", 'browser.runtime.id', 'mychrome.x']) {

@@ -19,10 +19,14 @@ async function raise(origin?: string): Promise<{ status: number; title: unknown 
 
 describe('demo portal POST /demo-api/tickets', () => {
   // Started without an Access API: a request that passes the origin check is answered 503.
-  beforeAll(async () => { pages = await startDemoPages({ supportPort: 0, adminPort: 0, productPort: 0 }); });
-  afterAll(async () => { await pages?.close(); });
+  beforeAll(async () => {
+    pages = await startDemoPages({ supportPort: 0, adminPort: 0, productPort: 0 });
+  });
+  afterAll(async () => {
+    await pages?.close();
+  });
 
-  test('another site\'s page is refused with 403 and nothing goes upstream', async () => {
+  test("another site's page is refused with 403 and nothing goes upstream", async () => {
     expect(await raise('http://evil.localhost:9999')).toEqual({ status: 403, title: expect.stringMatching(/portal's own pages/) });
     expect((await raise(pages.adminUrl)).status).toBe(403);
     expect((await raise(`${pages.supportUrl}.evil.test`)).status).toBe(403);
@@ -32,7 +36,7 @@ describe('demo portal POST /demo-api/tickets', () => {
     expect((await raise()).status).toBe(403);
   });
 
-  test('the portal\'s own origin passes the check', async () => {
+  test("the portal's own origin passes the check", async () => {
     expect(await raise(pages.supportUrl)).toEqual({ status: 503, title: 'The demo portal was started without an Access API' });
   });
 });

@@ -65,5 +65,8 @@ export function findOutstandingRequestKeys(doc: Document): string[] {
   let table: Element | null | undefined = heading?.nextElementSibling;
   while (table && table.tagName !== 'TABLE' && !/^H[12]$/.test(table.tagName)) table = table.nextElementSibling;
   if (table?.tagName !== 'TABLE') return [];
-  return [...table.querySelectorAll('tbody tr')].map((row) => text(row.querySelector('td'))).filter(isTicketKey).slice(0, 50);
+  return [...table.querySelectorAll('tbody tr')]
+    .map((row) => text(row.querySelector('td')))
+    .filter(isTicketKey)
+    .slice(0, 50);
 }

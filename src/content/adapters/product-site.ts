@@ -5,7 +5,11 @@
 const NO_ACCESS = /^You don't have access to (.+)$/i;
 const LOGGED_IN_AS = /logged in as (.+?) \(([^()\s]+@[^()\s]+)\)/i;
 
-const text = (el: Element | null | undefined): string => el?.textContent?.replace(/[\u2018\u2019]/g, "'").replace(/\s+/g, ' ').trim() ?? '';
+const text = (el: Element | null | undefined): string =>
+  el?.textContent
+    ?.replace(/[\u2018\u2019]/g, "'")
+    .replace(/\s+/g, ' ')
+    .trim() ?? '';
 
 export interface NoAccessPage {
   /** The product as the page names it ("Confluence"). */

@@ -37,7 +37,11 @@ const text = (node: Node | null | undefined): string => node?.textContent?.repla
 
 /** A label as a person reads it: case, surrounding punctuation ("Product:", "* Site") and spaces ignored. */
 export function normalizeLabel(raw: string): string {
-  return raw.replace(/\s+/g, ' ').trim().toLowerCase().replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
+  return raw
+    .replace(/\s+/g, ' ')
+    .trim()
+    .toLowerCase()
+    .replace(/^[^\p{L}\p{N}]+|[^\p{L}\p{N}]+$/gu, '');
 }
 
 function main(doc: Document): Element | undefined {
@@ -68,7 +72,12 @@ function ticketKey(doc: Document): string | undefined {
 }
 
 /** A value found on the page: the node that shows it (for placement) and its text. */
-interface Field { node: Node; text: string; href?: string; term?: Element }
+interface Field {
+  node: Node;
+  text: string;
+  href?: string;
+  term?: Element;
+}
 
 const TERMS = 'dt, th, label, [role="rowheader"], h1, h2, h3, h4, h5, h6, [role="heading"], span, div, p, strong, b, td, li';
 const FORM_CONTROL = 'input, select, textarea, output';
@@ -108,7 +117,12 @@ function pairedValue(term: Element): Field | undefined {
 
 /** "Product: Confluence" written in one element's own text. */
 function inlineValue(el: Element, label: RegExp): Field | undefined {
-  const own = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent ?? '').join(' ').replace(/\s+/g, ' ').trim();
+  const own = [...el.childNodes]
+    .filter((n) => n.nodeType === 3)
+    .map((n) => n.textContent ?? '')
+    .join(' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   const m = /^([^:]{1,40}):\s*(.+)$/.exec(own);
   if (!m || !label.test(normalizeLabel(m[1]!))) return undefined;
   return { node: el, text: m[2]!.trim(), href: el.querySelector('a[href]')?.getAttribute('href') ?? undefined, term: el };
@@ -142,7 +156,11 @@ function siteOrigin(value: Field): string | undefined {
 }
 
 export function productKeyFromName(name: string): string {
-  return name.trim().toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }
 
 /** Where to look for the details, nearest first: the sidebar, the main content, the whole page. */
@@ -167,7 +185,10 @@ export function readPageFacts(doc: Document): PageFacts {
   const title = text((main(doc) ?? doc).querySelector('h1'));
   if (title) facts.title = title;
   const product = find(doc, PRODUCT_LABEL);
-  if (product) { facts.productName = product.text; facts.product = productKeyFromName(product.text); }
+  if (product) {
+    facts.productName = product.text;
+    facts.product = productKeyFromName(product.text);
+  }
   const site = find(doc, SITE_LABEL);
   const siteUrl = site && siteOrigin(site);
   if (siteUrl) facts.siteUrl = siteUrl;
@@ -187,9 +208,7 @@ export function requireTicketContext(doc: Document): TicketContext {
   return context;
 }
 
-export type PanelSlot =
-  | { kind: 'after-details'; parent: Element; after: Element }
-  | { kind: 'sidebar-top'; parent: Element; after: null };
+export type PanelSlot = { kind: 'after-details'; parent: Element; after: Element } | { kind: 'sidebar-top'; parent: Element; after: null };
 
 const CARD = 'section, article, [role="region"], [role="group"], fieldset, form';
 const PAGE_LEVEL = 'main, [role="main"], body, html';

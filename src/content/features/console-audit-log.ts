@@ -18,15 +18,19 @@ export const consoleAuditLog: Feature = {
     const ticket = query.get('ticket');
     if (ticket && isTicketKey(ticket)) extra.ticket = ticket;
     return runConsoleFrame('audit-log', signal, extra, ({ frame, signal: mounted }) => {
-      addEventListener('message', (event: MessageEvent<unknown>) => {
-        if (event.source !== frame.contentWindow) return;
-        const data = event.data as { type?: unknown; supportOnly?: unknown } | null;
-        if (data?.type !== FILTER_MESSAGE || typeof data.supportOnly !== 'boolean') return;
-        const field = findAuditSearchField(document);
-        if (!field) return;
-        field.value = data.supportOnly ? 'Atlassian Support' : '';
-        field.dispatchEvent(new Event('input', { bubbles: true }));
-      }, { signal: mounted });
+      addEventListener(
+        'message',
+        (event: MessageEvent<unknown>) => {
+          if (event.source !== frame.contentWindow) return;
+          const data = event.data as { type?: unknown; supportOnly?: unknown } | null;
+          if (data?.type !== FILTER_MESSAGE || typeof data.supportOnly !== 'boolean') return;
+          const field = findAuditSearchField(document);
+          if (!field) return;
+          field.value = data.supportOnly ? 'Atlassian Support' : '';
+          field.dispatchEvent(new Event('input', { bubbles: true }));
+        },
+        { signal: mounted },
+      );
     });
   },
 };

@@ -37,12 +37,16 @@ function mount(page: ConsolePage, org: string, extra: Record<string, string>, si
   const mountId = crypto.randomUUID();
   frame.src = consoleFrameUrl(browser.runtime.getURL(CONSOLE_PAGE), page, org, { ...extra, mount: mountId });
   // The frame reports its content height; only a number from our own frame is taken.
-  addEventListener('message', (event: MessageEvent<unknown>) => {
-    if (event.source !== frame.contentWindow) return;
-    const data = event.data as { type?: unknown; height?: unknown } | null;
-    if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
-    frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 48), 4000)}px`;
-  }, { signal });
+  addEventListener(
+    'message',
+    (event: MessageEvent<unknown>) => {
+      if (event.source !== frame.contentWindow) return;
+      const data = event.data as { type?: unknown; height?: unknown } | null;
+      if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
+      frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 48), 4000)}px`;
+    },
+    { signal },
+  );
   shadow.append(style, frame);
   slot.parent.insertBefore(host, slot.after.nextSibling);
   guardHost(mountId, host, frame, signal);

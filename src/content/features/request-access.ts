@@ -39,12 +39,16 @@ function mount(page: NoAccessPage, signal: AbortSignal): HTMLElement | undefined
   frame.title = 'Access Companion: request access';
   frame.src = src;
   // The frame reports its content height; only a number from our own frame is taken.
-  addEventListener('message', (event: MessageEvent<unknown>) => {
-    if (event.source !== frame.contentWindow) return;
-    const data = event.data as { type?: unknown; height?: unknown } | null;
-    if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
-    frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 48), 2000)}px`;
-  }, { signal });
+  addEventListener(
+    'message',
+    (event: MessageEvent<unknown>) => {
+      if (event.source !== frame.contentWindow) return;
+      const data = event.data as { type?: unknown; height?: unknown } | null;
+      if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
+      frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 48), 2000)}px`;
+    },
+    { signal },
+  );
   shadow.append(style, frame);
   page.after.after(host);
   guardHost(mountId, host, frame, signal);

@@ -14,7 +14,9 @@ import { pageSettled } from '../page-settled';
 
 export const PANEL_PAGE = 'src/panel/index.html';
 
-export interface PanelPlacement { docked: boolean }
+export interface PanelPlacement {
+  docked: boolean;
+}
 
 /**
  * The panel frame's URL: the key, plus whatever the page said, in the hash. `mount`: this mount's
@@ -36,12 +38,16 @@ const HEIGHT_MESSAGE = 'access-companion:height';
 
 // The frame reports its content height; only a number from our own frame is taken.
 function followFrameHeight(frame: HTMLIFrameElement, signal: AbortSignal): void {
-  addEventListener('message', (event: MessageEvent<unknown>) => {
-    if (event.source !== frame.contentWindow) return;
-    const data = event.data as { type?: unknown; height?: unknown } | null;
-    if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
-    frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 48), 1200)}px`;
-  }, { signal });
+  addEventListener(
+    'message',
+    (event: MessageEvent<unknown>) => {
+      if (event.source !== frame.contentWindow) return;
+      const data = event.data as { type?: unknown; height?: unknown } | null;
+      if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
+      frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 48), 1200)}px`;
+    },
+    { signal },
+  );
 }
 
 const DOCKED_STYLE = `position: fixed !important; right: 16px !important; bottom: 16px !important; width: 360px !important;
@@ -97,7 +103,10 @@ export const ticketPanel: Feature = {
     // Wait for the page to show the ticket; a page that never does gets the docked panel once it
     // has settled, with a note that it could not be read.
     const settled = new AbortController();
-    void pageSettled(AbortSignal.any([signal, settled.signal])).then(() => settled.abort(), () => undefined);
+    void pageSettled(AbortSignal.any([signal, settled.signal])).then(
+      () => settled.abort(),
+      () => undefined,
+    );
     let first: { facts: PageFacts; slot: PanelSlot | undefined };
     try {
       first = await waitFor(recognised, AbortSignal.any([signal, settled.signal]));

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 
 export const LOCK_FILE = 'access-api.lock';
 
-interface Holder { pid: number; startTime: string | null; host: string; since: string; what: string }
+interface Holder {
+  pid: number;
+  startTime: string | null;
+  host: string;
+  since: string;
+  what: string;
+}
 
 /** The data folder is in use by a live process; the message says by whom and what to do. */
 export class DataDirLocked extends Error {
@@ -89,16 +95,29 @@ export function lockDataDir(dir: string, what = 'an Access API'): { release(): v
     // saw it stale must not both delete-and-create (the second would delete the first's new lock).
     if (!create(guard, me)) {
       const other = readHolder(guard);
-      if (!other || !alive(other)) try { unlinkSync(guard); } catch { /* someone else cleared it */ }
+      if (!other || !alive(other))
+        try {
+          unlinkSync(guard);
+        } catch {
+          /* someone else cleared it */
+        }
       continue;
     }
     try {
       const again = readHolder(file);
       if (again && alive(again)) throw new DataDirLocked(dir, again);
-      try { unlinkSync(file); } catch { /* already gone */ }
+      try {
+        unlinkSync(file);
+      } catch {
+        /* already gone */
+      }
       if (create(file, me)) return holding(file);
     } finally {
-      try { unlinkSync(guard); } catch { /* gone */ }
+      try {
+        unlinkSync(guard);
+      } catch {
+        /* gone */
+      }
     }
   }
   throw new Error(`could not lock the data folder ${dir}: other processes keep racing for it; try again`);
@@ -111,7 +130,12 @@ function holding(file: string): { release(): void } {
     held = false;
     process.off('exit', release);
     // Only our own lock: never remove one a later holder wrote after ours was taken over.
-    if (readHolder(file)?.pid === process.pid) try { unlinkSync(file); } catch { /* gone */ }
+    if (readHolder(file)?.pid === process.pid)
+      try {
+        unlinkSync(file);
+      } catch {
+        /* gone */
+      }
   };
   process.on('exit', release);
   return { release };

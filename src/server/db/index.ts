@@ -36,7 +36,9 @@ const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIME
 function isUnavailable(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
   if (err?.code && UNAVAILABLE_CODES.has(err.code)) return true;
-  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Cannot use a pool after calling end/i.test(err?.message ?? '');
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|not queryable|Cannot use a pool after calling end/i.test(
+    err?.message ?? '',
+  );
 }
 
 async function guard<T>(p: () => Promise<T>): Promise<T> {
@@ -64,10 +66,38 @@ export interface PgliteOptions {
 // the pages of MEMFS already sit in this process's memory, so a small buffer pool costs a copy,
 // not a disk read.
 function startParams(sharedBuffers: string): string[] {
-  return ['--single', '-F', '-O', '-j', '-c', 'search_path=public', '-c', 'exit_on_error=false', '-c', 'log_checkpoints=false',
-    '-c', 'max_worker_processes=0', '-c', 'max_parallel_workers=0', '-c', 'max_parallel_workers_per_gather=0', '-c', 'io_method=sync',
-    '-c', 'max_parallel_maintenance_workers=0', '-c', `shared_buffers=${sharedBuffers}`, '-c', 'max_connections=4', '-c', 'wal_buffers=1MB',
-    '-c', 'maintenance_work_mem=16MB', '-c', 'temp_buffers=2MB'];
+  return [
+    '--single',
+    '-F',
+    '-O',
+    '-j',
+    '-c',
+    'search_path=public',
+    '-c',
+    'exit_on_error=false',
+    '-c',
+    'log_checkpoints=false',
+    '-c',
+    'max_worker_processes=0',
+    '-c',
+    'max_parallel_workers=0',
+    '-c',
+    'max_parallel_workers_per_gather=0',
+    '-c',
+    'io_method=sync',
+    '-c',
+    'max_parallel_maintenance_workers=0',
+    '-c',
+    `shared_buffers=${sharedBuffers}`,
+    '-c',
+    'max_connections=4',
+    '-c',
+    'wal_buffers=1MB',
+    '-c',
+    'maintenance_work_mem=16MB',
+    '-c',
+    'temp_buffers=2MB',
+  ];
 }
 
 export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Promise<Db> {

@@ -55,7 +55,13 @@ export function accessRequestRoutes(s: ServerContext): Hono<Env> {
           results.push({ id, ok: false, status: p.status, type: problemType(p.kind as ProblemKind), code: p.extra?.code, reason: p.detail });
           // The answer is a 200, so the write path's refusal step does not see this row: record it here, once.
           const req = await accessRequestById(s.db, id);
-          await recordRefusal(s, caller, body.decision === 'approve' ? 'access_request.approve' : 'access_request.deny', { ticket: null, resource: { type: 'access_request', id, ...(req ? { site: req.site, product: req.product } : {}) } }, { status: p.status, kind: p.kind ?? 'refused', detail: p.detail, extra: p.extra });
+          await recordRefusal(
+            s,
+            caller,
+            body.decision === 'approve' ? 'access_request.approve' : 'access_request.deny',
+            { ticket: null, resource: { type: 'access_request', id, ...(req ? { site: req.site, product: req.product } : {}) } },
+            { status: p.status, kind: p.kind ?? 'refused', detail: p.detail, extra: p.extra },
+          );
         }
       }
     }
@@ -72,7 +78,10 @@ export function accessRequestRoutes(s: ServerContext): Hono<Env> {
     return c.json(await accessRequestView(s, s.db, req, caller));
   });
 
-  for (const [decision, def] of [['approve', ROUTES.approveAccessRequest], ['deny', ROUTES.denyAccessRequest]] as const) {
+  for (const [decision, def] of [
+    ['approve', ROUTES.approveAccessRequest],
+    ['deny', ROUTES.denyAccessRequest],
+  ] as const) {
     on(r, def, async (c) => {
       const body = await jsonBody(c, def.body);
       const req = await decideAccessRequestById(s, callerOf(c), pathParam(c, 'id'), decision, 'message' in body ? body.message : undefined, c.req.header('if-match'));

@@ -49,9 +49,10 @@ export function auditRoutes(s: ServerContext): Hono<Env> {
       render: (row) => ({ event: 'audit', data: JSON.stringify(auditWire(s, row)) }),
       // Signed checkpoints go out as their own event type without an SSE id, so Last-Event-ID stays
       // an audit row's; a client that was away pages the ones it missed from /v1/audit/checkpoints.
-      sideEvents: (write) => s.checkpointTail.subscribe((cps) => {
-        for (const { id: _id, ...cp } of cps) write({ event: 'checkpoint', data: JSON.stringify(cp) });
-      }),
+      sideEvents: (write) =>
+        s.checkpointTail.subscribe((cps) => {
+          for (const { id: _id, ...cp } of cps) write({ event: 'checkpoint', data: JSON.stringify(cp) });
+        }),
     });
   });
 
