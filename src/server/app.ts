@@ -182,11 +182,15 @@ function positiveWhole(name: string, n: number): number {
 
 const routePatterns = new WeakMap<Hono<Env>, Array<{ method: string; pattern: RegExp }>>();
 
-/** Methods the app answers on this path (for 405 and its Allow header); HEAD comes with GET. */
+/**
+ * Methods the app answers on this path (for 405 and its Allow header), matched as strictly as the
+ * router: a trailing-slash variant is no route (404), never a 405 that names the refused method.
+ * HEAD comes with GET.
+ */
 function allowedMethods(app: Hono<Env>, path: string): string[] {
   let table = routePatterns.get(app);
   if (!table) {
-    table = app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}/?$`) }));
+    table = app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}$`) }));
     routePatterns.set(app, table);
   }
   const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
