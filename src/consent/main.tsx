@@ -8,6 +8,7 @@ import { browser } from '../shared-ext/browser';
 import { useEffect, useState } from 'preact/hooks';
 import { roleTitle } from '../api/vocabulary';
 import { BackgroundError, callBackground, type Problem, type Res } from '../shared-ext/messages';
+import { CauseList } from '../shared-ext/cause-list';
 
 interface Choice {
   site?: string;
@@ -108,17 +109,7 @@ function Verdict({ answer, what }: { answer: Answer; what: string }) {
     <>
       <div class="decision refused" role="status" data-verdict="refused">
         <strong>Ticking this won't give Support access</strong> to {what}: the request would be refused. Leave it unticked, or ask someone who can.
-        <ul class="causes" aria-label="Why not">
-          {answer.causes.map((c) => (
-            <li key={c.code} data-cause={c.code}>
-              <span class="cause">{c.message}</span>
-              <span class="fix">
-                <b>Fix: </b>
-                {c.fix}
-              </span>
-            </li>
-          ))}
-        </ul>
+        <CauseList causes={answer.causes} />
       </div>
       <h2>Who can</h2>
       {answer.qualifiedAdmins.length === 0 ? (

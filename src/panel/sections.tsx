@@ -5,6 +5,7 @@ import { useActionKeys } from '../shared-ext/action-keys';
 import type { TicketView } from '../shared-ext/ticket-view';
 import { auditActionLabel, roleTitle } from '../api/vocabulary';
 import { when } from './labels';
+import { CauseList } from '../shared-ext/cause-list';
 
 type Eligibility = NonNullable<TicketView['eligibility']>;
 
@@ -20,17 +21,7 @@ export function Decision({ eligibility }: { eligibility: Eligibility }) {
   return (
     <div class="decision refused" aria-label="Decision">
       <strong>You can't grant Support access</strong>
-      <ul class="causes" aria-label="Why not">
-        {eligibility.causes.map((c) => (
-          <li key={c.code} data-cause={c.code}>
-            <span class="cause">{c.message}</span>
-            <span class="fix">
-              <b>Fix: </b>
-              {c.fix}
-            </span>
-          </li>
-        ))}
-      </ul>
+      <CauseList causes={eligibility.causes} />
     </div>
   );
 }

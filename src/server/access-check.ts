@@ -6,7 +6,7 @@
 // other on the same database) has moved it, so the batch inserts nothing, reads again and decides
 // again. An answer leaves only after its own audit row committed.
 import { engineerAccessDecision, type AccessDecision, type Grant, type Resource, type Ticket, type WorldIndex } from '../core/index';
-import { appendAuditBatch, rowHashParts, type AuditInput } from './audit';
+import { appendAuditBatch, auditRowBody, rowHashParts, type AuditInput } from './audit';
 import type { ServerContext } from './context';
 import { DbUnavailable, type Queryable } from './db/index';
 import { currentTicket, grantsOfTicket, withTicket } from './store';
@@ -208,16 +208,7 @@ async function readTicket(tx: Queryable, s: ServerContext, key: string): Promise
 export async function appendAtEpoch(q: Queryable, epoch: string, items: { input: AuditInput; at: string }[]): Promise<boolean> {
   const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
   for (const { input, at } of items) {
-    const base = {
-      at,
-      actor: input.actor,
-      actorKind: input.actorKind,
-      action: input.action,
-      ticket: input.ticket ?? null,
-      resource: input.resource ?? null,
-      outcome: input.outcome,
-      detail: input.detail ?? null,
-    };
+    const base = auditRowBody(input, at);
     const { before, after } = rowHashParts(base);
     [at, base.actor, base.actorKind, base.action, base.ticket, JSON.stringify(base.resource), base.outcome, JSON.stringify(base.detail), before, after].forEach((v, i) => cols[i]!.push(v));
   }

@@ -56,6 +56,20 @@ export function canonicalJson(v: unknown): string {
   return `${out}}`;
 }
 
+/** The fields a row is hashed and stored with, from what an appender passed (absent values as null). */
+export function auditRowBody(input: AuditInput, at: string): Omit<AuditRecord, 'hash' | 'prevHash' | 'seq'> {
+  return {
+    at,
+    actor: input.actor,
+    actorKind: input.actorKind,
+    action: input.action,
+    ticket: input.ticket ?? null,
+    resource: input.resource ?? null,
+    outcome: input.outcome,
+    detail: input.detail ?? null,
+  };
+}
+
 /**
  * The canonical JSON a row hashes, in the two parts around its seq: the text is
  * `before + seq + after` (keys sorted; seq is the only key the chain position decides). The
@@ -99,17 +113,7 @@ export async function appendAuditBatch(tx: Queryable, items: { input: AuditInput
   const params: unknown[] = [];
   for (const { input, at } of items) {
     seq++;
-    const base = {
-      seq,
-      at,
-      actor: input.actor,
-      actorKind: input.actorKind,
-      action: input.action,
-      ticket: input.ticket ?? null,
-      resource: input.resource ?? null,
-      outcome: input.outcome,
-      detail: input.detail ?? null,
-    };
+    const base = { seq, ...auditRowBody(input, at) };
     const hash = rowHash(prev, base);
     const n = params.length;
     values.push(`(${Array.from({ length: 11 }, (_, i) => `$${n + i + 1}`).join(', ')})`);

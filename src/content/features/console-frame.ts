@@ -6,10 +6,10 @@ import { waitFor } from '../feature-manager';
 import { findFrameSlot, orgIdFromUrl, type ConsolePage } from '../adapters/admin-console';
 import { newHost } from '../extension-context';
 import { guardHost } from '../host-guard';
+import { followFrameHeight } from '../frame-height';
 
 export const CONSOLE_PAGE = 'src/console/index.html';
 const HOST_TAG = 'access-companion-console';
-const HEIGHT_MESSAGE = 'access-companion:height';
 
 export function consoleFrameUrl(base: string, page: ConsolePage, org: string, extra: Record<string, string> = {}): string {
   return `${base}#${new URLSearchParams({ page, org, ...extra })}`;
@@ -36,17 +36,7 @@ function mount(page: ConsolePage, org: string, extra: Record<string, string>, si
   // The mount id lets the background ask about this frame's host (host-guard.ts).
   const mountId = crypto.randomUUID();
   frame.src = consoleFrameUrl(browser.runtime.getURL(CONSOLE_PAGE), page, org, { ...extra, mount: mountId });
-  // The frame reports its content height; only a number from our own frame is taken.
-  addEventListener(
-    'message',
-    (event: MessageEvent<unknown>) => {
-      if (event.source !== frame.contentWindow) return;
-      const data = event.data as { type?: unknown; height?: unknown } | null;
-      if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
-      frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 48), 4000)}px`;
-    },
-    { signal },
-  );
+  followFrameHeight(frame, signal, { max: 4000 });
   shadow.append(style, frame);
   slot.parent.insertBefore(host, slot.after.nextSibling);
   guardHost(mountId, host, frame, signal);

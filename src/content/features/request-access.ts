@@ -8,10 +8,10 @@ import { waitFor } from '../feature-manager';
 import { isProductPage, productOfPage, siteUrlOfProductPage } from '../matchers';
 import { findNoAccessPage, type NoAccessPage } from '../adapters/product-site';
 import { guardHost } from '../host-guard';
+import { followFrameHeight } from '../frame-height';
 
 export const REQUEST_PAGE = 'src/request/index.html';
 const HOST_TAG = 'access-companion-request';
-const HEIGHT_MESSAGE = 'access-companion:height';
 
 /** `mount`: this mount's id, by which the background asks about the frame's host (host-guard.ts). */
 export function requestFrameUrl(base: string, here: URL, page: NoAccessPage, mount?: string): string | undefined {
@@ -38,17 +38,7 @@ function mount(page: NoAccessPage, signal: AbortSignal): HTMLElement | undefined
   const frame = document.createElement('iframe');
   frame.title = 'Access Companion: request access';
   frame.src = src;
-  // The frame reports its content height; only a number from our own frame is taken.
-  addEventListener(
-    'message',
-    (event: MessageEvent<unknown>) => {
-      if (event.source !== frame.contentWindow) return;
-      const data = event.data as { type?: unknown; height?: unknown } | null;
-      if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
-      frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 48), 2000)}px`;
-    },
-    { signal },
-  );
+  followFrameHeight(frame, signal, { max: 2000 });
   shadow.append(style, frame);
   page.after.after(host);
   guardHost(mountId, host, frame, signal);

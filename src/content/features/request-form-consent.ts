@@ -8,10 +8,10 @@ import type { Feature } from '../feature-manager';
 import { waitFor } from '../feature-manager';
 import { isRequestForm } from '../matchers';
 import { findRequestForm, readRequestChoice, type RequestForm, type RequestFormChoice } from '../adapters/request-form';
+import { followFrameHeight } from '../frame-height';
 
 export const CONSENT_PAGE = 'src/consent/index.html';
 const HOST_TAG = 'access-companion-consent';
-const HEIGHT_MESSAGE = 'access-companion:height';
 
 /** The frame's fragment for a choice: `site`, `product`, `productName`, each only when chosen. */
 export function consentFragment(choice: RequestFormChoice): string {
@@ -41,17 +41,7 @@ function mount(form: RequestForm, signal: AbortSignal): HTMLElement {
   // was last drawn, so a click on the form's Send button just after the page scrolled it to where
   // the note used to be (the note being tall pushes Send below the fold) went to the note and was
   // lost. Without pointer input the click always reaches the page, which hit-tests its own layout.
-  addEventListener(
-    'message',
-    (event: MessageEvent<unknown>) => {
-      if (event.source !== frame.contentWindow) return;
-      const data = event.data as { type?: unknown; height?: unknown; interactive?: unknown } | null;
-      if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
-      frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 32), 1200)}px`;
-      frame.style.pointerEvents = data.interactive === true ? 'auto' : 'none';
-    },
-    { signal },
-  );
+  followFrameHeight(frame, signal, { min: 32, onReport: ({ interactive }) => (frame.style.pointerEvents = interactive === true ? 'auto' : 'none') });
   // A new product or site is a new question: a fragment change, which the frame answers in place.
   const follow = () => {
     const next = consentFragment(readRequestChoice(form));

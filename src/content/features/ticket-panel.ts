@@ -11,6 +11,7 @@ import { findPanelSlot, readPageFacts, type PageFacts, type PanelSlot } from '..
 import { extensionAlive, newHost } from '../extension-context';
 import { guardHost } from '../host-guard';
 import { pageSettled } from '../page-settled';
+import { followFrameHeight } from '../frame-height';
 
 export const PANEL_PAGE = 'src/panel/index.html';
 
@@ -34,22 +35,6 @@ export function panelFrameUrl(base: string, key: string, facts: PageFacts, place
   return `${base}#${params}`;
 }
 
-const HEIGHT_MESSAGE = 'access-companion:height';
-
-// The frame reports its content height; only a number from our own frame is taken.
-function followFrameHeight(frame: HTMLIFrameElement, signal: AbortSignal): void {
-  addEventListener(
-    'message',
-    (event: MessageEvent<unknown>) => {
-      if (event.source !== frame.contentWindow) return;
-      const data = event.data as { type?: unknown; height?: unknown } | null;
-      if (data?.type !== HEIGHT_MESSAGE || typeof data.height !== 'number') return;
-      frame.style.height = `${Math.min(Math.max(Math.ceil(data.height), 48), 1200)}px`;
-    },
-    { signal },
-  );
-}
-
 const DOCKED_STYLE = `position: fixed !important; right: 16px !important; bottom: 16px !important; width: 360px !important;
   max-height: calc(100vh - 32px) !important; overflow: auto !important; z-index: 2147483646 !important;
   box-shadow: 0 8px 24px rgba(9, 30, 66, .25) !important; border-radius: 4px !important; background: #fff !important;`;
@@ -66,7 +51,7 @@ function mountPanel(key: string, facts: PageFacts, slot: PanelSlot | undefined, 
   frame.title = 'Access Companion';
   const mount = crypto.randomUUID();
   frame.src = panelFrameUrl(browser.runtime.getURL(PANEL_PAGE), key, facts, { docked: !slot }, mount);
-  followFrameHeight(frame, signal);
+  followFrameHeight(frame, signal, { max: 1200 });
   shadow.append(style, frame);
   if (slot) slot.parent.insertBefore(host, slot.after ? slot.after.nextSibling : slot.parent.firstChild);
   else document.documentElement.append(host);
