@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_WORLD, startDemoPages, worldFile } from './demo-pages';
+import { API_ENTRY, API_ENV, API_NODE_ARGS } from './api-runtime';
 
 const ROOT = join(import.meta.dirname, '..');
 const API_PORT = Number(process.env.API_PORT ?? 4400);
@@ -57,11 +58,11 @@ let apiUp = false;
 if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) {
   // The API runs as built JavaScript, as `npm run api` runs it (build:api also makes the PGlite template).
   run('npm', ['run', 'build:api']);
-  const api = spawn(
-    process.execPath,
-    ['--enable-source-maps', 'dist-api/main.js', '--fixture', world, '--port', String(API_PORT), '--data', '.data/api', '--audit-key', '.data/audit-signing-key.pem'],
-    { cwd: ROOT, stdio: 'inherit' },
-  );
+  const api = spawn(process.execPath, [...API_NODE_ARGS, API_ENTRY, '--fixture', world, '--port', String(API_PORT), '--data', '.data/api', '--audit-key', '.data/audit-signing-key.pem'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ...API_ENV },
+  });
   children.push(api);
   apiUp = await waitForApi(30_000);
   if (!apiUp) console.error(`The Access API did not answer on ${API_URL}/healthz within 30 s.`);

@@ -1,8 +1,9 @@
 // Start the Access API the way a user does (`npm run api`: the built dist-api/main.js with
-// --fixture/--port), as its own node process, and time it until /healthz answers.
+// --fixture/--port, and the node options and environment of scripts/api-runtime.ts), as its own node process, and time it until /healthz answers.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { API_ENV, API_NODE_ARGS } from '../../scripts/api-runtime';
 import { freePort } from '../../test/load/pg-cluster';
 
 export const ROOT = join(dirname(new URL(import.meta.url).pathname), '..', '..');
@@ -28,12 +29,13 @@ export async function spawnApi(opts: { fixture: string; entry?: string; args?: s
   const entry = opts.entry ?? builtApi();
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '999999999', ...(opts.args ?? [])],
+    [...API_NODE_ARGS, ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '999999999', ...(opts.args ?? [])],
     {
       cwd: ROOT,
       // Each spawned API gets its own embedded database unless the caller names one: a shared
       // DATABASE_URL from the test run would leak state between files and runs.
-      env: { ...process.env, DATABASE_URL: '', ...(opts.env ?? {}) },
+      // The process settings `npm run api` uses (scripts/api-runtime.ts).
+      env: { ...process.env, ...API_ENV, DATABASE_URL: '', ...(opts.env ?? {}) },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

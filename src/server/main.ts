@@ -8,6 +8,7 @@ import { createApp } from './app';
 import { ephemeralSigningKey, loadOrCreateSigningKey, publicKeyFileOf, type SigningKey } from './audit-checkpoints';
 import { lockDataDir } from './db/data-lock';
 import { openDb } from './db/index';
+import { releaseStartupMemory } from './startup-memory';
 
 const USAGE = `usage: npm run api -- --fixture FILE [options]     (DATABASE_URL set → PostgreSQL)
   --fixture FILE             the org's world file (JSON), required
@@ -116,6 +117,8 @@ try {
 const port = Number(values.port);
 const server = serve({ fetch: api.app.fetch, port, hostname: values.host }, () => {
   console.error(`Access API on http://${values.host}:${port} (${db.kind}${values.data ? `, data in ${values.data}` : databaseUrl ? '' : ', in memory'})`);
+  // Once the start-up's last promise chains have let go of their buffers.
+  for (const ms of [200, 1000]) setTimeout(releaseStartupMemory, ms).unref();
 });
 
 let stopping = false;

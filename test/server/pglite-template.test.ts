@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openPglite } from '../../src/server/db/index';
+import { openPglite, useWasmCompiler } from '../../src/server/db/index';
 
 const dir = mkdtempSync(join(tmpdir(), 'ac-template-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +20,7 @@ describe('openPglite with a template', () => {
 
     const mem = await openPglite(undefined, { template });
     expect((await mem.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations'))[0]!.n).toBeGreaterThanOrEqual(5);
-    expect((await mem.query<{ s: string }>('SHOW shared_buffers'))[0]).toEqual({ shared_buffers: '16MB' });
+    expect((await mem.query<{ s: string }>('SHOW shared_buffers'))[0]).toEqual({ shared_buffers: '8MB' });
     await mem.close();
 
     const data = join(dir, 'data');
@@ -35,5 +35,10 @@ describe('openPglite with a template', () => {
 
   it('refuses a shared_buffers that is not a size', async () => {
     await expect(openPglite(undefined, { sharedBuffers: '16MB; DROP' })).rejects.toThrow(/shared_buffers/);
+  });
+
+  it('refuses a WebAssembly compiler it does not know, instead of quietly using the default', async () => {
+    expect(() => useWasmCompiler('turbofan')).toThrow(/baseline or optimizing/);
+    await expect(openPglite(undefined, { wasmCompiler: 'fast' as never })).rejects.toThrow(/baseline or optimizing/);
   });
 });

@@ -3,7 +3,8 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
+import { setFlagsFromString } from 'node:v8';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import pg from 'pg';
 import { migrate, MIGRATION_LOCK } from './migrations';
 import type { Db, Queryable, TransactionHook } from './types';
@@ -57,8 +58,32 @@ export interface PgliteOptions {
    * database, or when the file is missing.
    */
   template?: string;
-  /** PostgreSQL's shared_buffers (e.g. "16MB"); default PGLITE_SHARED_BUFFERS or 16MB. */
+  /** PostgreSQL's shared_buffers (e.g. "16MB"); default PGLITE_SHARED_BUFFERS or 8MB. */
   sharedBuffers?: string;
+  /** How V8 compiles PGlite's WebAssembly (see useWasmCompiler); default PGLITE_WASM_COMPILER or baseline. */
+  wasmCompiler?: WasmCompiler;
+}
+
+/**
+ * How V8 compiles PGlite's WebAssembly (PostgreSQL itself, a 9 MB module):
+ * - `baseline` (default): Liftoff only. Every function is compiled once, quickly, and never again;
+ *   the API starts in under a second and stays ~90 MB smaller, for ~15–25% slower SQL in a
+ *   query-bound loop (measured, docs/SCALE.md). A check's cost is mostly its commit, so the
+ *   check/floor ratio does not move.
+ * - `optimizing`: V8's default, Liftoff then TurboFan for hot functions in the background: faster
+ *   SQL once warm, at the price of the optimizing compiler's memory and CPU while it tiers up.
+ * Set it before the first PGlite starts in this process: V8 reads the flag when it compiles a
+ * module, and one process compiles PGlite once. `PGLITE_WASM_COMPILER` chooses; anything else
+ * is refused (Error) so a typo is not silently the default.
+ */
+export type WasmCompiler = 'baseline' | 'optimizing';
+let wasmCompilerSet: WasmCompiler | undefined;
+export function useWasmCompiler(compiler: string = process.env.PGLITE_WASM_COMPILER || 'baseline'): WasmCompiler {
+  if (compiler !== 'baseline' && compiler !== 'optimizing') throw new Error(`PGLITE_WASM_COMPILER must be baseline or optimizing, not "${compiler}"`);
+  if (wasmCompilerSet === compiler) return compiler;
+  setFlagsFromString(compiler === 'baseline' ? '--liftoff-only' : '--no-liftoff-only');
+  wasmCompilerSet = compiler;
+  return compiler;
 }
 
 // PGlite's own start parameters (single-user mode, no parallel workers), plus memory sized for a
@@ -103,12 +128,17 @@ function startParams(sharedBuffers: string): string[] {
 export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Promise<Db> {
   // A first start on a fresh machine: the data folder (and its parents) may not exist yet.
   if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const sharedBuffers = opts.sharedBuffers ?? (process.env.PGLITE_SHARED_BUFFERS || '16MB');
+  const sharedBuffers = opts.sharedBuffers ?? (process.env.PGLITE_SHARED_BUFFERS || '8MB');
   if (!/^\d{1,6}(kB|MB|GB)$/.test(sharedBuffers)) throw new Error(`shared_buffers must look like 16MB, not "${sharedBuffers}"`);
+  useWasmCompiler(opts.wasmCompiler);
   const fresh = !dataDir || !existsSync(join(dataDir, 'PG_VERSION'));
   const template = fresh && opts.template && existsSync(opts.template) ? new Blob([readFileSync(opts.template)]) : undefined;
-  const lite = new PGlite({ ...(dataDir ? { dataDir } : {}), ...(template ? { loadDataDir: template } : {}), startParams: startParams(sharedBuffers) });
+  const options: PGliteOptions = { ...(dataDir ? { dataDir } : {}), ...(template ? { loadDataDir: template } : {}), startParams: startParams(sharedBuffers) };
+  const lite = new PGlite(options);
   await lite.waitReady;
+  // PGlite keeps its options object for its whole life; the 40 MB tarball in it is needed only
+  // to start.
+  delete options.loadDataDir;
   const db: Db = {
     kind: 'pglite',
     query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
