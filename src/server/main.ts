@@ -108,7 +108,11 @@ const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env
 let api;
 try {
   const trustProxy = (values['trust-proxy'] ?? (process.env.AC_TRUST_PROXY ? [process.env.AC_TRUST_PROXY] : [])).flatMap((v) => v.split(','));
-  api = await createApp({ world, db, rateLimitPerMinute: Number(rateText), trustProxy, auditSigning: auditKey ? { key: auditKey, intervalMs: Number(checkpointText) * 1000 } : undefined });
+  const parsed = world;
+  // The raw JSON is not needed once the app holds its parsed world (at 100k users it is ~60 MB of
+  // heap), and a module-level variable would keep it for the life of the process.
+  world = undefined;
+  api = await createApp({ world: parsed, db, rateLimitPerMinute: Number(rateText), trustProxy, auditSigning: auditKey ? { key: auditKey, intervalMs: Number(checkpointText) * 1000 } : undefined });
 } catch (e) {
   console.error((e as Error).message);
   await db.close();

