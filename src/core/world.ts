@@ -116,16 +116,18 @@ function parseAccessRequest(v: unknown, at: string, products: Set<string>, users
 }
 
 function uniqueIds<T>(items: T[], key: (t: T) => string, list: string, what: string, describe?: (t: T) => string): Set<string> {
-  const seen = new Map<string, number>();
-  items.forEach((item, i) => {
-    const k = key(item);
-    const first = seen.get(k);
-    // The message is built only for a duplicate: at 100k users, building it for every entry was
-    // most of the start-up's parse time.
-    if (first !== undefined) check(false, `${list}[${i}]`, describe ? describe(item) : `duplicate ${what} "${k}" (first at ${list}[${first}])`);
-    seen.set(k, i);
-  });
-  return new Set(seen.keys());
+  const seen = new Set<string>();
+  for (let i = 0; i < items.length; i++) {
+    const k = key(items[i]!);
+    if (seen.has(k)) {
+      // The message is built only for a duplicate: at 100k users, building it for every entry
+      // was most of the start-up's parse time.
+      const first = items.findIndex((item) => key(item) === k);
+      check(false, `${list}[${i}]`, describe ? describe(items[i]!) : `duplicate ${what} "${k}" (first at ${list}[${first}])`);
+    }
+    seen.add(k);
+  }
+  return seen;
 }
 
 function parseOrganization(v: unknown): Organization {

@@ -51,9 +51,16 @@ if (!values.fixture) {
   process.exit(2);
 }
 
+// Where start-up time goes, printed once the API listens: ms since the process started (node's
+// own start and module loading are the first phase).
+const phases: Array<[string, number]> = [['node and modules', performance.now()]];
+const startupSummary = (p: Array<[string, number]>): string =>
+  `${Math.round(p[p.length - 1]![1])} ms (${p.map(([name, at], i) => `${name} ${Math.round(at - (i ? p[i - 1]![1] : 0))} ms`).join(', ')})`;
+
 let world: unknown;
 try {
   world = JSON.parse(readFileSync(values.fixture, 'utf8'));
+  phases.push(['world file', performance.now()]);
 } catch (e) {
   console.error(`cannot read ${values.fixture}: ${(e as Error).message}`);
   process.exit(2);
@@ -105,6 +112,7 @@ else console.error('No --audit-key given: the audit chain is not checkpointed, s
 // database starts from it instead of running initdb (under tsx there is none, and initdb runs).
 const template = process.env.AC_PGLITE_TEMPLATE || fileURLToPath(new URL('./pglite-template.tar', import.meta.url));
 const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined, pglite: { template } });
+phases.push(['database', performance.now()]);
 let api;
 try {
   const trustProxy = (values['trust-proxy'] ?? (process.env.AC_TRUST_PROXY ? [process.env.AC_TRUST_PROXY] : [])).flatMap((v) => v.split(','));
@@ -113,6 +121,7 @@ try {
   // heap), and a module-level variable would keep it for the life of the process.
   world = undefined;
   api = await createApp({ world: parsed, db, rateLimitPerMinute: Number(rateText), trustProxy, auditSigning: auditKey ? { key: auditKey, intervalMs: Number(checkpointText) * 1000 } : undefined });
+  phases.push(['world and app', performance.now()]);
 } catch (e) {
   console.error((e as Error).message);
   await db.close();
@@ -121,6 +130,7 @@ try {
 const port = Number(values.port);
 const server = serve({ fetch: api.app.fetch, port, hostname: values.host }, () => {
   console.error(`Access API on http://${values.host}:${port} (${db.kind}${values.data ? `, data in ${values.data}` : databaseUrl ? '' : ', in memory'})`);
+  console.error(`Started in ${startupSummary(phases)}`);
   // Once the start-up's last promise chains have let go of their buffers.
   for (const ms of [200, 1000]) setTimeout(releaseStartupMemory, ms).unref();
 });
