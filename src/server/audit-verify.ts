@@ -68,13 +68,15 @@ interface Batch {
  * for null): no escaping in SQL, which was a third of a PGlite read. A stored value holding U+001F
  * would shift the fields, so the checker counts them (11 per row, exactly) and a batch that does
  * not count out is read again as 'json': one JSON array of row arrays, every text escaped by
- * json_build_array, so no stored value can forge structure.
+ * json_build_array, so no stored value can forge structure. A 'fields' batch comes in the order
+ * the scan met the rows and the checker puts it in seq order: an ordered aggregate made the
+ * database sort whole rows, which spilled to disk at the default work_mem (half a PGlite read).
  */
 export type BatchFormat = 'fields' | 'json';
 
 const BATCH_SQL: Record<BatchFormat, string> = {
   fields: `string_agg(seq::text || E'\\x1f' || at || E'\\x1f' || actor || E'\\x1f' || actor_kind || E'\\x1f' || action || E'\\x1f' || coalesce('s' || ticket, 'n') || E'\\x1f' ||
-     coalesce(resource::text, '') || E'\\x1f' || outcome || E'\\x1f' || coalesce(detail::text, '') || E'\\x1f' || prev_hash || E'\\x1f' || hash, E'\\x1f' ORDER BY seq)`,
+     coalesce(resource::text, '') || E'\\x1f' || outcome || E'\\x1f' || coalesce(detail::text, '') || E'\\x1f' || prev_hash || E'\\x1f' || hash, E'\\x1f')`,
   json: 'json_agg(json_build_array(seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash) ORDER BY seq)::text',
 };
 
@@ -153,6 +155,14 @@ export function checkBatch(
   const rows = format === 'json' ? (JSON.parse(text) as unknown[][]) : undefined;
   const f = rows || n === 0 ? [] : text.split('\u001f');
   const count = rows ? rows.length : n;
+  // Fields come in scan order: the rows' positions in seq order (none when already in order).
+  let order: number[] | undefined;
+  for (let i = 1; !rows && i < n; i++) {
+    if (Number(f[11 * i]) < Number(f[11 * (i - 1)])) {
+      order = Array.from({ length: n }, (_, k) => k).sort((a, b) => Number(f[11 * a]) - Number(f[11 * b]));
+      break;
+    }
+  }
   const out: BatchCheck = { n: count, firstSeq: expected, firstPrev: '', lastSeq: expected - 1, lastHash: '' };
   if (!rows && f.length !== 11 * n) {
     out.unframed = true;
@@ -178,7 +188,7 @@ export function checkBatch(
       prevHash = row[9] as string;
       hash = row[10] as string;
     } else {
-      const o = 11 * i;
+      const o = 11 * (order ? (order[i] as number) : i);
       const ticket = f[o + 5] as string;
       const resource = f[o + 6] as string;
       const detail = f[o + 8] as string;

@@ -320,7 +320,7 @@ describe('checkBatch', () => {
       )
       .join('\u001f');
 
-  it('checks rows read as fields, and sends a batch whose fields do not count out back to be read as JSON', () => {
+  it('checks rows read as fields in seq order, and sends a batch whose fields do not count out back to be read as JSON', () => {
     const a = r(1, GENESIS);
     const b = r(2, a.hash);
     const text = fields([
@@ -328,6 +328,12 @@ describe('checkBatch', () => {
       { ...b, prev: a.hash },
     ]);
     expect(checkBatch(text, 'fields', 2, 1, new Map(), rowBodyOf, canonicalJson, sha256)).toEqual({ n: 2, firstSeq: 1, firstPrev: GENESIS, lastSeq: 2, lastHash: b.hash });
+    // Rows come in scan order (an updated row moves): checked in seq order all the same.
+    const scanOrder = fields([
+      { ...b, prev: a.hash },
+      { ...a, prev: GENESIS },
+    ]);
+    expect(checkBatch(scanOrder, 'fields', 2, 1, new Map(), rowBodyOf, canonicalJson, sha256)).toEqual({ n: 2, firstSeq: 1, firstPrev: GENESIS, lastSeq: 2, lastHash: b.hash });
     // One more separator (a stored value holding U+001F): never parsed as shifted fields.
     expect(checkBatch(text.replace('\u001fa\u001f', '\u001fa\u001f\u001f'), 'fields', 2, 1, new Map(), rowBodyOf, canonicalJson, sha256)).toMatchObject({ unframed: true });
     expect(checkBatch(text, 'fields', 2, 1, new Map([[2, 'f'.repeat(64)]]), rowBodyOf, canonicalJson, sha256)).toMatchObject({ fail: { seq: 2, kind: 'checkpoint' }, lastSeq: 1 });
