@@ -265,14 +265,22 @@ class BatchCheckers {
   private readonly waiting = new Map<number, { resolve: (c: BatchCheck) => void; reject: (e: Error) => void }>();
   private readonly load: number[] = [];
   private nextId = 0;
+  /** Set when a worker died: every pending and later check fails with it (never waits forever). */
+  private failed: Error | undefined;
+  private closing = false;
 
   constructor(
     count: number,
     private readonly signed: Map<number, string>,
   ) {
+    const die = (e: Error) => {
+      this.failed ??= e;
+      for (const p of this.waiting.values()) p.reject(this.failed);
+      this.waiting.clear();
+    };
     for (let i = 0; i < count; i++) {
+      // Not unref'd: a pending check must keep the process alive (close() ends the workers).
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { signed: [...signed] } });
-      w.unref();
       w.on('message', (m: { id: number; check?: BatchCheck; error?: string }) => {
         const p = this.waiting.get(m.id);
         this.waiting.delete(m.id);
@@ -280,9 +288,9 @@ class BatchCheckers {
         if (m.check) p?.resolve(m.check);
         else p?.reject(new Error(`audit verify worker: ${m.error}`));
       });
-      w.on('error', (e: Error) => {
-        for (const p of this.waiting.values()) p.reject(e);
-        this.waiting.clear();
+      w.on('error', (e: Error) => die(new Error(`audit verify worker failed: ${e.message}`)));
+      w.on('exit', (code) => {
+        if (!this.closing) die(new Error(`audit verify worker exited (code ${code})`));
       });
       this.workers.push(w);
       this.load.push(0);
@@ -291,6 +299,7 @@ class BatchCheckers {
 
   check(b: Batch, expected: number): Promise<BatchCheck> {
     if (this.workers.length === 0) return Promise.resolve(checkBatch(b.text, b.format, b.n, expected, this.signed, rowBodyOf, canonicalJson, sha256));
+    if (this.failed) return Promise.reject(this.failed);
     // The least busy worker takes it.
     let w = 0;
     for (let i = 1; i < this.workers.length; i++) if (this.load[i]! < this.load[w]!) w = i;
@@ -303,6 +312,7 @@ class BatchCheckers {
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
@@ -397,7 +407,12 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
     let keyset = false;
     for (;;) {
       const b = await readBatch(db, after, batch, keyset, 'fields');
-      if (b.n > 0) inFlight.push({ check: checkers.check(b, after + 1), after, keyset });
+      if (b.n > 0) {
+        const check = checkers.check(b, after + 1);
+        // Handled when its turn comes (settle); until then a failed worker must not be an unhandled rejection.
+        check.catch(() => {});
+        inFlight.push({ check, after, keyset });
+      }
       if (inFlight.length >= depth) {
         const broken = await settle();
         if (broken) return broken;
