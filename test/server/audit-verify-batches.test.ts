@@ -97,12 +97,15 @@ async function sequentialVerdict(db: Queryable, opts: TrailOptions = {}): Promis
   return verdict({ ok: true, rows, lastCheckpoint: lastGood, startedAfter });
 }
 
+/** The row whose actor and ticket hold U+001F. */
+const SEPARATOR_ROW = 100;
+
 // Values that stress every way the row could reach the hash: the separator the fast read joins
 // fields with, quotes and backslashes, control characters, astral and combining characters, line
 // separators, keys whose UTF-16 order differs from jsonb's (length first) order, numbers jsonb
 // writes differently (1.0, 1e21, 0.1), nesting, empty strings and every kind of null.
 const AWKWARD: Array<Partial<AuditInput>> = [
-  { actor: 'eng-\u001f-sep', ticket: 'PS-\u001f1' },
+  { actor: 'eng-\u001e-rs', ticket: 'PS-\u001d1' },
   { actor: 'quote " back \\ slash', ticket: '' },
   { actor: 'ctl \u0001\u0008\t\n\r\u001e\u007f', ticket: 'n' },
   { actor: 'émoji 😀 combining é line\u2028sep\u2029 bidi \u202e', ticket: 's' },
@@ -129,6 +132,9 @@ async function seedLog(db: Db, rows: number, key: SigningKey, every: number): Pr
           resource: { type: 'work_item', id: `r-${n}` },
           outcome: n % 5 === 0 ? 'refused' : 'allowed',
           ...awkward,
+          // One row holds the separator the fast read joins fields with: its batch is read again
+          // as JSON, every other batch is checked from fields.
+          ...(n === SEPARATOR_ROW - 1 ? { actor: 'eng-\u001f-sep', ticket: 'PS-\u001f1' } : {}),
         },
         at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
       });
