@@ -56,7 +56,7 @@ export const defaultVerifyWorkers = (): number => Math.max(1, availableParalleli
 
 export const CHAIN_ONLY_WARNING = 'no public key given: the chain alone cannot detect a truncated tail or a chain recomputed after an edit; pass --public-key to check the signed checkpoints';
 
-/** One read: `n` rows (the last with seq `last`) as one text in `format` (see readBatch), in seq order. */
+/** One read: `n` rows (the highest seq `last`) as one text in `format` (see BatchFormat). */
 interface Batch {
   n: number;
   last: number;
@@ -68,8 +68,9 @@ interface Batch {
  * How a batch travels from the database: 'fields' is every column's own text, 11 per row, all
  * joined by U+001F (ticket tagged 'n' for null or 's' + text; resource and detail as jsonb text, ''
  * for null): no escaping in SQL, which was a third of a PGlite read. A stored value holding U+001F
- * would shift the fields, so the checker counts them (11 per row, exactly) and a batch that does
- * not count out is read again as 'json': one JSON array of row arrays, every text escaped by
+ * would shift the fields (and a NULL forced into a NOT NULL column would drop its row from the
+ * aggregate), so the checker counts them (11 per `n` rows, exactly) and a batch that does not
+ * count out is read again as 'json': one JSON array of row arrays, every text escaped by
  * json_build_array, so no stored value can forge structure. A 'fields' batch comes in the order
  * the scan met the rows and the checker puts it in seq order: an ordered aggregate made the
  * database sort whole rows, which spilled to disk at the default work_mem (half a PGlite read).
