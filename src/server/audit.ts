@@ -33,7 +33,10 @@ export interface AuditRecord {
 
 export const GENESIS = '0'.repeat(64);
 
-/** JSON with object keys sorted at every depth: the same row always hashes the same. */
+/**
+ * JSON with object keys sorted at every depth: the same row always hashes the same. Refers to
+ * nothing but itself: the audit verifier's worker threads are built from its source text.
+ */
 export function canonicalJson(v: unknown): string {
   if (v === undefined) return 'null';
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
