@@ -9,7 +9,7 @@ import type { Frame, Page } from 'playwright-core';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../../src/server/app';
 import { openDb } from '../../src/server/db/index';
-import { launchWithExtension, RESULTS, ROOT, screenshot, startTestDemoPages, type ExtensionBrowser } from './harness';
+import { launchWithExtension, parkedFrame, RESULTS, ROOT, screenshot, startTestDemoPages, type ExtensionBrowser } from './harness';
 import type { DemoPages } from '../../scripts/demo-pages';
 
 export const DEMO_WORLD = join(ROOT, 'fixtures', 'demo-world.json');
@@ -141,7 +141,7 @@ export async function ticketPanel(page: Page, key: string, timeout = 20_000): Pr
   for (;;) {
     for (const frame of page.frames()) {
       if (!frame.url().startsWith('chrome-extension://') || !frame.url().includes('/src/panel/') || frame.isDetached()) continue;
-      if (new URLSearchParams(new URL(frame.url()).hash.slice(1)).get('placement') === 'parked') continue;
+      if (parkedFrame(frame)) continue;
       const line = await frame
         .locator('.ticket')
         .textContent()
