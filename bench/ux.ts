@@ -35,10 +35,10 @@ const PANEL_ANSWER = '.decision';
 /** …shown where it goes: the content script loads the panel out of sight before the page has a place for it. */
 const PANEL_PLACED = 'access-companion-panel:not([data-placement="parked"])';
 
-/** Stages of one visit, epoch ms (see `stamps`); `visible` = max(answer, placed). */
+/** Stages of one visit, epoch ms: the page's stamps (sidebar, placed), the frame's (PANEL_STAGES); visible = max(answer, placed). */
 type Stages = Record<'sidebar' | 'frameStart' | 'frameResponse' | 'frameParsed' | 'panelScript' | 'viewAsked' | 'viewCached' | 'answer' | 'placed', number | undefined>;
 
-/** Read in the panel frame: its marks (src/panel) and navigation timing, on the epoch clock. A string: see below. */
+/** Read in the panel frame: its marks (src/panel) and navigation timing, on the epoch clock. A string, as the init script below. */
 const PANEL_STAGES = `(() => {
   const o = performance.timeOrigin;
   const nav = performance.getEntriesByType('navigation')[0];
@@ -51,7 +51,7 @@ const PANEL_STAGES = `(() => {
 /** Median per stage, ms from the sidebar (negative: before the page showed it), as note text. */
 function split(visits: Stages[]): string {
   const stage = (k: keyof Stages) => summarize(visits.map((v) => (v[k] ?? NaN) - v.sidebar!).filter((x) => !Number.isNaN(x))).median.toFixed(0);
-  return `frame navigation starts ${stage('frameStart')}, its HTML arrives ${stage('frameResponse')}, parsed ${stage('frameParsed')}, panel script run ${stage('panelScript')}, cached view asked ${stage('viewAsked')} / answered ${stage('viewCached')}, decision painted ${stage('answer')}, panel placed ${stage('placed')}`;
+  return `frame navigation starts ${stage('frameStart')}, its HTML arrives ${stage('frameResponse')}, parsed ${stage('frameParsed')}, panel script run ${stage('panelScript')}, cached view asked ${stage('viewAsked')} / taken ${stage('viewCached')}, decision in the frame's DOM ${stage('answer')}, panel placed ${stage('placed')}`;
 }
 
 async function benchPanel(w: UxWorld, quick: boolean): Promise<Row[]> {
@@ -122,7 +122,7 @@ async function benchPanel(w: UxWorld, quick: boolean): Promise<Row[]> {
       latencyUnit: 'ms',
       met: ws.p99 <= 100,
       note:
-        `${warm.length} revisits (p99 = the worst of them${quick ? '' : ' but none'}); "visible" = the panel shows its decision (.decision), from cache or fresh, and sits in its place on the page (not parked out of sight). ` +
+        `${warm.length} revisits (p99 = the worst of them); "visible" = the panel shows its decision (.decision), from cache or fresh, and sits in its place on the page (not parked out of sight). ` +
         `The content script starts loading the panel out of sight when it starts and moves it into the sidebar once the page renders it (Element.moveBefore keeps the frame loaded), so the frame's load overlaps the portal's own fetch. ` +
         `Median stages, ms from sidebar (negative: before it): ${warmSplit}. ` +
         `A page with its details in the served HTML (?layout=punctuated-table, no sidebar, measured from its details table: no head start), ${served.length} warm visits: median ${ss.median.toFixed(0)} ms, p99 ${ss.p99.toFixed(0)} ms; stages: ${servedSplit}`,
