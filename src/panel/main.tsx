@@ -5,18 +5,36 @@ import { browser } from '../shared-ext/browser';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { readPanelContext, type PanelContext } from './context';
-import { useTicketView } from './use-ticket-view';
+import { askCachedViewEarly, useTicketView } from './use-ticket-view';
 import { Activity, Decision, QualifiedAdmins, Scope } from './sections';
 import { AiConversationsGrant, DataGrant } from './grant-controls';
 import type { TicketView } from '../shared-ext/ticket-view';
 import { ago, hostOf } from './labels';
+import { acceptedFactsHash } from '../shared-ext/panel-facts';
+
+// What the page said, once it had rendered the ticket (shared-ext/panel-facts.ts): only from the
+// page that embeds us, and only with this frame's key and mount id. Listened for from the start, so
+// that none is missed while the panel renders.
+const factsListeners = new Set<() => void>();
+addEventListener('message', (event: MessageEvent<unknown>) => {
+  if (event.source !== parent) return;
+  const hash = acceptedFactsHash(location.hash, event.data);
+  if (hash === undefined) return;
+  history.replaceState(history.state, '', `#${hash}`);
+  for (const listener of factsListeners) listener();
+});
 
 function Panel() {
   const [context, setContext] = useState(() => readPanelContext(location.hash));
   useEffect(() => {
     const onHashChange = () => setContext(readPanelContext(location.hash));
     addEventListener('hashchange', onHashChange);
-    return () => removeEventListener('hashchange', onHashChange);
+    factsListeners.add(onHashChange);
+    onHashChange(); // facts may have come between the first render and this effect
+    return () => {
+      removeEventListener('hashchange', onHashChange);
+      factsListeners.delete(onHashChange);
+    };
   }, []);
   const { view, refreshing, refresh } = useTicketView(context);
   const title = view?.ticket?.title ?? context?.title;
@@ -155,6 +173,11 @@ function Mismatch({ context, view }: { context: PanelContext; view: TicketView }
   );
 }
 
+// Marks for the benchmark's stage split (bench/ux.ts): this script has run (its imports with it).
+performance.mark('ac:panel-script');
+// The cached decision is asked for before the first render, not from the first render's effect.
+const initial = readPanelContext(location.hash);
+if (initial) askCachedViewEarly(initial);
 render(<Panel />, document.getElementById('app')!);
 
 // Tell the content script how tall to make this frame; a height is all that leaves the frame.

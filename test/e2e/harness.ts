@@ -64,12 +64,21 @@ export function startTestDemoPages(opts: DemoPagesOptions = {}): Promise<DemoPag
   return startDemoPages({ supportPort: 0, adminPort: 0, productPort: 0, ...opts });
 }
 
-/** The Access Companion panel frame on a page, once it has rendered the ticket line. */
+/**
+ * True while our frame loads out of sight (placement=parked in its hash): the content script starts
+ * the panel before the page has rendered its ticket, and places it (giving it the page's facts) once
+ * it has. Tests look at a panel once it is placed.
+ */
+export function parkedFrame(frame: Frame): boolean {
+  return new URLSearchParams(new URL(frame.url()).hash.slice(1)).get('placement') === 'parked';
+}
+
+/** The Access Companion panel frame on a page, once it is placed and has rendered the ticket line. */
 export async function panelFrame(page: Page, timeout = 10_000): Promise<Frame> {
   const deadline = Date.now() + timeout;
   for (;;) {
     for (const frame of page.frames()) {
-      if (!frame.url().startsWith('chrome-extension://') || frame.isDetached()) continue;
+      if (!frame.url().startsWith('chrome-extension://') || frame.isDetached() || parkedFrame(frame)) continue;
       const found = await frame
         .locator('.ticket')
         .count()

@@ -9,7 +9,7 @@ import type { Frame, Page } from 'playwright-core';
 import { serve, type ServerType } from '@hono/node-server';
 import { createApp } from '../../src/server/app';
 import { openDb } from '../../src/server/db/index';
-import { launchWithExtension, RESULTS, ROOT, screenshot, startTestDemoPages, type ExtensionBrowser } from './harness';
+import { launchWithExtension, parkedFrame, RESULTS, ROOT, screenshot, startTestDemoPages, type ExtensionBrowser } from './harness';
 import type { DemoPages } from '../../scripts/demo-pages';
 
 export const DEMO_WORLD = join(ROOT, 'fixtures', 'demo-world.json');
@@ -131,12 +131,17 @@ export async function signInThroughOptions(w: TicketWorld, token: string): Promi
   await page.close();
 }
 
-/** The panel frame once it shows the API's decision for `key`. */
+/**
+ * The panel frame once it shows the API's decision for `key` where it goes on the page: not while
+ * it loads out of sight (placement=parked in its hash, until the content script gives it the page's
+ * facts and places it).
+ */
 export async function ticketPanel(page: Page, key: string, timeout = 20_000): Promise<Frame> {
   const deadline = Date.now() + timeout;
   for (;;) {
     for (const frame of page.frames()) {
       if (!frame.url().startsWith('chrome-extension://') || !frame.url().includes('/src/panel/') || frame.isDetached()) continue;
+      if (parkedFrame(frame)) continue;
       const line = await frame
         .locator('.ticket')
         .textContent()

@@ -2,7 +2,7 @@
 // content script can read it, and sign-out leaves nothing cached. The panel follows along.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { shoot, startTicketWorld, text, ticketPanel, type TicketWorld } from './ticket-helpers';
-import { screenshot } from './harness';
+import { parkedFrame, screenshot } from './harness';
 
 let w: TicketWorld;
 
@@ -19,7 +19,7 @@ describe('ticket panel: sign-in', () => {
     await page.goto(w.demo.ticketUrl('PS-101'));
     const panelFrame = async () => {
       for (;;) {
-        const f = page.frames().find((x) => x.url().includes('/src/panel/'));
+        const f = page.frames().find((x) => x.url().includes('/src/panel/') && !parkedFrame(x));
         if (
           f &&
           (await f
