@@ -4,7 +4,7 @@
 // window with the server's listAudit, verified in full against the checkpoints with the public key
 // (verifyAuditTrail, as the CLI and the API run it: batches of 20,000 rows read as one text each
 // while worker threads parse and hash the batches before), and verified incrementally after a minute's worth of new rows since the
-// last checkpoint. --quick uses 50,000 rows and scales the full-verify time to 1M, and says so.
+// last checkpoint. --quick uses 200,000 rows and scales the full-verify time to 1M, and says so.
 import { appendAudit, appendAuditBatch, listAudit, rowHash, type ActorKind } from '../../src/server/audit';
 import { ephemeralSigningKey, signCheckpoint } from '../../src/server/audit-checkpoints';
 import { defaultVerifyWorkers, VERIFY_BATCH_ROWS, verifyAuditTrail } from '../../src/server/audit-verify';
