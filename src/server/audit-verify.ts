@@ -92,7 +92,15 @@ const BATCH_SQL: Record<BatchFormat, string> = {
  */
 async function readBatch(db: Queryable, after: number, limit: number, keyset: boolean, format: BatchFormat): Promise<Batch> {
   const from = keyset ? '(SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2) page' : 'audit WHERE seq > $1 AND seq <= $1 + $2';
-  const [r] = await db.query<{ n: number; last: string | number | null; t: string | null }>(`SELECT count(*)::int AS n, max(seq) AS last, ${BATCH_SQL[format]} AS t FROM ${from}`, [after, limit]);
+  // 'fields' also asks whether any text column holds the separator (concat skips NULLs): such a
+  // batch is read as 'json' at once. The field count alone is not enough: a row made NULL drops 11
+  // fields and a forged row hidden as separated text in another column adds 11 (a "ghost").
+  const unsafe = format === 'fields' ? `, bool_or(strpos(concat(at, actor, actor_kind, action, ticket, outcome, prev_hash, hash), E'\\x1f') > 0) AS unsafe` : '';
+  const [r] = await db.query<{ n: number; last: string | number | null; t: string | null; unsafe?: boolean | null }>(
+    `SELECT count(*)::int AS n, max(seq) AS last, ${BATCH_SQL[format]} AS t${unsafe} FROM ${from}`,
+    [after, limit],
+  );
+  if (r?.unsafe) return readBatch(db, after, limit, keyset, 'json');
   return { n: r?.n ?? 0, last: Number(r?.last ?? after), format, text: r?.t ?? (format === 'json' ? '[]' : '') };
 }
 
@@ -389,8 +397,11 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
     const head = inFlight.shift()!;
     let c = await head.check;
     if (c.unframed) c = await checkers.check(await readBatch(db, head.after, batch, head.keyset, 'json'), head.after + 1);
-    if (c.n === 0) return undefined;
-    if (c.firstSeq === expectedSeq && c.firstPrev !== prev) return fail(expectedSeq, `row ${expectedSeq} does not link to the row before it`);
+    // Every batch must start where the chain is: one that starts later (the reader moved past rows
+    // the checker never saw) or holds no rows on its second read leaves rows unchecked.
+    // (A batch whose own first row is not the one it expected fails 'missing' at it: the same verdict.)
+    if (c.n === 0 || c.firstSeq !== expectedSeq) return fail(expectedSeq, `row ${expectedSeq} is missing`);
+    if (c.firstPrev !== prev) return fail(expectedSeq, `row ${expectedSeq} does not link to the row before it`);
     if (c.fail) {
       const { seq, kind } = c.fail;
       if (kind === 'missing') return fail(seq, `row ${seq} is missing`);
