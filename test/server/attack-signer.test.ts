@@ -55,4 +55,25 @@ describe('the checkpointer and a chain recomputed since its last checkpoint', ()
       await db.close();
     }
   });
+
+  // Also predating today: the API's own verify (GET /v1/audit/verify) and `npm run audit:verify`
+  // without --checkpoints compare with the checkpoints stored in the database, which the same
+  // writer deletes along with the rows' history: an edit anywhere, the chain recomputed from it,
+  // and every stored checkpoint removed, verifies OK with the public key (only the CLI prints a
+  // warning that there are no checkpoints; the verdict is ok and the exit code 0).
+  it.fails('deleting the stored checkpoints does not let a recomputed chain verify against the key', async () => {
+    const db = await openPglite();
+    try {
+      const key = ephemeralSigningKey();
+      await db.transaction((tx) => appendAuditBatch(tx, [row(1), row(2), row(3)]));
+      await checkpointHead(db, key, 'acme', '2026-01-01T00:01:00.000Z');
+      await db.query(`UPDATE audit SET outcome = 'allowed' WHERE seq = 2`);
+      await recomputeFrom(db, 2);
+      await db.query('DELETE FROM audit_checkpoints');
+      const v = await verifyAuditTrail(db, { publicKey: key.publicKey });
+      expect(v.ok, JSON.stringify(v)).toBe(false);
+    } finally {
+      await db.close();
+    }
+  });
 });
