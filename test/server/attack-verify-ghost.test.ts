@@ -114,5 +114,38 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         expect(v.ok, JSON.stringify(v)).toBe(false);
       }
     });
+
+    // Other tampers a writer with DDL can make, each caught (these held on the code as reviewed).
+    const DDL_TAMPERS: Array<{ name: string; sql: string[] }> = [
+      {
+        name: 'primary key dropped, a changed copy of row 20 (the batch top) added',
+        sql: [
+          'ALTER TABLE audit DROP CONSTRAINT audit_pkey',
+          `INSERT INTO audit SELECT seq, at, 'mallory', actor_kind, action, ticket, resource, 'allowed', detail, prev_hash, hash FROM audit WHERE seq = 20`,
+        ],
+      },
+      {
+        name: 'primary key dropped, an exact copy of row 21 (the next batch first) added',
+        sql: ['ALTER TABLE audit DROP CONSTRAINT audit_pkey', 'INSERT INTO audit SELECT * FROM audit WHERE seq = 21'],
+      },
+      {
+        name: 'a row moved to a NULL seq',
+        sql: ['ALTER TABLE audit DROP CONSTRAINT audit_pkey', 'ALTER TABLE audit ALTER COLUMN seq DROP NOT NULL', 'UPDATE audit SET seq = NULL WHERE seq = 40'],
+      },
+      {
+        name: 'a NULL actor, the row otherwise unchanged',
+        sql: ['ALTER TABLE audit ALTER COLUMN actor DROP NOT NULL', 'UPDATE audit SET actor = NULL WHERE seq = 33'],
+      },
+    ];
+    for (const t of DDL_TAMPERS)
+      it(`${t.name}: does not verify`, async () => {
+        const checkpoints = await seed(db, 40, key);
+        for (const q of t.sql) await db.query(q);
+        expect((await verifyAudit(db)).ok).toBe(false);
+        for (const batchSize of [20, 17, undefined]) {
+          const v = await verifyAuditTrail(db, { publicKey: key.publicKey, checkpoints, workers: 0, batchSize });
+          expect(v.ok, JSON.stringify(v)).toBe(false);
+        }
+      });
   });
 }
