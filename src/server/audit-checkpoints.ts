@@ -5,7 +5,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, ran
 import { closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { canonicalJson } from './audit';
-import type { Db, Queryable } from './db/index';
+import type { Queryable } from './db/index';
 
 /** One signed statement "the chain of `org` had `seq` rows ending in `hash` at `at`". */
 export interface Checkpoint {
@@ -144,71 +144,4 @@ export async function listCheckpoints(q: Queryable, after = 0, limit = 100): Pro
 export async function latestCheckpoint(q: Queryable): Promise<Checkpoint | undefined> {
   const [r] = await q.query<CheckpointRow>('SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1');
   return r ? fromRow(r) : undefined;
-}
-
-/**
- * Signs the chain head if it moved since the last checkpoint. Runs under the chain lock (the head
- * row FOR UPDATE), so no append slips between reading the head and signing it, and API processes
- * sharing one PostgreSQL take turns: the second finds the head already checkpointed and signs
- * nothing, so checkpoints never fork. Returns the new checkpoint, or undefined when there was none.
- */
-export async function checkpointHead(db: Db, key: SigningKey, org: string, at: string): Promise<Checkpoint | undefined> {
-  return db.transaction(async (tx) => {
-    const [head] = await tx.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE');
-    const seq = Number(head?.seq ?? 0);
-    if (!head || seq === 0) return undefined;
-    const [last] = await tx.query<{ seq: string | number | null }>('SELECT max(seq) AS seq FROM audit_checkpoints');
-    if (last?.seq !== null && last?.seq !== undefined && Number(last.seq) >= seq) return undefined;
-    const cp = signCheckpoint(key, { seq, hash: head.hash, at, org });
-    const inserted = await tx.query('INSERT INTO audit_checkpoints (seq, hash, at, org, key_id, signature) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (seq) DO NOTHING RETURNING seq', [
-      cp.seq,
-      cp.hash,
-      cp.at,
-      cp.org,
-      cp.keyId,
-      cp.signature,
-    ]);
-    if (inserted.length === 0) return undefined;
-    await tx.query(`SELECT pg_notify('ac_audit_checkpoint', $1)`, [String(seq)]);
-    return cp;
-  });
-}
-
-/** Checkpoints the head every `intervalMs` while it moves, and once more at `stop()`. */
-export class Checkpointer {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-
-  constructor(
-    private readonly db: Db,
-    readonly key: SigningKey,
-    private readonly org: string,
-    private readonly intervalMs: number,
-    private readonly now: () => string,
-    private readonly log: (m: string) => void,
-  ) {}
-
-  start(): void {
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
-  }
-
-  /** One checkpoint now if the head moved; failures are logged, the next tick retries. */
-  tick(): Promise<Checkpoint | undefined> {
-    const run = this.running
-      .then(() => checkpointHead(this.db, this.key, this.org, this.now()))
-      .catch((e: unknown) => {
-        this.log(`audit checkpoint failed: ${(e as Error).message}`);
-        return undefined;
-      });
-    this.running = run;
-    return run;
-  }
-
-  /** Clears the timer and signs the final head (clean shutdown). */
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    this.timer = undefined;
-    await this.tick();
-  }
 }

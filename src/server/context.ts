@@ -1,7 +1,8 @@
 // What every route handler works with: the indexed world, the database and the live tails.
 import type { WorldIndex } from '../core/index';
 import type { AuditRecord } from './audit';
-import type { Checkpoint, Checkpointer } from './audit-checkpoints';
+import type { Checkpointer } from './audit-checkpointer';
+import type { Checkpoint } from './audit-checkpoints';
 import type { TokenBook } from './auth';
 import type { Db } from './db/index';
 import type { ChangeEvent, Tail } from './events';
