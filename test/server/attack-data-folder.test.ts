@@ -1,13 +1,13 @@
 // Outside review 2026-12-01 (issue 15): a new --data folder is now a copy of the unpacked template.
 // Several APIs started at once on one new folder: exactly one runs, and what it acknowledged is
 // there after a restart. A start cut short mid-copy (files half there, no PG_VERSION) is copied again.
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, truncateSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { api, spawnApi } from '../load/helpers';
 import { DataDirLocked, lockDataDir } from '../../src/server/db/data-lock';
-import { openPglite } from '../../src/server/db/index';
+import { INITIALIZING, openPglite } from '../../src/server/db/index';
 import { writeWorldFile } from './helpers';
 
 const TEMPLATE = join(__dirname, '../../dist-api/pglite-template.tar');
@@ -38,6 +38,7 @@ describe('a new data folder, copied from the template', () => {
     cpSync(join(unpacked, 'global'), join(dir, 'global'), { recursive: true });
     const victim = readdirSync(join(dir, 'global')).find((f) => /^\d+$/.test(f))!;
     truncateSync(join(dir, 'global', victim), 10);
+    writeFileSync(join(dir, INITIALIZING), '1\n'); // as the copy leaves it when cut short
     const db = await openPglite(dir, { template: TEMPLATE });
     try {
       await db.query(`INSERT INTO audit_head VALUES (2, 1, 'x')`);

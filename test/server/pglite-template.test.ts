@@ -1,10 +1,10 @@
 // A new embedded database may start from a template tarball (the build's fresh data folder)
 // instead of running initdb; a data folder that already holds a database keeps its data.
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openPglite, templateFolderOf, useWasmCompiler, writePgliteTemplate } from '../../src/server/db/index';
+import { INITIALIZING, openPglite, templateFolderOf, useWasmCompiler, writePgliteTemplate } from '../../src/server/db/index';
 
 const dir = mkdtempSync(join(tmpdir(), 'ac-template-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -33,9 +33,19 @@ describe('openPglite with a template', () => {
     const cut = join(dir, 'cut');
     cpSync(templateFolderOf(template), cut, { recursive: true, filter: (src) => !src.endsWith('PG_VERSION') });
     rmSync(join(cut, 'base'), { recursive: true });
+    writeFileSync(join(cut, INITIALIZING), '1\n'); // as the copy leaves it when cut short
     const c = await openPglite(cut, { template });
     expect((await c.query<{ n: number }>('SELECT count(*)::int AS n FROM schema_migrations'))[0]!.n).toBeGreaterThanOrEqual(5);
     await c.close();
+
+    // A folder with files but no database and no sign of a start cut short (a database that lost
+    // its PG_VERSION, someone else's files) is refused, and nothing in it is touched.
+    const foreign = join(dir, 'foreign');
+    cpSync(join(dir, 'data'), foreign, { recursive: true });
+    rmSync(join(foreign, 'PG_VERSION'));
+    await expect(openPglite(foreign, { template })).rejects.toThrow(/holds files .* but no database \(no PG_VERSION\)/);
+    expect(existsSync(join(foreign, INITIALIZING))).toBe(false);
+    expect(existsSync(join(foreign, 'base'))).toBe(true);
 
     // Only the tarball (an older build): a new folder is unpacked from it by PGlite.
     const tarOnly = join(dir, 'only.tar');

@@ -1,11 +1,12 @@
 // One tiny database surface over embedded PGlite and PostgreSQL (pg): queries, transactions and
 // LISTEN. Timestamps are stored as ISO text and counters as int so both drivers return the same JS.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import pg from 'pg';
+import { LOCK_FILE } from './data-lock';
 import { migrate, MIGRATION_LOCK } from './migrations';
 import type { Db, Queryable, TransactionHook } from './types';
 
@@ -125,6 +126,27 @@ function startParams(sharedBuffers: string): string[] {
   ];
 }
 
+/**
+ * Marks a data folder whose database is being created (a copy of the template, or PGlite's own
+ * unpacking or initdb): present from before the first file is written until PostgreSQL is up.
+ */
+export const INITIALIZING = 'access-api.initializing';
+
+/**
+ * A data folder without PG_VERSION gets a new database, which overwrites whatever is there. That is
+ * right for an empty folder (only our lock) or one whose creation was cut short (INITIALIZING still
+ * there); anything else may be a database that lost its PG_VERSION, or someone else's files, and
+ * starting over it would destroy them. Throws Error naming the folder; otherwise marks it.
+ */
+function refuseForeignFiles(dataDir: string): void {
+  const foreign = readdirSync(dataDir).filter((name) => name !== INITIALIZING && !name.startsWith(LOCK_FILE));
+  if (foreign.length > 0 && !existsSync(join(dataDir, INITIALIZING)))
+    throw new Error(
+      `${dataDir} holds files (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}) but no database (no PG_VERSION): not starting a new database over them. Restore PG_VERSION if this is the API's database, or point --data at an empty folder.`,
+    );
+  writeFileSync(join(dataDir, INITIALIZING), `${process.pid}\n`);
+}
+
 /** The unpacked twin of a template tarball: `x/pglite-template.tar` → `x/pglite-template/`. */
 export const templateFolderOf = (tarball: string): string => (tarball.endsWith('.tar') ? tarball.slice(0, -'.tar'.length) : `${tarball}.d`);
 
@@ -160,6 +182,7 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
   if (!/^\d{1,6}(kB|MB|GB)$/.test(sharedBuffers)) throw new Error(`shared_buffers must look like 16MB, not "${sharedBuffers}"`);
   useWasmCompiler(opts.wasmCompiler);
   const fresh = !dataDir || !existsSync(join(dataDir, 'PG_VERSION'));
+  if (dataDir && fresh) refuseForeignFiles(dataDir);
   const unpacked = opts.template ? templateFolderOf(opts.template) : undefined;
   let template: Blob | undefined;
   if (fresh && dataDir && unpacked && existsSync(join(unpacked, 'PG_VERSION'))) {
@@ -175,6 +198,7 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
   // PGlite keeps its options object for its whole life; the 40 MB tarball in it is needed only
   // to start.
   delete options.loadDataDir;
+  if (dataDir && fresh) rmSync(join(dataDir, INITIALIZING), { force: true });
   const db: Db = {
     kind: 'pglite',
     query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
