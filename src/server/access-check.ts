@@ -7,6 +7,7 @@
 // again. An answer leaves only after its own audit row committed.
 import { engineerAccessDecision, type AccessDecision, type Grant, type Resource, type Ticket, type WorldIndex } from '../core/index';
 import { appendAuditBatch, auditRowBody, rowHashParts, type AuditInput } from './audit';
+import { noteAppended } from './audit-witness';
 import type { ServerContext } from './context';
 import { DbUnavailable, type Queryable } from './db/index';
 import { currentTicket, grantsOfTicket, withTicket } from './store';
@@ -201,7 +202,7 @@ async function readTicket(tx: Queryable, s: ServerContext, key: string): Promise
 
 /**
  * Appends `items` to the audit chain in one statement, only while the access epoch is `epoch`:
- * (append_access_checks, migration 6) locks the chain head, chains and hashes the rows in the database (sha256 over the previous hash
+ * (append_access_checks_head, migration 7) locks the chain head, chains and hashes the rows in the database (sha256 over the previous hash
  * and the row's canonical JSON, whose parts are built here, outside the lock), inserts them, moves
  * the head and announces it. False when the epoch had moved and nothing was written.
  */
@@ -212,9 +213,11 @@ export async function appendAtEpoch(q: Queryable, epoch: string, items: { input:
     const { before, after } = rowHashParts(base);
     [at, base.actor, base.actorKind, base.action, base.ticket, JSON.stringify(base.resource), base.outcome, JSON.stringify(base.detail), before, after].forEach((v, i) => cols[i]!.push(v));
   }
-  const [row] = await q.query<{ seq: string | number | null }>(
-    'SELECT append_access_checks($1::bigint, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS seq',
+  const [row] = await q.query<{ head: [string, string] | null }>(
+    'SELECT append_access_checks_head($1::bigint, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS head',
     [epoch, ...cols],
   );
-  return row?.seq !== null && row?.seq !== undefined;
+  if (!row?.head) return false;
+  noteAppended(q, Number(row.head[0]), row.head[1]);
+  return true;
 }

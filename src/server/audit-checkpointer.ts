@@ -1,9 +1,12 @@
-// The signer of audit checkpoints. It signs only a head it has verified: the rows since the last
-// signed checkpoint must hash and link (verifyAuditTrail, incremental), so a database writer who
-// rewrites rows written since then and recomputes the chain cannot get the forgery signed at the
-// next tick (found by the outside review of 2026-12-01, test/server/attack-signer.test.ts).
+// The signer of audit checkpoints. It signs only a head it has verified (found by the outside
+// review of 2026-12-01, test/server/attack-signer.test.ts): the rows since the last signed
+// checkpoint must hash and link (verifyAuditTrail, incremental), and the newest row this process
+// appended must still carry the hash its own append computed (audit-witness.ts), so a database
+// writer who rewrites rows written since the last checkpoint and recomputes the chain from them
+// does not get the forgery signed.
 import { signCheckpoint, type Checkpoint, type SigningKey } from './audit-checkpoints';
 import { verifyAuditTrail } from './audit-verify';
+import { newestOwnAppend, witnessAppends } from './audit-witness';
 import type { Db } from './db/index';
 
 /** The head was not signed: the rows since the last checkpoint do not verify. */
@@ -25,7 +28,9 @@ export class UnverifiedHead extends Error {
  * and signs nothing, and checkpoints never fork. The head signed may be older than the current
  * one (rows appended during the verify are signed at the next tick).
  * Returns the new checkpoint, undefined when there was none to make; throws UnverifiedHead when
- * the rows since the last checkpoint do not verify (nothing is signed).
+ * the rows since the last checkpoint do not verify, or the newest row this process appended (when
+ * it witnesses appends: witnessAppends, which the Checkpointer turns on) no longer carries the
+ * hash it was written with (nothing is signed).
  */
 export async function checkpointHead(db: Db, key: SigningKey, org: string, at: string): Promise<Checkpoint | undefined> {
   const [head] = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
@@ -35,6 +40,14 @@ export async function checkpointHead(db: Db, key: SigningKey, org: string, at: s
   if (last?.seq !== null && last?.seq !== undefined && Number(last.seq) >= seq) return undefined;
   const verdict = await verifyAuditTrail(db, { publicKey: key.publicKey, incremental: true });
   if (!verdict.ok) throw new UnverifiedHead(seq, verdict.reason ?? 'the chain does not verify');
+  // The chain verifying is not enough: a writer who recomputed it from an edited row leaves rows
+  // that verify. The newest row this process wrote pins every row before it.
+  const own = newestOwnAppend(db);
+  if (own && own.seq <= seq) {
+    const [stored] = await db.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [own.seq]);
+    if (stored?.hash !== own.hash)
+      throw new UnverifiedHead(seq, `row ${own.seq}, which this API appended, no longer carries the hash it was written with: rows up to it were rewritten and the chain recomputed`);
+  }
   return db.transaction(async (tx) => {
     await tx.query('SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE');
     // The row verified above must still carry the hash the head named when it was read.
@@ -69,7 +82,9 @@ export class Checkpointer {
     private readonly intervalMs: number,
     private readonly now: () => string,
     private readonly log: (m: string) => void,
-  ) {}
+  ) {
+    witnessAppends(db);
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.tick(), this.intervalMs);

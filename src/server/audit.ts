@@ -3,6 +3,7 @@
 import type { AuditAction } from '../api/vocabulary';
 import type { Db, Queryable } from './db/index';
 import { sha256 } from './auth';
+import { noteAppended } from './audit-witness';
 
 export type ActorKind = 'admin' | 'engineer' | 'system';
 
@@ -135,6 +136,7 @@ export async function appendAuditBatch(tx: Queryable, items: { input: AuditInput
      SELECT pg_notify('ac_audit', $${n + 3}), (SELECT count(*) FROM appended) AS appended, (SELECT count(*) FROM moved) AS moved`,
     params,
   );
+  noteAppended(tx, seq, prev);
   return out;
 }
 

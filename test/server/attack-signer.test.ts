@@ -1,21 +1,40 @@
 // Outside review 2026-12-01 (issue 15): the checkpointer signed whatever head audit_head named,
 // without checking the rows since the last signed checkpoint. It now verifies them first
 // (audit-checkpointer.ts), so an edit since the last checkpoint is reported and never signed.
-// Still open (README, "Security model"): a writer who also recomputes the chain from the edited
-// row and moves the head before the next tick leaves rows that verify, and they get signed; only
-// a signer that knows the hashes its own appends produced could refuse them.
+// A writer who also recomputes the chain from the edited row and moves the head before the next
+// tick leaves rows that verify; the signer then refuses because the newest row this process
+// appended no longer carries the hash its append computed (audit-witness.ts).
 import { describe, expect, it } from 'vitest';
 import type { AuditAction } from '../../src/api/vocabulary';
-import { appendAuditBatch, type AuditInput } from '../../src/server/audit';
+import { appendAuditBatch, rowHash, type ActorKind, type AuditInput } from '../../src/server/audit';
+import { appendAtEpoch } from '../../src/server/access-check';
+import { newestOwnAppend, witnessAppends } from '../../src/server/audit-witness';
 import { checkpointHead } from '../../src/server/audit-checkpointer';
 import { ephemeralSigningKey } from '../../src/server/audit-checkpoints';
 import { verifyAuditTrail } from '../../src/server/audit-verify';
-import { openPglite } from '../../src/server/db/index';
+import { openPglite, type Db } from '../../src/server/db/index';
 
 const row = (n: number): { input: AuditInput; at: string } => ({
   input: { actor: 'sam', actorKind: 'engineer', action: 'access.check' as AuditAction, ticket: 'PS-100', resource: { type: 'work_item', id: `r-${n}` }, outcome: 'refused' },
   at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
 });
+
+async function recomputeFrom(db: Db, from: number): Promise<void> {
+  const [before] = await db.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [from - 1]);
+  let prev = before!.hash;
+  let last = from - 1;
+  for (const r of await db.query<{ seq: number; at: string; actor: string; actor_kind: string; action: string; ticket: string | null; resource: unknown; outcome: string; detail: unknown }>(
+    'SELECT * FROM audit WHERE seq >= $1 ORDER BY seq',
+    [from],
+  )) {
+    const seq = Number(r.seq);
+    const hash = rowHash(prev, { seq, at: r.at, actor: r.actor, actorKind: r.actor_kind as ActorKind, action: r.action, ticket: r.ticket, resource: r.resource, outcome: r.outcome, detail: r.detail });
+    await db.query('UPDATE audit SET prev_hash = $2, hash = $3 WHERE seq = $1', [seq, prev, hash]);
+    prev = hash;
+    last = seq;
+  }
+  await db.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [last, prev]);
+}
 
 describe('the checkpointer and a chain recomputed since its last checkpoint', () => {
   it('does not sign a head when a row since the last checkpoint was edited', async () => {
@@ -47,6 +66,52 @@ describe('the checkpointer and a chain recomputed since its last checkpoint', ()
       await db.transaction((tx) => appendAuditBatch(tx, [row(4), row(5)]));
       expect((await checkpointHead(db, key, 'acme', '2026-01-01T00:02:00.000Z'))?.seq).toBe(5);
       expect((await verifyAuditTrail(db, { publicKey: key.publicKey })).ok).toBe(true);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('does not sign a head whose rows since the last checkpoint were rewritten and the chain recomputed', async () => {
+    const db = await openPglite();
+    try {
+      const key = ephemeralSigningKey();
+      witnessAppends(db);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(1), row(2), row(3)]));
+      expect((await checkpointHead(db, key, 'acme', '2026-01-01T00:01:00.000Z'))?.seq).toBe(3);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(4), row(5), row(6)]));
+      expect(newestOwnAppend(db)?.seq).toBe(6);
+      await db.query(`UPDATE audit SET outcome = 'allowed' WHERE seq = 5`);
+      await recomputeFrom(db, 5);
+      // The recomputed chain verifies on its own…
+      expect((await verifyAuditTrail(db, { publicKey: key.publicKey })).ok).toBe(true);
+      // …but it is not the chain this API wrote, and the signer says so instead of signing it.
+      await expect(checkpointHead(db, key, 'acme', '2026-01-01T00:02:00.000Z')).rejects.toThrow(/row 6, which this API appended, no longer carries the hash/);
+      expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_checkpoints'))[0]!.n).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('witnesses only committed appends, from both append paths', async () => {
+    const db = await openPglite();
+    try {
+      const key = ephemeralSigningKey();
+      witnessAppends(db);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(1), row(2)]));
+      // A transaction that appends and then fails rolls back: row 3 is never written, and it is
+      // not witnessed (or the next row 3, a different one, would look rewritten).
+      await expect(
+        db.transaction(async (tx) => {
+          await appendAuditBatch(tx, [row(3)]);
+          throw new Error('the change failed after its audit row');
+        }),
+      ).rejects.toThrow(/failed/);
+      expect(newestOwnAppend(db)?.seq).toBe(2);
+      const [epoch] = await db.query<{ n: string }>('SELECT n FROM access_epoch WHERE id = 1');
+      expect(await appendAtEpoch(db, String(epoch!.n), [row(30), row(31)])).toBe(true);
+      const [head] = await db.query<{ seq: number; hash: string }>('SELECT seq::int AS seq, hash FROM audit_head WHERE id = 1');
+      expect(newestOwnAppend(db)).toEqual({ seq: 4, hash: head!.hash });
+      expect((await checkpointHead(db, key, 'acme', '2026-01-01T00:01:00.000Z'))?.seq).toBe(4);
     } finally {
       await db.close();
     }

@@ -19,6 +19,44 @@ export function withTransactionHook<T>(hook: TransactionHook, fn: () => Promise<
   return hooks.run(hook, fn);
 }
 
+/** Work queued by afterCommit in a transaction (keyed by its Queryable), run once it has committed. */
+const onCommit = new WeakMap<Queryable, Array<() => void>>();
+const dbOfTransaction = new WeakMap<Queryable, Db>();
+
+/** The Queryable a transaction of `db` hands its body: afterCommit and databaseOf know it. */
+function transactionQueryable(db: Db, query: Queryable['query']): Queryable {
+  const tx: Queryable = { query };
+  onCommit.set(tx, []);
+  dbOfTransaction.set(tx, db);
+  return tx;
+}
+
+/** Runs what the transaction queued; a failing callback is not the transaction's failure. */
+function committed(tx: Queryable | undefined): void {
+  for (const fn of (tx && onCommit.get(tx)) ?? []) {
+    try {
+      fn();
+    } catch {
+      // an after-commit observer must not turn a committed change into an error
+    }
+  }
+}
+
+/**
+ * Runs `fn` once what `q` wrote is committed: at once for a Db (its statements autocommit), after
+ * COMMIT for a transaction, never if it rolls back.
+ */
+export function afterCommit(q: Queryable, fn: () => void): void {
+  const queued = onCommit.get(q);
+  if (queued) queued.push(fn);
+  else fn();
+}
+
+/** The database a transaction's Queryable belongs to; a Db is its own. */
+export function databaseOf(q: Queryable): Queryable {
+  return dbOfTransaction.get(q) ?? q;
+}
+
 /** Resolved when the transaction is asked for, in the caller's async context. */
 function hooked<T>(fn: (tx: Queryable) => Promise<T>): (tx: Queryable) => Promise<T> {
   const hook = hooks.getStore();
@@ -202,9 +240,15 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
   const db: Db = {
     kind: 'pglite',
     query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
-    transaction: (fn) => {
+    transaction: async (fn) => {
       const body = hooked(fn);
-      return lite.transaction((tx) => body({ query: async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows }));
+      let q: Queryable | undefined;
+      const out = await lite.transaction((tx) => {
+        q = transactionQueryable(db, async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows as T[]);
+        return body(q);
+      });
+      committed(q);
+      return out;
     },
     listen: async (channel, on) => {
       const off = await lite.listen(channel, on);
@@ -299,8 +343,10 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
       client.on('error', onError);
       try {
         await client.query('BEGIN');
-        const out = await body({ query: async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[] });
+        const q = transactionQueryable(db, async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[]);
+        const out = await body(q);
         await client.query('COMMIT');
+        committed(q);
         return out;
       } catch (e) {
         broken = isUnavailable(e);
