@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditAction } from '../../src/api/vocabulary';
 import { appendAuditBatch, GENESIS, rowHash, type ActorKind, type AuditInput } from '../../src/server/audit';
 import { checkpointSignatureValid, ephemeralSigningKey, listCheckpoints, signCheckpoint, type Checkpoint, type SigningKey } from '../../src/server/audit-checkpoints';
-import { CHAIN_ONLY_WARNING, checkBatch, rowBodyOf, verifyAuditTrail, type TrailOptions, type TrailVerdict } from '../../src/server/audit-verify';
+import { CHAIN_ONLY_WARNING, checkBatch, exactNumbers, rowBodyOf, verifyAuditTrail, type TrailOptions, type TrailVerdict } from '../../src/server/audit-verify';
 import { canonicalJson } from '../../src/server/audit';
 import { sha256 } from '../../src/server/auth';
 import { openPglite, openPostgres, type Db, type Queryable } from '../../src/server/db/index';
@@ -333,16 +333,16 @@ describe('checkBatch', () => {
       { ...a, prev: GENESIS },
       { ...b, prev: a.hash },
     ]);
-    expect(checkBatch(text, 'fields', 2, 1, new Map(), rowBodyOf, canonicalJson, sha256)).toEqual({ n: 2, firstSeq: 1, firstPrev: GENESIS, lastSeq: 2, lastHash: b.hash });
+    expect(checkBatch(text, 'fields', 2, 1, new Map(), rowBodyOf, canonicalJson, sha256, exactNumbers)).toEqual({ n: 2, firstSeq: 1, firstPrev: GENESIS, lastSeq: 2, lastHash: b.hash });
     // Rows come in scan order (an updated row moves): checked in seq order all the same.
     const scanOrder = fields([
       { ...b, prev: a.hash },
       { ...a, prev: GENESIS },
     ]);
-    expect(checkBatch(scanOrder, 'fields', 2, 1, new Map(), rowBodyOf, canonicalJson, sha256)).toEqual({ n: 2, firstSeq: 1, firstPrev: GENESIS, lastSeq: 2, lastHash: b.hash });
+    expect(checkBatch(scanOrder, 'fields', 2, 1, new Map(), rowBodyOf, canonicalJson, sha256, exactNumbers)).toEqual({ n: 2, firstSeq: 1, firstPrev: GENESIS, lastSeq: 2, lastHash: b.hash });
     // One more separator (a stored value holding U+001F): never parsed as shifted fields.
-    expect(checkBatch(text.replace('\u001fa\u001f', '\u001fa\u001f\u001f'), 'fields', 2, 1, new Map(), rowBodyOf, canonicalJson, sha256)).toMatchObject({ unframed: true });
-    expect(checkBatch(text, 'fields', 2, 1, new Map([[2, 'f'.repeat(64)]]), rowBodyOf, canonicalJson, sha256)).toMatchObject({ fail: { seq: 2, kind: 'checkpoint' }, lastSeq: 1 });
-    expect(checkBatch(text, 'fields', 2, 5, new Map(), rowBodyOf, canonicalJson, sha256)).toMatchObject({ fail: { seq: 5, kind: 'missing' } });
+    expect(checkBatch(text.replace('\u001fa\u001f', '\u001fa\u001f\u001f'), 'fields', 2, 1, new Map(), rowBodyOf, canonicalJson, sha256, exactNumbers)).toMatchObject({ unframed: true });
+    expect(checkBatch(text, 'fields', 2, 1, new Map([[2, 'f'.repeat(64)]]), rowBodyOf, canonicalJson, sha256, exactNumbers)).toMatchObject({ fail: { seq: 2, kind: 'checkpoint' }, lastSeq: 1 });
+    expect(checkBatch(text, 'fields', 2, 5, new Map(), rowBodyOf, canonicalJson, sha256, exactNumbers)).toMatchObject({ fail: { seq: 5, kind: 'missing' } });
   });
 });
