@@ -1,18 +1,26 @@
 // What this process itself appended to the audit chain, as the signer's independent witness. A
 // database writer who rewrites rows written since the last checkpoint and recomputes the chain
 // leaves rows that verify; but the chain then runs through different hashes than the ones this
-// process's own appends produced. The checkpointer signs a head only when the newest row this
-// process appended still carries the hash its append computed (audit-checkpointer.ts). One row is
-// enough: it pins every row before it through the chain.
+// process's own appends produced. Each committed append notes its last row and hash; the
+// checkpointer signs a head only while every row noted since the last checkpoint still carries
+// its hash (audit-checkpointer.ts). Every noted row counts, not only the newest: an append made
+// after a recompute chains onto the forged head, and only the rows noted before it show the
+// rewrite.
 import { afterCommit, databaseOf, type Queryable } from './db/index';
 
-/** The newest committed own append per database: row number and hash. */
-const newest = new WeakMap<Queryable, { seq: number; hash: string }>();
-const watched = new WeakSet<Queryable>();
+/**
+ * Noted rows kept per database at most (one per append, so about a minute of appends at 1,700 a
+ * second between two checkpoints); past it the oldest are dropped, and those rows are pinned by
+ * the chain and the newer notes alone.
+ */
+export const MAX_WITNESSED = 100_000;
+
+/** Committed own appends per database, row number → hash, oldest first. */
+const witnessed = new WeakMap<Queryable, Map<number, string>>();
 
 /** Start witnessing `db`'s appends (the checkpointer does, when the API signs checkpoints). */
 export function witnessAppends(db: Queryable): void {
-  watched.add(db);
+  if (!witnessed.has(db)) witnessed.set(db, new Map());
 }
 
 /**
@@ -20,15 +28,21 @@ export function witnessAppends(db: Queryable): void {
  * it counts once the change commits, and not at all if it rolls back.
  */
 export function noteAppended(q: Queryable, seq: number, hash: string): void {
-  const db = databaseOf(q);
-  if (!watched.has(db)) return;
+  const notes = witnessed.get(databaseOf(q));
+  if (!notes) return;
   afterCommit(q, () => {
-    const prior = newest.get(db);
-    if (!prior || prior.seq < seq) newest.set(db, { seq, hash });
+    notes.set(seq, hash);
+    if (notes.size > MAX_WITNESSED) notes.delete(notes.keys().next().value as number);
   });
 }
 
-/** The newest row this process appended to `db` and committed, if any. */
-export function newestOwnAppend(db: Queryable): { seq: number; hash: string } | undefined {
-  return newest.get(db);
+/** The rows (row number → hash) this process appended to `db` and committed, up to `seq`. */
+export function witnessedUpTo(db: Queryable, seq: number): Map<number, string> {
+  return new Map([...(witnessed.get(db) ?? [])].filter(([s]) => s <= seq));
+}
+
+/** Forgets the notes a signed checkpoint at row `seq` now covers. */
+export function forgetWitnessedUpTo(db: Queryable, seq: number): void {
+  const notes = witnessed.get(db);
+  for (const s of notes?.keys() ?? []) if (s <= seq) notes!.delete(s);
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditAction } from '../../src/api/vocabulary';
 import { appendAuditBatch, rowHash, type ActorKind, type AuditInput } from '../../src/server/audit';
 import { appendAtEpoch } from '../../src/server/access-check';
-import { newestOwnAppend, witnessAppends } from '../../src/server/audit-witness';
+import { witnessAppends, witnessedUpTo } from '../../src/server/audit-witness';
 import { checkpointHead } from '../../src/server/audit-checkpointer';
 import { ephemeralSigningKey } from '../../src/server/audit-checkpoints';
 import { verifyAuditTrail } from '../../src/server/audit-verify';
@@ -79,7 +79,7 @@ describe('the checkpointer and a chain recomputed since its last checkpoint', ()
       await db.transaction((tx) => appendAuditBatch(tx, [row(1), row(2), row(3)]));
       expect((await checkpointHead(db, key, 'acme', '2026-01-01T00:01:00.000Z'))?.seq).toBe(3);
       await db.transaction((tx) => appendAuditBatch(tx, [row(4), row(5), row(6)]));
-      expect(newestOwnAppend(db)?.seq).toBe(6);
+      expect([...witnessedUpTo(db, 100).keys()]).toEqual([6]);
       await db.query(`UPDATE audit SET outcome = 'allowed' WHERE seq = 5`);
       await recomputeFrom(db, 5);
       // The recomputed chain verifies on its own…
@@ -106,12 +106,35 @@ describe('the checkpointer and a chain recomputed since its last checkpoint', ()
           throw new Error('the change failed after its audit row');
         }),
       ).rejects.toThrow(/failed/);
-      expect(newestOwnAppend(db)?.seq).toBe(2);
+      expect([...witnessedUpTo(db, 100).keys()]).toEqual([2]);
       const [epoch] = await db.query<{ n: string }>('SELECT n FROM access_epoch WHERE id = 1');
       expect(await appendAtEpoch(db, String(epoch!.n), [row(30), row(31)])).toBe(true);
       const [head] = await db.query<{ seq: number; hash: string }>('SELECT seq::int AS seq, hash FROM audit_head WHERE id = 1');
-      expect(newestOwnAppend(db)).toEqual({ seq: 4, hash: head!.hash });
+      expect(witnessedUpTo(db, 100).get(4)).toBe(head!.hash);
       expect((await checkpointHead(db, key, 'acme', '2026-01-01T00:01:00.000Z'))?.seq).toBe(4);
+      // What the checkpoint covers is forgotten.
+      expect(witnessedUpTo(db, 100).size).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('does not sign a forged history the API appended on top of after the recompute', async () => {
+    const db = await openPglite();
+    try {
+      const key = ephemeralSigningKey();
+      witnessAppends(db);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(1), row(2), row(3)]));
+      expect((await checkpointHead(db, key, 'acme', '2026-01-01T00:01:00.000Z'))?.seq).toBe(3);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(4), row(5), row(6)]));
+      await db.query(`UPDATE audit SET outcome = 'allowed' WHERE seq = 5`);
+      await recomputeFrom(db, 5);
+      // The API keeps appending: its new rows chain onto the forged head, and hash over it.
+      await db.transaction((tx) => appendAuditBatch(tx, [row(7)]));
+      const [epoch] = await db.query<{ n: string }>('SELECT n FROM access_epoch WHERE id = 1');
+      expect(await appendAtEpoch(db, String(epoch!.n), [row(8)])).toBe(true);
+      await expect(checkpointHead(db, key, 'acme', '2026-01-01T00:02:00.000Z')).rejects.toThrow(/row 6, which this API appended, no longer carries the hash/);
+      expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_checkpoints'))[0]!.n).toBe(1);
     } finally {
       await db.close();
     }
