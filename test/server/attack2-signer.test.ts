@@ -120,4 +120,43 @@ describe('outside review 2: the signer signs a forged history', () => {
       await db.close();
     }
   });
+  it('a writer who cuts the tail back before the witnessed row and edits the new head gets that head signed', async () => {
+    const db = await openPglite();
+    try {
+      const key = ephemeralSigningKey();
+      witnessAppends(db);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(1), row(2), row(3)]));
+      expect((await checkpointHead(db, key, 'acme', '2026-01-01T00:01:00.000Z'))?.seq).toBe(3);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(4), row(5), row(6)]));
+      // Rows 5 and 6 vanish, row 4 is edited and rehashed, the head moves back to 4. The witnessed
+      // row (6) now lies beyond the head, and the signer skips its check (own.seq <= seq).
+      await db.query('DELETE FROM audit WHERE seq > 4');
+      await db.query(`UPDATE audit SET outcome = 'allowed' WHERE seq = 4`);
+      await recomputeFrom(db, 4);
+      const signed = await checkpointHead(db, key, 'acme', '2026-01-01T00:02:00.000Z').catch((e: Error) => e);
+      expect(signed).toBeInstanceOf(Error);
+      expect((await verifyAuditTrail(db, { publicKey: key.publicKey })).ok).toBe(false);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('a checkpoint row forged at a seq beyond the head silences the signer (no refusal is logged)', async () => {
+    const db = await openPglite();
+    try {
+      const key = ephemeralSigningKey();
+      witnessAppends(db);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(1), row(2)]));
+      expect((await checkpointHead(db, key, 'acme', '2026-01-01T00:01:00.000Z'))?.seq).toBe(2);
+      await db.query(`INSERT INTO audit_checkpoints (seq, hash, at, org, key_id, signature) VALUES (1000000000, repeat('0', 64), '2026-01-01T00:00:00.000Z', 'acme', 'x', 'x')`);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(3)]));
+      await db.query(`UPDATE audit SET outcome = 'allowed' WHERE seq = 3`);
+      // The signer returns "nothing to sign" before it verifies anything: the edit of row 3 is
+      // not reported at the tick (the promise: reported within a minute). A full verify with the
+      // key does report the forged checkpoint.
+      await expect(checkpointHead(db, key, 'acme', '2026-01-01T00:02:00.000Z')).rejects.toThrow();
+    } finally {
+      await db.close();
+    }
+  });
 });
