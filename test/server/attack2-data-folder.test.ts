@@ -4,7 +4,7 @@
 // If that database later loses PG_VERSION, the stale marker lets openPglite copy a new database
 // over it: exactly the loss the refusal was added to prevent.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -55,5 +55,11 @@ describe('outside review 2: the initializing marker', () => {
       (e: Error) => `refused: ${e.message}`,
     );
     expect(opened).toMatch(/^refused/);
+  }, 120_000);
+  it('a legit first start on a freshly formatted volume (its only entry an empty lost+found) is refused', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ac-a2-')), 'data');
+    mkdirSync(join(dir, 'lost+found'), { recursive: true });
+    const db = await openPglite(dir);
+    await db.close();
   }, 120_000);
 });
