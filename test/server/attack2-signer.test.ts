@@ -8,7 +8,8 @@ import { appendAuditBatch, rowHash, type ActorKind, type AuditInput } from '../.
 import { checkpointHead } from '../../src/server/audit-checkpointer';
 import { ephemeralSigningKey } from '../../src/server/audit-checkpoints';
 import { witnessAppends } from '../../src/server/audit-witness';
-import { openPglite, type Db } from '../../src/server/db/index';
+import { openPglite, openPostgres, type Db } from '../../src/server/db/index';
+import { ADMIN_URL, scratchDatabase } from './helpers';
 
 const row = (n: number): { input: AuditInput; at: string } => ({
   input: { actor: 'sam', actorKind: 'engineer', action: 'access.check' as AuditAction, ticket: 'PS-100', resource: { type: 'work_item', id: `r-${n}` }, outcome: 'refused' },
@@ -161,4 +162,37 @@ describe('outside review 2: the signer signs a forged history', () => {
       await db.close();
     }
   });
+});
+
+describe.skipIf(!ADMIN_URL)('outside review 2 on PostgreSQL: two API processes, one chain', () => {
+  it('after a recompute, either process’s next append launders it and that process signs', async () => {
+    const s = await scratchDatabase();
+    const a = await openPostgres(s.url);
+    const b = await openPostgres(s.url);
+    try {
+      const key = ephemeralSigningKey();
+      witnessAppends(a);
+      witnessAppends(b);
+      const [epoch] = await a.query<{ n: string }>('SELECT n FROM access_epoch WHERE id = 1');
+      expect(await appendAtEpoch(a, String(epoch!.n), [row(1)])).toBe(true);
+      expect(await appendAtEpoch(b, String(epoch!.n), [row(2)])).toBe(true);
+      expect((await checkpointHead(a, key, 'acme', '2026-01-01T00:01:00.000Z'))?.seq).toBe(2);
+      expect(await appendAtEpoch(a, String(epoch!.n), [row(3)])).toBe(true);
+      expect(await appendAtEpoch(b, String(epoch!.n), [row(4)])).toBe(true);
+      await a.query(`UPDATE audit SET outcome = 'allowed' WHERE seq = 3`);
+      await recomputeFrom(a, 3);
+      // Both witnesses object now…
+      await expect(checkpointHead(a, key, 'acme', '2026-01-01T00:01:30.000Z')).rejects.toThrow();
+      await expect(checkpointHead(b, key, 'acme', '2026-01-01T00:01:30.000Z')).rejects.toThrow();
+      // …until each has appended once more onto the forged head.
+      expect(await appendAtEpoch(a, String(epoch!.n), [row(5)])).toBe(true);
+      const signed = await checkpointHead(a, key, 'acme', '2026-01-01T00:02:00.000Z').catch((e: Error) => e);
+      expect(signed).toBeInstanceOf(Error);
+      expect((await a.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_checkpoints'))[0]!.n).toBe(1);
+    } finally {
+      await a.close();
+      await b.close();
+      await s.drop();
+    }
+  }, 60_000);
 });
