@@ -164,6 +164,30 @@ describe('outside review 2: the signer signs a forged history', () => {
   });
 });
 
+describe('outside review 2: deleted checkpoints', () => {
+  it('a writer deletes every checkpoint, rewrites an old row (2) and recomputes the chain from it: the signer signs the new history', async () => {
+    const db = await openPglite();
+    try {
+      const key = ephemeralSigningKey();
+      witnessAppends(db);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(1), row(2), row(3)]));
+      expect((await checkpointHead(db, key, 'acme', '2026-01-01T00:01:00.000Z'))?.seq).toBe(3);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(4)]));
+      expect((await checkpointHead(db, key, 'acme', '2026-01-01T00:02:00.000Z'))?.seq).toBe(4);
+      await db.query('DELETE FROM audit_checkpoints');
+      await db.query(`UPDATE audit SET outcome = 'allowed' WHERE seq = 2`);
+      await recomputeFrom(db, 2);
+      await db.transaction((tx) => appendAuditBatch(tx, [row(5)]));
+      // This process signed row 4 itself a minute ago; it should not sign a history in which
+      // row 4 carries another hash and its own checkpoints are gone.
+      const signed = await checkpointHead(db, key, 'acme', '2026-01-01T00:03:00.000Z').catch((e: Error) => e);
+      expect(signed).toBeInstanceOf(Error);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe.skipIf(!ADMIN_URL)('outside review 2 on PostgreSQL: two API processes, one chain', () => {
   it('after a recompute, either process’s next append launders it and that process signs', async () => {
     const s = await scratchDatabase();
