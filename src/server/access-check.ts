@@ -8,6 +8,7 @@
 import { engineerAccessDecision, type AccessDecision, type Grant, type Resource, type Ticket, type WorldIndex } from '../core/index';
 import { appendAuditBatch, auditRowBody, rowHashParts, type AuditInput } from './audit';
 import { noteAppended } from './audit-witness';
+import { sha256 } from './auth';
 import type { ServerContext } from './context';
 import { DbUnavailable, type Queryable } from './db/index';
 import { currentTicket, grantsOfTicket, withTicket } from './store';
@@ -208,16 +209,32 @@ async function readTicket(tx: Queryable, s: ServerContext, key: string): Promise
  */
 export async function appendAtEpoch(q: Queryable, epoch: string, items: { input: AuditInput; at: string }[]): Promise<boolean> {
   const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+  const parts: Array<{ before: string; after: string }> = [];
   for (const { input, at } of items) {
     const base = auditRowBody(input, at);
     const { before, after } = rowHashParts(base);
+    parts.push({ before, after });
     [at, base.actor, base.actorKind, base.action, base.ticket, JSON.stringify(base.resource), base.outcome, JSON.stringify(base.detail), before, after].forEach((v, i) => cols[i]!.push(v));
   }
-  const [row] = await q.query<{ head: [string, string] | null }>(
+  const [row] = await q.query<{ head: [string, string, string, string] | null }>(
     'SELECT append_access_checks_head($1::bigint, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS head',
     [epoch, ...cols],
   );
   if (!row?.head) return false;
-  noteAppended(q, Number(row.head[0]), row.head[1]);
+  if (row.head.length !== 4 || !/^\d{1,18}$/.test(String(row.head[2])) || !/^[0-9a-f]{64}$/.test(String(row.head[3]))) {
+    // Not the function migration 7 defines: someone replaced it. What it wrote cannot be vouched
+    // for, so the witness says so (the signer then refuses every head) and the check fails closed.
+    noteAppended(q, Number(row.head[0]), 'unverifiable: the append function answered in an unknown shape');
+    throw new Error('append_access_checks_head answered in an unknown shape: the database function was replaced');
+  }
+  // The witness is the hash of the rows this process sent, chained here from the head the
+  // database says they follow: a function replaced to store something else cannot make it agree.
+  let seq = Number(row.head[2]);
+  let hash = row.head[3];
+  for (const { before, after } of parts) {
+    seq++;
+    hash = sha256(`${hash}${before}${seq}${after}`);
+  }
+  noteAppended(q, seq, hash);
   return true;
 }

@@ -6,7 +6,7 @@
 // does not get the forgery signed.
 import { signCheckpoint, type Checkpoint, type SigningKey } from './audit-checkpoints';
 import { verifyAuditTrail } from './audit-verify';
-import { forgetWitnessedUpTo, witnessAppends, witnessedUpTo } from './audit-witness';
+import { forgetWitnessedUpTo, lastSignedByUs, rememberSigned, witnessAppends, witnessedUpTo } from './audit-witness';
 import type { Db } from './db/index';
 
 /** The head was not signed: the rows since the last checkpoint do not verify. */
@@ -33,22 +33,40 @@ export class UnverifiedHead extends Error {
  * hash it was written with (nothing is signed).
  */
 export async function checkpointHead(db: Db, key: SigningKey, org: string, at: string): Promise<Checkpoint | undefined> {
-  const [head] = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+  // What this process witnessed, taken before the head is read: every row in it was committed
+  // before, so the head cannot legitimately be behind any of them.
+  const own = witnessedUpTo(db, Number.MAX_SAFE_INTEGER);
+  const mine = lastSignedByUs(db);
+  // The head and the newest checkpoint in one statement (one snapshot): a checkpoint another
+  // process signs in between cannot look like one beyond the head.
+  const [head] = await db.query<{ seq: string | number; hash: string; last: string | number | null }>(
+    'SELECT h.seq, h.hash, (SELECT max(seq) FROM audit_checkpoints) AS last FROM audit_head h WHERE h.id = 1',
+  );
   const seq = Number(head?.seq ?? 0);
-  if (!head || seq === 0) return undefined;
-  const [last] = await db.query<{ seq: string | number | null }>('SELECT max(seq) AS seq FROM audit_checkpoints');
-  if (last?.seq !== null && last?.seq !== undefined && Number(last.seq) >= seq) return undefined;
+  if (!head) return undefined;
+  const last = head.last === null || head.last === undefined ? undefined : Number(head.last);
+  if (last !== undefined && last > seq) throw new UnverifiedHead(seq, `a checkpoint names row ${last}, beyond the head: the log was cut back or the checkpoint forged`);
+  for (const w of own.keys()) if (w > seq) throw new UnverifiedHead(seq, `row ${w}, which this API appended, lies beyond the head: the log was cut back`);
+  if (mine) {
+    // The newest checkpoint this process signed must still be there, over the same row.
+    const [kept] = await db.query<{ cp: string | null; row: string | null }>('SELECT (SELECT hash FROM audit_checkpoints WHERE seq = $1) AS cp, (SELECT hash FROM audit WHERE seq = $1) AS row', [
+      mine.seq,
+    ]);
+    if (kept?.cp !== mine.hash || kept?.row !== mine.hash)
+      throw new UnverifiedHead(seq, `the checkpoint this API signed for row ${mine.seq} is gone or no longer matches its row: checkpoints were deleted or the chain rewritten`);
+  }
+  if (seq === 0 || (last !== undefined && last >= seq)) return undefined;
   const verdict = await verifyAuditTrail(db, { publicKey: key.publicKey, incremental: true });
   if (!verdict.ok) throw new UnverifiedHead(seq, verdict.reason ?? 'the chain does not verify');
   // The chain verifying is not enough: a writer who recomputed it from an edited row leaves rows
-  // that verify. Every row this process wrote since the last checkpoint must still carry its hash.
-  const own = witnessedUpTo(db, seq);
+  // that verify. Every row this process wrote since the last checkpoint must still carry the hash
+  // its append computed.
   if (own.size > 0) {
     const stored = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit WHERE seq = ANY($1::bigint[])', [[...own.keys()]]);
     const found = new Map(stored.map((r) => [Number(r.seq), r.hash]));
-    for (const [at, hash] of own)
-      if (found.get(at) !== hash)
-        throw new UnverifiedHead(seq, `row ${at}, which this API appended, no longer carries the hash it was written with: rows up to it were rewritten and the chain recomputed`);
+    for (const [row, hash] of own)
+      if (found.get(row) !== hash)
+        throw new UnverifiedHead(seq, `row ${row}, which this API appended, no longer carries the hash it was written with: rows up to it were rewritten and the chain recomputed`);
   }
   return db
     .transaction(async (tx) => {
@@ -72,7 +90,10 @@ export async function checkpointHead(db: Db, key: SigningKey, org: string, at: s
       return cp;
     })
     .then((cp) => {
-      if (cp) forgetWitnessedUpTo(db, cp.seq);
+      if (cp) {
+        forgetWitnessedUpTo(db, cp.seq);
+        rememberSigned(db, cp.seq, cp.hash);
+      }
       return cp;
     });
 }

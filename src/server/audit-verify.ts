@@ -143,7 +143,9 @@ export function exactNumbers(text: string): boolean {
       while (j < text.length && /[0-9.eE+-]/.test(text[j] as string)) j++;
       const lit = text.slice(i, j);
       const x = Number(lit);
-      if (!Number.isFinite(x) || value(lit) !== value(JSON.stringify(x))) return false;
+      // The value must be the writer's, and so must the digits: JSON.stringify never ends a
+      // fraction in 0, so `403.0` for `403` is an edit too (PostgreSQL keeps the digits given).
+      if (!Number.isFinite(x) || value(lit) !== value(JSON.stringify(x)) || /\.\d*0(?![0-9])/.test(lit)) return false;
       i = j - 1;
     }
   }

@@ -41,6 +41,20 @@ export function witnessedUpTo(db: Queryable, seq: number): Map<number, string> {
   return new Map([...(witnessed.get(db) ?? [])].filter(([s]) => s <= seq));
 }
 
+/** The newest checkpoint this process signed for `db` (row number and hash), kept in memory. */
+const signedByUs = new WeakMap<Queryable, { seq: number; hash: string }>();
+
+/** Remembers a checkpoint this process signed: later heads must still contain it. */
+export function rememberSigned(db: Queryable, seq: number, hash: string): void {
+  const prior = signedByUs.get(db);
+  if (!prior || prior.seq < seq) signedByUs.set(db, { seq, hash });
+}
+
+/** The newest checkpoint this process signed for `db`, if any. */
+export function lastSignedByUs(db: Queryable): { seq: number; hash: string } | undefined {
+  return signedByUs.get(db);
+}
+
 /** Forgets the notes a signed checkpoint at row `seq` now covers. */
 export function forgetWitnessedUpTo(db: Queryable, seq: number): void {
   const notes = witnessed.get(db);

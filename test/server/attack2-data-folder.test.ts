@@ -1,5 +1,5 @@
-// Outside review 2 of 2026-12-01 (issue 15): the access-api.initializing marker is removed only
-// after PGlite is up on a fresh folder. A first start killed after PG_VERSION was copied but before
+// Outside review 2 of 2026-12-01 (issue 15), fixed since: the access-api.initializing marker was
+// removed only after PGlite was up on a fresh folder (now on every start that reaches PostgreSQL). A first start killed after PG_VERSION was copied but before
 // PostgreSQL was up leaves the marker for good (later starts find PG_VERSION and never remove it).
 // If that database later loses PG_VERSION, the stale marker lets openPglite copy a new database
 // over it: exactly the loss the refusal was added to prevent.
@@ -13,7 +13,7 @@ import { INITIALIZING, openPglite, writePgliteTemplate } from '../../src/server/
 const ROOT = join(__dirname, '../..');
 
 describe('outside review 2: the initializing marker', () => {
-  it('a first start killed while PostgreSQL starts leaves the marker; a later loss of PG_VERSION is then overwritten, not refused', async () => {
+  it('a first start killed while PostgreSQL starts leaves no marker behind: a later loss of PG_VERSION is refused, not overwritten', async () => {
     const root = mkdtempSync(join(tmpdir(), 'ac-a2-'));
     const template = join(root, 'tpl', 'pglite-template.tar');
     await writePgliteTemplate(template);
@@ -55,7 +55,7 @@ describe('outside review 2: the initializing marker', () => {
     );
     expect(opened).toMatch(/^refused/);
   }, 120_000);
-  it('a legit first start on a freshly formatted volume (its only entry an empty lost+found) is refused', async () => {
+  it('a first start on a freshly formatted volume (its only entry an empty lost+found) is not refused', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'ac-a2-')), 'data');
     mkdirSync(join(dir, 'lost+found'), { recursive: true });
     const db = await openPglite(dir);

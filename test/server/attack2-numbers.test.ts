@@ -1,6 +1,6 @@
-// Outside review 2 of 2026-12-01 (issue 15): exactNumbers compares a stored number's value
+// Outside review 2 of 2026-12-01 (issue 15): exactNumbers compared a stored number's value
 // (sign, significant digits, exponent) with its double's shortest decimal, so trailing zeros
-// after the point pass: a refusal's `"status": 403` stored as `403.0` verifies. The value is the
+// after the point passed: a refusal's `"status": 403` stored as `403.0` verified (now refused). The value is the
 // same, so nothing is hidden, but "every number digit for digit" does not hold. Honest values never
 // fail: 3,000 random doubles (and the edge cases below) written with JSON.stringify, stored as
 // jsonb and read back all pass.

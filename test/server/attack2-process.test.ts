@@ -1,5 +1,5 @@
-// Outside review 2 of 2026-12-01 (issue 15), end to end: a real API process on PostgreSQL signing
-// every 2 s. A database writer edits a check since the last checkpoint and recomputes the chain;
+// Outside review 2 of 2026-12-01 (issue 15), end to end, fixed since (the witness keeps every own
+// append): a real API process on PostgreSQL signing every 2 s. A database writer edits a check since the last checkpoint and recomputes the chain;
 // the next ordinary access check chains onto the forged head, and the API signs it. The verify with
 // the key (GET /v1/audit/verify) then calls the forged history good.
 import { mkdtempSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { api, sleep, spawnApi } from '../load/helpers';
 import { ADMIN_URL, scratchDatabase, writeWorldFile } from './helpers';
 
 describe.skipIf(!ADMIN_URL)('outside review 2: a real API signs a laundered recompute', () => {
-  it('edit + recompute, then one access check: the next checkpoint covers the edited row', async () => {
+  it('edit + recompute, then one access check: the API never calls the edited history good', async () => {
     const scratch = await scratchDatabase();
     const key = join(mkdtempSync(join(tmpdir(), 'ac-a2-key-')), 'key.pem');
     const a = await spawnApi({ fixture: writeWorldFile(), args: ['--audit-key', key, '--checkpoint-seconds', '2'], env: { DATABASE_URL: scratch.url } });

@@ -1,6 +1,9 @@
 // Outside review 2 of 2026-12-01 (issue 15): the checkpoint signer's witness (audit-witness.ts)
-// keeps only the newest row this process appended, and the hash it trusts is the one the database
-// computed. Both let a database writer get a rewritten history signed.
+// kept only the newest row this process appended, trusted the hash the database computed, skipped
+// rows beyond the head and stopped at a forged checkpoint; each let a database writer get a
+// rewritten history signed. Each case below failed then. Now: every own append since the last
+// checkpoint is witnessed, its hash computed by the API, a witnessed row past the head or a
+// checkpoint past it is refused, and the checkpoint this process signed must still be there.
 import { describe, expect, it } from 'vitest';
 import type { AuditAction } from '../../src/api/vocabulary';
 import { appendAtEpoch } from '../../src/server/access-check';
@@ -36,7 +39,7 @@ async function recomputeFrom(db: Db, from: number): Promise<void> {
 const outcomeOf = async (db: Db, seq: number) => (await db.query<{ outcome: string }>('SELECT outcome FROM audit WHERE seq = $1', [seq]))[0]!.outcome;
 
 describe('outside review 2: the signer signs a forged history', () => {
-  it('after a recompute, the API’s next append moves the witness onto the forged chain and the signer signs it', async () => {
+  it('refused: after a recompute, the API’s next append moves the witness onto the forged chain', async () => {
     const db = await openPglite();
     try {
       const key = ephemeralSigningKey();
@@ -64,7 +67,7 @@ describe('outside review 2: the signer signs a forged history', () => {
     }
   });
 
-  it('the same through the enforcement point’s one-statement append (migration 7)', async () => {
+  it('refused: the same through the enforcement point’s one-statement append (migration 7)', async () => {
     const db = await openPglite();
     try {
       const key = ephemeralSigningKey();
@@ -85,7 +88,7 @@ describe('outside review 2: the signer signs a forged history', () => {
     }
   });
 
-  it('a writer with DDL replaces append_access_checks_head: it stores an edited row, hashes it, and the witness agrees', async () => {
+  it('refused: a writer with DDL replaces append_access_checks_head, stores an edited row and hashes it', async () => {
     const db = await openPglite();
     try {
       const key = ephemeralSigningKey();
@@ -98,10 +101,11 @@ describe('outside review 2: the signer signs a forged history', () => {
       await db.query(`CREATE OR REPLACE FUNCTION append_access_checks_head(expected_epoch bigint, ats text[], actors text[], kinds text[], actions text[], tickets text[], resources text[], outcomes text[], details text[], befores text[], afters text[])
      RETURNS text[] LANGUAGE plpgsql AS $$
      DECLARE
-       head_seq bigint; head_hash text; cnt int := coalesce(array_length(ats, 1), 0);
+       head_seq bigint; head_hash text; start_seq bigint; start_hash text; cnt int := coalesce(array_length(ats, 1), 0);
        seqs bigint[] := '{}'; prevs text[] := '{}'; hashes text[] := '{}';
      BEGIN
        SELECT h.seq, h.hash INTO head_seq, head_hash FROM audit_head h WHERE h.id = 1 FOR UPDATE;
+       start_seq := head_seq; start_hash := head_hash;
        FOR i IN 1..cnt LOOP
          outcomes[i] := 'allowed';
          befores[i] := replace(befores[i], '"outcome":"refused"', '"outcome":"allowed"');
@@ -112,7 +116,7 @@ describe('outside review 2: the signer signs a forged history', () => {
        INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash)
          SELECT u.* FROM unnest(seqs, ats, actors, kinds, actions, tickets, resources::jsonb[], outcomes, details::jsonb[], prevs, hashes) AS u;
        UPDATE audit_head SET seq = head_seq + cnt, hash = head_hash WHERE id = 1;
-       RETURN ARRAY[(head_seq + cnt)::text, head_hash];
+       RETURN ARRAY[(head_seq + cnt)::text, head_hash, start_seq::text, start_hash];
      END $$`);
       expect(await appendAtEpoch(db, String(epoch!.n), [row(2)])).toBe(true);
       expect(await outcomeOf(db, 2)).toBe('allowed'); // the API decided 'refused'
@@ -122,7 +126,29 @@ describe('outside review 2: the signer signs a forged history', () => {
       await db.close();
     }
   });
-  it('a writer who cuts the tail back before the witnessed row and edits the new head gets that head signed', async () => {
+  it('a replaced append function that answers in another shape fails the check closed, and nothing after it is signed', async () => {
+    const db = await openPglite();
+    try {
+      const key = ephemeralSigningKey();
+      witnessAppends(db);
+      const [epoch] = await db.query<{ n: string }>('SELECT n FROM access_epoch WHERE id = 1');
+      expect(await appendAtEpoch(db, String(epoch!.n), [row(1)])).toBe(true);
+      expect((await checkpointHead(db, key, 'acme', '2026-01-01T00:01:00.000Z'))?.seq).toBe(1);
+      await db.query(`CREATE OR REPLACE FUNCTION append_access_checks_head(expected_epoch bigint, ats text[], actors text[], kinds text[], actions text[], tickets text[], resources text[], outcomes text[], details text[], befores text[], afters text[])
+     RETURNS text[] LANGUAGE plpgsql AS $$
+     BEGIN
+       UPDATE audit_head SET seq = seq + 1 WHERE id = 1;
+       RETURN ARRAY[(SELECT seq FROM audit_head WHERE id = 1)::text, repeat('a', 64)];
+     END $$`);
+      await expect(appendAtEpoch(db, String(epoch!.n), [row(2)])).rejects.toThrow(/function was replaced/);
+      await expect(checkpointHead(db, key, 'acme', '2026-01-01T00:02:00.000Z')).rejects.toThrow();
+      expect((await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_checkpoints'))[0]!.n).toBe(1);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('refused: a writer cuts the tail back before the witnessed row and edits the new head', async () => {
     const db = await openPglite();
     try {
       const key = ephemeralSigningKey();
@@ -144,7 +170,7 @@ describe('outside review 2: the signer signs a forged history', () => {
     }
   });
 
-  it('a checkpoint row forged at a seq beyond the head silences the signer (no refusal is logged)', async () => {
+  it('refused: a checkpoint row forged at a seq beyond the head', async () => {
     const db = await openPglite();
     try {
       const key = ephemeralSigningKey();
@@ -165,7 +191,7 @@ describe('outside review 2: the signer signs a forged history', () => {
 });
 
 describe('outside review 2: deleted checkpoints', () => {
-  it('a writer deletes every checkpoint, rewrites an old row (2) and recomputes the chain from it: the signer signs the new history', async () => {
+  it('refused: a writer deletes every checkpoint, rewrites an old row (2) and recomputes the chain from it', async () => {
     const db = await openPglite();
     try {
       const key = ephemeralSigningKey();
@@ -189,7 +215,7 @@ describe('outside review 2: deleted checkpoints', () => {
 });
 
 describe.skipIf(!ADMIN_URL)('outside review 2 on PostgreSQL: two API processes, one chain', () => {
-  it('after a recompute, either process’s next append launders it and that process signs', async () => {
+  it('refused: after a recompute, either process’s next append on the forged head', async () => {
     const s = await scratchDatabase();
     const a = await openPostgres(s.url);
     const b = await openPostgres(s.url);

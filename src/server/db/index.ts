@@ -177,7 +177,9 @@ export const INITIALIZING = 'access-api.initializing';
  * starting over it would destroy them. Throws Error naming the folder; otherwise marks it.
  */
 function refuseForeignFiles(dataDir: string): void {
-  const foreign = readdirSync(dataDir).filter((name) => name !== INITIALIZING && !name.startsWith(LOCK_FILE));
+  // An empty lost+found is what a freshly formatted volume mounted as the folder holds.
+  const emptyLostFound = (name: string) => name === 'lost+found' && readdirSync(join(dataDir, name)).length === 0;
+  const foreign = readdirSync(dataDir).filter((name) => name !== INITIALIZING && !name.startsWith(LOCK_FILE) && !emptyLostFound(name));
   if (foreign.length > 0 && !existsSync(join(dataDir, INITIALIZING)))
     throw new Error(
       `${dataDir} holds files (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}) but no database (no PG_VERSION): not starting a new database over them. Restore PG_VERSION if this is the API's database, or point --data at an empty folder.`,
@@ -236,7 +238,10 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
   // PGlite keeps its options object for its whole life; the 40 MB tarball in it is needed only
   // to start.
   delete options.loadDataDir;
-  if (dataDir && fresh) rmSync(join(dataDir, INITIALIZING), { force: true });
+  // On every start that reaches PostgreSQL, not only a fresh one: a first start killed after
+  // PG_VERSION was copied but before PostgreSQL came up left the marker behind, and a marker left
+  // behind would let a later loss of PG_VERSION be started over instead of refused.
+  if (dataDir) rmSync(join(dataDir, INITIALIZING), { force: true });
   const db: Db = {
     kind: 'pglite',
     query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,

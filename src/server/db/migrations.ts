@@ -179,22 +179,27 @@ const MIGRATIONS: Array<string | string[]> = [
        RETURN head_seq + cnt;
      END $$`,
   ],
-  // 7: the enforcement point's append also answers the new head's hash, so the process that
-  // appended can witness it (audit-witness.ts): the checkpointer signs a head only while the newest
-  // row this process wrote still carries the hash its append computed. A new name, so an API of
-  // the previous version sharing the database keeps calling the old one.
+  // 7: the enforcement point's append also answers the head it chained onto (row number and
+  // hash), so the process that appended computes its rows' hashes itself and witnesses them
+  // (audit-witness.ts): the checkpointer signs a head only while the rows this process wrote still
+  // carry the hashes it computed, whatever the database's own function says. A new name, so an
+  // API of the previous version sharing the database keeps calling the old one.
   [
     `CREATE FUNCTION append_access_checks_head(expected_epoch bigint, ats text[], actors text[], kinds text[], actions text[], tickets text[], resources text[], outcomes text[], details text[], befores text[], afters text[])
      RETURNS text[] LANGUAGE plpgsql AS $$
      DECLARE
        head_seq bigint;
        head_hash text;
+       start_seq bigint;
+       start_hash text;
        cnt int := coalesce(array_length(ats, 1), 0);
        seqs bigint[] := '{}';
        prevs text[] := '{}';
        hashes text[] := '{}';
      BEGIN
        SELECT h.seq, h.hash INTO head_seq, head_hash FROM audit_head h WHERE h.id = 1 FOR UPDATE;
+       start_seq := head_seq;
+       start_hash := head_hash;
        IF (SELECT e.n FROM access_epoch e WHERE e.id = 1) IS DISTINCT FROM expected_epoch THEN
          RETURN NULL;
        END IF;
@@ -208,7 +213,7 @@ const MIGRATIONS: Array<string | string[]> = [
          SELECT u.* FROM unnest(seqs, ats, actors, kinds, actions, tickets, resources::jsonb[], outcomes, details::jsonb[], prevs, hashes) AS u;
        UPDATE audit_head SET seq = head_seq + cnt, hash = head_hash WHERE id = 1;
        PERFORM pg_notify('ac_audit', (head_seq + cnt)::text);
-       RETURN ARRAY[(head_seq + cnt)::text, head_hash];
+       RETURN ARRAY[(head_seq + cnt)::text, head_hash, start_seq::text, start_hash];
      END $$`,
   ],
 ];
