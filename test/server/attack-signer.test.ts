@@ -5,36 +5,16 @@
 // tick leaves rows that verify; the signer then refuses because the newest row this process
 // appended no longer carries the hash its append computed (audit-witness.ts).
 import { describe, expect, it } from 'vitest';
-import type { AuditAction } from '../../src/api/vocabulary';
-import { appendAuditBatch, rowHash, type ActorKind, type AuditInput } from '../../src/server/audit';
+import { appendAuditBatch } from '../../src/server/audit';
 import { appendAtEpoch } from '../../src/server/access-check';
 import { witnessAppends, witnessedUpTo } from '../../src/server/audit-witness';
 import { checkpointHead } from '../../src/server/audit-checkpointer';
 import { ephemeralSigningKey } from '../../src/server/audit-checkpoints';
 import { verifyAuditTrail } from '../../src/server/audit-verify';
-import { openPglite, type Db } from '../../src/server/db/index';
+import { openPglite } from '../../src/server/db/index';
+import { checkRow, recomputeFrom } from './audit-forgery';
 
-const row = (n: number): { input: AuditInput; at: string } => ({
-  input: { actor: 'sam', actorKind: 'engineer', action: 'access.check' as AuditAction, ticket: 'PS-100', resource: { type: 'work_item', id: `r-${n}` }, outcome: 'refused' },
-  at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
-});
-
-async function recomputeFrom(db: Db, from: number): Promise<void> {
-  const [before] = await db.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [from - 1]);
-  let prev = before!.hash;
-  let last = from - 1;
-  for (const r of await db.query<{ seq: number; at: string; actor: string; actor_kind: string; action: string; ticket: string | null; resource: unknown; outcome: string; detail: unknown }>(
-    'SELECT * FROM audit WHERE seq >= $1 ORDER BY seq',
-    [from],
-  )) {
-    const seq = Number(r.seq);
-    const hash = rowHash(prev, { seq, at: r.at, actor: r.actor, actorKind: r.actor_kind as ActorKind, action: r.action, ticket: r.ticket, resource: r.resource, outcome: r.outcome, detail: r.detail });
-    await db.query('UPDATE audit SET prev_hash = $2, hash = $3 WHERE seq = $1', [seq, prev, hash]);
-    prev = hash;
-    last = seq;
-  }
-  await db.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [last, prev]);
-}
+const row = checkRow;
 
 describe('the checkpointer and a chain recomputed since its last checkpoint', () => {
   it('does not sign a head when a row since the last checkpoint was edited', async () => {

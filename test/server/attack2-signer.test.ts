@@ -5,36 +5,16 @@
 // checkpoint is witnessed, its hash computed by the API, a witnessed row past the head or a
 // checkpoint past it is refused, and the checkpoint this process signed must still be there.
 import { describe, expect, it } from 'vitest';
-import type { AuditAction } from '../../src/api/vocabulary';
 import { appendAtEpoch } from '../../src/server/access-check';
-import { appendAuditBatch, rowHash, type ActorKind, type AuditInput } from '../../src/server/audit';
+import { appendAuditBatch } from '../../src/server/audit';
 import { checkpointHead } from '../../src/server/audit-checkpointer';
 import { ephemeralSigningKey } from '../../src/server/audit-checkpoints';
 import { witnessAppends } from '../../src/server/audit-witness';
 import { openPglite, openPostgres, type Db } from '../../src/server/db/index';
+import { checkRow, recomputeFrom } from './audit-forgery';
 import { ADMIN_URL, scratchDatabase } from './helpers';
 
-const row = (n: number): { input: AuditInput; at: string } => ({
-  input: { actor: 'sam', actorKind: 'engineer', action: 'access.check' as AuditAction, ticket: 'PS-100', resource: { type: 'work_item', id: `r-${n}` }, outcome: 'refused' },
-  at: new Date(Date.UTC(2026, 0, 1, 0, 0, n)).toISOString(),
-});
-
-async function recomputeFrom(db: Db, from: number): Promise<void> {
-  const [before] = await db.query<{ hash: string }>('SELECT hash FROM audit WHERE seq = $1', [from - 1]);
-  let prev = before!.hash;
-  let last = from - 1;
-  for (const r of await db.query<{ seq: number; at: string; actor: string; actor_kind: string; action: string; ticket: string | null; resource: unknown; outcome: string; detail: unknown }>(
-    'SELECT * FROM audit WHERE seq >= $1 ORDER BY seq',
-    [from],
-  )) {
-    const seq = Number(r.seq);
-    const hash = rowHash(prev, { seq, at: r.at, actor: r.actor, actorKind: r.actor_kind as ActorKind, action: r.action, ticket: r.ticket, resource: r.resource, outcome: r.outcome, detail: r.detail });
-    await db.query('UPDATE audit SET prev_hash = $2, hash = $3 WHERE seq = $1', [seq, prev, hash]);
-    prev = hash;
-    last = seq;
-  }
-  await db.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [last, prev]);
-}
+const row = checkRow;
 
 const outcomeOf = async (db: Db, seq: number) => (await db.query<{ outcome: string }>('SELECT outcome FROM audit WHERE seq = $1', [seq]))[0]!.outcome;
 
