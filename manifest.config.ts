@@ -6,6 +6,7 @@
 // - Firefox (`npm run build:firefox` → dist-firefox/, `build:firefox:demo` → dist-firefox-demo/):
 //   the same pages, with Gecko settings and without keys only Chrome knows.
 import { defineManifest, type ManifestV3Export } from '@crxjs/vite-plugin';
+import { DEMO_EXTENSION_KEY } from './src/api/extension-ids';
 
 export interface BuildTarget {
   browser: 'chrome' | 'firefox';
@@ -76,6 +77,9 @@ export function manifestFor(target: BuildTarget): ManifestV3Export {
           },
         }
       : { minimum_chrome_version: '120' }),
+    // The demo build is loaded unpacked from wherever it was cloned: a pinned public key gives it
+    // one id everywhere (src/api/extension-ids.ts). The store assigns the store build's id.
+    ...(!firefox && target.demo ? { key: DEMO_EXTENSION_KEY } : {}),
     icons,
     action: { default_title: 'Access Companion', default_popup: 'src/popup/index.html', default_icon: { 16: icons[16], 32: icons[32] } },
     options_ui: { page: 'src/options/index.html', open_in_tab: true },

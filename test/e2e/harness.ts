@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEMO_EXTENSION_ID } from '../../src/api/extension-ids';
 import { startDemoPages, type DemoPages, type DemoPagesOptions } from '../../scripts/demo-pages';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -44,6 +45,8 @@ export async function launchWithExtension(dist = DIST): Promise<ExtensionBrowser
     context.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://')) ??
     (await context.waitForEvent('serviceworker', { predicate: (w) => w.url().startsWith('chrome-extension://'), timeout: 15_000 }));
   const extensionId = new URL(worker.url()).host;
+  // The demo manifest pins its key, so every clone loads the same id (src/api/extension-ids.ts).
+  if (extensionId !== DEMO_EXTENSION_ID) throw new Error(`the demo build loaded as ${extensionId}, not the pinned ${DEMO_EXTENSION_ID}`);
   // The options page opens itself on install; close it so tests start from a clean slate. It may
   // open a moment after the worker starts, and would then take over a tab a test just opened.
   const isOptions = (page: Page) => page.url().includes(`chrome-extension://${extensionId}/src/options/`);

@@ -1,0 +1,25 @@
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { DEMO_EXTENSION_ID, DEMO_EXTENSION_KEY } from '../../src/api/extension-ids';
+import { buildTarget, manifestFor } from '../../manifest.config';
+
+/** Chrome's rule: the first 16 bytes of SHA-256(DER public key), each hex digit 0–f written as a–p. */
+function chromeIdOf(base64Key: string): string {
+  const hex = createHash('sha256').update(Buffer.from(base64Key, 'base64')).digest('hex').slice(0, 32);
+  return [...hex].map((d) => String.fromCharCode(97 + Number.parseInt(d, 16))).join('');
+}
+
+describe('the demo build has one extension id in every clone', () => {
+  it('derives DEMO_EXTENSION_ID from the pinned key', () => {
+    expect(chromeIdOf(DEMO_EXTENSION_KEY)).toBe(DEMO_EXTENSION_ID);
+  });
+  it('pins the key in the Chrome demo manifest only', async () => {
+    const key = async (mode: string) => {
+      const m = manifestFor(buildTarget(mode)) as unknown;
+      return ((typeof m === 'function' ? await m({ command: 'build', mode }) : await m) as { key?: string }).key;
+    };
+    expect(await key('demo')).toBe(DEMO_EXTENSION_KEY);
+    expect(await key('production')).toBeUndefined();
+    expect(await key('firefox-demo')).toBeUndefined();
+  });
+});
