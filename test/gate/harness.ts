@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { describe } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const ADMIN_URL = process.env.DATABASE_URL || undefined;
@@ -18,6 +19,15 @@ export const ADMIN_URL = process.env.DATABASE_URL || undefined;
 export type Backend = 'pglite' | 'postgres';
 export const BACKENDS: Backend[] = ['pglite', 'postgres'];
 export const skipReason = (b: Backend): string | undefined => (b === 'postgres' && !ADMIN_URL ? 'skipped: DATABASE_URL is unset, so the PostgreSQL variant cannot run' : undefined);
+
+/** One describe block per backend; the PostgreSQL one is skipped, and says so, without DATABASE_URL. */
+export function onEachBackend(title: (b: Backend) => string, body: (b: Backend) => void): void {
+  for (const b of BACKENDS) {
+    const reason = skipReason(b);
+    if (reason) console.log(`${title(b)}: ${reason}`);
+    describe.skipIf(reason)(title(b), () => body(b));
+  }
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -127,7 +137,7 @@ export async function startProcess(o: ApiOptions): Promise<{ api: Api; exitCode(
 export interface Answer {
   status: number;
   type: string;
-  // biome-ignore lint/suspicious/noExplicitAny: answers are checked field by field against DESIGN's shapes
+  /** The parsed body; the tests check its fields against DESIGN §4 one by one. */
   json: any;
 }
 
