@@ -19,6 +19,8 @@ export interface Deployment {
   keys: { privateKey: string; publicKey: string };
   /** Starts one more process on the same storage (after a stop or a kill). */
   restart(): Promise<Api>;
+  /** Stops every process (a clean shutdown); the storage stays. */
+  stop(): Promise<void>;
   /** Stops every process, then drops the database (PostgreSQL). */
   close(): Promise<void>;
 }
@@ -46,6 +48,9 @@ export async function deploy(backend: Backend, opts: { fixture?: string; keys?: 
       databaseUrl: scratch?.url,
       keys,
       restart: one,
+      stop: async () => {
+        await Promise.all(procs.map((p) => p.stop()));
+      },
       close: async () => {
         await Promise.all(procs.map((p) => p.stop()));
         await scratch?.drop();
