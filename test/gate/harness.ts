@@ -141,6 +141,47 @@ export interface Answer {
   json: any;
 }
 
+/**
+ * One HTTP call on a connection of its own, closed after the answer: for a request the server may
+ * answer before reading it all (a body too large), which leaves the connection unusable.
+ */
+export function callOnce(base: string, token: string, method: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  const u = new URL(base + path);
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        method,
+        agent: false,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', connection: 'close', ...headers },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => {
+          text += d;
+        });
+        res.on('end', () => {
+          let json: unknown;
+          try {
+            json = text ? JSON.parse(text) : undefined;
+          } catch {
+            json = text;
+          }
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), json });
+        });
+      },
+    );
+    req.setTimeout(20_000, () => req.destroy(new Error('no answer in 20 s')));
+    // The server may answer and close before taking the whole body: that answer is what counts.
+    req.on('error', (e) => (e.message.includes('EPIPE') || (e as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(e)));
+    req.end(payload);
+  });
+}
+
 /** One HTTP call with a bearer token; a JSON body is sent as JSON, a string as it is. */
 export async function call(base: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const r = await fetch(base + path, {
