@@ -273,7 +273,7 @@ async function adminQuery(sql: string): Promise<void> {
 }
 
 export interface SseStream {
-  /** Resolves with the answer's status once headers arrive, or with 0 when the connection failed or timed out. */
+  /** Resolves with the answer's status once headers arrive, or with 0 when the connection failed or got no answer in time. */
   status: Promise<number>;
   close(): void;
 }
@@ -287,13 +287,11 @@ export function openStream(base: string, path: string, token: string, timeoutMs 
   });
   const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, agent: false }, (res) => {
     settle(res.statusCode ?? 0);
-    req.setTimeout(0); // an open stream may stay quiet: only the wait for its answer is bounded
     res.resume();
   });
-  req.setTimeout(timeoutMs, () => {
-    settle(0);
-    req.destroy();
-  });
+  // Unanswered after timeoutMs counts as settled, but the connection stays: it still holds the server.
+  const unanswered = setTimeout(() => settle(0), timeoutMs);
+  status.then(() => clearTimeout(unanswered));
   req.on('error', () => settle(0));
   req.end();
   return { status, close: () => req.destroy() };
