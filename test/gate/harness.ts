@@ -291,7 +291,7 @@ export function openStream(base: string, path: string, token: string, timeoutMs 
   });
   // Unanswered after timeoutMs counts as settled, but the connection stays: it still holds the server.
   const unanswered = setTimeout(() => settle(0), timeoutMs);
-  status.then(() => clearTimeout(unanswered));
+  void status.then(() => clearTimeout(unanswered));
   req.on('error', () => settle(0));
   req.end();
   return { status, close: () => req.destroy() };
