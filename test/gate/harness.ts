@@ -1,5 +1,5 @@
 // How the gate runs the Access API: as its own process, the way the README starts it
-// (`node dist-api/main.js`, built by `npm run build:api` in global-setup.ts), with only the flags the
+// (`node main.js` of `npm run build:api`'s output, see global-setup.ts), with only the flags the
 // README documents, spoken to over HTTP at DESIGN §4's paths. Nothing from src/ is imported here.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -65,7 +65,8 @@ export interface ApiOptions {
   maxOpenFiles?: number;
 }
 
-const API_ENTRY = join(ROOT, 'dist-api/main.js');
+/** The built API (`npm run build:api`), as global-setup.ts copied it. */
+const API_ENTRY = join(ROOT, 'tmp/gate-api/main.js');
 
 /** The command line for one API process, as README's "Other commands" gives it. */
 function apiArgs(o: ApiOptions, port: number): string[] {
