@@ -3,8 +3,8 @@
 //
 // This is the one place the gate touches storage, and it assumes as little as it can: the audit
 // rows live in the table (of the API's schema) whose name contains "audit" and which holds the most
-// rows, numbered 1..n by an integer column; tables whose name contains "audit" and that have a
-// column whose name contains "sig" hold signed heads; every other "audit" table is part of the
+// rows, numbered 1..n by an integer column; other tables whose name contains "audit" and that have
+// a column whose name contains "sig" hold signed heads; any other "audit" table is part of the
 // trail (a head, say). Columns, their types and the hash rule are discovered or not needed.
 // Triggers are switched off for the session (`session_replication_role = replica`), as the
 // database owner can.
@@ -71,10 +71,9 @@ export async function findTrail(db: Sql): Promise<Trail> {
   if (tables.size === 0) throw new Error('no table named like "audit" in the database: the gate cannot find the audit trail');
   const counts = new Map<string, number>();
   for (const t of tables.keys()) counts.set(t, Number((await db.query(`SELECT count(*)::int AS n FROM ${q(t)}`))[0]!.n));
-  const signedTables = [...tables.keys()].filter((t) => tables.get(t)!.some((c) => c.name.includes('sig')));
-  const candidates = [...tables.keys()].filter((t) => !signedTables.includes(t)).sort((x, y) => counts.get(y)! - counts.get(x)!);
-  const rows = candidates[0];
-  if (!rows) throw new Error(`no audit table without signatures among ${[...tables.keys()].join(', ')}`);
+  const rows = [...tables.keys()].sort((x, y) => counts.get(y)! - counts.get(x)!)[0]!;
+  const signedTables = [...tables.keys()].filter((t) => t !== rows && tables.get(t)!.some((c) => c.name.includes('sig')));
+  const trailTables = [rows, ...[...tables.keys()].filter((t) => t !== rows && !signedTables.includes(t))];
   const count = counts.get(rows)!;
   const columns = tables.get(rows)!;
   let position: string | undefined;
@@ -87,7 +86,7 @@ export async function findTrail(db: Sql): Promise<Trail> {
     }
   }
   if (!position) throw new Error(`${rows} has no column numbering its ${count} rows 1..${count}`);
-  return { rows, position, columns, trailTables: candidates, signedTables, count };
+  return { rows, position, columns, trailTables, signedTables, count };
 }
 
 /** Every row of `tables`, as JSON text, to put back with `restore`. */
@@ -113,8 +112,8 @@ export async function restore(db: Sql, snap: Map<string, string[]>): Promise<voi
 const asText = (c: Column) => (c.type === 'bytea' ? `convert_from(${q(c.name)}, 'UTF8')` : `${q(c.name)}::text`);
 /** `expr` (text) written back as the column's type. */
 const fromText = (c: Column, expr: string) => (c.type === 'bytea' ? `convert_to(${expr}, 'UTF8')` : `(${expr})::${c.type === 'character varying' ? 'text' : c.type}`);
-/** The columns a reader or the hash sees: every textual one but hashes. */
-const contentColumns = (trail: Trail) => trail.columns.filter((c) => TEXTUAL.has(c.type) && !c.name.includes('hash'));
+/** The columns a reader or the hash sees: every textual one but hashes and signatures. */
+const contentColumns = (trail: Trail) => trail.columns.filter((c) => TEXTUAL.has(c.type) && !c.name.includes('hash') && !c.name.includes('sig'));
 
 /**
  * Edits the first row whose content contains `from` (after row 1), replacing it with `to` in every
