@@ -77,7 +77,11 @@ function KeyConfirm({ what, open, onWrong, onConfirm, onCancel }: { what: string
   // key (Enter auto-repeating from wherever it started) does not count.
   const lastKeyRepeated = useRef(false);
   const id = useId();
-  useEffect(() => input.current?.focus(), []);
+  // All of it in view (it counts only once seen whole), then focus in its field.
+  useEffect(() => {
+    ref.current?.scrollIntoView({ block: 'nearest' });
+    input.current?.focus({ preventScroll: true });
+  }, []);
   const submit = (event: Event) => {
     const typed = (input.current?.value ?? '').replace(/\s+/g, '');
     if (typed !== open.code) {
