@@ -6,7 +6,7 @@
 // keyboard, or the DevTools protocol where a key needs a modifier's character event).
 import type { Frame, Page } from 'playwright-core';
 
-export type HostTag = 'access-companion-panel' | 'access-companion-console';
+export type HostTag = 'access-companion-panel' | 'access-companion-console' | 'access-companion-request';
 
 /** A person's typing speed (ms between keys): fast enough to run on, slow enough to be a person. */
 const KEY_GAP_MS = 90;
