@@ -133,14 +133,18 @@ export const METHODS = {
  * What a framed page saw of the click that asked for an action (src/shared-ext/visibility.ts):
  * `isTrusted` the browser's own event; `visible` the whole control and the frame visible and
  * unobstructed long enough; `pointer` a press on the control itself from a pointer that had been in
- * the frame long enough (or the keyboard); `selection`, for bulk actions, every selected row ticked
- * by a press that counted; `visibilityUnknown` the browser cannot see occlusion at all (no
+ * the frame long enough, or a keyboard activation confirmed with the frame's code (`keyboard`; a
+ * bare keyboard press never counts); `selection`, for bulk actions, every selected row ticked by a
+ * press that counted (a keyboard confirmation names the selection, so it vouches for it); `visibilityUnknown` the browser cannot see occlusion at all (no
  * IntersectionObserver v2, e.g. Firefox), so `visible` is false whatever the page did.
  */
 export interface ClickEvidence {
   isTrusted: boolean;
   visible: boolean;
+  /** Pressed deliberately: by a pointer that had been in the frame long enough, or from the keyboard through the code confirmation (`keyboard`). */
   pointer: boolean;
+  /** Activated from the keyboard and confirmed with the code the frame showed (src/shared-ext/key-confirm.tsx). */
+  keyboard?: boolean;
   selection?: boolean;
   visibilityUnknown?: boolean;
 }
