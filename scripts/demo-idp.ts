@@ -152,7 +152,11 @@ function sendLogin(res: ServerResponse, uid: string, email: string, error?: stri
     <button type="submit">Sign in</button>
   </form>
 </main>`;
-  res.writeHead(error ? 401 : 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" });
+  res.writeHead(error ? 401 : 200, {
+    'content-type': 'text/html; charset=utf-8',
+    'cache-control': 'no-store',
+    'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  });
   res.end(page('Sign in', body));
 }
 

@@ -165,7 +165,11 @@ function parseIdentity(v: unknown, at: string): OrganizationIdentity {
     url = undefined;
   }
   const local = url !== undefined && url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
-  check(url !== undefined && (url.protocol === 'https:' || local) && !url.search && !url.hash && !url.username, at, `issuer "${issuer}" must be an https:// URL (http:// only on localhost) without query or fragment`);
+  check(
+    url !== undefined && (url.protocol === 'https:' || local) && !url.search && !url.hash && !url.username,
+    at,
+    `issuer "${issuer}" must be an https:// URL (http:// only on localhost) without query or fragment`,
+  );
   const clientId = reqString(v, at, 'clientId');
   check(/^[\x21-\x7e]{1,200}$/.test(clientId), at, 'clientId must be 1–200 visible ASCII characters');
   const scopes = optStringArray(v, at, 'scopes', true) ?? DEFAULT_IDENTITY_SCOPES;

@@ -46,9 +46,11 @@ type FetchLike = typeof fetch;
 export class IdTokenVerifier {
   private keys: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
 
+  /** `jwksCooldownMs`: the least time between two key-set fetches caused by unknown key ids. */
   constructor(
     readonly identity: OrganizationIdentity,
     private readonly fetchImpl: FetchLike = fetch,
+    private readonly opts: { jwksCooldownMs?: number } = {},
   ) {}
 
   private jwks(): Promise<ReturnType<typeof createRemoteJWKSet>> {
@@ -72,7 +74,7 @@ export class IdTokenVerifier {
     // OpenID Connect Discovery §4.3: the document's issuer must be the one we asked.
     if (doc.issuer !== this.identity.issuer) throw new ProviderUnavailable(`the discovery document at ${url} names issuer ${String(doc.issuer)}, not ${this.identity.issuer}`);
     if (typeof doc.jwks_uri !== 'string') throw new ProviderUnavailable(`the discovery document at ${url} has no jwks_uri`);
-    return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+    return createRemoteJWKSet(new URL(doc.jwks_uri), { timeoutDuration: 5_000, cooldownDuration: this.opts.jwksCooldownMs ?? 30_000, cacheMaxAge: 600_000 });
   }
 
   async verify(idToken: string, nonce: string): Promise<VerifiedPerson> {

@@ -35,7 +35,8 @@ function personActive(s: Pick<ServerContext, 'ix'>, userId: string): boolean {
  * Opens a session for `user` lasting `ttlMs` (≤ MAX_SESSION_MS) from `nowMs`, inside `tx`, and
  * audits it (`auth.sign_in`, or `auth.session_renew` when it replaces `previous`, a live session
  * of the same person, which ends with it). Returns the bearer token (shown only now) and its
- * expiry in ms. An ID token already exchanged once is refused (returns undefined): it was replayed.
+ * expiry in ms. A sign-in (no live `previous`) with an ID token already exchanged once is a replay:
+ * undefined, and the caller's transaction must not commit anything else.
  */
 export async function openSession(
   tx: Queryable,
@@ -44,21 +45,28 @@ export async function openSession(
 ): Promise<{ token: string; expiresAt: number } | undefined> {
   const token = SESSION_PREFIX + randomBytes(32).toString('base64url');
   const expiresAt = input.nowMs + Math.min(input.ttlMs, MAX_SESSION_MS);
+  // A renewal presents a live session of the same person. It may carry the very ID token the
+  // sign-in did (a provider answers a refresh within the same second with the same bytes), so
+  // only sign-ins are checked for replay: a thief holding an ID token has no session to present.
+  // The old session is not ended outright: requests sent with it just before the client got the
+  // new one still arrive. It lasts RENEWAL_GRACE_MS more, and a sign-out with the new one ends it.
+  const renewed =
+    input.previous !== undefined &&
+    SESSION_TOKEN.test(input.previous) &&
+    (
+      await tx.query('UPDATE sessions SET expires_at = LEAST(expires_at, $3), replaced_by = $4 WHERE token_hash = $1 AND user_id = $2 AND ended_at IS NULL AND expires_at > $5 RETURNING token_hash', [
+        sha256(input.previous),
+        input.user.id,
+        input.nowMs + RENEWAL_GRACE_MS,
+        sha256(token),
+        input.nowMs,
+      ])
+    ).length > 0;
   const inserted = await tx.query(
     'INSERT INTO sessions (token_hash, user_id, issuer, subject, id_token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id_token_hash) DO NOTHING RETURNING token_hash',
-    [sha256(token), input.user.id, input.person.issuer, input.person.subject, sha256(input.idToken), input.nowMs, expiresAt],
+    [sha256(token), input.user.id, input.person.issuer, input.person.subject, renewed ? null : sha256(input.idToken), input.nowMs, expiresAt],
   );
   if (inserted.length === 0) return undefined;
-  let renewed = false;
-  if (input.previous && SESSION_TOKEN.test(input.previous)) {
-    // Not ended outright: requests the client sent with it just before it got the new one still
-    // arrive. It lasts RENEWAL_GRACE_MS more, and a sign-out with the new session ends it too.
-    const replaced = await tx.query(
-      'UPDATE sessions SET expires_at = LEAST(expires_at, $3), replaced_by = $4 WHERE token_hash = $1 AND user_id = $2 AND ended_at IS NULL AND expires_at > $5 RETURNING token_hash',
-      [sha256(input.previous), input.user.id, input.nowMs + RENEWAL_GRACE_MS, sha256(token), input.nowMs],
-    );
-    renewed = replaced.length > 0;
-  }
   const detail = { issuer: input.person.issuer, subject: input.person.subject, expiresAt: new Date(expiresAt).toISOString() };
   if (renewed) await appendAudit(tx, { actor: input.user.id, actorKind: 'admin', action: 'auth.session_renew', outcome: 'done', detail }, at);
   else await appendAudit(tx, { actor: input.user.id, actorKind: 'admin', action: 'auth.sign_in', outcome: 'done', detail }, at);
@@ -74,17 +82,15 @@ export async function openSession(
 export async function sessionCaller(s: ServerContext, bearer: string | undefined, nowMs = Date.now()): Promise<{ caller: Caller } | { refused: SessionEnd } | undefined> {
   if (!bearer || !SESSION_TOKEN.test(bearer)) return undefined;
   const tokenHash = sha256(bearer);
-  const [row] = await s.db.query<{ user_id: string; expires_at: string | number; ended_reason: string | null }>(
-    'SELECT user_id, expires_at, ended_reason FROM sessions WHERE token_hash = $1',
-    [tokenHash],
-  );
+  const [row] = await s.db.query<{ user_id: string; expires_at: string | number; ended_reason: string | null }>('SELECT user_id, expires_at, ended_reason FROM sessions WHERE token_hash = $1', [
+    tokenHash,
+  ]);
   if (!row) return undefined;
   const ended: SessionEnd | undefined = (row.ended_reason as SessionEnd | null) ?? (Number(row.expires_at) <= nowMs ? 'expired' : personActive(s, row.user_id) ? undefined : 'person_gone');
   if (!ended) return { caller: { kind: 'admin', id: row.user_id, tokenHash } };
   await s.db.transaction(async (tx) => {
     const first = await tx.query('UPDATE sessions SET refused_at = $2 WHERE token_hash = $1 AND refused_at IS NULL RETURNING token_hash', [tokenHash, nowMs]);
-    if (first.length > 0)
-      await appendAudit(tx, { actor: row.user_id, actorKind: 'admin', action: 'auth.session_refused', outcome: 'refused', detail: { reason: ended } }, s.now());
+    if (first.length > 0) await appendAudit(tx, { actor: row.user_id, actorKind: 'admin', action: 'auth.session_refused', outcome: 'refused', detail: { reason: ended } }, s.now());
   });
   return { refused: ended };
 }

@@ -217,14 +217,15 @@ const MIGRATIONS: Array<string | string[]> = [
      END $$`,
   ],
   // Sign-in sessions (server/sessions.ts): a person's API session, made from an ID token of the org's
-  // provider. Only the token's SHA-256 is kept; each ID token makes at most one session (replay).
+  // provider. Only the token's SHA-256 is kept.
   `
   CREATE TABLE sessions (
     token_hash text PRIMARY KEY,
     user_id text NOT NULL,
     issuer text NOT NULL,
     subject text NOT NULL,
-    id_token_hash text NOT NULL UNIQUE,
+    -- The ID token a sign-in was made from (a second sign-in with it is a replay); NULL for a renewal.
+    id_token_hash text UNIQUE,
     created_at bigint NOT NULL,
     expires_at bigint NOT NULL,
     ended_at bigint,

@@ -43,12 +43,15 @@ export function publicAuthRoutes(s: ServerContext, opts: { failures: AuthFailure
     if (!verifier) throw new HttpProblem('not-found', 'This organisation has no identity provider; sign in with a personal access token.');
     const idToken = /^Bearer ([\x21-\x7e]{1,16384})$/.exec(c.req.header('authorization') ?? '')?.[1];
     if (!idToken) refuseAuthentication(c, opts.failures, undefined, 'Send the ID token as Authorization: Bearer <ID token>.');
+    // Every JWT starts "eyJ…" (its header): the brake's prefix key takes the signature instead, so
+    // one forger's failures do not brake everyone else's sign-in.
+    const brakeKey = idToken.slice(idToken.lastIndexOf('.') + 1) || idToken;
     const body = await jsonBody(c, SessionCreateBody);
     let person: Awaited<ReturnType<IdTokenVerifier['verify']>>;
     try {
       person = await verifier.verify(idToken, body.nonce);
     } catch (e) {
-      if (e instanceof IdTokenRefused) refuseAuthentication(c, opts.failures, idToken, REFUSED);
+      if (e instanceof IdTokenRefused) refuseAuthentication(c, opts.failures, brakeKey, REFUSED);
       if (e instanceof ProviderUnavailable) {
         opts.log(`sign-in: ${e.message}`);
         throw new HttpProblem('identity-provider-unavailable', 'The identity provider could not be reached to check the sign-in; retry shortly.', {}, 503, { 'Retry-After': '5' });
@@ -56,11 +59,11 @@ export function publicAuthRoutes(s: ServerContext, opts: { failures: AuthFailure
       throw e;
     }
     const user = personByEmail(s, person.email);
-    if (!user) refuseAuthentication(c, opts.failures, idToken, `${person.email} is not a member of ${s.ix.world.organization.name}.`);
+    if (!user) refuseAuthentication(c, opts.failures, brakeKey, `${person.email} is not a member of ${s.ix.world.organization.name}.`);
     const nowMs = Date.now();
     const opened = await s.db.transaction((tx) => openSession(tx, s.now(), { user, person, idToken, ttlMs: opts.sessionTtlMs, nowMs, previous: body.previousSession }));
     // Each ID token signs in once: a second exchange is a replay.
-    if (!opened) refuseAuthentication(c, opts.failures, idToken, REFUSED);
+    if (!opened) refuseAuthentication(c, opts.failures, brakeKey, REFUSED);
     c.header('Cache-Control', 'no-store');
     return c.json({ token: opened.token, expiresAt: new Date(opened.expiresAt).toISOString(), user: { id: user.id, name: user.name, email: user.email } }, 201);
   });
