@@ -389,7 +389,13 @@ export const Health = z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgre
 // ---- sign-in (DESIGN §6) ----
 
 /** The org's OpenID Connect provider, for a client that knows only the API's address. */
-export const AuthConfig = z.object({ issuer: z.string(), clientId: z.string(), scopes: z.array(z.string()) });
+export const AuthConfig = z.object({
+  issuer: z.string(),
+  clientId: z.string(),
+  scopes: z.array(z.string()),
+  /** Whose provider it is, for "Sign in with <org>". */
+  organization: z.object({ id: z.string(), name: z.string() }).optional(),
+});
 /**
  * Exchange an ID token (sent as the bearer token) for an API session: `nonce` is the one the
  * client put in its authorization request (the ID token must carry it); `previousSession`, a

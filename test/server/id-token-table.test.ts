@@ -227,6 +227,6 @@ describe('the provider’s keys', () => {
   it('GET /v1/auth/config needs no credentials and names the provider', async () => {
     const r = await api.app.request('/v1/auth/config');
     expect(r.status).toBe(200);
-    expect(await r.json()).toEqual({ issuer: ours.issuer, clientId: CLIENT, scopes: ['openid', 'email', 'profile', 'offline_access'] });
+    expect(await r.json()).toEqual({ issuer: ours.issuer, clientId: CLIENT, scopes: ['openid', 'email', 'profile', 'offline_access'], organization: { id: 'acme', name: 'Acme' } });
   });
 });

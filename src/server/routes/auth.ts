@@ -27,7 +27,8 @@ export function publicAuthRoutes(s: ServerContext, opts: { failures: AuthFailure
 
   on(r, ROUTES.authConfig, (c) => {
     if (!identity) throw new HttpProblem('not-found', 'This organisation has no identity provider; sign in with a personal access token.');
-    return c.json({ issuer: identity.issuer, clientId: identity.clientId, scopes: identity.scopes });
+    const org = s.ix.world.organization;
+    return c.json({ issuer: identity.issuer, clientId: identity.clientId, scopes: identity.scopes, organization: { id: org.id, name: org.name } });
   });
 
   r.use(
