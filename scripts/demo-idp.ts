@@ -9,7 +9,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
-import { DEMO_CHROME_REDIRECT_URI, FIREFOX_REDIRECT_URI } from '../src/api/extension-ids';
+import { DEMO_CHROME_REDIRECT_URI, DEMO_EXTENSION_ID, FIREFOX_REDIRECT_URI } from '../src/api/extension-ids';
 import { normalizeEmail } from '../src/core/email';
 import { DEMO_WORLD } from './demo-pages';
 
@@ -82,6 +82,9 @@ export async function startDemoIdp(opts: DemoIdpOptions = {}): Promise<DemoIdp> 
     // A refresh token for the extension whatever the prompt, bound to the provider's session (it
     // stops working when the person signs out at the provider or the session ends).
     issueRefreshToken: (_ctx, client) => client.grantTypeAllowed('refresh_token'),
+    // The extension calls the token and revocation endpoints from its own origin: Chrome's is fixed
+    // by the pinned key; Firefox's (moz-extension://<uuid>) differs per installation.
+    clientBasedCORS: (_ctx, origin) => origin === `chrome-extension://${DEMO_EXTENSION_ID}` || /^moz-extension:\/\/[0-9a-f-]{36}$/.test(origin),
     ttl: { AccessToken: ttl, IdToken: ttl, AuthorizationCode: 60, Interaction: 3600, Session: 86_400, Grant: 86_400, RefreshToken: 86_400 },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     features: {

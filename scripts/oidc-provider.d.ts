@@ -34,6 +34,7 @@ declare module 'oidc-provider' {
     conformIdTokenClaims?: boolean;
     findAccount?: (ctx: KoaContextWithOIDC, id: string) => Account | undefined | Promise<Account | undefined>;
     issueRefreshToken?: (ctx: KoaContextWithOIDC, client: { grantTypeAllowed(type: string): boolean }, code: unknown) => boolean | Promise<boolean>;
+    clientBasedCORS?: (ctx: KoaContextWithOIDC, origin: string, client: unknown) => boolean;
     ttl?: Record<string, number>;
     interactions?: { url: (ctx: KoaContextWithOIDC, interaction: Interaction) => string };
     features?: Record<string, { enabled: boolean; [k: string]: unknown }>;

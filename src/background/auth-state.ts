@@ -38,6 +38,8 @@ export async function signedOutReason(): Promise<SignedOutReason | undefined> {
 export async function clearSignedOutReason(): Promise<void> {
   await browser.storage.local.remove(REASON_KEY);
   await browser.action.setTitle({ title: 'Access Companion' });
+  // The next poll puts the count back; until then the badge must not still say signed out.
+  if ((await browser.action.getBadgeText({})) === 'OUT') await browser.action.setBadgeText({ text: '' });
 }
 
 export async function showSignedOutBadge(): Promise<void> {

@@ -65,6 +65,17 @@ const clientOf = (clientId: string): oauth.Client => ({ client_id: clientId, [oa
  * its session. Throws when the person closes the window, the provider refuses, or the API does.
  */
 export async function signInAtProvider(apiBaseUrl: string, config: AuthConfigWire, switchAccount: boolean): Promise<{ session: SessionCreatedWire; provider: ProviderSession }> {
+  try {
+    return await authorize(apiBaseUrl, config, switchAccount);
+  } catch (error) {
+    // The provider's own words (RFC 6749 §5.2), not oauth4webapi's generic message.
+    if (error instanceof oauth.ResponseBodyError || error instanceof oauth.AuthorizationResponseError)
+      throw new Error(`Your identity provider refused the sign-in: ${error.error}${error.error_description ? ` (${error.error_description})` : ''}.`);
+    throw error;
+  }
+}
+
+async function authorize(apiBaseUrl: string, config: AuthConfigWire, switchAccount: boolean): Promise<{ session: SessionCreatedWire; provider: ProviderSession }> {
   const as = await discover(config.issuer);
   const client = clientOf(config.clientId);
   const redirectUri = browser.identity.getRedirectURL();
