@@ -30,6 +30,8 @@ export interface DemoIdpOptions {
   worldFile?: string;
   /** People as given, instead of a world file's. */
   people?: Person[];
+  /** The organisation's name on the login page (default: the world file's). */
+  organization?: string;
   /** Lifetime of access and ID tokens (seconds, default 600). */
   accessTokenTtl?: number;
   /** Redirect URIs of the extension client (default: the demo Chrome build's and the Firefox add-on's). */
@@ -45,7 +47,9 @@ export interface DemoIdp {
 
 /** Starts the provider on `localhost:<port>`; its issuer is `http://localhost:<port>`. */
 export async function startDemoIdp(opts: DemoIdpOptions = {}): Promise<DemoIdp> {
-  const people = opts.people ?? (JSON.parse(readFileSync(opts.worldFile ?? DEMO_WORLD, 'utf8')) as { users: Person[] }).users;
+  const world = opts.people ? undefined : (JSON.parse(readFileSync(opts.worldFile ?? DEMO_WORLD, 'utf8')) as { organization: { name: string }; users: Person[] });
+  const people = opts.people ?? world!.users;
+  const orgName = opts.organization ?? world?.organization.name ?? 'your organisation';
   const byEmail = new Map(people.map((p) => [normalizeEmail(p.email), p]));
   const byId = new Map(people.map((p) => [p.id, p]));
 
@@ -104,7 +108,7 @@ export async function startDemoIdp(opts: DemoIdpOptions = {}): Promise<DemoIdp> 
     const url = new URL(req.url ?? '/', issuer);
     const m = /^\/interaction\/([\w-]{1,100})(\/login)?$/.exec(url.pathname);
     if (!m) return void oidc(req, res);
-    interaction(provider, req, res, m[2] === '/login', byEmail).catch(() => {
+    interaction(provider, req, res, m[2] === '/login', byEmail, orgName).catch(() => {
       if (!res.headersSent) res.writeHead(400, { 'content-type': 'text/html; charset=utf-8' }).end(page('Sign-in error', '<h1>This sign-in has expired</h1><p>Start again from the extension.</p>'));
     });
   };
@@ -122,7 +126,7 @@ export async function startDemoIdp(opts: DemoIdpOptions = {}): Promise<DemoIdp> 
 }
 
 /** Our login page (GET), its form (POST …/login), and consent for the first-party client without asking. */
-async function interaction(provider: Provider, req: IncomingMessage, res: ServerResponse, submitted: boolean, byEmail: Map<string, Person>): Promise<void> {
+async function interaction(provider: Provider, req: IncomingMessage, res: ServerResponse, submitted: boolean, byEmail: Map<string, Person>, orgName: string): Promise<void> {
   const details = await provider.interactionDetails(req, res);
   if (details.prompt.name === 'consent') {
     // The extension is the org's own client: consent is given by the org, not asked of each person.
@@ -134,17 +138,17 @@ async function interaction(provider: Provider, req: IncomingMessage, res: Server
     const grantId = await grant!.save();
     return provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
   }
-  if (!submitted || req.method !== 'POST') return sendLogin(res, details.uid, String(details.params.login_hint ?? ''));
+  if (!submitted || req.method !== 'POST') return sendLogin(res, orgName, details.uid, String(details.params.login_hint ?? ''));
   const form = new URLSearchParams(await readBody(req));
   const email = form.get('email') ?? '';
   const person = byEmail.get(normalizeEmail(email));
-  if (!person || form.get('password') !== DEMO_PASSWORD) return sendLogin(res, details.uid, email, 'That email and password do not match a person of this organisation.');
+  if (!person || form.get('password') !== DEMO_PASSWORD) return sendLogin(res, orgName, details.uid, email, 'That email and password do not match a person of this organisation.');
   return provider.interactionFinished(req, res, { login: { accountId: person.id } }, { mergeWithLastSubmission: false });
 }
 
-function sendLogin(res: ServerResponse, uid: string, email: string, error?: string): void {
+function sendLogin(res: ServerResponse, orgName: string, uid: string, email: string, error?: string): void {
   const body = `<main>
-  <h1>Sign in to Acme Corp</h1>
+  <h1>Sign in to ${esc(orgName)}</h1>
   <p class="hint">Demo identity provider: sign in with your email and the password <strong>demo</strong>.</p>
   ${error ? `<p class="error" role="alert">${esc(error)}</p>` : ''}
   <form method="post" action="/interaction/${esc(uid)}/login">

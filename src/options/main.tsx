@@ -6,7 +6,7 @@
 // A deployed (https) API and provider need host permissions, asked for here because Chrome asks
 // only on a click.
 import { browser } from '../shared-ext/browser';
-import { render } from 'preact';
+import { render, type ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { validateApiBaseUrl } from '../shared-ext/api-address';
 import { callBackground } from '../shared-ext/messages';
@@ -145,35 +145,37 @@ function Options() {
         )}
       </section>
 
-      <form onSubmit={(e) => signInWithProvider(e)} aria-labelledby="sign-in-heading">
-        <h2 id="sign-in-heading">{signedIn ? 'Sign in to another Access API' : 'Sign in'}</h2>
-        <label for="api">Access API address</label>
-        <input id="api" type="url" required value={apiBaseUrl} onInput={(e) => setApiBaseUrl(e.currentTarget.value)} placeholder="https://access.example.com" aria-describedby="api-help" />
-        <p id="api-help" class="help">
-          {provider
-            ? `${org} signs people in with ${new URL(provider.issuer).host}.`
-            : provider === null
-              ? 'This Access API names no identity provider: use a personal access token below.'
-              : 'Your IT team gives you this address.'}
-        </p>
-        {provider && (
-          <button type="submit" class={signedIn ? 'secondary' : undefined} disabled={busy !== undefined}>
-            {busy === 'provider' ? 'Waiting for your identity provider…' : `Sign in with ${org}`}
-          </button>
-        )}
-      </form>
-
-      <details class="advanced" open={provider === null && !signedIn}>
-        <summary>Advanced: personal access token</summary>
-        <form onSubmit={signInWithToken}>
-          <p class="help">For organisations without an identity provider, and for scripts: a token your Access API's administrator issued you.</p>
-          <label for="token">Personal access token</label>
-          <input id="token" type="password" autocomplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} />
-          <button type="submit" class="secondary" disabled={busy !== undefined}>
-            {busy === 'token' ? 'Checking…' : 'Sign in with token'}
-          </button>
+      <SignInForms signedIn={signedIn}>
+        <form onSubmit={(e) => signInWithProvider(e)} aria-labelledby="sign-in-heading">
+          {!signedIn && <h2 id="sign-in-heading">Sign in</h2>}
+          <label for="api">Access API address</label>
+          <input id="api" type="url" required value={apiBaseUrl} onInput={(e) => setApiBaseUrl(e.currentTarget.value)} placeholder="https://access.example.com" aria-describedby="api-help" />
+          <p id="api-help" class="help">
+            {provider
+              ? `${org} signs people in with ${new URL(provider.issuer).host}.`
+              : provider === null
+                ? 'This Access API names no identity provider: use a personal access token below.'
+                : 'Your IT team gives you this address.'}
+          </p>
+          {provider && (
+            <button type="submit" class={signedIn ? 'secondary' : undefined} disabled={busy !== undefined}>
+              {busy === 'provider' ? 'Waiting for your identity provider…' : `Sign in with ${org}`}
+            </button>
+          )}
         </form>
-      </details>
+
+        <details class="advanced" open={provider === null && !signedIn}>
+          <summary>Advanced: personal access token</summary>
+          <form onSubmit={signInWithToken}>
+            <p class="help">For organisations without an identity provider, and for scripts: a token your Access API's administrator issued you.</p>
+            <label for="token">Personal access token</label>
+            <input id="token" type="password" autocomplete="off" value={token} onInput={(e) => setToken(e.currentTarget.value)} />
+            <button type="submit" class="secondary" disabled={busy !== undefined}>
+              {busy === 'token' ? 'Checking…' : 'Sign in with token'}
+            </button>
+          </form>
+        </details>
+      </SignInForms>
       {error && (
         <p role="alert" class="error">
           {error}
@@ -181,6 +183,17 @@ function Options() {
       )}
       <NotificationPrefsForm />
     </main>
+  );
+}
+
+/** Signed in, the forms to sign in elsewhere wait behind one disclosure; signed out, they are the page. */
+function SignInForms({ signedIn, children }: { signedIn: boolean; children: ComponentChildren }) {
+  if (!signedIn) return <>{children}</>;
+  return (
+    <details class="another">
+      <summary id="sign-in-heading">Sign in to another Access API, or with a token</summary>
+      {children}
+    </details>
   );
 }
 

@@ -177,10 +177,10 @@ function SignedOut({ state, now }: { state: PopupState; now: number }) {
       ) : (
         <p role="status">Not signed in.</p>
       )}
-      <p>
+      <p class="signed-out-actions">
         <button type="button" class="primary" disabled={busy} onClick={() => void signIn()}>
           {busy ? 'Signing in…' : 'Sign in'}
-        </button>{' '}
+        </button>
         <button type="button" class="link" onClick={() => void browser.runtime.openOptionsPage()}>
           Options
         </button>

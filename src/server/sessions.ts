@@ -35,14 +35,15 @@ function personActive(s: Pick<ServerContext, 'ix'>, userId: string): boolean {
  * Opens a session for `user` lasting `ttlMs` (≤ MAX_SESSION_MS) from `nowMs`, inside `tx`, and
  * audits it (`auth.sign_in`, or `auth.session_renew` when it replaces `previous`, a live session
  * of the same person, which ends with it). Returns the bearer token (shown only now) and its
- * expiry in ms. A sign-in (no live `previous`) with an ID token already exchanged once is a replay:
- * undefined, and the caller's transaction must not commit anything else.
+ * expiry in ms. A sign-in with an ID token already exchanged once is a replay: undefined. A
+ * renewal whose `previous` is not a live session of this person: 'previous_ended'. In both cases
+ * nothing was written.
  */
 export async function openSession(
   tx: Queryable,
   at: string,
   input: { user: User; person: VerifiedPerson; idToken: string; ttlMs: number; nowMs: number; previous?: string },
-): Promise<{ token: string; expiresAt: number } | undefined> {
+): Promise<{ token: string; expiresAt: number } | 'previous_ended' | undefined> {
   const token = SESSION_PREFIX + randomBytes(32).toString('base64url');
   const expiresAt = input.nowMs + Math.min(input.ttlMs, MAX_SESSION_MS);
   // A renewal presents a live session of the same person. It may carry the very ID token the
@@ -62,6 +63,9 @@ export async function openSession(
         input.nowMs,
       ])
     ).length > 0;
+  // A renewal of a session that ended (signed out, expired, someone else's) is no renewal: the
+  // person must sign in again, or an API sign-out would be undone by the next silent refresh.
+  if (input.previous !== undefined && !renewed) return 'previous_ended';
   const inserted = await tx.query(
     'INSERT INTO sessions (token_hash, user_id, issuer, subject, id_token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id_token_hash) DO NOTHING RETURNING token_hash',
     [sha256(token), input.user.id, input.person.issuer, input.person.subject, renewed ? null : sha256(input.idToken), input.nowMs, expiresAt],

@@ -181,20 +181,41 @@ describe('sign in with the identity provider', () => {
     await popup.close();
   });
 
-  test('signing in again reuses the provider’s session; sign-out ends the API session', async () => {
+  test('signing in again reuses the provider’s session; Switch account asks who; sign-out ends both sessions', async () => {
     const options = await openOptions();
     await options.getByRole('button', { name: 'Sign in with Acme Corp' }).click();
     // The provider still knows priya: no login form this time.
     await expect.poll(() => options.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/Signed in as Priya Raman/);
     expect(await worker().evaluate(() => chrome.action.getBadgeText({}))).not.toBe('OUT');
-    const live = (await sessionsOf('priya')).filter((r) => r.ended_reason === null);
-    expect(live).toHaveLength(1);
+    expect((await sessionsOf('priya')).filter((r) => r.ended_reason === null)).toHaveLength(1);
 
+    // Switch account: the provider asks again (prompt=login), and another person signs in.
+    const providerPage = b.context.waitForEvent('page', { predicate: (p) => p.url().startsWith(idp.issuer) });
+    await options.getByRole('button', { name: 'Switch account' }).click();
+    const login = await providerPage;
+    await login.getByLabel('Email').fill('alice@acme.test');
+    await login.getByLabel('Password').fill('demo');
+    await login.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => options.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/Signed in as Alice Ng \(alice@acme\.test\)/);
+    const page = await b.context.newPage();
+    await page.goto(demo.ticketUrl('PS-101'));
+    expect(await text(await ticketPanel(page, 'PS-101'), '.decision')).toMatch(/as Organization admin/);
+    await page.close();
+
+    const [live] = (await sessionsOf('alice')).filter((r) => r.ended_reason === null);
     await options.getByRole('button', { name: 'Sign out' }).click();
     await expect.poll(() => options.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/Signed out\. Cached data was removed/);
-    await expect.poll(async () => (await sessionsOf('priya')).find((r) => r.token_hash === live[0]!.token_hash)?.ended_reason).toBe('signed_out');
-    expect((await authAudit('priya')).at(-1)).toBe('auth.sign_out');
+    await expect.poll(async () => (await sessionsOf('alice')).find((r) => r.token_hash === live!.token_hash)?.ended_reason).toBe('signed_out');
+    expect((await authAudit('alice')).at(-1)).toBe('auth.sign_out');
     await screenshot(options, 'oidc-options-after-sign-out');
+
+    // The provider's session ended too: signing in again asks who is signing in.
+    const again = b.context.waitForEvent('page', { predicate: (p) => p.url().startsWith(idp.issuer) });
+    await options.getByRole('button', { name: 'Sign in with Acme Corp' }).click();
+    const form = await again;
+    await form.getByLabel('Email').waitFor();
+    await form.close();
+    await expect.poll(() => options.getByRole('alert').textContent(), { timeout: 20_000 }).toBeTruthy();
     await options.close();
   });
 });

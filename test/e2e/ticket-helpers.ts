@@ -110,10 +110,16 @@ export async function startTicketWorld(opts: { pageWorld?: (world: any) => void;
 }
 
 /** Signs in the way an admin does: the options page form. */
-/** Opens the options page's "Advanced: personal access token" section if it is closed. */
+/**
+ * Opens the options page's "Advanced: personal access token" section if it is closed (and, when
+ * someone is signed in, the "Sign in to another Access API" disclosure around it).
+ */
 export async function openAdvancedTokenForm(page: Page): Promise<void> {
-  const advanced = page.locator('details.advanced');
-  if (!(await advanced.evaluate((d) => (d as HTMLDetailsElement).open))) await advanced.locator('summary').click();
+  await page.locator('.account-line:not(:empty)').waitFor(); // who is signed in is known
+  for (const selector of ['details.another', 'details.advanced']) {
+    const d = page.locator(selector);
+    if ((await d.count()) > 0 && !(await d.evaluate((e) => (e as HTMLDetailsElement).open))) await d.locator(':scope > summary').click();
+  }
 }
 
 export async function signInThroughOptions(w: TicketWorld, token: string): Promise<void> {

@@ -100,6 +100,12 @@ for (const backend of ['pglite', 'postgres'] as const)
       expect((await one.app.request('/v1/me', bearer(second.token))).status).toBe(401);
       expect((await one.app.request('/v1/me', bearer(first.token))).status).toBe(401);
       expect((await audit('gus')).map((x) => x.action)).toEqual(['auth.sign_in', 'auth.session_renew', 'auth.sign_out', 'auth.session_refused', 'auth.session_refused']);
+      // A silent refresh cannot undo the sign-out: renewing the ended session is refused.
+      const later = await refreshAtProvider(first.as, fresh.refreshToken ?? first.refreshToken!);
+      const renewal = await one.app.request('/v1/auth/session', post(later.idToken, { nonce: first.nonce, previousSession: second.token }));
+      expect(renewal.status).toBe(401);
+      expect(((await renewal.json()) as { detail: string }).detail).toMatch(/session to renew has ended/);
+      expect(await db.query("SELECT 1 FROM sessions WHERE user_id = 'gus' AND ended_at IS NULL AND expires_at > $1", [Date.now()])).toHaveLength(0);
     });
 
     it('a session whose person left the org is refused', async () => {

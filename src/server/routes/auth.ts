@@ -65,6 +65,7 @@ export function publicAuthRoutes(s: ServerContext, opts: { failures: AuthFailure
     const opened = await s.db.transaction((tx) => openSession(tx, s.now(), { user, person, idToken, ttlMs: opts.sessionTtlMs, nowMs, previous: body.previousSession }));
     // Each ID token signs in once: a second exchange is a replay.
     if (!opened) refuseAuthentication(c, opts.failures, brakeKey, REFUSED);
+    if (opened === 'previous_ended') refuseAuthentication(c, opts.failures, brakeKey, 'The session to renew has ended; sign in again.');
     c.header('Cache-Control', 'no-store');
     return c.json({ token: opened.token, expiresAt: new Date(opened.expiresAt).toISOString(), user: { id: user.id, name: user.name, email: user.email } }, 201);
   });
