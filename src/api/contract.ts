@@ -194,7 +194,7 @@ export const ROUTES = {
   createSession: route(
     'post',
     '/v1/auth/session',
-    "Sign in: exchange an ID token from the org's provider (the bearer token) for an API session of at most an hour (no other credentials; every unfit token is 401)",
+    "Sign in: exchange an ID token from the org's provider, sent as the bearer token, for an API session of at most an hour (no API credential needed; every unfit ID token is 401)",
     W.SessionCreateBody,
     [201, W.SessionCreated],
   ),
@@ -209,7 +209,7 @@ export const ROUTES = {
 export type RouteName = keyof typeof ROUTES;
 
 /** Routes answered without a token. */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set([ROUTES.health.path, ROUTES.openapi.path, ROUTES.authConfig.path, ROUTES.createSession.path]);
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set([ROUTES.health.path, ROUTES.openapi.path, ROUTES.authConfig.path]);
 
 /** The `{name}` parameters of an OpenAPI path, as an object type: `/v1/tickets/{key}` → `{ key: string }`. */
 export type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest}` ? { [k in K]: string } & PathParams<Rest> : unknown;
