@@ -81,8 +81,16 @@ export const UX = {
   panelCold: e('ux: sidebar rendered → panel visible (cold cache)', 'ms'),
 };
 
+export const AUTH = {
+  personal: e('auth: GET /v1/me with a personal access token', 'µs median'),
+  session: e('auth: GET /v1/me with a provider session', 'µs median'),
+  idToken: e('auth: ID token check at sign-in (keys cached)', 'µs median'),
+};
+
 export function expectedRows(section: string, quick: boolean): Expected[] {
   switch (section) {
+    case 'auth':
+      return Object.values(AUTH);
     case 'decisions':
       return [DECISIONS.ours, DECISIONS.cedar];
     case 'eligibility':

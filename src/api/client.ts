@@ -100,6 +100,12 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
 
   return {
     me: (o?: CallOptions) => get(ROUTES.me, none, o),
+    /** The org's OpenID Connect provider (no credentials needed; 404 when the org has none). */
+    authConfig: (o?: CallOptions) => get(ROUTES.authConfig, none, o),
+    /** With the provider's ID token as this client's token: a session for the person it names. */
+    createSession: (body: z.input<typeof W.SessionCreateBody>, o?: CallOptions) => post(ROUTES.createSession, none, body, o),
+    /** Ends the session this client's token is (ended false for a personal access token). */
+    signOut: (o?: CallOptions) => post(ROUTES.signOut, none, {}, o),
     /** The request form's consent box: eligibility for a ticket not yet created on `site` (id or address) for `product`. */
     newTicketEligibility: (site: string, product: string, o?: CallOptions) => get(ROUTES.newTicketEligibility, none, o, { site, product }),
     /** Raise a ticket as the caller; `grantDataAccess` is the consent box (403 not-eligible with causes, nothing created, when the caller may not grant). */

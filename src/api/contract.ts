@@ -190,6 +190,18 @@ export const ROUTES = {
   auditPublicKey: route('get', '/v1/audit/public-key', 'The Ed25519 public key (SPKI PEM) that signs audit checkpoints (org admins)', null, [200, null]),
   auditStream: route('get', '/v1/audit/stream', 'Audit rows as server-sent events (org admins; Last-Event-ID)', null, [200, null], [LAST_EVENT_ID]),
   events: route('get', '/v1/events', 'Changes that concern me as server-sent events (Last-Event-ID)', null, [200, null], [LAST_EVENT_ID]),
+  authConfig: route('get', '/v1/auth/config', "The org's OpenID Connect provider: issuer, client id and scopes (no credentials; 404 when the org has none)", null, [200, W.AuthConfig]),
+  createSession: route(
+    'post',
+    '/v1/auth/session',
+    "Sign in: exchange an ID token from the org's provider, sent as the bearer token, for an API session of at most an hour (no API credential needed; every unfit ID token is 401)",
+    W.SessionCreateBody,
+    [201, W.SessionCreated],
+  ),
+  signOut: route('post', '/v1/auth/sign-out', 'End the API session this request is made with, on every API process at once (personal access tokens have no session: ended false)', W.EmptyBody, [
+    200,
+    W.SignedOut,
+  ]),
   health: route('get', '/healthz', 'Liveness and database kind', null, [200, W.Health]),
   openapi: route('get', '/openapi.json', 'This document (OpenAPI 3.1)', null, [200, null]),
 } as const;
@@ -197,7 +209,7 @@ export const ROUTES = {
 export type RouteName = keyof typeof ROUTES;
 
 /** Routes answered without a token. */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set([ROUTES.health.path, ROUTES.openapi.path]);
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set([ROUTES.health.path, ROUTES.openapi.path, ROUTES.authConfig.path]);
 
 /** The `{name}` parameters of an OpenAPI path, as an object type: `/v1/tickets/{key}` → `{ key: string }`. */
 export type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest}` ? { [k in K]: string } & PathParams<Rest> : unknown;

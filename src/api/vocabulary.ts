@@ -34,6 +34,10 @@ export const AUDIT_ACTION_LABELS = {
   'access_request.approve': 'Approved product access',
   'access_request.deny': 'Denied product access',
   'grant.bulk_create': 'Granted access in bulk',
+  'auth.sign_in': 'Signed in',
+  'auth.session_renew': 'Renewed a sign-in session',
+  'auth.sign_out': 'Signed out',
+  'auth.session_refused': 'Used an ended session',
   // A write route the refusal table does not name yet (refusals.ts): still on record, by route.
   'request.refused': 'Made a refused request',
 } as const;

@@ -17,6 +17,8 @@ import { HttpProblem, asProblem, problemResponse } from './problems';
 import { auditRefusals } from './refusals';
 import { accessRequestRoutes } from './routes/access-requests';
 import { auditRoutes } from './routes/audit';
+import { publicAuthRoutes, sessionRoutes } from './routes/auth';
+import { expireSessions, MAX_SESSION_MS } from './sessions';
 import { auditTrailRoutes } from './routes/audit-trail';
 import { eventRoutes } from './routes/events';
 import { meRoutes } from './routes/me';
@@ -45,6 +47,10 @@ export interface AppOptions {
   idempotencySweepMs?: number;
   /** Where unexpected errors are reported (never to the client). */
   log?: (message: string) => void;
+  /** How long an API session made from an ID token lasts (ms, default and at most an hour). */
+  sessionTtlMs?: number;
+  /** How the API fetches the identity provider's discovery document and keys (tests). */
+  identityFetch?: typeof fetch;
   /** Sign the audit chain head with this key every `intervalMs` (default 60 s) and at close. */
   auditSigning?: { key: SigningKey; intervalMs?: number };
 }
@@ -101,6 +107,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   // Keys expire while the process runs, not only at the next start (a long-lived API would grow).
   const sweeper = setInterval(() => {
     expireIdempotencyKeys(s, idempotencyTtlMs).catch((e: unknown) => log(`idempotency sweep failed: ${e instanceof Error ? e.message : String(e)}`));
+    expireSessions(s, 86_400_000).catch((e: unknown) => log(`session sweep failed: ${e instanceof Error ? e.message : String(e)}`));
   }, idempotencySweepMs);
   sweeper.unref();
 
@@ -140,7 +147,10 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   // Who is calling comes first, so that whatever a later layer refuses (a body too large, a bad
   // Idempotency-Key) is recorded against the caller by the outer refusal mount; route refusals are
   // recorded by the inner one, inside the idempotency journal (refusals.ts).
-  app.use('/v1/*', authenticate(s, { throttle: new FailedAuthThrottle(authFailuresPerMinute), proxies }));
+  const failures = { throttle: new FailedAuthThrottle(authFailuresPerMinute), proxies };
+  // Sign-in is answered without an API credential (it is how one is made), under the same brake.
+  app.route('/v1', publicAuthRoutes(s, { failures, sessionTtlMs: positiveWhole('sessionTtlMs', Math.min(opts.sessionTtlMs ?? MAX_SESSION_MS, MAX_SESSION_MS)), log, fetch: opts.identityFetch }));
+  app.use('/v1/*', authenticate(s, failures));
   app.use('/v1/*', auditRefusals(s));
   app.use(
     '/v1/*',
@@ -161,6 +171,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.route('/v1', auditRoutes(s));
   app.route('/v1', eventRoutes(s));
   app.route('/v1', auditTrailRoutes(s));
+  app.route('/v1', sessionRoutes(s));
 
   return {
     app,

@@ -8,6 +8,7 @@ import type { Env } from './http';
 import { HttpProblem, problem } from './problems';
 import { honoPath, ROUTES } from '../api/contract';
 import { handlerRoute } from './refusals';
+import { sessionCaller } from './sessions';
 import { FixedWindowLimiter, peerAddress, type FailedAuthThrottle, type TrustedProxies } from './throttle';
 
 /**
@@ -16,25 +17,41 @@ import { FixedWindowLimiter, peerAddress, type FailedAuthThrottle, type TrustedP
  * from a socket is charged to its client address and token fingerprints and, past the limit, gets
  * 429 instead of 401 (in-process calls have no address and pass unthrottled).
  */
-export function authenticate(s: ServerContext, failures?: { throttle: FailedAuthThrottle; proxies: TrustedProxies }): MiddlewareHandler<Env> {
+export function authenticate(s: ServerContext, failures?: AuthFailures): MiddlewareHandler<Env> {
   return async (c, next) => {
     const authorization = c.req.header('authorization');
-    const caller = s.tokens.identify(authorization);
+    const bearer = /^Bearer (\S{1,512})$/.exec(authorization ?? '')?.[1];
+    const personal = s.tokens.identify(authorization);
+    // Personal tokens first (no database); then a session (one indexed lookup, "acs_" tokens only).
+    const session = personal ? undefined : await sessionCaller(s, bearer);
+    const caller = personal ?? (session && 'caller' in session ? session.caller : undefined);
     if (caller) {
       c.set('caller', caller);
       return next();
     }
-    const peer = failures && peerAddress(c);
-    if (failures && peer) {
-      const address = failures.proxies.clientAddress(peer, c.req.header('x-forwarded-for'));
-      const keys = failures.throttle.keysOf(address, /^Bearer (\S{1,512})$/.exec(authorization ?? '')?.[1]);
-      const wait = failures.throttle.retryAfter(keys);
-      if (wait !== undefined)
-        throw new HttpProblem('rate-limited', 'Too many failed authentications from this address or with this token; wait before trying again.', {}, 429, { 'Retry-After': String(wait) });
-      failures.throttle.failed(keys);
-    }
-    throw new HttpProblem('unauthenticated', 'Send Authorization: Bearer <token>.', {}, 401, { 'WWW-Authenticate': 'Bearer realm="access-companion"' });
+    refuseAuthentication(c, failures, bearer, session && 'refused' in session ? 'Your session has ended; sign in again.' : 'Send Authorization: Bearer <token>.');
   };
+}
+
+/** The failed-authentication brake and the addresses it trusts (throttle.ts). */
+export type AuthFailures = { throttle: FailedAuthThrottle; proxies: TrustedProxies };
+
+/**
+ * Refuses a request whose credentials did not do: 401, or 429 once its client address or token
+ * fingerprints are over the failed-authentication brake. A failure from a socket is charged to the
+ * brake (in-process calls have no address and pass unthrottled). `bearer`: the token presented.
+ */
+export function refuseAuthentication(c: Context<Env>, failures: AuthFailures | undefined, bearer: string | undefined, detail: string): never {
+  const peer = failures && peerAddress(c);
+  if (failures && peer) {
+    const address = failures.proxies.clientAddress(peer, c.req.header('x-forwarded-for'));
+    const keys = failures.throttle.keysOf(address, bearer);
+    const wait = failures.throttle.retryAfter(keys);
+    if (wait !== undefined)
+      throw new HttpProblem('rate-limited', 'Too many failed authentications from this address or with this token; wait before trying again.', {}, 429, { 'Retry-After': String(wait) });
+    failures.throttle.failed(keys);
+  }
+  throw new HttpProblem('unauthenticated', detail, {}, 401, { 'WWW-Authenticate': 'Bearer realm="access-companion"' });
 }
 
 /**

@@ -76,6 +76,7 @@ export const WRITE_ROUTES: Record<string, WriteRoute> = {
   [routeKey(ROUTES.approveAccessRequest)]: { action: 'access_request.approve', target: accessRequestParam },
   [routeKey(ROUTES.denyAccessRequest)]: { action: 'access_request.deny', target: accessRequestParam },
   // A refused batch as a whole (bad body, not a reviewer); each refused row of a 200 answer is recorded by the route.
+  [routeKey(ROUTES.signOut)]: { action: 'auth.sign_out' },
   [routeKey(ROUTES.bulkDecideAccessRequests)]: { action: (b) => (b.decision === 'approve' ? 'access_request.approve' : b.decision === 'deny' ? 'access_request.deny' : 'request.refused') },
 };
 

@@ -38,6 +38,10 @@ export interface PopupState {
   lastTriedAt?: number;
   /** The API stopped accepting the token (rotated or revoked) and the session was signed out, at (ms). */
   signedOutAt?: number;
+  /** Why: a personal access token rejected, or a session from the org's provider ended at the API. */
+  signedOutBecause?: 'token_rejected' | 'session_ended';
+  /** Who is signed in, for the account line. */
+  account?: { name: string; email: string; org: string };
 }
 
 /**
@@ -63,6 +67,10 @@ export interface MessageMap {
   dismissPendingAction: { req: { id: string }; res: { ok: true } };
   // ---- sign-in, status and preferences (options, popup) ----
   signIn: { req: { apiBaseUrl: string; token: string }; res: { name: string; email: string; org: string } };
+  /** Sign in at the org's identity provider (the browser's sign-in window); `switchAccount` asks the provider who is signing in. */
+  signInWithProvider: { req: { apiBaseUrl: string; switchAccount?: boolean }; res: { name: string; email: string; org: string } };
+  /** The org's identity provider as the API at this address names it; null when it has none. */
+  getIdentityProvider: { req: { apiBaseUrl: string }; res: { issuer: string; organization?: string } | null };
   signOut: { req: Record<string, never>; res: { ok: true } };
   getStatus: { req: Record<string, never>; res: Status };
   getPrefs: { req: Record<string, never>; res: Prefs };
@@ -108,6 +116,8 @@ export const METHODS = {
   confirmPendingAction: true,
   dismissPendingAction: true,
   signIn: true,
+  signInWithProvider: true,
+  getIdentityProvider: true,
   signOut: true,
   getStatus: true,
   getPrefs: true,

@@ -64,4 +64,10 @@ export interface Status {
   problem?: string;
   /** The API stopped accepting the token and the session was signed out, at (ms). */
   signedOutAt?: number;
+  /** Why: a personal access token rejected, or a session from the org's provider ended at the API. */
+  signedOutBecause?: 'token_rejected' | 'session_ended';
+  /** Signed in with the org's identity provider, or with a personal access token. */
+  via?: 'provider' | 'token';
+  /** When the current API session ends unless renewed (ms; provider sign-ins only). */
+  sessionExpiresAt?: number;
 }

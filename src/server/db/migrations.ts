@@ -216,6 +216,28 @@ const MIGRATIONS: Array<string | string[]> = [
        RETURN ARRAY[(head_seq + cnt)::text, head_hash, start_seq::text, start_hash];
      END $$`,
   ],
+  // Sign-in sessions (server/sessions.ts): a person's API session, made from an ID token of the org's
+  // provider. Only the token's SHA-256 is kept.
+  `
+  CREATE TABLE sessions (
+    token_hash text PRIMARY KEY,
+    user_id text NOT NULL,
+    issuer text NOT NULL,
+    subject text NOT NULL,
+    -- The ID token a sign-in was made from (a second sign-in with it is a replay); NULL for a renewal.
+    id_token_hash text UNIQUE,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    ended_at bigint,
+    ended_reason text,
+    -- A renewal's new session: the old one lives on for a short grace (requests already in flight).
+    replaced_by text,
+    -- When the first refused use of this session was audited (later ones are not, to bound the log).
+    refused_at bigint
+  );
+  CREATE INDEX sessions_user ON sessions (user_id);
+  CREATE INDEX sessions_expires ON sessions (expires_at);
+  `,
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */
