@@ -18,6 +18,8 @@ import { auditRefusals } from './refusals';
 import { accessRequestRoutes } from './routes/access-requests';
 import { auditRoutes } from './routes/audit';
 import { auditTrailRoutes } from './routes/audit-trail';
+import { apiKeyRoutes } from './routes/api-keys';
+import { enforceKeyScopes } from './api-keys';
 import { eventRoutes } from './routes/events';
 import { meRoutes } from './routes/me';
 import { requesterRoutes } from './routes/requester';
@@ -127,7 +129,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     '*',
     cors({
       origin: (origin) => (/^chrome-extension:\/\/[a-p]{32}$/.test(origin) || /^chrome-extension:\/\/[\w-]{1,64}$/.test(origin) ? origin : null),
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'Last-Event-ID'],
       exposeHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed'],
       maxAge: 600,
@@ -142,6 +144,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   // recorded by the inner one, inside the idempotency journal (refusals.ts).
   app.use('/v1/*', authenticate(s, { throttle: new FailedAuthThrottle(authFailuresPerMinute), proxies }));
   app.use('/v1/*', auditRefusals(s));
+  app.use('/v1/*', enforceKeyScopes(s));
   app.use(
     '/v1/*',
     bodyLimit({
@@ -161,6 +164,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.route('/v1', auditRoutes(s));
   app.route('/v1', eventRoutes(s));
   app.route('/v1', auditTrailRoutes(s));
+  app.route('/v1', apiKeyRoutes(s));
 
   return {
     app,

@@ -5,7 +5,8 @@ import type { Db, Queryable } from './db/index';
 import { sha256 } from './auth';
 import { noteAppended } from './audit-witness';
 
-export type ActorKind = 'admin' | 'engineer' | 'system';
+/** `key`: a machine caller's API key (actor = the key's id; its name is in the row's detail as keyName). */
+export type ActorKind = 'admin' | 'engineer' | 'system' | 'key';
 
 export interface AuditInput {
   actor: string;

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { sha256 } from './auth';
+import { identifyKey } from './api-keys';
 import type { ServerContext } from './context';
 import { withTransactionHook, type Queryable, type TransactionHook } from './db/index';
 import type { Env } from './http';
@@ -19,7 +20,8 @@ import { FixedWindowLimiter, peerAddress, type FailedAuthThrottle, type TrustedP
 export function authenticate(s: ServerContext, failures?: { throttle: FailedAuthThrottle; proxies: TrustedProxies }): MiddlewareHandler<Env> {
   return async (c, next) => {
     const authorization = c.req.header('authorization');
-    const caller = s.tokens.identify(authorization);
+    // People's tokens first (in memory); then an API key, read from the database on every use.
+    const caller = s.tokens.identify(authorization) ?? (await identifyKey(s.db, authorization, s.now()));
     if (caller) {
       c.set('caller', caller);
       return next();
@@ -56,8 +58,9 @@ const ABANDONED_MS = 30_000;
  * Decisions, not changes: the enforcement point answers from the state committed when it is
  * asked, every time, and audits every call. A stored answer replayed under an Idempotency-Key
  * would hand out authority that a revoke has since ended, so these routes ignore the header.
+ * A new API key's answer holds its secret, which must never be stored: that route ignores it too.
  */
-export const NEVER_REPLAYED: ReadonlySet<string> = new Set([honoPath(ROUTES.checkAccess.path)]);
+export const NEVER_REPLAYED: ReadonlySet<string> = new Set([honoPath(ROUTES.checkAccess.path), honoPath(ROUTES.createApiKey.path)]);
 /**
  * Answers about the state a request met rather than the request itself (409 conflict or illegal
  * transition, 412 stale If-Match, 428): once the client fixes the precondition, the same key must

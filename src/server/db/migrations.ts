@@ -216,6 +216,23 @@ const MIGRATIONS: Array<string | string[]> = [
        RETURN ARRAY[(head_seq + cnt)::text, head_hash, start_seq::text, start_hash];
      END $$`,
   ],
+  // 8: machine callers' API keys (src/server/api-keys.ts). Only the SHA-256 of each secret is
+  // kept, unique so a presented secret is found by one index lookup. Every API process reads this
+  // table on each use of a key, so a deleted row is refused everywhere from the next request.
+  `
+  CREATE TABLE api_keys (
+    id text PRIMARY KEY,
+    name text NOT NULL,
+    scopes text[] NOT NULL,
+    engineer text,
+    secret_hash text NOT NULL UNIQUE,
+    created_at text NOT NULL,
+    created_by text NOT NULL,
+    expires_at text,
+    last_used_at text,
+    created_seq bigserial
+  );
+  `,
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */
