@@ -60,6 +60,9 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         ['GET /v1/audit/checkpoints', 'GET', '/v1/audit/checkpoints'],
         ['GET /v1/audit/public-key', 'GET', '/v1/audit/public-key'],
         ['GET /v1/events', 'GET', '/v1/events'],
+        ['POST /v1/api-keys', 'POST', '/v1/api-keys', { name: 'made by an engineer', scopes: ['audit_read'] }],
+        ['GET /v1/api-keys', 'GET', '/v1/api-keys'],
+        ['DELETE /v1/api-keys/:id', 'DELETE', '/v1/api-keys/key_any'],
       ];
       // Every registered route is either shared or in the list above: a new admin route must be added here.
       const registered = h.api.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`);
