@@ -63,6 +63,16 @@ export async function describeAction(intent: Intent): Promise<string> {
       }
       return `${verb} a product access request`;
     }
+    case 'api_key_delete': {
+      try {
+        const { keys } = await (await accessClient()).client.apiKeys();
+        const k = keys.find((x) => x.id === intent.apiKeyId);
+        if (k) return `Delete the Access API key “${k.name}” (${k.scopes.join(', ')}): whatever uses it is refused from its next request`;
+      } catch {
+        /* described by id below */
+      }
+      return `Delete the Access API key ${intent.apiKeyId}`;
+    }
     case 'access_request_create': {
       let what = `${intent.product} on ${intent.site}`;
       let whom = intent.forEmail ?? intent.forUserId ?? 'yourself';
