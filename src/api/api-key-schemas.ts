@@ -13,12 +13,7 @@ export const ApiKeyScope = z.enum(API_KEY_SCOPES);
  */
 export const ApiKeyCreateBody = z
   .object({
-    name: z
-      .string()
-      .trim()
-      .min(1, { error: 'must not be empty' })
-      .max(API_KEY_NAME_MAX)
-      .refine(isStorableText, { error: 'must not contain NUL characters or unpaired surrogates' }),
+    name: z.string().trim().min(1, { error: 'must not be empty' }).max(API_KEY_NAME_MAX).refine(isStorableText, { error: 'must not contain NUL characters or unpaired surrogates' }),
     scopes: z
       .array(ApiKeyScope)
       .min(1, { error: 'name at least one scope' })

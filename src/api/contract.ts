@@ -137,7 +137,10 @@ export const ROUTES = {
   bulkGrant: route('post', '/v1/support-requests/bulk-grant', 'Grant several tickets; per-row results', W.BulkGrantBody, [200, W.BulkGrantResult]),
   checkAccess: keyScoped(
     'access_check',
-    route('post', '/v1/access/check', 'Enforcement point: may this engineer read this resource now? (audited; an access_check API key checks as its engineer)', W.AccessCheckBody, [200, W.AccessDecision]),
+    route('post', '/v1/access/check', 'Enforcement point: may this engineer read this resource now? (audited; an access_check API key checks as its engineer)', W.AccessCheckBody, [
+      200,
+      W.AccessDecision,
+    ]),
   ),
   inbox: route('get', '/v1/inbox', 'Everything waiting on me (ETag / If-None-Match → 304)', null, [200, W.Inbox], [header('If-None-Match', 'ETag of the inbox last read; 304 while unchanged')]),
   requestProductAccess: route('post', '/v1/access-requests', 'Request product access (201); the same ask while it is pending answers 200 with that request', W.AccessRequestCreateBody, [
@@ -194,14 +197,17 @@ export const ROUTES = {
   ),
   audit: keyScoped('audit_read', route('get', '/v1/audit', 'Audit log: actor (or "support"), ticket, from, to, cursor, limit', null, [200, W.AuditPage], AUDIT_FILTERS)),
   verifyAudit: keyScoped('audit_read', route('get', '/v1/audit/verify', 'Verify the hash chain', null, [200, W.AuditVerify])),
-  auditCheckpoints: keyScoped('audit_read', route(
-    'get',
-    '/v1/audit/checkpoints',
-    'Signed checkpoints of the audit chain head, oldest first, with the public key that verifies them (org admins)',
-    null,
-    [200, W.AuditCheckpointPage],
-    CHECKPOINT_PAGING,
-  )),
+  auditCheckpoints: keyScoped(
+    'audit_read',
+    route(
+      'get',
+      '/v1/audit/checkpoints',
+      'Signed checkpoints of the audit chain head, oldest first, with the public key that verifies them (org admins)',
+      null,
+      [200, W.AuditCheckpointPage],
+      CHECKPOINT_PAGING,
+    ),
+  ),
   auditPublicKey: keyScoped('audit_read', route('get', '/v1/audit/public-key', 'The Ed25519 public key (SPKI PEM) that signs audit checkpoints (org admins)', null, [200, null])),
   auditStream: keyScoped('audit_read', route('get', '/v1/audit/stream', 'Audit rows as server-sent events (org admins; Last-Event-ID)', null, [200, null], [LAST_EVENT_ID])),
   createApiKey: route(

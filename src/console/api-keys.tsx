@@ -1,7 +1,7 @@
 // Settings → API keys: the org's Access API keys for machine callers (DESIGN §6). Lists them (never
 // a secret), makes one (its secret shown here once, with a copy button) and deletes one after a
 // confirmation, through the same click guard as every other consequential action.
-import { useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiKeyCreatedWire, ApiKeyWire } from '../api/api-key-schemas';
 import { API_KEY_SCOPE_LABELS } from '../api/vocabulary';
 import { useActionKeys } from '../shared-ext/action-keys';
@@ -38,8 +38,8 @@ export function ApiKeys() {
   return (
     <>
       <p class="note">
-        Keys let your tools call the Access API without a person signing in: support tooling checking access as one Support engineer, a SIEM reading the audit log, your identity provider
-        syncing the directory. Each key can do only what its scopes allow, and everything done with it is recorded in the audit log under the key's name.
+        Keys let your tools call the Access API without a person signing in: support tooling checking access as one Support engineer, a SIEM reading the audit log, your identity provider syncing the
+        directory. Each key can do only what its scopes allow, and everything done with it is recorded in the audit log under the key's name.
       </p>
       {created && <NewSecret created={created} onDone={() => setCreated(undefined)} />}
       <h2 id="api-keys-heading">Keys</h2>
@@ -87,8 +87,28 @@ export function ApiKeys() {
 
 const expired = (k: ApiKeyWire) => k.expiresAt !== null && Date.parse(k.expiresAt) <= Date.now();
 
-function KeyRow({ k, confirming, onConfirm, onCancel, remove }: { k: ApiKeyWire; confirming: boolean; onConfirm: () => void; onCancel: () => void; remove: (k: ApiKeyWire, c: ClickEvidence) => void }) {
+function KeyRow({
+  k,
+  confirming,
+  onConfirm,
+  onCancel,
+  remove,
+}: {
+  k: ApiKeyWire;
+  confirming: boolean;
+  onConfirm: () => void;
+  onCancel: () => void;
+  remove: (k: ApiKeyWire, c: ClickEvidence) => void;
+}) {
   const confirmId = `confirm-${k.id}`;
+  // Focus goes to Cancel when the question opens (a second Enter must not delete), and back to
+  // "Delete…" when it closes, so keyboard and screen-reader users keep their place.
+  const ask = useRef<HTMLButtonElement>(null);
+  const wasConfirming = useRef(false);
+  useEffect(() => {
+    if (wasConfirming.current && !confirming) ask.current?.focus();
+    wasConfirming.current = confirming;
+  }, [confirming]);
   return (
     <tr data-key={k.id}>
       <td>
@@ -112,7 +132,6 @@ function KeyRow({ k, confirming, onConfirm, onCancel, remove }: { k: ApiKeyWire;
       <td>{k.lastUsedAt === null ? 'Never' : <span title={when(k.lastUsedAt)}>{since(k.lastUsedAt)}</span>}</td>
       <td>
         {confirming ? (
-          // biome-ignore lint/a11y/useSemanticElements: a fieldset would bring a legend and a border this row does not want; the group names the question.
           <div role="group" aria-labelledby={confirmId} class="confirm">
             <p id={confirmId} class="small">
               Delete “{k.name}”? Whatever uses it is refused from its next request. This cannot be undone.
@@ -121,13 +140,11 @@ function KeyRow({ k, confirming, onConfirm, onCancel, remove }: { k: ApiKeyWire;
               <GuardedButton class="danger" act={(click) => remove(k, click)}>
                 Delete key
               </GuardedButton>
-              <button type="button" onClick={onCancel}>
-                Cancel
-              </button>
+              <FocusedOnMount onClick={onCancel}>Cancel</FocusedOnMount>
             </div>
           </div>
         ) : (
-          <button type="button" aria-label={`Delete ${k.name}…`} onClick={onConfirm}>
+          <button type="button" ref={ask} aria-label={`Delete ${k.name}…`} onClick={onConfirm}>
             Delete…
           </button>
         )}
@@ -139,7 +156,10 @@ function KeyRow({ k, confirming, onConfirm, onCancel, remove }: { k: ApiKeyWire;
 /** The new key's secret, this once: copy it now. Focus lands here so a screen reader reads it first. */
 function NewSecret({ created, onDone }: { created: ApiKeyCreatedWire; onDone: () => void }) {
   const field = useRef<HTMLInputElement>(null);
+  const section = useRef<HTMLElement>(null);
   const [copied, setCopied] = useState<string | undefined>();
+  // Once per new key, not on every render (a re-render must not pull focus off the Copy button).
+  useEffect(() => section.current?.focus(), [created.id]);
   async function copy() {
     try {
       await navigator.clipboard.writeText(created.secret);
@@ -151,7 +171,7 @@ function NewSecret({ created, onDone }: { created: ApiKeyCreatedWire; onDone: ()
     }
   }
   return (
-    <section class="secret" aria-labelledby="new-secret-heading" tabIndex={-1} ref={(el) => el?.focus()}>
+    <section class="secret" aria-labelledby="new-secret-heading" tabIndex={-1} ref={section}>
       <h2 id="new-secret-heading">Copy the key “{created.name}” now: you won't see it again</h2>
       <p class="small">Access Companion keeps only a fingerprint of it. If you lose it, delete the key and make a new one.</p>
       <label for="new-secret" class="small">
@@ -172,5 +192,16 @@ function NewSecret({ created, onDone }: { created: ApiKeyCreatedWire; onDone: ()
         </p>
       )}
     </section>
+  );
+}
+
+/** A plain button that takes focus when it first appears. */
+function FocusedOnMount({ onClick, children }: { onClick: () => void; children: string }) {
+  const ref = useRef<HTMLButtonElement>(null);
+  useEffect(() => ref.current?.focus(), []);
+  return (
+    <button type="button" ref={ref} onClick={onClick}>
+      {children}
+    </button>
   );
 }

@@ -48,7 +48,13 @@ interface Row {
 }
 
 // PGlite and node-postgres both return text[] as an array; a string form is parsed defensively.
-const scopesOf = (v: string[] | string): ApiKeyScope[] => (Array.isArray(v) ? v : v.replace(/^\{|\}$/g, '').split(',').filter(Boolean)) as ApiKeyScope[];
+const scopesOf = (v: string[] | string): ApiKeyScope[] =>
+  (Array.isArray(v)
+    ? v
+    : v
+        .replace(/^\{|\}$/g, '')
+        .split(',')
+        .filter(Boolean)) as ApiKeyScope[];
 
 const fromRow = (r: Row): ApiKeyRecord => ({
   id: r.id,

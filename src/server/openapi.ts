@@ -32,7 +32,10 @@ export function openApiDocument(): Record<string, unknown> {
       ...(PUBLIC_PATHS.has(path) ? { security: [] } : {}),
       ...(body ? { requestBody: { required: false, content: { 'application/json': { schema: schema(body) } } } } : {}),
       responses: {
-        [status]: { description: status === 204 ? 'Done (no content)' : 'OK', ...(ok ? { content: { 'application/json': { schema: schema(ok) } } } : sse ? { content: { 'text/event-stream': {} } } : {}) },
+        [status]: {
+          description: status === 204 ? 'Done (no content)' : 'OK',
+          ...(ok ? { content: { 'application/json': { schema: schema(ok) } } } : sse ? { content: { 'text/event-stream': {} } } : {}),
+        },
         '4XX': problem,
         '5XX': problem,
       },

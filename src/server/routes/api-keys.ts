@@ -82,7 +82,14 @@ export function apiKeyRoutes(s: ServerContext): Hono<Env> {
       if (!gone) throw problem('not-found', `No API key "${id}".`);
       await appendAudit(
         tx,
-        { actor: caller.id, actorKind: 'admin', action: 'api_key.delete', resource: { type: 'api_key', id, name: gone.name }, outcome: 'done', detail: { scopes: gone.scopes, engineer: gone.engineer } },
+        {
+          actor: caller.id,
+          actorKind: 'admin',
+          action: 'api_key.delete',
+          resource: { type: 'api_key', id, name: gone.name },
+          outcome: 'done',
+          detail: { scopes: gone.scopes, engineer: gone.engineer },
+        },
         at,
       );
     });
