@@ -177,6 +177,12 @@ describe('API keys in use', () => {
     expect((await a.req('sam-token', 'POST', '/v1/access/check', check('PS-100'))).json.allowed).toBe(true);
     expect((await auditRows(a))[0]).toMatchObject({ actor: 'sam', actorKind: 'engineer', action: 'access.check' });
 
+    // Support's activity on the ticket (and the "Support actors" filter) shows what the key did.
+    const activity = (await a.req('alice-token', 'GET', '/v1/tickets/PS-100/activity')).json.entries;
+    expect(activity.filter((r: any) => r.actorKind === 'key').map((r: any) => r.actorName)).toEqual(['API key “Support tooling”', 'API key “Support tooling”']);
+    const support = (await a.req('alice-token', 'GET', '/v1/audit?actor=support')).json.entries;
+    expect(support.filter((r: any) => r.actor === key.id)).toHaveLength(3);
+
     expect(await verifyAudit(a.db)).toMatchObject({ ok: true });
     expect(await verifyAuditTrail(a.db, {})).toMatchObject({ ok: true });
     expect((await a.req('alice-token', 'GET', '/v1/audit/verify')).json).toMatchObject({ ok: true });
