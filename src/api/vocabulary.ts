@@ -98,3 +98,5 @@ export type ApiKeyScope = keyof typeof API_KEY_SCOPE_LABELS;
 export const API_KEY_SCOPES = Object.keys(API_KEY_SCOPE_LABELS) as [ApiKeyScope, ...ApiKeyScope[]];
 /** Longest name an API key may have (characters). */
 export const API_KEY_NAME_MAX = 100;
+/** Most API keys an org may hold at once: each is a standing credential someone must look after. */
+export const API_KEYS_MAX = 200;

@@ -94,6 +94,11 @@ export async function listApiKeys(db: Queryable): Promise<ApiKeyRecord[]> {
   return (await db.query<Row>('SELECT * FROM api_keys ORDER BY created_seq')).map(fromRow);
 }
 
+export async function countApiKeys(q: Queryable): Promise<number> {
+  const [row] = await q.query<{ n: number | string }>('SELECT count(*) AS n FROM api_keys');
+  return Number(row?.n ?? 0);
+}
+
 /** Stores a key (its secret only as SHA-256) inside the caller's transaction. */
 export async function insertApiKey(tx: Queryable, k: Omit<ApiKeyRecord, 'lastUsedAt'>, secret: string): Promise<void> {
   await tx.query('INSERT INTO api_keys (id, name, scopes, engineer, secret_hash, created_at, created_by, expires_at) VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8)', [

@@ -8,6 +8,7 @@ import { createApp, type AccessApp } from '../../src/server/app';
 import { verifyAudit } from '../../src/server/audit';
 import { verifyAuditTrail } from '../../src/server/audit-verify';
 import { openPglite, openPostgres, type Db } from '../../src/server/db/index';
+import { API_KEYS_MAX } from '../../src/api/vocabulary';
 import { ADMIN_URL, scratchDatabase, WORLD } from './helpers';
 
 const PROBLEM = 'application/problem+json';
@@ -154,6 +155,18 @@ for (const b of ['pglite', 'postgres'] as Backend[]) {
         const refused = (await auditRows(a)).filter((row) => row.action === 'api_key.create');
         expect(refused).toHaveLength(1);
         expect(refused[0]).toMatchObject({ actor: 'alice', outcome: 'refused' });
+      });
+
+      it(`refuses a key past the org's ${API_KEYS_MAX} (422 problem)`, async () => {
+        const a = await start();
+        await a.db.query(
+          `INSERT INTO api_keys (id, name, scopes, secret_hash, created_at, created_by) SELECT 'key_' || i, 'k' || i, '{audit_read}', md5(i::text), '2026-12-07T09:00:00.000Z', 'alice' FROM generate_series(1, ${API_KEYS_MAX}) AS i`,
+        );
+        const r = await a.req('alice-token', 'POST', '/v1/api-keys', { name: 'one too many', scopes: ['audit_read'] });
+        expect(r.status).toBe(422);
+        expect(r.json.code).toBe('too_many_keys');
+        expect((await a.req('alice-token', 'DELETE', '/v1/api-keys/key_1')).status).toBe(204);
+        expect((await a.req('alice-token', 'POST', '/v1/api-keys', { name: 'now fits', scopes: ['audit_read'] })).status).toBe(201);
       });
 
       it('deleting an unknown key is a 404 problem', async () => {

@@ -4,7 +4,8 @@ import { Hono } from 'hono';
 import type { ApiKeyWire } from '../../api/api-key-schemas';
 import { ROUTES } from '../../api/contract';
 import { appendAudit } from '../audit';
-import { deleteApiKeyRow, insertApiKey, listApiKeys, newSecret, type ApiKeyRecord } from '../api-keys';
+import { countApiKeys, deleteApiKeyRow, insertApiKey, listApiKeys, newSecret, type ApiKeyRecord } from '../api-keys';
+import { API_KEYS_MAX } from '../../api/vocabulary';
 import type { ServerContext } from '../context';
 import { callerOf, jsonBody, on, pathParam, type Env } from '../http';
 import { problem } from '../problems';
@@ -46,6 +47,7 @@ export function apiKeyRoutes(s: ServerContext): Hono<Env> {
     const key: Omit<ApiKeyRecord, 'lastUsedAt'> = { id: newId('key'), name: body.name, scopes: body.scopes, engineer: body.engineer ?? null, createdAt: at, createdBy: caller.id, expiresAt };
     const secret = newSecret();
     await s.db.transaction(async (tx) => {
+      if ((await countApiKeys(tx)) >= API_KEYS_MAX) throw problem('request-refused', `This org already has ${API_KEYS_MAX} API keys: delete unused ones first.`, { code: 'too_many_keys' });
       await insertApiKey(tx, key, secret);
       // Never the secret: the row names the key and what it may do.
       await appendAudit(
