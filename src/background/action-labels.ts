@@ -3,6 +3,7 @@
 import type { Intent } from './action-intent';
 import { accessClient } from './api';
 import { readDecision } from './db';
+import { API_KEY_SCOPE_LABELS } from '../api/vocabulary';
 
 const hostOf = (url: string) => {
   try {
@@ -67,7 +68,7 @@ export async function describeAction(intent: Intent): Promise<string> {
       try {
         const { keys } = await (await accessClient()).client.apiKeys();
         const k = keys.find((x) => x.id === intent.apiKeyId);
-        if (k) return `Delete the Access API key “${k.name}” (${k.scopes.join(', ')}): whatever uses it is refused from its next request`;
+        if (k) return `Delete the Access API key “${k.name}” (${k.scopes.map((sc) => API_KEY_SCOPE_LABELS[sc]).join('; ')}): whatever uses it is refused from its next request`;
       } catch {
         /* described by id below */
       }

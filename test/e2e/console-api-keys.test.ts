@@ -88,6 +88,31 @@ describe('admin console: API keys', () => {
     await page.close();
   });
 
+  test('a delete the frame cannot vouch for waits in the popup, which names the key, and is done there', async () => {
+    const made = await apiCall(w.api, 'alice-token', 'POST', '/v1/api-keys', { name: 'SIEM export', scopes: ['audit_read'] });
+    expect(made.status).toBe(201);
+    const page = await w.browser.context.newPage();
+    await page.goto(w.demo.adminPageUrl('settings/api-keys'));
+    const frame = await consoleFrame(page);
+    await frame.getByRole('button', { name: 'Delete SIEM export…' }).click();
+    await frame.getByRole('button', { name: 'Delete key' }).evaluate((b: HTMLButtonElement) => b.click());
+    await expect.poll(() => frame.locator('p.result').textContent()).toMatch(/Not done yet/);
+
+    const popup = await w.browser.context.newPage();
+    await popup.goto(`chrome-extension://${w.browser.extensionId}/src/popup/index.html`);
+    const pending = popup.getByRole('region', { name: 'Confirm pending action' });
+    await expect
+      .poll(() => pending.textContent().catch(() => ''), { timeout: 10_000 })
+      .toMatch(/Delete the Access API key “SIEM export” \(Read the audit log and its stream\): whatever uses it is refused from its next request/);
+    await screenshot(popup, 'popup-pending-api-key-delete');
+    expect((await fetch(`${w.api.base}/v1/audit`, { headers: { authorization: `Bearer ${made.body.secret}` } })).status).toBe(200);
+    await pending.getByRole('button', { name: 'Confirm' }).click();
+    await expect.poll(() => pending.textContent()).toMatch(/Done/);
+    expect((await fetch(`${w.api.base}/v1/audit`, { headers: { authorization: `Bearer ${made.body.secret}` } })).status).toBe(401);
+    await popup.close();
+    await page.close();
+  });
+
   test('an access-check key needs its engineer, and the API refuses an expiry in the past', async () => {
     const page = await w.browser.context.newPage();
     await page.goto(w.demo.adminPageUrl('settings/api-keys'));
