@@ -4,7 +4,9 @@
 // "Delete key" is parked for the popup, not done.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, consoleFrame, startConsoleWorld, type ConsoleWorld } from './console-helpers';
-import { clickArmed, screenshot } from './harness';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { clickArmed, ROOT, screenshot } from './harness';
 
 let w: ConsoleWorld;
 
@@ -42,6 +44,16 @@ describe('admin console: API keys', () => {
     await expect.poll(() => secretBox.getByRole('status').textContent()).toMatch(/Copied|Selected/);
     await page.waitForTimeout(300); // let the frame's height settle before the picture
     await screenshot(page, 'console-api-keys-created');
+    // axe-core finds nothing wrong in the frame: every control named, the table's headers, contrast.
+    // Evaluated, not a script tag: the extension page's CSP rightly refuses inline scripts.
+    await frame.evaluate(readFileSync(join(ROOT, 'node_modules/axe-core/axe.min.js'), 'utf8'));
+    const violations = await frame.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run(ctx: Document, o: object): Promise<{ violations: Array<{ id: string; nodes: unknown[] }> }> } }).axe.run(document, {
+        resultTypes: ['violations'],
+      });
+      return r.violations.map((v) => `${v.id} ×${v.nodes.length}`);
+    });
+    expect(violations).toEqual([]);
 
     // The key works, as Sam; the list nowhere shows the secret again.
     const check = await fetch(`${w.api.base}/v1/access/check`, {
