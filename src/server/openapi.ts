@@ -20,13 +20,14 @@ const SECRET_NOT_KEPT = header('Idempotency-Key', "Ignored: the answer holds the
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const problem = { description: 'Problem', content: { 'application/problem+json': { schema: schema(W.Problem) } } };
-  for (const { method, path, summary, body, status, ok, params: extra } of Object.values(ROUTES)) {
+  for (const [operationId, { method, path, summary, body, status, ok, params: extra }] of Object.entries(ROUTES)) {
     const params: Array<Record<string, unknown>> = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     params.push(...extra.map((p) => ({ ...p, schema: paramSchema(p), required: p.required ?? false })));
     if (method === 'post') params.push({ ...(path === ROUTES.checkAccess.path ? NOT_REPLAYED : path === ROUTES.createApiKey.path ? SECRET_NOT_KEPT : IDEMPOTENCY_KEY), required: false });
     const sse = path.endsWith('/stream') || path === '/v1/events';
     paths[path] ??= {};
     paths[path][method] = {
+      operationId,
       summary,
       ...(params.length ? { parameters: params } : {}),
       ...(PUBLIC_PATHS.has(path) ? { security: [] } : {}),
@@ -44,6 +45,8 @@ export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'Access Companion — Access API', version: '0.1.0' },
+    // Relative: the document is served by the API it describes, at whatever address it is reached.
+    servers: [{ url: '/', description: 'The Access API serving this document' }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
     paths,
