@@ -293,6 +293,24 @@ for (const b of ['pglite', 'postgres'] as Backend[]) {
         expect((await a.req('alice-token', 'GET', '/v1/api-keys')).json.keys[0].expiresAt).toBe(new Date(a.clock.ms).toISOString());
       });
 
+      it('a key whose engineer left the directory (a restart on a new world file) is refused with 403, not run as nobody', async () => {
+        const a = await start();
+        const key = await makeKey(a, { name: 'tooling', scopes: ['access_check'], engineer: 'lee' });
+        expect((await a.req(key.secret, 'POST', '/v1/access/check', check('EU-1'))).status).toBe(200);
+        await a.api.close();
+        opened = opened.filter((o) => o.api !== a.api);
+        const withoutLee = { ...WORLD, engineers: WORLD.engineers.filter((e) => e.id !== 'lee'), tickets: WORLD.tickets.filter((t) => t.engineer !== 'lee') };
+        const b = await createApp({ world: withoutLee, db: a.db, log: () => {}, rateLimitPerMinute: 100_000 });
+        opened.push({ api: b, db: a.db });
+        const r = await b.app.request('/v1/access/check', {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key.secret}`, 'content-type': 'application/json' },
+          body: JSON.stringify(check('PS-101')),
+        });
+        expect(r.status).toBe(403);
+        expect((await r.json()).code).toBe('key_engineer_gone');
+      });
+
       it('records the last use at most once a minute', async () => {
         const a = await start();
         const key = await makeKey(a, { name: 'SIEM', scopes: ['audit_read'] });
