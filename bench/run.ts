@@ -34,6 +34,7 @@ const sections: Section[] = [
   { id: 'profile', run: () => benchServer(quick, 'profile') },
   { id: 'audit', run: () => benchServer(quick, 'audit') },
   { id: 'auth', run: () => benchAuth(quick) },
+  { id: 'auth-keys', run: () => import('./auth-keys').then((m) => m.benchAuthentication(quick)) },
   { id: 'size', run: () => benchSize() },
   { id: 'ux', run: () => benchUserLatency(quick) },
 ];

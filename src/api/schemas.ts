@@ -224,7 +224,8 @@ export const AuditRow = z.object({
   id: z.string(),
   at: z.string(),
   actor: z.string(),
-  actorKind: z.enum(['admin', 'engineer', 'system']),
+  /** `key`: a machine caller's API key; `actor` is the key's id and `detail.keyName` its name. */
+  actorKind: z.enum(['admin', 'engineer', 'system', 'key']),
   actorName: z.string(),
   action: z.string(),
   ticket: z.string().nullable(),

@@ -20,6 +20,8 @@ import { auditRoutes } from './routes/audit';
 import { publicAuthRoutes, sessionRoutes } from './routes/auth';
 import { expireSessions, MAX_SESSION_MS } from './sessions';
 import { auditTrailRoutes } from './routes/audit-trail';
+import { apiKeyRoutes } from './routes/api-keys';
+import { enforceKeyScopes } from './api-keys';
 import { eventRoutes } from './routes/events';
 import { meRoutes } from './routes/me';
 import { requesterRoutes } from './routes/requester';
@@ -134,7 +136,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     '*',
     cors({
       origin: (origin) => (/^chrome-extension:\/\/[a-p]{32}$/.test(origin) || /^chrome-extension:\/\/[\w-]{1,64}$/.test(origin) ? origin : null),
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'Last-Event-ID'],
       exposeHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed'],
       maxAge: 600,
@@ -152,6 +154,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.route('/v1', publicAuthRoutes(s, { failures, sessionTtlMs: positiveWhole('sessionTtlMs', Math.min(opts.sessionTtlMs ?? MAX_SESSION_MS, MAX_SESSION_MS)), log, fetch: opts.identityFetch }));
   app.use('/v1/*', authenticate(s, failures));
   app.use('/v1/*', auditRefusals(s));
+  app.use('/v1/*', enforceKeyScopes(s));
   app.use(
     '/v1/*',
     bodyLimit({
@@ -172,6 +175,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.route('/v1', eventRoutes(s));
   app.route('/v1', auditTrailRoutes(s));
   app.route('/v1', sessionRoutes(s));
+  app.route('/v1', apiKeyRoutes(s));
 
   return {
     app,

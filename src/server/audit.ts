@@ -5,7 +5,8 @@ import type { Db, Queryable } from './db/index';
 import { sha256 } from './auth';
 import { noteAppended } from './audit-witness';
 
-export type ActorKind = 'admin' | 'engineer' | 'system';
+/** `key`: a machine caller's API key (actor = the key's id; its name is in the row's detail as keyName). */
+export type ActorKind = 'admin' | 'engineer' | 'system' | 'key';
 
 export interface AuditInput {
   actor: string;
@@ -170,7 +171,7 @@ const fromDb = (r: AuditDbRow): AuditRecord => ({
 
 export interface AuditFilter {
   actor?: string;
-  /** Only rows by Support engineers (the console's "Support actors" filter). */
+  /** Only rows by Support engineers, in person or through an access_check API key bound to one (the console's "Support actors" filter, a ticket's Support activity). */
   engineersOnly?: boolean;
   ticket?: string;
   from?: string;
@@ -190,7 +191,7 @@ function auditWhere(f: Omit<AuditFilter, 'limit' | 'order'>): { sql: string; par
     where.push(sql.replace('?', `$${params.length}`));
   };
   if (f.actor) add('actor = ?', f.actor);
-  if (f.engineersOnly) where.push(`actor_kind = 'engineer'`);
+  if (f.engineersOnly) where.push(`(actor_kind = 'engineer' OR (actor_kind = 'key' AND detail->>'engineer' IS NOT NULL))`);
   if (f.ticket) add('ticket = ?', f.ticket);
   if (f.from) add('at >= ?', new Date(f.from).toISOString());
   if (f.to) add('at <= ?', new Date(f.to).toISOString());

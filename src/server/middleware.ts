@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { sha256 } from './auth';
+import { identifyKey } from './api-keys';
 import type { ServerContext } from './context';
 import { withTransactionHook, type Queryable, type TransactionHook } from './db/index';
 import type { Env } from './http';
@@ -22,9 +23,10 @@ export function authenticate(s: ServerContext, failures?: AuthFailures): Middlew
     const authorization = c.req.header('authorization');
     const bearer = /^Bearer (\S{1,512})$/.exec(authorization ?? '')?.[1];
     const personal = s.tokens.identify(authorization);
-    // Personal tokens first (no database); then a session (one indexed lookup, "acs_" tokens only).
+    // Personal tokens first (no database); then a session (one indexed lookup, "acs_" tokens
+    // only); then an API key ("acak_" secrets), read from the database on every use.
     const session = personal ? undefined : await sessionCaller(s, bearer);
-    const caller = personal ?? (session && 'caller' in session ? session.caller : undefined);
+    const caller = personal ?? (session && 'caller' in session ? session.caller : undefined) ?? (session ? undefined : await identifyKey(s.db, authorization, s.now()));
     if (caller) {
       c.set('caller', caller);
       return next();
@@ -73,8 +75,9 @@ const ABANDONED_MS = 30_000;
  * Decisions, not changes: the enforcement point answers from the state committed when it is
  * asked, every time, and audits every call. A stored answer replayed under an Idempotency-Key
  * would hand out authority that a revoke has since ended, so these routes ignore the header.
+ * A new API key's answer holds its secret, which must never be stored: that route ignores it too.
  */
-export const NEVER_REPLAYED: ReadonlySet<string> = new Set([honoPath(ROUTES.checkAccess.path)]);
+export const NEVER_REPLAYED: ReadonlySet<string> = new Set([honoPath(ROUTES.checkAccess.path), honoPath(ROUTES.createApiKey.path)]);
 /**
  * Answers about the state a request met rather than the request itself (409 conflict or illegal
  * transition, 412 stale If-Match, 428): once the client fixes the precondition, the same key must

@@ -12,6 +12,7 @@ import { isStorableText } from '../api/schemas';
 import type { AuditAction } from '../api/vocabulary';
 import type { Caller } from './auth';
 import { appendAudit } from './audit';
+import { keyAttribution } from './api-key-credential';
 import type { ServerContext } from './context';
 import type { Env } from './http';
 import { asProblem, type HttpProblem } from './problems';
@@ -75,8 +76,10 @@ export const WRITE_ROUTES: Record<string, WriteRoute> = {
   },
   [routeKey(ROUTES.approveAccessRequest)]: { action: 'access_request.approve', target: accessRequestParam },
   [routeKey(ROUTES.denyAccessRequest)]: { action: 'access_request.deny', target: accessRequestParam },
-  // A refused batch as a whole (bad body, not a reviewer); each refused row of a 200 answer is recorded by the route.
   [routeKey(ROUTES.signOut)]: { action: 'auth.sign_out' },
+  [routeKey(ROUTES.createApiKey)]: { action: 'api_key.create', target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'api_key', name: text(b.name) } }) },
+  [routeKey(ROUTES.deleteApiKey)]: { action: 'api_key.delete', target: async (_s, p) => ({ ticket: null, resource: { type: 'api_key', id: p.id } }) },
+  // A refused batch as a whole (bad body, not a reviewer); each refused row of a 200 answer is recorded by the route.
   [routeKey(ROUTES.bulkDecideAccessRequests)]: { action: (b) => (b.decision === 'approve' ? 'access_request.approve' : b.decision === 'deny' ? 'access_request.deny' : 'request.refused') },
 };
 
@@ -101,7 +104,12 @@ export async function recordRefusal(
     ...(causes ? { causes } : {}),
     ...(route ? { route } : {}),
   };
-  await s.db.transaction((tx) => appendAudit(tx, { actor: caller.id, actorKind: caller.kind, action, ticket: target.ticket, resource: target.resource, outcome: 'refused', detail }, s.now()));
+  // A key's refusal names the key (its id as actor, its name in the detail), not the engineer it acts as.
+  const byKey = keyAttribution(caller);
+  const actor = byKey ? { actor: byKey.actor, actorKind: byKey.actorKind } : { actor: caller.id, actorKind: caller.kind };
+  await s.db.transaction((tx) =>
+    appendAudit(tx, { ...actor, action, ticket: target.ticket, resource: target.resource, outcome: 'refused', detail: byKey ? { ...detail, ...byKey.detail } : detail }, s.now()),
+  );
 }
 
 /**

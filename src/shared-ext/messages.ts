@@ -5,6 +5,7 @@
 // Pages that show live data also follow the background's changes (live.ts).
 import { browser, senderOrigin, type MessageSender } from './browser';
 import type { AccessRequestContextWire, EligibilityWire, MyAccessRequestWire } from '../api/schemas';
+import type { ApiKeyCreatedWire, ApiKeyInput, ApiKeyListWire } from '../api/api-key-schemas';
 import type { AccessRequestBulkRowView, AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
 import type { Prefs } from './prefs';
 import type { TicketView, PendingAction, Status } from './ticket-view';
@@ -92,6 +93,12 @@ export interface MessageMap {
   getPopupState: { req: { fresh?: boolean }; res: PopupState };
   /** One page (newest first) of the audit log; `cursor` from the previous page's `nextCursor`; `total` rows match in all. */
   getAudit: { req: { supportOnly?: boolean; ticket?: string; cursor?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string }; total?: number; nextCursor: string | null } };
+  /** The org's Access API keys (never their secrets) and the engineers an access_check key may check as. */
+  listApiKeys: { req: Record<string, never>; res: ApiKeyListWire };
+  /** A new key; its `secret` is in this answer only (the background keeps no copy). */
+  createApiKey: { req: ApiKeyInput; res: ApiKeyCreatedWire };
+  /** Consequential (machine callers using it stop working): done for a vouched click, else parked for the popup. */
+  deleteApiKey: { req: { id: string } & ActionRequest; res: ActionResult };
   // ---- request-access frame (on a product's "You don't have access" page) ----
   /** `site`: a site id or the site's address. The API's answer, with when it was fetched. */
   getRequestContext: { req: { site: string; product: string }; res: AccessRequestContextWire & { fetchedAt: number } };
@@ -134,6 +141,9 @@ export const METHODS = {
   getMe: true,
   getPopupState: true,
   getAudit: true,
+  listApiKeys: true,
+  createApiKey: true,
+  deleteApiKey: true,
   getRequestContext: true,
   requestProductAccess: true,
   getNewTicketEligibility: true,

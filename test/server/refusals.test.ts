@@ -113,6 +113,8 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
           { actor: 'sam', action: 'access_request.deny', code: 'forbidden' },
         ],
         ['POST /v1/auth/sign-out', 'alice-token', '/v1/auth/sign-out', { everywhere: true }, {}, 400, { actor: 'alice', action: 'auth.sign_out', code: 'bad-request' }],
+        ['POST /v1/api-keys', 'alice-token', '/v1/api-keys', { name: 'tooling', scopes: ['access_check'] }, {}, 422, { actor: 'alice', action: 'api_key.create', code: 'engineer_required' }],
+        ['DELETE /v1/api-keys/:id', 'bob-token', '/v1/api-keys/key_none', {}, {}, 403, { actor: 'bob', action: 'api_key.delete', code: 'forbidden' }],
       ];
       // Every write route of the app is walked here and named for the audit log, but the sign-in
       // exchange: it is answered before anyone is identified (its refusals are 401s under the
@@ -127,7 +129,7 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
 
       for (const [route, token, path, body, headers, status, want] of cases) {
         const before = await head();
-        const r = await h.req(token, 'POST', path, body, headers);
+        const r = await h.req(token, route.split(' ')[0]!, path, body, headers);
         expect(r.status, `${route} → ${JSON.stringify(r.json)}`).toBe(status);
         expect(r.type, route).toContain('application/problem+json');
         const rows = await rowsAfter(before);

@@ -238,6 +238,23 @@ const MIGRATIONS: Array<string | string[]> = [
   CREATE INDEX sessions_user ON sessions (user_id);
   CREATE INDEX sessions_expires ON sessions (expires_at);
   `,
+  // 9: machine callers' API keys (src/server/api-keys.ts). Only the SHA-256 of each secret is
+  // kept, unique so a presented secret is found by one index lookup. Every API process reads this
+  // table on each use of a key, so a deleted row is refused everywhere from the next request.
+  `
+  CREATE TABLE api_keys (
+    id text PRIMARY KEY,
+    name text NOT NULL,
+    scopes text[] NOT NULL,
+    engineer text,
+    secret_hash text NOT NULL UNIQUE,
+    created_at text NOT NULL,
+    created_by text NOT NULL,
+    expires_at text,
+    last_used_at text,
+    created_seq bigserial
+  );
+  `,
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */
