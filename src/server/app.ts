@@ -10,6 +10,7 @@ import { listCheckpoints, type Checkpoint, type SigningKey } from './audit-check
 import type { ServerContext } from './context';
 import { DbUnavailable, type Db } from './db/index';
 import { eventTail, Tail } from './events';
+import { StreamBudget } from './streams';
 import type { Env } from './http';
 import { authenticate, expireIdempotencyKeys, idempotency, rateLimit } from './middleware';
 import { openApiDocument } from './openapi';
@@ -45,9 +46,18 @@ export interface AppOptions {
   idempotencySweepMs?: number;
   /** Where unexpected errors are reported (never to the client). */
   log?: (message: string) => void;
+  /**
+   * Concurrent event streams (/v1/events, /v1/audit/stream) allowed in the whole process, per token
+   * and per person (defaults: 256, STREAMS_PER_TOKEN, STREAMS_PER_PERSON). main.ts derives `max`
+   * from the process's open-file limit.
+   */
+  streams?: { max?: number; perToken?: number; perPerson?: number };
   /** Sign the audit chain head with this key every `intervalMs` (default 60 s) and at close. */
   auditSigning?: { key: SigningKey; intervalMs?: number };
 }
+
+/** Event streams one process holds at most when no budget is given (main.ts sizes it from the open-file limit). */
+export const DEFAULT_MAX_STREAMS = 256;
 
 export interface AccessApp {
   app: Hono<Env>;
@@ -91,6 +101,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     auditTail,
     checkpointTail,
     checkpointer: signing ? new Checkpointer(db, signing.key, world.organization.id, signing.intervalMs ?? 60_000, now, log) : undefined,
+    streams: new StreamBudget(opts.streams?.max ?? DEFAULT_MAX_STREAMS, opts.streams?.perToken, opts.streams?.perPerson),
     now,
   };
   forgetPlaintextTokens(world);

@@ -40,20 +40,25 @@ export function auditRoutes(s: ServerContext): Hono<Env> {
 
   on(r, ROUTES.auditStream, async (c) => {
     orgAdminOnly(c);
-    return openStream<AuditRecord & { id: number }>(c, {
-      tail: s.auditTail,
-      replay: async (after) => (await listAudit(s.db, { after, limit: 500, order: 'asc' })).map((row) => ({ ...row, id: row.seq })),
-      head: async () => s.auditTail.lastId,
-      tagAt: async (seq) => (await auditHashAt(s.db, seq))?.slice(0, 16),
-      tag: (row) => row.hash.slice(0, 16),
-      render: (row) => ({ event: 'audit', data: JSON.stringify(auditWire(s, row)) }),
-      // Signed checkpoints go out as their own event type without an SSE id, so Last-Event-ID stays
-      // an audit row's; a client that was away pages the ones it missed from /v1/audit/checkpoints.
-      sideEvents: (write) =>
-        s.checkpointTail.subscribe((cps) => {
-          for (const { id: _id, ...cp } of cps) write({ event: 'checkpoint', data: JSON.stringify(cp) });
-        }),
-    });
+    return openStream<AuditRecord & { id: number }>(
+      c,
+      {
+        tail: s.auditTail,
+        replay: async (after) => (await listAudit(s.db, { after, limit: 500, order: 'asc' })).map((row) => ({ ...row, id: row.seq })),
+        head: async () => s.auditTail.lastId,
+        tagAt: async (seq) => (await auditHashAt(s.db, seq))?.slice(0, 16),
+        tag: (row) => row.hash.slice(0, 16),
+        render: (row) => ({ event: 'audit', data: JSON.stringify(auditWire(s, row)) }),
+        // Signed checkpoints go out as their own event type without an SSE id, so Last-Event-ID stays
+        // an audit row's; a client that was away pages the ones it missed from /v1/audit/checkpoints.
+        sideEvents: (write) =>
+          s.checkpointTail.subscribe((cps) => {
+            for (const { id: _id, ...cp } of cps) write({ event: 'checkpoint', data: JSON.stringify(cp) });
+          }),
+      },
+      s.streams,
+      callerOf(c),
+    );
   });
 
   return r;
