@@ -12,7 +12,7 @@ import { DbUnavailable, type Db } from './db/index';
 import { eventTail, Tail } from './events';
 import { StreamBudget } from './streams';
 import type { Env } from './http';
-import { authenticate, expireIdempotencyKeys, idempotency, rateLimit } from './middleware';
+import { authenticate, expireIdempotencyKeys, idempotency, rateLimit, type IdempotencyBounds } from './middleware';
 import { openApiDocument } from './openapi';
 import { HttpProblem, asProblem, problemResponse } from './problems';
 import { auditRefusals } from './refusals';
@@ -44,6 +44,8 @@ export interface AppOptions {
   idempotencyTtlMs?: number;
   /** How often expired Idempotency-Key rows are deleted while the process runs (ms, default an hour). */
   idempotencySweepMs?: number;
+  /** Idempotency-Key entries one token may hold, and run at once (default IDEMPOTENCY_BOUNDS). */
+  idempotencyBounds?: IdempotencyBounds;
   /** Where unexpected errors are reported (never to the client). */
   log?: (message: string) => void;
   /**
@@ -163,7 +165,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     }),
   );
   app.use('/v1/*', rateLimit(rateLimitPerMinute));
-  app.use('/v1/*', idempotency(s));
+  app.use('/v1/*', idempotency(s, opts.idempotencyBounds));
   app.use('/v1/*', auditRefusals(s));
   app.route('/v1', ticketRoutes(s, { asks: new FixedWindowLimiter(asksPerHour, 3_600_000) }));
   app.route('/v1', requesterRoutes(s));
