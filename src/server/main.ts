@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { World } from '../core/index';
 import { createApp } from './app';
 import { ephemeralSigningKey, loadOrCreateSigningKey, publicKeyFileOf, type SigningKey } from './audit-checkpoints';
 import { lockDataDir } from './db/data-lock';
@@ -12,6 +13,7 @@ import { openDb } from './db/index';
 import { connectionLimits, defaultMaxStreams, limitConnections, openFileLimit, serverOptions } from './listen';
 import { releaseStartupMemory } from './startup-memory';
 import { STREAMS_PER_PERSON, STREAMS_PER_TOKEN } from './streams';
+import { noteWorldChanges } from './world-diff';
 
 const USAGE = `usage: npm run api -- --fixture FILE [options]     (DATABASE_URL set → PostgreSQL)
   --fixture FILE             the org's world file (JSON), required
@@ -157,6 +159,7 @@ try {
     streams: { max: Number(streamsText) },
   });
   phases.push(['world and app', performance.now()]);
+  if (values.data && !databaseUrl) reportWorldChanges(values.data, api.ctx.ix.world);
 } catch (e) {
   console.error((e as Error).message);
   await db.close();
@@ -192,3 +195,17 @@ process.on('SIGUSR2', () => {
 });
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
+
+/** Says on stderr what differs between this world file and the one the data folder last started with. */
+function reportWorldChanges(dir: string, parsed: World): void {
+  try {
+    const { lines, problem } = noteWorldChanges(dir, parsed);
+    if (problem) console.error(`Warning: ${problem}`);
+    if (lines.length === 0) return;
+    console.error(`The world file differs from the one the data folder ${dir} last started with:`);
+    for (const l of lines) console.error(`  ${l}`);
+    console.error('  What the folder already holds (grants, requests, the audit trail) stays as it was; decisions from now on use this world file.');
+  } catch (e) {
+    console.error(`Warning: could not compare the world file with the data folder's last start: ${(e as Error).message}`);
+  }
+}

@@ -64,6 +64,7 @@ describe('what one connection may hold', () => {
     await new Promise((r) => (server ? server.close(r) : r(undefined)));
     await cleanup?.();
     server = undefined;
+    cleanup = undefined;
   });
 
   /** The API on a socket with `limits`, as main.ts starts it. */
