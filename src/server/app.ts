@@ -8,6 +8,7 @@ import { listAudit, type AuditRecord } from './audit';
 import { Checkpointer } from './audit-checkpointer';
 import { listCheckpoints, type Checkpoint, type SigningKey } from './audit-checkpoints';
 import type { ServerContext } from './context';
+import { extensionOrigins } from './cors';
 import { DbUnavailable, type Db } from './db/index';
 import { eventTail, Tail } from './events';
 import { StreamBudget } from './streams';
@@ -34,6 +35,11 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   /** Failed authentications per minute a client address (or one token, or one token prefix) may cause before its bad tokens get 429. */
   authFailuresPerMinute?: number;
+  /**
+   * Extensions (besides the demo build) whose pages may read answers (CORS): Chrome ids or
+   * chrome-extension:// / moz-extension:// origins (see cors.ts).
+   */
+  extensionIds?: readonly string[];
   /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; nobody's by default. */
   trustProxy?: readonly string[];
   /** Asks to another admin one admin may send per hour. */
@@ -136,10 +142,19 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     return problemResponse(c, new HttpProblem('method-not-allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}.`, {}, 405, { Allow: allow.join(', ') }));
   });
 
+  // Every answer: no MIME sniffing (a problem or JSON body is never run as a script or page), and
+  // nothing a caller identified by token reads is stored by a browser or proxy cache (the
+  // extension keeps its own copy and ETag, so If-None-Match still saves the body).
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    if (c.get('caller')) c.res.headers.set('Cache-Control', 'no-store');
+  });
+  const origins = extensionOrigins(opts.extensionIds);
   app.use(
     '*',
     cors({
-      origin: (origin) => (/^chrome-extension:\/\/[a-p]{32}$/.test(origin) || /^chrome-extension:\/\/[\w-]{1,64}$/.test(origin) ? origin : null),
+      origin: (origin) => (origins.has(origin) ? origin : null),
       allowMethods: ['GET', 'POST', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'Last-Event-ID'],
       exposeHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed'],

@@ -1,5 +1,5 @@
 // CLI: npm run api -- --fixture FILE --port N [--data DIR] [--trust-proxy 10.0.0.0/8,::1] [--audit-key FILE]
-// [--checkpoint-seconds N]; DATABASE_URL selects PostgreSQL.
+// [--checkpoint-seconds N] [--max-streams N] [--extension-ids LIST]; DATABASE_URL selects PostgreSQL.
 import { serve } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -25,6 +25,8 @@ const USAGE = `usage: npm run api -- --fixture FILE [options]     (DATABASE_URL 
   --rate-limit N             requests a minute per valid token
   --trust-proxy ADDR|CIDR    proxies whose X-Forwarded-For names the client (comma-separated; repeatable)
   --max-streams N            event streams open at once in this process (default: a quarter of the open-file limit)
+  --extension-ids LIST       extensions whose pages may read answers (CORS), besides the demo build: Chrome ids,
+                             chrome-extension://ID or moz-extension://UUID origins (comma-separated; repeatable)
   --help                     this text`;
 
 let values: {
@@ -37,6 +39,7 @@ let values: {
   'checkpoint-seconds'?: string;
   'trust-proxy'?: string[];
   'max-streams'?: string;
+  'extension-ids'?: string[];
   help?: boolean;
 };
 try {
@@ -52,6 +55,7 @@ try {
       // Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated; repeatable).
       'trust-proxy': { type: 'string', multiple: true },
       'max-streams': { type: 'string' },
+      'extension-ids': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -157,6 +161,7 @@ try {
     trustProxy,
     auditSigning: auditKey ? { key: auditKey, intervalMs: Number(checkpointText) * 1000 } : undefined,
     streams: { max: Number(streamsText) },
+    extensionIds: (values['extension-ids'] ?? (process.env.AC_EXTENSION_IDS ? [process.env.AC_EXTENSION_IDS] : [])).flatMap((v) => v.split(',')),
   });
   phases.push(['world and app', performance.now()]);
   if (values.data && !databaseUrl) reportWorldChanges(values.data, api.ctx.ix.world);
