@@ -78,6 +78,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   const authFailuresPerMinute = positiveWhole('authFailuresPerMinute', opts.authFailuresPerMinute ?? 20);
   const asksPerHour = positiveWhole('asksPerHour', opts.asksPerHour ?? 30);
   const proxies = new TrustedProxies(opts.trustProxy ?? []);
+  const origins = extensionOrigins(opts.extensionIds);
   const world = parseWorld(opts.world);
   const ix = indexWorld(world);
   const db = opts.db;
@@ -150,7 +151,6 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
     if (c.get('caller')) c.res.headers.set('Cache-Control', 'no-store');
   });
-  const origins = extensionOrigins(opts.extensionIds);
   app.use(
     '*',
     cors({
