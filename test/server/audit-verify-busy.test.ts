@@ -111,6 +111,36 @@ describe('verify on PGlite while checks interleave with its reads', () => {
   });
 });
 
+describe('GET /v1/audit/verify requests arriving together', () => {
+  it('share one walk (one set of worker threads per process), and each gets its verdict', async () => {
+    const db = await openPglite();
+    const app = await createApp({ world: WORLD, db, rateLimitPerMinute: 1_000_000, log: () => {} });
+    // Count the walks by their first read of the head, and slow that read down so the requests
+    // all reach the route while the first walk is still running.
+    const query = db.query;
+    let walks = 0;
+    db.query = (async (sql: string, params?: unknown[]) => {
+      if (sql === 'SELECT seq, hash FROM audit_head WHERE id = 1') {
+        walks++;
+        await sleep(1000);
+      }
+      return query(sql, params);
+    }) as typeof db.query;
+    try {
+      const answers = await Promise.all(Array.from({ length: 5 }, () => app.app.request('/v1/audit/verify', { headers: { authorization: 'Bearer alice-token' } })));
+      for (const a of answers) expect(await a.json()).toMatchObject({ ok: true });
+      expect(walks).toBe(1);
+      // Once it is done, the next request walks again.
+      await app.app.request('/v1/audit/verify', { headers: { authorization: 'Bearer alice-token' } });
+      expect(walks).toBe(2);
+    } finally {
+      db.query = query;
+      await app.close();
+      await db.close();
+    }
+  });
+});
+
 describe.skipIf(!ADMIN_URL)('verify on two API processes sharing PostgreSQL while checks arrive', () => {
   if (!ADMIN_URL) console.log('two-replica verify test skipped because DATABASE_URL is unset');
   it('every verify through either replica and every `npm run audit:verify` says ok; a truncation during the load is caught', { timeout: 240_000 }, async () => {

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { ROUTES } from '../../api/contract';
 import * as W from '../../api/schemas';
 import { auditHashAt, countAudit, listAudit, type AuditRecord } from '../audit';
-import { verifyAuditTrail } from '../audit-verify';
+import { verifyAuditTrail, type TrailVerdict } from '../audit-verify';
 import { auditWire } from '../audit-views';
 import type { ServerContext } from '../context';
 import { callerOf, validate, type Env, on } from '../http';
@@ -31,11 +31,18 @@ export function auditRoutes(s: ServerContext): Hono<Env> {
     return c.json({ entries: page.map((row) => auditWire(s, row)), nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null, total: await countAudit(s.db, filter) });
   });
 
+  // One verify at a time per process: a full verify hashes on a worker thread per core for
+  // seconds, so requests arriving while one runs share its verdict (of the head it read first)
+  // instead of each starting its own set of workers.
+  let running: Promise<TrailVerdict> | undefined;
   on(r, ROUTES.verifyAudit, async (c) => {
     orgAdminOnly(c);
     // With this server's key the stored checkpoints are checked too (a truncated or recomputed
     // chain fails here); an independent check uses `npm run audit:verify` with a copy of the key.
-    return c.json(await verifyAuditTrail(s.db, { publicKey: s.checkpointer?.key.publicKey }));
+    running ??= verifyAuditTrail(s.db, { publicKey: s.checkpointer?.key.publicKey }).finally(() => {
+      running = undefined;
+    });
+    return c.json(await running);
   });
 
   on(r, ROUTES.auditStream, async (c) => {
