@@ -209,7 +209,17 @@ export const ROUTES = {
     ),
   ),
   auditPublicKey: keyScoped('audit_read', route('get', '/v1/audit/public-key', 'The Ed25519 public key (SPKI PEM) that signs audit checkpoints (org admins)', null, [200, null])),
-  auditStream: keyScoped('audit_read', route('get', '/v1/audit/stream', 'Audit rows as server-sent events (org admins; Last-Event-ID)', null, [200, null], [LAST_EVENT_ID])),
+  auditStream: keyScoped(
+    'audit_read',
+    route(
+      'get',
+      '/v1/audit/stream',
+      'Audit rows as server-sent events (org admins; Last-Event-ID; 429 past the open-stream caps: 4 per token, 8 per person, the server budget)',
+      null,
+      [200, null],
+      [LAST_EVENT_ID],
+    ),
+  ),
   createApiKey: route(
     'post',
     '/v1/api-keys',
@@ -219,7 +229,14 @@ export const ROUTES = {
   ),
   apiKeys: route('get', '/v1/api-keys', "The org's API keys, without secrets, and the engineers an access_check key may check as (org admins)", null, [200, K.ApiKeyList]),
   deleteApiKey: route('delete', '/v1/api-keys/{id}', 'Delete an API key (org admins): refused (401) from its next use, by every API process', null, [204, null]),
-  events: route('get', '/v1/events', 'Changes that concern me as server-sent events (Last-Event-ID)', null, [200, null], [LAST_EVENT_ID]),
+  events: route(
+    'get',
+    '/v1/events',
+    'Changes that concern me as server-sent events (Last-Event-ID; 429 past the open-stream caps: 4 per token, 8 per person, the server budget)',
+    null,
+    [200, null],
+    [LAST_EVENT_ID],
+  ),
   authConfig: route('get', '/v1/auth/config', "The org's OpenID Connect provider: issuer, client id and scopes (no credentials; 404 when the org has none)", null, [200, W.AuthConfig]),
   createSession: route(
     'post',

@@ -88,6 +88,19 @@ const PRECONDITION_STATUSES = new Set([409, 412, 428]);
 type Claim = { owner: string };
 
 /**
+ * What one token may hold in the Idempotency-Key journal (issue 19: every per-caller resource has a
+ * bound). `keysPerToken`: keys kept per token; past it the oldest answered ones are forgotten
+ * (retries come within minutes, long before a thousand newer keys). `pendingPerToken`: keyed
+ * requests of one token running at once; past it, 429.
+ */
+export interface IdempotencyBounds {
+  keysPerToken: number;
+  pendingPerToken: number;
+}
+
+export const IDEMPOTENCY_BOUNDS: IdempotencyBounds = { keysPerToken: 1_000, pendingPerToken: 32 };
+
+/**
  * What makes two requests the same under one Idempotency-Key: method, path with query, If-Match,
  * content type (when there is a body) and the body, JSON-normalized. sha256 hex.
  */
@@ -104,7 +117,7 @@ export function requestFingerprint(method: string, pathAndQuery: string, headers
  * applying the change again, and rebuilds the same answer. Decisions (NEVER_REPLAYED) and answers
  * caused by a precondition (PRECONDITION_STATUSES) are never replayed.
  */
-export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
+export function idempotency(s: ServerContext, bounds: IdempotencyBounds = IDEMPOTENCY_BOUNDS): MiddlewareHandler<Env> {
   return async (c: Context<Env>, next: Next) => {
     const key = c.req.header('idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
@@ -117,7 +130,7 @@ export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
     const raw = await c.req.text();
     c.set('rawBody', raw);
     const fingerprint = requestFingerprint(c.req.method, url.pathname + url.search, { contentType: c.req.header('content-type'), ifMatch: c.req.header('if-match') }, raw);
-    const claim = await claimKey(s, caller.tokenHash, key, fingerprint);
+    const claim = await claimKey(s, caller.tokenHash, key, fingerprint, bounds);
     if (claim instanceof Response) return claim;
     const journal = new Journal(caller.tokenHash, key, claim.owner);
     try {
@@ -159,7 +172,7 @@ export async function expireIdempotencyKeys(s: Pick<ServerContext, 'db'>, ttlMs:
 }
 
 /** Reserve the key for this attempt, or answer: the stored response, 422, or 409 after waiting. */
-async function claimKey(s: ServerContext, tokenHash: string, key: string, fingerprint: string): Promise<Claim | Response> {
+async function claimKey(s: ServerContext, tokenHash: string, key: string, fingerprint: string, bounds: IdempotencyBounds): Promise<Claim | Response> {
   const owner = randomUUID();
   for (let attempt = 0; ; attempt++) {
     const mine = await s.db.query('INSERT INTO idempotency (token_hash, key, fingerprint, created_at, owner, claimed_at) VALUES ($1, $2, $3, $4, $5, $4) ON CONFLICT DO NOTHING RETURNING key', [
@@ -169,7 +182,10 @@ async function claimKey(s: ServerContext, tokenHash: string, key: string, finger
       Date.now(),
       owner,
     ]);
-    if (mine.length > 0) return { owner };
+    if (mine.length > 0) {
+      await boundKeys(s, tokenHash, key, owner, bounds);
+      return { owner };
+    }
     const [row] = await s.db.query<{ fingerprint: string; status: number | null; headers: unknown; body: string | null; owner: string | null; claimed_at: string | number | null }>(
       'SELECT fingerprint, status, headers, body, owner, claimed_at FROM idempotency WHERE token_hash = $1 AND key = $2',
       [tokenHash, key],
@@ -196,6 +212,28 @@ async function claimKey(s: ServerContext, tokenHash: string, key: string, finger
     if (attempt > 400) throw problem('conflict', 'A request with this Idempotency-Key is still in progress; retry shortly.');
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Holds one token's journal to its bounds once it took a new key: too many of its keyed requests
+ * running at once gives the new key back and refuses it (429); too many keys kept forgets the
+ * oldest answered ones.
+ */
+async function boundKeys(s: ServerContext, tokenHash: string, key: string, owner: string, bounds: IdempotencyBounds): Promise<void> {
+  const [n] = await s.db.query<{ pending: string | number; kept: string | number }>(
+    'SELECT count(*) FILTER (WHERE status IS NULL AND owner IS NOT NULL AND claimed_at > $2) AS pending, count(*) AS kept FROM idempotency WHERE token_hash = $1',
+    [tokenHash, Date.now() - ABANDONED_MS],
+  );
+  if (Number(n?.pending ?? 0) > bounds.pendingPerToken) {
+    await s.db.query('DELETE FROM idempotency WHERE token_hash = $1 AND key = $2 AND owner = $3', [tokenHash, key, owner]);
+    throw new HttpProblem('rate-limited', `More than ${bounds.pendingPerToken} requests with an Idempotency-Key are running for this token; wait for them.`, {}, 429, { 'Retry-After': '1' });
+  }
+  const over = Number(n?.kept ?? 0) - bounds.keysPerToken;
+  if (over > 0)
+    await s.db.query('DELETE FROM idempotency WHERE token_hash = $1 AND key IN (SELECT key FROM idempotency WHERE token_hash = $1 AND status IS NOT NULL ORDER BY created_at, key LIMIT $2)', [
+      tokenHash,
+      over,
+    ]);
 }
 
 /**

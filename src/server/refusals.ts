@@ -1,6 +1,6 @@
 // Every refusal on a write route is on record, by one mechanism: this middleware sits on the write
 // path of every route, and when a write (any non-GET request an identified caller makes to a route
-// of the app) is answered with a 4xx problem, it appends exactly one audit row with outcome
+// of the app) is answered with a 4xx problem (but 401 and 429: see auditRefusals), it appends exactly one audit row with outcome
 // `refused`, the caller, the target and the problem's code, in a transaction of its own (the
 // refused change rolled back). Routes and services only throw; none audits its own refusals.
 // Under an Idempotency-Key the row is journaled like any other transaction of the request, so a
@@ -135,7 +135,10 @@ export function auditRefusals(s: ServerContext): MiddlewareHandler<Env> {
     await next(); // Hono answers a thrown problem through onError; c.error keeps it
     const status = c.res.status;
     // 429s are about volume, not the request: recording each would let a flood write the log.
-    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS' || status < 400 || status >= 500 || status === 429) return;
+    // 401s (a bad or missing token) have no authenticated caller to charge a row to; they are
+    // charged to the failed-authentication brake instead (throttle.ts). Recording them would let
+    // anyone, holding no token at all, write the audit trail as fast as they can send requests.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS' || status < 400 || status >= 500 || status === 429 || status === 401) return;
     if (c.get('refusalRecorded') || c.res.headers.get('idempotent-replayed') === 'true') return;
     const caller = c.get('caller');
     const route = handlerRoute(c);
