@@ -14,10 +14,9 @@ onEachBackend(
       d = undefined;
     });
 
-    // On two PostgreSQL replicas this breaks today: verify reads the rows, then the head, in two
-    // statements and calls a clean log broken under load (issue 19, "a verifier that never cries
-    // wolf"). Marked as failing until that fix lands; then it passes and this mark must go.
-    (backend === 'postgres' ? it.fails : it)('every verify of a clean trail says ok while checks keep arriving', async () => {
+    // On two PostgreSQL replicas this broke until issue 19: verify read the rows, then the head, in
+    // two statements and called a clean log broken under load. Verify now reads the head first.
+    it('every verify of a clean trail says ok while checks keep arriving', async () => {
       d = await deploy(backend);
       const dep = d;
       for (const t of ['GATE-21', 'GATE-22']) expect((await call(dep.a.base, 'alice-token', 'POST', `/v1/tickets/${t}/grants`, {})).status).toBe(201);
