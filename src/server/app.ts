@@ -16,6 +16,7 @@ import { openApiDocument } from './openapi';
 import { HttpProblem, asProblem, problemResponse } from './problems';
 import { auditRefusals } from './refusals';
 import { accessRequestRoutes } from './routes/access-requests';
+import { changeRequestRoutes } from './routes/change-requests';
 import { auditRoutes } from './routes/audit';
 import { auditTrailRoutes } from './routes/audit-trail';
 import { eventRoutes } from './routes/events';
@@ -158,6 +159,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.route('/v1', requesterRoutes(s));
   app.route('/v1', meRoutes(s));
   app.route('/v1', accessRequestRoutes(s));
+  app.route('/v1', changeRequestRoutes(s));
   app.route('/v1', auditRoutes(s));
   app.route('/v1', eventRoutes(s));
   app.route('/v1', auditTrailRoutes(s));
