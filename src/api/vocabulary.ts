@@ -24,7 +24,7 @@ export { PRODUCT_NAMES, productName } from '../core/scope';
 export const AUDIT_ACTION_LABELS = {
   'access.check': 'Opened',
   // A check naming a change: allowed only under a consent to it (or, for permissions, the grant).
-  'access.change': 'Made a change',
+  'access.change': 'Change',
   'access.change_permissions': 'Changed permissions',
   'change_request.create': 'Asked to make a change',
   'change_request.approve': 'Consented to a change',

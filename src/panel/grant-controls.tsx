@@ -11,7 +11,7 @@ import { when } from './labels';
 
 type Outcome = { kind: 'error' | 'parked'; text: string } | undefined;
 
-function ActionButton(props: { label: string; aria?: string; danger?: boolean; disabled?: string; act: (click: ClickEvidence, key: string) => Promise<ActionResult>; onDone: () => void }) {
+export function ActionButton(props: { label: string; aria?: string; danger?: boolean; disabled?: string; act: (click: ClickEvidence, key: string) => Promise<ActionResult>; onDone: () => void }) {
   const { ref, armed, evidence } = useClickGuard<HTMLButtonElement>();
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
