@@ -311,7 +311,17 @@ export const AuditRow = z.object({
 });
 /** `total`: rows matching the filter across all pages (on /v1/audit). */
 /** A closed ticket and the grants closing it revoked. */
-export const TicketClosed = z.object({ key: z.string(), status: z.literal('closed'), revoked: z.array(z.string()) });
+/** A change Support made on a ticket (an allowed change check), as listed when the ticket closes. */
+export const ChangeMade = z.object({ at: z.string(), action: z.string(), resource: ResourceWire, summary: z.string(), change: z.string().optional(), consentId: z.string().optional() });
+export const TicketClosed = z.object({
+  key: z.string(),
+  status: z.literal('closed'),
+  revoked: z.array(z.string()),
+  /** Change requests the close ended. */
+  endedChangeRequests: z.array(z.string()),
+  /** Every change Support made on the ticket (permission changes and consented changes), oldest first. */
+  changesMade: z.array(ChangeMade),
+});
 /** A ticket's Support activity: every row in its window, newest first (not paged). */
 export const ActivityPage = z.object({ entries: z.array(AuditRow) });
 export const AuditPage = z.object({ entries: z.array(AuditRow), nextCursor: z.string().nullable(), total: z.number().int().optional() });
@@ -471,6 +481,7 @@ export type SupportRequestWire = z.infer<typeof SupportRequest>;
 export type BulkGrantRowWire = z.infer<typeof BulkGrantRow>;
 export type AccessDecisionWire = z.infer<typeof AccessDecision>;
 export type ChangeRequestWire = z.infer<typeof ChangeRequest>;
+export type ChangeMadeWire = z.infer<typeof ChangeMade>;
 export type ChangeRequestListWire = z.infer<typeof ChangeRequestList>;
 export type ChangeRequestCreateInput = z.infer<typeof ChangeRequestCreateBody>;
 export type AuditRowWire = z.infer<typeof AuditRow>;

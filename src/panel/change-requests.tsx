@@ -71,6 +71,8 @@ function ChangeRequestCard({ c, view, disabled, onChange }: { c: ChangeRequestWi
   const [message, setMessage] = useState('');
   const t = view.ticket;
   const engineer = view.names[c.engineer] ?? c.engineer;
+  // A consent lives under the ticket's active data grant: without one the API refuses Approve, so it is not offered.
+  const granted = view.grants.some((g) => g.kind === 'data' && g.state === 'active');
   const mayDecide = c.state === 'pending' && view.eligibility?.allowed;
   const decide = (decision: 'approve' | 'deny') => (click: Parameters<Parameters<typeof ActionButton>[0]['act']>[0], idempotencyKey: string) =>
     callBackground('decideChangeRequest', { key: view.key, id: c.id, decision, ...(decision === 'deny' && message.trim() ? { message: message.trim() } : {}), idempotencyKey, click });
@@ -93,7 +95,11 @@ function ChangeRequestCard({ c, view, disabled, onChange }: { c: ChangeRequestWi
       <StateOf c={c} view={view} />
       {mayDecide && (
         <div class="decide">
-          <ActionButton label="Approve change" aria={`Approve: ${c.summary}`} disabled={disabled} onDone={onChange} act={decide('approve')} />
+          {granted ? (
+            <ActionButton label="Approve change" aria={`Approve: ${c.summary}`} disabled={disabled} onDone={onChange} act={decide('approve')} />
+          ) : (
+            <p class="muted no-grant">Grant Support access first: a consent to a change lives under the ticket's active grant, and ends with it.</p>
+          )}
           <label class="decline-message">
             Message to Support (optional)
             <input type="text" maxLength={500} value={message} onInput={(e) => setMessage((e.target as HTMLInputElement).value)} disabled={Boolean(disabled)} />

@@ -17,7 +17,7 @@ import {
   type Resource,
   type Ticket,
 } from '../core/index';
-import type { ChangeRequestWire } from '../api/schemas';
+import type { ChangeMadeWire, ChangeRequestWire } from '../api/schemas';
 import type { AuditAction } from '../api/vocabulary';
 import type { Caller } from './auth';
 import { appendAudit } from './audit';
@@ -28,6 +28,9 @@ import { recordEvent } from './events';
 import { checkIfMatch, etagOf, ticketAudience } from './write-common';
 import { notEligible, problem } from './problems';
 import { currentTicket, grantsOfTicket, newId, withTicket } from './store';
+
+/** Changes one ticket may have waiting for consent at once. */
+export const MAX_WAITING_PER_TICKET = 10;
 
 /** A change request as the API answers it: with the change in words. */
 export function changeRequestWire(c: ChangeRequest): ChangeRequestWire {
@@ -89,6 +92,10 @@ export async function createChangeRequest(
     const t = await currentTicket(tx, s.ix, key, true);
     if (!t || t.engineer !== caller.id) throw problem('not-found', `No ticket "${key}" assigned to you.`);
     const ix = withTicket(s.ix, t);
+    // Each waiting request sits in admins' inboxes: a ticket holds a bounded number at once.
+    const waiting = (await changeRequestsOfTicket(tx, key)).filter((x) => x.state === 'pending' || x.state === 'pending_guard_approval');
+    if (waiting.length >= MAX_WAITING_PER_TICKET)
+      throw problem('conflict', `Ticket ${key} already has ${waiting.length} changes waiting for consent; wait for a decision before asking for more.`, { code: 'too_many_waiting' });
     const c = newChangeRequest(ix, t, caller.id, { ...input, resource: canonicalResource(ix, key, input.resource) }, newId('cr'), at);
     await changeRequestChanged(tx, s, t, c, 'change_request.create', caller, at, { reason: c.reason, once: c.once, duration: c.duration, until: c.until });
     return c;
@@ -168,6 +175,21 @@ export async function endChangeRequestsOfTicket(
   const ended = endChangeRequests(await changeRequestsOfTicket(tx, t.key, true), at, reason);
   for (const c of ended) await changeRequestChanged(tx, s, t, c, 'change_request.end', actor, at, { reason });
   return ended.map((c) => c.id);
+}
+
+/** Every change Support made on the ticket (allowed change checks, from the audit log), oldest first. */
+export async function changesMadeOn(q: Queryable, ticket: string): Promise<ChangeMadeWire[]> {
+  const rows = await q.query<{ at: string; resource: unknown; detail: unknown }>(
+    `SELECT at, resource, detail FROM audit WHERE ticket = $1 AND action IN ('access.change', 'access.change_permissions') AND outcome = 'allowed' ORDER BY seq`,
+    [ticket],
+  );
+  const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
+  return rows.map((r) => {
+    const resource = json<Resource>(r.resource);
+    const d = json<{ action?: string; change?: string; consentId?: string }>(r.detail) ?? {};
+    const action = d.action ?? 'change';
+    return { at: r.at, action, resource, summary: changeWords(action, resource), ...(d.change ? { change: d.change } : {}), ...(d.consentId ? { consentId: d.consentId } : {}) };
+  });
 }
 
 /** The ticket's change requests, newest first, for those with a stake in it (readableTicket checked by the caller). */

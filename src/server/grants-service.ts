@@ -24,7 +24,7 @@ import type { Queryable } from './db/index';
 import { recordEvent } from './events';
 import { notEligible, problem } from './problems';
 import { markAsksDone } from './asks-store';
-import { endChangeRequestsOfTicket } from './changes-service';
+import { changesMadeOn, endChangeRequestsOfTicket } from './changes-service';
 import { closeTicketState, currentTicket, grantById, grantsOfTicket, newId, saveGrant, withTicket } from './store';
 import { checkIfMatch, etagOf, ticketAudience } from './write-common';
 
@@ -174,8 +174,10 @@ export async function closeTicket(s: ServerContext, caller: Caller, key: string)
     await appendAudit(tx, { actor: caller.id, actorKind: 'engineer', action: 'ticket.close', ticket: key, outcome: 'done' }, at);
     const changed = revokeForTicketClose(grants, at);
     for (const g of changed) await grantChanged(tx, s, closed, g, 'grant.revoke', { kind: 'system', id: 'support-system' }, at, { reason: 'ticket_closed' });
-    await endChangeRequestsOfTicket(tx, s, closed, 'ticket_closed', { kind: 'system', id: 'support-system' }, at);
-    await recordEvent(tx, 'ticket.closed', ticketAudience(s, t), key, { ticket: key, revoked: changed.map((g) => g.id) }, at);
-    return { key, status: 'closed' as const, revoked: changed.map((g) => g.id) };
+    const ended = await endChangeRequestsOfTicket(tx, s, closed, 'ticket_closed', { kind: 'system', id: 'support-system' }, at);
+    // Nothing Support changed goes unseen: the close lists every change it made.
+    const changesMade = await changesMadeOn(tx, key);
+    await recordEvent(tx, 'ticket.closed', ticketAudience(s, t), key, { ticket: key, revoked: changed.map((g) => g.id), endedChangeRequests: ended, changesMade }, at);
+    return { key, status: 'closed' as const, revoked: changed.map((g) => g.id), endedChangeRequests: ended, changesMade };
   });
 }

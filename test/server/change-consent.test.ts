@@ -161,7 +161,18 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       const cr = await ask({ once: false });
       await approve(cr.id);
       const waiting = await ask({ action: 'delete' });
-      expect((await h.req('sam-token', 'POST', `/v1/tickets/${key}/close`, {})).status).toBe(200);
+      expect((await check({ resource: BUG, action: 'update' })).json.allowed).toBe(true);
+      expect((await check({ resource: { type: 'group', id: 'jira-users' }, action: 'change_permissions', change: 'added sam to jira-users' })).json.allowed).toBe(true);
+      const closed = await h.req('sam-token', 'POST', `/v1/tickets/${key}/close`, {});
+      expect(closed.status).toBe(200);
+      // The close lists every change Support made, and what it ended.
+      expect(closed.json.endedChangeRequests.sort()).toEqual([cr.id, waiting.id].sort());
+      expect(closed.json.changesMade.map((c: { summary: string; change?: string }) => [c.summary, c.change])).toEqual([
+        ["update workflow 'Bug' in project PS", undefined],
+        ["change permissions group 'jira-users'", 'added sam to jira-users'],
+      ]);
+      const closeEvent = (await eventsFor(h.db, 'bob', 0, 100_000)).filter((e) => e.type === 'ticket.closed' && e.ticket === key);
+      expect((closeEvent[0]!.data as { changesMade: unknown[] }).changesMade).toHaveLength(2);
       expect((await check({ resource: BUG, action: 'update' })).json.allowed).toBe(false);
       for (const id of [cr.id, waiting.id]) expect((await h.req('bob-token', 'GET', `/v1/change-requests/${id}`)).json).toMatchObject({ state: 'ended', endReason: 'ticket_closed' });
       expect((await h.req('bob-token', 'GET', '/v1/inbox')).json.items.some((i: { id: string }) => i.id === `change_request:${waiting.id}`)).toBe(false);
@@ -187,6 +198,12 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       // Only the assigned engineer asks.
       expect((await h.req('lee-token', 'POST', `/v1/tickets/${key}/change-requests`, ASK)).status).toBe(404);
       expect((await h.req('bob-token', 'POST', `/v1/tickets/${key}/change-requests`, ASK)).status).toBe(403);
+    });
+
+    it('a ticket holds at most 10 changes waiting for consent', async () => {
+      for (let i = 0; i < 10; i++) await ask({ resource: { type: 'workflow', id: `W${i}`, project: 'PS' } });
+      const more = await h.req('sam-token', 'POST', `/v1/tickets/${key}/change-requests`, ASK);
+      expect([more.status, more.json.code]).toEqual([409, 'too_many_waiting']);
     });
 
     it('declined, with a message: allows nothing, and cannot be approved after', async () => {
