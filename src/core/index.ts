@@ -11,5 +11,6 @@ export * from './read-scope';
 export * from './grants';
 export * from './access';
 export * from './changes';
+export * from './world-changes';
 export * from './access-requests';
 export * from './generate';

@@ -93,6 +93,8 @@ export interface World {
   tickets: Ticket[];
   /** Product access requests the org starts with (demos, tests); seeded once as pending. */
   accessRequests?: WorldAccessRequest[];
+  /** Changes Support asks consent for when the org starts (demos, tests); seeded once as pending. */
+  changeRequests?: WorldChangeRequest[];
 }
 
 /** A pending product access request written in the world file: `for` absent means "for myself". */
@@ -103,6 +105,8 @@ export interface WorldAccessRequest {
   requestedBy: string;
   for?: AccessRequestTarget;
 }
+
+import type { WorldChangeRequest } from './world-changes';
 
 // ---- eligibility (DESIGN §2.1, §2.2) ----
 

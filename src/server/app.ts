@@ -17,6 +17,7 @@ import { HttpProblem, asProblem, problemResponse } from './problems';
 import { auditRefusals } from './refusals';
 import { accessRequestRoutes } from './routes/access-requests';
 import { changeRequestRoutes } from './routes/change-requests';
+import { seedChangeRequests } from './changes-service';
 import { auditRoutes } from './routes/audit';
 import { auditTrailRoutes } from './routes/audit-trail';
 import { eventRoutes } from './routes/events';
@@ -69,6 +70,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   await db.transaction((tx) => seedSupportRequests(tx, ix, now()));
   await backfillAccessRequestKeys(db, ix);
   await seedAccessRequests(db, ix, now());
+  await seedChangeRequests(db, ix, now());
   // Idempotency keys protect retries, which come within minutes; a day is plenty.
   await db.query('DELETE FROM idempotency WHERE created_at < $1', [Date.now() - 86_400_000]);
   const idempotencyTtlMs = positiveWhole('idempotencyTtlMs', opts.idempotencyTtlMs ?? 86_400_000);

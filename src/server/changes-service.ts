@@ -16,6 +16,9 @@ import {
   type ChangeRequestEvent,
   type Resource,
   type Ticket,
+  RuleError,
+  WorldError,
+  type WorldIndex,
 } from '../core/index';
 import type { ChangeMadeWire, ChangeRequestWire } from '../api/schemas';
 import type { AuditAction } from '../api/vocabulary';
@@ -23,7 +26,7 @@ import type { Caller } from './auth';
 import { appendAudit } from './audit';
 import { changeRequestById, changeRequestsOfTicket, saveChangeRequest } from './change-requests-store';
 import type { ServerContext } from './context';
-import type { Queryable } from './db/index';
+import type { Db, Queryable } from './db/index';
 import { recordEvent } from './events';
 import { checkIfMatch, etagOf, ticketAudience } from './write-common';
 import { notEligible, problem } from './problems';
@@ -175,6 +178,30 @@ export async function endChangeRequestsOfTicket(
   const ended = endChangeRequests(await changeRequestsOfTicket(tx, t.key, true), at, reason);
   for (const c of ended) await changeRequestChanged(tx, s, t, c, 'change_request.end', actor, at, { reason });
   return ended.map((c) => c.id);
+}
+
+/**
+ * The world file's change requests, each once ever (`cr_<id>`), as pending requests by the
+ * ticket's engineer. One the rules refuse (a closed ticket, a read) stops the start with a WorldError naming it.
+ */
+export async function seedChangeRequests(db: Db, ix: WorldIndex, at: string): Promise<void> {
+  const seeds = ix.world.changeRequests ?? [];
+  if (seeds.length === 0) return;
+  await db.transaction(async (tx) => {
+    for (const [i, seed] of seeds.entries()) {
+      const id = `cr_${seed.id}`;
+      if (await changeRequestById(tx, id)) continue;
+      const t = (await currentTicket(tx, ix, seed.ticket))!;
+      try {
+        const { id: _, ticket: __, ...input } = seed;
+        const c = newChangeRequest(ix, t, t.engineer, { ...input, resource: canonicalResource(ix, t.key, seed.resource) }, id, at);
+        await saveChangeRequest(tx, c);
+      } catch (e) {
+        if (e instanceof RuleError) throw new WorldError(`changeRequests[${i}] ("${seed.id}")`, e.message);
+        throw e;
+      }
+    }
+  });
 }
 
 /** Every change Support made on the ticket (allowed change checks, from the audit log), oldest first. */

@@ -1,6 +1,7 @@
 // Changes need consent: the action vocabulary, change requests' life, who consents, and the
 // enforcement decision for a change (exact action on the exact canonical resource, once or until
 // its end, never more; a revoked grant or a closed ticket ends it).
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   actionKind,
@@ -15,6 +16,7 @@ import {
   indexWorld,
   newChangeRequest,
   newGrant,
+  parseWorld,
   RESOURCE_TYPES,
   RuleError,
   type ChangeRequest,
@@ -215,5 +217,23 @@ describe('the decision for a change', () => {
 
   it('AI conversations are never changed', () => {
     expect(decide([], { type: 'ai_conversation', conversation: 'c1' }, 'delete').allowed).toBe(false);
+  });
+});
+
+describe('change requests in the world file', () => {
+  const base = (changeRequests: unknown) => ({ ...world, changeRequests });
+  const cr = { id: 'wf', ticket: 'OPEN-1', action: 'update', resource: { type: 'workflow', id: 'Bug', project: 'PS' }, reason: 'r', duration: 'PT1H' };
+
+  it('parses them, and names the offending entry otherwise', () => {
+    expect(parseWorld(base([cr])).changeRequests).toEqual([cr]);
+    expect(() => parseWorld(base([{ ...cr, ticket: 'NOPE-1' }]))).toThrow(/changeRequests\[0\].*ticket "NOPE-1" does not exist/);
+    expect(() => parseWorld(base([{ ...cr, extra: 1 }]))).toThrow(/changeRequests\[0\]/);
+    expect(() => parseWorld(base([{ ...cr, resource: { type: 'spaceship', id: 'x' } }]))).toThrow(/type must be one of/);
+    expect(() => parseWorld(base([cr, cr]))).toThrow(/change request id/);
+  });
+
+  it('the demo world starts with a pending change request', () => {
+    const demo = parseWorld(JSON.parse(readFileSync(new URL('../../fixtures/demo-world.json', import.meta.url), 'utf8')));
+    expect(demo.changeRequests?.length).toBeGreaterThan(0);
   });
 });

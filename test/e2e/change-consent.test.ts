@@ -91,4 +91,24 @@ describe('change consent in the ticket panel', () => {
     expect(await made.locator('li').count()).toBe(2);
     await page.close();
   });
+
+  test('the demo org starts with a pending change request on PS-109, waiting for a grant first', async () => {
+    const { page, panel } = await openTicket(w, 'PS-109');
+    const card = panel.locator('[data-change-request="cr_demo-bug-workflow"]');
+    await expect
+      .poll(
+        () =>
+          card
+            .locator('h3')
+            .textContent()
+            .catch(() => ''),
+        { timeout: 20_000 },
+      )
+      .toBe("Support asks to update workflow 'Bug' in project PS");
+    // Approve is not offered before a grant: the API would refuse it.
+    expect(await card.getByRole('button', { name: /^Approve/ }).count()).toBe(0);
+    expect(await text(panel, '[data-change-request="cr_demo-bug-workflow"] .no-grant')).toMatch(/Grant Support access first/);
+    await shoot(page, 'change-request-demo');
+    await page.close();
+  });
 });

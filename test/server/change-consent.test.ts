@@ -3,6 +3,7 @@
 // that action on that resource, once or until its end, never after a revoke or a close. Every
 // request, consent, decline and change check is an audit row and an event.
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { eventsFor } from '../../src/server/events';
 import { ADMIN_URL, harness, type Backend, type Harness } from './helpers';
 
@@ -306,5 +307,21 @@ describe('Guard-restricted site: the change waits on a Guard admin', () => {
     expect(decided.json).toMatchObject({ state: 'approved', guardDecidedBy: 'gwen' });
     expect((await run()).json.allowed).toBe(true);
     expect((await run()).json.allowed).toBe(false);
+  });
+});
+
+describe('the demo org starts with a pending change request', () => {
+  it('is seeded once, pending, in the inbox of those who may grant for its ticket', async () => {
+    const world = JSON.parse(readFileSync(new URL('../../fixtures/demo-world.json', import.meta.url), 'utf8'));
+    const h = await harness('pglite', { world });
+    try {
+      const inbox = await h.req('bob-token', 'GET', '/v1/inbox');
+      const item = inbox.json.items.find((i: { id: string }) => i.id === 'change_request:cr_demo-bug-workflow');
+      expect(item).toMatchObject({ kind: 'change_request', ticket: 'PS-109', title: "Support asks to update workflow 'Bug' in project PS (PS-109)" });
+      const cr = await h.req('bob-token', 'GET', '/v1/change-requests/cr_demo-bug-workflow');
+      expect(cr.json).toMatchObject({ state: 'pending', engineer: 'sam', resource: { type: 'workflow', id: 'Bug', project: 'PS', site: 'acme-main', product: 'jira' } });
+    } finally {
+      await h.close();
+    }
   });
 });
