@@ -260,6 +260,17 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(rows.length).toBe(8);
     });
 
+    it('an Idempotency-Key never replays an allowed change', async () => {
+      await grant();
+      const cr = await ask();
+      await approve(cr.id);
+      const send = () => h.req('sam-token', 'POST', '/v1/access/check', { ticket: key, resource: BUG, action: 'update' }, { 'idempotency-key': 'same-key-1' });
+      expect((await send()).json.allowed).toBe(true);
+      const again = await send();
+      expect(again.json.allowed).toBe(false);
+      expect(again.headers.get('idempotent-replayed')).toBeNull();
+    });
+
     it('a one-time consent allows exactly one of many simultaneous checks', async () => {
       await grant();
       const cr = await ask();
