@@ -49,7 +49,7 @@ export async function describeAction(intent: Intent): Promise<string> {
       return `${verb}, as Guard admin, Support's access to ${ticket ?? 'a ticket'}${ticket ? await where(ticket) : ''}`;
     }
     case 'change_request_decision': {
-      const verb = intent.decision === 'approve' ? 'Consent to' : 'Decline';
+      const verb = intent.guard ? (intent.decision === 'approve' ? 'Approve, as Guard admin,' : 'Deny, as Guard admin,') : intent.decision === 'approve' ? 'Consent to' : 'Decline';
       try {
         // What the change is comes from the API's record, never from the page that asked.
         const c = await (await accessClient()).client.changeRequest(intent.changeRequestId ?? '');

@@ -108,7 +108,11 @@ async function perform(intent: Intent): Promise<ActionResult> {
     }
     case 'change_request_decision': {
       const id = intent.changeRequestId ?? '';
-      const r = intent.decision === 'approve' ? await client.approveChangeRequest(id, o) : await client.declineChangeRequest(id, intent.message, o);
+      const r = intent.guard
+        ? await client.guardDecideChangeRequest(id, intent.decision ?? 'deny', o)
+        : intent.decision === 'approve'
+          ? await client.approveChangeRequest(id, o)
+          : await client.declineChangeRequest(id, intent.message, o);
       result = { outcome: 'done', state: r.state };
       break;
     }

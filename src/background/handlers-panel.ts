@@ -11,7 +11,11 @@ export function registerPanelHandlers(): void {
     revokeTicketGrant: (req, sender) => requestAction({ kind: 'revoke', ticket: req.key, grantId: req.grantId, idempotencyKey: req.idempotencyKey }, req.click, sender),
     grantAiConversations: (req, sender) => requestAction({ kind: 'ai_grant', ticket: req.key, conversations: req.conversations, idempotencyKey: req.idempotencyKey }, req.click, sender),
     decideChangeRequest: (req, sender) =>
-      requestAction({ kind: 'change_request_decision', ticket: req.key, changeRequestId: req.id, decision: req.decision, message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
+      requestAction(
+        { kind: 'change_request_decision', ticket: req.key, changeRequestId: req.id, decision: req.decision, message: req.message, guard: req.guard === true, idempotencyKey: req.idempotencyKey },
+        req.click,
+        sender,
+      ),
     askAdmin: async (req) => {
       await askAdmin(req.key, req.adminId, req.idempotencyKey);
       return { ok: true };

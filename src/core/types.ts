@@ -97,6 +97,18 @@ export interface World {
   changeRequests?: WorldChangeRequest[];
 }
 
+/** A change request written in the world file (by the ticket's engineer); its resource as {type, id, project?}. */
+export interface WorldChangeRequest {
+  id: string;
+  ticket: string;
+  action: string;
+  resource: { type: string; id: string; project?: string };
+  reason: string;
+  once?: boolean;
+  duration?: string;
+  until?: string;
+}
+
 /** A pending product access request written in the world file: `for` absent means "for myself". */
 export interface WorldAccessRequest {
   id: string;
@@ -105,8 +117,6 @@ export interface WorldAccessRequest {
   requestedBy: string;
   for?: AccessRequestTarget;
 }
-
-import type { WorldChangeRequest } from './world-changes';
 
 // ---- eligibility (DESIGN §2.1, §2.2) ----
 

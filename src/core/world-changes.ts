@@ -1,18 +1,8 @@
 // Change requests a world file starts with (demos, tests): shape and references here; whether each
 // is one Support may ask for (newChangeRequest's rules) is checked when it is seeded, once, as pending.
-import { RESOURCE_TYPES, type Resource } from './access';
+import { RESOURCE_TYPES } from './access';
+import type { WorldChangeRequest } from './types';
 import { check, entryLabel, isObject, onlyKeys, optBool, optString, reqString } from './world-check';
-
-export interface WorldChangeRequest {
-  id: string;
-  ticket: string;
-  action: string;
-  resource: Resource;
-  reason: string;
-  once?: boolean;
-  duration?: string;
-  until?: string;
-}
 
 export function parseWorldChangeRequest(v: unknown, at: string, tickets: Set<string>): WorldChangeRequest {
   check(isObject(v), at, 'must be an object');
@@ -32,7 +22,7 @@ export function parseWorldChangeRequest(v: unknown, at: string, tickets: Set<str
     id,
     ticket,
     action: reqString(v, label, 'action'),
-    resource: { type: type as Resource['type'], id: reqString(r, `${label}.resource`, 'id'), ...(project !== undefined ? { project } : {}) },
+    resource: { type, id: reqString(r, `${label}.resource`, 'id'), ...(project !== undefined ? { project } : {}) },
     reason: reqString(v, label, 'reason'),
   };
   const once = optBool(v, label, 'once');

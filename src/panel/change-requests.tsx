@@ -74,8 +74,12 @@ function ChangeRequestCard({ c, view, disabled, onChange }: { c: ChangeRequestWi
   // A consent lives under the ticket's active data grant: without one the API refuses Approve, so it is not offered.
   const granted = view.grants.some((g) => g.kind === 'data' && g.state === 'active');
   const mayDecide = c.state === 'pending' && view.eligibility?.allowed;
-  const decide = (decision: 'approve' | 'deny') => (click: Parameters<Parameters<typeof ActionButton>[0]['act']>[0], idempotencyKey: string) =>
-    callBackground('decideChangeRequest', { key: view.key, id: c.id, decision, ...(decision === 'deny' && message.trim() ? { message: message.trim() } : {}), idempotencyKey, click });
+  // A Guard admin (never the admin who approved) decides a change held for Guard, as for grants.
+  const mayGuard = c.state === 'pending_guard_approval' && view.me !== undefined && c.approvedBy !== view.me.id && view.guardAdmins.some((g) => g.id === view.me!.id);
+  const decide =
+    (decision: 'approve' | 'deny', guard = false) =>
+    (click: Parameters<Parameters<typeof ActionButton>[0]['act']>[0], idempotencyKey: string) =>
+      callBackground('decideChangeRequest', { key: view.key, id: c.id, decision, guard, ...(decision === 'deny' && message.trim() ? { message: message.trim() } : {}), idempotencyKey, click });
   const headingId = `cr-${c.id}`;
   return (
     <article class="change-request" aria-labelledby={headingId} data-state={c.state} data-change-request={c.id}>
@@ -105,6 +109,12 @@ function ChangeRequestCard({ c, view, disabled, onChange }: { c: ChangeRequestWi
             <input type="text" maxLength={500} value={message} onInput={(e) => setMessage((e.target as HTMLInputElement).value)} disabled={Boolean(disabled)} />
           </label>
           <ActionButton label="Decline" aria={`Decline: ${c.summary}`} danger disabled={disabled} onDone={onChange} act={decide('deny')} />
+        </div>
+      )}
+      {mayGuard && (
+        <div class="decide">
+          <ActionButton label="Approve as Guard admin" aria={`Approve as Guard admin: ${c.summary}`} disabled={disabled} onDone={onChange} act={decide('approve', true)} />
+          <ActionButton label="Deny" aria={`Deny as Guard admin: ${c.summary}`} danger disabled={disabled} onDone={onChange} act={decide('deny', true)} />
         </div>
       )}
       {c.state === 'pending' && !view.eligibility?.allowed && <p class="muted">Only an admin who can grant access for this ticket can approve it.</p>}

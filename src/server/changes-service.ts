@@ -194,7 +194,7 @@ export async function seedChangeRequests(db: Db, ix: WorldIndex, at: string): Pr
       const t = (await currentTicket(tx, ix, seed.ticket))!;
       try {
         const { id: _, ticket: __, ...input } = seed;
-        const c = newChangeRequest(ix, t, t.engineer, { ...input, resource: canonicalResource(ix, t.key, seed.resource) }, id, at);
+        const c = newChangeRequest(ix, t, t.engineer, { ...input, resource: canonicalResource(ix, t.key, seed.resource as Resource) }, id, at);
         await saveChangeRequest(tx, c);
       } catch (e) {
         if (e instanceof RuleError) throw new WorldError(`changeRequests[${i}] ("${seed.id}")`, e.message);

@@ -59,7 +59,7 @@ export interface MessageMap {
   grantAiConversations: { req: { key: string; conversations: string[] } & ActionRequest; res: ActionResult };
   askAdmin: { req: { key: string; adminId: string; idempotencyKey: string }; res: { ok: true } };
   /** Consent to (approve) or decline one change Support asked for on the ticket. */
-  decideChangeRequest: { req: { key: string; id: string; decision: 'approve' | 'deny'; message?: string } & ActionRequest; res: ActionResult };
+  decideChangeRequest: { req: { key: string; id: string; decision: 'approve' | 'deny'; message?: string; guard?: boolean } & ActionRequest; res: ActionResult };
   getPendingAction: { req: Record<string, never>; res: PendingAction | undefined };
   confirmPendingAction: { req: { id: string }; res: ActionResult };
   dismissPendingAction: { req: { id: string }; res: { ok: true } };

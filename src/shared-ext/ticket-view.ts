@@ -41,8 +41,9 @@ export interface PendingAction {
   /** Guard or access-request decision. */
   decision?: 'approve' | 'deny';
   requestId?: string;
-  /** The change request to approve or decline (decision approve | deny). */
+  /** The change request to approve or decline (decision approve | deny); `guard`: decided as Guard admin. */
   changeRequestId?: string;
+  guard?: boolean;
   /** A bulk access-request decision's requests. */
   requestIds?: string[];
   /** Message to the requester with a denial. */
