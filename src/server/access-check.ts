@@ -193,19 +193,12 @@ export class AccessCheckBatcher {
       const found = viewOf(c.ticket);
       const ix = found ? withTicket(this.s.ix, found.ticket) : this.s.ix;
       const d = changeAccessDecision(ix, found?.grants ?? [], found?.changes ?? [], c.engineer, c.ticket, c.resource, c.action, c.at, spent);
-      if (!d.allowed || !found) return d;
-      if (d.consumes && d.consentId) {
-        spent.add(d.consentId);
-        const consent = found.changes.find((x) => x.id === d.consentId)!;
-        const used = applyChangeRequestEvent(consent, { type: 'use', at: c.at });
-        effects.used.push(used);
-        effects.events.push({ at: c.at, type: 'change_request.changed', audience: ticketAudience(this.s, found.ticket), ticket: c.ticket, data: { changeRequest: used } });
-      }
+      if (!found) return d;
       if (actionKind(c.action) !== 'read') {
-        // Every change Support makes is shown to the ticket's admins as it happens.
+        // Every change check, allowed or refused, is shown to the ticket's admins as it happens.
         effects.events.push({
           at: c.at,
-          type: 'support.changed',
+          type: 'support.change',
           audience: ticketAudience(this.s, found.ticket),
           ticket: c.ticket,
           data: {
@@ -215,8 +208,23 @@ export class AccessCheckBatcher {
             resource: c.resource,
             summary: changeWords(c.action!, c.resource),
             change: c.change ?? null,
+            allowed: d.allowed,
+            reason: d.reason,
             consentId: d.consentId ?? null,
           },
+        });
+      }
+      if (d.allowed && d.consumes && d.consentId) {
+        spent.add(d.consentId);
+        const consent = found.changes.find((x) => x.id === d.consentId)!;
+        const used = applyChangeRequestEvent(consent, { type: 'use', at: c.at });
+        effects.used.push(used);
+        effects.events.push({
+          at: c.at,
+          type: 'change_request.changed',
+          audience: ticketAudience(this.s, found.ticket),
+          ticket: c.ticket,
+          data: { action: 'access.change', changeRequest: { ...used, summary: changeWords(used.action, used.resource) } },
         });
       }
       return d;

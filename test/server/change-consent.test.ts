@@ -97,7 +97,15 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       expect(rows.map((r) => r.action)).toEqual(expect.arrayContaining(['change_request.create', 'change_request.approve']));
       expect(rows.find((r) => r.action === 'change_request.create')).toMatchObject({ actor: 'sam', resource: cr.resource });
       const events = (await eventsFor(h.db, 'bob', 0, 5000)).filter((e) => e.ticket === key);
-      expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['change_request.changed', 'support.changed']));
+      expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['change_request.changed', 'support.change']));
+      // Every change check is an event for the ticket's admins, allowed or refused.
+      const checks = events.filter((e) => e.type === 'support.change').map((e) => [(e.data as { action: string }).action, (e.data as { allowed: boolean }).allowed]);
+      expect(checks).toEqual([
+        ['update', false],
+        ['update', true],
+        ['update', false],
+        ['delete', false],
+      ]);
       expect((await h.req('alice-token', 'GET', '/v1/audit/verify')).json.ok).toBe(true);
     });
 
@@ -238,8 +246,8 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
       const before = (await eventsFor(h.db, 'bob', 0, 100_000)).at(-1)?.id ?? 0;
       const r = await check({ resource: { type: 'project', id: 'PS' }, action: 'change_permissions', change: 'added sam to project PS viewers' });
       expect(r.json.allowed).toBe(true);
-      const [e] = (await eventsFor(h.db, 'bob', before)).filter((x) => x.type === 'support.changed');
-      expect(e!.data).toMatchObject({ ticket: key, engineer: 'sam', action: 'change_permissions', change: 'added sam to project PS viewers' });
+      const [e] = (await eventsFor(h.db, 'bob', before)).filter((x) => x.type === 'support.change');
+      expect(e!.data).toMatchObject({ ticket: key, engineer: 'sam', action: 'change_permissions', change: 'added sam to project PS viewers', allowed: true });
       const row = (await auditOf()).find((x) => x.action === 'access.change_permissions' && x.outcome === 'allowed')!;
       expect(row.detail).toMatchObject({ change: 'added sam to project PS viewers', action: 'change_permissions' });
       const activity = await h.req('bob-token', 'GET', `/v1/tickets/${key}/activity`);

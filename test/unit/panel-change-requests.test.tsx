@@ -65,7 +65,15 @@ describe('change request card', () => {
     expect(durationWords('P1DT30M')).toBe('1 day 30 minutes');
     expect(consentTerms(cr())).toBe('Once, for 2 hours from approval');
     expect(consentTerms(cr({ once: false }))).toBe('Any number of times for 2 hours from approval');
-    const row = { id: '1', at: '', actorName: 'Sam', outcome: 'allowed', action: 'access.change_permissions', resource: { type: 'project', id: 'PS' }, detail: { change: 'added sam to project PS viewers' } };
+    const row = {
+      id: '1',
+      at: '',
+      actorName: 'Sam',
+      outcome: 'allowed',
+      action: 'access.change_permissions',
+      resource: { type: 'project', id: 'PS' },
+      detail: { change: 'added sam to project PS viewers' },
+    };
     expect(changeMadeText(row)).toBe('Support changed permissions: added sam to project PS viewers');
     expect(changeMadeText({ ...row, action: 'access.change', resource: { type: 'workflow', id: 'Bug', project: 'PS' }, detail: { action: 'update' } })).toBe(
       "Support made a change with your consent: update workflow 'Bug' in project PS",
