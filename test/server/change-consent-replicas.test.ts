@@ -76,4 +76,23 @@ describe.skipIf(!ADMIN_URL)('change consent across replicas on PostgreSQL', () =
       for (const r of [0, 1]) expect((await check(r, key)).json.allowed).toBe(false);
     }
   }, 120_000);
+
+  it('an approval racing a revoke on the other replica never leaves a consent alive under a revoked grant', async () => {
+    for (let round = 0; round < 8; round++) {
+      const key = `PS-${120 + round}`;
+      const g = await req(0, 'bob-token', 'POST', `/v1/tickets/${key}/grants`, {});
+      const cr = await req(1, 'sam-token', 'POST', `/v1/tickets/${key}/change-requests`, { action: 'update', resource: BUG, reason: 'r', duration: 'PT1H', once: false });
+      const [approve, revoke] = await Promise.all([
+        req(round % 2, 'dev-token', 'POST', `/v1/change-requests/${cr.json.id}/approve`, {}),
+        req((round + 1) % 2, 'bob-token', 'POST', `/v1/grants/${g.json.id}/revoke`, {}),
+      ]);
+      expect(revoke.status).toBe(200);
+      expect([200, 409]).toContain(approve.status);
+      const now = (await req(0, 'bob-token', 'GET', `/v1/change-requests/${cr.json.id}`)).json;
+      // Approved first: the revoke ended the consent. Revoked first: the revoke ended the waiting
+      // request, and there was nothing left to approve (409).
+      expect(now).toMatchObject({ state: 'ended', endReason: 'grant_revoked' });
+      for (const r of [0, 1]) expect((await check(r, key)).json.allowed).toBe(false);
+    }
+  }, 120_000);
 });
