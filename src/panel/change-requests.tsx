@@ -100,7 +100,7 @@ function ChangeRequestCard({ c, view, disabled, onChange }: { c: ChangeRequestWi
       {mayDecide && (
         <div class="decide">
           {granted ? (
-            <ActionButton label="Approve change" aria={`Approve: ${c.summary}`} disabled={disabled} onDone={onChange} act={decide('approve')} />
+            <ActionButton label="Approve change" aria={`Approve change: ${c.summary}`} disabled={disabled} onDone={onChange} act={decide('approve')} />
           ) : (
             <p class="muted no-grant">Grant Support access first: a consent to a change lives under the ticket's active grant, and ends with it.</p>
           )}

@@ -1,6 +1,8 @@
 // A change on a Guard-restricted site, in real Chromium: the admin's consent holds it for Guard;
 // a Guard admin (not the approver) decides it in the ticket panel with the same guarded click as
 // any grant; only then is Support's change allowed, once.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { clickArmed } from './harness';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
@@ -38,6 +40,12 @@ describe('change consent held for Guard', () => {
     expect(await text(panel, `[data-change-request="${asked.body.id}"] .state`)).toMatch(/^Waiting on Guard: approved by Ivan Petrov/);
     await card.scrollIntoViewIfNeeded();
     await shoot(page, 'change-request-guard');
+    await panel.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+    const axe = await panel.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run: (ctx: unknown) => Promise<{ violations: { id: string }[] }> } }).axe.run({ include: [['.changes']] });
+      return r.violations.map((v) => v.id);
+    });
+    expect(axe).toEqual([]);
     await clickArmed(panel, panel.getByRole('button', { name: 'Approve as Guard admin: run test project EU' }));
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 15_000 }).toBe('approved');
     expect((await run()).body.allowed).toBe(true);

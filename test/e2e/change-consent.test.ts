@@ -2,6 +2,8 @@
 // workflow; the admin sees the request in the popup's inbox and as its own card in the ticket
 // panel, approves it with a guarded click; Support's update is allowed once, a second and a delete
 // are refused; a permission change under the grant shows in the panel live, without a reload.
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { screenshot } from './harness';
 import { clickArmed } from './harness';
@@ -61,8 +63,18 @@ describe('change consent in the ticket panel', () => {
     expect(await card.getAttribute('data-state')).toBe('pending');
     await card.scrollIntoViewIfNeeded();
     await shoot(page, 'change-request-card');
+    // The card is usable by keyboard and screen reader: axe finds nothing in it, and Approve is reachable by Tab.
+    await panel.evaluate(readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8'));
+    const axe = await panel.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run: (ctx: unknown) => Promise<{ violations: { id: string }[] }> } }).axe.run({ include: [['.changes']] });
+      return r.violations.map((v) => v.id);
+    });
+    expect(axe).toEqual([]);
+    const approve = panel.getByRole('button', { name: "Approve change: update workflow 'Bug' in project PS" });
+    await approve.focus();
+    expect(await approve.evaluate((b) => b === document.activeElement && b.tabIndex === 0)).toBe(true);
 
-    await clickArmed(panel, panel.getByRole('button', { name: "Approve: update workflow 'Bug' in project PS" }));
+    await clickArmed(panel, panel.getByRole('button', { name: "Approve change: update workflow 'Bug' in project PS" }));
     await expect.poll(() => card.getAttribute('data-state'), { timeout: 15_000 }).toBe('approved');
     expect(await text(panel, `[data-change-request="${asked.body.id}"] .state`)).toMatch(/^Approved by you .*allowed once until/);
 

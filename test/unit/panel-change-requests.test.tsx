@@ -39,7 +39,7 @@ const may = { allowed: true } as TicketView['eligibility'];
 describe('change request card', () => {
   it('Approve and Decline for an admin who may grant, under an active grant', () => {
     expect(buttons({ changeRequests: [cr()], eligibility: may, grants: active, me: { id: 'bob', name: 'Bob', email: 'b@x', kind: 'admin' } })).toEqual([
-      "Approve: update workflow 'Bug' in project PS",
+      "Approve change: update workflow 'Bug' in project PS",
       "Decline: update workflow 'Bug' in project PS",
     ]);
   });
