@@ -100,7 +100,14 @@ function ChangeRequestCard({ c, view, disabled, onChange }: { c: ChangeRequestWi
       {mayDecide && (
         <div class="decide">
           {granted ? (
-            <ActionButton label="Approve change" aria={`Approve change: ${c.summary}`} disabled={disabled} onDone={onChange} act={decide('approve')} />
+            <ActionButton
+              label="Approve change"
+              aria={`Approve change: ${c.summary}`}
+              confirm={`Approve the change Support asked for on ${c.ticket}: ${c.summary}`}
+              disabled={disabled}
+              onDone={onChange}
+              act={decide('approve')}
+            />
           ) : (
             <p class="muted no-grant">Grant Support access first: a consent to a change lives under the ticket's active grant, and ends with it.</p>
           )}
@@ -108,13 +115,36 @@ function ChangeRequestCard({ c, view, disabled, onChange }: { c: ChangeRequestWi
             Message to Support (optional)
             <input type="text" maxLength={500} value={message} onInput={(e) => setMessage((e.target as HTMLInputElement).value)} disabled={Boolean(disabled)} />
           </label>
-          <ActionButton label="Decline" aria={`Decline: ${c.summary}`} danger disabled={disabled} onDone={onChange} act={decide('deny')} />
+          <ActionButton
+            label="Decline"
+            aria={`Decline: ${c.summary}`}
+            confirm={`Decline the change Support asked for on ${c.ticket}: ${c.summary}`}
+            danger
+            disabled={disabled}
+            onDone={onChange}
+            act={decide('deny')}
+          />
         </div>
       )}
       {mayGuard && (
         <div class="decide">
-          <ActionButton label="Approve as Guard admin" aria={`Approve as Guard admin: ${c.summary}`} disabled={disabled} onDone={onChange} act={decide('approve', true)} />
-          <ActionButton label="Deny" aria={`Deny as Guard admin: ${c.summary}`} danger disabled={disabled} onDone={onChange} act={decide('deny', true)} />
+          <ActionButton
+            label="Approve as Guard admin"
+            aria={`Approve as Guard admin: ${c.summary}`}
+            confirm={`Approve as Guard admin the change on ${c.ticket}: ${c.summary}`}
+            disabled={disabled}
+            onDone={onChange}
+            act={decide('approve', true)}
+          />
+          <ActionButton
+            label="Deny"
+            aria={`Deny as Guard admin: ${c.summary}`}
+            confirm={`Deny as Guard admin the change on ${c.ticket}: ${c.summary}`}
+            danger
+            disabled={disabled}
+            onDone={onChange}
+            act={decide('deny', true)}
+          />
         </div>
       )}
       {c.state === 'pending' && !view.eligibility?.allowed && <p class="muted">Only an admin who can grant access for this ticket can approve it.</p>}

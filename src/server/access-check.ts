@@ -10,7 +10,7 @@
 // allowed under the grant and announced to the ticket's admins; any other change needs a consent
 // (a change request approved), which the view holds beside the grants. Consents move the epoch
 // like grants when approved, declined or ended; a one-time consent is marked used by the same
-// statement that appends the check it allowed (append_access_checks_effects, migration 8), which
+// statement that appends the check it allowed (append_access_checks_effects, migration 10), which
 // moves the epoch too, so no other batch, here or in another process, can use it again.
 import {
   actionKind,
@@ -28,6 +28,7 @@ import {
 import type { AuditAction } from '../api/vocabulary';
 import { appendAuditBatch, auditRowBody, rowHashParts, type AuditInput } from './audit';
 import { noteAppended } from './audit-witness';
+import { keyAttribution, type ApiKeyCredential } from './api-key-credential';
 import { sha256 } from './auth';
 import type { ServerContext } from './context';
 import { DbUnavailable, type Queryable } from './db/index';
@@ -38,6 +39,8 @@ import { currentTicket, grantsOfTicket, withTicket } from './store';
 
 interface PendingCheck {
   engineer: string;
+  /** The access_check API key checking as `engineer`, if one did: its audit row names the key. */
+  key?: ApiKeyCredential;
   ticket: string;
   resource: Resource;
   /** Absent: read. */
@@ -235,11 +238,13 @@ export class AccessCheckBatcher {
   /** The check's audit row; `known`: the ticket exists (else the row names no ticket). */
   private auditOf(c: PendingCheck, d: ChangeDecision, known = this.s.ix.ticketsByKey.has(c.ticket)): { input: AuditInput; at: string } {
     const kind = actionKind(c.action);
+    // A key's check is the key's act (its id as actor, its name and engineer in the detail, which the row's hash covers).
+    const byKey = keyAttribution({ kind: 'engineer', id: c.engineer, key: c.key });
     return {
       at: c.at,
       input: {
-        actor: c.engineer,
-        actorKind: 'engineer',
+        actor: byKey?.actor ?? c.engineer,
+        actorKind: byKey?.actorKind ?? 'engineer',
         action: CHECK_AUDIT[kind].action,
         ticket: known ? c.ticket : null,
         resource: c.resource,
@@ -247,8 +252,8 @@ export class AccessCheckBatcher {
         // A read's row stays as it always was; a change's names the action, what it did and the consent.
         detail:
           kind === 'read'
-            ? { reason: d.reason, grantId: d.grantId }
-            : { reason: d.reason, grantId: d.grantId, action: c.action, change: c.change, consentId: d.consentId, consumed: d.consumes || undefined },
+            ? { reason: d.reason, grantId: d.grantId, ...byKey?.detail }
+            : { reason: d.reason, grantId: d.grantId, action: c.action, change: c.change, consentId: d.consentId, consumed: d.consumes || undefined, ...byKey?.detail },
       },
     };
   }
@@ -330,7 +335,7 @@ export async function appendAtEpoch(q: Queryable, epoch: string, items: { input:
     [at, base.actor, base.actorKind, base.action, base.ticket, JSON.stringify(base.resource), base.outcome, JSON.stringify(base.detail), before, after].forEach((v, i) => cols[i]!.push(v));
   }
   // Checks that only read (nearly all) take the one-statement path of migration 7; a batch with
-  // effects (a consent used, a change announced) the path of migration 8, same rows, same witness.
+  // effects (a consent used, a change announced) the path of migration 10, same rows, same witness.
   const withEffects = !!effects && (effects.used.length > 0 || effects.events.length > 0);
   const [row] = await q.query<{ head: [string, string, string, string] | null }>(
     withEffects

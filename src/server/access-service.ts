@@ -53,6 +53,7 @@ export async function checkAccess(s: ServerContext, caller: Caller, ticket: stri
   const decided = canonicalResource(s.ix, ticket, resource);
   return accessCheckBatcher(s).submit({
     engineer: caller.id,
+    key: caller.key,
     ticket,
     resource: decided,
     ...(action !== undefined && action !== READ_ACTION ? { action } : {}),

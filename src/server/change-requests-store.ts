@@ -1,4 +1,4 @@
-// Change requests' rows. Every write moves the access epoch (migration 8's trigger), so the
+// Change requests' rows. Every write moves the access epoch (migration 10's trigger), so the
 // enforcement point never decides on a consent that changed since it read it.
 import type { ChangeRequest } from '../core/index';
 import type { Queryable } from './db/index';
