@@ -62,6 +62,8 @@ const INBOX_PAGES: Record<string, string> = {
   guard_approval: 'security/support-access-requests',
   access_request: 'access-requests',
   ask: 'settings/support-access',
+  change_request: 'settings/support-access',
+  change_guard_approval: 'security/support-access-requests',
 };
 
 /**
@@ -81,6 +83,8 @@ async function inboxNotice(item: InboxItem): Promise<Notice> {
     guard_approval: 'A grant waits on your Guard approval',
     access_request: 'Product access request',
     ask: 'You were asked to grant access',
+    change_request: 'Support asks for your consent to a change',
+    change_guard_approval: 'A change waits on your Guard approval',
   };
   return { id: `inbox:${item.id}`, kind: 'inbox', title: what[item.kind] ?? 'Waiting on you', message: item.title, link };
 }

@@ -8,6 +8,7 @@ import { readPanelContext, type PanelContext } from './context';
 import { askCachedViewEarly, useTicketView } from './use-ticket-view';
 import { Activity, Decision, QualifiedAdmins, Scope } from './sections';
 import { AiConversationsGrant, DataGrant } from './grant-controls';
+import { ChangeRequests, ChangesMade } from './change-requests';
 import type { TicketView } from '../shared-ext/ticket-view';
 import { ago, hostOf } from './labels';
 import { acceptedFactsHash } from '../shared-ext/panel-facts';
@@ -130,6 +131,8 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
       <Decision eligibility={view.eligibility} />
       <DataGrant view={view} disabled={disabled} onChange={refresh} />
       <AiConversationsGrant view={view} disabled={disabled} onChange={refresh} />
+      <ChangeRequests view={view} disabled={disabled} onChange={refresh} />
+      <ChangesMade view={view} />
       <QualifiedAdmins view={view} disabled={disabled} />
       <Scope view={view} />
       <Activity view={view} />

@@ -18,6 +18,8 @@ import { openApiDocument } from './openapi';
 import { HttpProblem, asProblem, problemResponse } from './problems';
 import { auditRefusals } from './refusals';
 import { accessRequestRoutes } from './routes/access-requests';
+import { changeRequestRoutes } from './routes/change-requests';
+import { seedChangeRequests } from './changes-service';
 import { auditRoutes } from './routes/audit';
 import { publicAuthRoutes, sessionRoutes } from './routes/auth';
 import { expireSessions, MAX_SESSION_MS } from './sessions';
@@ -95,6 +97,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   await db.transaction((tx) => seedSupportRequests(tx, ix, now()));
   await backfillAccessRequestKeys(db, ix);
   await seedAccessRequests(db, ix, now());
+  await seedChangeRequests(db, ix, now());
   // Idempotency keys protect retries, which come within minutes; a day is plenty.
   await db.query('DELETE FROM idempotency WHERE created_at < $1', [Date.now() - 86_400_000]);
   const idempotencyTtlMs = positiveWhole('idempotencyTtlMs', opts.idempotencyTtlMs ?? 86_400_000);
@@ -199,6 +202,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.route('/v1', requesterRoutes(s));
   app.route('/v1', meRoutes(s));
   app.route('/v1', accessRequestRoutes(s));
+  app.route('/v1', changeRequestRoutes(s));
   app.route('/v1', auditRoutes(s));
   app.route('/v1', eventRoutes(s));
   app.route('/v1', auditTrailRoutes(s));

@@ -4,6 +4,8 @@ import {
   accessRequestPersonKey,
   accessRequestReviewers,
   accessRequestSubject,
+  changeWords,
+  consentEligibility,
   grantEligibility,
   mayDecideGuard,
   mayReadTicket,
@@ -18,6 +20,7 @@ import type { Caller } from './auth';
 import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
 import { openAsksFor } from './asks-store';
+import { changeRequestsInStates } from './change-requests-store';
 import { ticketAudience } from './grants-service';
 import { problem } from './problems';
 import { accessRequestsInState, currentTicket, currentTickets, grantsInStates, grantsOfEngineer, withTicket } from './store';
@@ -201,6 +204,7 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
       link: `/access-requests?id=${encodeURIComponent(r.id)}`,
     });
   }
+  items.push(...(await changeRequestItems(s, caller.id)));
   const asks = await openAsksFor(s.db, caller.id);
   for (const a of asks) {
     const from = s.ix.usersById.get(a.from_id)?.name ?? a.from_id;
@@ -214,6 +218,38 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
     });
   }
   return items.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? -1 : 1));
+}
+
+/** Changes Support asks consent for that the caller may approve, and those waiting on the caller's Guard decision. */
+async function changeRequestItems(s: ServerContext, userId: string): Promise<InboxItemWire[]> {
+  const waiting = await changeRequestsInStates(s.db, ['pending', 'pending_guard_approval']);
+  if (waiting.length === 0) return [];
+  const tickets = await currentTickets(
+    s.db,
+    s.ix,
+    waiting.map((c) => c.ticket),
+  );
+  const guard = mayDecideGuard(s.ix, userId);
+  const out: InboxItemWire[] = [];
+  for (const c of waiting) {
+    const t = tickets.get(c.ticket);
+    if (t?.status !== 'open') continue;
+    const what = changeWords(c.action, c.resource);
+    const link = `/tickets/${encodeURIComponent(c.ticket)}?changeRequest=${encodeURIComponent(c.id)}`;
+    if (c.state === 'pending' && consentEligibility(withTicket(s.ix, t), userId, t.key).allowed) {
+      out.push({ id: `change_request:${c.id}`, kind: 'change_request', title: `Support asks to ${what} (${c.ticket})`, ticket: c.ticket, createdAt: c.createdAt, link });
+    } else if (c.state === 'pending_guard_approval' && guard && c.approvedBy !== userId) {
+      out.push({
+        id: `change_guard_approval:${c.id}`,
+        kind: 'change_guard_approval',
+        title: `Guard approval needed to ${what} (${c.ticket})`,
+        ticket: c.ticket,
+        createdAt: c.approvedAt ?? c.createdAt,
+        link,
+      });
+    }
+  }
+  return out;
 }
 
 /** Display names of everyone a list of grants mentions (engineers, granters, deciders), by id. */
