@@ -17,11 +17,24 @@ const USAGE = `usage: npm run api -- --fixture FILE [options]     (DATABASE_URL 
   --data DIR                 keep the embedded database in DIR (locked to one process; default: in memory)
   --audit-key FILE           Ed25519 private key (PEM) that signs audit checkpoints; created (0600) if missing
   --checkpoint-seconds N     seconds between signed checkpoints
+  --unsafe-no-sync           UNSAFE, throwaway data only: acknowledge writes without syncing them to disk
+                             (PGlite fsync off; PostgreSQL synchronous_commit=off); a crash can lose them
   --rate-limit N             requests a minute per valid token
   --trust-proxy ADDR|CIDR    proxies whose X-Forwarded-For names the client (comma-separated; repeatable)
   --help                     this text`;
 
-let values: { fixture?: string; port: string; host: string; data?: string; 'rate-limit'?: string; 'audit-key'?: string; 'checkpoint-seconds'?: string; 'trust-proxy'?: string[]; help?: boolean };
+let values: {
+  fixture?: string;
+  port: string;
+  host: string;
+  data?: string;
+  'rate-limit'?: string;
+  'audit-key'?: string;
+  'checkpoint-seconds'?: string;
+  'trust-proxy'?: string[];
+  'unsafe-no-sync'?: boolean;
+  help?: boolean;
+};
 try {
   ({ values } = parseArgs({
     options: {
@@ -34,6 +47,7 @@ try {
       'checkpoint-seconds': { type: 'string' },
       // Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated; repeatable).
       'trust-proxy': { type: 'string', multiple: true },
+      'unsafe-no-sync': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -111,7 +125,9 @@ else console.error('No --audit-key given: the audit chain is not checkpointed, s
 // The built API (dist-api/) carries a fresh PGlite data folder made at build time: a new embedded
 // database starts from it instead of running initdb (under tsx there is none, and initdb runs).
 const template = process.env.AC_PGLITE_TEMPLATE || fileURLToPath(new URL('./pglite-template.tar', import.meta.url));
-const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined, pglite: { template } });
+// Durable unless the deployment opts out for throwaway data, by flag or AC_UNSAFE_NO_SYNC=1.
+const sync = !(values['unsafe-no-sync'] || process.env.AC_UNSAFE_NO_SYNC === '1');
+const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined, pglite: { template }, sync });
 phases.push(['database', performance.now()]);
 let api;
 try {
@@ -130,6 +146,7 @@ try {
 const port = Number(values.port);
 const server = serve({ fetch: api.app.fetch, port, hostname: values.host }, () => {
   console.error(`Access API on http://${values.host}:${port} (${db.kind}${values.data ? `, data in ${values.data}` : databaseUrl ? '' : ', in memory'})`);
+  console.error(`${db.durability.durable ? 'Durable' : 'NOT DURABLE'}: ${db.durability.note}`);
   console.error(`Started in ${startupSummary(phases)}`);
   // Once the start-up's last promise chains have let go of their buffers.
   for (const ms of [200, 1000]) setTimeout(releaseStartupMemory, ms).unref();
