@@ -253,21 +253,18 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
     copied = true;
   } else if (fresh && opts.template && existsSync(opts.template)) template = new Blob([readFileSync(opts.template)]);
 
-  // Once a sync failed, PostgreSQL has PANICked inside PGlite (which then never answers again) and
-  // what it wrote since the last good sync may be lost: every call from then on is refused, and
-  // any call still waiting on PGlite is released with the same refusal.
+  // Once the storage failed (a sync, a WAL write, an I/O error), the folder is frozen (syncing-fs.ts)
+  // and what this PostgreSQL holds in memory is no longer what the disk holds: nothing it answers
+  // may be acknowledged, not even the call during which it failed. A restart recovers from the WAL.
   let failure: string | undefined;
-  let failed!: (reason: string, detail: string) => void;
-  const fence = new Promise<never>((_, reject) => {
-    failed = (reason, detail) => {
-      if (failure) return;
-      failure = reason;
-      console.error(`Storage failure: ${detail}. The database accepts nothing more; restart the API once the storage works (PostgreSQL recovers from its WAL).`);
-      reject(new StorageUnavailable(failure, true));
-    };
-  });
-  fence.catch(() => {});
-  const syncingFs = durable ? new SyncingNodeFS(dataDir!, { fsync, onSyncFailure: (f) => failed(`a sync to disk failed (${f.code})`, f.message) }) : undefined;
+  const failed = (reason: string, detail: string) => {
+    if (failure) return;
+    failure = reason;
+    console.error(`Storage failure: ${detail}. The database accepts nothing more; restart the API once the storage works (PostgreSQL recovers from its WAL).`);
+  };
+  const syncingFs = durable
+    ? new SyncingNodeFS(dataDir!, { fsync, onStorageFailure: (f) => failed(f.message.startsWith('fsync') ? `a sync to disk failed (${f.code})` : `a write to disk failed (${f.code})`, f.message) })
+    : undefined;
   const options: PGliteOptions = {
     ...(syncingFs ? { fs: syncingFs } : dataDir ? { dataDir } : {}),
     ...(template ? { loadDataDir: template } : {}),
@@ -290,15 +287,17 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
   /** Runs one call into PGlite unless the storage failed; a storage error becomes StorageUnavailable. */
   const run = async <T>(call: () => Promise<T>): Promise<T> => {
     if (failure) throw new StorageUnavailable(failure, true);
+    let out: T;
     try {
-      return await Promise.race([call(), fence]);
+      out = await call();
     } catch (e) {
-      if (e instanceof StorageUnavailable) throw e;
       const storage = storageFailureOf(e);
       if (storage?.fatal) failed(storage.reason, e instanceof Error ? e.message : String(e));
       if (failure) throw new StorageUnavailable(failure, true, e);
       throw storage ? new StorageUnavailable(storage.reason, false, e) : e;
     }
+    if (failure) throw new StorageUnavailable(failure, true);
+    return out;
   };
   const durability: Durability = !dataDir
     ? { durable: false, note: 'in memory: nothing is kept; every grant, revoke and audit row is gone when the process stops (give --data DIR to keep them)' }
@@ -325,10 +324,11 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
       return out;
     },
     listen: async (channel, on) => {
-      const off = await lite.listen(channel, on);
+      // A notification sent by a commit that may not be on the disk announces nothing.
+      const off = await lite.listen(channel, (payload) => failure || on(payload));
       return async () => off();
     },
-    // PGlite after a PANIC never answers: closing it would wait forever.
+    // Frozen, a shutdown checkpoint would be written nowhere; recovery at the next start does it.
     close: () => (failure ? Promise.resolve() : lite.close()),
   };
   await migrate(db);

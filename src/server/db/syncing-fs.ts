@@ -6,38 +6,61 @@
 // answer built on it leaves), and data files are synced at a checkpoint before the WAL they need is
 // recycled. PostgreSQL must use wal_sync_method=fsync: Emscripten's fdatasync never reaches a
 // file-system layer, so fdatasync (the Linux default) would still do nothing.
-import { fsyncSync, openSync, closeSync, readdirSync } from 'node:fs';
+//
+// A failed sync cannot be retried safely (the kernel may already have dropped the unsynced pages),
+// and PostgreSQL's answer to one, PANIC, never returns inside PGlite: it retries its main loop
+// forever, holding the event loop. So the first failed sync (or failed write of the WAL, or I/O
+// error) *freezes* the folder instead: from that moment nothing more reaches the disk (writes,
+// syncs, truncations, renames and removals are skipped), which on the disk is exactly a crash at
+// that instant, and PostgreSQL's crash recovery at the next start is what brings it back. The
+// caller is told at once (onStorageFailure) and must never acknowledge anything from this database
+// again: what the running PostgreSQL holds in memory is no longer what the disk holds.
+import { closeSync, existsSync, fsyncSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
 import { NodeFS } from '@electric-sql/pglite/nodefs';
 
-/** The storage failed under PostgreSQL: a sync (or a write) returned an error. */
-export interface SyncFailure {
+/** The storage failed under PostgreSQL; the folder is frozen from then on. */
+export interface StorageFailure {
   /** The Node error code (EIO, ENOSPC, EROFS, …). */
   code: string;
-  /** What failed, for people: "fsync of pg_wal/000000010000000000000001: EIO: i/o error". */
+  /** What failed, for the log: "fsync of pg_wal/000000010000000000000001: EIO: i/o error". */
   message: string;
 }
 
 export interface SyncingFsOptions {
   /** Syncs one open file (fsync(2)); replaceable so a test can make the disk fail. */
   fsync?: (fd: number) => void;
-  /** Told of every failed sync, before PostgreSQL sees the error. */
-  onSyncFailure?: (f: SyncFailure) => void;
+  /** Told of the first failure, when the folder freezes (synchronously, inside PostgreSQL's call). */
+  onStorageFailure?: (f: StorageFailure) => void;
 }
 
-interface NodefsStream {
+interface EmNode {
+  name: string;
+  mode: number;
+}
+interface EmStream {
   nfd: number;
-  node: { name: string };
+  node: EmNode;
+  shared: { refcount: number };
 }
+type Op = (...args: never[]) => unknown;
 interface NodefsModule {
-  NODEFS: { stream_ops: Record<string, unknown>; tryFSOperation<T>(f: () => T): T };
+  NODEFS: {
+    stream_ops: Record<string, Op>;
+    node_ops: Record<string, Op>;
+    tryFSOperation<T>(f: () => T): T;
+    realPath(node: EmNode): string;
+    createNode(parent: EmNode, name: string, mode: number, dev: number): EmNode;
+  };
 }
 
-/** NodeFS whose fsync calls fsync(2) on the file under the data folder. */
+/** NodeFS whose fsync calls fsync(2) on the file under the data folder, and which freezes on failure. */
 export class SyncingNodeFS extends NodeFS {
-  /** fsync(2) calls made for PostgreSQL, and the failed ones. */
-  readonly syncs = { done: 0, failed: 0 };
+  /** fsync(2) calls made for PostgreSQL. */
+  readonly syncs = { done: 0 };
+  /** The first failure; from then on nothing more reaches the disk. */
+  failure: StorageFailure | undefined;
 
   constructor(
     dataDir: string,
@@ -48,29 +71,69 @@ export class SyncingNodeFS extends NodeFS {
 
   override async init(pg: PGlite, emscriptenOpts: Parameters<NodeFS['init']>[1]) {
     const out = await super.init(pg, emscriptenOpts);
-    const sync = this.opts.fsync ?? fsyncSync;
-    const preRun = [
-      ...(out.emscriptenOpts.preRun ?? []),
-      (mod: unknown) => {
-        const { NODEFS } = mod as NodefsModule;
-        // _fd_sync (libc fsync) calls stream_ops.fsync when a layer has one; an ErrnoError thrown
-        // here reaches PostgreSQL as fsync()'s errno, which it treats as the data possibly lost.
-        NODEFS.stream_ops.fsync = (stream: NodefsStream) =>
-          NODEFS.tryFSOperation(() => {
-            try {
-              sync(stream.nfd);
-              this.syncs.done++;
-              return 0;
-            } catch (e) {
-              this.syncs.failed++;
-              const err = e as NodeJS.ErrnoException;
-              this.opts.onSyncFailure?.({ code: err.code ?? 'EIO', message: `fsync of ${stream.node.name}: ${err.message}` });
-              throw e;
-            }
-          });
-      },
-    ];
+    const preRun = [...(out.emscriptenOpts.preRun ?? []), (mod: unknown) => this.patch(mod as NodefsModule)];
     return { emscriptenOpts: { ...out.emscriptenOpts, preRun } };
+  }
+
+  private freeze(what: string, e: unknown): void {
+    if (this.failure) return;
+    const err = e as NodeJS.ErrnoException;
+    this.failure = { code: err.code ?? 'EIO', message: `${what}: ${err.message}` };
+    this.opts.onStorageFailure?.(this.failure);
+  }
+
+  private patch({ NODEFS }: NodefsModule): void {
+    const sync = this.opts.fsync ?? fsyncSync;
+    const s = NODEFS.stream_ops;
+    const n = NODEFS.node_ops;
+    const nameOf = (node: EmNode) => NODEFS.realPath(node).slice(this.rootDir.length + 1);
+    // libc fsync → _fd_sync → stream_ops.fsync, when a layer has one.
+    s.fsync = ((stream: EmStream) => {
+      if (this.failure) return 0;
+      try {
+        sync(stream.nfd);
+        this.syncs.done++;
+      } catch (e) {
+        this.freeze(`fsync of ${nameOf(stream.node)}`, e);
+      }
+      return 0;
+    }) as Op;
+    // A write to the WAL that fails (ENOSPC while a segment is filled, EIO) is a PANIC in
+    // PostgreSQL, so it freezes too; a data file that cannot grow (ENOSPC) is an ordinary error
+    // PostgreSQL rolls back.
+    s.write = ((stream: EmStream, buffer: Int8Array, offset: number, length: number, position: number) =>
+      NODEFS.tryFSOperation(() => {
+        if (this.failure) return length;
+        try {
+          return writeSync(stream.nfd, buffer, offset, length, position);
+        } catch (e) {
+          const name = nameOf(stream.node);
+          if (!name.startsWith('pg_wal/') && (e as NodeJS.ErrnoException).code !== 'EIO') throw e;
+          this.freeze(`write to ${name}`, e);
+          return length;
+        }
+      })) as Op;
+    // Frozen: files open read-only (a file PostgreSQL creates from now on is not on the disk).
+    const open = s.open!;
+    s.open = ((stream: EmStream) => {
+      if (!this.failure) return open(stream as never);
+      const path = NODEFS.realPath(stream.node);
+      stream.shared.refcount = 1;
+      stream.nfd = NODEFS.tryFSOperation(() => openSync(existsSync(path) ? path : '/dev/null', 'r'));
+    }) as Op;
+    const skipWhenFrozen = (ops: Record<string, Op>, name: string, frozen: Op) => {
+      const real = ops[name]!;
+      ops[name] = ((...args: never[]) => (this.failure ? frozen(...args) : real(...args))) as Op;
+    };
+    skipWhenFrozen(s, 'setattr', () => {});
+    skipWhenFrozen(n, 'setattr', () => {});
+    skipWhenFrozen(n, 'mknod', ((parent: EmNode, name: string, mode: number, dev: number) => NODEFS.createNode(parent, name, mode, dev)) as Op);
+    skipWhenFrozen(n, 'rename', ((node: EmNode, _dir: EmNode, name: string) => {
+      node.name = name;
+    }) as Op);
+    skipWhenFrozen(n, 'unlink', () => {});
+    skipWhenFrozen(n, 'rmdir', () => {});
+    skipWhenFrozen(n, 'symlink', () => {});
   }
 }
 
