@@ -88,6 +88,8 @@ export const UX = {
   notifyAsleep: e('ux: inbox item → notification (worker asleep)', 'ms', '≤ 35 s'),
   panelWarm: e('ux: sidebar rendered → panel visible (warm cache)', 'ms', '≤ 100 ms'),
   panelCold: e('ux: sidebar rendered → panel visible (cold cache)', 'ms'),
+  grantClick: e('ux: click Grant access → Support allowed (synced)', 'ms p99', '≤ 1,000 ms p99'),
+  revokeClick: e('ux: click Revoke access → Support refused (synced)', 'ms p99', '≤ 1,000 ms p99'),
 };
 
 export function expectedRows(section: string, quick: boolean): Expected[] {
