@@ -190,7 +190,7 @@ export const ROUTES = {
   auditPublicKey: route('get', '/v1/audit/public-key', 'The Ed25519 public key (SPKI PEM) that signs audit checkpoints (org admins)', null, [200, null]),
   auditStream: route('get', '/v1/audit/stream', 'Audit rows as server-sent events (org admins; Last-Event-ID)', null, [200, null], [LAST_EVENT_ID]),
   events: route('get', '/v1/events', 'Changes that concern me as server-sent events (Last-Event-ID)', null, [200, null], [LAST_EVENT_ID]),
-  health: route('get', '/healthz', 'Liveness and database kind', null, [200, W.Health]),
+  health: route('get', '/healthz', 'Liveness, database kind and whether acknowledged writes are synced to disk (503 with ok: false once the storage failed)', null, [200, W.Health]),
   openapi: route('get', '/openapi.json', 'This document (OpenAPI 3.1)', null, [200, null]),
 } as const;
 

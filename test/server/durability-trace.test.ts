@@ -113,8 +113,27 @@ function between(trace: string[], requestLine: string): { answer: string; walSyn
   return { answer: /HTTP\/1\.1 \d+/.exec(trace[answerAt]!)![0], walSyncs: trace.slice(readAt, answerAt).filter((l) => WAL_SYNC.test(l)).length };
 }
 
+/**
+ * The checkpoint PostgreSQL writes when the API stops (SIGTERM) after the revoke's answer: how many
+ * data files (base/…) it synced before it synced pg_control, the file that says the WAL before
+ * the checkpoint is no longer needed.
+ */
+function checkpointAfter(trace: string[], requestLine: string): { dataFileSyncs: number; controlSynced: boolean } {
+  const readAt = trace.findIndex((l) => /^\d+\s+read\(\d+<TCP:/.test(l) && l.includes(`"${requestLine} HTTP/1.1`));
+  const rest = trace.slice(readAt);
+  const control = rest.findLastIndex((l) => /^\d+\s+fsync\(\d+<[^>]*\/global\/pg_control>\) = 0/.test(l));
+  const dataFileSyncs = rest.slice(0, Math.max(control, 0)).filter((l) => /^\d+\s+fsync\(\d+<[^>]*\/base\/\d+\/\d+>\) = 0/.test(l)).length;
+  return { dataFileSyncs, controlSynced: control >= 0 };
+}
+
 /** A grant, a revoke and an access check (audited), then the API's trace around each. */
-async function traceWrites(args: string[]): Promise<{ health: unknown; grant: ReturnType<typeof between>; revoke: ReturnType<typeof between>; check: ReturnType<typeof between> }> {
+async function traceWrites(args: string[]): Promise<{
+  health: unknown;
+  grant: ReturnType<typeof between>;
+  revoke: ReturnType<typeof between>;
+  check: ReturnType<typeof between>;
+  checkpoint: ReturnType<typeof checkpointAfter>;
+}> {
   const server = await tracedApi(args);
   let trace: string[] | undefined;
   let health: unknown;
@@ -134,6 +153,7 @@ async function traceWrites(args: string[]): Promise<{ health: unknown; grant: Re
     grant: between(trace, 'POST /v1/tickets/PS-100/grants'),
     check: between(trace, 'POST /v1/access/check'),
     revoke: between(trace, 'POST /v1/grants/sr_PS-100/revoke'),
+    checkpoint: checkpointAfter(trace, 'POST /v1/grants/sr_PS-100/revoke'),
   };
 }
 
@@ -147,11 +167,15 @@ describe('an acknowledged write reaches the disk before its answer (strace, PGli
     expect(t.grant.walSyncs).toBeGreaterThan(0);
     expect(t.check.walSyncs).toBeGreaterThan(0);
     expect(t.revoke.walSyncs).toBeGreaterThan(0);
+    // And at the checkpoint on the way out, the data files are synced before pg_control moves on.
+    expect(t.checkpoint.controlSynced).toBe(true);
+    expect(t.checkpoint.dataFileSyncs).toBeGreaterThan(0);
   }, 180_000);
 
   it('the trace tells the difference: with --unsafe-no-sync the same answers leave with no sync at all, and /healthz says so', async () => {
     const t = await traceWrites(['--unsafe-no-sync']);
     expect(t.health).toEqual({ ok: true, db: 'pglite', durable: false });
     expect([t.grant.walSyncs, t.check.walSyncs, t.revoke.walSyncs]).toEqual([0, 0, 0]);
+    expect(t.checkpoint).toEqual({ dataFileSyncs: 0, controlSynced: false });
   }, 180_000);
 });
