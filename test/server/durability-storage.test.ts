@@ -123,6 +123,66 @@ describe('the disk fills up (PGlite with its data folder on a small tmpfs)', () 
   }, 150_000);
 });
 
+describe.skipIf(!ADMIN_URL)('PostgreSQL: the disk under the database fills up', () => {
+  // The database lives in a tablespace on a small tmpfs mounted for the server (which runs on this
+  // machine); the test fills it. Needs root (to mount, and to hand the folder to postgres).
+  it('the write that needs space is a 503 that says so, nothing of it is kept, checks fail closed, and freeing space is enough', async () => {
+    if (process.getuid?.() !== 0) throw new Error('this test mounts a tmpfs for the PostgreSQL server: run it as root');
+    const host = new URL(ADMIN_URL!).hostname;
+    if (!['127.0.0.1', 'localhost', '::1'].includes(host)) throw new Error(`DATABASE_URL's server (${host}) must run on this machine for this test`);
+    const mnt = mkdtempSync(join(tmpdir(), 'ac-pgfull-'));
+    const suffix = Math.random().toString(36).slice(2, 10);
+    const [space, name] = [`ac_full_${suffix}`, `ac_full_${suffix}`];
+    const sh = (cmd: string) => {
+      const r = spawnSync('sh', ['-c', cmd], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${cmd}: ${r.stderr}`);
+    };
+    sh(`mount -t tmpfs -o size=40m tmpfs "${mnt}" && chown postgres "${mnt}" && chmod 700 "${mnt}"`);
+    const admin = await openPostgres(ADMIN_URL!, { max: 1 });
+    try {
+      await admin.query(`CREATE TABLESPACE ${space} LOCATION '${mnt}'`);
+      await admin.query(`CREATE DATABASE ${name} TABLESPACE ${space}`);
+      const u = new URL(ADMIN_URL!);
+      u.pathname = `/${name}`;
+      const db = await openPostgres(u.toString());
+      const api = await createApp({ world: WORLD, db, log: () => {}, rateLimitPerMinute: 1_000_000 });
+      try {
+        const check = () => request(api.app, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-100', resource: { type: 'work_item' } });
+        const g = await request(api.app, 'alice-token', 'POST', '/v1/tickets/PS-100/grants', {});
+        expect(g.status).toBe(201);
+        sh(`cat /dev/zero > "${mnt}/filler" 2>/dev/null; true`);
+        let allowed = 0;
+        let full: Awaited<ReturnType<typeof check>> | undefined;
+        for (let i = 0; i < 5_000 && !full; i++) {
+          const c = await check();
+          if (c.status === 200 && c.json.allowed === true) allowed++;
+          else full = c;
+        }
+        expect(full).toMatchObject({ status: 503, retryAfter: '30', json: { type: problemType('storage-unavailable') } });
+        expect(full!.json.detail).toContain('The API could not write to its storage: no space left on device');
+        expect(full!.json.allowed).toBeUndefined();
+        const revoke = await request(api.app, 'alice-token', 'POST', `/v1/grants/${g.json.id}/revoke`, {});
+        expect(revoke).toMatchObject({ status: 503, json: { type: problemType('storage-unavailable') } });
+        expect((await request(api.app, 'alice-token', 'GET', `/v1/grants/${g.json.id}`)).json.state).toBe('active');
+        expect(await db.query(`SELECT 1 FROM audit WHERE action = 'grant.revoke'`)).toEqual([]);
+        sh(`rm -f "${mnt}/filler"`);
+        expect((await request(api.app, 'alice-token', 'POST', `/v1/grants/${g.json.id}/revoke`, {})).status).toBe(200);
+        expect((await check()).json.allowed).toBe(false);
+        expect((await request(api.app, 'alice-token', 'GET', '/v1/audit/verify')).json.ok).toBe(true);
+        expect((await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit WHERE action = 'access.check'`))[0]!.n).toBe(allowed + 1);
+      } finally {
+        await api.close();
+        await db.close();
+      }
+    } finally {
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+      await admin.query(`DROP TABLESPACE IF EXISTS ${space}`).catch(() => {});
+      await admin.close();
+      spawnSync('umount', ['-l', mnt]);
+    }
+  }, 150_000);
+});
+
 describe.skipIf(!ADMIN_URL)('PostgreSQL: synchronous_commit', () => {
   const drops: Array<() => Promise<void>> = [];
   afterAll(async () => {
