@@ -15,6 +15,7 @@
 // that instant, and PostgreSQL's crash recovery at the next start is what brings it back. The
 // caller is told at once (onStorageFailure) and must never acknowledge anything from this database
 // again: what the running PostgreSQL holds in memory is no longer what the disk holds.
+import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { PGlite } from '@electric-sql/pglite';
@@ -138,14 +139,25 @@ export class SyncingNodeFS extends NodeFS {
 }
 
 /**
- * fsync(2)s every file and folder under `dir`, folders after what they hold: files written outside
- * PostgreSQL (a data folder copied from the template, or unpacked by PGlite) are on the disk
- * before the database is used. Throws the first Node error (EIO, …).
+ * Puts every file and folder under `dir` on the disk: files written outside PostgreSQL (a data
+ * folder copied from the template, or unpacked by PGlite) before the database is used. With the
+ * default sync, one syncfs(2) of the file system holding `dir` (`sync --file-system`, coreutils:
+ * ~0.2 s where a thousand fsyncs take ~3 s); otherwise, or without that command, fsync(2) of each
+ * file and folder, folders after what they hold. Throws the first error (EIO, …).
  */
 export function syncTree(dir: string, sync: (fd: number) => void = fsyncSync): void {
+  if (sync === fsyncSync) {
+    const r = spawnSync('sync', ['--file-system', dir], { encoding: 'utf8' });
+    if (r.status === 0) return;
+    if (!r.error) throw new Error(`sync --file-system ${dir} failed: ${r.stderr.trim()}`);
+  }
+  syncEach(dir, sync);
+}
+
+function syncEach(dir: string, sync: (fd: number) => void): void {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) syncTree(p, sync);
+    if (e.isDirectory()) syncEach(p, sync);
     else if (e.isFile()) syncPath(p, sync);
   }
   syncPath(dir, sync);
