@@ -19,8 +19,8 @@ export class StorageUnavailable extends Error {
   }
 }
 
-// PostgreSQL SQLSTATEs: 53100 disk_full, 53000 insufficient_resources, 58030 io_error.
-const SQLSTATE: Record<string, string> = { '53100': 'no space left on device', '53000': 'insufficient resources on the database server', '58030': 'an I/O error' };
+// PostgreSQL SQLSTATEs: 53100 disk_full, 58030 io_error.
+const SQLSTATE: Record<string, string> = { '53100': 'no space left on device', '58030': 'an I/O error' };
 // Node errno codes, as the file-system layer raises them.
 const ERRNO: Record<string, string> = { ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EIO: 'an I/O error', EROFS: 'the storage is read-only' };
 
