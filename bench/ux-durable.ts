@@ -14,13 +14,14 @@ import { apiCall, ROOT, serviceWorker } from './ux-world';
 const TICKET = 'PS-101'; // Confluence on acme-main, open; priya is its product admin, sam its engineer
 const ADMIN = 'priya-token';
 
-export async function benchClickToCheck(dist: string, quick: boolean): Promise<Row[]> {
+/** `apiArgs`: more arguments for the API (`--unsafe-no-sync` to see what the sync costs). */
+export async function benchClickToCheck(dist: string, quick: boolean, apiArgs: string[] = []): Promise<Row[]> {
   const { launchWithExtension, startTestDemoPages, clickArmed, parkedFrame } = await import('../test/e2e/harness');
   const dir = mkdtempSync(join(tmpdir(), 'ac-bench-durable-'));
-  const api = await spawnApi({ fixture: join(ROOT, 'fixtures/demo-world.json'), args: ['--data', join(dir, 'data')] });
+  const api = await spawnApi({ fixture: join(ROOT, 'fixtures/demo-world.json'), args: ['--data', join(dir, 'data'), ...apiArgs] });
   try {
     const health = (await (await fetch(`${api.base}/healthz`)).json()) as { durable?: boolean };
-    if (health.durable !== true) throw new Error(`the API does not say it is durable: ${JSON.stringify(health)}`);
+    if (health.durable !== !apiArgs.includes('--unsafe-no-sync')) throw new Error(`the API does not say it is durable: ${JSON.stringify(health)}`);
     const demo = await startTestDemoPages({ apiUrl: api.base });
     const browser = await launchWithExtension(dist);
     try {
