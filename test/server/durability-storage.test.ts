@@ -82,6 +82,25 @@ describe('a sync to disk fails (PGlite with a data folder)', () => {
   }, 120_000);
 });
 
+describe('a long-running embedded database checkpoints', () => {
+  it('on its own schedule (single-user PostgreSQL never does): the redo point moves past what was written, so the WAL before it can go', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'ac-ckpt-')), 'data');
+    const db = await openPglite(dir, { checkpointMs: 200 });
+    try {
+      const redo = async () => (await db.query<{ lsn: string }>('SELECT redo_lsn::text AS lsn FROM pg_control_checkpoint()'))[0]!.lsn;
+      const before = await redo();
+      await db.query('CREATE TABLE IF NOT EXISTS ckpt_probe (x text)');
+      await db.query("INSERT INTO ckpt_probe SELECT repeat('x', 100) FROM generate_series(1, 1000)");
+      const [{ written }] = (await db.query<{ written: string }>('SELECT pg_current_wal_lsn()::text AS written')) as [{ written: string }];
+      // Compared in the database: an LSN is two hex numbers, not text.
+      await expect.poll(async () => (await db.query<{ past: boolean }>('SELECT $1::pg_lsn >= $2::pg_lsn AS past', [await redo(), written]))[0]!.past, { timeout: 30_000, interval: 100 }).toBe(true);
+      expect(await redo()).not.toBe(before);
+    } finally {
+      await db.close();
+    }
+  });
+});
+
 describe('the disk fills up (PGlite with its data folder on a small tmpfs)', () => {
   it('the write that needs space is a 503 that says so, nothing of it is kept, checks fail closed, and freeing space is enough', () => {
     // Its own mount namespace (root, or a user namespace): the tmpfs vanishes with the process.

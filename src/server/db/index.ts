@@ -113,6 +113,8 @@ export interface PgliteOptions {
   sync?: boolean;
   /** Syncs one open file (default fsync(2)); a test passes one that fails like a broken disk. */
   fsync?: (fd: number) => void;
+  /** Milliseconds between the checkpoints this process asks for (durable only; default 5 minutes, as checkpoint_timeout). */
+  checkpointMs?: number;
 }
 
 /**
@@ -329,8 +331,20 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
       return async () => off();
     },
     // Frozen, a shutdown checkpoint would be written nowhere; recovery at the next start does it.
-    close: () => (failure ? Promise.resolve() : lite.close()),
+    close: () => {
+      clearInterval(checkpoints);
+      return failure ? Promise.resolve() : lite.close();
+    },
   };
+  // PostgreSQL in single-user mode has no checkpointer and never checkpoints on its own (only at
+  // shutdown): the WAL would grow for the life of the process and a crash would replay all of it.
+  // A checkpoint syncs the data files (through the syncing layer) before the WAL they need goes.
+  const checkpoints = durable
+    ? setInterval(() => {
+        run(() => lite.query('CHECKPOINT')).catch(() => {}); // a failure freezes the folder and is answered by every call
+      }, opts.checkpointMs ?? 300_000)
+    : undefined;
+  checkpoints?.unref();
   await migrate(db);
   return db;
 }
