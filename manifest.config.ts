@@ -87,7 +87,8 @@ export function manifestFor(target: BuildTarget): ManifestV3Export {
     // (an event page) for Firefox, which has no extension service workers.
     background: firefox ? { scripts: ['src/background/index.ts'], type: 'module' } : { service_worker: 'src/background/index.ts', type: 'module' },
     content_scripts: [{ matches: contentMatches, js: ['src/content/index.ts'], run_at: 'document_end' }],
-    permissions: ['storage', 'alarms', 'notifications', 'scripting'],
+    // `identity`: sign-in at the org's identity provider (launchWebAuthFlow), in every build.
+    permissions: ['storage', 'alarms', 'notifications', 'scripting', 'identity'],
     // The pages the content script runs on (to inject the updated script into open tabs) and, in
     // the demo, the local Access API. A customer's API address is asked for at sign-in.
     host_permissions: [...(target.demo ? DEMO.api : []), ...contentMatches],

@@ -1,7 +1,8 @@
-// `npm run bench [-- --quick] [--json FILE] [--only decisions,eligibility,api,api-cost,profile,audit,size,ux]`: every benchmark of issue 7 in
+// `npm run bench [-- --quick] [--json FILE] [--only decisions,eligibility,api,api-cost,profile,audit,auth,size,ux]`: every benchmark of issue 7 in
 // one process tree, one table. Peers run side by side in the same run, rounds interleaved, so
 // machine noise hits both. A row that cannot be measured says why; nothing is estimated.
 import { writeFileSync } from 'node:fs';
+import { benchAuth } from './auth';
 import { benchDecisions } from './decisions';
 import { benchEligibility, scaleWorld } from './eligibility';
 import { complete, expectedRows } from './lib/expected';
@@ -32,6 +33,8 @@ const sections: Section[] = [
   { id: 'api-cost', run: () => benchServer(quick, 'api-cost') },
   { id: 'profile', run: () => benchServer(quick, 'profile') },
   { id: 'audit', run: () => benchServer(quick, 'audit') },
+  { id: 'auth', run: () => benchAuth(quick) },
+  { id: 'auth-keys', run: () => import('./auth-keys').then((m) => m.benchAuthentication(quick)) },
   { id: 'size', run: () => benchSize() },
   { id: 'ux', run: () => benchUserLatency(quick) },
 ];

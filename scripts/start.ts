@@ -6,10 +6,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEMO_WORLD, startDemoPages, worldFile } from './demo-pages';
 import { API_ENTRY, API_ENV, API_NODE_ARGS } from './api-runtime';
+import { DEMO_PASSWORD, startDemoIdp } from './demo-idp';
 
 const ROOT = join(import.meta.dirname, '..');
 const API_PORT = Number(process.env.API_PORT ?? 4400);
 const API_URL = `http://localhost:${API_PORT}`;
+/** The demo world names its identity provider at this port (fixtures/demo-world.json, organization.identity). */
+const IDP_PORT = 4404;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const children: ChildProcess[] = [];
 
@@ -49,6 +52,7 @@ await ensureFree(API_PORT, 'Access API');
 await ensureFree(4401, 'demo support portal');
 await ensureFree(4402, 'demo admin console');
 await ensureFree(4403, 'demo product sites');
+await ensureFree(IDP_PORT, 'demo identity provider');
 
 run('npm', ['run', 'build:demo']);
 const DIST_DEMO = join(ROOT, 'dist-demo');
@@ -71,7 +75,10 @@ if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) 
 }
 
 const pages = await startDemoPages({ apiUrl: API_URL });
+// The demo org's own OpenID provider: its people sign in with their email and the password "demo".
+const idp = await startDemoIdp({ port: IDP_PORT, worldFile: world });
 const raw = JSON.parse(readFileSync(world, 'utf8')) as {
+  organization: { name: string };
   users: { id: string; name: string; email: string; token?: string }[];
   roles: { user: string; role: string; site?: string; product?: string; products?: string[] }[];
 };
@@ -89,6 +96,7 @@ console.log(`
 Access Companion is running.
 
   Access API:      ${apiUp ? API_URL : '(not running)'}
+  Sign-in (OpenID): ${idp.issuer}   (the demo organisation's identity provider)
   Support portal:  ${pages.ticketUrl(firstTicket)}
   Raise a request: ${pages.createRequestUrl('priya')}   (?as= is who you are on the portal)
   Admin console:   ${pages.adminPageUrl('settings/support-access')}
@@ -98,11 +106,15 @@ Access Companion is running.
   Product sites:   ${pages.productPageUrl('https://acme.atlassian.net', 'wiki', 'oscar')}   (Confluence; ?as= is who you are there)
                    ${pages.productPageUrl('https://acme.atlassian.net', 'jira', 'nina')}
 
-Demo people (paste the token into the extension's Options, API address ${API_URL}):
-${admins.map((u) => `  ${u.name.padEnd(16)} token ${u.token!.padEnd(14)} ${describeRoles(u.id) || 'no admin role'}`).join('\n')}
+Sign in: in the extension's Options type ${API_URL}, click "Sign in with ${raw.organization.name}" and
+sign in with your email and the password "${DEMO_PASSWORD}". (The token is each person's personal
+access token, for scripts and Options → Advanced.)
+
+Demo people:
+${admins.map((u) => `  ${u.name.padEnd(16)} ${u.email.padEnd(20)} token ${u.token!.padEnd(14)} ${describeRoles(u.id) || 'no admin role'}`).join('\n')}
 
 Demo users who ask for product access (pending requests of every kind wait in Access requests):
-${requesters.map((u) => `  ${u.name.padEnd(16)} token ${u.token!.padEnd(14)} ${u.email}`).join('\n')}
+${requesters.map((u) => `  ${u.name.padEnd(16)} ${u.email.padEnd(20)} token ${u.token!.padEnd(14)}`).join('\n')}
 
 Load the extension: open chrome://extensions, switch on Developer mode, click "Load unpacked"
 and choose ${DIST_DEMO}. Then open the support portal link above.
@@ -121,6 +133,7 @@ if (process.env.DISPLAY && existsSync(CHROMIUM)) {
 const stop = async () => {
   for (const child of children) child.kill('SIGTERM');
   await pages.close();
+  await idp.close();
   process.exit(0);
 };
 process.on('SIGINT', () => void stop());

@@ -76,6 +76,14 @@ export function audit(quick: boolean): { query: Expected; verify: Expected; incr
   };
 }
 
+/** Authentication per request: a person's token (in memory) and a machine's API key (a database read every use). */
+export function AUTH_KEYS(store: Store): { token: Expected; key: Expected } {
+  return {
+    token: e('auth: personal token (hashed, in memory)', 'µs median'),
+    key: e(`auth: API key lookup (${store}, read every request)`, 'µs median'),
+  };
+}
+
 export const SIZE = {
   contentGz: e('size: content script (gzipped)', 'KB', '≤ 15 KB gz'),
   contentRaw: e('size: content script (raw)', 'KB'),
@@ -92,8 +100,16 @@ export const UX = {
   revokeClick: e('ux: click Revoke access → Support refused (synced)', 'ms p99', '≤ 1,000 ms p99'),
 };
 
+export const AUTH = {
+  personal: e('auth: GET /v1/me with a personal access token', 'µs median'),
+  session: e('auth: GET /v1/me with a provider session', 'µs median'),
+  idToken: e('auth: ID token check at sign-in (keys cached)', 'µs median'),
+};
+
 export function expectedRows(section: string, quick: boolean): Expected[] {
   switch (section) {
+    case 'auth':
+      return Object.values(AUTH);
     case 'decisions':
       return [DECISIONS.ours, DECISIONS.cedar];
     case 'eligibility':
@@ -106,6 +122,9 @@ export function expectedRows(section: string, quick: boolean): Expected[] {
       return Object.values(PROFILE);
     case 'audit':
       return [audit(quick).query, audit(quick).verify, audit(quick).incremental];
+    case 'auth-keys':
+      // PostgreSQL's row only when DATABASE_URL is set (the section adds it then).
+      return Object.values(AUTH_KEYS('PGlite'));
     case 'size':
       return Object.values(SIZE);
     case 'ux':

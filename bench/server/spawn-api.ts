@@ -21,24 +21,26 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export async function spawnApi(opts: { fixture: string; entry?: string; args?: string[]; env?: Record<string, string>; timeoutMs?: number }): Promise<RunningApi> {
+/**
+ * `launcher`: a command the API is run through, which must exec it (same pid), e.g.
+ * ['sh', '-c', 'ulimit -n 1024 && exec "$0" "$@"'] to start it with fewer open files.
+ */
+export async function spawnApi(opts: { fixture: string; entry?: string; args?: string[]; env?: Record<string, string>; timeoutMs?: number; launcher?: string[] }): Promise<RunningApi> {
   const port = await freePort();
   const t0 = performance.now();
   // The rate limit is raised so load never trips it (its bookkeeping still runs).
   // `node --import tsx` keeps a TypeScript entry in this one process (the tsx CLI would add a parent).
   const entry = opts.entry ?? builtApi();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...API_NODE_ARGS, ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '999999999', ...(opts.args ?? [])],
-    {
-      cwd: ROOT,
-      // Each spawned API gets its own embedded database unless the caller names one: a shared
-      // DATABASE_URL from the test run would leak state between files and runs.
-      // The process settings `npm run api` uses (scripts/api-runtime.ts).
-      env: { ...process.env, ...API_ENV, DATABASE_URL: '', ...(opts.env ?? {}) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const argv = [...API_NODE_ARGS, ...(entry.endsWith('.ts') ? ['--import', 'tsx'] : []), entry, '--fixture', opts.fixture, '--port', String(port), '--rate-limit', '999999999', ...(opts.args ?? [])];
+  const [command, ...prefix] = opts.launcher ?? [];
+  const child: ChildProcess = spawn(command ?? process.execPath, command ? [...prefix, process.execPath, ...argv] : argv, {
+    cwd: ROOT,
+    // Each spawned API gets its own embedded database unless the caller names one: a shared
+    // DATABASE_URL from the test run would leak state between files and runs.
+    // The process settings `npm run api` uses (scripts/api-runtime.ts).
+    env: { ...process.env, ...API_ENV, DATABASE_URL: '', ...(opts.env ?? {}) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr!.on('data', (d) => {
     stderr = (stderr + String(d)).slice(-20_000);

@@ -7,7 +7,7 @@ const pagePath = /^\/o\/([^/]+)\/(.+?)\/?$/;
 const NAV = [
   { heading: null, items: [['Overview', 'overview'], ['Directory', 'users'], ['Products', 'products']] },
   { heading: 'Security', items: [['Authentication policies', 'security/authentication-policies'], ['Audit log', 'security/audit-log'], ['Support access requests', 'security/support-access-requests'], ['Data security policies', 'security/data-security-policies']] },
-  { heading: 'Settings', items: [['Support access', 'settings/support-access'], ['Domains', 'settings/domains'], ['Emails', 'settings/emails']] },
+  { heading: 'Settings', items: [['Support access', 'settings/support-access'], ['API keys', 'settings/api-keys'], ['Domains', 'settings/domains'], ['Emails', 'settings/emails']] },
   { heading: null, items: [['Access requests', 'access-requests'], ['Billing', 'billing']] },
 ];
 
@@ -35,6 +35,12 @@ const PAGES = {
       h('label', {}, 'Search activities ', h('input', { type: 'search', placeholder: 'Actor, activity or location' })),
       h('label', {}, 'Date ', h('select', {}, h('option', {}, 'Last 30 days'), h('option', {}, 'Last 7 days')))),
     table(['Date', 'Location', 'Actor', 'Activity'], []),
+  ],
+  'settings/api-keys': (world) => [
+    h('h1', {}, 'API keys'),
+    h('p', { class: 'lead' }, `Keys that let ${world.org.name}'s scripts and tools call APIs without a person signing in.`),
+    // The vendor's own organization API keys are not simulated; the Access API's keys appear above.
+    h('p', { class: 'empty' }, "Demo page: the vendor's own organization API keys are not simulated; Access Companion's keys above are the Access API's."),
   ],
   'security/support-access-requests': (world) => [
     h('h1', {}, 'Support access requests'),

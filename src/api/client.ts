@@ -3,6 +3,7 @@
 import type { z } from 'zod';
 import { fillPath, ROUTES, type PathParams, type RouteDef } from './contract';
 import * as W from './schemas';
+import type { ApiKeyInput } from './api-key-schemas';
 import { PROBLEM_BASE } from './problems';
 
 export class AccessApiError extends Error {
@@ -56,7 +57,7 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
     const q = new URLSearchParams(Object.entries(query ?? {}).flatMap(([k, v]) => (v === undefined ? [] : [[k, String(v)]])));
     const url = `${base}${fillPath(def.path, params)}${q.size ? `?${q}` : ''}`;
     const res = await fetchImpl(url, { method: def.method.toUpperCase(), headers, body: body === undefined ? undefined : JSON.stringify(body), signal: o.signal });
-    if (res.status === 304) return { json: undefined, etag: res.headers.get('etag'), status: 304 };
+    if (res.status === 304 || res.status === 204) return { json: undefined, etag: res.headers.get('etag'), status: 304 };
     const text = await res.text();
     let json: unknown;
     try {
@@ -72,7 +73,7 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
   }
 
   /** The answer as its schema reads it; a 2xx it does not accept is a 502 AccessApiError. */
-  function answer<S extends z.ZodType>(def: RouteDef<'get' | 'post', string, z.ZodType | null, S>, json: unknown): z.output<S> {
+  function answer<S extends z.ZodType>(def: RouteDef<'get' | 'post' | 'delete', string, z.ZodType | null, S>, json: unknown): z.output<S> {
     const r = def.ok.safeParse(json);
     if (!r.success)
       throw new AccessApiError(502, {
@@ -100,6 +101,12 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
 
   return {
     me: (o?: CallOptions) => get(ROUTES.me, none, o),
+    /** The org's OpenID Connect provider (no credentials needed; 404 when the org has none). */
+    authConfig: (o?: CallOptions) => get(ROUTES.authConfig, none, o),
+    /** With the provider's ID token as this client's token: a session for the person it names. */
+    createSession: (body: z.input<typeof W.SessionCreateBody>, o?: CallOptions) => post(ROUTES.createSession, none, body, o),
+    /** Ends the session this client's token is (ended false for a personal access token). */
+    signOut: (o?: CallOptions) => post(ROUTES.signOut, none, {}, o),
     /** The request form's consent box: eligibility for a ticket not yet created on `site` (id or address) for `product`. */
     newTicketEligibility: (site: string, product: string, o?: CallOptions) => get(ROUTES.newTicketEligibility, none, o, { site, product }),
     /** Raise a ticket as the caller; `grantDataAccess` is the consent box (403 not-eligible with causes, nothing created, when the caller may not grant). */
@@ -155,6 +162,14 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
     denyAccessRequest: (id: string, message?: string, o?: CallOptions) => post(ROUTES.denyAccessRequest, { id }, message ? { message } : {}, o),
     audit: (q: { actor?: string; ticket?: string; from?: string; to?: string; cursor?: string; limit?: number } = {}, o?: CallOptions) => get(ROUTES.audit, none, o, q),
     verifyAudit: (o?: CallOptions) => get(ROUTES.verifyAudit, none, o),
+    /** The org's API keys (no secrets) and the engineers an access_check key may check as (org admins). */
+    apiKeys: (o?: CallOptions) => get(ROUTES.apiKeys, none, o),
+    /** A new key with its secret: the only time the secret is ever shown. */
+    createApiKey: (input: ApiKeyInput, o?: CallOptions) => post(ROUTES.createApiKey, none, input, o),
+    /** 204; the key is refused from its next use. */
+    deleteApiKey: async (id: string, o?: CallOptions): Promise<void> => {
+      await send(ROUTES.deleteApiKey, { id }, undefined, undefined, o);
+    },
   };
 }
 

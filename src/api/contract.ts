@@ -5,12 +5,18 @@
 // body shape or answer type is written anywhere else. Runs in the service worker: zod only, no Node.
 import type { z } from 'zod';
 import * as W from './schemas';
+import * as K from './api-key-schemas';
+import type { ApiKeyScope } from './vocabulary';
 
 /** A documented query or header parameter; `schema` is a zod type or a JSON Schema object. */
 export type Param = { name: string; in: 'query' | 'header'; description: string; schema: z.ZodType | Record<string, unknown>; required?: boolean };
 
-/** One route: `path` in OpenAPI form (`/v1/tickets/{key}`); `body` null for none; `ok` null when the answer is not JSON (a stream, a PEM). */
-export interface RouteDef<M extends 'get' | 'post' = 'get' | 'post', P extends string = string, B extends z.ZodType | null = z.ZodType | null, O extends z.ZodType | null = z.ZodType | null> {
+/**
+ * One route: `path` in OpenAPI form (`/v1/tickets/{key}`); `body` null for none; `ok` null when the
+ * answer is not JSON (a stream, a PEM, a 204). `keyScope`: the API-key scope that may call it (a
+ * key without it, or on a route without one, gets 403); people's tokens are not affected.
+ */
+export interface RouteDef<M extends Method = Method, P extends string = string, B extends z.ZodType | null = z.ZodType | null, O extends z.ZodType | null = z.ZodType | null> {
   method: M;
   path: P;
   summary: string;
@@ -18,9 +24,12 @@ export interface RouteDef<M extends 'get' | 'post' = 'get' | 'post', P extends s
   status: number;
   ok: O;
   params: Param[];
+  keyScope?: ApiKeyScope;
 }
 
-function route<const M extends 'get' | 'post', const P extends string, B extends z.ZodType | null, O extends z.ZodType | null>(
+export type Method = 'get' | 'post' | 'delete';
+
+function route<const M extends Method, const P extends string, B extends z.ZodType | null, O extends z.ZodType | null>(
   method: M,
   path: P,
   summary: string,
@@ -30,6 +39,9 @@ function route<const M extends 'get' | 'post', const P extends string, B extends
 ): RouteDef<M, P, B, O> {
   return { method, path, summary, body, status, ok, params };
 }
+
+/** The route, callable with an API key that has `scope` too (DESIGN §6). */
+const keyScoped = <R extends RouteDef>(scope: ApiKeyScope, def: R): R & { keyScope: ApiKeyScope } => ({ ...def, keyScope: scope });
 
 export const header = (name: string, description: string): Param => ({ name, in: 'header', description, schema: { type: 'string' } });
 const states = (e: z.ZodEnum, dflt: string): Param => ({
@@ -123,7 +135,13 @@ export const ROUTES = {
   guardDecision: route('post', '/v1/grants/{id}/guard-decision', 'Guard admin approves or denies (If-Match honoured)', W.GuardDecisionBody, [200, W.GrantCreated], [IF_MATCH]),
   supportRequests: route('get', '/v1/support-requests', "Support's outstanding requests I could grant", null, [200, W.SupportRequestList]),
   bulkGrant: route('post', '/v1/support-requests/bulk-grant', 'Grant several tickets; per-row results', W.BulkGrantBody, [200, W.BulkGrantResult]),
-  checkAccess: route('post', '/v1/access/check', 'Enforcement point: may this engineer read this resource now? (audited)', W.AccessCheckBody, [200, W.AccessDecision]),
+  checkAccess: keyScoped(
+    'access_check',
+    route('post', '/v1/access/check', 'Enforcement point: may this engineer read this resource now? (audited; an access_check API key checks as its engineer)', W.AccessCheckBody, [
+      200,
+      W.AccessDecision,
+    ]),
+  ),
   inbox: route('get', '/v1/inbox', 'Everything waiting on me (ETag / If-None-Match → 304)', null, [200, W.Inbox], [header('If-None-Match', 'ETag of the inbox last read; 304 while unchanged')]),
   requestProductAccess: route('post', '/v1/access-requests', 'Request product access (201); the same ask while it is pending answers 200 with that request', W.AccessRequestCreateBody, [
     201,
@@ -177,19 +195,60 @@ export const ROUTES = {
     [200, W.AccessRequest],
     [IF_MATCH],
   ),
-  audit: route('get', '/v1/audit', 'Audit log: actor (or "support"), ticket, from, to, cursor, limit', null, [200, W.AuditPage], AUDIT_FILTERS),
-  verifyAudit: route('get', '/v1/audit/verify', 'Verify the hash chain', null, [200, W.AuditVerify]),
-  auditCheckpoints: route(
-    'get',
-    '/v1/audit/checkpoints',
-    'Signed checkpoints of the audit chain head, oldest first, with the public key that verifies them (org admins)',
-    null,
-    [200, W.AuditCheckpointPage],
-    CHECKPOINT_PAGING,
+  audit: keyScoped('audit_read', route('get', '/v1/audit', 'Audit log: actor (or "support"), ticket, from, to, cursor, limit', null, [200, W.AuditPage], AUDIT_FILTERS)),
+  verifyAudit: keyScoped('audit_read', route('get', '/v1/audit/verify', 'Verify the hash chain', null, [200, W.AuditVerify])),
+  auditCheckpoints: keyScoped(
+    'audit_read',
+    route(
+      'get',
+      '/v1/audit/checkpoints',
+      'Signed checkpoints of the audit chain head, oldest first, with the public key that verifies them (org admins)',
+      null,
+      [200, W.AuditCheckpointPage],
+      CHECKPOINT_PAGING,
+    ),
   ),
-  auditPublicKey: route('get', '/v1/audit/public-key', 'The Ed25519 public key (SPKI PEM) that signs audit checkpoints (org admins)', null, [200, null]),
-  auditStream: route('get', '/v1/audit/stream', 'Audit rows as server-sent events (org admins; Last-Event-ID)', null, [200, null], [LAST_EVENT_ID]),
-  events: route('get', '/v1/events', 'Changes that concern me as server-sent events (Last-Event-ID)', null, [200, null], [LAST_EVENT_ID]),
+  auditPublicKey: keyScoped('audit_read', route('get', '/v1/audit/public-key', 'The Ed25519 public key (SPKI PEM) that signs audit checkpoints (org admins)', null, [200, null])),
+  auditStream: keyScoped(
+    'audit_read',
+    route(
+      'get',
+      '/v1/audit/stream',
+      'Audit rows as server-sent events (org admins; Last-Event-ID; 429 past the open-stream caps: 4 per token, 8 per person, the server budget)',
+      null,
+      [200, null],
+      [LAST_EVENT_ID],
+    ),
+  ),
+  createApiKey: route(
+    'post',
+    '/v1/api-keys',
+    'Make an API key for a machine caller (org admins): the answer carries its secret, shown this once and never stored (the API keeps its SHA-256); Idempotency-Key is ignored so no copy of the secret is kept',
+    K.ApiKeyCreateBody,
+    [201, K.ApiKeyCreated],
+  ),
+  apiKeys: route('get', '/v1/api-keys', "The org's API keys, without secrets, and the engineers an access_check key may check as (org admins)", null, [200, K.ApiKeyList]),
+  deleteApiKey: route('delete', '/v1/api-keys/{id}', 'Delete an API key (org admins): refused (401) from its next use, by every API process', null, [204, null]),
+  events: route(
+    'get',
+    '/v1/events',
+    'Changes that concern me as server-sent events (Last-Event-ID; 429 past the open-stream caps: 4 per token, 8 per person, the server budget)',
+    null,
+    [200, null],
+    [LAST_EVENT_ID],
+  ),
+  authConfig: route('get', '/v1/auth/config', "The org's OpenID Connect provider: issuer, client id and scopes (no credentials; 404 when the org has none)", null, [200, W.AuthConfig]),
+  createSession: route(
+    'post',
+    '/v1/auth/session',
+    "Sign in: exchange an ID token from the org's provider, sent as the bearer token, for an API session of at most an hour (no API credential needed; every unfit ID token is 401)",
+    W.SessionCreateBody,
+    [201, W.SessionCreated],
+  ),
+  signOut: route('post', '/v1/auth/sign-out', 'End the API session this request is made with, on every API process at once (personal access tokens have no session: ended false)', W.EmptyBody, [
+    200,
+    W.SignedOut,
+  ]),
   health: route('get', '/healthz', 'Liveness, database kind and whether acknowledged writes are synced to disk (503 with ok: false once the storage failed)', null, [200, W.Health]),
   openapi: route('get', '/openapi.json', 'This document (OpenAPI 3.1)', null, [200, null]),
 } as const;
@@ -197,7 +256,7 @@ export const ROUTES = {
 export type RouteName = keyof typeof ROUTES;
 
 /** Routes answered without a token. */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set([ROUTES.health.path, ROUTES.openapi.path]);
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set([ROUTES.health.path, ROUTES.openapi.path, ROUTES.authConfig.path]);
 
 /** The `{name}` parameters of an OpenAPI path, as an object type: `/v1/tickets/{key}` → `{ key: string }`. */
 export type PathParams<P extends string> = P extends `${string}{${infer K}}${infer Rest}` ? { [k in K]: string } & PathParams<Rest> : unknown;

@@ -11,3 +11,12 @@ export const DEMO_EXTENSION_KEY =
 
 /** The demo build's Chrome extension id, derived from {@link DEMO_EXTENSION_KEY} (checked in test/api/extension-ids.test.ts). */
 export const DEMO_EXTENSION_ID = 'opfbkjngjpbglfmicpkgkfjbegodolap';
+
+/**
+ * Where `browser.identity.getRedirectURL()` sends the identity provider's answer: Chrome
+ * `https://<extension id>.chromiumapp.org/`, Firefox `https://<SHA-1 hex of the add-on id>.extensions.allizom.org/`.
+ * These are the redirect URIs to register for the `access-companion` client (README).
+ */
+export const DEMO_CHROME_REDIRECT_URI = `https://${DEMO_EXTENSION_ID}.chromiumapp.org/`;
+/** For the Firefox builds' add-on id (GECKO_ID in manifest.config.ts); checked in test/api/extension-ids.test.ts. */
+export const FIREFOX_REDIRECT_URI = 'https://7a18ae9dd1e1593afe7316c5fa967b2b4d3cf39c.extensions.allizom.org/';

@@ -224,7 +224,8 @@ export const AuditRow = z.object({
   id: z.string(),
   at: z.string(),
   actor: z.string(),
-  actorKind: z.enum(['admin', 'engineer', 'system']),
+  /** `key`: a machine caller's API key; `actor` is the key's id and `detail.keyName` its name. */
+  actorKind: z.enum(['admin', 'engineer', 'system', 'key']),
   actorName: z.string(),
   action: z.string(),
   ticket: z.string().nullable(),
@@ -387,6 +388,35 @@ export const Problem = z.object({
 /** `durable`: each acknowledged write is synced to disk first; `storage`: why writes are refused (with `ok: false`, status 503). */
 export const Health = z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgres']), durable: z.boolean(), storage: z.string().optional() });
 
+// ---- sign-in (DESIGN §6) ----
+
+/** The org's OpenID Connect provider, for a client that knows only the API's address. */
+export const AuthConfig = z.object({
+  issuer: z.string(),
+  clientId: z.string(),
+  scopes: z.array(z.string()),
+  /** Whose provider it is, for "Sign in with <org>". */
+  organization: z.object({ id: z.string(), name: z.string() }).optional(),
+});
+/**
+ * Exchange an ID token (sent as the bearer token) for an API session: `nonce` is the one the
+ * client put in its authorization request (the ID token must carry it); `previousSession`, a
+ * session of the same person this one replaces (a silent refresh), is ended with it.
+ */
+export const SessionCreateBody = z
+  .object({
+    nonce: storable(z.string().min(16).max(512)),
+    previousSession: storable(z.string().min(1).max(512)).optional(),
+  })
+  .strict();
+/** An API session: an opaque bearer token, and when it stops being accepted (ISO 8601, at most an hour away). */
+export const SessionCreated = z.object({
+  token: z.string(),
+  expiresAt: z.string(),
+  user: z.object({ id: z.string(), name: z.string(), email: z.string() }),
+});
+export const SignedOut = z.object({ ended: z.boolean() });
+
 export type GrantWire = z.infer<typeof Grant>;
 export type EligibilityWire = z.infer<typeof Eligibility>;
 export type TicketWire = z.infer<typeof Ticket>;
@@ -408,5 +438,7 @@ export type AccessRequestContextWire = z.infer<typeof AccessRequestContext>;
 export type AccessRequestBulkRowWire = z.infer<typeof AccessRequestBulkRow>;
 export type AccessRequestKindWire = z.infer<typeof AccessRequestKind>;
 export type ProblemWire = z.infer<typeof Problem>;
+export type AuthConfigWire = z.infer<typeof AuthConfig>;
+export type SessionCreatedWire = z.infer<typeof SessionCreated>;
 export type AccessCheckInput = z.infer<typeof AccessCheckBody>;
 export type AccessRequestInput = z.infer<typeof AccessRequestCreateBody>;

@@ -34,6 +34,12 @@ export const AUDIT_ACTION_LABELS = {
   'access_request.approve': 'Approved product access',
   'access_request.deny': 'Denied product access',
   'grant.bulk_create': 'Granted access in bulk',
+  'auth.sign_in': 'Signed in',
+  'auth.session_renew': 'Renewed a sign-in session',
+  'auth.sign_out': 'Signed out',
+  'auth.session_refused': 'Used an ended session',
+  'api_key.create': 'Created an API key',
+  'api_key.delete': 'Deleted an API key',
   // A write route the refusal table does not name yet (refusals.ts): still on record, by route.
   'request.refused': 'Made a refused request',
 } as const;
@@ -83,3 +89,18 @@ export function stateLabel(state: string): string {
   if (Object.hasOwn(ACCESS_REQUEST_STATE_LABELS, state)) return ACCESS_REQUEST_STATE_LABELS[state as CoreAccessRequestState];
   return state;
 }
+
+// ---- API keys (DESIGN §6) ----
+
+/** What a machine caller's API key may do, with what the admin console says for each. */
+export const API_KEY_SCOPE_LABELS = {
+  access_check: 'Access checks (as one Support engineer)',
+  audit_read: 'Read the audit log and its stream',
+  scim: 'SCIM directory sync',
+} as const;
+export type ApiKeyScope = keyof typeof API_KEY_SCOPE_LABELS;
+export const API_KEY_SCOPES = Object.keys(API_KEY_SCOPE_LABELS) as [ApiKeyScope, ...ApiKeyScope[]];
+/** Longest name an API key may have (characters). */
+export const API_KEY_NAME_MAX = 100;
+/** Most API keys an org may hold at once: each is a standing credential someone must look after. */
+export const API_KEYS_MAX = 200;

@@ -3,6 +3,7 @@
 import type { Intent } from './action-intent';
 import { accessClient } from './api';
 import { readDecision } from './db';
+import { API_KEY_SCOPE_LABELS } from '../api/vocabulary';
 
 const hostOf = (url: string) => {
   try {
@@ -62,6 +63,16 @@ export async function describeAction(intent: Intent): Promise<string> {
         /* described without names below */
       }
       return `${verb} a product access request`;
+    }
+    case 'api_key_delete': {
+      try {
+        const { keys } = await (await accessClient()).client.apiKeys();
+        const k = keys.find((x) => x.id === intent.apiKeyId);
+        if (k) return `Delete the Access API key “${k.name}” (${k.scopes.map((sc) => API_KEY_SCOPE_LABELS[sc]).join('; ')}): whatever uses it is refused from its next request`;
+      } catch {
+        /* described by id below */
+      }
+      return `Delete the Access API key ${intent.apiKeyId}`;
     }
     case 'access_request_create': {
       let what = `${intent.product} on ${intent.site}`;

@@ -113,6 +113,11 @@ async function perform(intent: Intent): Promise<ActionResult> {
       result = { outcome: 'done', state: `${done} decided, ${requestRows.length - done} refused`, requestRows };
       break;
     }
+    case 'api_key_delete': {
+      await client.deleteApiKey(intent.apiKeyId ?? '', o);
+      result = { outcome: 'done', state: 'deleted' };
+      break;
+    }
     case 'bulk_grant': {
       const { results } = await client.bulkGrant(intent.tickets ?? [], o);
       const rows = results.map((r) => ({ ticket: r.ticket, ok: r.ok, id: r.id, state: r.state, causes: r.causes ?? [], reason: r.reason }));

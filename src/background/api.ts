@@ -1,12 +1,12 @@
 // The only place the token is read to call the Access API. Network failures become an
 // `offline` problem so views can say why they are stale.
 import { AccessApiError, createAccessClient, type AccessClient } from '../api/client';
-import { loadSettings } from './settings';
+import { freshSettings } from './provider-session';
 import type { Problem } from '../shared-ext/messages';
 import { tokenRejected } from './auth-state';
 
 export class NotSignedIn extends Error {
-  readonly problem: Problem = { title: 'Not signed in', detail: 'Add your Access API address and token in Access Companion options.', status: 401 };
+  readonly problem: Problem = { title: 'Not signed in', detail: 'Sign in from Access Companion options.', status: 401 };
   constructor() {
     super('Not signed in');
     this.name = 'NotSignedIn';
@@ -24,7 +24,8 @@ export class ApiUnreachable extends Error {
 
 /** A client for the signed-in admin; fetch failures (API down, offline) throw ApiUnreachable. */
 export async function accessClient(): Promise<{ client: AccessClient; tokenHash: string; apiBaseUrl: string }> {
-  const settings = await loadSettings();
+  // A session from the org's provider is renewed here, before it ends, while the provider allows.
+  const settings = await freshSettings();
   if (!settings.token) throw new NotSignedIn();
   return { client: clientFor(settings.apiBaseUrl, settings.token, { signOutOn401: true }), tokenHash: await fingerprint(settings.token), apiBaseUrl: settings.apiBaseUrl };
 }

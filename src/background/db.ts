@@ -21,9 +21,11 @@ export interface AccessCompanionDb extends DBSchema {
   /** What the poll last fetched ('inbox', 'grants'), with when, so views can say how old it is. */
   cache: { key: string; value: Cached<unknown> & { key: string } };
   meta: { key: string; value: { key: string; value: unknown } };
-  /** The sign-in token. Here, not in extension storage (storage.local), because content scripts can read that;
-   *  this database belongs to the extension's origin, which no page or content script shares. */
-  credentials: { key: 'token'; value: string };
+  /** The sign-in token ('token': an API session or a personal access token) and the provider sign-in
+   *  ('provider': JSON of provider-session.ts's ProviderSession, refresh token included). Here, not in
+   *  extension storage (storage.local), because content scripts can read that; this database belongs
+   *  to the extension's origin, which no page or content script shares. */
+  credentials: { key: 'token' | 'provider'; value: string };
 }
 
 export const DB_NAME = 'access-companion';
@@ -130,5 +132,14 @@ export async function readToken(): Promise<string> {
 }
 
 export async function writeToken(token: string): Promise<void> {
-  await (await db()).put('credentials', token, 'token');
+  await writeCredential('token', token);
+}
+
+/** A credential by name; '' when none. */
+export async function readCredential(key: 'token' | 'provider'): Promise<string> {
+  return (await (await db()).get('credentials', key)) ?? '';
+}
+
+export async function writeCredential(key: 'token' | 'provider', value: string): Promise<void> {
+  await (await db()).put('credentials', value, key);
 }

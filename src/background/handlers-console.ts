@@ -2,6 +2,7 @@
 // (src/api) and shapes the answer for display (console-views.ts). Decisions stay with the API; refusals
 // come back with the API's own causes.
 import type { GrantWire } from '../api/schemas';
+import type { ApiKeyInput } from '../api/api-key-schemas';
 import { AccessApiError } from '../api/client';
 import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
 import { registerHandlers } from '../shared-ext/messages';
@@ -160,6 +161,17 @@ export function registerConsoleHandlers(): void {
     denyAccessRequest: (req, sender) =>
       requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
     getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket, req.cursor),
+    listApiKeys: async () => (await client()).apiKeys(),
+    // Not parked: a new key grants nothing until someone holds its secret, and the secret is shown
+    // only in our own frame; its fields are typed there, where the page cannot reach.
+    createApiKey: async (req) =>
+      (await client()).createApiKey({
+        name: String(req.name ?? ''),
+        scopes: strings(req.scopes) as ApiKeyInput['scopes'],
+        ...(typeof req.engineer === 'string' ? { engineer: req.engineer } : {}),
+        ...(typeof req.expiresAt === 'string' ? { expiresAt: req.expiresAt } : {}),
+      }),
+    deleteApiKey: (req, sender) => requestAction({ kind: 'api_key_delete', apiKeyId: String(req.id ?? ''), idempotencyKey: req.idempotencyKey }, req.click, sender),
     bulkDecideAccessRequests: (req, sender) =>
       requestAction(
         {

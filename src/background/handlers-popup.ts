@@ -5,7 +5,8 @@ import type { GrantView } from '../console/views';
 import { registerHandlers, type PopupState } from '../shared-ext/messages';
 import { confirmPendingAction, dismissPendingAction, pendingAction } from './actions';
 import { signedOutReason } from './auth-state';
-import { getMeta, readCache } from './db';
+import { fingerprint } from './api';
+import { getMeta, readCache, readMe } from './db';
 import { inboxLink, syncNow, type InboxItem } from './inbox-sync';
 import { loadSettings } from './settings';
 
@@ -23,8 +24,18 @@ async function popupState(fresh: boolean): Promise<PopupState> {
     myRequests: myRequests ? { value: myRequests.value, fetchedAt: myRequests.fetchedAt } : undefined,
     problem: last?.problem,
     lastTriedAt: last?.at,
-    signedOutAt: settings.token ? undefined : (await signedOutReason())?.at,
+    ...(settings.token ? { account: await account(settings.token) } : await signedOut()),
   };
+}
+
+async function signedOut(): Promise<Pick<PopupState, 'signedOutAt' | 'signedOutBecause'>> {
+  const why = await signedOutReason();
+  return { signedOutAt: why?.at, signedOutBecause: why?.reason };
+}
+
+async function account(token: string): Promise<PopupState['account']> {
+  const me = (await readMe(await fingerprint(token)))?.value;
+  return me && { name: me.name, email: me.email, org: me.org.name };
 }
 
 /** Popup only (any of our extension pages may call them; no content script). */

@@ -213,7 +213,8 @@ async function syncGrants(client: AccessClient, account: string, notices: Notice
     const since = g.grantedAt ? Date.parse(g.grantedAt) : 0;
     // Support's own reads that the API let through: the admin's grant is in the ticket's activity
     // too, and a refused check (before the grant, or out of scope) is not Support using the grant.
-    if ((r?.page?.entries ?? []).some((e) => e.actorKind === 'engineer' && e.outcome === 'allowed' && Date.parse(e.at) >= since)) {
+    // Support's tooling checking through an API key bound to the engineer is Support too.
+    if ((r?.page?.entries ?? []).some((e) => (e.actorKind === 'engineer' || e.actorKind === 'key') && e.outcome === 'allowed' && Date.parse(e.at) >= since)) {
       notices.push({ id: `first-access:${g.id}`, kind: 'firstAccess', title: `Support opened ${g.ticket}'s data`, message: `${g.engineer} · ${g.product} on ${g.siteHost}`, link: page });
     }
   }

@@ -5,7 +5,7 @@ import { backoffDelay } from '../shared-ext/backoff';
 import { tokenRejected } from './auth-state';
 import { getMeta as meta, setMeta } from './db';
 import { syncNow } from './inbox-sync';
-import { loadSettings } from './settings';
+import { freshSettings } from './provider-session';
 
 const ports = new Set<Runtime.Port>();
 let stream: AbortController | undefined;
@@ -67,7 +67,7 @@ async function follow(signal: AbortSignal): Promise<void> {
   while (!signal.aborted) {
     let openedAt: number | undefined;
     try {
-      const settings = await loadSettings();
+      const settings = await freshSettings();
       if (!settings.token) return;
       const res = await fetch(`${settings.apiBaseUrl}/v1/events`, {
         signal,

@@ -92,6 +92,13 @@ export async function ticketView(key: string, fresh: boolean): Promise<TicketVie
   return pending;
 }
 
+/** What the panel says when the API refused the session or token, or nobody is signed in. */
+async function signedOutMessage(): Promise<string> {
+  const why = await signedOutReason();
+  if (!why) return 'Not signed in.';
+  return why.reason === 'session_ended' ? `${SIGNED_OUT_TEXT}: your session ended at the Access API.` : `${SIGNED_OUT_TEXT}: the Access API no longer accepts your token.`;
+}
+
 async function refresh(key: string, cached: TicketView | undefined): Promise<TicketView> {
   try {
     const view = await fetchView(key);
@@ -102,9 +109,7 @@ async function refresh(key: string, cached: TicketView | undefined): Promise<Tic
     const kind = problemKind(error);
     const message =
       kind === 'signed_out'
-        ? (await signedOutReason())
-          ? `${SIGNED_OUT_TEXT}: the Access API no longer accepts your token.`
-          : 'Not signed in.'
+        ? await signedOutMessage()
         : kind === 'offline'
           ? `${p.detail ?? p.title} Showing the last answer we had; actions need the API.`
           : kind === 'unknown_ticket'

@@ -120,7 +120,12 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
         <p class="note">You asked for this (or it is for you): another reviewer decides it.</p>
       ) : !denying ? (
         <div class="actions">
-          <GuardedButton class="primary" disabled={busy || r.person.hasThisProduct} act={(click) => void act('approveAccessRequest', click)}>
+          <GuardedButton
+            class="primary"
+            disabled={busy || r.person.hasThisProduct}
+            confirm={`Approve ${r.forWhom.label}'s access to ${r.productName} on ${r.siteHost}. ${seatChange(r)}`}
+            act={(click) => void act('approveAccessRequest', click)}
+          >
             Approve
           </GuardedButton>
           <button type="button" disabled={busy} onClick={() => setDenying(true)}>
@@ -139,7 +144,12 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
           </label>
           <textarea id={`msg-${r.id}`} maxLength={MAX_MESSAGE_LENGTH} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
           <div class="actions">
-            <GuardedButton class="danger" disabled={busy} act={(click) => void act('denyAccessRequest', click)}>
+            <GuardedButton
+              class="danger"
+              disabled={busy}
+              confirm={`Deny ${r.forWhom.label}'s access to ${r.productName} on ${r.siteHost}${r.denyBars ? ', and bar them from asking again' : ''}`}
+              act={(click) => void act('denyAccessRequest', click)}
+            >
               {r.denyBars ? 'Deny and bar' : 'Deny'}
             </GuardedButton>
             <button type="button" disabled={busy} onClick={() => setDenying(false)}>

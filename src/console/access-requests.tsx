@@ -138,6 +138,8 @@ function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string
   const keys = useActionKeys();
   const bars = selectedRequests.filter((r) => r.denyBars).length;
   const seats = selectedRequests.filter((r) => !r.person.hasThisProduct && r.billable).length;
+  // Every selected request by name, for the keyboard confirmation (which then vouches for the selection).
+  const named = ids.map((id) => labels.get(id) ?? id).join('; ');
 
   async function decide(decision: 'approve' | 'deny', click: ClickEvidence) {
     setBusy(true);
@@ -174,10 +176,10 @@ function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string
       </label>
       <textarea id="bulk-msg" maxLength={MAX_MESSAGE_LENGTH} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
       <div class="actions">
-        <GuardedButton class="primary" disabled={ids.length === 0 || busy} act={(click) => void decide('approve', click)}>
+        <GuardedButton class="primary" disabled={ids.length === 0 || busy} confirm={`Approve ${ids.length} selected: ${named}`} act={(click) => void decide('approve', click)}>
           Approve selected ({ids.length})
         </GuardedButton>
-        <GuardedButton class="danger" disabled={ids.length === 0 || busy} act={(click) => void decide('deny', click)}>
+        <GuardedButton class="danger" disabled={ids.length === 0 || busy} confirm={`Deny ${ids.length} selected: ${named}`} act={(click) => void decide('deny', click)}>
           Deny selected ({ids.length})
         </GuardedButton>
       </div>

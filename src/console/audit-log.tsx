@@ -108,6 +108,7 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
                 <td>
                   {r.actor}
                   {r.actorKind === 'engineer' && <div class="small">Atlassian Support</div>}
+                  {r.actorKind === 'key' && <div class="small">API key</div>}
                 </td>
                 <td>{r.action}</td>
                 <td class="small">

@@ -86,10 +86,22 @@ function GuardRow({ grant: g, meId, decide }: { grant: GrantView; meId?: string;
       </td>
       <td>
         <div class="actions" style="margin:0">
-          <GuardedButton class="primary" disabled={off} aria-describedby={mine ? reasonId : undefined} act={(click) => decide(g, 'approve', click)}>
+          <GuardedButton
+            class="primary"
+            disabled={off}
+            aria-describedby={mine ? reasonId : undefined}
+            confirm={`Approve Support's access to ${g.ticket} (${g.product} on ${g.siteHost}), granted by ${g.grantedByName ?? g.grantedBy ?? 'an admin'}`}
+            act={(click) => decide(g, 'approve', click)}
+          >
             Approve
           </GuardedButton>
-          <GuardedButton class="danger" disabled={off} aria-describedby={mine ? reasonId : undefined} act={(click) => decide(g, 'deny', click)}>
+          <GuardedButton
+            class="danger"
+            disabled={off}
+            aria-describedby={mine ? reasonId : undefined}
+            confirm={`Deny Support's access to ${g.ticket} (${g.product} on ${g.siteHost})`}
+            act={(click) => decide(g, 'deny', click)}
+          >
             Deny
           </GuardedButton>
         </div>

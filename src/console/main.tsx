@@ -6,6 +6,7 @@ import { SupportAccess } from './support-access';
 import { AccessRequests } from './access-requests';
 import { AuditLog } from './audit-log';
 import { GuardApprovals } from './guard-approvals';
+import { ApiKeys } from './api-keys';
 
 const params = new URLSearchParams(location.hash.replace(/^#/, ''));
 const page = params.get('page');
@@ -16,6 +17,7 @@ const TITLES: Record<string, string> = {
   'access-requests': 'Access Companion · Product access',
   'audit-log': 'Access Companion · Support activity',
   'guard-approvals': 'Access Companion · Guard approvals',
+  'api-keys': 'Access Companion · Access API keys',
 };
 
 function Frame() {
@@ -33,6 +35,8 @@ function Frame() {
         <AuditLog initialTicket={ticket && isTicketKey(ticket) ? ticket : undefined} />
       ) : page === 'guard-approvals' ? (
         <GuardApprovals />
+      ) : page === 'api-keys' ? (
+        <ApiKeys />
       ) : (
         <p class="note">Nothing to show on this page.</p>
       )}

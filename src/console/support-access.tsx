@@ -134,7 +134,7 @@ export function SupportAccess() {
           </p>
         ))}
       <div class="actions">
-        <GuardedButton class="primary" disabled={selected.size === 0 || busy} act={(click) => void grantSelected(click)}>
+        <GuardedButton class="primary" disabled={selected.size === 0 || busy} confirm={`Grant Support access to ${[...selected.keys()].sort().join(', ')}`} act={(click) => void grantSelected(click)}>
           Grant data access to selected ({selected.size})
         </GuardedButton>
         <span class="small">Each request is granted or refused on its own.</span>
@@ -201,7 +201,12 @@ export function GrantTable({ grants, onChange }: { grants: GrantView[]; onChange
               <span class={`lozenge ${g.state}`}>{stateLabel(g.state)}</span>
             </td>
             <td>
-              <GuardedButton class="danger" aria-label={`Revoke ${g.ticket}`} act={(click) => void revoke(g.id, click)}>
+              <GuardedButton
+                class="danger"
+                aria-label={`Revoke ${g.ticket}`}
+                confirm={`Revoke Support's access${g.kind === 'ai_conversations' ? ' to AI conversations' : ''} on ${g.ticket} (${g.product} on ${g.siteHost})`}
+                act={(click) => void revoke(g.id, click)}
+              >
                 Revoke
               </GuardedButton>
               {errors.get(g.id) && <div class="result error">{errors.get(g.id)}</div>}

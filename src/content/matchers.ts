@@ -68,6 +68,11 @@ export const isSupportAccessRequests = adminPage('security/support-access-reques
   'http://admin.localhost:4402/o/acme/security/support-access-requests',
 ]);
 
+export const isApiKeys = adminPage('settings/api-keys', [
+  'https://admin.atlassian.com/o/5f1c2d3e-aaaa-bbbb-cccc-1234567890ab/settings/api-keys',
+  'http://admin.localhost:4402/o/acme/settings/api-keys',
+]);
+
 // A customer's product site: https://<site>.atlassian.net, or http://<site>.localhost:<port> in the
 // demo. The portal's and console's demo hosts are not product sites.
 const PRODUCT_SITE_HOST = /^([a-z0-9][a-z0-9-]*)\.atlassian\.net$/;
@@ -133,6 +138,7 @@ export const allMatchers = {
   isAccessRequests,
   isAuditLog,
   isSupportAccessRequests,
+  isApiKeys,
   isProductPage,
   isRequestForm,
 } satisfies Record<string, PageMatcher>;

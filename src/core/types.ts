@@ -14,6 +14,15 @@ export interface Organization {
   name: string;
   userManagement: UserManagement;
   guard?: { restrictedSites: string[] };
+  /** The org's OpenID Connect provider people sign in with (DESIGN §6). */
+  identity?: OrganizationIdentity;
+}
+
+/** An OpenID Connect provider: its issuer URL (no trailing slash is added or removed), the client id registered for the extension, the scopes asked for. */
+export interface OrganizationIdentity {
+  issuer: string;
+  clientId: string;
+  scopes: string[];
 }
 
 export type SiteStatus = 'active' | 'pending_deletion';

@@ -4,7 +4,7 @@ import { check, entryLabel, isObject, onlyKeys, optBool, optString, optStringArr
 import { isTicketKey, TICKET_KEY_MAX_LENGTH } from './limits';
 import { ROLE_SHAPES, rolesOf } from './roles';
 import { normalizeEmail } from './email';
-import type { Engineer, Organization, Product, RoleAssignment, RoleName, Site, Ticket, User, World, WorldAccessRequest } from './types';
+import type { Engineer, Organization, OrganizationIdentity, Product, RoleAssignment, RoleName, Site, Ticket, User, World, WorldAccessRequest } from './types';
 
 export { WorldError } from './world-check';
 
@@ -133,7 +133,7 @@ function uniqueIds<T>(items: T[], key: (t: T) => string, list: string, what: str
 function parseOrganization(v: unknown): Organization {
   const at = 'organization';
   check(isObject(v), at, 'must be an object');
-  onlyKeys(v, at, ['id', 'name', 'userManagement', 'guard'], ['id', 'name', 'userManagement']);
+  onlyKeys(v, at, ['id', 'name', 'userManagement', 'guard', 'identity'], ['id', 'name', 'userManagement']);
   const um = reqString(v, at, 'userManagement');
   check(um === 'centralized' || um === 'original', at, `userManagement must be "centralized" or "original", not "${um}"`);
   const org: Organization = { id: reqString(v, at, 'id'), name: reqString(v, at, 'name'), userManagement: um };
@@ -142,7 +142,40 @@ function parseOrganization(v: unknown): Organization {
     onlyKeys(v.guard, `${at}.guard`, ['restrictedSites'], ['restrictedSites']);
     org.guard = { restrictedSites: reqStringArray(v.guard, `${at}.guard`, 'restrictedSites', true) };
   }
+  if (v.identity !== undefined) org.identity = parseIdentity(v.identity, `${at}.identity`);
   return org;
+}
+
+/** What the extension asks for when the world file names none: who the person is, and a refresh token. */
+export const DEFAULT_IDENTITY_SCOPES = ['openid', 'email', 'profile', 'offline_access'];
+
+/**
+ * The org's OpenID Connect provider. The issuer is an https URL (http only on localhost, for the
+ * demo and tests), without query or fragment: it is compared byte for byte with the ID token's
+ * `iss`, so it is kept exactly as written.
+ */
+function parseIdentity(v: unknown, at: string): OrganizationIdentity {
+  check(isObject(v), at, 'must be an object');
+  onlyKeys(v, at, ['issuer', 'clientId', 'scopes'], ['issuer', 'clientId']);
+  const issuer = reqString(v, at, 'issuer');
+  let url: URL | undefined;
+  try {
+    url = new URL(issuer);
+  } catch {
+    url = undefined;
+  }
+  const local = url !== undefined && url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  check(
+    url !== undefined && (url.protocol === 'https:' || local) && !url.search && !url.hash && !url.username,
+    at,
+    `issuer "${issuer}" must be an https:// URL (http:// only on localhost) without query or fragment`,
+  );
+  const clientId = reqString(v, at, 'clientId');
+  check(/^[\x21-\x7e]{1,200}$/.test(clientId), at, 'clientId must be 1–200 visible ASCII characters');
+  const scopes = optStringArray(v, at, 'scopes', true) ?? DEFAULT_IDENTITY_SCOPES;
+  check(scopes.includes('openid'), at, 'scopes must include "openid"');
+  scopes.forEach((s) => check(/^[\x21\x23-\x5b\x5d-\x7e]{1,100}$/.test(s), at, `scope "${s}" is not a valid OAuth scope token`));
+  return { issuer, clientId, scopes };
 }
 
 function parseSite(v: unknown, at: string): Site {

@@ -7,21 +7,32 @@ import { callBackground, type ActionResult, type ClickEvidence } from '../shared
 import type { TicketView } from '../shared-ext/ticket-view';
 import { parkedText } from '../shared-ext/guarded-button';
 import { useClickGuard } from '../shared-ext/visibility';
+import { useKeyConfirm } from '../shared-ext/key-confirm';
 import { when } from './labels';
 
 type Outcome = { kind: 'error' | 'parked'; text: string } | undefined;
 
-function ActionButton(props: { label: string; aria?: string; danger?: boolean; disabled?: string; act: (click: ClickEvidence, key: string) => Promise<ActionResult>; onDone: () => void }) {
+/** `confirm`: the action in words for the keyboard confirmation (key-confirm.tsx), naming the ticket. */
+function ActionButton(props: {
+  label: string;
+  aria?: string;
+  confirm: string;
+  danger?: boolean;
+  disabled?: string;
+  act: (click: ClickEvidence, key: string) => Promise<ActionResult>;
+  onDone: () => void;
+}) {
   const { ref, armed, evidence } = useClickGuard<HTMLButtonElement>();
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
   // One idempotency key per intent: a retry after a network failure is the same action.
   const [idempotencyKey, setKey] = useState(() => crypto.randomUUID());
-  async function onClick(event: MouseEvent) {
+  const keys = useKeyConfirm(props.confirm, (click) => void act(click));
+  async function act(click: ClickEvidence) {
     setBusy(true);
     setOutcome(undefined);
     try {
-      const result = await props.act(evidence(event), idempotencyKey);
+      const result = await props.act(click, idempotencyKey);
       if (result.outcome === 'parked') setOutcome({ kind: 'parked', text: parkedText(result.reason) });
       else {
         setKey(crypto.randomUUID());
@@ -43,10 +54,11 @@ function ActionButton(props: { label: string; aria?: string; danger?: boolean; d
         data-armed={armed ? 'true' : undefined}
         disabled={busy || Boolean(props.disabled)}
         title={props.disabled}
-        onClick={(e) => void onClick(e)}
+        onClick={(e) => keys.intercept(e) || void act(evidence(e))}
       >
         {busy ? 'Working…' : props.label}
       </button>
+      {keys.view}
       {props.disabled && <p class="disabled-reason muted">{props.disabled}</p>}
       {outcome && (
         <p class={outcome.kind === 'error' ? 'error' : 'parked'} role="alert">
@@ -132,6 +144,7 @@ export function DataGrant({ view, disabled, onChange }: { view: TicketView; disa
       {live ? (
         <ActionButton
           label={grant.state === 'active' ? 'Revoke access' : 'Withdraw grant'}
+          confirm={grant.state === 'active' ? `Revoke Support's access to ${view.key}` : `Withdraw the grant on ${view.key} before a Guard admin decides it`}
           danger
           disabled={disabled}
           onDone={onChange}
@@ -140,7 +153,13 @@ export function DataGrant({ view, disabled, onChange }: { view: TicketView; disa
       ) : el?.allowed ? (
         <>
           {el.guardApprovalRequired && <p class="muted">This site has Guard restrictions: a Guard admin must approve before Support gets in.</p>}
-          <ActionButton label="Grant access" disabled={disabled} onDone={onChange} act={(click, idempotencyKey) => callBackground('grantAccess', { key: view.key, idempotencyKey, click })} />
+          <ActionButton
+            label="Grant access"
+            confirm={`Grant Support access to ${view.key}${el.guardApprovalRequired ? ' (held until a Guard admin approves)' : ''}`}
+            disabled={disabled}
+            onDone={onChange}
+            act={(click, idempotencyKey) => callBackground('grantAccess', { key: view.key, idempotencyKey, click })}
+          />
         </>
       ) : null}
     </section>
@@ -186,6 +205,7 @@ export function AiConversationsGrant({ view, disabled, onChange }: { view: Ticke
           {live.includes(grant) && (
             <ActionButton
               label="Revoke AI conversations"
+              confirm={`Revoke Support's access to the AI conversations ${(grant.conversations ?? []).join(', ')} on ${view.key}`}
               aria={live.length > 1 ? `Revoke AI conversations ${(grant.conversations ?? []).join(', ')}` : undefined}
               danger
               disabled={disabled}
@@ -198,6 +218,7 @@ export function AiConversationsGrant({ view, disabled, onChange }: { view: Ticke
       {live.length === 0 && view.eligibility?.allowed && (
         <ActionButton
           label="Approve AI conversations"
+          confirm={`Let Support read the AI conversations ${asked.join(', ')} on ${view.key}`}
           disabled={disabled}
           onDone={onChange}
           act={(click, idempotencyKey) => callBackground('grantAiConversations', { key: view.key, conversations: asked, idempotencyKey, click })}

@@ -55,23 +55,7 @@ function Popup() {
     }
   }
 
-  if (state && !state.signedIn) {
-    return (
-      <main>
-        <h1>Access Companion</h1>
-        {state.signedOutAt ? (
-          <p class="status stale signed-out" role="status">
-            <strong>Signed out: sign in again.</strong> The Access API stopped accepting your token ({ago(now - state.signedOutAt)}); it was probably rotated or revoked.
-          </p>
-        ) : (
-          <p>Not signed in yet. Add your Access API address and token in Options.</p>
-        )}
-        <button type="button" onClick={() => void browser.runtime.openOptionsPage()}>
-          Options
-        </button>
-      </main>
-    );
-  }
+  if (state && !state.signedIn) return <SignedOut state={state} now={now} />;
   const grants = state?.grants?.value ?? [];
   const inbox = state?.inbox?.value ?? [];
   const myRequests = state?.myRequests?.value ?? [];
@@ -79,6 +63,12 @@ function Popup() {
   return (
     <main>
       <h1>Access Companion</h1>
+      {state?.account && (
+        <p class="account" aria-label="Signed in as">
+          <strong>{state.account.name}</strong> · {state.account.org}
+          <span class="muted"> · {state.account.email}</span>
+        </p>
+      )}
       <p class="counts" aria-label="Counts">
         <span>
           <strong>{inbox.length}</strong> waiting on you
@@ -148,6 +138,58 @@ function Popup() {
           Options
         </button>
       </p>
+    </main>
+  );
+}
+
+/**
+ * Signed out: why (a session the API ended, a token it stopped accepting) and "Sign in", which
+ * signs in with the org's identity provider at the last address, or opens Options when there is
+ * none to use.
+ */
+function SignedOut({ state, now }: { state: PopupState; now: number }) {
+  const [error, setError] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+  async function signIn() {
+    setError(undefined);
+    setBusy(true);
+    try {
+      const provider = state.apiBaseUrl ? await callBackground('getIdentityProvider', { apiBaseUrl: state.apiBaseUrl }).catch(() => null) : null;
+      if (!provider) return void (await browser.runtime.openOptionsPage());
+      await callBackground('signInWithProvider', { apiBaseUrl: state.apiBaseUrl });
+      location.reload();
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return (
+    <main>
+      <h1>Access Companion</h1>
+      {state.signedOutAt ? (
+        <p class="status stale signed-out" role="status">
+          <strong>Signed out: sign in again.</strong>{' '}
+          {state.signedOutBecause === 'session_ended'
+            ? `Your session ended at the Access API (${ago(now - state.signedOutAt)}).`
+            : `The Access API stopped accepting your token (${ago(now - state.signedOutAt)}); it was probably rotated or revoked.`}
+        </p>
+      ) : (
+        <p role="status">Not signed in.</p>
+      )}
+      <p class="signed-out-actions">
+        <button type="button" class="primary" disabled={busy} onClick={() => void signIn()}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+        <button type="button" class="link" onClick={() => void browser.runtime.openOptionsPage()}>
+          Options
+        </button>
+      </p>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
     </main>
   );
 }

@@ -10,6 +10,12 @@ import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 type Target = { userId: string } | { email: string } | undefined;
 type Outcome = { kind: 'error' | 'parked' | 'ok'; text: string } | undefined;
 
+/** The request in words for the keyboard confirmation: which product, where, for whom. */
+function confirmText(view: AccessRequestContextWire, target: Target): string {
+  const forWhom = !target ? 'yourself' : 'userId' in target ? (view.siteUsers.find((u) => u.userId === target.userId)?.name ?? target.userId) : target.email;
+  return `Request access to ${view.product.name} on ${new URL(view.site.url).host} for ${forWhom}`;
+}
+
 /** A request button with its own idempotency key (kept across retries of the same request) and outcome. */
 function RequestButton({ view, target, label, aria, disabled, onDone }: { view: AccessRequestContextWire; target: Target; label: string; aria?: string; disabled?: boolean; onDone: () => void }) {
   const [busy, setBusy] = useState(false);
@@ -37,7 +43,7 @@ function RequestButton({ view, target, label, aria, disabled, onDone }: { view: 
   }
   return (
     <>
-      <GuardedButton class="primary" act={(click) => void act(click)} disabled={busy || disabled} aria-label={aria}>
+      <GuardedButton class="primary" act={(click) => void act(click)} confirm={confirmText(view, target)} disabled={busy || disabled} aria-label={aria}>
         {busy ? 'Sending…' : label}
       </GuardedButton>
       {outcome && (

@@ -9,6 +9,7 @@
 import { engineerAccessDecision, type AccessDecision, type Grant, type Resource, type Ticket, type WorldIndex } from '../core/index';
 import { appendAuditBatch, auditRowBody, rowHashParts, type AuditInput } from './audit';
 import { noteAppended } from './audit-witness';
+import { keyAttribution, type ApiKeyCredential } from './api-key-credential';
 import { sha256 } from './auth';
 import type { ServerContext } from './context';
 import { DbUnavailable, StorageUnavailable, type Queryable } from './db/index';
@@ -16,6 +17,8 @@ import { currentTicket, grantsOfTicket, withTicket } from './store';
 
 interface PendingCheck {
   engineer: string;
+  /** The access_check API key checking as `engineer`, if one did: its audit row names the key. */
+  key?: ApiKeyCredential;
   ticket: string;
   resource: Resource;
   at: string;
@@ -144,16 +147,18 @@ export class AccessCheckBatcher {
 
   /** The check's audit row; `known`: the ticket exists (else the row names no ticket). */
   private auditOf(c: PendingCheck, d: AccessDecision, known = this.s.ix.ticketsByKey.has(c.ticket)): { input: AuditInput; at: string } {
+    // A key's check is the key's act (its id as actor, its name and engineer in the detail, which the row's hash covers).
+    const byKey = keyAttribution({ kind: 'engineer', id: c.engineer, key: c.key });
     return {
       at: c.at,
       input: {
-        actor: c.engineer,
-        actorKind: 'engineer',
+        actor: byKey?.actor ?? c.engineer,
+        actorKind: byKey?.actorKind ?? 'engineer',
         action: 'access.check',
         ticket: known ? c.ticket : null,
         resource: c.resource,
         outcome: d.allowed ? 'allowed' : 'refused',
-        detail: { reason: d.reason, grantId: d.grantId },
+        detail: { reason: d.reason, grantId: d.grantId, ...byKey?.detail },
       },
     };
   }

@@ -49,7 +49,7 @@ export async function checkAccess(s: ServerContext, caller: Caller, ticket: stri
   if (caller.kind !== 'engineer') throw problem('forbidden', 'Access checks are made with a Support engineer token.');
   // An ambiguous resource throws RuleError, answered 400 by the route-level mapper (problems.ts).
   const decided = canonicalResource(s.ix, ticket, resource);
-  return accessCheckBatcher(s).submit({ engineer: caller.id, ticket, resource: decided, at: s.now() });
+  return accessCheckBatcher(s).submit({ engineer: caller.id, key: caller.key, ticket, resource: decided, at: s.now() });
 }
 
 export async function askAdmin(s: ServerContext, caller: Caller, key: string, adminId: string, message?: string): Promise<{ id: string; ticket: string; adminId: string; createdAt: string }> {

@@ -8,16 +8,22 @@ import { listAudit, type AuditRecord } from './audit';
 import { Checkpointer } from './audit-checkpointer';
 import { listCheckpoints, type Checkpoint, type SigningKey } from './audit-checkpoints';
 import type { ServerContext } from './context';
+import { extensionOrigins } from './cors';
 import { DbUnavailable, StorageUnavailable, type Db } from './db/index';
 import { eventTail, Tail } from './events';
+import { StreamBudget } from './streams';
 import type { Env } from './http';
-import { authenticate, expireIdempotencyKeys, idempotency, rateLimit } from './middleware';
+import { authenticate, expireIdempotencyKeys, idempotency, rateLimit, type IdempotencyBounds } from './middleware';
 import { openApiDocument } from './openapi';
 import { HttpProblem, asProblem, problemResponse } from './problems';
 import { auditRefusals } from './refusals';
 import { accessRequestRoutes } from './routes/access-requests';
 import { auditRoutes } from './routes/audit';
+import { publicAuthRoutes, sessionRoutes } from './routes/auth';
+import { expireSessions, MAX_SESSION_MS } from './sessions';
 import { auditTrailRoutes } from './routes/audit-trail';
+import { apiKeyRoutes } from './routes/api-keys';
+import { enforceKeyScopes } from './api-keys';
 import { eventRoutes } from './routes/events';
 import { meRoutes } from './routes/me';
 import { requesterRoutes } from './routes/requester';
@@ -33,6 +39,11 @@ export interface AppOptions {
   rateLimitPerMinute?: number;
   /** Failed authentications per minute a client address (or one token, or one token prefix) may cause before its bad tokens get 429. */
   authFailuresPerMinute?: number;
+  /**
+   * Extensions (besides the demo build) whose pages may read answers (CORS): Chrome ids or
+   * chrome-extension:// / moz-extension:// origins (see cors.ts).
+   */
+  extensionIds?: readonly string[];
   /** Proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; nobody's by default. */
   trustProxy?: readonly string[];
   /** Asks to another admin one admin may send per hour. */
@@ -43,11 +54,26 @@ export interface AppOptions {
   idempotencyTtlMs?: number;
   /** How often expired Idempotency-Key rows are deleted while the process runs (ms, default an hour). */
   idempotencySweepMs?: number;
+  /** Idempotency-Key entries one token may hold, and run at once (default IDEMPOTENCY_BOUNDS). */
+  idempotencyBounds?: IdempotencyBounds;
   /** Where unexpected errors are reported (never to the client). */
   log?: (message: string) => void;
+  /** How long an API session made from an ID token lasts (ms, default and at most an hour). */
+  sessionTtlMs?: number;
+  /** How the API fetches the identity provider's discovery document and keys (tests). */
+  identityFetch?: typeof fetch;
+  /**
+   * Concurrent event streams (/v1/events, /v1/audit/stream) allowed in the whole process, per token
+   * and per person (defaults: 256, STREAMS_PER_TOKEN, STREAMS_PER_PERSON). main.ts derives `max`
+   * from the process's open-file limit.
+   */
+  streams?: { max?: number; perToken?: number; perPerson?: number };
   /** Sign the audit chain head with this key every `intervalMs` (default 60 s) and at close. */
   auditSigning?: { key: SigningKey; intervalMs?: number };
 }
+
+/** Event streams one process holds at most when no budget is given (main.ts sizes it from the open-file limit). */
+export const DEFAULT_MAX_STREAMS = 256;
 
 export interface AccessApp {
   app: Hono<Env>;
@@ -60,6 +86,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   const authFailuresPerMinute = positiveWhole('authFailuresPerMinute', opts.authFailuresPerMinute ?? 20);
   const asksPerHour = positiveWhole('asksPerHour', opts.asksPerHour ?? 30);
   const proxies = new TrustedProxies(opts.trustProxy ?? []);
+  const origins = extensionOrigins(opts.extensionIds);
   const world = parseWorld(opts.world);
   const ix = indexWorld(world);
   const db = opts.db;
@@ -91,6 +118,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     auditTail,
     checkpointTail,
     checkpointer: signing ? new Checkpointer(db, signing.key, world.organization.id, signing.intervalMs ?? 60_000, now, log) : undefined,
+    streams: new StreamBudget(opts.streams?.max ?? DEFAULT_MAX_STREAMS, opts.streams?.perToken, opts.streams?.perPerson),
     now,
   };
   forgetPlaintextTokens(world);
@@ -101,6 +129,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   // Keys expire while the process runs, not only at the next start (a long-lived API would grow).
   const sweeper = setInterval(() => {
     expireIdempotencyKeys(s, idempotencyTtlMs).catch((e: unknown) => log(`idempotency sweep failed: ${e instanceof Error ? e.message : String(e)}`));
+    expireSessions(s, 86_400_000).catch((e: unknown) => log(`session sweep failed: ${e instanceof Error ? e.message : String(e)}`));
   }, idempotencySweepMs);
   sweeper.unref();
 
@@ -124,11 +153,19 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     return problemResponse(c, new HttpProblem('method-not-allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}.`, {}, 405, { Allow: allow.join(', ') }));
   });
 
+  // Every answer: no MIME sniffing (a problem or JSON body is never run as a script or page), and
+  // nothing a caller identified by token reads is stored by a browser or proxy cache (the
+  // extension keeps its own copy and ETag, so If-None-Match still saves the body).
+  app.use('*', async (c, next) => {
+    await next();
+    c.res.headers.set('X-Content-Type-Options', 'nosniff');
+    if (c.get('caller')) c.res.headers.set('Cache-Control', 'no-store');
+  });
   app.use(
     '*',
     cors({
-      origin: (origin) => (/^chrome-extension:\/\/[a-p]{32}$/.test(origin) || /^chrome-extension:\/\/[\w-]{1,64}$/.test(origin) ? origin : null),
-      allowMethods: ['GET', 'POST', 'OPTIONS'],
+      origin: (origin) => (origins.has(origin) ? origin : null),
+      allowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type', 'Idempotency-Key', 'If-Match', 'If-None-Match', 'Last-Event-ID'],
       exposeHeaders: ['ETag', 'Location', 'Retry-After', 'Idempotent-Replayed'],
       maxAge: 600,
@@ -144,8 +181,12 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   // Who is calling comes first, so that whatever a later layer refuses (a body too large, a bad
   // Idempotency-Key) is recorded against the caller by the outer refusal mount; route refusals are
   // recorded by the inner one, inside the idempotency journal (refusals.ts).
-  app.use('/v1/*', authenticate(s, { throttle: new FailedAuthThrottle(authFailuresPerMinute), proxies }));
+  const failures = { throttle: new FailedAuthThrottle(authFailuresPerMinute), proxies };
+  // Sign-in is answered without an API credential (it is how one is made), under the same brake.
+  app.route('/v1', publicAuthRoutes(s, { failures, sessionTtlMs: positiveWhole('sessionTtlMs', Math.min(opts.sessionTtlMs ?? MAX_SESSION_MS, MAX_SESSION_MS)), log, fetch: opts.identityFetch }));
+  app.use('/v1/*', authenticate(s, failures));
   app.use('/v1/*', auditRefusals(s));
+  app.use('/v1/*', enforceKeyScopes(s));
   app.use(
     '/v1/*',
     bodyLimit({
@@ -156,7 +197,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     }),
   );
   app.use('/v1/*', rateLimit(rateLimitPerMinute));
-  app.use('/v1/*', idempotency(s));
+  app.use('/v1/*', idempotency(s, opts.idempotencyBounds));
   app.use('/v1/*', auditRefusals(s));
   app.route('/v1', ticketRoutes(s, { asks: new FixedWindowLimiter(asksPerHour, 3_600_000) }));
   app.route('/v1', requesterRoutes(s));
@@ -165,6 +206,8 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.route('/v1', auditRoutes(s));
   app.route('/v1', eventRoutes(s));
   app.route('/v1', auditTrailRoutes(s));
+  app.route('/v1', sessionRoutes(s));
+  app.route('/v1', apiKeyRoutes(s));
 
   return {
     app,

@@ -5,7 +5,7 @@ import type { KeyObject } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { checkpointSignatureValid, listCheckpoints, type Checkpoint } from './audit-checkpoints';
-import { canonicalJson, GENESIS, rowBeforeChainStart } from './audit';
+import { canonicalJson, GENESIS, rowBeforeChainStart, rowPastHead } from './audit';
 import type { Queryable } from './db/index';
 import { sha256 } from './auth';
 
@@ -87,14 +87,17 @@ const BATCH_SQL: Record<BatchFormat, string> = {
 };
 
 /**
- * The rows with after < seq <= after + limit, or (`keyset`) the first `limit` rows after `after`,
+ * The rows with after < seq <= min(after + limit, upTo), or (`keyset`) the first `limit` rows after
+ * `after` up to `upTo`,
  * assembled by the database into one text, parsed later off the query path (in a worker):
  * per-row, per-column result decoding was most of a full verify's time on PGlite. The range form
  * is the fast one (no LIMIT over the key index); a range holding `limit` rows is contiguous, since
  * seq is a unique integer, and a short one switches the caller to keyset reads.
  */
-async function readBatch(db: Queryable, after: number, limit: number, keyset: boolean, format: BatchFormat): Promise<Batch> {
-  const from = keyset ? '(SELECT * FROM audit WHERE seq > $1 ORDER BY seq LIMIT $2) page' : 'audit WHERE seq > $1 AND seq <= $1 + $2';
+async function readBatch(db: Queryable, after: number, limit: number, keyset: boolean, format: BatchFormat, upTo: number): Promise<Batch> {
+  // Never past `upTo`, the head read when the verify began: rows beyond it are newer than the head
+  // being checked (appended since), not part of it.
+  const from = keyset ? '(SELECT * FROM audit WHERE seq > $1 AND seq <= $3 ORDER BY seq LIMIT $2) page' : 'audit WHERE seq > $1 AND seq <= least($1 + $2, $3)';
   // 'fields' also asks whether a column the row text does not coalesce is NULL (num_nulls is ~4% of
   // the read; a strpos for U+001F over the text columns was ~50%): such a row's text is NULL and
   // string_agg drops it, 11 fields that separators hidden in another row could make up for, so the
@@ -103,9 +106,9 @@ async function readBatch(db: Queryable, after: number, limit: number, keyset: bo
   const unsafe = format === 'fields' ? ', bool_or(num_nulls(seq, at, actor, actor_kind, action, outcome, prev_hash, hash) > 0) AS unsafe' : '';
   const [r] = await db.query<{ n: number; last: string | number | null; t: string | null; unsafe?: boolean | null }>(
     `SELECT count(*)::int AS n, max(seq) AS last, ${BATCH_SQL[format]} AS t${unsafe} FROM ${from}`,
-    [after, limit],
+    [after, limit, upTo],
   );
-  if (r?.unsafe) return readBatch(db, after, limit, keyset, 'json');
+  if (r?.unsafe) return readBatch(db, after, limit, keyset, 'json', upTo);
   return { n: r?.n ?? 0, last: Number(r?.last ?? after), format, text: r?.t ?? (format === 'json' ? '[]' : '') };
 }
 
@@ -394,9 +397,19 @@ export async function allStoredCheckpoints(q: Queryable): Promise<Checkpoint[]> 
 
 /**
  * Walks the audit rows in seq order (from row 1, or from the newest signed checkpoint with
- * `incremental`) and reports the first disagreement: a row changed, missing, out of place or not
- * linking; a row whose hash is not the one a checkpoint signed (the chain was recomputed); the
- * log ending before a signed row (truncated); or a checkpoint not signed by the key (forged).
+ * `incremental`) up to the chain head as it was when the walk began, and reports the first
+ * disagreement: a row changed, missing, out of place or not linking; a row whose hash is not the
+ * one a checkpoint signed (the chain was recomputed); the log ending before a signed row or before
+ * the head (truncated); the last row not being the head; a row stored past the head; or a
+ * checkpoint not signed by the key (forged).
+ *
+ * Consistency without a long snapshot: the checkpoints are read first, then the head (seq and
+ * hash), each in one statement; the rows up to that head are then read in batches, each its own
+ * statement. An append commits its rows and the head it moves in one transaction, so every row up
+ * to a head once seen stays visible unless someone removed it, and rows appended during the walk lie
+ * past that head and are simply newer: a busy log is never called broken, and the walk holds no
+ * transaction open (PGlite has one connection: a snapshot held for a full verify would stall every
+ * writer). Checkpoints read before the head can never legitimately name a row past it.
  */
 export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): Promise<TrailVerdict> {
   const batch = opts.batchSize ?? VERIFY_BATCH_ROWS;
@@ -416,6 +429,9 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
 
   const stray = await rowBeforeChainStart(db);
   if (stray !== undefined) return verdict({ ok: false, rows: 0, firstBrokenRow: stray, reason: `row ${stray} lies before the chain's first row: it was inserted outside the chain` });
+  // The head first (after the checkpoints): the walk checks the chain up to it and no further.
+  const [head] = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+  const top = Number(head?.seq ?? 0);
 
   let prev = GENESIS;
   let expectedSeq = 1;
@@ -433,10 +449,7 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   }
   const first = expectedSeq;
   let workers = opts.workers;
-  if (workers === undefined) {
-    const [h] = await db.query<{ seq: string | number }>('SELECT seq FROM audit_head WHERE id = 1');
-    workers = Number(h?.seq ?? 0) - (first - 1) > batch ? defaultVerifyWorkers() : 0;
-  }
+  if (workers === undefined) workers = top - (first - 1) > batch ? defaultVerifyWorkers() : 0;
   const checkers = new BatchCheckers(workers, new Map([...signed].map(([seq, c]) => [seq, c.hash])));
   // Batches in flight, oldest first: read ahead while workers hash, at most two per checker.
   const inFlight: { check: Promise<BatchCheck>; after: number; keyset: boolean }[] = [];
@@ -450,9 +463,9 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   };
   // Joins the oldest batch to the chain so far; a verdict when it breaks it.
   const settle = async (): Promise<TrailVerdict | undefined> => {
-    const head = inFlight.shift()!;
-    let c = await head.check;
-    if (c.unframed) c = await checkers.check(await readBatch(db, head.after, batch, head.keyset, 'json'), head.after + 1);
+    const oldest = inFlight.shift()!;
+    let c = await oldest.check;
+    if (c.unframed) c = await checkers.check(await readBatch(db, oldest.after, batch, oldest.keyset, 'json', top), oldest.after + 1);
     // Every batch must start where the chain is: one that starts later (the reader moved past rows
     // the checker never saw) or holds no rows on its second read leaves rows unchecked.
     // (A batch whose own first row is not the one it expected fails 'missing' at it: the same verdict.)
@@ -473,8 +486,8 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   try {
     let after = expectedSeq - 1;
     let keyset = false;
-    for (;;) {
-      const b = await readBatch(db, after, batch, keyset, 'fields');
+    while (after < top) {
+      const b = await readBatch(db, after, batch, keyset, 'fields', top);
       if (b.n > 0) {
         const check = checkers.check(b, after + 1);
         // Handled when its turn comes (settle); until then a failed worker must not be an unhandled rejection.
@@ -511,9 +524,9 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
       startedAfter,
     });
   }
-  const [head] = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
-  if (head && Number(head.seq) !== end)
-    return verdict({ ok: false, rows, firstBrokenRow: end + 1, reason: `the log ends at row ${end} but ${Number(head.seq)} rows were written`, lastCheckpoint: lastGood, startedAfter });
+  if (head && top !== end) return verdict({ ok: false, rows, firstBrokenRow: end + 1, reason: `the log ends at row ${end} but ${top} rows were written`, lastCheckpoint: lastGood, startedAfter });
   if (head && head.hash !== prev) return verdict({ ok: false, rows, firstBrokenRow: end, reason: `row ${end} does not match the chain head`, lastCheckpoint: lastGood, startedAfter });
+  const ghost = await rowPastHead(db);
+  if (ghost !== undefined) return verdict({ ok: false, rows, firstBrokenRow: ghost.seq, reason: ghost.reason, lastCheckpoint: lastGood, startedAfter });
   return verdict({ ok: true, rows, lastCheckpoint: lastGood, startedAfter });
 }

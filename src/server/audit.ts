@@ -5,7 +5,8 @@ import type { Db, Queryable } from './db/index';
 import { sha256 } from './auth';
 import { noteAppended } from './audit-witness';
 
-export type ActorKind = 'admin' | 'engineer' | 'system';
+/** `key`: a machine caller's API key (actor = the key's id; its name is in the row's detail as keyName). */
+export type ActorKind = 'admin' | 'engineer' | 'system' | 'key';
 
 export interface AuditInput {
   actor: string;
@@ -170,7 +171,7 @@ const fromDb = (r: AuditDbRow): AuditRecord => ({
 
 export interface AuditFilter {
   actor?: string;
-  /** Only rows by Support engineers (the console's "Support actors" filter). */
+  /** Only rows by Support engineers, in person or through an access_check API key bound to one (the console's "Support actors" filter, a ticket's Support activity). */
   engineersOnly?: boolean;
   ticket?: string;
   from?: string;
@@ -190,7 +191,7 @@ function auditWhere(f: Omit<AuditFilter, 'limit' | 'order'>): { sql: string; par
     where.push(sql.replace('?', `$${params.length}`));
   };
   if (f.actor) add('actor = ?', f.actor);
-  if (f.engineersOnly) where.push(`actor_kind = 'engineer'`);
+  if (f.engineersOnly) where.push(`(actor_kind = 'engineer' OR (actor_kind = 'key' AND detail->>'engineer' IS NOT NULL))`);
   if (f.ticket) add('ticket = ?', f.ticket);
   if (f.from) add('at >= ?', new Date(f.from).toISOString());
   if (f.to) add('at <= ?', new Date(f.to).toISOString());
@@ -230,15 +231,35 @@ export async function rowBeforeChainStart(db: Queryable): Promise<number | undef
   return row?.seq === null || row?.seq === undefined ? undefined : Number(row.seq);
 }
 
-/** Walk the chain from the first row; report the first row whose hash, link or position is wrong. */
+/**
+ * A row stored past the chain head as it is now, read with the head in one statement (one
+ * snapshot): an append moves the head in the transaction that adds its rows, so no append leaves
+ * one; such a row was written outside the chain. (The walk itself stops at the head it began with,
+ * where rows past it are newer appends.) Undefined when there is none.
+ */
+export async function rowPastHead(db: Queryable): Promise<{ seq: number; reason: string } | undefined> {
+  const [r] = await db.query<{ head: string | number; past: string | number | null }>('SELECT h.seq AS head, (SELECT min(seq) FROM audit WHERE seq > h.seq) AS past FROM audit_head h WHERE h.id = 1');
+  if (r?.past === null || r?.past === undefined) return undefined;
+  const seq = Number(r.past);
+  return { seq, reason: `row ${seq} lies past the chain head (row ${Number(r.head)}): it was written outside the chain` };
+}
+
+/**
+ * Walk the chain from the first row up to the head as it was when the walk began (read first, so
+ * rows appended meanwhile are simply newer, never a false "truncated"); report the first row whose
+ * hash, link or position is wrong, a log ending before that head, or a row stored past the head.
+ * The checkpoint-aware verifier is verifyAuditTrail (audit-verify.ts).
+ */
 export async function verifyAudit(db: Queryable, pageSize = 2000): Promise<VerifyResult> {
   const stray = await rowBeforeChainStart(db);
   if (stray !== undefined) return { ok: false, rows: 0, firstBrokenRow: stray, reason: `row ${stray} lies before the chain's first row: it was inserted outside the chain` };
+  const [head] = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+  const top = Number(head?.seq ?? 0);
   let prev = GENESIS;
   let expectedSeq = 1;
   let count = 0;
   for (;;) {
-    const rows = (await db.query<AuditDbRow>('SELECT * FROM audit WHERE seq >= $1 ORDER BY seq ASC LIMIT $2', [expectedSeq, pageSize])).map(fromDb);
+    const rows = (await db.query<AuditDbRow>('SELECT * FROM audit WHERE seq >= $1 AND seq <= $3 ORDER BY seq ASC LIMIT $2', [expectedSeq, pageSize, top])).map(fromDb);
     for (const r of rows) {
       if (r.seq !== expectedSeq) return { ok: false, rows: count, firstBrokenRow: expectedSeq, reason: `row ${expectedSeq} is missing` };
       if (r.prevHash !== prev) return { ok: false, rows: count, firstBrokenRow: r.seq, reason: `row ${r.seq} does not link to the row before it` };
@@ -249,11 +270,10 @@ export async function verifyAudit(db: Queryable, pageSize = 2000): Promise<Verif
     }
     if (rows.length < pageSize) break;
   }
-  const [head] = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
-  if (head && Number(head.seq) !== count) {
-    return { ok: false, rows: count, firstBrokenRow: count + 1, reason: `the log ends at row ${count} but ${Number(head.seq)} rows were written` };
-  }
+  if (head && top !== count) return { ok: false, rows: count, firstBrokenRow: count + 1, reason: `the log ends at row ${count} but ${top} rows were written` };
   if (head && head.hash !== prev) return { ok: false, rows: count, firstBrokenRow: count, reason: `row ${count} does not match the chain head` };
+  const ghost = await rowPastHead(db);
+  if (ghost !== undefined) return { ok: false, rows: count, firstBrokenRow: ghost.seq, reason: ghost.reason };
   return { ok: true, rows: count };
 }
 

@@ -6,6 +6,7 @@ import type { Checkpoint } from './audit-checkpoints';
 import type { TokenBook } from './auth';
 import type { Db } from './db/index';
 import type { ChangeEvent, Tail } from './events';
+import type { StreamBudget } from './streams';
 
 export interface ServerContext {
   ix: WorldIndex;
@@ -19,5 +20,7 @@ export interface ServerContext {
   checkpointTail: Tail<Checkpoint & { id: number }>;
   /** Signs the chain head on a schedule; undefined when no signing key was given. */
   checkpointer?: Checkpointer;
+  /** Open event streams per token, per person and in all (streams.ts). */
+  streams: StreamBudget;
   now: () => string;
 }

@@ -1,14 +1,19 @@
 // CLI: npm run api -- --fixture FILE --port N [--data DIR] [--trust-proxy 10.0.0.0/8,::1] [--audit-key FILE]
-// [--checkpoint-seconds N]; DATABASE_URL selects PostgreSQL.
+// [--checkpoint-seconds N] [--max-streams N] [--extension-ids LIST] [--unsafe-no-sync]; DATABASE_URL selects PostgreSQL.
 import { serve } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { World } from '../core/index';
 import { createApp } from './app';
 import { ephemeralSigningKey, loadOrCreateSigningKey, publicKeyFileOf, type SigningKey } from './audit-checkpoints';
 import { lockDataDir } from './db/data-lock';
 import { openDb } from './db/index';
+import { connectionLimits, defaultMaxStreams, limitConnections, openFileLimit, serverOptions } from './listen';
 import { releaseStartupMemory } from './startup-memory';
+import { STREAMS_PER_PERSON, STREAMS_PER_TOKEN } from './streams';
+import { noteWorldChanges } from './world-diff';
 
 const USAGE = `usage: npm run api -- --fixture FILE [options]     (DATABASE_URL set → PostgreSQL)
   --fixture FILE             the org's world file (JSON), required
@@ -21,6 +26,9 @@ const USAGE = `usage: npm run api -- --fixture FILE [options]     (DATABASE_URL 
                              (PGlite fsync off; PostgreSQL synchronous_commit=off); a crash can lose them
   --rate-limit N             requests a minute per valid token
   --trust-proxy ADDR|CIDR    proxies whose X-Forwarded-For names the client (comma-separated; repeatable)
+  --max-streams N            event streams open at once in this process (default: a quarter of the open-file limit)
+  --extension-ids LIST       extensions whose pages may read answers (CORS), besides the demo build: Chrome ids,
+                             chrome-extension://ID or moz-extension://UUID origins (comma-separated; repeatable)
   --help                     this text`;
 
 let values: {
@@ -33,6 +41,8 @@ let values: {
   'checkpoint-seconds'?: string;
   'trust-proxy'?: string[];
   'unsafe-no-sync'?: boolean;
+  'max-streams'?: string;
+  'extension-ids'?: string[];
   help?: boolean;
 };
 try {
@@ -48,6 +58,8 @@ try {
       // Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated; repeatable).
       'trust-proxy': { type: 'string', multiple: true },
       'unsafe-no-sync': { type: 'boolean' },
+      'max-streams': { type: 'string' },
+      'extension-ids': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -90,6 +102,18 @@ if (!/^[1-9]\d{0,8}$/.test(rateText)) {
 const checkpointText = (values['checkpoint-seconds'] ?? (process.env.AC_CHECKPOINT_SECONDS || '60')).trim();
 if (!/^[1-9]\d{0,6}$/.test(checkpointText)) {
   console.error(`--checkpoint-seconds must be a whole number of seconds (at least 1), not "${checkpointText}"`);
+  process.exit(2);
+}
+
+// Open streams each hold a descriptor for as long as the client likes: the process allows a
+// quarter of its open-file limit by default, and never so many that requests find none (listen.ts).
+const fdLimit = openFileLimit();
+const limits = connectionLimits(fdLimit);
+const streamsText = (values['max-streams'] ?? (process.env.AC_MAX_STREAMS || String(defaultMaxStreams(fdLimit)))).trim();
+if (!/^[1-9]\d{0,6}$/.test(streamsText) || Number(streamsText) >= limits.maxConnections) {
+  console.error(
+    `${values['max-streams'] !== undefined ? '--max-streams' : 'AC_MAX_STREAMS'} must be a whole number of streams (at least 1) below the connection cap ${limits.maxConnections} (open-file limit ${fdLimit ?? 'unknown'}), not "${streamsText}"`,
+  );
   process.exit(2);
 }
 
@@ -136,21 +160,34 @@ try {
   // The raw JSON is not needed once the app holds its parsed world (at 100k users it is ~60 MB of
   // heap), and a module-level variable would keep it for the life of the process.
   world = undefined;
-  api = await createApp({ world: parsed, db, rateLimitPerMinute: Number(rateText), trustProxy, auditSigning: auditKey ? { key: auditKey, intervalMs: Number(checkpointText) * 1000 } : undefined });
+  api = await createApp({
+    world: parsed,
+    db,
+    rateLimitPerMinute: Number(rateText),
+    trustProxy,
+    auditSigning: auditKey ? { key: auditKey, intervalMs: Number(checkpointText) * 1000 } : undefined,
+    streams: { max: Number(streamsText) },
+    extensionIds: (values['extension-ids'] ?? (process.env.AC_EXTENSION_IDS ? [process.env.AC_EXTENSION_IDS] : [])).flatMap((v) => v.split(',')),
+  });
   phases.push(['world and app', performance.now()]);
+  if (values.data && !databaseUrl) reportWorldChanges(values.data, api.ctx.ix.world);
 } catch (e) {
   console.error((e as Error).message);
   await db.close();
   process.exit(2);
 }
 const port = Number(values.port);
-const server = serve({ fetch: api.app.fetch, port, hostname: values.host }, () => {
+const server = serve({ fetch: api.app.fetch, port, hostname: values.host, serverOptions: serverOptions(limits) }, () => {
   console.error(`Access API on http://${values.host}:${port} (${db.kind}${values.data ? `, data in ${values.data}` : databaseUrl ? '' : ', in memory'})`);
+  console.error(
+    `Event streams: at most ${streamsText} open at once, ${STREAMS_PER_TOKEN} per token, ${STREAMS_PER_PERSON} per person; connections: at most ${limits.maxConnections} (open-file limit ${fdLimit ?? 'unknown'})`,
+  );
   console.error(`${db.durability.durable ? 'Durable' : 'NOT DURABLE'}: ${db.durability.note}`);
   console.error(`Started in ${startupSummary(phases)}`);
   // Once the start-up's last promise chains have let go of their buffers.
   for (const ms of [200, 1000]) setTimeout(releaseStartupMemory, ms).unref();
 });
+limitConnections(server as Server, limits);
 
 let stopping = false;
 const shutdown = async () => {
@@ -170,3 +207,17 @@ process.on('SIGUSR2', () => {
 });
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
+
+/** Says on stderr what differs between this world file and the one the data folder last started with. */
+function reportWorldChanges(dir: string, parsed: World): void {
+  try {
+    const { lines, problem } = noteWorldChanges(dir, parsed);
+    if (problem) console.error(`Warning: ${problem}`);
+    if (lines.length === 0) return;
+    console.error(`The world file differs from the one the data folder ${dir} last started with:`);
+    for (const l of lines) console.error(`  ${l}`);
+    console.error('  What the folder already holds (grants, requests, the audit trail) stays as it was; decisions from now on use this world file.');
+  } catch (e) {
+    console.error(`Warning: could not compare the world file with the data folder's last start: ${(e as Error).message}`);
+  }
+}

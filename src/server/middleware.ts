@@ -2,12 +2,14 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler, Next } from 'hono';
 import { sha256 } from './auth';
+import { identifyKey } from './api-keys';
 import type { ServerContext } from './context';
 import { withTransactionHook, type Queryable, type TransactionHook } from './db/index';
 import type { Env } from './http';
 import { HttpProblem, problem } from './problems';
 import { honoPath, ROUTES } from '../api/contract';
 import { handlerRoute } from './refusals';
+import { sessionCaller } from './sessions';
 import { FixedWindowLimiter, peerAddress, type FailedAuthThrottle, type TrustedProxies } from './throttle';
 
 /**
@@ -16,25 +18,42 @@ import { FixedWindowLimiter, peerAddress, type FailedAuthThrottle, type TrustedP
  * from a socket is charged to its client address and token fingerprints and, past the limit, gets
  * 429 instead of 401 (in-process calls have no address and pass unthrottled).
  */
-export function authenticate(s: ServerContext, failures?: { throttle: FailedAuthThrottle; proxies: TrustedProxies }): MiddlewareHandler<Env> {
+export function authenticate(s: ServerContext, failures?: AuthFailures): MiddlewareHandler<Env> {
   return async (c, next) => {
     const authorization = c.req.header('authorization');
-    const caller = s.tokens.identify(authorization);
+    const bearer = /^Bearer (\S{1,512})$/.exec(authorization ?? '')?.[1];
+    const personal = s.tokens.identify(authorization);
+    // Personal tokens first (no database); then a session (one indexed lookup, "acs_" tokens
+    // only); then an API key ("acak_" secrets), read from the database on every use.
+    const session = personal ? undefined : await sessionCaller(s, bearer);
+    const caller = personal ?? (session && 'caller' in session ? session.caller : undefined) ?? (session ? undefined : await identifyKey(s.db, authorization, s.now()));
     if (caller) {
       c.set('caller', caller);
       return next();
     }
-    const peer = failures && peerAddress(c);
-    if (failures && peer) {
-      const address = failures.proxies.clientAddress(peer, c.req.header('x-forwarded-for'));
-      const keys = failures.throttle.keysOf(address, /^Bearer (\S{1,512})$/.exec(authorization ?? '')?.[1]);
-      const wait = failures.throttle.retryAfter(keys);
-      if (wait !== undefined)
-        throw new HttpProblem('rate-limited', 'Too many failed authentications from this address or with this token; wait before trying again.', {}, 429, { 'Retry-After': String(wait) });
-      failures.throttle.failed(keys);
-    }
-    throw new HttpProblem('unauthenticated', 'Send Authorization: Bearer <token>.', {}, 401, { 'WWW-Authenticate': 'Bearer realm="access-companion"' });
+    refuseAuthentication(c, failures, bearer, session && 'refused' in session ? 'Your session has ended; sign in again.' : 'Send Authorization: Bearer <token>.');
   };
+}
+
+/** The failed-authentication brake and the addresses it trusts (throttle.ts). */
+export type AuthFailures = { throttle: FailedAuthThrottle; proxies: TrustedProxies };
+
+/**
+ * Refuses a request whose credentials did not do: 401, or 429 once its client address or token
+ * fingerprints are over the failed-authentication brake. A failure from a socket is charged to the
+ * brake (in-process calls have no address and pass unthrottled). `bearer`: the token presented.
+ */
+export function refuseAuthentication(c: Context<Env>, failures: AuthFailures | undefined, bearer: string | undefined, detail: string): never {
+  const peer = failures && peerAddress(c);
+  if (failures && peer) {
+    const address = failures.proxies.clientAddress(peer, c.req.header('x-forwarded-for'));
+    const keys = failures.throttle.keysOf(address, bearer);
+    const wait = failures.throttle.retryAfter(keys);
+    if (wait !== undefined)
+      throw new HttpProblem('rate-limited', 'Too many failed authentications from this address or with this token; wait before trying again.', {}, 429, { 'Retry-After': String(wait) });
+    failures.throttle.failed(keys);
+  }
+  throw new HttpProblem('unauthenticated', detail, {}, 401, { 'WWW-Authenticate': 'Bearer realm="access-companion"' });
 }
 
 /**
@@ -56,8 +75,9 @@ const ABANDONED_MS = 30_000;
  * Decisions, not changes: the enforcement point answers from the state committed when it is
  * asked, every time, and audits every call. A stored answer replayed under an Idempotency-Key
  * would hand out authority that a revoke has since ended, so these routes ignore the header.
+ * A new API key's answer holds its secret, which must never be stored: that route ignores it too.
  */
-export const NEVER_REPLAYED: ReadonlySet<string> = new Set([honoPath(ROUTES.checkAccess.path)]);
+export const NEVER_REPLAYED: ReadonlySet<string> = new Set([honoPath(ROUTES.checkAccess.path), honoPath(ROUTES.createApiKey.path)]);
 /**
  * Answers about the state a request met rather than the request itself (409 conflict or illegal
  * transition, 412 stale If-Match, 428): once the client fixes the precondition, the same key must
@@ -66,6 +86,19 @@ export const NEVER_REPLAYED: ReadonlySet<string> = new Set([honoPath(ROUTES.chec
 const PRECONDITION_STATUSES = new Set([409, 412, 428]);
 
 type Claim = { owner: string };
+
+/**
+ * What one token may hold in the Idempotency-Key journal (issue 19: every per-caller resource has a
+ * bound). `keysPerToken`: keys kept per token; past it the oldest answered ones are forgotten
+ * (retries come within minutes, long before a thousand newer keys). `pendingPerToken`: keyed
+ * requests of one token running at once; past it, 429.
+ */
+export interface IdempotencyBounds {
+  keysPerToken: number;
+  pendingPerToken: number;
+}
+
+export const IDEMPOTENCY_BOUNDS: IdempotencyBounds = { keysPerToken: 1_000, pendingPerToken: 32 };
 
 /**
  * What makes two requests the same under one Idempotency-Key: method, path with query, If-Match,
@@ -84,7 +117,7 @@ export function requestFingerprint(method: string, pathAndQuery: string, headers
  * applying the change again, and rebuilds the same answer. Decisions (NEVER_REPLAYED) and answers
  * caused by a precondition (PRECONDITION_STATUSES) are never replayed.
  */
-export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
+export function idempotency(s: ServerContext, bounds: IdempotencyBounds = IDEMPOTENCY_BOUNDS): MiddlewareHandler<Env> {
   return async (c: Context<Env>, next: Next) => {
     const key = c.req.header('idempotency-key');
     if (c.req.method !== 'POST' || key === undefined) return next();
@@ -97,7 +130,7 @@ export function idempotency(s: ServerContext): MiddlewareHandler<Env> {
     const raw = await c.req.text();
     c.set('rawBody', raw);
     const fingerprint = requestFingerprint(c.req.method, url.pathname + url.search, { contentType: c.req.header('content-type'), ifMatch: c.req.header('if-match') }, raw);
-    const claim = await claimKey(s, caller.tokenHash, key, fingerprint);
+    const claim = await claimKey(s, caller.tokenHash, key, fingerprint, bounds);
     if (claim instanceof Response) return claim;
     const journal = new Journal(caller.tokenHash, key, claim.owner);
     try {
@@ -139,7 +172,7 @@ export async function expireIdempotencyKeys(s: Pick<ServerContext, 'db'>, ttlMs:
 }
 
 /** Reserve the key for this attempt, or answer: the stored response, 422, or 409 after waiting. */
-async function claimKey(s: ServerContext, tokenHash: string, key: string, fingerprint: string): Promise<Claim | Response> {
+async function claimKey(s: ServerContext, tokenHash: string, key: string, fingerprint: string, bounds: IdempotencyBounds): Promise<Claim | Response> {
   const owner = randomUUID();
   for (let attempt = 0; ; attempt++) {
     const mine = await s.db.query('INSERT INTO idempotency (token_hash, key, fingerprint, created_at, owner, claimed_at) VALUES ($1, $2, $3, $4, $5, $4) ON CONFLICT DO NOTHING RETURNING key', [
@@ -149,7 +182,10 @@ async function claimKey(s: ServerContext, tokenHash: string, key: string, finger
       Date.now(),
       owner,
     ]);
-    if (mine.length > 0) return { owner };
+    if (mine.length > 0) {
+      await boundKeys(s, tokenHash, key, owner, bounds);
+      return { owner };
+    }
     const [row] = await s.db.query<{ fingerprint: string; status: number | null; headers: unknown; body: string | null; owner: string | null; claimed_at: string | number | null }>(
       'SELECT fingerprint, status, headers, body, owner, claimed_at FROM idempotency WHERE token_hash = $1 AND key = $2',
       [tokenHash, key],
@@ -176,6 +212,28 @@ async function claimKey(s: ServerContext, tokenHash: string, key: string, finger
     if (attempt > 400) throw problem('conflict', 'A request with this Idempotency-Key is still in progress; retry shortly.');
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/**
+ * Holds one token's journal to its bounds once it took a new key: too many of its keyed requests
+ * running at once gives the new key back and refuses it (429); too many keys kept forgets the
+ * oldest answered ones.
+ */
+async function boundKeys(s: ServerContext, tokenHash: string, key: string, owner: string, bounds: IdempotencyBounds): Promise<void> {
+  const [n] = await s.db.query<{ pending: string | number; kept: string | number }>(
+    'SELECT count(*) FILTER (WHERE status IS NULL AND owner IS NOT NULL AND claimed_at > $2) AS pending, count(*) AS kept FROM idempotency WHERE token_hash = $1',
+    [tokenHash, Date.now() - ABANDONED_MS],
+  );
+  if (Number(n?.pending ?? 0) > bounds.pendingPerToken) {
+    await s.db.query('DELETE FROM idempotency WHERE token_hash = $1 AND key = $2 AND owner = $3', [tokenHash, key, owner]);
+    throw new HttpProblem('rate-limited', `More than ${bounds.pendingPerToken} requests with an Idempotency-Key are running for this token; wait for them.`, {}, 429, { 'Retry-After': '1' });
+  }
+  const over = Number(n?.kept ?? 0) - bounds.keysPerToken;
+  if (over > 0)
+    await s.db.query('DELETE FROM idempotency WHERE token_hash = $1 AND key IN (SELECT key FROM idempotency WHERE token_hash = $1 AND status IS NOT NULL ORDER BY created_at, key LIMIT $2)', [
+      tokenHash,
+      over,
+    ]);
 }
 
 /**

@@ -14,23 +14,29 @@ const IDEMPOTENCY_KEY = header(
 );
 /** The enforcement point decides every call anew: a replayed answer could outlive a revoke. */
 const NOT_REPLAYED = header('Idempotency-Key', 'Ignored: every check is decided on current state and audited');
+/** A stored answer would be a copy of the new key's secret. */
+const SECRET_NOT_KEPT = header('Idempotency-Key', "Ignored: the answer holds the key's secret, which is never stored; a retry makes a second key (list and delete the first)");
 
 export function openApiDocument(): Record<string, unknown> {
   const paths: Record<string, Record<string, unknown>> = {};
   const problem = { description: 'Problem', content: { 'application/problem+json': { schema: schema(W.Problem) } } };
-  for (const { method, path, summary, body, status, ok, params: extra } of Object.values(ROUTES)) {
+  for (const [operationId, { method, path, summary, body, status, ok, params: extra }] of Object.entries(ROUTES)) {
     const params: Array<Record<string, unknown>> = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     params.push(...extra.map((p) => ({ ...p, schema: paramSchema(p), required: p.required ?? false })));
-    if (method === 'post') params.push({ ...(path === ROUTES.checkAccess.path ? NOT_REPLAYED : IDEMPOTENCY_KEY), required: false });
+    if (method === 'post') params.push({ ...(path === ROUTES.checkAccess.path ? NOT_REPLAYED : path === ROUTES.createApiKey.path ? SECRET_NOT_KEPT : IDEMPOTENCY_KEY), required: false });
     const sse = path.endsWith('/stream') || path === '/v1/events';
     paths[path] ??= {};
     paths[path][method] = {
+      operationId,
       summary,
       ...(params.length ? { parameters: params } : {}),
       ...(PUBLIC_PATHS.has(path) ? { security: [] } : {}),
       ...(body ? { requestBody: { required: false, content: { 'application/json': { schema: schema(body) } } } } : {}),
       responses: {
-        [status]: { description: 'OK', ...(ok ? { content: { 'application/json': { schema: schema(ok) } } } : sse ? { content: { 'text/event-stream': {} } } : {}) },
+        [status]: {
+          description: status === 204 ? 'Done (no content)' : 'OK',
+          ...(ok ? { content: { 'application/json': { schema: schema(ok) } } } : sse ? { content: { 'text/event-stream': {} } } : {}),
+        },
         '4XX': problem,
         '5XX': problem,
       },
@@ -39,6 +45,8 @@ export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: { title: 'Access Companion — Access API', version: '0.1.0' },
+    // Relative: the document is served by the API it describes, at whatever address it is reached.
+    servers: [{ url: '/', description: 'The Access API serving this document' }],
     components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
     security: [{ bearer: [] }],
     paths,

@@ -1,6 +1,6 @@
 // Every refusal on a write route is on record, by one mechanism: this middleware sits on the write
 // path of every route, and when a write (any non-GET request an identified caller makes to a route
-// of the app) is answered with a 4xx problem, it appends exactly one audit row with outcome
+// of the app) is answered with a 4xx problem (but 401 and 429: see auditRefusals), it appends exactly one audit row with outcome
 // `refused`, the caller, the target and the problem's code, in a transaction of its own (the
 // refused change rolled back). Routes and services only throw; none audits its own refusals.
 // Under an Idempotency-Key the row is journaled like any other transaction of the request, so a
@@ -12,6 +12,7 @@ import { isStorableText } from '../api/schemas';
 import type { AuditAction } from '../api/vocabulary';
 import type { Caller } from './auth';
 import { appendAudit } from './audit';
+import { keyAttribution } from './api-key-credential';
 import type { ServerContext } from './context';
 import type { Env } from './http';
 import { asProblem, type HttpProblem } from './problems';
@@ -75,6 +76,9 @@ export const WRITE_ROUTES: Record<string, WriteRoute> = {
   },
   [routeKey(ROUTES.approveAccessRequest)]: { action: 'access_request.approve', target: accessRequestParam },
   [routeKey(ROUTES.denyAccessRequest)]: { action: 'access_request.deny', target: accessRequestParam },
+  [routeKey(ROUTES.signOut)]: { action: 'auth.sign_out' },
+  [routeKey(ROUTES.createApiKey)]: { action: 'api_key.create', target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'api_key', name: text(b.name) } }) },
+  [routeKey(ROUTES.deleteApiKey)]: { action: 'api_key.delete', target: async (_s, p) => ({ ticket: null, resource: { type: 'api_key', id: p.id } }) },
   // A refused batch as a whole (bad body, not a reviewer); each refused row of a 200 answer is recorded by the route.
   [routeKey(ROUTES.bulkDecideAccessRequests)]: { action: (b) => (b.decision === 'approve' ? 'access_request.approve' : b.decision === 'deny' ? 'access_request.deny' : 'request.refused') },
 };
@@ -100,7 +104,12 @@ export async function recordRefusal(
     ...(causes ? { causes } : {}),
     ...(route ? { route } : {}),
   };
-  await s.db.transaction((tx) => appendAudit(tx, { actor: caller.id, actorKind: caller.kind, action, ticket: target.ticket, resource: target.resource, outcome: 'refused', detail }, s.now()));
+  // A key's refusal names the key (its id as actor, its name in the detail), not the engineer it acts as.
+  const byKey = keyAttribution(caller);
+  const actor = byKey ? { actor: byKey.actor, actorKind: byKey.actorKind } : { actor: caller.id, actorKind: caller.kind };
+  await s.db.transaction((tx) =>
+    appendAudit(tx, { ...actor, action, ticket: target.ticket, resource: target.resource, outcome: 'refused', detail: byKey ? { ...detail, ...byKey.detail } : detail }, s.now()),
+  );
 }
 
 /**
@@ -126,7 +135,10 @@ export function auditRefusals(s: ServerContext): MiddlewareHandler<Env> {
     await next(); // Hono answers a thrown problem through onError; c.error keeps it
     const status = c.res.status;
     // 429s are about volume, not the request: recording each would let a flood write the log.
-    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS' || status < 400 || status >= 500 || status === 429) return;
+    // 401s (a bad or missing token) have no authenticated caller to charge a row to; they are
+    // charged to the failed-authentication brake instead (throttle.ts). Recording them would let
+    // anyone, holding no token at all, write the audit trail as fast as they can send requests.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || c.req.method === 'OPTIONS' || status < 400 || status >= 500 || status === 429 || status === 401) return;
     if (c.get('refusalRecorded') || c.res.headers.get('idempotent-replayed') === 'true') return;
     const caller = c.get('caller');
     const route = handlerRoute(c);

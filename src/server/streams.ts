@@ -6,7 +6,9 @@
 // event and replays from the start, so a SIEM never loses rows without being told.
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
+import type { Caller } from './auth';
 import type { Env } from './http';
+import { HttpProblem } from './problems';
 
 type SSE = Parameters<Parameters<typeof streamSSE>[1]>[0];
 
@@ -25,6 +27,74 @@ export interface StreamSource<T extends { id: number }> {
   sideEvents?(write: (event: { event: string; data: string }) => void): () => void;
 }
 
+/** Concurrent streams one token, and one person (all their tokens), may hold by default. */
+export const STREAMS_PER_TOKEN = 4;
+export const STREAMS_PER_PERSON = 8;
+/** Seconds a refused stream is told to wait: streams are long-lived, so a slot frees slowly. */
+const STREAM_RETRY_SECONDS = 15;
+
+/**
+ * How many event streams (/v1/events, /v1/audit/stream) are open, per token, per person and in
+ * the whole process, and the caps on each. An open stream holds a socket (one file descriptor) for
+ * as long as the client likes; without caps two role-less users held ~1,100 and starved the process
+ * of descriptors, so grants, revokes, access checks and /healthz got empty replies (issue 19).
+ * The process-wide cap (`max`) is kept well under the descriptor limit (see main.ts) so requests,
+ * which come and go, always have descriptors left. Per process, like the other brakes.
+ */
+export class StreamBudget {
+  private readonly byToken = new Map<string, number>();
+  private readonly byPerson = new Map<string, number>();
+  private total = 0;
+
+  constructor(
+    readonly max: number,
+    readonly perToken = STREAMS_PER_TOKEN,
+    readonly perPerson = STREAMS_PER_PERSON,
+  ) {
+    for (const [name, n] of [
+      ['max', max],
+      ['perToken', perToken],
+      ['perPerson', perPerson],
+    ] as const)
+      if (!Number.isInteger(n) || n < 1) throw new Error(`the stream budget's ${name} must be a whole number of at least 1, not ${n}.`);
+  }
+
+  /** Streams open now (all callers). */
+  get open(): number {
+    return this.total;
+  }
+
+  /**
+   * Takes one stream slot for `caller`, or throws a 429 problem (with Retry-After and a `code`:
+   * `streams_per_token`, `streams_per_person`, `streams_server_full`) when a cap is reached.
+   * Returns the release, which may be called any number of times (it frees the slot once).
+   */
+  acquire(caller: Caller): () => void {
+    const person = `${caller.kind}:${caller.id}`;
+    const tokenOpen = this.byToken.get(caller.tokenHash) ?? 0;
+    const personOpen = this.byPerson.get(person) ?? 0;
+    const refuse = (code: string, detail: string, limit: number) => new HttpProblem('rate-limited', detail, { code, limit }, 429, { 'Retry-After': String(STREAM_RETRY_SECONDS) });
+    if (tokenOpen >= this.perToken) throw refuse('streams_per_token', `This token already holds ${tokenOpen} open event streams (at most ${this.perToken}); close one first.`, this.perToken);
+    if (personOpen >= this.perPerson) throw refuse('streams_per_person', `You already hold ${personOpen} open event streams (at most ${this.perPerson}); close one first.`, this.perPerson);
+    if (this.total >= this.max) throw refuse('streams_server_full', `The server holds as many event streams as it allows (${this.max}); retry later.`, this.max);
+    this.byToken.set(caller.tokenHash, tokenOpen + 1);
+    this.byPerson.set(person, personOpen + 1);
+    this.total++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.total--;
+      const t = (this.byToken.get(caller.tokenHash) ?? 1) - 1;
+      if (t > 0) this.byToken.set(caller.tokenHash, t);
+      else this.byToken.delete(caller.tokenHash);
+      const p = (this.byPerson.get(person) ?? 1) - 1;
+      if (p > 0) this.byPerson.set(person, p);
+      else this.byPerson.delete(person);
+    };
+  }
+}
+
 const ISSUED = /^(\d{1,15})\.([0-9a-f]{16})$/;
 
 /** Where to resume after `lastEventId`, or undefined when the server never issued that id. */
@@ -41,7 +111,18 @@ async function resumePoint<T extends { id: number }>(source: StreamSource<T>, la
  * Answers with the stream: from Last-Event-ID when the server issued it, from the start after a
  * `reset` event when it did not, from the present without one.
  */
-export async function openStream<T extends { id: number }>(c: Context<Env>, source: StreamSource<T>): Promise<Response> {
+export async function openStream<T extends { id: number }>(c: Context<Env>, source: StreamSource<T>, budget: StreamBudget, caller: Caller): Promise<Response> {
+  // A slot first, so a refused stream costs nothing more; freed when the stream ends, however it ends.
+  const release = budget.acquire(caller);
+  try {
+    return await answerStream(c, source, release);
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+async function answerStream<T extends { id: number }>(c: Context<Env>, source: StreamSource<T>, release: () => void): Promise<Response> {
   const given = c.req.header('last-event-id');
   let from: number;
   let reset = false;
@@ -56,10 +137,15 @@ export async function openStream<T extends { id: number }>(c: Context<Env>, sour
   // Reverse proxies (nginx) buffer responses by default, which would hold events back.
   c.header('X-Accel-Buffering', 'no');
   return streamSSE(c, async (stream) => {
+    stream.onAbort(release);
     const off = source.sideEvents?.((e) => void stream.writeSSE(e).catch(() => {}));
     if (off) stream.onAbort(off);
-    await follow(stream, source.tail, from, startId, reset ? given!.slice(0, 200) : undefined, source.replay, (row) => ({ id: idOf(row), ...source.render(row) }));
-    off?.();
+    try {
+      await follow(stream, source.tail, from, startId, reset ? given!.slice(0, 200) : undefined, source.replay, (row) => ({ id: idOf(row), ...source.render(row) }));
+    } finally {
+      off?.();
+      release();
+    }
   });
 }
 

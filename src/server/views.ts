@@ -39,6 +39,8 @@ export function me(s: ServerContext, caller: Caller): MeWire {
 
 export const isAdmin = (s: ServerContext, caller: Caller): boolean => caller.kind === 'admin' && (s.ix.rolesByUser.get(caller.id)?.length ?? 0) > 0;
 export const isOrgAdmin = (s: ServerContext, caller: Caller): boolean => caller.kind === 'admin' && s.ix.orgAdmins.some((h) => h.userId === caller.id);
+/** The audit log, its checkpoints and stream: org admins, and API keys with the audit_read scope. */
+export const mayReadAudit = (s: ServerContext, caller: Caller): boolean => (caller.kind === 'key' ? caller.key.scopes.includes('audit_read') : isOrgAdmin(s, caller));
 
 /**
  * The ticket, if the caller has a stake in it (core's ticketStake: org admins, admins who could
@@ -47,6 +49,7 @@ export const isOrgAdmin = (s: ServerContext, caller: Caller): boolean => caller.
  * gets 404 for tickets not assigned to them, as for unknown ones.
  */
 export async function readableTicket(s: ServerContext, q: Queryable, caller: Caller, key: string): Promise<Ticket> {
+  if (caller.kind === 'key') throw problem('forbidden', 'Tickets are not read with an API key.');
   const t = await currentTicket(q, s.ix, key);
   if (!t || (caller.kind === 'engineer' && t.engineer !== caller.id)) throw problem('not-found', `No ticket "${key}" that you can see.`);
   if (!mayReadTicket(s.ix, t, caller))
@@ -59,6 +62,7 @@ export async function readableTicket(s: ServerContext, q: Queryable, caller: Cal
 /** A grant is read by its engineer, by whoever decided on it, and by those with a stake in its ticket. */
 export async function mayReadGrant(s: ServerContext, caller: Caller, g: Grant): Promise<boolean> {
   if (caller.kind === 'engineer') return g.engineer === caller.id;
+  if (caller.kind === 'key') return false;
   if ([g.grantedBy, g.revokedBy, g.guardDecidedBy].includes(caller.id)) return true;
   const t = await currentTicket(s.db, s.ix, g.ticket);
   return !!t && mayReadTicket(s.ix, t, caller);

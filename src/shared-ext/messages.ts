@@ -5,6 +5,7 @@
 // Pages that show live data also follow the background's changes (live.ts).
 import { browser, senderOrigin, type MessageSender } from './browser';
 import type { AccessRequestContextWire, EligibilityWire, MyAccessRequestWire } from '../api/schemas';
+import type { ApiKeyCreatedWire, ApiKeyInput, ApiKeyListWire } from '../api/api-key-schemas';
 import type { AccessRequestBulkRowView, AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
 import type { Prefs } from './prefs';
 import type { TicketView, PendingAction, Status } from './ticket-view';
@@ -38,6 +39,10 @@ export interface PopupState {
   lastTriedAt?: number;
   /** The API stopped accepting the token (rotated or revoked) and the session was signed out, at (ms). */
   signedOutAt?: number;
+  /** Why: a personal access token rejected, or a session from the org's provider ended at the API. */
+  signedOutBecause?: 'token_rejected' | 'session_ended';
+  /** Who is signed in, for the account line. */
+  account?: { name: string; email: string; org: string };
 }
 
 /**
@@ -63,6 +68,10 @@ export interface MessageMap {
   dismissPendingAction: { req: { id: string }; res: { ok: true } };
   // ---- sign-in, status and preferences (options, popup) ----
   signIn: { req: { apiBaseUrl: string; token: string }; res: { name: string; email: string; org: string } };
+  /** Sign in at the org's identity provider (the browser's sign-in window); `switchAccount` asks the provider who is signing in. */
+  signInWithProvider: { req: { apiBaseUrl: string; switchAccount?: boolean }; res: { name: string; email: string; org: string } };
+  /** The org's identity provider as the API at this address names it; null when it has none. */
+  getIdentityProvider: { req: { apiBaseUrl: string }; res: { issuer: string; organization?: string } | null };
   signOut: { req: Record<string, never>; res: { ok: true } };
   getStatus: { req: Record<string, never>; res: Status };
   getPrefs: { req: Record<string, never>; res: Prefs };
@@ -84,6 +93,12 @@ export interface MessageMap {
   getPopupState: { req: { fresh?: boolean }; res: PopupState };
   /** One page (newest first) of the audit log; `cursor` from the previous page's `nextCursor`; `total` rows match in all. */
   getAudit: { req: { supportOnly?: boolean; ticket?: string; cursor?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string }; total?: number; nextCursor: string | null } };
+  /** The org's Access API keys (never their secrets) and the engineers an access_check key may check as. */
+  listApiKeys: { req: Record<string, never>; res: ApiKeyListWire };
+  /** A new key; its `secret` is in this answer only (the background keeps no copy). */
+  createApiKey: { req: ApiKeyInput; res: ApiKeyCreatedWire };
+  /** Consequential (machine callers using it stop working): done for a vouched click, else parked for the popup. */
+  deleteApiKey: { req: { id: string } & ActionRequest; res: ActionResult };
   // ---- request-access frame (on a product's "You don't have access" page) ----
   /** `site`: a site id or the site's address. The API's answer, with when it was fetched. */
   getRequestContext: { req: { site: string; product: string }; res: AccessRequestContextWire & { fetchedAt: number } };
@@ -108,6 +123,8 @@ export const METHODS = {
   confirmPendingAction: true,
   dismissPendingAction: true,
   signIn: true,
+  signInWithProvider: true,
+  getIdentityProvider: true,
   signOut: true,
   getStatus: true,
   getPrefs: true,
@@ -124,6 +141,9 @@ export const METHODS = {
   getMe: true,
   getPopupState: true,
   getAudit: true,
+  listApiKeys: true,
+  createApiKey: true,
+  deleteApiKey: true,
   getRequestContext: true,
   requestProductAccess: true,
   getNewTicketEligibility: true,
@@ -133,14 +153,18 @@ export const METHODS = {
  * What a framed page saw of the click that asked for an action (src/shared-ext/visibility.ts):
  * `isTrusted` the browser's own event; `visible` the whole control and the frame visible and
  * unobstructed long enough; `pointer` a press on the control itself from a pointer that had been in
- * the frame long enough (or the keyboard); `selection`, for bulk actions, every selected row ticked
- * by a press that counted; `visibilityUnknown` the browser cannot see occlusion at all (no
+ * the frame long enough, or a keyboard activation confirmed with the frame's code (`keyboard`; a
+ * bare keyboard press never counts); `selection`, for bulk actions, every selected row ticked by a
+ * press that counted (a keyboard confirmation names the selection, so it vouches for it); `visibilityUnknown` the browser cannot see occlusion at all (no
  * IntersectionObserver v2, e.g. Firefox), so `visible` is false whatever the page did.
  */
 export interface ClickEvidence {
   isTrusted: boolean;
   visible: boolean;
+  /** Pressed deliberately: by a pointer that had been in the frame long enough, or from the keyboard through the code confirmation (`keyboard`). */
   pointer: boolean;
+  /** Activated from the keyboard and confirmed with the code the frame showed (src/shared-ext/key-confirm.tsx). */
+  keyboard?: boolean;
   selection?: boolean;
   visibilityUnknown?: boolean;
 }

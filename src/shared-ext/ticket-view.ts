@@ -28,7 +28,7 @@ export interface TicketView {
 /** An action a framed page asked for, waiting for a click in the popup because the page's click could not be vouched for. */
 export interface PendingAction {
   id: string;
-  kind: 'grant' | 'revoke' | 'ai_grant' | 'bulk_grant' | 'guard_decision' | 'access_request_decision' | 'bulk_access_request_decision' | 'access_request_create';
+  kind: 'grant' | 'revoke' | 'ai_grant' | 'bulk_grant' | 'guard_decision' | 'access_request_decision' | 'bulk_access_request_decision' | 'access_request_create' | 'api_key_delete';
   /** The ticket of a grant, AI grant or (from the panel) revoke. */
   ticket?: string;
   /** A bulk grant's tickets. */
@@ -48,6 +48,8 @@ export interface PendingAction {
   product?: string;
   forUserId?: string;
   forEmail?: string;
+  /** An Access API key to delete. */
+  apiKeyId?: string;
   /** What the popup shows, e.g. "Grant Support access to PS-101 (Confluence on acme.atlassian.net)". */
   label: string;
   /** Why it was parked instead of done. */
@@ -64,4 +66,10 @@ export interface Status {
   problem?: string;
   /** The API stopped accepting the token and the session was signed out, at (ms). */
   signedOutAt?: number;
+  /** Why: a personal access token rejected, or a session from the org's provider ended at the API. */
+  signedOutBecause?: 'token_rejected' | 'session_ended';
+  /** Signed in with the org's identity provider, or with a personal access token. */
+  via?: 'provider' | 'token';
+  /** When the current API session ends unless renewed (ms; provider sign-ins only). */
+  sessionExpiresAt?: number;
 }

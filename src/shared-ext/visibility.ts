@@ -10,6 +10,25 @@
 // element (src/content/host-guard.ts: position unchanged, not clipped, not faded); the background
 // asks it at decision time. Without IntersectionObserver v2 (Firefox, Safari) nothing counts as
 // seen and every action goes to the popup for confirmation, which says why (`visibilityUnknown`).
+//
+// Typing is not consent. The page decides where keyboard focus goes: a field placed just before our
+// frame in tab order, a script focusing our host element, an `accesskey` on it, autofocus after a
+// navigation, all bring a person's Tab and then their next space or Enter onto our control while
+// they believe they are typing into the page ("Jane", Tab, "Doe Smith": the space pressed Grant).
+// And whatever key we might ask for next, the page can ask for too ("press Enter to submit"). So a
+// keyboard activation (a trusted click with `detail` 0: Enter, space, an access key, a screen
+// reader's default action) never acts and never counts as pressed deliberately. It opens a
+// confirmation inside the frame (key-confirm.tsx) that takes focus, is announced (aria-live), names
+// the action, and shows a fresh random code (KEY_CONFIRM_DIGITS digits, crypto.getRandomValues).
+// The action goes ahead only when that code is typed into the confirmation's field and confirmed
+// with a fresh, trusted Enter (or the Confirm button), and the confirmation has been seen for
+// MIN_VISIBLE_MS. The page cannot read our frame, so it cannot make anyone type the code without
+// their reading what it confirms: the rest of "Doe Smith", a later Enter, or Enter held down
+// (`repeat` keydowns are ignored, and a keydown that began before the confirmation opened cannot
+// land in a field that did not exist) go into the code field and complete nothing. A wrong code
+// draws a new one. Escape or Cancel closes it and puts focus back on the control. Keyboard ticks
+// of a selection (GuardedCheckbox) are not vouched for either; a bulk action confirmed this way
+// names every selected row, so its confirmation vouches for the selection it shows.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ClickEvidence } from './messages';
 import { MIN_VISIBLE_MS } from './host-evidence';
@@ -64,7 +83,7 @@ class Stretch {
 // pointer been in it. Started on first use, so pages that never guard anything pay nothing.
 let frameVisible: Stretch | undefined;
 let pointerIn: Stretch | undefined;
-/** The last trusted press (pointerdown or activation key) in this document. */
+/** The last trusted pointer press (pointerdown) in this document. */
 let lastPress: { target: EventTarget | null; at: number } | undefined;
 
 function startDocumentWatch(): void {
@@ -113,41 +132,40 @@ function startDocumentWatch(): void {
     },
     true,
   );
-  addEventListener(
-    'keydown',
-    (e) => {
-      if (e.isTrusted && (e.key === 'Enter' || e.key === ' ')) lastPress = { target: e.target, at: e.timeStamp };
-    },
-    true,
-  );
 }
 
-/** Was `event` (a click) preceded by a trusted press on `el` itself, from a pointer that had been in the frame long enough, or from the keyboard? */
+/**
+ * Is `event` (a click) a keyboard activation: Enter or space on a focused control, an access key, or
+ * an assistive technology's default action (`detail` 0)? Those never act by themselves (see the
+ * header): the control opens its code confirmation instead. A click a script made (untrusted) is
+ * not one: it goes to the background, which parks it.
+ */
+export const isKeyboardActivation = (event: MouseEvent): boolean => event.isTrusted && event.detail === 0;
+
+/** Was `event` (a click) a pointer's: pressed on `el` itself (pointerdown), by a pointer that had been in the frame long enough? A keyboard activation never is. */
 function pressedDeliberately(el: Element, event: MouseEvent): boolean {
   const press = lastPress;
-  if (!press || !(press.target instanceof Node) || !el.contains(press.target)) return false;
-  // Keyboard activation (click.detail 0): the person tabbed to the control inside our frame, which no page can do for them.
-  if (event.detail === 0) return true;
+  if (event.detail === 0 || !press || !(press.target instanceof Node) || !el.contains(press.target)) return false;
   return pointerIn!.held(press.at);
 }
 
 /**
- * The guard every consequential control uses (buttons, and checkboxes whose selection feeds an
- * action). Attach `ref` to the control; call `evidence(event)` in its click handler and send the
- * result with the action as `click`. `armed` is true while a press would count (shown as
- * `data-armed`, which the e2e tests wait on). See GuardedButton for the ready-made button.
+ * Has `ref`'s element (a whole control, or a confirmation) been visible and unobstructed, in a
+ * visible frame, without a break for MIN_VISIBLE_MS? `seen(at)` answers for an event's timeStamp
+ * (performance.now() clock, ms); `ready` re-renders when that changes. Shared by useClickGuard and
+ * the keyboard confirmation (key-confirm.tsx).
  */
-export function useClickGuard<T extends Element>() {
+export function useSeen<T extends Element>() {
   const ref = useRef<T>(null);
   const control = useRef(new Stretch(MIN_VISIBLE_MS));
-  const [armed, setArmed] = useState(false);
+  const [ready, setReady] = useState(false);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
     startDocumentWatch();
     const c = control.current;
-    const update = () => setArmed(c.held(performance.now()) && frameVisible!.held(performance.now()) && pointerIn!.held(performance.now()));
-    const unsubscribe = [c.subscribe(update), frameVisible!.subscribe(update), pointerIn!.subscribe(update)];
+    const update = () => setReady(c.held(performance.now()) && frameVisible!.held(performance.now()));
+    const unsubscribe = [c.subscribe(update), frameVisible!.subscribe(update)];
     const observer = new IntersectionObserver(
       (entries) => {
         const entry = entries.at(-1) as V2Entry | undefined;
@@ -162,15 +180,36 @@ export function useClickGuard<T extends Element>() {
       unsubscribe.forEach((u) => u());
     };
   }, []);
+  const seen = (at: number): boolean => Boolean(ref.current) && control.current.held(at) && Boolean(frameVisible?.held(at));
+  return { ref, ready, seen };
+}
+
+/**
+ * The guard every consequential control uses (buttons, and checkboxes whose selection feeds an
+ * action). Attach `ref` to the control; call `evidence(event)` in its click handler and send the
+ * result with the action as `click`. `armed` is true while a pointer press would count (shown as
+ * `data-armed`, which the e2e tests wait on). A keyboard activation (isKeyboardActivation) gets
+ * `pointer: false`: buttons open their code confirmation instead (key-confirm.tsx). See
+ * GuardedButton for the ready-made button.
+ */
+export function useClickGuard<T extends Element>() {
+  const { ref, ready, seen } = useSeen<T>();
+  const [dwelt, setDwelt] = useState(false);
+  useEffect(() => {
+    if (!ref.current) return;
+    startDocumentWatch();
+    const update = () => setDwelt(pointerIn!.held(performance.now()));
+    update();
+    return pointerIn!.subscribe(update);
+  }, []);
   const evidence = (event: MouseEvent): ClickEvidence => {
     const el = ref.current;
-    const at = event.timeStamp;
     return {
       isTrusted: event.isTrusted,
-      visible: Boolean(el) && control.current.held(at) && Boolean(frameVisible?.held(at)),
+      visible: seen(event.timeStamp),
       pointer: Boolean(el) && pressedDeliberately(el!, event),
       ...(CAN_SEE_OCCLUSION ? {} : { visibilityUnknown: true }),
     };
   };
-  return { ref, armed, evidence };
+  return { ref, armed: ready && dwelt, evidence };
 }

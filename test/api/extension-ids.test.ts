@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DEMO_EXTENSION_ID, DEMO_EXTENSION_KEY } from '../../src/api/extension-ids';
-import { buildTarget, manifestFor } from '../../manifest.config';
+import { DEMO_CHROME_REDIRECT_URI, DEMO_EXTENSION_ID, DEMO_EXTENSION_KEY, FIREFOX_REDIRECT_URI } from '../../src/api/extension-ids';
+import { buildTarget, GECKO_ID, manifestFor } from '../../manifest.config';
 
 /** Chrome's rule: the first 16 bytes of SHA-256(DER public key), each hex digit 0–f written as a–p. */
 function chromeIdOf(base64Key: string): string {
@@ -21,5 +21,10 @@ describe('the demo build has one extension id in every clone', () => {
     expect(await key('demo')).toBe(DEMO_EXTENSION_KEY);
     expect(await key('production')).toBeUndefined();
     expect(await key('firefox-demo')).toBeUndefined();
+  });
+  it("names the identity provider's redirect URIs for the pinned Chrome id and the Firefox add-on id", () => {
+    expect(DEMO_CHROME_REDIRECT_URI).toBe(`https://${DEMO_EXTENSION_ID}.chromiumapp.org/`);
+    // Firefox's getRedirectURL(): the SHA-1 of the add-on id, in hex, under extensions.allizom.org.
+    expect(FIREFOX_REDIRECT_URI).toBe(`https://${createHash('sha1').update(GECKO_ID).digest('hex')}.extensions.allizom.org/`);
   });
 });

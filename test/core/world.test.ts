@@ -215,7 +215,43 @@ const centralizedCases: Mutation[] = [
     },
     /users\[0\] \("alice"\): "emailVerified" must be true or false/,
   ],
+  [
+    'identity provider over plain http elsewhere than localhost',
+    (w) => {
+      w.organization.identity = { issuer: 'http://login.acme.example', clientId: 'access-companion' };
+    },
+    /^organization\.identity: issuer "http:\/\/login\.acme\.example" must be an https:\/\/ URL/,
+  ],
+  [
+    'identity provider without a client id',
+    (w) => {
+      w.organization.identity = { issuer: 'https://login.acme.example' };
+    },
+    /^organization\.identity: missing "clientId"|organization\.identity.*clientId/,
+  ],
+  [
+    'identity provider with an unknown key',
+    (w) => {
+      w.organization.identity = { issuer: 'https://login.acme.example', clientId: 'c', secret: 'x' };
+    },
+    /^organization\.identity: unknown key "secret"$/,
+  ],
+  [
+    'identity scopes without openid',
+    (w) => {
+      w.organization.identity = { issuer: 'https://login.acme.example', clientId: 'c', scopes: ['email'] };
+    },
+    /^organization\.identity: scopes must include "openid"$/,
+  ],
 ];
+
+describe('organization.identity', () => {
+  it('names the provider, with the default scopes', () => {
+    const w = rawFixture('demo-world');
+    w.organization.identity = { issuer: 'https://login.acme.example/tenant', clientId: 'access-companion' };
+    expect(parseWorld(w).organization.identity).toEqual({ issuer: 'https://login.acme.example/tenant', clientId: 'access-companion', scopes: ['openid', 'email', 'profile', 'offline_access'] });
+  });
+});
 
 describe('parseWorld rejects bad input, naming the entry', () => {
   it.each(centralizedCases)('%s', (_name, mutate, message) => {

@@ -47,7 +47,7 @@ describe('demo build (dist-demo/manifest.json), which npm start and the e2e test
     // The API's local addresses, plus the pages our content script already runs on (to inject the
     // updated script into open tabs): no host the content script does not already reach.
     expect(sorted(manifest.host_permissions)).toEqual(sorted(['http://127.0.0.1/*', 'http://localhost/*', ...FRAME_ORIGINS, ...PRODUCT_PAGES]));
-    expect(sorted(manifest.permissions)).toEqual(['alarms', 'notifications', 'scripting', 'storage']);
+    expect(sorted(manifest.permissions)).toEqual(['alarms', 'identity', 'notifications', 'scripting', 'storage']);
     for (const script of manifest.content_scripts) expect(sorted(script.matches)).toEqual(sorted([...FRAME_ORIGINS, ...PRODUCT_PAGES]));
   });
 
@@ -96,7 +96,7 @@ describe('store build (dist/manifest.json)', () => {
     );
   });
 
-  test('differs from the demo build only by the demo origins', () => {
+  test('differs from the demo build only by the demo origins and the pinned key', () => {
     const withoutDemo = (m: Record<string, unknown>) =>
       JSON.parse(JSON.stringify(m), (_key, value) => {
         if (Array.isArray(value)) return value.filter((v) => typeof v !== 'string' || !/localhost|127\.0\.0\.1/.test(v));
@@ -107,7 +107,10 @@ describe('store build (dist/manifest.json)', () => {
             .join(' ');
         return value;
       });
-    expect(store).toEqual(withoutDemo(manifest));
+    // and by the demo's pinned `key` (its fixed extension id, test/api/extension-ids.test.ts).
+    const { key, ...demo } = manifest as Record<string, unknown>;
+    expect(typeof key).toBe('string');
+    expect(store).toEqual(withoutDemo(demo));
     expect(manifest).not.toEqual(store);
   });
 });
@@ -128,6 +131,9 @@ describe('Firefox build (dist-firefox/manifest.json)', () => {
     for (const war of firefox.web_accessible_resources) expect(war.use_dynamic_url).toBeUndefined();
     expect(JSON.stringify(firefox)).not.toMatch(/localhost|127\.0\.0\.1/);
     expect(sorted(firefox.host_permissions)).toEqual(sorted(store.host_permissions));
+    // Sign-in at the org's identity provider needs `identity` in every build.
+    expect(store.permissions).toContain('identity');
+    expect(firefox.permissions).toContain('identity');
     expect(firefox.content_scripts).toEqual(store.content_scripts);
   });
 });

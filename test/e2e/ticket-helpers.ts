@@ -110,6 +110,18 @@ export async function startTicketWorld(opts: { pageWorld?: (world: any) => void;
 }
 
 /** Signs in the way an admin does: the options page form. */
+/**
+ * Opens the options page's "Advanced: personal access token" section if it is closed (and, when
+ * someone is signed in, the "Sign in to another Access API" disclosure around it).
+ */
+export async function openAdvancedTokenForm(page: Page): Promise<void> {
+  await page.locator('.account-line:not(:empty)').waitFor(); // who is signed in is known
+  for (const selector of ['details.another', 'details.advanced']) {
+    const d = page.locator(selector);
+    if ((await d.count()) > 0 && !(await d.evaluate((e) => (e as HTMLDetailsElement).open))) await d.locator(':scope > summary').click();
+  }
+}
+
 export async function signInThroughOptions(w: TicketWorld, token: string): Promise<void> {
   const page = await w.browser.context.newPage();
   const url = `chrome-extension://${w.browser.extensionId}/src/options/index.html`;
@@ -119,8 +131,10 @@ export async function signInThroughOptions(w: TicketWorld, token: string): Promi
     try {
       await page.goto(url);
       await page.getByLabel('Access API address').fill(w.api.base);
-      await page.getByLabel('Your sign-in token').fill(token);
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      // The personal-token form is under "Advanced" (open by itself only when the org has no provider).
+      await openAdvancedTokenForm(page);
+      await page.getByLabel('Personal access token').fill(token);
+      await page.getByRole('button', { name: 'Sign in with token' }).click();
       await page.getByRole('status').filter({ hasText: 'Signed in as' }).waitFor({ timeout: 15_000 });
       break;
     } catch (error) {

@@ -1,7 +1,7 @@
 // Sign-in on the options page: the background checks the token with GET /v1/me, keeps it where no
 // content script can read it, and sign-out leaves nothing cached. The panel follows along.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { shoot, startTicketWorld, text, ticketPanel, type TicketWorld } from './ticket-helpers';
+import { openAdvancedTokenForm, shoot, startTicketWorld, text, ticketPanel, type TicketWorld } from './ticket-helpers';
 import { parkedFrame, screenshot } from './harness';
 
 let w: TicketWorld;
@@ -42,14 +42,16 @@ describe('ticket panel: sign-in', () => {
       await options.goto(url);
     });
     await options.getByLabel('Access API address').fill(w.api.base);
+    await openAdvancedTokenForm(options);
     const submit = async (token: string) => {
-      await options.getByLabel('Your sign-in token').fill(token);
-      await options.getByRole('button', { name: 'Sign in' }).click();
+      await options.getByLabel('Personal access token').fill(token);
+      await options.getByRole('button', { name: 'Sign in with token' }).click();
     };
+    // Refusals are alerts; the one status line says who is signed in.
     await submit('nobody-token');
-    await expect.poll(() => options.getByRole('status').textContent()).toMatch(/did not accept this token/);
+    await expect.poll(() => options.getByRole('alert').textContent()).toMatch(/did not accept this token/);
     await submit('sam-token');
-    await expect.poll(() => options.getByRole('status').textContent()).toMatch(/belongs to a Support engineer/);
+    await expect.poll(() => options.getByRole('alert').textContent()).toMatch(/belongs to a Support engineer/);
     await submit('alice-token');
     await expect.poll(() => options.getByRole('status').textContent()).toMatch(/Signed in as Alice Ng \(alice@.*\), Acme Corp/);
     await screenshot(options, 'options-signed-in');

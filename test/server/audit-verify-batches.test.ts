@@ -30,6 +30,8 @@ type Row = {
 /**
  * The walk verifyAuditTrail did before it was batched (one row at a time, every row read as a
  * row, rowHash from the writer): the oracle the new verifier must agree with, reason for reason.
+ * Like the verifier it reads the head first and walks the rows up to it (issue 19: rows appended
+ * during a walk are newer, not a truncation), then refuses a row stored past the head.
  */
 async function sequentialVerdict(db: Queryable, opts: TrailOptions = {}): Promise<TrailVerdict> {
   const signed = new Map<number, Checkpoint>();
@@ -60,7 +62,8 @@ async function sequentialVerdict(db: Queryable, opts: TrailOptions = {}): Promis
     lastGood = startedAfter = from.seq;
   }
   const first = expected;
-  for (const r of await db.query<Row>('SELECT * FROM audit WHERE seq >= $1 ORDER BY seq', [first])) {
+  const [head] = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
+  for (const r of await db.query<Row>('SELECT * FROM audit WHERE seq >= $1 AND seq <= $2 ORDER BY seq', [first, Number(head?.seq ?? 0)])) {
     const seq = Number(r.seq);
     const fail = (firstBrokenRow: number, reason: string) => verdict({ ok: false, rows: expected - first, firstBrokenRow, reason, lastCheckpoint: lastGood, startedAfter });
     if (seq !== expected) return fail(expected, `row ${expected} is missing`);
@@ -90,10 +93,19 @@ async function sequentialVerdict(db: Queryable, opts: TrailOptions = {}): Promis
       lastCheckpoint: lastGood,
       startedAfter,
     });
-  const [head] = await db.query<{ seq: string | number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
   if (head && Number(head.seq) !== end)
     return verdict({ ok: false, rows, firstBrokenRow: end + 1, reason: `the log ends at row ${end} but ${Number(head.seq)} rows were written`, lastCheckpoint: lastGood, startedAfter });
   if (head && head.hash !== prev) return verdict({ ok: false, rows, firstBrokenRow: end, reason: `row ${end} does not match the chain head`, lastCheckpoint: lastGood, startedAfter });
+  const [past] = await db.query<{ seq: string | number | null }>('SELECT min(seq) AS seq FROM audit WHERE seq > $1', [Number(head?.seq ?? 0)]);
+  if (past?.seq !== null && past?.seq !== undefined)
+    return verdict({
+      ok: false,
+      rows,
+      firstBrokenRow: Number(past.seq),
+      reason: `row ${Number(past.seq)} lies past the chain head (row ${Number(head?.seq ?? 0)}): it was written outside the chain`,
+      lastCheckpoint: lastGood,
+      startedAfter,
+    });
   return verdict({ ok: true, rows, lastCheckpoint: lastGood, startedAfter });
 }
 

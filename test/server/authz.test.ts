@@ -11,6 +11,10 @@ const SHARED = new Set([
   'GET /healthz',
   'GET /openapi.json',
   'GET /v1/me',
+  // Signing in and out is everyone's own business (the session's person, test/server/sign-in.test.ts).
+  'GET /v1/auth/config',
+  'POST /v1/auth/session',
+  'POST /v1/auth/sign-out',
   'GET /v1/inbox',
   'GET /v1/tickets/:key',
   'GET /v1/tickets/:key/grants',
@@ -60,6 +64,9 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         ['GET /v1/audit/checkpoints', 'GET', '/v1/audit/checkpoints'],
         ['GET /v1/audit/public-key', 'GET', '/v1/audit/public-key'],
         ['GET /v1/events', 'GET', '/v1/events'],
+        ['POST /v1/api-keys', 'POST', '/v1/api-keys', { name: 'made by an engineer', scopes: ['audit_read'] }],
+        ['GET /v1/api-keys', 'GET', '/v1/api-keys'],
+        ['DELETE /v1/api-keys/:id', 'DELETE', '/v1/api-keys/key_any'],
       ];
       // Every registered route is either shared or in the list above: a new admin route must be added here.
       const registered = h.api.app.routes.filter((r) => r.method !== 'ALL').map((r) => `${r.method} ${r.path}`);

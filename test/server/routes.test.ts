@@ -1,5 +1,6 @@
 // The DESIGN §4 contract and the extension routes over app.request(): on PGlite always, and on
 // PostgreSQL (a fresh database) when DATABASE_URL is set.
+import { DEMO_EXTENSION_ID } from '../../src/api/extension-ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_URL, harness, type Backend, type Harness } from './helpers';
 
@@ -213,7 +214,8 @@ for (const backend of backends) {
       const nf = await h.req('alice-token', 'GET', '/v1/nothing');
       expect(nf.status).toBe(404);
       expect(nf.type).toContain(PROBLEM);
-      const ext = 'chrome-extension://abcdefghijklmnopabcdefghijklmnop';
+      // The demo build's pinned id; an extension the deployment does not name gets no CORS answer (response-headers.test.ts).
+      const ext = `chrome-extension://${DEMO_EXTENSION_ID}`;
       const pre = await h.api.app.request('/v1/me', { method: 'OPTIONS', headers: { origin: ext, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' } });
       expect(pre.headers.get('access-control-allow-origin')).toBe(ext);
       const evil = await h.api.app.request('/v1/me', { headers: { origin: 'https://evil.test', authorization: 'Bearer alice-token' } });

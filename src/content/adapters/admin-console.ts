@@ -8,13 +8,14 @@ export class ConsoleMarkupError extends Error {
   override name = 'ConsoleMarkupError';
 }
 
-export type ConsolePage = 'support-access' | 'access-requests' | 'audit-log' | 'guard-approvals';
+export type ConsolePage = 'support-access' | 'access-requests' | 'audit-log' | 'guard-approvals' | 'api-keys';
 
 const HEADINGS: Record<ConsolePage, RegExp> = {
   'support-access': /^support access$/i,
   'access-requests': /^access requests$/i,
   'audit-log': /^audit log$/i,
   'guard-approvals': /^support access requests$/i,
+  'api-keys': /^api keys$/i,
 };
 
 const text = (el: Element | null | undefined): string => el?.textContent?.replace(/\s+/g, ' ').trim() ?? '';

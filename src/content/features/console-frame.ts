@@ -35,6 +35,8 @@ function mount(page: ConsolePage, org: string, extra: Record<string, string>, si
   frame.title = 'Access Companion';
   // The mount id lets the background ask about this frame's host (host-guard.ts).
   const mountId = crypto.randomUUID();
+  // The API keys page copies a new key's secret; no other frame of ours writes the clipboard.
+  if (page === 'api-keys') frame.allow = 'clipboard-write';
   frame.src = consoleFrameUrl(browser.runtime.getURL(CONSOLE_PAGE), page, org, { ...extra, mount: mountId });
   followFrameHeight(frame, signal, { max: 4000 });
   shadow.append(style, frame);

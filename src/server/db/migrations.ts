@@ -216,6 +216,45 @@ const MIGRATIONS: Array<string | string[]> = [
        RETURN ARRAY[(head_seq + cnt)::text, head_hash, start_seq::text, start_hash];
      END $$`,
   ],
+  // Sign-in sessions (server/sessions.ts): a person's API session, made from an ID token of the org's
+  // provider. Only the token's SHA-256 is kept.
+  `
+  CREATE TABLE sessions (
+    token_hash text PRIMARY KEY,
+    user_id text NOT NULL,
+    issuer text NOT NULL,
+    subject text NOT NULL,
+    -- The ID token a sign-in was made from (a second sign-in with it is a replay); NULL for a renewal.
+    id_token_hash text UNIQUE,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    ended_at bigint,
+    ended_reason text,
+    -- A renewal's new session: the old one lives on for a short grace (requests already in flight).
+    replaced_by text,
+    -- When the first refused use of this session was audited (later ones are not, to bound the log).
+    refused_at bigint
+  );
+  CREATE INDEX sessions_user ON sessions (user_id);
+  CREATE INDEX sessions_expires ON sessions (expires_at);
+  `,
+  // 9: machine callers' API keys (src/server/api-keys.ts). Only the SHA-256 of each secret is
+  // kept, unique so a presented secret is found by one index lookup. Every API process reads this
+  // table on each use of a key, so a deleted row is refused everywhere from the next request.
+  `
+  CREATE TABLE api_keys (
+    id text PRIMARY KEY,
+    name text NOT NULL,
+    scopes text[] NOT NULL,
+    engineer text,
+    secret_hash text NOT NULL UNIQUE,
+    created_at text NOT NULL,
+    created_by text NOT NULL,
+    expires_at text,
+    last_used_at text,
+    created_seq bigserial
+  );
+  `,
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */

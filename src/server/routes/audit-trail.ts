@@ -7,12 +7,12 @@ import { listCheckpoints } from '../audit-checkpoints';
 import type { ServerContext } from '../context';
 import { callerOf, validate, type Env, on } from '../http';
 import { problem } from '../problems';
-import { isOrgAdmin } from '../views';
+import { mayReadAudit } from '../views';
 
 export function auditTrailRoutes(s: ServerContext): Hono<Env> {
   const r = new Hono<Env>();
   const orgAdminOnly = (c: Parameters<typeof callerOf>[0]) => {
-    if (!isOrgAdmin(s, callerOf(c))) throw problem('forbidden', 'The audit log is for org admins.');
+    if (!mayReadAudit(s, callerOf(c))) throw problem('forbidden', 'The audit log is for org admins (and API keys with the audit_read scope).');
   };
   const key = s.checkpointer?.key;
 

@@ -13,18 +13,23 @@ export function eventRoutes(s: ServerContext): Hono<Env> {
   on(r, ROUTES.events, async (c) => {
     const caller = callerOf(c);
     if (caller.kind !== 'admin') throw problem('forbidden', 'The event stream is for admins.');
-    return openStream<ChangeEvent>(c, {
-      tail: { subscribe: (fn) => s.events.subscribe((rows) => fn(rows.filter((e) => e.audience.includes(caller.id)))) },
-      replay: (after) => eventsFor(s.db, caller.id, after),
-      // The caller's own newest event: ids (and their tags) name only rows addressed to them.
-      head: async () => (await latestEventFor(s.db, caller.id))?.id ?? 0,
-      tagAt: async (id) => {
-        const e = await eventById(s.db, id);
-        return e?.audience.includes(caller.id) ? eventTag(e) : undefined;
+    return openStream<ChangeEvent>(
+      c,
+      {
+        tail: { subscribe: (fn) => s.events.subscribe((rows) => fn(rows.filter((e) => e.audience.includes(caller.id)))) },
+        replay: (after) => eventsFor(s.db, caller.id, after),
+        // The caller's own newest event: ids (and their tags) name only rows addressed to them.
+        head: async () => (await latestEventFor(s.db, caller.id))?.id ?? 0,
+        tagAt: async (id) => {
+          const e = await eventById(s.db, id);
+          return e?.audience.includes(caller.id) ? eventTag(e) : undefined;
+        },
+        tag: eventTag,
+        render: (e) => ({ event: e.type, data: JSON.stringify({ id: e.id, type: e.type, at: e.at, ticket: e.ticket, data: e.data }) }),
       },
-      tag: eventTag,
-      render: (e) => ({ event: e.type, data: JSON.stringify({ id: e.id, type: e.type, at: e.at, ticket: e.ticket, data: e.data }) }),
-    });
+      s.streams,
+      caller,
+    );
   });
 
   return r;

@@ -1,0 +1,146 @@
+// Machine callers' API keys (DESIGN §6): made, listed and deleted by org admins, each with scopes
+// (access_check, audit_read, scim) and an optional expiry. A key's secret is `acak_` followed by 32
+// random bytes (256 bits, base64url); only its SHA-256 is stored. A fast unsalted hash is enough
+// for a secret this long: salting and stretching protect guessable passwords, and nobody can try
+// 2^256 candidates against a stolen hash; it also lets a presented secret be found by one unique
+// index lookup instead of a scan. Nothing about a key is cached: every request with one reads its
+// row, so a delete (or an expiry) is refused from the next request, by every API process.
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { MiddlewareHandler } from 'hono';
+import { ROUTES, routeKey } from '../api/contract';
+import type { ApiKeyScope } from '../api/vocabulary';
+import type { ApiKeyCredential, KeyCaller } from './api-key-credential';
+import type { ServerContext } from './context';
+import type { Queryable } from './db/index';
+import type { Env } from './http';
+import { problem } from './problems';
+import { handlerRoute } from './refusals';
+
+/** The stored row, without the secret's hash. */
+export interface ApiKeyRecord extends ApiKeyCredential {
+  createdAt: string;
+  createdBy: string;
+  expiresAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** Every secret starts with this, so scanners (and people) recognise a leaked one. */
+export const SECRET_PREFIX = 'acak_';
+const SECRET = /^Bearer (acak_[A-Za-z0-9_-]{43})$/;
+/** last_used_at is written at most this often per key (ms): a busy key must not turn every read into a write. */
+export const LAST_USED_EVERY_MS = 60_000;
+
+const sha256hex = (s: string): string => hash('sha256', s, 'hex');
+
+/** A fresh secret: the prefix and 256 random bits (base64url, 43 characters). */
+export const newSecret = (): string => SECRET_PREFIX + randomBytes(32).toString('base64url');
+
+interface Row {
+  id: string;
+  name: string;
+  scopes: string[] | string;
+  engineer: string | null;
+  secret_hash: string;
+  created_at: string;
+  created_by: string;
+  expires_at: string | null;
+  last_used_at: string | null;
+}
+
+// PGlite and node-postgres both return text[] as an array; a string form is parsed defensively.
+const scopesOf = (v: string[] | string): ApiKeyScope[] =>
+  (Array.isArray(v)
+    ? v
+    : v
+        .replace(/^\{|\}$/g, '')
+        .split(',')
+        .filter(Boolean)) as ApiKeyScope[];
+
+const fromRow = (r: Row): ApiKeyRecord => ({
+  id: r.id,
+  name: r.name,
+  scopes: scopesOf(r.scopes),
+  engineer: r.engineer,
+  createdAt: r.created_at,
+  createdBy: r.created_by,
+  expiresAt: r.expires_at,
+  lastUsedAt: r.last_used_at,
+});
+
+/**
+ * The key an `Authorization: Bearer acak_…` header presents, or undefined: not a key's shape, no
+ * such key (never made, or deleted), or expired at `now` (ISO 8601). The lookup is by the secret's
+ * SHA-256, so what a timing difference could reveal is about a hash, not the secret; the found hash
+ * is still compared in constant time. Records the use at most once a minute per key.
+ */
+export async function identifyKey(db: Queryable, authorization: string | undefined, now: string): Promise<KeyCaller | undefined> {
+  const m = SECRET.exec(authorization ?? '');
+  if (!m) return undefined;
+  const digest = sha256hex(m[1]!);
+  const [row] = await db.query<Row>('SELECT * FROM api_keys WHERE secret_hash = $1', [digest]);
+  if (!row || !timingSafeEqual(Buffer.from(row.secret_hash, 'hex'), Buffer.from(digest, 'hex'))) return undefined;
+  if (row.expires_at !== null && Date.parse(row.expires_at) <= Date.parse(now)) return undefined;
+  const rec = fromRow(row);
+  if (row.last_used_at === null || Date.parse(now) - Date.parse(row.last_used_at) >= LAST_USED_EVERY_MS) {
+    // Conditional, so processes racing on one key write once; bookkeeping never fails the request.
+    await db
+      .query('UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $3)', [row.id, now, new Date(Date.parse(now) - LAST_USED_EVERY_MS + 1).toISOString()])
+      .catch(() => undefined);
+  }
+  return { kind: 'key', id: rec.id, tokenHash: digest, key: { id: rec.id, name: rec.name, scopes: rec.scopes, engineer: rec.engineer } };
+}
+
+export async function listApiKeys(db: Queryable): Promise<ApiKeyRecord[]> {
+  return (await db.query<Row>('SELECT * FROM api_keys ORDER BY created_seq')).map(fromRow);
+}
+
+export async function countApiKeys(q: Queryable): Promise<number> {
+  const [row] = await q.query<{ n: number | string }>('SELECT count(*) AS n FROM api_keys');
+  return Number(row?.n ?? 0);
+}
+
+/** Stores a key (its secret only as SHA-256) inside the caller's transaction. */
+export async function insertApiKey(tx: Queryable, k: Omit<ApiKeyRecord, 'lastUsedAt'>, secret: string): Promise<void> {
+  await tx.query('INSERT INTO api_keys (id, name, scopes, engineer, secret_hash, created_at, created_by, expires_at) VALUES ($1, $2, $3::text[], $4, $5, $6, $7, $8)', [
+    k.id,
+    k.name,
+    k.scopes,
+    k.engineer,
+    sha256hex(secret),
+    k.createdAt,
+    k.createdBy,
+    k.expiresAt,
+  ]);
+}
+
+/** Deletes a key inside the caller's transaction; the deleted key, or undefined when there was none. */
+export async function deleteApiKeyRow(tx: Queryable, id: string): Promise<ApiKeyRecord | undefined> {
+  const [row] = await tx.query<Row>('DELETE FROM api_keys WHERE id = $1 RETURNING *', [id]);
+  return row ? fromRow(row) : undefined;
+}
+
+/** Each route's key scope, by `METHOD /path` as the router names it. */
+const SCOPE_OF_ROUTE = new Map<string, ApiKeyScope>(Object.values(ROUTES).flatMap((r) => ('keyScope' in r && r.keyScope ? [[routeKey(r), r.keyScope] as const] : [])));
+
+/**
+ * Middleware, after authentication: a key may call only the routes its scopes name (403 problem,
+ * `code: key_scope`, otherwise). On the access check an `access_check` key acts as the engineer it
+ * was bound to, keeping the key so the audit row names it.
+ */
+export function enforceKeyScopes(s: ServerContext): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const caller = c.get('caller');
+    if (caller?.kind !== 'key') return next();
+    const route = handlerRoute(c);
+    if (!route) return next(); // no such route: 404 / 405 as for anyone
+    const scope = SCOPE_OF_ROUTE.get(`${route.method} ${route.path}`);
+    if (!scope || !caller.key.scopes.includes(scope))
+      throw problem('forbidden', `This API key's scopes (${caller.key.scopes.join(', ')}) do not cover ${route.method} ${route.path}.`, { code: 'key_scope' });
+    if (scope === 'access_check') {
+      const engineer = caller.key.engineer;
+      if (!engineer || !s.ix.engineersById.has(engineer)) throw problem('forbidden', 'The engineer this key checks as is no longer in the directory.', { code: 'key_engineer_gone' });
+      c.set('caller', { kind: 'engineer', id: engineer, tokenHash: caller.tokenHash, key: caller.key });
+    }
+    return next();
+  };
+}
