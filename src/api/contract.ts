@@ -285,7 +285,7 @@ export const ROUTES = {
     200,
     W.SignedOut,
   ]),
-  health: route('get', '/healthz', 'Liveness and database kind', null, [200, W.Health]),
+  health: route('get', '/healthz', 'Liveness, database kind and whether acknowledged writes are synced to disk (503 with ok: false once the storage failed)', null, [200, W.Health]),
   openapi: route('get', '/openapi.json', 'This document (OpenAPI 3.1)', null, [200, null]),
 } as const;
 

@@ -470,7 +470,8 @@ export const Problem = z.object({
   instance: z.string().optional(),
   causes: z.array(Cause).optional(),
 });
-export const Health = z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgres']) });
+/** `durable`: each acknowledged write is synced to disk first; `storage`: why writes are refused (with `ok: false`, status 503). */
+export const Health = z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgres']), durable: z.boolean(), storage: z.string().optional() });
 
 // ---- sign-in (DESIGN §6) ----
 

@@ -4,7 +4,8 @@
 // trigger), and its audit rows are chained and inserted by ONE statement that first checks the
 // epoch is still that one: a revoke committed before the check was sent (by this process or any
 // other on the same database) has moved it, so the batch inserts nothing, reads again and decides
-// again. An answer leaves only after its own audit row committed.
+// again. An answer leaves only after its own audit row committed, and so (the database syncs each
+// commit) is on stable storage: the batch's one commit is one sync for all its checks.
 //
 // A check names an action (core's changeAccessDecision): reads as always; a permission change is
 // allowed under the grant and announced to the ticket's admins; any other change needs a consent
@@ -31,7 +32,7 @@ import { noteAppended } from './audit-witness';
 import { keyAttribution, type ApiKeyCredential } from './api-key-credential';
 import { sha256 } from './auth';
 import type { ServerContext } from './context';
-import { DbUnavailable, type Queryable } from './db/index';
+import { DbUnavailable, StorageUnavailable, type Queryable } from './db/index';
 import { changeRequestsOfTicket } from './change-requests-store';
 import { recordEvent } from './events';
 import { ticketAudience } from './write-common';
@@ -118,8 +119,9 @@ export class AccessCheckBatcher {
         } catch (e) {
           this.view = undefined;
           // One item the store cannot hold must not fail the checks that happened to share its
-          // statement: decide each alone. A database that is down fails them all at once.
-          if (batch.length === 1 || e instanceof DbUnavailable) for (const c of batch) c.reject(e);
+          // statement: decide each alone. A database that is down, or storage that cannot take the
+          // batch's one commit, fails them all at once (closed: no answer without its audit row).
+          if (batch.length === 1 || e instanceof DbUnavailable || e instanceof StorageUnavailable) for (const c of batch) c.reject(e);
           else for (const c of batch) await this.decide([c]).then(([d]) => c.resolve(d!), c.reject);
         }
       }
