@@ -67,6 +67,7 @@ export function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
     requester: { id: r.requester.id, name: r.requester.name, email: r.requester.email, emailVerified: r.requester.emailVerified, onSite: r.requester.onSite },
     forWhom: { self: r.self, label, email: r.forUser?.email },
     person: {
+      key: r.person.key,
       email: r.person.email,
       hasAccount: r.person.hasAccount,
       emailVerified: r.person.emailVerified,
@@ -81,6 +82,7 @@ export function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
     billable: r.billable,
     mayDecide: r.mayDecide,
     denyBars: r.denyBars,
+    barRule: r.barRule,
     samePerson: r.samePerson.map((x) => ({ id: x.id, requesterName: x.requesterName, self: x.self })),
     decidedWith: r.decidedWith,
     message: r.message,

@@ -65,7 +65,8 @@ export interface AccessRequestView {
   /** Who the access is for: the requester themself, another site user, or a newcomer by email. */
   forWhom: { self: boolean; label: string; email?: string };
   /** The person the access is for and what they can use today ("Jira on acme.atlassian.net"). */
-  person: { email: string; hasAccount: boolean; emailVerified?: boolean; onSite: boolean; siteHosts: string[]; products: string[]; hasThisProduct: boolean; barredSince?: string };
+  /** `key`: one per person however their email was written (count people by it, never by request). */
+  person: { key: string; email: string; hasAccount: boolean; emailVerified?: boolean; onSite: boolean; siteHosts: string[]; products: string[]; hasThisProduct: boolean; barredSince?: string };
   seatsNow?: number;
   seatsAfter?: number;
   billable: boolean;
@@ -73,6 +74,8 @@ export interface AccessRequestView {
   mayDecide: boolean;
   /** Denying bars the person from asking again (self-request from someone not on the site). */
   denyBars: boolean;
+  /** The bar's rule in one sentence, as the API words it for reviewer and requester alike. */
+  barRule?: string;
   /** Other pending requests for the same person and product, decided with this one. */
   samePerson: { id: string; requesterName: string; self: boolean }[];
   decidedWith?: string;

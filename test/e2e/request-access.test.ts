@@ -100,10 +100,13 @@ describe('requesting product access from the product page', () => {
     const card = frame.locator(`li.request[data-request="${id}"][data-state="denied"]`);
     await card.waitFor({ timeout: 20_000 });
     expect(await card.getByLabel("Reviewer's message").textContent()).toBe('Contractors get Confluence through their Acme sponsor.');
-    expect(await card.textContent()).toMatch(/Denied by Dev Patel on \d{4}-\d\d-\d\d/);
+    // One human date format, never ISO (issue 23).
+    expect(await card.textContent()).toMatch(/Denied by Dev Patel on [A-Z][a-z]{2} \d{1,2}, \d{4}/);
     const bar = frame.getByRole('alert', { name: 'Barred from requesting' });
-    expect(await bar.textContent()).toMatch(/barred since \d{4}-\d\d-\d\d/);
-    expect(await bar.textContent()).toMatch(/denied on \d{4}-\d\d-\d\d, which bars you/);
+    expect(await bar.textContent()).toMatch(/barred since [A-Z][a-z]{2} \d{1,2}, \d{4}/);
+    // The rule in the one sentence the reviewer read before denying.
+    expect(await bar.textContent()).toContain('Denying a request that someone outside the site made for themself bars that person from requesting product access anywhere in Acme Corp.');
+    expect(await bar.textContent()).not.toMatch(/\d{4}-\d\d-\d\d/);
     expect(await frame.getByRole('button', { name: /for myself/ }).count()).toBe(0);
     await shoot(page, 'request-access-denied-barred');
     await page.close();
