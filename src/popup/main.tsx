@@ -75,6 +75,9 @@ function Popup() {
   const grants = state?.grants?.value ?? [];
   const inbox = state?.inbox?.value ?? [];
   const myRequests = state?.myRequests?.value ?? [];
+  // Count what the list below shows, by state: a grant waiting on Guard gives Support nothing yet.
+  const active = grants.filter((g) => g.state === 'active').length;
+  const waitingOnGuard = grants.filter((g) => g.state === 'pending_guard_approval').length;
   const fetchedAt = Math.min(state?.grants?.fetchedAt ?? Infinity, state?.inbox?.fetchedAt ?? Infinity);
   return (
     <main>
@@ -85,8 +88,17 @@ function Popup() {
         </span>{' '}
         ·{' '}
         <span>
-          <strong>{grants.filter((g) => g.state === 'active').length}</strong> active grants
+          <strong>{active}</strong> active
         </span>
+        {waitingOnGuard > 0 && (
+          <>
+            {' '}
+            ·{' '}
+            <span>
+              <strong>{waitingOnGuard}</strong> waiting on Guard
+            </span>
+          </>
+        )}
       </p>
       <Freshness fetchedAt={Number.isFinite(fetchedAt) ? fetchedAt : undefined} now={now} refreshing={refreshing} problem={state?.problem} apiBaseUrl={state?.apiBaseUrl} />
       <PendingAction />
@@ -121,11 +133,11 @@ function Popup() {
         </>
       )}
 
-      <h2>Active grants</h2>
+      <h2>Grants</h2>
       {grants.length === 0 ? (
-        <p class="muted">No active grants.</p>
+        <p class="muted">No active grants, none waiting on Guard.</p>
       ) : (
-        <ul class="list" aria-label="Active grants">
+        <ul class="list" aria-label="Grants">
           {grants.map((g) => (
             <li key={g.id} data-grant={g.id} class="grant">
               <div>
