@@ -203,6 +203,8 @@ export const SupportRequest = z.object({
   siteUrl: z.string(),
   product: z.string(),
   engineer: z.string(),
+  /** The assigned Support engineer's display name. */
+  engineerName: z.string(),
   requestedAt: z.string().optional(),
   eligibility: Eligibility,
 });

@@ -5,6 +5,7 @@ import type { GrantWire } from '../api/schemas';
 import { AccessApiError } from '../api/client';
 import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
 import { registerHandlers } from '../shared-ext/messages';
+import { personName } from '../shared-ext/format';
 import { requestAction } from './actions';
 import { accessClient } from './api';
 import { cachedTicket, host, toAccessRequestView, toGrantView } from './console-views';
@@ -31,7 +32,7 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
     site: r.site,
     siteHost: host(r.siteUrl, r.site),
     product: productName(r.product),
-    engineer: r.engineer,
+    engineer: r.engineerName,
     requestedAt: r.requestedAt,
     allowed: r.eligibility.allowed,
     via: r.eligibility.via,
@@ -45,13 +46,17 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
     others.map(async (key): Promise<SupportRequestView | undefined> => {
       try {
         const el = await c.eligibility(key);
-        const row = (t: { title: string; site: string; siteUrl?: string; productName: string; engineer: string } | undefined, requestedAt?: string): SupportRequestView => ({
+        const row = (
+          t: { title: string; site: string; siteUrl?: string; productName: string; engineer: string } | undefined,
+          requestedAt?: string,
+          people: Record<string, string> = {},
+        ): SupportRequestView => ({
           ticket: key,
           title: t?.title ?? '',
           site: t?.site ?? el.scope.site,
           siteHost: host(t?.siteUrl ?? el.scope.siteUrl, t?.site ?? el.scope.site),
           product: t?.productName ?? productName(el.scope.product),
-          engineer: t?.engineer ?? '',
+          engineer: t ? personName(t.engineer, people) : '',
           requestedAt,
           allowed: el.allowed,
           via: el.via,
@@ -60,11 +65,11 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
           scopeSummary: el.scope.summary,
         });
         try {
-          const [t, { grants }] = await Promise.all([cachedTicket(key), c.ticketGrants(key)]);
+          const [t, { grants, people }] = await Promise.all([cachedTicket(key), c.ticketGrants(key)]);
           // Outstanding means Support's data request still waits for a grant (the vendor lists more).
           const waiting = grants.find((g) => g.kind === 'data' && g.state === 'requested');
           if (t.status !== 'open' || !waiting) return undefined;
-          return row(t, waiting.requestedAt);
+          return row(t, waiting.requestedAt, people);
         } catch (e) {
           // The ticket's record is for its stakeholders (403 no_stake): I still see, from my
           // eligibility, that I can't grant it, why, and whom to ask; the vendor page says it waits.

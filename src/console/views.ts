@@ -11,6 +11,7 @@ export interface SupportRequestView {
   site: string;
   siteHost: string;
   product: string;
+  /** The assigned Support engineer's display name ('' when the API did not say who). */
   engineer: string;
   requestedAt?: string;
   /** My eligibility for this row's ticket, as the API decided it. */
@@ -34,6 +35,8 @@ export interface GrantView {
   grantedBy?: string;
   /** The granter's display name, when the API named them. */
   grantedByName?: string;
+  /** The Guard admin who decided, by display name. */
+  guardDecidedByName?: string;
   grantedAt?: string;
   requestedAt?: string;
   /** The AI conversations an `ai_conversations` grant names. */

@@ -147,6 +147,7 @@ export async function supportRequests(s: ServerContext, caller: Caller): Promise
       siteUrl: w.siteUrl,
       product: t.product,
       engineer: t.engineer,
+      engineerName: s.ix.engineersById.get(t.engineer)?.name ?? s.ix.engineersById.get(t.engineer)?.email ?? t.engineer,
       requestedAt: g.requestedAt,
       eligibility: grantEligibility(ix, caller.id, t.key),
     });
