@@ -9,7 +9,8 @@ import { askCachedViewEarly, useTicketView } from './use-ticket-view';
 import { Activity, Decision, QualifiedAdmins, Scope } from './sections';
 import { AiConversationsGrant, DataGrant } from './grant-controls';
 import type { TicketView } from '../shared-ext/ticket-view';
-import { ago, hostOf } from './labels';
+import { hostOf } from './labels';
+import { Freshness } from './freshness';
 import { acceptedFactsHash } from '../shared-ext/panel-facts';
 
 // What the page said, once it had rendered the ticket (shared-ext/panel-facts.ts): only from the
@@ -134,28 +135,6 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
       <Scope view={view} />
       <Activity view={view} />
     </>
-  );
-}
-
-function Freshness({ view, now, refreshing }: { view: TicketView; now: number; refreshing: boolean }) {
-  const age = view.fetchedAt ? ago(now - view.fetchedAt) : 'never';
-  if (view.stale && view.problem)
-    return (
-      <p class="status stale" role="status" data-fresh="false">
-        Stale, from {age}: {view.problem.message}
-      </p>
-    );
-  if (view.stale)
-    return (
-      <p class="status" role="status" data-fresh="false">
-        From cache, {age}
-        {refreshing ? ' · refreshing…' : ''}
-      </p>
-    );
-  return (
-    <p class="status" role="status" data-fresh="true">
-      Up to date · {age}
-    </p>
   );
 }
 

@@ -1,0 +1,25 @@
+// The panel's first line: how fresh what it shows is, and why not when it is stale.
+import type { TicketView } from '../shared-ext/ticket-view';
+import { ago } from './labels';
+
+export function Freshness({ view, now, refreshing }: { view: TicketView; now: number; refreshing: boolean }) {
+  const age = view.fetchedAt ? ago(now - view.fetchedAt) : 'never';
+  if (view.stale && view.problem)
+    return (
+      <p class="status stale" role="status" data-fresh="false">
+        Stale, from {age}: {view.problem.message}
+      </p>
+    );
+  if (view.stale)
+    return (
+      <p class="status" role="status" data-fresh="false">
+        From cache, {age}
+        {refreshing ? ' · refreshing…' : ''}
+      </p>
+    );
+  return (
+    <p class="status" role="status" data-fresh="true">
+      Up to date · {age}
+    </p>
+  );
+}
