@@ -1,8 +1,11 @@
 // The panel's first line: how fresh what it shows is, and why not when it is stale.
 import type { TicketView } from '../shared-ext/ticket-view';
+import { useNow } from '../shared-ext/use-now';
 import { ago } from './labels';
 
-export function Freshness({ view, now, refreshing }: { view: TicketView; now: number; refreshing: boolean }) {
+/** Ticks by itself: the age it states is never more than one tick old. */
+export function Freshness({ view, refreshing }: { view: TicketView; refreshing: boolean }) {
+  const now = useNow();
   const age = view.fetchedAt ? ago(now - view.fetchedAt) : 'never';
   if (view.stale && view.problem)
     return (

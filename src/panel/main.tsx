@@ -83,11 +83,6 @@ function Panel() {
 }
 
 function Body({ context, view, refreshing, refresh }: { context: PanelContext; view?: TicketView; refreshing: boolean; refresh: () => void }) {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 15_000);
-    return () => clearInterval(t);
-  }, []);
   if (!view)
     return (
       <p class="status" role="status">
@@ -107,7 +102,7 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
   if (view.eligibility && view.problem?.kind === 'no_stake') {
     return (
       <>
-        <Freshness view={view} now={now} refreshing={refreshing} />
+        <Freshness view={view} refreshing={refreshing} />
         <Decision eligibility={view.eligibility} />
         <QualifiedAdmins view={view} disabled={view.stale ? `Actions are off: ${view.problem.message}` : undefined} />
         <p class="note no-stake" role="note">
@@ -126,7 +121,7 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
   const disabled = view.stale ? `Actions are off: ${view.problem?.kind === 'offline' ? "the Access API can't be reached" : (view.problem?.message ?? 'this view is not fresh')}.` : undefined;
   return (
     <>
-      <Freshness view={view} now={now} refreshing={refreshing} />
+      <Freshness view={view} refreshing={refreshing} />
       <Mismatch context={context} view={view} />
       <Decision eligibility={view.eligibility} />
       <DataGrant view={view} disabled={disabled} onChange={refresh} />

@@ -9,7 +9,7 @@ import { callBackground, type PopupState } from '../shared-ext/messages';
 import { followChanges } from '../shared-ext/live';
 import { useActionKeys } from '../shared-ext/action-keys';
 import { stateLabel } from '../api/vocabulary';
-import { ago, since } from '../shared-ext/format';
+import { AGE_TICK_MS, ago, since } from '../shared-ext/format';
 import { PendingAction } from './pending-action';
 import { MyRequest } from '../shared-ext/my-request';
 
@@ -37,7 +37,7 @@ function Popup() {
       if (why === 'reconnected') refresh();
       else void callBackground('getPopupState', { fresh: false }).then(setState, () => undefined);
     }, open.signal);
-    const tick = setInterval(() => setNow(Date.now()), 15_000);
+    const tick = setInterval(() => setNow(Date.now()), AGE_TICK_MS);
     return () => {
       open.abort();
       clearInterval(tick);

@@ -22,15 +22,20 @@ export function since(iso: string | undefined, now = Date.now()): string {
   return Number.isNaN(t) ? '—' : ago(now - t);
 }
 
-/** An age in ms as people say it: "just now" (under 45 s), "1 min ago" … "59 min ago", "2 h ago", "3 d ago". */
+/**
+ * An age in ms as people say it, in steps a ticking label can show honestly: "just now" (under
+ * 10 s), "10 s ago" … "50 s ago", "1 min ago" … "59 min ago", "2 h ago", "3 d ago" (whole units
+ * passed, never rounded up).
+ */
 export function ago(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 45) return 'just now';
-  const m = Math.max(1, Math.round(s / 60));
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 10) return 'just now';
+  if (s < 60) return `${Math.floor(s / 10) * 10} s ago`;
+  const m = Math.floor(s / 60);
   if (m < 60) return `${m} min ago`;
-  const h = Math.round(m / 60);
+  const h = Math.floor(m / 60);
   if (h < 24) return `${h} h ago`;
-  return `${Math.round(h / 24)} d ago`;
+  return `${Math.floor(h / 24)} d ago`;
 }
 
 /**
@@ -44,5 +49,5 @@ export function personName(id: string | undefined, names: Record<string, string 
   return name ?? `someone (${id})`;
 }
 
-/** How often age labels re-render so that "just now" becomes "1 min ago" on time (ms). */
-export const AGE_TICK_MS = 15_000;
+/** How often pages re-render their age labels (ms), so a label is never more than one step behind. */
+export const AGE_TICK_MS = 5_000;

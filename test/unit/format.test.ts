@@ -12,9 +12,12 @@ describe('time', () => {
     expect([when(undefined), day('not a date'), since(undefined)]).toEqual(['—', '—', '—']);
   });
 
-  test('ages: "just now" becomes "1 min ago" at 45 s, then hours and days', () => {
-    expect(ago(44_000)).toBe('just now');
-    expect(ago(45_000)).toBe('1 min ago');
+  test('ages tick in honest steps: "just now", then tens of seconds, then whole minutes, hours, days', () => {
+    expect(ago(9_999)).toBe('just now');
+    expect(ago(10_000)).toBe('10 s ago');
+    expect(ago(30_000)).toBe('30 s ago');
+    expect(ago(59_999)).toBe('50 s ago');
+    expect(ago(60_000)).toBe('1 min ago');
     expect(ago(30 * 60_000)).toBe('30 min ago');
     expect(ago(3 * 3_600_000)).toBe('3 h ago');
     expect(ago(2 * 86_400_000)).toBe('2 d ago');
