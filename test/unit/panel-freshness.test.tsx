@@ -29,9 +29,13 @@ describe('panel freshness', () => {
     const root = document.createElement('div');
     act(() => render(<Freshness view={view} refreshing={false} />, root));
     expect(root.textContent).toBe("Stale, from just now: Can't reach the Access API at http://localhost:4400.");
-    act(() => vi.advanceTimersByTime(30_000));
+    act(() => {
+      vi.advanceTimersByTime(30_000);
+    });
     expect(root.textContent).toMatch(/^Stale, from 30 s ago:/);
-    act(() => vi.advanceTimersByTime(30_000));
+    act(() => {
+      vi.advanceTimersByTime(30_000);
+    });
     expect(root.textContent).toMatch(/^Stale, from 1 min ago:/);
     act(() => render(null, root));
   });
