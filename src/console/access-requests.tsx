@@ -46,7 +46,7 @@ export function AccessRequests() {
       <h2>Pending product access requests</h2>
       <Status state={list} />
       {pendingAll.length > 0 && (
-        <div class="filters" role="group" aria-label="Filter requests">
+        <fieldset class="filters" aria-label="Filter requests">
           <select aria-label="Site" value={filter.site} onChange={(e) => setFilter({ ...filter, site: e.currentTarget.value })}>
             <option value="">All sites</option>
             {sites.map(([id, hostName]) => (
@@ -74,7 +74,7 @@ export function AccessRequests() {
           <span class="small">
             {pending.length} of {pendingAll.length} shown
           </span>
-        </div>
+        </fieldset>
       )}
       {list.value && pending.length === 0 && <p class="note">{pendingAll.length ? 'No pending request matches these filters.' : 'Nothing waiting for review.'}</p>}
       {pending.length > 0 && (
@@ -163,7 +163,7 @@ function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string
   }
 
   return (
-    <div class="bulk" role="group" aria-label="Decide selected requests">
+    <fieldset class="bulk" aria-label="Decide selected requests">
       <h2>Selected ({ids.length})</h2>
       {ids.length > 0 && <p class="small">Approving {seatChangeSentence(seatChanges(selectedRequests)).replace(/^Adds/, 'adds')} Each request is decided on its own.</p>}
       {barred > 0 && (
@@ -199,6 +199,6 @@ function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string
           {resultLabels.get(r.id) ?? r.id}: {r.ok ? `${stateLabel(r.state ?? '')}${r.decidedWith ? ' (with another request for the same person)' : ''}` : `Refused: ${r.reason ?? 'unknown reason'}`}
         </p>
       ))}
-    </div>
+    </fieldset>
   );
 }

@@ -41,7 +41,7 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
   const tickets = [...new Set(grants.map((g) => g.ticket))].sort();
   return (
     <>
-      <div class="filters" role="group" aria-label="Audit log filters">
+      <fieldset class="filters" aria-label="Audit log filters">
         <button type="button" aria-pressed={filter.supportOnly} onClick={() => setFilter((f) => ({ ...f, supportOnly: !f.supportOnly }))}>
           Support actors only
         </button>
@@ -69,7 +69,7 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
             Clear
           </button>
         )}
-      </div>
+      </fieldset>
       {filter.ticket && state.window && (
         <p class="note">
           Window for {filter.ticket}: {when(state.window.from)} – {state.window.to ? when(state.window.to) : 'now'}

@@ -48,7 +48,7 @@ function Panel() {
       </header>
       {context ? (
         <>
-          <p class="ticket" aria-label="Ticket">
+          <p class="ticket">
             <span>Ticket {context.key}</span>
             {(view?.ticket?.productName ?? context.productName) && (
               <>
@@ -68,11 +68,7 @@ function Panel() {
               Access Companion couldn't read this page's ticket details, so it can't check them against the Access API. Everything below is the Access API's record for {context.key}.
             </p>
           )}
-          {title && (
-            <p class="title" aria-label="Ticket title">
-              {title}
-            </p>
-          )}
+          {title && <p class="title">{title}</p>}
           <Body context={context} view={view} refreshing={refreshing} refresh={() => void refresh()} />
         </>
       ) : (

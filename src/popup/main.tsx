@@ -82,7 +82,7 @@ function Popup() {
   return (
     <main>
       <h1>Access Companion</h1>
-      <p class="counts" aria-label="Counts">
+      <p class="counts">
         <span>
           <strong>{inbox.length}</strong> waiting on you
         </span>{' '}

@@ -30,7 +30,7 @@ describe('popup: honest counts and for whom', () => {
     await expect.poll(() => waiting.locator(`li[data-item="access_request:${forNina.body.id}"]`).count(), { timeout: 15_000 }).toBe(1);
     await screenshot(popup, 'popup-counts');
 
-    const counts = await text(popup.getByLabel('Counts').textContent());
+    const counts = await text(popup.locator('p.counts').textContent());
     expect(counts).toMatch(/· 2 active · 1 waiting on Guard$/);
     expect(await text(waiting.locator(`li[data-item="access_request:${self.body.id}"] a`).textContent())).toBe('Nina Kowalski requests Confluence on acme.atlassian.net for themself');
     expect(await text(waiting.locator(`li[data-item="access_request:${forNina.body.id}"] a`).textContent())).toBe('Bob Okafor requests Confluence on acme.atlassian.net for Nina Kowalski');

@@ -62,7 +62,7 @@ describe('requesting product access from the product page', () => {
     await shoot(page, 'request-access-outsider');
 
     // A click a script makes is not the person's: parked for the popup, nothing requested.
-    const mySelf = frame.getByRole('button', { name: 'Request access to Confluence on acme.atlassian.net for myself' });
+    const mySelf = frame.getByRole('button', { name: 'Request access for myself to Confluence on acme.atlassian.net' });
     await mySelf.evaluate((b: HTMLButtonElement) => b.click());
     await expect.poll(() => text(frame)).toMatch(/Not done yet: The click did not come from you/);
     // The demo world seeds a Jira request of Oscar's; the parked click must have made no Confluence one.
@@ -86,7 +86,7 @@ describe('requesting product access from the product page', () => {
     expect(await options.evaluate((id) => chrome.runtime.sendMessage({ type: 'dismissPendingAction', id }), parked!.id)).toMatchObject({ ok: true });
     await options.close();
 
-    await clickArmed(frame, frame.getByRole('button', { name: 'Request access to Confluence on acme.atlassian.net for myself' }));
+    await clickArmed(frame, frame.getByRole('button', { name: 'Request access for myself to Confluence on acme.atlassian.net' }));
     const pending = frame.locator('li.request[data-state="pending"]');
     await pending.waitFor({ timeout: 15_000 });
     expect(await pending.textContent()).toMatch(/Waiting on one of: .*Alice Ng.*Dev Patel/);
