@@ -36,6 +36,8 @@ describe('admin console: access requests say what a decision does', () => {
     for (const id of ids) await clickArmed(frame, frame.locator(`section[data-request="${id}"]`).getByRole('checkbox'));
     const bulk = frame.getByRole('group', { name: 'Decide selected requests' }).first();
     await expect.poll(() => text(bulk.textContent())).toContain('Selected (5)');
+    // Reachable at the top of a long list: the bulk bar comes before the first request in reading and tab order.
+    expect(await bulk.evaluate((el) => (el.compareDocumentPosition(document.querySelector('section.request')!) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0)).toBe(true);
     await screenshot(page, 'console-access-requests-bulk-5-for-3');
     expect(await text(bulk.textContent())).toContain('Approving adds 2 billable seats to Confluence: 37 → 39; 1 to Jira: 41 → 42.');
 
