@@ -229,6 +229,8 @@ export const AuditRow = z.object({
   actorKind: z.enum(['admin', 'engineer', 'system']),
   actorName: z.string(),
   action: z.string(),
+  /** On /v1/audit: what the row is about in words (people, tickets and products by name), when it names something. */
+  resourceName: z.string().optional(),
   ticket: z.string().nullable(),
   resource: z.unknown(),
   outcome: z.string(),

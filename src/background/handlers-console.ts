@@ -97,7 +97,11 @@ export async function listAccessRequests(): Promise<AccessRequestView[]> {
   return [...pending!.requests, ...decided].map(toAccessRequestView);
 }
 
-const actionLabel = (action: string, outcome: string) => `${auditActionLabel(action)}${outcome === 'refused' ? ' — refused' : ''}`;
+/** An audit row's action in words; an AI-conversation revoke says so, since it leaves the data grant standing. */
+function actionLabel(action: string, resource: { kind?: unknown } | null): string {
+  if (action === 'grant.revoke' && resource?.kind === 'ai_conversations') return 'Revoked AI conversation access';
+  return auditActionLabel(action);
+}
 
 /** Support's actions, optionally limited to one ticket's grant window (first grant → revocation or now). */
 /** One page of the audit log (newest first), optionally Support only and within a ticket's grant window. */
@@ -133,14 +137,20 @@ export async function getAudit(
     total,
     nextCursor,
     rows: entries.map((r) => {
-      const res = r.resource as { type?: string; id?: string } | null;
+      const res = r.resource as { type?: string; id?: string; kind?: unknown } | null;
+      const reason = (r.detail as { reason?: unknown } | null)?.reason;
       return {
         id: String(r.seq),
         at: r.at,
         actor: r.actorName,
+        actorId: r.actor,
         actorKind: r.actorKind,
-        action: actionLabel(r.action, r.outcome),
-        resource: res ? [res.type, res.id].filter(Boolean).join(' ') : '',
+        action: actionLabel(r.action, res),
+        actionCode: r.action,
+        outcome: r.outcome,
+        ...(r.outcome === 'refused' && typeof reason === 'string' ? { reason } : {}),
+        // Words from the API; a row it could not name keeps its kind, never a bare id.
+        resource: r.resourceName ?? (res?.type ? res.type.replace(/_/g, ' ') : ''),
         ticket: r.ticket ?? undefined,
       };
     }),

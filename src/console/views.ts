@@ -95,11 +95,22 @@ export interface AccessRequestBulkRowView {
 }
 
 export interface AuditRowView {
+  /** The row's sequence number, as text. */
   id: string;
+  /** ISO 8601 (shown through format.ts's when(); exported as is). */
   at: string;
+  /** The actor's display name. */
   actor: string;
+  actorId?: string;
   actorKind?: string;
+  /** The action in words ("Granted data access"); `actionCode` is the stored action ("grant.create"). */
   action: string;
+  actionCode?: string;
+  /** 'done' or 'refused'. */
+  outcome?: string;
+  /** Why a refused row was refused, as the API recorded it. */
+  reason?: string;
+  /** What the row is about in words ("Confluence on acme.atlassian.net for Frank Moreau"). */
   resource: string;
   ticket?: string;
 }

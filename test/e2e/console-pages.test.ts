@@ -80,7 +80,7 @@ describe('admin console frames', () => {
     await page.goto(w.demo.adminPageUrl('security/audit-log'));
     const frame = await consoleFrame(page);
     await frame.getByRole('button', { name: 'Support actors only' }).click();
-    await frame.getByLabel("Ticket's window").selectOption('PS-101');
+    await frame.getByLabel('Ticket', { exact: true }).selectOption('PS-101');
     await expect
       .poll(() =>
         frame
