@@ -239,6 +239,8 @@ export const SupportRequest = z.object({
   siteUrl: z.string(),
   product: z.string(),
   engineer: z.string(),
+  /** The assigned Support engineer's display name. */
+  engineerName: z.string(),
   requestedAt: z.string().optional(),
   eligibility: Eligibility,
 });
@@ -303,6 +305,8 @@ export const AuditRow = z.object({
   actorKind: z.enum(['admin', 'engineer', 'system', 'key']),
   actorName: z.string(),
   action: z.string(),
+  /** On /v1/audit: what the row is about in words (people, tickets and products by name), when it names something. */
+  resourceName: z.string().optional(),
   ticket: z.string().nullable(),
   resource: z.unknown(),
   outcome: z.string(),
@@ -377,6 +381,8 @@ export const AccessRequest = z.object({
   forUser: z.object({ id: z.string().optional(), name: z.string().optional(), email: z.string() }).optional(),
   /** The person the access is for, and the access they already have. */
   person: z.object({
+    /** One key per person however their email was written (normalized email; `user:<id>` without one): count people by it. */
+    key: z.string(),
     name: z.string().optional(),
     email: z.string(),
     hasAccount: z.boolean(),
@@ -397,6 +403,8 @@ export const AccessRequest = z.object({
   mayDecide: z.boolean(),
   /** Denying bars the person from asking again (an off-site self-request is among those decided). */
   denyBars: z.boolean(),
+  /** The bar's rule in one sentence, when denying bars or a bar stands (the same words the requester reads). */
+  barRule: z.string().optional(),
   /** Other pending requests for the same person, site and product: one decision covers them all. */
   samePerson: z.array(z.object({ id: z.string(), requestedBy: z.string(), requesterName: z.string(), self: z.boolean(), requesterOnSite: z.boolean(), createdAt: z.string() })),
 });
@@ -407,7 +415,14 @@ const Person = z.object({ userId: z.string(), name: z.string() });
 /** Can I ask: `ok`, or why not (`code` as in the API's refusals, `message` for people). */
 export const RequestVerdict = z.object({ ok: z.boolean(), code: z.string().optional(), message: z.string().optional() });
 /** The standing bar on a requester: since when, and the denied request behind it. */
-export const RequestBar = z.object({ at: z.string(), site: z.string().optional(), product: z.string().optional(), message: z.string() });
+export const RequestBar = z.object({
+  at: z.string(),
+  site: z.string().optional(),
+  product: z.string().optional(),
+  message: z.string(),
+  /** The bar's rule in one sentence (the same words the reviewer read). */
+  rule: z.string(),
+});
 /** The requester's view of one of their requests (made by them, or for them). */
 export const MyAccessRequest = z.object({
   id: z.string(),
@@ -429,6 +444,8 @@ export const MyAccessRequest = z.object({
   message: z.string().optional(),
   /** A denied self-request from outside the site that barred its requester. */
   barred: z.boolean(),
+  /** With `barred`: the bar's rule in one sentence (the same words the reviewer read). */
+  barRule: z.string().optional(),
   /** Where the product opens once approved. */
   productUrl: z.string(),
 });

@@ -2,6 +2,7 @@
 // alarms poll every 30 s with If-None-Match (304 costs nothing), which survives the worker
 // being stopped because alarms wake it. While a page listens, live-stream.ts polls on every event.
 import { browser } from '../shared-ext/browser';
+import { personName } from '../shared-ext/format';
 import type { AccessClient } from '../api/client';
 import { toGrantView } from './console-views';
 import { accessClient, fingerprint, problemOf } from './api';
@@ -197,7 +198,7 @@ async function syncGrants(client: AccessClient, account: string, notices: Notice
           id: `guard:${g.id}`,
           kind: 'guardDecision',
           title: `Guard ${g.state === 'active' ? 'approved' : 'denied'} access to ${g.ticket}`,
-          message: `${g.product} on ${g.siteHost}${g.guardDecidedBy ? ` · by ${g.guardDecidedBy}` : ''}`,
+          message: `${g.product} on ${g.siteHost}${g.guardDecidedBy ? ` · by ${g.guardDecidedByName ?? personName(g.guardDecidedBy, {})}` : ''}`,
           link: page,
         });
       }

@@ -12,17 +12,17 @@ type Eligibility = NonNullable<TicketView['eligibility']>;
 export function Decision({ eligibility }: { eligibility: Eligibility }) {
   if (eligibility.allowed) {
     return (
-      <div class="decision allowed" aria-label="Decision">
+      <section class="decision allowed" aria-label="Decision">
         <strong>You can grant Support access</strong>
         <span class="via"> as {roleTitle(eligibility.via)}</span>
-      </div>
+      </section>
     );
   }
   return (
-    <div class="decision refused" aria-label="Decision">
+    <section class="decision refused" aria-label="Decision">
       <strong>You can't grant Support access</strong>
       <CauseList causes={eligibility.causes} />
-    </div>
+    </section>
   );
 }
 

@@ -11,6 +11,7 @@ import {
   mayReadTicket,
   productName,
   qualifiedAdmins,
+  siteLabel,
   type AccessRequest,
   type Grant,
   type Ticket,
@@ -153,6 +154,7 @@ export async function supportRequests(s: ServerContext, caller: Caller): Promise
       siteUrl: w.siteUrl,
       product: t.product,
       engineer: t.engineer,
+      engineerName: s.ix.engineersById.get(t.engineer)?.name ?? s.ix.engineersById.get(t.engineer)?.email ?? t.engineer,
       requestedAt: g.requestedAt,
       eligibility: grantEligibility(ix, caller.id, t.key),
     });
@@ -196,10 +198,13 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
     if (askedByMe.has(groupOf(r)) || !accessRequestReviewers(s.ix, r.site).includes(caller.id)) continue;
     if (accessRequestSubject(s.ix, r) === caller.id) continue;
     const who = s.ix.usersById.get(r.requestedBy)?.name ?? r.requestedBy;
+    // For whom, always: two requests for one product read alike otherwise.
+    const subject = accessRequestSubject(s.ix, r);
+    const forWhom = r.self ? 'themself' : subject ? (s.ix.usersById.get(subject)?.name ?? subject) : 'email' in r.for ? r.for.email : r.for.userId;
     items.push({
       id: `access_request:${r.id}`,
       kind: 'access_request',
-      title: `${who} requests ${productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`))}`,
+      title: `${who} requests ${productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`))} on ${siteLabel(s.ix.sitesById.get(r.site), r.site)} for ${forWhom}`,
       createdAt: r.createdAt,
       link: `/access-requests?id=${encodeURIComponent(r.id)}`,
     });
