@@ -1,12 +1,14 @@
 // Row 6: latency a user feels, in real Chromium with the extension freshly built from source into
-// a temp folder (never dist-demo/, which `npm run build:demo` owns): notifications (bench/ux-notify.ts) and
-// the ticket-page panel, warm and cold.
+// a temp folder (never dist-demo/, which `npm run build:demo` owns): notifications (bench/ux-notify.ts),
+// the ticket-page panel, warm and cold, and a click on Grant / Revoke to Support's next check
+// against the durable API (bench/ux-durable.ts).
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { notMeasuredRow, UX } from './lib/expected';
 import { summarize, type Row } from './lib/stats';
+import { benchClickToCheck } from './ux-durable';
 import { benchNotifications } from './ux-notify';
 import { ROOT, startWorld, type UxWorld } from './ux-world';
 
@@ -21,7 +23,7 @@ export async function benchUserLatency(quick: boolean): Promise<Row[]> {
     try {
       const panelRows = await benchPanel(w, quick).catch((e) => [notMeasuredRow(UX.panelWarm, why(e)), notMeasuredRow(UX.panelCold, why(e))]);
       const notifRows = await benchNotifications(w, quick).catch((e) => [notMeasuredRow(UX.notifyOpen, why(e)), notMeasuredRow(UX.notifyAsleep, why(e))]);
-      return [...notifRows, ...panelRows];
+      return [...notifRows, ...panelRows, ...(await durableRows(dist, quick))];
     } finally {
       await w.close();
     }
@@ -29,6 +31,9 @@ export async function benchUserLatency(quick: boolean): Promise<Row[]> {
     rmSync(dist, { recursive: true, force: true });
   }
 }
+
+/** Click → Support's next check, against the durable API (its own process, synced commits). */
+const durableRows = (dist: string, quick: boolean) => benchClickToCheck(dist, quick).catch((e) => [notMeasuredRow(UX.grantClick, why(e)), notMeasuredRow(UX.revokeClick, why(e))]);
 
 /** "The panel is visible": its decision for this admin on this ticket (allowed or refused)… */
 const PANEL_ANSWER = '.decision';

@@ -4,7 +4,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEMO_WORLD, startDemoPages, worldFile } from './demo-pages';
+import { DEMO_WORLD, startDemoPages, worldFile, type DemoPages } from './demo-pages';
 import { API_ENTRY, API_ENV, API_NODE_ARGS } from './api-runtime';
 import { DEMO_PASSWORD, startDemoIdp } from './demo-idp';
 
@@ -14,11 +14,28 @@ const API_URL = `http://localhost:${API_PORT}`;
 /** The demo world names its identity provider at this port (fixtures/demo-world.json, organization.identity). */
 const IDP_PORT = 4404;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// The demo pages' ports and the data folder can be moved (a test runs `npm start` beside another).
+const DEMO_PORTS = { supportPort: Number(process.env.SUPPORT_PORT ?? 4401), adminPort: Number(process.env.ADMIN_PORT ?? 4402), productPort: Number(process.env.PRODUCT_PORT ?? 4403) };
+const DATA = process.env.START_DATA_DIR ?? '.data';
 const children: ChildProcess[] = [];
+let stopping = false;
+let served: DemoPages | undefined;
 
 function run(cmd: string, args: string[]): void {
   const result = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
   if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+/**
+ * A child that dies while the demo runs would leave pages served against nothing: say which one and
+ * how it ended (exit code or signal), stop the rest and exit non-zero.
+ */
+function exitWhenDead(child: ChildProcess, name: string): void {
+  child.once('exit', (code, signal) => {
+    if (stopping) return;
+    console.error(`\n${name} (pid ${child.pid}) stopped ${signal ? `on signal ${signal}` : `with exit code ${code}`}; stopping the demo.`);
+    void stop(1);
+  });
 }
 
 async function waitForApi(timeoutMs: number): Promise<boolean> {
@@ -49,9 +66,9 @@ async function ensureFree(port: number, what: string): Promise<void> {
 }
 
 await ensureFree(API_PORT, 'Access API');
-await ensureFree(4401, 'demo support portal');
-await ensureFree(4402, 'demo admin console');
-await ensureFree(4403, 'demo product sites');
+await ensureFree(DEMO_PORTS.supportPort, 'demo support portal');
+await ensureFree(DEMO_PORTS.adminPort, 'demo admin console');
+await ensureFree(DEMO_PORTS.productPort, 'demo product sites');
 await ensureFree(IDP_PORT, 'demo identity provider');
 
 run('npm', ['run', 'build:demo']);
@@ -62,19 +79,21 @@ let apiUp = false;
 if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) {
   // The API runs as built JavaScript, as `npm run api` runs it (build:api also makes the PGlite template).
   run('npm', ['run', 'build:api']);
-  const api = spawn(process.execPath, [...API_NODE_ARGS, API_ENTRY, '--fixture', world, '--port', String(API_PORT), '--data', '.data/api', '--audit-key', '.data/audit-signing-key.pem'], {
+  const api = spawn(process.execPath, [...API_NODE_ARGS, API_ENTRY, '--fixture', world, '--port', String(API_PORT), '--data', join(DATA, 'api'), '--audit-key', join(DATA, 'audit-signing-key.pem')], {
     cwd: ROOT,
     stdio: 'inherit',
     env: { ...process.env, ...API_ENV },
   });
   children.push(api);
+  exitWhenDead(api, 'The Access API');
   apiUp = await waitForApi(30_000);
   if (!apiUp) console.error(`The Access API did not answer on ${API_URL}/healthz within 30 s.`);
 } else {
   console.error('The Access API (src/server/main.ts) or fixtures/demo-world.json is missing: serving the demo pages only.');
 }
 
-const pages = await startDemoPages({ apiUrl: API_URL });
+const pages = await startDemoPages({ apiUrl: API_URL, ...DEMO_PORTS });
+served = pages;
 // The demo org's own OpenID provider: its people sign in with their email and the password "demo".
 const idp = await startDemoIdp({ port: IDP_PORT, worldFile: world });
 const raw = JSON.parse(readFileSync(world, 'utf8')) as {
@@ -95,7 +114,7 @@ const firstTicket = pages.view.tickets[0]?.key ?? 'PS-101';
 console.log(`
 Access Companion is running.
 
-  Access API:      ${apiUp ? API_URL : '(not running)'}
+  Access API:      ${apiUp ? `${API_URL} (pid ${children[0]?.pid})` : '(not running)'}
   Sign-in (OpenID): ${idp.issuer}   (the demo organisation's identity provider)
   Support portal:  ${pages.ticketUrl(firstTicket)}
   Raise a request: ${pages.createRequestUrl('priya')}   (?as= is who you are on the portal)
@@ -130,11 +149,12 @@ if (process.env.DISPLAY && existsSync(CHROMIUM)) {
   );
 }
 
-const stop = async () => {
-  for (const child of children) child.kill('SIGTERM');
-  await pages.close();
-  await idp.close();
-  process.exit(0);
-};
+async function stop(code = 0): Promise<void> {
+  stopping = true;
+  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  await served?.close();
+  await idp?.close();
+  process.exit(code);
+}
 process.on('SIGINT', () => void stop());
 process.on('SIGTERM', () => void stop());

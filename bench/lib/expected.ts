@@ -35,13 +35,22 @@ export const COST_LEVELS: Record<Store, number[]> = { PGlite: [1, 16, 64], Postg
 export function apiCost(store: Store, c: number): { check: Expected; floor: Expected; floorBatched: Expected; bare: Expected } {
   const s = store === 'PGlite' ? '' : ` (${store})`;
   return {
-    check: e(`API cost${s}: access check, ${clients(c)}`, 'checks/s', '≥ 0.80× durable floor'),
-    floor: e(`API cost${s}: durable floor (one row, own transaction), ${clients(c)}`, 'req/s'),
-    floorBatched: e(`API cost${s}: durable floor (group commit), ${clients(c)}`, 'req/s'),
+    check: e(`API cost${s}: access check, synced, ${clients(c)}`, 'checks/s', '≥ 0.80× durable floor'),
+    floor: e(`API cost${s}: durable floor (one row, own transaction, synced), ${clients(c)}`, 'req/s'),
+    floorBatched: e(`API cost${s}: durable floor (group commit, synced), ${clients(c)}`, 'req/s'),
     bare: e(`API cost${s}: bare Hono route, ${clients(c)}`, 'req/s'),
   };
 }
-export const costRows = (store: Store): Expected[] => COST_LEVELS[store].flatMap((c) => Object.values(apiCost(store, c)));
+/** The same check with nothing synced, beside the durable one (what the sync costs). */
+export function apiCostUnsynced(store: Store, c: number): Expected {
+  const s = store === 'PGlite' ? '' : ` (${store})`;
+  return e(`API cost${s}: access check, sync off, ${clients(c)}`, 'checks/s');
+}
+export const costRows = (store: Store): Expected[] =>
+  COST_LEVELS[store].flatMap((c) => {
+    const { check, ...peers } = apiCost(store, c);
+    return [check, apiCostUnsynced(store, c), ...Object.values(peers)];
+  });
 
 /** Where one access check's time goes, each part measured on its own (in process, PGlite). */
 export const PROFILE = {
@@ -87,6 +96,8 @@ export const UX = {
   notifyAsleep: e('ux: inbox item → notification (worker asleep)', 'ms', '≤ 35 s'),
   panelWarm: e('ux: sidebar rendered → panel visible (warm cache)', 'ms', '≤ 100 ms'),
   panelCold: e('ux: sidebar rendered → panel visible (cold cache)', 'ms'),
+  grantClick: e('ux: click Grant access → Support allowed (synced)', 'ms p99', '≤ 1,000 ms p99'),
+  revokeClick: e('ux: click Revoke access → Support refused (synced)', 'ms p99', '≤ 1,000 ms p99'),
 };
 
 export const AUTH = {

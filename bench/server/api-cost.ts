@@ -3,12 +3,17 @@
 // appends one row to the same database in its own transaction: the least a check that must commit
 // its audit row before answering can cost), the same floor group-committed like the check, and an
 // empty route. Every access check writes an audit row: that is the real cost of enforcement.
+// Durable: PGlite runs in a data folder on disk and syncs each commit (the floors too, so the
+// ratios compare like with like); PostgreSQL with synchronous_commit=on. Beside each check row,
+// the same check with syncing off (in-memory PGlite, as measured before durability; PostgreSQL
+// with synchronous_commit=off): what the sync costs.
 import { spawn } from 'node:child_process';
 import pg from 'pg';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoadgen, type LoadResult } from '../lib/loadgen';
-import { apiCost, COST_LEVELS, costRows, notMeasuredRow, type Store } from '../lib/expected';
+import { apiCost, apiCostUnsynced, COST_LEVELS, costRows, notMeasuredRow, type Store } from '../lib/expected';
 import { median, summarize, type Row } from '../lib/stats';
 import { pickActors } from './latency';
 import { ROOT } from './spawn-api';
@@ -31,7 +36,7 @@ export async function benchApiCost(quick: boolean): Promise<Row[]> {
       const c = new pg.Client({ connectionString: url });
       await c
         .connect()
-        .then(() => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`))
+        .then(() => c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE; DROP SCHEMA IF EXISTS ${schema}_nosync CASCADE`))
         .catch(() => {});
       await c.end().catch(() => {});
     }
@@ -54,11 +59,35 @@ function failed(store: Store, e: Error, what = 'run failed'): Row[] {
   return costRows(store).map((x) => notMeasuredRow(x, reason));
 }
 
+/** The durable rows of `store`, each check row followed by the same check with syncing off. */
 async function costOn(quick: boolean, store: Store, databaseUrl?: string, schema?: string): Promise<Row[]> {
+  const synced = await costOnce(quick, store, true, databaseUrl, schema);
+  const unsynced = await costOnce(quick, store, false, databaseUrl, schema && `${schema}_nosync`);
+  const out: Row[] = [];
+  for (const row of synced) {
+    out.push(row);
+    const off = unsynced.find((u) => u.name === row.name);
+    if (!off || !COST_LEVELS[store].some((c) => apiCost(store, c).check.name === row.name)) continue;
+    const c = COST_LEVELS[store].find((l) => apiCost(store, l).check.name === row.name)!;
+    const { target: _target, met: _met, ...measured } = off;
+    out.push({
+      ...measured,
+      ...apiCostUnsynced(store, c),
+      ratio: (row.value ?? 0) / (off.value ?? 1),
+      note: `the same check with nothing synced (${store === 'PGlite' ? 'in-memory PGlite, fsync off: the figure before durability' : 'synchronous_commit=off'}); the ratio column is synced over unsynced; ${(off.note ?? '').split(';')[0]}`,
+    });
+  }
+  return out;
+}
+
+async function costOnce(quick: boolean, store: Store, sync: boolean, databaseUrl?: string, schema?: string): Promise<Row[]> {
   const levels = COST_LEVELS[store];
   const fixture = join(ROOT, 'fixtures/demo-world.json');
   const world = JSON.parse(readFileSync(fixture, 'utf8'));
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/server/serve-bare.ts'), '--fixture', fixture], {
+  // On the disk the repository is on, not a tmpfs: a sync there is a real one.
+  const dataDir = store === 'PGlite' && sync ? join(mkdtempSync(join(tmpdir(), 'ac-bench-cost-')), 'data') : undefined;
+  const storeArgs = dataDir ? ['--data', dataDir] : sync ? [] : ['--unsafe-no-sync'];
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/server/serve-bare.ts'), '--fixture', fixture, ...storeArgs], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...process.env, DATABASE_URL: databaseUrl ?? '', AC_PG_SCHEMA: schema ?? '' },
@@ -78,7 +107,8 @@ async function costOn(quick: boolean, store: Store, databaseUrl?: string, schema
     if (probe.allowed !== true) throw new Error(`access check does not allow after grant: ${JSON.stringify(probe)}`);
     const post = (path: string) => ({ method: 'POST' as const, url: `${base}${path}`, headers: { authorization: `Bearer ${a.engineerToken}` }, body });
     const targets = { check: post('/v1/access/check'), floor: post('/__bench/append'), floorBatched: post('/__bench/append-batched'), bare: post('/__bench/empty') };
-    const kinds = Object.keys(targets) as (keyof typeof targets)[];
+    // Unsynced, only the check is measured: its row stands beside the synced one.
+    const kinds = sync ? (Object.keys(targets) as (keyof typeof targets)[]) : (['check'] as const);
     const rounds = quick ? 1 : 3;
     const durationMs = quick ? 1_000 : 3_000;
     const results: Record<string, LoadResult[]> = {};
@@ -98,6 +128,10 @@ async function costOn(quick: boolean, store: Store, databaseUrl?: string, schema
       };
       const ck = agg('check');
       const names = apiCost(store, c);
+      if (!sync) {
+        rows.push({ ...names.check, value: ck.rate, median: ck.lat.median, p99: ck.lat.p99, latencyUnit: 'ms', note: `${ck.errors} non-2xx` });
+        continue;
+      }
       const peer = (k: 'floor' | 'floorBatched' | 'bare') => {
         const p = agg(k);
         return {
@@ -119,14 +153,19 @@ async function costOn(quick: boolean, store: Store, databaseUrl?: string, schema
         latencyUnit: 'ms',
         ratio: floor.ratio,
         met: floor.ratio >= 0.8 && ck.errors === 0,
-        note: `${floor.ratio.toFixed(2)}× the durable floor, ${floorBatched.ratio.toFixed(2)}× the group-commit floor, ${bare.ratio.toFixed(2)}× the empty route; ${ck.errors} non-2xx${ck.errors ? ` ${JSON.stringify(ck.statuses)}` : ''}; each check authenticates, decides and commits its audit row (${store === 'PGlite' ? 'in-memory PGlite' : databaseUrl === process.env.DATABASE_URL ? 'PostgreSQL at DATABASE_URL, own schema' : 'PostgreSQL 15, throwaway cluster, fsync off'}, demo world)`,
+        note: `${floor.ratio.toFixed(2)}× the durable floor, ${floorBatched.ratio.toFixed(2)}× the group-commit floor, ${bare.ratio.toFixed(2)}× the empty route; ${ck.errors} non-2xx${ck.errors ? ` ${JSON.stringify(ck.statuses)}` : ''}; each check authenticates, decides and commits its audit row, synced before the answer (${store === 'PGlite' ? 'PGlite in a data folder on disk, every commit fsynced, the floors too' : databaseUrl === process.env.DATABASE_URL ? 'PostgreSQL at DATABASE_URL, own schema, synchronous_commit=on' : 'PostgreSQL 15, throwaway cluster, fsync off: nothing reaches the disk there'}, demo world)`,
       });
       rows.push(floor, floorBatched, bare);
     }
-    rows[0]!.note += `; median of ${rounds} interleaved ${durationMs / 1000} s runs per cell, load generator in its own process (node:http keep-alive), 2 cores shared by server and clients; the ratio column of a peer's row is the check's rate over that peer's`;
+    if (rows[0] && sync)
+      rows[0].note += `; median of ${rounds} interleaved ${durationMs / 1000} s runs per cell, load generator in its own process (node:http keep-alive), 2 cores shared by server and clients; the ratio column of a peer's row is the check's rate over that peer's`;
     return rows;
   } finally {
     loadgen.close();
     child.kill();
+    if (dataDir) {
+      await new Promise((r) => child.once('exit', r).once('error', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   }
 }

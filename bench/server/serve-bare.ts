@@ -3,6 +3,7 @@
 // loop and the database with the API. Prints the port on stdout once listening.
 //   POST /__bench/empty          an empty route (same method and answer shape as the check)
 //   POST /__bench/append         appends one row to the same database in its own transaction
+//                                (synced like every commit of the API when the database syncs)
 //   POST /__bench/append-batched the same row, group-committed like the check (one multi-row
 //                                insert per transaction for every request waiting)
 import { serve } from '@hono/node-server';
@@ -11,9 +12,13 @@ import { readFileSync } from 'node:fs';
 import { createApp } from '../../src/server/app';
 import { openDb, type Db } from '../../src/server/db/index';
 
-const fixture = process.argv[process.argv.indexOf('--fixture') + 1]!;
+const arg = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+const fixture = arg('--fixture')!;
+// --data DIR: PGlite in a folder, each commit synced (as deployed); without it, in memory.
+// --unsafe-no-sync: nothing synced (PGlite fsync off, PostgreSQL synchronous_commit=off).
+const sync = !process.argv.includes('--unsafe-no-sync');
 // The rate limit is raised so it never refuses, but its bookkeeping still runs on every check.
-const db = await openDb({ databaseUrl: process.env.DATABASE_URL || undefined, schema: process.env.AC_PG_SCHEMA || undefined });
+const db = await openDb({ databaseUrl: process.env.DATABASE_URL || undefined, schema: process.env.AC_PG_SCHEMA || undefined, dataDir: arg('--data'), sync });
 const api = await createApp({ world: JSON.parse(readFileSync(fixture, 'utf8')), db, rateLimitPerMinute: 1e9, log: () => {} });
 // A row about as wide as an audit row: a time, who, what, and the request body as jsonb.
 await db.query('CREATE TABLE IF NOT EXISTS bench_floor (id bigserial PRIMARY KEY, at text NOT NULL, actor text NOT NULL, body jsonb NOT NULL)');

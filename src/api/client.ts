@@ -130,6 +130,13 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
     supportRequests: (o?: CallOptions) => get(ROUTES.supportRequests, none, o),
     bulkGrant: (tickets: string[], o?: CallOptions) => post(ROUTES.bulkGrant, none, { tickets }, o),
     checkAccess: (input: W.AccessCheckInput, o?: CallOptions) => post(ROUTES.checkAccess, none, input, o),
+    /** Support (the ticket's engineer) asks for consent to one change. */
+    createChangeRequest: (key: string, input: W.ChangeRequestCreateInput, o?: CallOptions) => post(ROUTES.createChangeRequest, { key }, input, o),
+    changeRequests: (key: string, o?: CallOptions) => get(ROUTES.ticketChangeRequests, { key }, o),
+    changeRequest: (id: string, o?: CallOptions) => get(ROUTES.changeRequest, { id }, o),
+    approveChangeRequest: (id: string, o?: CallOptions) => post(ROUTES.approveChangeRequest, { id }, {}, o),
+    declineChangeRequest: (id: string, message?: string, o?: CallOptions) => post(ROUTES.declineChangeRequest, { id }, message ? { message } : {}, o),
+    guardDecideChangeRequest: (id: string, decision: 'approve' | 'deny', o?: CallOptions) => post(ROUTES.guardDecideChangeRequest, { id }, { decision }, o),
     /** `undefined` when unchanged since `etag` (304). */
     inbox: async (etag?: string, o?: CallOptions) => {
       const r = await ifChanged(ROUTES.inbox, none, etag, o);

@@ -137,10 +137,46 @@ export const ROUTES = {
   bulkGrant: route('post', '/v1/support-requests/bulk-grant', 'Grant several tickets; per-row results', W.BulkGrantBody, [200, W.BulkGrantResult]),
   checkAccess: keyScoped(
     'access_check',
-    route('post', '/v1/access/check', 'Enforcement point: may this engineer read this resource now? (audited; an access_check API key checks as its engineer)', W.AccessCheckBody, [
-      200,
-      W.AccessDecision,
-    ]),
+    route(
+      'post',
+      '/v1/access/check',
+      'Enforcement point: may this engineer do `action` on this resource now? Absent action = "read" (the grant decides); "change_permissions" is allowed under an active grant on permission-holding resources (project, group, user, permission_config) and shown to the admins live with `change`; any other action is a change, allowed only under an approved change request naming that action on that canonical resource (once or until its end). Every call is audited; a non-string action is a 400; an access_check API key checks as its engineer',
+      W.AccessCheckBody,
+      [200, W.AccessDecision],
+    ),
+  ),
+  createChangeRequest: route(
+    'post',
+    '/v1/tickets/{key}/change-requests',
+    "Support (the ticket's engineer) asks for consent to one change: action on a named resource, why, for how long (duration from approval, or until); once by default. Lands in the inbox of the admins who may grant for the ticket",
+    W.ChangeRequestCreateBody,
+    [201, W.ChangeRequest],
+  ),
+  ticketChangeRequests: route('get', '/v1/tickets/{key}/change-requests', "The ticket's change requests, newest first (stakeholders only)", null, [200, W.ChangeRequestList]),
+  changeRequest: route('get', '/v1/change-requests/{id}', 'One change request, with ETag (stakeholders of its ticket)', null, [200, W.ChangeRequest]),
+  approveChangeRequest: route(
+    'post',
+    '/v1/change-requests/{id}/approve',
+    'Consent to the change (admins who may grant for the ticket: 403 not-eligible with causes otherwise; needs the active data grant it will live under: 409 no_active_grant). On a Guard-restricted site it waits on Guard (If-Match honoured)',
+    W.EmptyBody,
+    [200, W.ChangeRequest],
+    [IF_MATCH],
+  ),
+  declineChangeRequest: route(
+    'post',
+    '/v1/change-requests/{id}/decline',
+    'Decline the change, with an optional message (admins who may grant for the ticket; If-Match honoured)',
+    W.ChangeRequestDeclineBody,
+    [200, W.ChangeRequest],
+    [IF_MATCH],
+  ),
+  guardDecideChangeRequest: route(
+    'post',
+    '/v1/change-requests/{id}/guard-decision',
+    'Guard admin approves or denies a change waiting on Guard (not the admin who approved it)',
+    W.GuardDecisionBody,
+    [200, W.ChangeRequest],
+    [IF_MATCH],
   ),
   inbox: route('get', '/v1/inbox', 'Everything waiting on me (ETag / If-None-Match → 304)', null, [200, W.Inbox], [header('If-None-Match', 'ETag of the inbox last read; 304 while unchanged')]),
   requestProductAccess: route('post', '/v1/access-requests', 'Request product access (201); the same ask while it is pending answers 200 with that request', W.AccessRequestCreateBody, [
@@ -249,7 +285,7 @@ export const ROUTES = {
     200,
     W.SignedOut,
   ]),
-  health: route('get', '/healthz', 'Liveness and database kind', null, [200, W.Health]),
+  health: route('get', '/healthz', 'Liveness, database kind and whether acknowledged writes are synced to disk (503 with ok: false once the storage failed)', null, [200, W.Health]),
   openapi: route('get', '/openapi.json', 'This document (OpenAPI 3.1)', null, [200, null]),
 } as const;
 

@@ -19,6 +19,7 @@ export const PROBLEMS = {
   'rate-limited': { status: 429, title: 'Too many requests' },
   internal: { status: 500, title: 'Something went wrong on our side' },
   'db-unavailable': { status: 503, title: 'The database is unavailable; retry shortly' },
+  'storage-unavailable': { status: 503, title: 'The API could not write to its storage' },
   'identity-provider-unavailable': { status: 503, title: "The organisation's identity provider could not be reached; retry shortly" },
 } as const;
 

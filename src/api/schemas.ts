@@ -1,13 +1,26 @@
 // Wire schemas of the Access API. The server validates requests with them, the OpenAPI document is
 // generated from them, and the extension's client takes its types from them. No Node imports here.
 import { z } from 'zod';
-import { ACCESS_REQUEST_STATES, AUDIT_ACTIONS, GRANT_STATES, MAX_ID_LENGTH, MAX_MESSAGE_LENGTH, RESOURCE_TYPES, ROLE_NAMES, TICKET_KEY_MAX_LENGTH } from './vocabulary';
+import {
+  ACCESS_REQUEST_STATES,
+  AUDIT_ACTIONS,
+  CHANGE_REQUEST_STATES,
+  GRANT_STATES,
+  MAX_ACTION_LENGTH,
+  MAX_CHANGE_LENGTH,
+  MAX_ID_LENGTH,
+  MAX_MESSAGE_LENGTH,
+  RESOURCE_TYPES,
+  ROLE_NAMES,
+  TICKET_KEY_MAX_LENGTH,
+} from './vocabulary';
 
 // The vocabulary's closed lists as zod enums (labels: vocabulary.ts).
 export const AuditAction = z.enum(AUDIT_ACTIONS);
 export const Role = z.enum(ROLE_NAMES);
 export const GrantState = z.enum(GRANT_STATES);
 export const AccessRequestState = z.enum(ACCESS_REQUEST_STATES);
+export const ChangeRequestState = z.enum(CHANGE_REQUEST_STATES);
 
 /**
  * PostgreSQL text and jsonb cannot hold a NUL character, and a lone surrogate is not valid UTF-8.
@@ -43,13 +56,15 @@ const ResourceObject = z
     site: short(200).optional(),
     product: short(200).optional(),
     conversation: short(500).optional(),
+    project: short(200).optional(),
   })
   .strict()
   // The decision reads one conversation; a second, different one would be logged but ignored.
   .refine((r) => r.type !== 'ai_conversation' || r.id === undefined || r.conversation === undefined || r.id === r.conversation, {
     error: 'an ai_conversation is ambiguous when id and conversation differ; send one of them',
   })
-  .refine((r) => r.type === 'ai_conversation' || r.conversation === undefined, { error: 'only an ai_conversation names a conversation' });
+  .refine((r) => r.type === 'ai_conversation' || r.conversation === undefined, { error: 'only an ai_conversation names a conversation' })
+  .refine((r) => r.type === 'workflow' || r.project === undefined, { error: 'only a workflow names the project it is in' });
 /** Short form for scripts and SIEM rules: "page", "work_item:PS-1", "ai_conversation:conv-7". */
 const ResourceString = short(600).transform((v, ctx) => {
   const i = v.indexOf(':');
@@ -62,13 +77,34 @@ const ResourceString = short(600).transform((v, ctx) => {
   return type === 'ai_conversation' ? { type, conversation: rest } : { type, id: rest };
 });
 /** What a client is told when its resource fits neither form. */
-export const RESOURCE_FORMS = `resource must be a string "type" or "type:id" (e.g. "work_item:PS-1", "ai_conversation:conv-7"), or an object {type, id?, site?, product?, conversation?}; type is one of ${RESOURCE_TYPES.join(', ')}`;
+export const RESOURCE_FORMS = `resource must be a string "type" or "type:id" (e.g. "work_item:PS-1", "ai_conversation:conv-7"), or an object {type, id?, site?, product?, conversation?, project?}; type is one of ${RESOURCE_TYPES.join(', ')}`;
+const resource = z.union([ResourceObject, ResourceString], { error: RESOURCE_FORMS });
+/** An action a check or a change request names: `read`, `change_permissions`, or a change (`update`, `delete`, `run_test`, …), matched exactly. */
+const action = storable(z.string({ error: 'action must be a string: "read", "change_permissions", or the change (e.g. "update")' }).min(1).max(MAX_ACTION_LENGTH));
 export const AccessCheckBody = z
   .object({
     ticket: ticketKey,
-    resource: z.union([ResourceObject, ResourceString], { error: RESOURCE_FORMS }),
+    resource,
+    /** Absent: "read". */
+    action: action.optional(),
+    /** What a change did, in words an admin reads ("added sam to project PS viewers"); shown with a permission change, recorded with any change. */
+    change: storable(z.string().trim().min(1).max(MAX_CHANGE_LENGTH)).optional(),
   })
-  .strict();
+  .strict()
+  .refine((b) => b.change === undefined || (b.action !== undefined && b.action !== 'read'), { error: 'change describes a change: a read changes nothing', path: ['change'] });
+/** Support asks for consent to one change: what (action on resource), why, and for how long (an ISO 8601 duration from approval, or an end). */
+export const ChangeRequestCreateBody = z
+  .object({
+    action,
+    resource,
+    reason: storable(z.string().trim().min(1).max(MAX_MESSAGE_LENGTH)),
+    once: z.boolean().optional(),
+    duration: short(40).optional(),
+    until: z.iso.datetime({ offset: true }).optional(),
+  })
+  .strict()
+  .refine((b) => (b.duration === undefined) !== (b.until === undefined), { error: 'give how long the consent lasts: duration (e.g. "PT2H") or until, not both' });
+export const ChangeRequestDeclineBody = z.object({ message: message.optional() }).strict();
 export const AccessRequestCreateBody = z
   .object({
     site: id,
@@ -203,6 +239,8 @@ export const SupportRequest = z.object({
   siteUrl: z.string(),
   product: z.string(),
   engineer: z.string(),
+  /** The assigned Support engineer's display name. */
+  engineerName: z.string(),
   requestedAt: z.string().optional(),
   eligibility: Eligibility,
 });
@@ -218,7 +256,46 @@ export const BulkGrantRow = z.object({
   type: z.string().optional(),
 });
 export const BulkGrantResult = z.object({ results: z.array(BulkGrantRow) });
-export const AccessDecision = z.object({ allowed: z.boolean(), reason: z.string(), grantId: z.string().optional() });
+export const AccessDecision = z.object({ allowed: z.boolean(), reason: z.string(), grantId: z.string().optional(), consentId: z.string().optional() });
+export const ResourceWire = z.object({
+  type: z.string(),
+  id: z.string().optional(),
+  site: z.string().optional(),
+  product: z.string().optional(),
+  conversation: z.string().optional(),
+  project: z.string().optional(),
+});
+export const ChangeRequest = z.object({
+  id: z.string(),
+  ticket: z.string(),
+  site: z.string(),
+  product: z.string(),
+  engineer: z.string(),
+  action: z.string(),
+  resource: ResourceWire,
+  /** The change in words: "update workflow 'Bug' in project PS". */
+  summary: z.string(),
+  reason: z.string(),
+  once: z.boolean(),
+  duration: z.string().optional(),
+  until: z.string().optional(),
+  state: ChangeRequestState,
+  createdAt: z.string(),
+  approvedBy: z.string().optional(),
+  approvedAt: z.string().optional(),
+  guardDecidedBy: z.string().optional(),
+  guardDecidedAt: z.string().optional(),
+  endsAt: z.string().optional(),
+  grantId: z.string().optional(),
+  declinedBy: z.string().optional(),
+  declinedAt: z.string().optional(),
+  message: z.string().optional(),
+  usedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  endReason: z.enum(['grant_revoked', 'ticket_closed']).optional(),
+  version: z.number().int(),
+});
+export const ChangeRequestList = z.object({ changeRequests: z.array(ChangeRequest), people: z.record(z.string(), z.string()) });
 export const AuditRow = z.object({
   seq: z.number().int(),
   id: z.string(),
@@ -228,6 +305,8 @@ export const AuditRow = z.object({
   actorKind: z.enum(['admin', 'engineer', 'system', 'key']),
   actorName: z.string(),
   action: z.string(),
+  /** On /v1/audit: what the row is about in words (people, tickets and products by name), when it names something. */
+  resourceName: z.string().optional(),
   ticket: z.string().nullable(),
   resource: z.unknown(),
   outcome: z.string(),
@@ -237,7 +316,17 @@ export const AuditRow = z.object({
 });
 /** `total`: rows matching the filter across all pages (on /v1/audit). */
 /** A closed ticket and the grants closing it revoked. */
-export const TicketClosed = z.object({ key: z.string(), status: z.literal('closed'), revoked: z.array(z.string()) });
+/** A change Support made on a ticket (an allowed change check), as listed when the ticket closes. */
+export const ChangeMade = z.object({ at: z.string(), action: z.string(), resource: ResourceWire, summary: z.string(), change: z.string().optional(), consentId: z.string().optional() });
+export const TicketClosed = z.object({
+  key: z.string(),
+  status: z.literal('closed'),
+  revoked: z.array(z.string()),
+  /** Change requests the close ended. */
+  endedChangeRequests: z.array(z.string()),
+  /** Every change Support made on the ticket (permission changes and consented changes), oldest first. */
+  changesMade: z.array(ChangeMade),
+});
 /** A ticket's Support activity: every row in its window, newest first (not paged). */
 export const ActivityPage = z.object({ entries: z.array(AuditRow) });
 export const AuditPage = z.object({ entries: z.array(AuditRow), nextCursor: z.string().nullable(), total: z.number().int().optional() });
@@ -261,7 +350,7 @@ export const AuditVerify = z.object({
 });
 export const InboxItem = z.object({
   id: z.string(),
-  kind: z.enum(['support_request', 'guard_approval', 'access_request', 'ask']),
+  kind: z.enum(['support_request', 'guard_approval', 'access_request', 'ask', 'change_request', 'change_guard_approval']),
   title: z.string(),
   ticket: z.string().optional(),
   createdAt: z.string(),
@@ -292,6 +381,8 @@ export const AccessRequest = z.object({
   forUser: z.object({ id: z.string().optional(), name: z.string().optional(), email: z.string() }).optional(),
   /** The person the access is for, and the access they already have. */
   person: z.object({
+    /** One key per person however their email was written (normalized email; `user:<id>` without one): count people by it. */
+    key: z.string(),
     name: z.string().optional(),
     email: z.string(),
     hasAccount: z.boolean(),
@@ -312,6 +403,8 @@ export const AccessRequest = z.object({
   mayDecide: z.boolean(),
   /** Denying bars the person from asking again (an off-site self-request is among those decided). */
   denyBars: z.boolean(),
+  /** The bar's rule in one sentence, when denying bars or a bar stands (the same words the requester reads). */
+  barRule: z.string().optional(),
   /** Other pending requests for the same person, site and product: one decision covers them all. */
   samePerson: z.array(z.object({ id: z.string(), requestedBy: z.string(), requesterName: z.string(), self: z.boolean(), requesterOnSite: z.boolean(), createdAt: z.string() })),
 });
@@ -322,7 +415,14 @@ const Person = z.object({ userId: z.string(), name: z.string() });
 /** Can I ask: `ok`, or why not (`code` as in the API's refusals, `message` for people). */
 export const RequestVerdict = z.object({ ok: z.boolean(), code: z.string().optional(), message: z.string().optional() });
 /** The standing bar on a requester: since when, and the denied request behind it. */
-export const RequestBar = z.object({ at: z.string(), site: z.string().optional(), product: z.string().optional(), message: z.string() });
+export const RequestBar = z.object({
+  at: z.string(),
+  site: z.string().optional(),
+  product: z.string().optional(),
+  message: z.string(),
+  /** The bar's rule in one sentence (the same words the reviewer read). */
+  rule: z.string(),
+});
 /** The requester's view of one of their requests (made by them, or for them). */
 export const MyAccessRequest = z.object({
   id: z.string(),
@@ -344,6 +444,8 @@ export const MyAccessRequest = z.object({
   message: z.string().optional(),
   /** A denied self-request from outside the site that barred its requester. */
   barred: z.boolean(),
+  /** With `barred`: the bar's rule in one sentence (the same words the reviewer read). */
+  barRule: z.string().optional(),
   /** Where the product opens once approved. */
   productUrl: z.string(),
 });
@@ -385,7 +487,8 @@ export const Problem = z.object({
   instance: z.string().optional(),
   causes: z.array(Cause).optional(),
 });
-export const Health = z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgres']) });
+/** `durable`: each acknowledged write is synced to disk first; `storage`: why writes are refused (with `ok: false`, status 503). */
+export const Health = z.object({ ok: z.boolean(), db: z.enum(['pglite', 'postgres']), durable: z.boolean(), storage: z.string().optional() });
 
 // ---- sign-in (DESIGN §6) ----
 
@@ -424,6 +527,11 @@ export type TicketInput = z.infer<typeof TicketCreateBody>;
 export type MeWire = z.infer<typeof Me>;
 export type SupportRequestWire = z.infer<typeof SupportRequest>;
 export type BulkGrantRowWire = z.infer<typeof BulkGrantRow>;
+export type AccessDecisionWire = z.infer<typeof AccessDecision>;
+export type ChangeRequestWire = z.infer<typeof ChangeRequest>;
+export type ChangeMadeWire = z.infer<typeof ChangeMade>;
+export type ChangeRequestListWire = z.infer<typeof ChangeRequestList>;
+export type ChangeRequestCreateInput = z.infer<typeof ChangeRequestCreateBody>;
 export type AuditRowWire = z.infer<typeof AuditRow>;
 export type AuditCheckpointPageWire = z.infer<typeof AuditCheckpointPage>;
 export type InboxItemWire = z.infer<typeof InboxItem>;

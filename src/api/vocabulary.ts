@@ -7,9 +7,11 @@
 // do not load zod.
 import { ROLE_SHAPES } from '../core/roles';
 import type { AccessRequestState as CoreAccessRequestState, GrantState as CoreGrantState, RoleName } from '../core/types';
+import type { ChangeRequestState as CoreChangeRequestState } from '../core/changes';
 
 export { isTicketKey, MAX_ID_LENGTH, MAX_MESSAGE_LENGTH, TICKET_KEY_MAX_LENGTH, TICKET_KEY_SOURCE } from '../core/limits';
 export { RESOURCE_TYPES } from '../core/access';
+export { CHANGE_PERMISSIONS_ACTION, MAX_ACTION_LENGTH, MAX_CHANGE_LENGTH, READ_ACTION } from '../core/changes';
 export { CENTRALIZED_ROLES, ORIGINAL_ROLES } from '../core/roles';
 export { PRODUCT_NAMES, productName } from '../core/scope';
 
@@ -21,6 +23,15 @@ export { PRODUCT_NAMES, productName } from '../core/scope';
  */
 export const AUDIT_ACTION_LABELS = {
   'access.check': 'Opened',
+  // A check naming a change: allowed only under a consent to it (or, for permissions, the grant).
+  'access.change': 'Change',
+  'access.change_permissions': 'Changed permissions',
+  'change_request.create': 'Asked to make a change',
+  'change_request.approve': 'Consented to a change',
+  'change_request.decline': 'Declined a change',
+  'change_request.guard_approve': 'Guard approved a change',
+  'change_request.guard_deny': 'Guard denied a change',
+  'change_request.end': 'Consent to a change ended',
   'grant.create': 'Granted data access',
   'ai_grant.create': 'Granted AI conversations',
   'grant.revoke': 'Revoked access',
@@ -82,6 +93,16 @@ export const ACCESS_REQUEST_STATE_LABELS = {
   denied: 'Denied',
 } as const satisfies Record<CoreAccessRequestState, string>;
 export const ACCESS_REQUEST_STATES = Object.keys(ACCESS_REQUEST_STATE_LABELS) as [CoreAccessRequestState, ...CoreAccessRequestState[]];
+
+export const CHANGE_REQUEST_STATE_LABELS = {
+  pending: 'Waiting on you',
+  pending_guard_approval: 'Waiting on Guard',
+  approved: 'Approved',
+  declined: 'Declined',
+  used: 'Used',
+  ended: 'Ended',
+} as const satisfies Record<CoreChangeRequestState, string>;
+export const CHANGE_REQUEST_STATES = Object.keys(CHANGE_REQUEST_STATE_LABELS) as [CoreChangeRequestState, ...CoreChangeRequestState[]];
 
 /** A grant's or an access request's state in words (the two share "denied"); unknown states keep their name. */
 export function stateLabel(state: string): string {

@@ -49,6 +49,16 @@ export async function describeAction(intent: Intent): Promise<string> {
       const verb = intent.decision === 'approve' ? 'Approve' : 'Deny';
       return `${verb}, as Guard admin, Support's access to ${ticket ?? 'a ticket'}${ticket ? await where(ticket) : ''}`;
     }
+    case 'change_request_decision': {
+      const verb = intent.guard ? (intent.decision === 'approve' ? 'Approve, as Guard admin,' : 'Deny, as Guard admin,') : intent.decision === 'approve' ? 'Consent to' : 'Decline';
+      try {
+        // What the change is comes from the API's record, never from the page that asked.
+        const c = await (await accessClient()).client.changeRequest(intent.changeRequestId ?? '');
+        return `${verb} Support's change on ${c.ticket}: ${c.summary}${await where(c.ticket)}${intent.decision === 'approve' ? (c.once ? ', once' : c.duration ? `, for ${c.duration}` : `, until ${c.until}`) : ''}`;
+      } catch {
+        return `${verb} a change Support asked for on ${intent.ticket ?? 'a ticket'}`;
+      }
+    }
     case 'bulk_access_request_decision': {
       const n = intent.requestIds?.length ?? 0;
       return `${intent.decision === 'approve' ? 'Approve' : 'Deny'} ${n} product access request${n === 1 ? '' : 's'}${intent.decision === 'deny' ? ' (denying a self-request from outside the site bars that person)' : ''}`;

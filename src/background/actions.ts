@@ -106,6 +106,16 @@ async function perform(intent: Intent): Promise<ActionResult> {
       result = { outcome: 'done', state: r.state, requestId: r.id };
       break;
     }
+    case 'change_request_decision': {
+      const id = intent.changeRequestId ?? '';
+      const r = intent.guard
+        ? await client.guardDecideChangeRequest(id, intent.decision ?? 'deny', o)
+        : intent.decision === 'approve'
+          ? await client.approveChangeRequest(id, o)
+          : await client.declineChangeRequest(id, intent.message, o);
+      result = { outcome: 'done', state: r.state };
+      break;
+    }
     case 'bulk_access_request_decision': {
       const { results } = await client.bulkDecideAccessRequests(intent.requestIds ?? [], intent.decision ?? 'deny', intent.message, o);
       const requestRows = results.map((r) => ({ id: r.id, ok: r.ok, state: r.state, decidedWith: r.decidedWith, reason: r.reason }));

@@ -4,6 +4,7 @@
 import type { AccessRequestWire, GrantWire, TicketWire } from '../api/schemas';
 import { productName } from '../api/vocabulary';
 import { accessClient } from './api';
+import { personName } from '../shared-ext/format';
 import type { AccessRequestView, GrantView } from '../console/views';
 
 export const host = (url: string | undefined, fallback: string) => {
@@ -39,14 +40,15 @@ export async function toGrantView(g: GrantWire, people: Record<string, string> =
     product: t?.productName ?? productName(g.product),
     site: g.site,
     siteHost: host(t?.siteUrl, g.site),
-    engineer: people[g.engineer] ?? g.engineer,
+    engineer: personName(g.engineer, people),
     state: g.state,
     grantedBy: g.grantedBy,
-    grantedByName: g.grantedBy ? people[g.grantedBy] : undefined,
+    grantedByName: g.grantedBy ? personName(g.grantedBy, people) : undefined,
     grantedAt: g.grantedAt,
     requestedAt: g.requestedAt,
     revokeReason: g.revokeReason,
     guardDecidedBy: g.guardDecidedBy,
+    guardDecidedByName: g.guardDecidedBy ? personName(g.guardDecidedBy, people) : undefined,
     ...(g.kind === 'ai_conversations' ? { conversations: g.conversations ?? [] } : {}),
   };
 }
@@ -67,6 +69,7 @@ export function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
     requester: { id: r.requester.id, name: r.requester.name, email: r.requester.email, emailVerified: r.requester.emailVerified, onSite: r.requester.onSite },
     forWhom: { self: r.self, label, email: r.forUser?.email },
     person: {
+      key: r.person.key,
       email: r.person.email,
       hasAccount: r.person.hasAccount,
       emailVerified: r.person.emailVerified,
@@ -81,6 +84,7 @@ export function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
     billable: r.billable,
     mayDecide: r.mayDecide,
     denyBars: r.denyBars,
+    barRule: r.barRule,
     samePerson: r.samePerson.map((x) => ({ id: x.id, requesterName: x.requesterName, self: x.self })),
     decidedWith: r.decidedWith,
     message: r.message,

@@ -6,6 +6,7 @@ import type { ApiKeyInput } from '../api/api-key-schemas';
 import { AccessApiError } from '../api/client';
 import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
 import { registerHandlers } from '../shared-ext/messages';
+import { personName } from '../shared-ext/format';
 import { requestAction } from './actions';
 import { accessClient } from './api';
 import { cachedTicket, host, toAccessRequestView, toGrantView } from './console-views';
@@ -32,7 +33,7 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
     site: r.site,
     siteHost: host(r.siteUrl, r.site),
     product: productName(r.product),
-    engineer: r.engineer,
+    engineer: r.engineerName,
     requestedAt: r.requestedAt,
     allowed: r.eligibility.allowed,
     via: r.eligibility.via,
@@ -46,13 +47,17 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
     others.map(async (key): Promise<SupportRequestView | undefined> => {
       try {
         const el = await c.eligibility(key);
-        const row = (t: { title: string; site: string; siteUrl?: string; productName: string; engineer: string } | undefined, requestedAt?: string): SupportRequestView => ({
+        const row = (
+          t: { title: string; site: string; siteUrl?: string; productName: string; engineer: string } | undefined,
+          requestedAt?: string,
+          people: Record<string, string> = {},
+        ): SupportRequestView => ({
           ticket: key,
           title: t?.title ?? '',
           site: t?.site ?? el.scope.site,
           siteHost: host(t?.siteUrl ?? el.scope.siteUrl, t?.site ?? el.scope.site),
           product: t?.productName ?? productName(el.scope.product),
-          engineer: t?.engineer ?? '',
+          engineer: t ? personName(t.engineer, people) : '',
           requestedAt,
           allowed: el.allowed,
           via: el.via,
@@ -61,11 +66,11 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
           scopeSummary: el.scope.summary,
         });
         try {
-          const [t, { grants }] = await Promise.all([cachedTicket(key), c.ticketGrants(key)]);
+          const [t, { grants, people }] = await Promise.all([cachedTicket(key), c.ticketGrants(key)]);
           // Outstanding means Support's data request still waits for a grant (the vendor lists more).
           const waiting = grants.find((g) => g.kind === 'data' && g.state === 'requested');
           if (t.status !== 'open' || !waiting) return undefined;
-          return row(t, waiting.requestedAt);
+          return row(t, waiting.requestedAt, people);
         } catch (e) {
           // The ticket's record is for its stakeholders (403 no_stake): I still see, from my
           // eligibility, that I can't grant it, why, and whom to ask; the vendor page says it waits.
@@ -93,7 +98,11 @@ export async function listAccessRequests(): Promise<AccessRequestView[]> {
   return [...pending!.requests, ...decided].map(toAccessRequestView);
 }
 
-const actionLabel = (action: string, outcome: string) => `${auditActionLabel(action)}${outcome === 'refused' ? ' — refused' : ''}`;
+/** An audit row's action in words; an AI-conversation revoke says so, since it leaves the data grant standing. */
+function actionLabel(action: string, resource: { kind?: unknown } | null): string {
+  if (action === 'grant.revoke' && resource?.kind === 'ai_conversations') return 'Revoked AI conversation access';
+  return auditActionLabel(action);
+}
 
 /** Support's actions, optionally limited to one ticket's grant window (first grant → revocation or now). */
 /** One page of the audit log (newest first), optionally Support only and within a ticket's grant window. */
@@ -129,14 +138,20 @@ export async function getAudit(
     total,
     nextCursor,
     rows: entries.map((r) => {
-      const res = r.resource as { type?: string; id?: string } | null;
+      const res = r.resource as { type?: string; id?: string; kind?: unknown } | null;
+      const reason = (r.detail as { reason?: unknown } | null)?.reason;
       return {
         id: String(r.seq),
         at: r.at,
         actor: r.actorName,
+        actorId: r.actor,
         actorKind: r.actorKind,
-        action: actionLabel(r.action, r.outcome),
-        resource: res ? [res.type, res.id].filter(Boolean).join(' ') : '',
+        action: actionLabel(r.action, res),
+        actionCode: r.action,
+        outcome: r.outcome,
+        ...(r.outcome === 'refused' && typeof reason === 'string' ? { reason } : {}),
+        // Words from the API; a row it could not name keeps its kind, never a bare id.
+        resource: r.resourceName ?? (res?.type ? res.type.replace(/_/g, ' ') : ''),
         ticket: r.ticket ?? undefined,
       };
     }),

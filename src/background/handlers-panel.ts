@@ -10,6 +10,12 @@ export function registerPanelHandlers(): void {
     grantAccess: (req, sender) => requestAction({ kind: 'grant', ticket: req.key, idempotencyKey: req.idempotencyKey }, req.click, sender),
     revokeTicketGrant: (req, sender) => requestAction({ kind: 'revoke', ticket: req.key, grantId: req.grantId, idempotencyKey: req.idempotencyKey }, req.click, sender),
     grantAiConversations: (req, sender) => requestAction({ kind: 'ai_grant', ticket: req.key, conversations: req.conversations, idempotencyKey: req.idempotencyKey }, req.click, sender),
+    decideChangeRequest: (req, sender) =>
+      requestAction(
+        { kind: 'change_request_decision', ticket: req.key, changeRequestId: req.id, decision: req.decision, message: req.message, guard: req.guard === true, idempotencyKey: req.idempotencyKey },
+        req.click,
+        sender,
+      ),
     askAdmin: async (req) => {
       await askAdmin(req.key, req.adminId, req.idempotencyKey);
       return { ok: true };

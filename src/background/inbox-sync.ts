@@ -2,6 +2,7 @@
 // alarms poll every 30 s with If-None-Match (304 costs nothing), which survives the worker
 // being stopped because alarms wake it. While a page listens, live-stream.ts polls on every event.
 import { browser } from '../shared-ext/browser';
+import { personName } from '../shared-ext/format';
 import type { AccessClient } from '../api/client';
 import { toGrantView } from './console-views';
 import { accessClient, fingerprint, problemOf } from './api';
@@ -62,6 +63,8 @@ const INBOX_PAGES: Record<string, string> = {
   guard_approval: 'security/support-access-requests',
   access_request: 'access-requests',
   ask: 'settings/support-access',
+  change_request: 'settings/support-access',
+  change_guard_approval: 'security/support-access-requests',
 };
 
 /**
@@ -81,6 +84,8 @@ async function inboxNotice(item: InboxItem): Promise<Notice> {
     guard_approval: 'A grant waits on your Guard approval',
     access_request: 'Product access request',
     ask: 'You were asked to grant access',
+    change_request: 'Support asks for your consent to a change',
+    change_guard_approval: 'A change waits on your Guard approval',
   };
   return { id: `inbox:${item.id}`, kind: 'inbox', title: what[item.kind] ?? 'Waiting on you', message: item.title, link };
 }
@@ -193,7 +198,7 @@ async function syncGrants(client: AccessClient, account: string, notices: Notice
           id: `guard:${g.id}`,
           kind: 'guardDecision',
           title: `Guard ${g.state === 'active' ? 'approved' : 'denied'} access to ${g.ticket}`,
-          message: `${g.product} on ${g.siteHost}${g.guardDecidedBy ? ` · by ${g.guardDecidedBy}` : ''}`,
+          message: `${g.product} on ${g.siteHost}${g.guardDecidedBy ? ` · by ${g.guardDecidedByName ?? personName(g.guardDecidedBy, {})}` : ''}`,
           link: page,
         });
       }

@@ -1,7 +1,7 @@
 // The live stream (/v1/events) while any extension page or panel holds a 'live' port: every event
 // re-syncs (inbox-sync.ts) and tells the open pages that something changed.
 import { browser, type Runtime } from '../shared-ext/browser';
-import { backoffDelay } from '../shared-ext/backoff';
+import { reconnectDelay } from '../shared-ext/backoff';
 import { tokenRejected } from './auth-state';
 import { getMeta as meta, setMeta } from './db';
 import { syncNow } from './inbox-sync';
@@ -59,7 +59,7 @@ const HEALTHY_STREAM_MS = 60_000;
 /**
  * Reads /v1/events (SSE over fetch: a worker has no EventSource) and re-syncs on every event.
  * Ends when signed out or when the API rejects the token (401 signs the session out); other
- * failures retry with exponential backoff and jitter.
+ * failures retry with exponential backoff and jitter, at most RECONNECT_CAP_MS apart.
  */
 async function follow(signal: AbortSignal): Promise<void> {
   let lastId = (await meta<string>('lastEventId')) ?? '';
@@ -81,6 +81,12 @@ async function follow(signal: AbortSignal): Promise<void> {
       }
       if (!res.ok || !res.body) throw new Error(`events: HTTP ${res.status}`);
       openedAt = Date.now();
+      // Back after a failure: what changed meanwhile was never announced (a replay from lastId may
+      // bring nothing), so re-sync and tell the open pages, which then stop saying "offline".
+      if (failures > 0) {
+        await syncNow().catch(() => undefined); // a failed sync records its own problem for the pages
+        broadcast();
+      }
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {
@@ -106,7 +112,7 @@ async function follow(signal: AbortSignal): Promise<void> {
       if (signal.aborted) return;
     }
     failures = openedAt !== undefined && Date.now() - openedAt >= HEALTHY_STREAM_MS ? 1 : failures + 1;
-    await pause(backoffDelay(failures), signal);
+    await pause(reconnectDelay(failures), signal);
   }
 }
 

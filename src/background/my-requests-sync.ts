@@ -20,7 +20,7 @@ export function decisionNotice(r: MyAccessRequestWire): Notice {
   const by = r.decidedBy ? ` by ${r.decidedBy.name}` : '';
   const message = approved
     ? `${r.forUser.name && r.role === 'requester' && !r.self ? `${r.forUser.name} can` : 'You can'} open ${r.productName} now.`
-    : `${r.message ? `"${r.message}"` : 'No message.'}${r.barred ? ' You can no longer request product access here.' : ''}`;
+    : `${r.message ? `"${r.message}"` : 'No message.'}${r.barred ? ` This denial bars you from asking again. ${r.barRule ?? ''}`.trimEnd() : ''}`;
   return { id: `request-decision:${r.id}`, kind: 'requestDecision', title: `${r.productName} on ${hostOf(r.siteUrl)}${whom}: ${approved ? 'approved' : 'denied'}${by}`, message, link: r.productUrl };
 }
 

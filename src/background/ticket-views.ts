@@ -28,7 +28,7 @@ async function fetchView(key: string): Promise<TicketView> {
   const me = await currentMe(client, tokenHash);
   if (me.kind !== 'admin')
     return { ...emptyView(key), stale: false, fetchedAt: Date.now(), problem: { kind: 'not_admin', message: 'Signed in as a Support engineer: the panel is for admins of the customer org.' } };
-  const [ticket, eligibility, grants, activity] = await Promise.all([
+  const [ticket, eligibility, grants, activity, changes] = await Promise.all([
     client.ticket(key).catch(noStakeAs(undefined)),
     client.eligibility(key),
     client.ticketGrants(key).catch(noStakeAs(undefined)),
@@ -36,13 +36,14 @@ async function fetchView(key: string): Promise<TicketView> {
       if (e instanceof AccessApiError && e.status === 403) return { entries: [] };
       throw e;
     }),
+    client.changeRequests(key).catch(noStakeAs({ changeRequests: [], people: {} })),
   ]);
   if (!ticket || !grants) {
     // Eligibility is open to every org user; the ticket's record is for those with a stake in it.
     const message = `Only whether you can grant and whom to ask are shown here: ticket ${key}'s grants and Support activity are for its reporter, org admins, the admins who can grant for it and, on a Guard-restricted site, Guard admins.`;
     return { ...emptyView(key), me: { id: me.id, name: me.name, email: me.email, kind: me.kind }, eligibility, stale: false, fetchedAt: Date.now(), problem: { kind: 'no_stake', message } };
   }
-  const names: Record<string, string> = { ...(grants.people ?? {}), [me.id]: me.name };
+  const names: Record<string, string> = { ...(grants.people ?? {}), ...changes.people, [me.id]: me.name };
   for (const a of eligibility.qualifiedAdmins) names[a.userId] = a.name;
   // Guard admins come from the API when it names them (on the eligibility or the ticket record).
   const guardList = ((eligibility as { guardAdmins?: Named[] }).guardAdmins ?? (ticket as { guardAdmins?: Named[] }).guardAdmins ?? [])
@@ -55,7 +56,10 @@ async function fetchView(key: string): Promise<TicketView> {
     ticket,
     eligibility,
     grants: [...grants.grants].sort((a, b) => (b.grantedAt ?? b.requestedAt ?? '').localeCompare(a.grantedAt ?? a.requestedAt ?? '')),
-    activity: activity.entries.map((r) => ({ id: r.id, at: r.at, actorName: r.actorName, action: r.action, resource: r.resource, outcome: r.outcome })).sort((a, b) => b.at.localeCompare(a.at)),
+    activity: activity.entries
+      .map((r) => ({ id: r.id, at: r.at, actorName: r.actorName, action: r.action, resource: r.resource, outcome: r.outcome, detail: r.detail }))
+      .sort((a, b) => b.at.localeCompare(a.at)),
+    changeRequests: changes.changeRequests,
     names,
     guardAdmins: guardList,
     fetchedAt: Date.now(),

@@ -1,11 +1,11 @@
 // One pending product access request, with everything the reviewer weighs before the click: who
 // asked, for whom, on the site or not, verified email, the access the person already has, the seat
 // and billing change, other requests for the same person, and whether denying bars them.
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 import { useActionKeys } from '../shared-ext/action-keys';
 import { GuardedButton, GuardedCheckbox, parkedText } from '../shared-ext/guarded-button';
-import { since } from '../shared-ext/format';
+import { day, since } from '../shared-ext/format';
 import { MAX_MESSAGE_LENGTH } from '../api/vocabulary';
 import type { AccessRequestKindView, AccessRequestView } from './views';
 
@@ -24,6 +24,17 @@ export function seatChange(r: AccessRequestView): string {
   return `Adds 1 billable seat to ${r.productName}: ${r.seatsNow} → ${r.seatsAfter}`;
 }
 
+/** "Nina Kowalski's Confluence request", or "Bob Okafor's Confluence request for Nina Kowalski": what a control acts on, for its accessible name. */
+export function requestName(r: AccessRequestView): string {
+  return r.forWhom.self ? `${r.requester.name}'s ${r.productName} request` : `${r.requester.name}'s ${r.productName} request for ${r.forWhom.label}`;
+}
+
+/** Who a barred person's pending request came from, since a bar stops only their own new asks. */
+function barredNote(r: AccessRequestView): string {
+  if (!r.forWhom.self) return `${r.requester.name} asked for them: others may still ask for a barred person.`;
+  return r.person.barredSince && r.createdAt < r.person.barredSince ? 'They asked for themself before the bar; this request still waits for a decision.' : 'They asked for themself.';
+}
+
 const yesNo = (v: boolean | undefined, yes: string, no: string, unknown: string) => (v === undefined ? unknown : v ? yes : <strong>{no}</strong>);
 
 export function RequestCard({ request: r, selected, onSelect, onDone }: { request: AccessRequestView; selected: boolean; onSelect: (on: boolean, click: ClickEvidence) => void; onDone: () => void }) {
@@ -33,6 +44,15 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
   const [parked, setParked] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
   const keys = useActionKeys();
+  const messageBox = useRef<HTMLTextAreaElement>(null);
+  const denyOpener = useRef<HTMLButtonElement>(null);
+  const wasDenying = useRef(false);
+  // "Deny…" moves focus to the message box; Cancel puts it back on "Deny…".
+  useEffect(() => {
+    if (denying) messageBox.current?.focus();
+    else if (wasDenying.current) denyOpener.current?.focus();
+    wasDenying.current = denying;
+  }, [denying]);
 
   async function act(type: 'approveAccessRequest' | 'denyAccessRequest', click: ClickEvidence) {
     setBusy(true);
@@ -57,6 +77,8 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
   }
 
   const label = `${r.forWhom.label} · ${r.productName}`;
+  const name = requestName(r);
+  const barredWho = `${r.forWhom.self ? r.requester.name : r.forWhom.label} (${r.forWhom.self ? r.requester.email : r.person.email})`;
   const asked = r.forWhom.self
     ? `${r.requester.name} (${r.requester.email}) asked for themself`
     : `${r.requester.name} (${r.requester.email}) asked for ${r.forWhom.label}${r.kind === 'new_person' ? ', who has no account yet' : ''}`;
@@ -99,7 +121,7 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
           <>
             <dt>Barred</dt>
             <dd>
-              <strong>Barred from asking since {r.person.barredSince.slice(0, 10)}</strong> (an earlier request of theirs was denied); this request was made for them by someone else.
+              <strong>Barred since {day(r.person.barredSince)}</strong>: an earlier request of theirs was denied. {barredNote(r)} {r.denyBars ? null : r.barRule}
             </dd>
           </>
         )}
@@ -115,44 +137,52 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
           </>
         )}
       </dl>
-      {r.denyBars && <p class="warn bar-warning">Denying also bars this person from asking again.</p>}
+      {r.denyBars && (
+        <p class="warn bar-warning" id={`bar-${r.id}`}>
+          Denying bars {barredWho}. {r.barRule}
+        </p>
+      )}
       {!r.mayDecide ? (
         <p class="note">You asked for this (or it is for you): another reviewer decides it.</p>
       ) : !denying ? (
         <div class="actions">
           <GuardedButton
             class="primary"
+            aria-label={`Approve ${name}`}
             disabled={busy || r.person.hasThisProduct}
             confirm={`Approve ${r.forWhom.label}'s access to ${r.productName} on ${r.siteHost}. ${seatChange(r)}`}
             act={(click) => void act('approveAccessRequest', click)}
           >
             Approve
           </GuardedButton>
-          <button type="button" disabled={busy} onClick={() => setDenying(true)}>
+          <button type="button" ref={denyOpener} aria-label={`Deny ${name}…`} disabled={busy} onClick={() => setDenying(true)}>
             Deny…
           </button>
         </div>
       ) : (
         <div>
-          {r.denyBars && (
-            <p class="warn" role="alert">
-              Denying also bars {r.forWhom.self ? r.requester.email : r.person.email} from asking for access again: they are not on this site and asked for themself.
-            </p>
-          )}
           <label class="small" for={`msg-${r.id}`}>
             Message to the requester (optional)
           </label>
-          <textarea id={`msg-${r.id}`} maxLength={MAX_MESSAGE_LENGTH} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
+          <textarea
+            id={`msg-${r.id}`}
+            ref={messageBox}
+            aria-describedby={r.denyBars ? `bar-${r.id}` : undefined}
+            maxLength={MAX_MESSAGE_LENGTH}
+            value={message}
+            onInput={(e) => setMessage(e.currentTarget.value)}
+          />
           <div class="actions">
             <GuardedButton
               class="danger"
+              aria-label={`${r.denyBars ? 'Deny and bar' : 'Deny'} ${name}`}
               disabled={busy}
               confirm={`Deny ${r.forWhom.label}'s access to ${r.productName} on ${r.siteHost}${r.denyBars ? ', and bar them from asking again' : ''}`}
               act={(click) => void act('denyAccessRequest', click)}
             >
               {r.denyBars ? 'Deny and bar' : 'Deny'}
             </GuardedButton>
-            <button type="button" disabled={busy} onClick={() => setDenying(false)}>
+            <button type="button" aria-label={`Cancel denying ${name}`} disabled={busy} onClick={() => setDenying(false)}>
               Cancel
             </button>
           </div>

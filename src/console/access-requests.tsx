@@ -8,6 +8,7 @@ import { GuardedButton, parkedText, vouched, withSelection } from '../shared-ext
 import { MAX_MESSAGE_LENGTH, stateLabel } from '../api/vocabulary';
 import { useLive, Status } from './use-live';
 import { KIND_LABEL, RequestCard } from './access-request-card';
+import { seatChanges, seatChangeSentence } from './seat-changes';
 import type { AccessRequestBulkRowView, AccessRequestKindView, AccessRequestView } from './views';
 
 interface Filter {
@@ -45,7 +46,7 @@ export function AccessRequests() {
       <h2>Pending product access requests</h2>
       <Status state={list} />
       {pendingAll.length > 0 && (
-        <div class="filters" role="group" aria-label="Filter requests">
+        <fieldset class="filters" aria-label="Filter requests">
           <select aria-label="Site" value={filter.site} onChange={(e) => setFilter({ ...filter, site: e.currentTarget.value })}>
             <option value="">All sites</option>
             {sites.map(([id, hostName]) => (
@@ -73,12 +74,9 @@ export function AccessRequests() {
           <span class="small">
             {pending.length} of {pendingAll.length} shown
           </span>
-        </div>
+        </fieldset>
       )}
       {list.value && pending.length === 0 && <p class="note">{pendingAll.length ? 'No pending request matches these filters.' : 'Nothing waiting for review.'}</p>}
-      {pending.map((r) => (
-        <RequestCard key={r.id} request={r} selected={selected.has(r.id)} onSelect={(on, click) => select(r.id, on, click)} onDone={list.reload} />
-      ))}
       {pending.length > 0 && (
         <BulkBar
           ids={chosen}
@@ -91,6 +89,9 @@ export function AccessRequests() {
           }}
         />
       )}
+      {pending.map((r) => (
+        <RequestCard key={r.id} request={r} selected={selected.has(r.id)} onSelect={(on, click) => select(r.id, on, click)} onDone={list.reload} />
+      ))}
       {decided.length > 0 && (
         <>
           <h2>Recently decided</h2>
@@ -136,8 +137,9 @@ function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string
   const [results, setResults] = useState<AccessRequestBulkRowView[]>([]);
   const [resultLabels, setResultLabels] = useState<Map<string, string>>(new Map());
   const keys = useActionKeys();
-  const bars = selectedRequests.filter((r) => r.denyBars).length;
-  const seats = selectedRequests.filter((r) => !r.person.hasThisProduct && r.billable).length;
+  // People, not requests: several requests for one person are one seat and one bar.
+  const barred = new Set(selectedRequests.filter((r) => r.denyBars).map((r) => r.person.key)).size;
+  const barRule = selectedRequests.find((r) => r.denyBars)?.barRule;
   // Every selected request by name, for the keyboard confirmation (which then vouches for the selection).
   const named = ids.map((id) => labels.get(id) ?? id).join('; ');
 
@@ -163,26 +165,32 @@ function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string
   }
 
   return (
-    <div class="bulk" role="group" aria-label="Decide selected requests">
+    <fieldset class="bulk" aria-label="Decide selected requests">
       <h2>Selected ({ids.length})</h2>
-      {ids.length > 0 && (
-        <p class="small">
-          Approving adds {seats} billable seat{seats === 1 ? '' : 's'} in all. Each request is decided on its own.
+      {ids.length > 0 && <p class="small">Approving {seatChangeSentence(seatChanges(selectedRequests)).replace(/^Adds/, 'adds')} Each request is decided on its own.</p>}
+      {barred > 0 && (
+        <p class="warn" id="bulk-bar-warning">
+          Denying bars {barred === 1 ? 'one person' : `${barred} people`} among these. {barRule}
         </p>
       )}
-      {bars > 0 && <p class="warn">Denying also bars {bars === 1 ? 'one person' : `${bars} people`} among these from asking again.</p>}
-      <label class="small" for="bulk-msg">
-        Message with a denial (optional)
-      </label>
-      <textarea id="bulk-msg" maxLength={MAX_MESSAGE_LENGTH} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
-      <div class="actions">
-        <GuardedButton class="primary" disabled={ids.length === 0 || busy} confirm={`Approve ${ids.length} selected: ${named}`} act={(click) => void decide('approve', click)}>
-          Approve selected ({ids.length})
-        </GuardedButton>
-        <GuardedButton class="danger" disabled={ids.length === 0 || busy} confirm={`Deny ${ids.length} selected: ${named}`} act={(click) => void decide('deny', click)}>
-          Deny selected ({ids.length})
-        </GuardedButton>
-      </div>
+      {ids.length === 0 ? (
+        <p class="small">Tick requests below to approve or deny them together.</p>
+      ) : (
+        <>
+          <label class="small" for="bulk-msg">
+            Message with a denial (optional)
+          </label>
+          <textarea id="bulk-msg" aria-describedby={barred > 0 ? 'bulk-bar-warning' : undefined} maxLength={MAX_MESSAGE_LENGTH} value={message} onInput={(e) => setMessage(e.currentTarget.value)} />
+          <div class="actions">
+            <GuardedButton class="primary" disabled={ids.length === 0 || busy} confirm={`Approve ${ids.length} selected: ${named}`} act={(click) => void decide('approve', click)}>
+              Approve selected ({ids.length})
+            </GuardedButton>
+            <GuardedButton class="danger" disabled={ids.length === 0 || busy} confirm={`Deny ${ids.length} selected: ${named}`} act={(click) => void decide('deny', click)}>
+              Deny selected ({ids.length})
+            </GuardedButton>
+          </div>
+        </>
+      )}
       {parked && (
         <p class="parked" role="alert">
           {parked}
@@ -193,6 +201,6 @@ function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string
           {resultLabels.get(r.id) ?? r.id}: {r.ok ? `${stateLabel(r.state ?? '')}${r.decidedWith ? ' (with another request for the same person)' : ''}` : `Refused: ${r.reason ?? 'unknown reason'}`}
         </p>
       ))}
-    </div>
+    </fieldset>
   );
 }

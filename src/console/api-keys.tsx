@@ -132,7 +132,7 @@ function KeyRow({
       <td>{k.lastUsedAt === null ? 'Never' : <span title={when(k.lastUsedAt)}>{since(k.lastUsedAt)}</span>}</td>
       <td>
         {confirming ? (
-          <div role="group" aria-labelledby={confirmId} class="confirm">
+          <fieldset aria-labelledby={confirmId} class="confirm">
             <p id={confirmId} class="small">
               Delete “{k.name}”? Whatever uses it is refused from its next request. This cannot be undone.
             </p>
@@ -142,7 +142,7 @@ function KeyRow({
               </GuardedButton>
               <FocusedOnMount onClick={onCancel}>Cancel</FocusedOnMount>
             </div>
-          </div>
+          </fieldset>
         ) : (
           <button type="button" ref={ask} aria-label={`Delete ${k.name}…`} onClick={onConfirm}>
             Delete…

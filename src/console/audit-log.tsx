@@ -1,8 +1,11 @@
 // Security → Audit log: one click to show only Support's actions, and one more to narrow them to a
-// ticket's grant window (from its first grant to its revocation, or now).
+// ticket's grant window (from its first grant to its revocation, or now); people, tickets and
+// products by name, refusals with their reason, and an export of what the filter shows. Someone
+// the API does not let read the log gets its answer, not filters for a log they cannot see.
 import { useEffect, useState } from 'preact/hooks';
 import { callBackground } from '../shared-ext/messages';
 import { when } from '../shared-ext/format';
+import { auditCsv, auditJsonLines, EXPORT_MAX_ROWS, saveFile } from './audit-export';
 import { Status } from './use-live';
 import type { AuditRowView, GrantView } from './views';
 
@@ -19,6 +22,9 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
   });
   // Cursors of the pages before this one (newest first): Previous pops, Next pushes.
   const [cursors, setCursors] = useState<(string | undefined)[]>([undefined]);
+  // The filters appear once the API has answered with rows at all: a caller it refuses sees why, not controls.
+  const [readable, setReadable] = useState(false);
+  const [exporting, setExporting] = useState<string | undefined>();
   const cursor = cursors.at(-1);
   const PAGE_SIZE = 100;
 
@@ -32,21 +38,46 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
     setState((s) => ({ ...s, loading: true }));
     parent.postMessage({ type: 'access-companion:audit-filter', supportOnly: filter.supportOnly }, '*');
     callBackground('getAudit', { supportOnly: filter.supportOnly, ticket: filter.ticket, cursor }).then(
-      (out) => setState({ rows: out.rows, window: out.window, total: out.total, nextCursor: out.nextCursor, loading: false }),
+      (out) => {
+        setReadable(true);
+        setState({ rows: out.rows, window: out.window, total: out.total, nextCursor: out.nextCursor, loading: false });
+      },
       (e: Error) => setState({ error: e.message, loading: false }),
     );
   }, [filter.supportOnly, filter.ticket, cursor]);
   const first = (cursors.length - 1) * PAGE_SIZE + 1;
 
-  const tickets = [...new Set(grants.map((g) => g.ticket))].sort();
+  const titles = new Map(grants.map((g) => [g.ticket, g.title]));
+  const tickets = [...titles.keys()].sort();
+
+  async function exportAs(format: 'csv' | 'jsonl') {
+    setExporting(`Exporting…`);
+    try {
+      const rows: AuditRowView[] = [];
+      let next: string | undefined;
+      do {
+        const out = await callBackground('getAudit', { supportOnly: filter.supportOnly, ticket: filter.ticket, cursor: next });
+        rows.push(...out.rows);
+        next = out.nextCursor ?? undefined;
+      } while (next && rows.length < EXPORT_MAX_ROWS);
+      const name = `audit-log${filter.ticket ? `-${filter.ticket}` : ''}${filter.supportOnly ? '-support' : ''}.${format}`;
+      if (format === 'csv') saveFile(name, 'text/csv', auditCsv(rows));
+      else saveFile(name, 'application/jsonl', auditJsonLines(rows));
+      setExporting(`Exported ${rows.length} row${rows.length === 1 ? '' : 's'} to ${name}${next ? ` (the first ${EXPORT_MAX_ROWS}; narrow the filter for the rest)` : ''}.`);
+    } catch (e) {
+      setExporting(`Export failed: ${(e as Error).message}`);
+    }
+  }
+
+  if (!readable) return <Status state={{ ...state, value: state.rows }} />;
   return (
     <>
-      <div class="filters" role="group" aria-label="Audit log filters">
+      <fieldset class="filters" aria-label="Audit log filters">
         <button type="button" aria-pressed={filter.supportOnly} onClick={() => setFilter((f) => ({ ...f, supportOnly: !f.supportOnly }))}>
           Support actors only
         </button>
         <label class="small" for="ticket">
-          Ticket's window
+          Ticket
         </label>
         <select
           id="ticket"
@@ -56,10 +87,10 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
             setFilter({ supportOnly: ticket ? true : filter.supportOnly, ticket });
           }}
         >
-          <option value="">Any time</option>
+          <option value="">All tickets</option>
           {tickets.map((t) => (
             <option key={t} value={t}>
-              {t}
+              {titles.get(t) ? `${t} · ${titles.get(t)}` : t}
             </option>
           ))}
           {filter.ticket && !tickets.includes(filter.ticket) && <option value={filter.ticket}>{filter.ticket}</option>}
@@ -69,10 +100,22 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
             Clear
           </button>
         )}
-      </div>
+        <span class="spacer" />
+        <button type="button" disabled={exporting === 'Exporting…'} onClick={() => void exportAs('csv')}>
+          Export CSV
+        </button>
+        <button type="button" disabled={exporting === 'Exporting…'} onClick={() => void exportAs('jsonl')}>
+          Export JSON Lines
+        </button>
+      </fieldset>
+      {exporting && (
+        <p class="small" role="status">
+          {exporting}
+        </p>
+      )}
       {filter.ticket && state.window && (
         <p class="note">
-          Window for {filter.ticket}: {when(state.window.from)} – {state.window.to ? when(state.window.to) : 'now'}
+          Support's activity on {filter.ticket} within its grant window: {when(state.window.from)} – {state.window.to ? when(state.window.to) : 'now'}
         </p>
       )}
       <Status state={{ ...state, value: state.rows }} />
@@ -110,10 +153,13 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
                   {r.actorKind === 'engineer' && <div class="small">Atlassian Support</div>}
                   {r.actorKind === 'key' && <div class="small">API key</div>}
                 </td>
-                <td>{r.action}</td>
+                <td>
+                  {r.action}
+                  {r.outcome === 'refused' && <div class="small refused">Refused{r.reason ? `: ${r.reason}` : ''}</div>}
+                </td>
                 <td class="small">
                   {r.resource}
-                  {r.ticket ? ` · ${r.ticket}` : ''}
+                  {r.ticket && !r.resource.includes(r.ticket) ? `${r.resource ? ' · ' : ''}${r.ticket}` : ''}
                 </td>
               </tr>
             ))}

@@ -15,7 +15,7 @@ const ticket = params.get('ticket');
 const TITLES: Record<string, string> = {
   'support-access': 'Access Companion · Support access',
   'access-requests': 'Access Companion · Product access',
-  'audit-log': 'Access Companion · Support activity',
+  'audit-log': 'Access Companion · Audit log',
   'guard-approvals': 'Access Companion · Guard approvals',
   'api-keys': 'Access Companion · Access API keys',
 };

@@ -84,7 +84,7 @@ export function SupportAccess() {
                     <div class="small">{r.title}</div>
                     {r.engineer ? (
                       <div class="small">
-                        Support: {r.engineer} · asked {since(r.requestedAt)}
+                        {r.engineer} (Support) · asked {since(r.requestedAt)}
                       </div>
                     ) : (
                       <div class="small">Listed by the vendor as waiting; its details are shown to the admins who can grant it.</div>

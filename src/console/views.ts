@@ -11,6 +11,7 @@ export interface SupportRequestView {
   site: string;
   siteHost: string;
   product: string;
+  /** The assigned Support engineer's display name ('' when the API did not say who). */
   engineer: string;
   requestedAt?: string;
   /** My eligibility for this row's ticket, as the API decided it. */
@@ -34,6 +35,8 @@ export interface GrantView {
   grantedBy?: string;
   /** The granter's display name, when the API named them. */
   grantedByName?: string;
+  /** The Guard admin who decided, by display name. */
+  guardDecidedByName?: string;
   grantedAt?: string;
   requestedAt?: string;
   /** The AI conversations an `ai_conversations` grant names. */
@@ -65,7 +68,8 @@ export interface AccessRequestView {
   /** Who the access is for: the requester themself, another site user, or a newcomer by email. */
   forWhom: { self: boolean; label: string; email?: string };
   /** The person the access is for and what they can use today ("Jira on acme.atlassian.net"). */
-  person: { email: string; hasAccount: boolean; emailVerified?: boolean; onSite: boolean; siteHosts: string[]; products: string[]; hasThisProduct: boolean; barredSince?: string };
+  /** `key`: one per person however their email was written (count people by it, never by request). */
+  person: { key: string; email: string; hasAccount: boolean; emailVerified?: boolean; onSite: boolean; siteHosts: string[]; products: string[]; hasThisProduct: boolean; barredSince?: string };
   seatsNow?: number;
   seatsAfter?: number;
   billable: boolean;
@@ -73,6 +77,8 @@ export interface AccessRequestView {
   mayDecide: boolean;
   /** Denying bars the person from asking again (self-request from someone not on the site). */
   denyBars: boolean;
+  /** The bar's rule in one sentence, as the API words it for reviewer and requester alike. */
+  barRule?: string;
   /** Other pending requests for the same person and product, decided with this one. */
   samePerson: { id: string; requesterName: string; self: boolean }[];
   decidedWith?: string;
@@ -89,11 +95,22 @@ export interface AccessRequestBulkRowView {
 }
 
 export interface AuditRowView {
+  /** The row's sequence number, as text. */
   id: string;
+  /** ISO 8601 (shown through format.ts's when(); exported as is). */
   at: string;
+  /** The actor's display name. */
   actor: string;
+  actorId?: string;
   actorKind?: string;
+  /** The action in words ("Granted data access"); `actionCode` is the stored action ("grant.create"). */
   action: string;
+  actionCode?: string;
+  /** 'done' or 'refused'. */
+  outcome?: string;
+  /** Why a refused row was refused, as the API recorded it. */
+  reason?: string;
+  /** What the row is about in words ("Confluence on acme.atlassian.net for Frank Moreau"). */
   resource: string;
   ticket?: string;
 }

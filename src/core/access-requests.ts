@@ -74,10 +74,19 @@ export function accessRequestPolicy(
   return { ok: true, self, requesterOnSite, for: forUserId !== undefined ? { userId: forUserId } : { email: newcomerEmail! } };
 }
 
-/** Names the denied request that caused the bar, not the product being asked for now. */
+/**
+ * The bar, in the one sentence every surface uses (the reviewer before and after denying, the
+ * requester, API clients): a denied self-request from a person not on the site bars that person
+ * from requesting product access anywhere in the org (`org`: the organization's name).
+ */
+export function barRule(org: string): string {
+  return `Denying a request that someone outside the site made for themself bars that person from requesting product access anywhere in ${org}.`;
+}
+
+/** Names the denied request that caused the bar, not the product being asked for now; then the rule. */
 function barredMessage(ix: WorldIndex, bar: AccessRequestBar): string {
   const what = bar.site && bar.product ? `${productName(bar.product, ix.productsBySiteKey.get(`${bar.site}/${bar.product}`))} on ${siteLabel(ix.sitesById.get(bar.site), bar.site)}` : 'product access';
-  return `Your request for ${what} was denied on ${bar.at.slice(0, 10)}, which bars you from requesting product access anywhere in ${ix.world.organization.name}. Ask an admin of the org if this is a mistake.`;
+  return `Your request for ${what} was denied on ${bar.at.slice(0, 10)}. ${barRule(ix.world.organization.name)} Ask an admin of the org if this is a mistake.`;
 }
 
 /** The person a request is for, as a user id when they have an account (older rows may hold an email). */

@@ -4,7 +4,11 @@
 import type { WorldIndex } from './index-world';
 import { RuleError, type Grant } from './types';
 
-export const RESOURCE_TYPES = ['work_item', 'comment', 'attachment', 'page', 'user', 'group', 'permission_config', 'audit_log', 'admin_settings', 'ai_conversation'] as const;
+/**
+ * What Support may read or change, by type. `workflow` (by name, optionally in a `project`) and
+ * `project` (by key) are what changes name most ("update workflow 'Bug' in project PS").
+ */
+export const RESOURCE_TYPES = ['work_item', 'comment', 'attachment', 'page', 'user', 'group', 'permission_config', 'audit_log', 'admin_settings', 'ai_conversation', 'workflow', 'project'] as const;
 export type ResourceType = (typeof RESOURCE_TYPES)[number];
 
 export interface Resource {
@@ -13,6 +17,8 @@ export interface Resource {
   site?: string;
   product?: string;
   conversation?: string;
+  /** The project a workflow is named in (workflows only). */
+  project?: string;
 }
 
 export interface AccessDecision {
@@ -28,7 +34,8 @@ const deny = (reason: string): AccessDecision => ({ allowed: false, reason });
  * `conversation` alone, anything else by `id`, and site and product filled in from the ticket (what
  * the decision assumes when they are left out). Fields the decision would ignore are not dropped
  * silently but refused: RuleError `ambiguous_resource` when an `ai_conversation` names two
- * different conversations in `id` and `conversation`, or another type carries `conversation`.
+ * different conversations in `id` and `conversation`, another type carries `conversation`, or a
+ * type other than `workflow` carries `project`. A consent to a change matches this form exactly.
  */
 export function canonicalResource(ix: WorldIndex, ticketKey: string, resource: Resource): Resource {
   const t = ix.ticketsByKey.get(ticketKey);
@@ -43,7 +50,8 @@ export function canonicalResource(ix: WorldIndex, ticketKey: string, resource: R
     return { type: resource.type, ...(conversation !== undefined ? { conversation } : {}), ...where };
   }
   if (resource.conversation !== undefined) throw new RuleError('ambiguous_resource', `Only an ai_conversation names a conversation, not a ${resource.type}.`);
-  return { type: resource.type, ...(resource.id !== undefined ? { id: resource.id } : {}), ...where };
+  if (resource.project !== undefined && resource.type !== 'workflow') throw new RuleError('ambiguous_resource', `Only a workflow names the project it is in, not a ${resource.type}.`);
+  return { type: resource.type, ...(resource.id !== undefined ? { id: resource.id } : {}), ...(resource.project !== undefined ? { project: resource.project } : {}), ...where };
 }
 
 export function engineerAccessDecision(ix: WorldIndex, grants: Grant[], engineerId: string, ticketKey: string, resource: Resource): AccessDecision {

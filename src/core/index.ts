@@ -10,5 +10,7 @@ export * from './eligibility';
 export * from './read-scope';
 export * from './grants';
 export * from './access';
+export * from './changes';
+export * from './world-changes';
 export * from './access-requests';
 export * from './generate';

@@ -68,7 +68,7 @@ export function scopeOf(ix: WorldIndex, t: Ticket, what: string): Scope {
     excludes: [
       `Other sites, and products other than ${product} on ${site}.`,
       'Products your organization has not licensed.',
-      'Changes to anything without your consent: access is read-only.',
+      "Changes to anything without your consent: Support asks for each change it needs, and you approve or decline it. Only permission changes needed to reach this ticket's data are made under the grant, and each is shown to you.",
       'AI (Rovo) conversation history, unless you approve named conversations separately.',
     ],
     summary: `Support can read ${product} on ${site} for ${what} until you revoke access or the ticket closes.`,

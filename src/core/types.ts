@@ -102,6 +102,20 @@ export interface World {
   tickets: Ticket[];
   /** Product access requests the org starts with (demos, tests); seeded once as pending. */
   accessRequests?: WorldAccessRequest[];
+  /** Changes Support asks consent for when the org starts (demos, tests); seeded once as pending. */
+  changeRequests?: WorldChangeRequest[];
+}
+
+/** A change request written in the world file (by the ticket's engineer); its resource as {type, id, project?}. */
+export interface WorldChangeRequest {
+  id: string;
+  ticket: string;
+  action: string;
+  resource: { type: string; id: string; project?: string };
+  reason: string;
+  once?: boolean;
+  duration?: string;
+  until?: string;
 }
 
 /** A pending product access request written in the world file: `for` absent means "for myself". */

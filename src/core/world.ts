@@ -4,6 +4,7 @@ import { check, entryLabel, isObject, onlyKeys, optBool, optString, optStringArr
 import { isTicketKey, TICKET_KEY_MAX_LENGTH } from './limits';
 import { ROLE_SHAPES, rolesOf } from './roles';
 import { normalizeEmail } from './email';
+import { parseWorldChangeRequest } from './world-changes';
 import type { Engineer, Organization, OrganizationIdentity, Product, RoleAssignment, RoleName, Site, Ticket, User, World, WorldAccessRequest } from './types';
 
 export { WorldError } from './world-check';
@@ -16,7 +17,7 @@ export function parseWorld(json: unknown): World {
   onlyKeys(
     root,
     'world',
-    ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets', 'accessRequests'],
+    ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets', 'accessRequests', 'changeRequests'],
     ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets'],
   );
   for (const k of ['sites', 'products', 'users', 'roles', 'engineers', 'tickets']) {
@@ -80,6 +81,12 @@ export function parseWorld(json: unknown): World {
     check(Array.isArray(root.accessRequests), 'accessRequests', 'must be an array');
     world.accessRequests = (root.accessRequests as unknown[]).map((r, i) => parseAccessRequest(r, `accessRequests[${i}]`, productKeys, userIds));
     uniqueIds(world.accessRequests, (r) => r.id, 'accessRequests', 'access request id');
+  }
+  if (root.changeRequests !== undefined) {
+    check(Array.isArray(root.changeRequests), 'changeRequests', 'must be an array');
+    const keys = new Set(tickets.map((t) => t.key));
+    world.changeRequests = (root.changeRequests as unknown[]).map((r, i) => parseWorldChangeRequest(r, `changeRequests[${i}]`, keys));
+    uniqueIds(world.changeRequests, (r) => r.id, 'changeRequests', 'change request id');
   }
   return world;
 }

@@ -13,7 +13,7 @@ import { when } from './labels';
 type Outcome = { kind: 'error' | 'parked'; text: string } | undefined;
 
 /** `confirm`: the action in words for the keyboard confirmation (key-confirm.tsx), naming the ticket. */
-function ActionButton(props: {
+export function ActionButton(props: {
   label: string;
   aria?: string;
   confirm: string;

@@ -8,8 +8,10 @@ import { readPanelContext, type PanelContext } from './context';
 import { askCachedViewEarly, useTicketView } from './use-ticket-view';
 import { Activity, Decision, QualifiedAdmins, Scope } from './sections';
 import { AiConversationsGrant, DataGrant } from './grant-controls';
+import { ChangeRequests, ChangesMade } from './change-requests';
 import type { TicketView } from '../shared-ext/ticket-view';
-import { ago, hostOf } from './labels';
+import { hostOf } from './labels';
+import { Freshness } from './freshness';
 import { acceptedFactsHash } from '../shared-ext/panel-facts';
 
 // What the page said, once it had rendered the ticket (shared-ext/panel-facts.ts): only from the
@@ -47,7 +49,7 @@ function Panel() {
       </header>
       {context ? (
         <>
-          <p class="ticket" aria-label="Ticket">
+          <p class="ticket">
             <span>Ticket {context.key}</span>
             {(view?.ticket?.productName ?? context.productName) && (
               <>
@@ -67,11 +69,7 @@ function Panel() {
               Access Companion couldn't read this page's ticket details, so it can't check them against the Access API. Everything below is the Access API's record for {context.key}.
             </p>
           )}
-          {title && (
-            <p class="title" aria-label="Ticket title">
-              {title}
-            </p>
-          )}
+          {title && <p class="title">{title}</p>}
           <Body context={context} view={view} refreshing={refreshing} refresh={() => void refresh()} />
         </>
       ) : (
@@ -82,11 +80,6 @@ function Panel() {
 }
 
 function Body({ context, view, refreshing, refresh }: { context: PanelContext; view?: TicketView; refreshing: boolean; refresh: () => void }) {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 15_000);
-    return () => clearInterval(t);
-  }, []);
   if (!view)
     return (
       <p class="status" role="status">
@@ -106,7 +99,7 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
   if (view.eligibility && view.problem?.kind === 'no_stake') {
     return (
       <>
-        <Freshness view={view} now={now} refreshing={refreshing} />
+        <Freshness view={view} refreshing={refreshing} />
         <Decision eligibility={view.eligibility} />
         <QualifiedAdmins view={view} disabled={view.stale ? `Actions are off: ${view.problem.message}` : undefined} />
         <p class="note no-stake" role="note">
@@ -125,37 +118,17 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
   const disabled = view.stale ? `Actions are off: ${view.problem?.kind === 'offline' ? "the Access API can't be reached" : (view.problem?.message ?? 'this view is not fresh')}.` : undefined;
   return (
     <>
-      <Freshness view={view} now={now} refreshing={refreshing} />
+      <Freshness view={view} refreshing={refreshing} />
       <Mismatch context={context} view={view} />
       <Decision eligibility={view.eligibility} />
       <DataGrant view={view} disabled={disabled} onChange={refresh} />
       <AiConversationsGrant view={view} disabled={disabled} onChange={refresh} />
+      <ChangeRequests view={view} disabled={disabled} onChange={refresh} />
+      <ChangesMade view={view} />
       <QualifiedAdmins view={view} disabled={disabled} />
       <Scope view={view} />
       <Activity view={view} />
     </>
-  );
-}
-
-function Freshness({ view, now, refreshing }: { view: TicketView; now: number; refreshing: boolean }) {
-  const age = view.fetchedAt ? ago(now - view.fetchedAt) : 'never';
-  if (view.stale && view.problem)
-    return (
-      <p class="status stale" role="status" data-fresh="false">
-        Stale, from {age}: {view.problem.message}
-      </p>
-    );
-  if (view.stale)
-    return (
-      <p class="status" role="status" data-fresh="false">
-        From cache, {age}
-        {refreshing ? ' · refreshing…' : ''}
-      </p>
-    );
-  return (
-    <p class="status" role="status" data-fresh="true">
-      Up to date · {age}
-    </p>
   );
 }
 

@@ -12,17 +12,17 @@ type Eligibility = NonNullable<TicketView['eligibility']>;
 export function Decision({ eligibility }: { eligibility: Eligibility }) {
   if (eligibility.allowed) {
     return (
-      <div class="decision allowed" aria-label="Decision">
+      <section class="decision allowed" aria-label="Decision">
         <strong>You can grant Support access</strong>
         <span class="via"> as {roleTitle(eligibility.via)}</span>
-      </div>
+      </section>
     );
   }
   return (
-    <div class="decision refused" aria-label="Decision">
+    <section class="decision refused" aria-label="Decision">
       <strong>You can't grant Support access</strong>
       <CauseList causes={eligibility.causes} />
-    </div>
+    </section>
   );
 }
 
@@ -112,6 +112,12 @@ function resourceText(resource: unknown): string {
   return [String(r.type ?? '').replace(/_/g, ' '), r.id ?? r.conversation].filter(Boolean).join(' ');
 }
 
+/** What a change check asked to do (": update"); nothing for a read. */
+function changeAction(detail: unknown): string {
+  const action = detail && typeof detail === 'object' ? (detail as { action?: unknown }).action : undefined;
+  return typeof action === 'string' && action !== 'change_permissions' ? `: ${action.replace(/_/g, ' ')}` : '';
+}
+
 export function Activity({ view }: { view: TicketView }) {
   const rows = view.activity;
   return (
@@ -124,7 +130,8 @@ export function Activity({ view }: { view: TicketView }) {
           {rows.slice(0, 20).map((r) => (
             <li key={r.id} class={r.outcome}>
               <span>
-                {r.actorName} · {auditActionLabel(r.action)} {resourceText(r.resource)}
+                {r.actorName} · {auditActionLabel(r.action)}
+                {changeAction(r.detail)} {resourceText(r.resource)}
                 {r.outcome === 'refused' ? ' (refused)' : ''}
               </span>
               <time class="muted" dateTime={r.at}>

@@ -7,9 +7,8 @@ import { followChanges } from '../shared-ext/live';
 import { callBackground } from '../shared-ext/messages';
 import type { TicketView } from '../shared-ext/ticket-view';
 import type { PanelContext } from './context';
-import { backoffDelay } from '../shared-ext/backoff';
+import { staleRetryDelay } from '../shared-ext/backoff';
 
-const STALE_RETRY_MS = 3_000;
 const FRESH_POLL_MS = 20_000;
 // Support's activity under a live grant produces no event for admins: look more often.
 const ACTIVE_GRANT_POLL_MS = 5_000;
@@ -76,8 +75,8 @@ export function useTicketView(context: PanelContext | undefined) {
     };
   }, [key, refresh]);
 
-  // While stale, try again soon, backing off (with jitter) while the failures go on, so open panels
-  // do not hammer an API that is down or refusing; signed out, wait for a sign-in (storage change).
+  // While stale, try again every 3–5 s (jittered), so the panel is fresh within seconds of the API
+  // coming back without open panels retrying in lockstep; signed out, wait for a sign-in (storage change).
   // While fresh, a slow poll in case the live stream is down.
   const stale = view?.stale ?? false;
   const signedOut = view?.problem?.kind === 'signed_out';
@@ -86,7 +85,7 @@ export function useTicketView(context: PanelContext | undefined) {
   useEffect(() => {
     if (!key || signedOut) return;
     failures.current = stale ? failures.current + 1 : 0;
-    const delay = stale ? Math.max(STALE_RETRY_MS, backoffDelay(failures.current)) : activeGrant ? ACTIVE_GRANT_POLL_MS : FRESH_POLL_MS;
+    const delay = stale ? staleRetryDelay(failures.current) : activeGrant ? ACTIVE_GRANT_POLL_MS : FRESH_POLL_MS;
     const timer = setTimeout(() => void refresh(), delay);
     return () => clearTimeout(timer);
   }, [key, view, stale, signedOut, activeGrant, refresh]);

@@ -9,7 +9,7 @@ import { callBackground, type PopupState } from '../shared-ext/messages';
 import { followChanges } from '../shared-ext/live';
 import { useActionKeys } from '../shared-ext/action-keys';
 import { stateLabel } from '../api/vocabulary';
-import { ago, since } from '../shared-ext/format';
+import { AGE_TICK_MS, ago, since } from '../shared-ext/format';
 import { PendingAction } from './pending-action';
 import { MyRequest } from '../shared-ext/my-request';
 
@@ -37,7 +37,7 @@ function Popup() {
       if (why === 'reconnected') refresh();
       else void callBackground('getPopupState', { fresh: false }).then(setState, () => undefined);
     }, open.signal);
-    const tick = setInterval(() => setNow(Date.now()), 15_000);
+    const tick = setInterval(() => setNow(Date.now()), AGE_TICK_MS);
     return () => {
       open.abort();
       clearInterval(tick);
@@ -59,24 +59,36 @@ function Popup() {
   const grants = state?.grants?.value ?? [];
   const inbox = state?.inbox?.value ?? [];
   const myRequests = state?.myRequests?.value ?? [];
+  // Count what the list below shows, by state: a grant waiting on Guard gives Support nothing yet.
+  const active = grants.filter((g) => g.state === 'active').length;
+  const waitingOnGuard = grants.filter((g) => g.state === 'pending_guard_approval').length;
   const fetchedAt = Math.min(state?.grants?.fetchedAt ?? Infinity, state?.inbox?.fetchedAt ?? Infinity);
   return (
     <main>
       <h1>Access Companion</h1>
       {state?.account && (
-        <p class="account" aria-label="Signed in as">
+        <section class="account" aria-label="Signed in as">
           <strong>{state.account.name}</strong> · {state.account.org}
           <span class="muted"> · {state.account.email}</span>
-        </p>
+        </section>
       )}
-      <p class="counts" aria-label="Counts">
+      <p class="counts">
         <span>
           <strong>{inbox.length}</strong> waiting on you
         </span>{' '}
         ·{' '}
         <span>
-          <strong>{grants.filter((g) => g.state === 'active').length}</strong> active grants
+          <strong>{active}</strong> active
         </span>
+        {waitingOnGuard > 0 && (
+          <>
+            {' '}
+            ·{' '}
+            <span>
+              <strong>{waitingOnGuard}</strong> waiting on Guard
+            </span>
+          </>
+        )}
       </p>
       <Freshness fetchedAt={Number.isFinite(fetchedAt) ? fetchedAt : undefined} now={now} refreshing={refreshing} problem={state?.problem} apiBaseUrl={state?.apiBaseUrl} />
       <PendingAction />
@@ -111,11 +123,11 @@ function Popup() {
         </>
       )}
 
-      <h2>Active grants</h2>
+      <h2>Grants</h2>
       {grants.length === 0 ? (
-        <p class="muted">No active grants.</p>
+        <p class="muted">No active grants, none waiting on Guard.</p>
       ) : (
-        <ul class="list" aria-label="Active grants">
+        <ul class="list" aria-label="Grants">
           {grants.map((g) => (
             <li key={g.id} data-grant={g.id} class="grant">
               <div>

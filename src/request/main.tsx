@@ -6,7 +6,7 @@ import { browser } from '../shared-ext/browser';
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { AccessRequestContextWire } from '../api/schemas';
-import { ago } from '../shared-ext/format';
+import { AGE_TICK_MS, ago, day } from '../shared-ext/format';
 import { followChanges } from '../shared-ext/live';
 import { BackgroundError, callBackground, type Problem } from '../shared-ext/messages';
 import { MyRequest } from '../shared-ext/my-request';
@@ -42,7 +42,7 @@ function RequestFrame() {
   const { view, problem, reload } = useRequestView(context);
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), 15_000);
+    const t = setInterval(() => setNow(Date.now()), AGE_TICK_MS);
     return () => clearInterval(t);
   }, []);
   return (
@@ -102,9 +102,9 @@ function Body({ context, view, problem, now, reload }: { context: RequestPageCon
       {view.bar && (
         <div class="bar" role="alert" aria-label="Barred from requesting">
           <p>
-            <b>You can't request product access in this org (barred since {view.bar.at.slice(0, 10)}).</b>
+            <b>You can't request product access in this org: barred since {day(view.bar.at)}.</b>
           </p>
-          <p>{view.bar.message}</p>
+          <p>{view.bar.rule} Ask an admin of the org if this is a mistake.</p>
         </div>
       )}
       {!view.hasAccess && !view.bar && <h2>For myself</h2>}

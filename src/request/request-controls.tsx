@@ -79,7 +79,7 @@ export function ForMyself({ view, pending, onDone }: { view: AccessRequestContex
   }
   return (
     <div class="row">
-      <RequestButton view={view} target={undefined} label="Request access for myself" aria={`Request access to ${place} for myself`} onDone={onDone} />
+      <RequestButton view={view} target={undefined} label="Request access for myself" aria={`Request access for myself to ${place}`} onDone={onDone} />
     </div>
   );
 }

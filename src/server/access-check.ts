@@ -4,14 +4,38 @@
 // trigger), and its audit rows are chained and inserted by ONE statement that first checks the
 // epoch is still that one: a revoke committed before the check was sent (by this process or any
 // other on the same database) has moved it, so the batch inserts nothing, reads again and decides
-// again. An answer leaves only after its own audit row committed.
-import { engineerAccessDecision, type AccessDecision, type Grant, type Resource, type Ticket, type WorldIndex } from '../core/index';
+// again. An answer leaves only after its own audit row committed, and so (the database syncs each
+// commit) is on stable storage: the batch's one commit is one sync for all its checks.
+//
+// A check names an action (core's changeAccessDecision): reads as always; a permission change is
+// allowed under the grant and announced to the ticket's admins; any other change needs a consent
+// (a change request approved), which the view holds beside the grants. Consents move the epoch
+// like grants when approved, declined or ended; a one-time consent is marked used by the same
+// statement that appends the check it allowed (append_access_checks_effects, migration 10), which
+// moves the epoch too, so no other batch, here or in another process, can use it again.
+import {
+  actionKind,
+  applyChangeRequestEvent,
+  changeAccessDecision,
+  changeWords,
+  type ActionKind,
+  type ChangeDecision,
+  type ChangeRequest,
+  type Grant,
+  type Resource,
+  type Ticket,
+  type WorldIndex,
+} from '../core/index';
+import type { AuditAction } from '../api/vocabulary';
 import { appendAuditBatch, auditRowBody, rowHashParts, type AuditInput } from './audit';
 import { noteAppended } from './audit-witness';
 import { keyAttribution, type ApiKeyCredential } from './api-key-credential';
 import { sha256 } from './auth';
 import type { ServerContext } from './context';
-import { DbUnavailable, type Queryable } from './db/index';
+import { DbUnavailable, StorageUnavailable, type Queryable } from './db/index';
+import { changeRequestsOfTicket } from './change-requests-store';
+import { recordEvent } from './events';
+import { ticketAudience } from './write-common';
 import { currentTicket, grantsOfTicket, withTicket } from './store';
 
 interface PendingCheck {
@@ -20,8 +44,12 @@ interface PendingCheck {
   key?: ApiKeyCredential;
   ticket: string;
   resource: Resource;
+  /** Absent: read. */
+  action?: string;
+  /** What a change did, in the engineer's words. */
+  change?: string;
   at: string;
-  resolve: (d: AccessDecision) => void;
+  resolve: (d: ChangeDecision) => void;
   reject: (e: unknown) => void;
 }
 
@@ -29,7 +57,22 @@ interface PendingCheck {
 export interface TicketView {
   ticket: Ticket;
   grants: Grant[];
+  /** Its change requests (consents among them), oldest first. */
+  changes: ChangeRequest[];
 }
+
+/** What allowed checks of a batch do besides their audit rows: one-time consents used, events for the admins. */
+export interface CheckEffects {
+  used: ChangeRequest[];
+  events: { at: string; type: string; audience: string[]; ticket: string | null; data: unknown }[];
+}
+
+/** A check's audit action by what it asks to do: reads stay `access.check`, as they always were. */
+const CHECK_AUDIT: Record<ActionKind, { action: AuditAction }> = {
+  read: { action: 'access.check' },
+  change_permissions: { action: 'access.change_permissions' },
+  change: { action: 'access.change' },
+};
 
 const MAX_BATCH = 256;
 /** Tickets kept in the view; past this it is dropped and read again (bounds memory, not correctness). */
@@ -54,7 +97,7 @@ export class AccessCheckBatcher {
   constructor(private readonly s: ServerContext) {}
 
   /** Resolves with the decision once its audit row has committed; rejects when it could not be recorded. */
-  submit(c: Omit<PendingCheck, 'resolve' | 'reject'>): Promise<AccessDecision> {
+  submit(c: Omit<PendingCheck, 'resolve' | 'reject'>): Promise<ChangeDecision> {
     return new Promise((resolve, reject) => {
       this.queue.push({ ...c, resolve, reject });
       if (!this.running) void this.drain();
@@ -76,8 +119,9 @@ export class AccessCheckBatcher {
         } catch (e) {
           this.view = undefined;
           // One item the store cannot hold must not fail the checks that happened to share its
-          // statement: decide each alone. A database that is down fails them all at once.
-          if (batch.length === 1 || e instanceof DbUnavailable) for (const c of batch) c.reject(e);
+          // statement: decide each alone. A database that is down, or storage that cannot take the
+          // batch's one commit, fails them all at once (closed: no answer without its audit row).
+          if (batch.length === 1 || e instanceof DbUnavailable || e instanceof StorageUnavailable) for (const c of batch) c.reject(e);
           else for (const c of batch) await this.decide([c]).then(([d]) => c.resolve(d!), c.reject);
         }
       }
@@ -86,7 +130,7 @@ export class AccessCheckBatcher {
     }
   }
 
-  private async decide(batch: PendingCheck[]): Promise<AccessDecision[]> {
+  private async decide(batch: PendingCheck[]): Promise<ChangeDecision[]> {
     // The epoch view holds the world file's tickets. A check on any other key (a ticket raised
     // through the API lives in the database; or no ticket at all) is decided under the lock, where
     // currentTicket reads it.
@@ -109,18 +153,21 @@ export class AccessCheckBatcher {
   }
 
   /** Decides from the view and commits the audit rows in one statement; undefined when the epoch moved. */
-  private async decideAtEpoch(batch: PendingCheck[]): Promise<AccessDecision[] | undefined> {
+  private async decideAtEpoch(batch: PendingCheck[]): Promise<ChangeDecision[] | undefined> {
     const view = await this.viewOf(batch.map((c) => c.ticket));
-    const decisions = batch.map((c) => this.decideOne(c, view.tickets.get(c.ticket)));
+    const { decisions, effects } = this.decideAll(batch, (key) => view.tickets.get(key));
     const committed = await appendAtEpoch(
       this.s.db,
       view.epoch,
       batch.map((c, i) => this.auditOf(c, decisions[i]!)),
+      effects,
     );
     if (!committed) {
       this.view = undefined;
       return undefined;
     }
+    // Using a consent moved the epoch: what the view holds is no longer current.
+    if (effects.used.length > 0) this.view = undefined;
     return decisions;
   }
 
@@ -139,12 +186,60 @@ export class AccessCheckBatcher {
     return this.view;
   }
 
-  private decideOne(c: PendingCheck, found: TicketView | undefined): AccessDecision {
-    return engineerAccessDecision(found ? withTicket(this.s.ix, found.ticket) : this.s.ix, found?.grants ?? [], c.engineer, c.ticket, c.resource);
+  /**
+   * Decides a batch in order: a one-time consent the first check used is spent for the ones after
+   * it. Returns the decisions and what the allowed ones do besides their rows (the consents they
+   * used, the events the ticket's admins get).
+   */
+  private decideAll(batch: PendingCheck[], viewOf: (key: string) => TicketView | undefined): { decisions: ChangeDecision[]; effects: CheckEffects } {
+    const spent = new Set<string>();
+    const effects: CheckEffects = { used: [], events: [] };
+    const decisions = batch.map((c) => {
+      const found = viewOf(c.ticket);
+      const ix = found ? withTicket(this.s.ix, found.ticket) : this.s.ix;
+      const d = changeAccessDecision(ix, found?.grants ?? [], found?.changes ?? [], c.engineer, c.ticket, c.resource, c.action, c.at, spent);
+      if (!found) return d;
+      if (actionKind(c.action) !== 'read') {
+        // Every change check, allowed or refused, is shown to the ticket's admins as it happens.
+        effects.events.push({
+          at: c.at,
+          type: 'support.change',
+          audience: ticketAudience(this.s, found.ticket),
+          ticket: c.ticket,
+          data: {
+            ticket: c.ticket,
+            engineer: c.engineer,
+            action: c.action,
+            resource: c.resource,
+            summary: changeWords(c.action!, c.resource),
+            change: c.change ?? null,
+            allowed: d.allowed,
+            reason: d.reason,
+            consentId: d.consentId ?? null,
+          },
+        });
+      }
+      if (d.allowed && d.consumes && d.consentId) {
+        spent.add(d.consentId);
+        const consent = found.changes.find((x) => x.id === d.consentId)!;
+        const used = applyChangeRequestEvent(consent, { type: 'use', at: c.at });
+        effects.used.push(used);
+        effects.events.push({
+          at: c.at,
+          type: 'change_request.changed',
+          audience: ticketAudience(this.s, found.ticket),
+          ticket: c.ticket,
+          data: { action: 'access.change', changeRequest: { ...used, summary: changeWords(used.action, used.resource) } },
+        });
+      }
+      return d;
+    });
+    return { decisions, effects };
   }
 
   /** The check's audit row; `known`: the ticket exists (else the row names no ticket). */
-  private auditOf(c: PendingCheck, d: AccessDecision, known = this.s.ix.ticketsByKey.has(c.ticket)): { input: AuditInput; at: string } {
+  private auditOf(c: PendingCheck, d: ChangeDecision, known = this.s.ix.ticketsByKey.has(c.ticket)): { input: AuditInput; at: string } {
+    const kind = actionKind(c.action);
     // A key's check is the key's act (its id as actor, its name and engineer in the detail, which the row's hash covers).
     const byKey = keyAttribution({ kind: 'engineer', id: c.engineer, key: c.key });
     return {
@@ -152,25 +247,42 @@ export class AccessCheckBatcher {
       input: {
         actor: byKey?.actor ?? c.engineer,
         actorKind: byKey?.actorKind ?? 'engineer',
-        action: 'access.check',
+        action: CHECK_AUDIT[kind].action,
         ticket: known ? c.ticket : null,
         resource: c.resource,
         outcome: d.allowed ? 'allowed' : 'refused',
-        detail: { reason: d.reason, grantId: d.grantId, ...byKey?.detail },
+        // A read's row stays as it always was; a change's names the action, what it did and the consent.
+        detail:
+          kind === 'read'
+            ? { reason: d.reason, grantId: d.grantId, ...byKey?.detail }
+            : { reason: d.reason, grantId: d.grantId, action: c.action, change: c.change, consentId: d.consentId, consumed: d.consumes || undefined, ...byKey?.detail },
       },
     };
   }
 
   /** The general path: one transaction that reads and appends under the chain lock. */
-  private decideLocked(batch: PendingCheck[]): Promise<AccessDecision[]> {
+  private decideLocked(batch: PendingCheck[]): Promise<ChangeDecision[]> {
     return this.s.db.transaction(async (tx) => {
+      // A change may use a consent (which moves the epoch): take the epoch before the chain head,
+      // in the order every writer takes them, and read what is decided on under it.
+      if (batch.some((c) => actionKind(c.action) !== 'read')) await tx.query('SELECT n FROM access_epoch WHERE id = 1 FOR UPDATE');
       const tickets = new Map<string, TicketView | undefined>();
       for (const key of new Set(batch.map((c) => c.ticket))) tickets.set(key, await readTicket(tx, this.s, key));
-      const out = batch.map((c) => this.decideOne(c, tickets.get(c.ticket)));
+      const { decisions: out, effects } = this.decideAll(batch, (key) => tickets.get(key));
       await appendAuditBatch(
         tx,
         batch.map((c, i) => this.auditOf(c, out[i]!, tickets.get(c.ticket) !== undefined)),
       );
+      for (const used of effects.used) {
+        const rows = await tx.query(`UPDATE change_requests SET state = 'used', version = $2, body = $3 WHERE id = $1 AND state = 'approved' AND version = $4 RETURNING id`, [
+          used.id,
+          used.version,
+          JSON.stringify(used),
+          used.version - 1,
+        ]);
+        if (rows.length !== 1) throw new Error(`consent ${used.id} changed while it was being used`);
+      }
+      for (const e of effects.events) await recordEvent(tx, e.type, e.audience, e.ticket, e.data, e.at);
       return out;
     });
   }
@@ -182,28 +294,31 @@ export class AccessCheckBatcher {
  */
 export async function readAtEpoch(q: Queryable, ix: WorldIndex, keys: string[]): Promise<{ epoch: string; tickets: Map<string, TicketView> }> {
   const known = keys.filter((k) => ix.ticketsByKey.has(k));
-  const [row] = await q.query<{ epoch: string | number; states: string | null; grants: string | null }>(
+  const [row] = await q.query<{ epoch: string | number; states: string | null; grants: string | null; changes: string | null }>(
     `SELECT (SELECT n FROM access_epoch WHERE id = 1) AS epoch,
             (SELECT json_agg(json_build_array(key, status))::text FROM ticket_state WHERE key = ANY($1::text[])) AS states,
-            (SELECT json_agg(body ORDER BY created_seq)::text FROM grants WHERE ticket = ANY($1::text[])) AS grants`,
+            (SELECT json_agg(body ORDER BY created_seq)::text FROM grants WHERE ticket = ANY($1::text[])) AS grants,
+            (SELECT json_agg(body ORDER BY created_seq)::text FROM change_requests WHERE ticket = ANY($1::text[])) AS changes`,
     [known],
   );
   const status = new Map(row!.states ? (JSON.parse(row!.states) as [string, string | null][]) : []);
   const grants = new Map<string, Grant[]>(known.map((k) => [k, []]));
   for (const g of row!.grants ? (JSON.parse(row!.grants) as Grant[]) : []) grants.get(g.ticket)?.push(g);
+  const changes = new Map<string, ChangeRequest[]>(known.map((k) => [k, []]));
+  for (const c of row!.changes ? (JSON.parse(row!.changes) as ChangeRequest[]) : []) changes.get(c.ticket)?.push(c);
   const tickets = new Map<string, TicketView>();
   for (const k of known) {
     const t = ix.ticketsByKey.get(k)!;
     const st = status.get(k);
     // As currentTicket: the database's status, where it has one, overrides the world's.
-    tickets.set(k, { ticket: st && st !== t.status ? { ...t, status: st as Ticket['status'] } : t, grants: grants.get(k)! });
+    tickets.set(k, { ticket: st && st !== t.status ? { ...t, status: st as Ticket['status'] } : t, grants: grants.get(k)!, changes: changes.get(k)! });
   }
   return { epoch: String(row!.epoch), tickets };
 }
 
 async function readTicket(tx: Queryable, s: ServerContext, key: string): Promise<TicketView | undefined> {
   const t = await currentTicket(tx, s.ix, key);
-  return t ? { ticket: t, grants: await grantsOfTicket(tx, key) } : undefined;
+  return t ? { ticket: t, grants: await grantsOfTicket(tx, key), changes: await changeRequestsOfTicket(tx, key) } : undefined;
 }
 
 /**
@@ -212,7 +327,7 @@ async function readTicket(tx: Queryable, s: ServerContext, key: string): Promise
  * and the row's canonical JSON, whose parts are built here, outside the lock), inserts them, moves
  * the head and announces it. False when the epoch had moved and nothing was written.
  */
-export async function appendAtEpoch(q: Queryable, epoch: string, items: { input: AuditInput; at: string }[]): Promise<boolean> {
+export async function appendAtEpoch(q: Queryable, epoch: string, items: { input: AuditInput; at: string }[], effects?: CheckEffects): Promise<boolean> {
   const cols: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
   const parts: Array<{ before: string; after: string }> = [];
   for (const { input, at } of items) {
@@ -221,9 +336,26 @@ export async function appendAtEpoch(q: Queryable, epoch: string, items: { input:
     parts.push({ before, after });
     [at, base.actor, base.actorKind, base.action, base.ticket, JSON.stringify(base.resource), base.outcome, JSON.stringify(base.detail), before, after].forEach((v, i) => cols[i]!.push(v));
   }
+  // Checks that only read (nearly all) take the one-statement path of migration 7; a batch with
+  // effects (a consent used, a change announced) the path of migration 10, same rows, same witness.
+  const withEffects = !!effects && (effects.used.length > 0 || effects.events.length > 0);
   const [row] = await q.query<{ head: [string, string, string, string] | null }>(
-    'SELECT append_access_checks_head($1::bigint, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS head',
-    [epoch, ...cols],
+    withEffects
+      ? 'SELECT append_access_checks_effects($1::bigint, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[]) AS head'
+      : 'SELECT append_access_checks_head($1::bigint, $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[]) AS head',
+    withEffects
+      ? [
+          epoch,
+          effects!.used.map((c) => c.id),
+          effects!.used.map((c) => JSON.stringify(c)),
+          effects!.events.map((e) => e.at),
+          effects!.events.map((e) => e.type),
+          effects!.events.map((e) => JSON.stringify([...new Set(e.audience)])),
+          effects!.events.map((e) => e.ticket),
+          effects!.events.map((e) => JSON.stringify(e.data)),
+          ...cols,
+        ]
+      : [epoch, ...cols],
   );
   if (!row?.head) return false;
   if (row.head.length !== 4 || !/^\d{1,18}$/.test(String(row.head[2])) || !/^[0-9a-f]{64}$/.test(String(row.head[3]))) {

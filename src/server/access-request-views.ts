@@ -1,7 +1,7 @@
 // The reviewer's read model of product access requests: who asked, for whom, the person's current
 // access, the seat change an approval brings, the bar a denial brings, and the other pending
 // requests for the same person that one decision covers.
-import { accessRequestKind, accessRequestPersonKey, mayReviewAccessRequests, normalizeEmail, productName, type AccessRequest, type AccessRequestKind } from '../core/index';
+import { accessRequestKind, barRule, accessRequestPersonKey, mayReviewAccessRequests, normalizeEmail, productName, type AccessRequest, type AccessRequestKind } from '../core/index';
 import type { AccessRequestWire } from '../api/schemas';
 import type { Caller } from './auth';
 import type { ServerContext } from './context';
@@ -44,6 +44,8 @@ export async function accessRequestViews(s: ServerContext, q: Queryable, rows: A
     const group = siblings.get(r.id) ?? [];
     const pending = r.state === 'pending';
     // The same rule the decision enforces: a reviewer of the site who neither asked nor is asked for.
+    const denyBars = pending && [r, ...group].some((x) => x.self && !x.requesterOnSite);
+    const barredSince = bars.get(accessRequestPersonKey(s.ix, r));
     const mayDecide = pending && caller?.kind === 'admin' && mayReviewAccessRequests(s.ix, caller.id, r.site) && forUser?.id !== caller.id && ![r, ...group].some((x) => x.requestedBy === caller.id);
     return {
       ...r,
@@ -60,6 +62,7 @@ export async function accessRequestViews(s: ServerContext, q: Queryable, rows: A
       },
       forUser: forUser ? { id: forUser.id, name: forUser.name, email: forUser.email } : 'email' in r.for ? { email: r.for.email } : undefined,
       person: {
+        key: accessRequestPersonKey(s.ix, r),
         name: forUser?.name,
         email: forUser?.email ?? ('email' in r.for ? r.for.email : ''),
         hasAccount: forUser !== undefined,
@@ -71,13 +74,14 @@ export async function accessRequestViews(s: ServerContext, q: Queryable, rows: A
           return { site: pSite, siteUrl: s.ix.sitesById.get(pSite)?.url ?? '', product: pKey, productName: productName(pKey, s.ix.productsBySiteKey.get(key)) };
         }),
         hasThisProduct: hasIt,
-        barredSince: bars.get(accessRequestPersonKey(s.ix, r)),
+        barredSince,
       },
       seatsNow,
       seatsAfterApproval: pending && !hasIt ? seatsNow + 1 : seatsNow,
       billable: p?.licensed ?? false,
       mayDecide,
-      denyBars: pending && [r, ...group].some((x) => x.self && !x.requesterOnSite),
+      denyBars,
+      ...(denyBars || barredSince ? { barRule: barRule(s.ix.world.organization.name) } : {}),
       samePerson: group.map((x) => ({
         id: x.id,
         requestedBy: x.requestedBy,

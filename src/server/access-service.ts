@@ -12,7 +12,8 @@ import {
   normalizeEmail,
   productName,
   siteLabel,
-  type AccessDecision,
+  READ_ACTION,
+  type ChangeDecision,
   type AccessRequest,
   type AccessRequestTarget,
   type Resource,
@@ -41,15 +42,24 @@ import {
 import { insertAsk } from './asks-store';
 
 /**
- * May this engineer read this resource now? Decided on committed state at every call (never
- * replayed), and every call is audited, allowed or not, with the resource in the canonical form the
- * decision read. An ambiguous resource is a 400 (audited as a refusal by the write path).
+ * May this engineer do `action` (absent: read) on this resource now? Decided on committed state at
+ * every call (never replayed), and every call is audited, allowed or not, with the resource in the
+ * canonical form the decision read, the action and, for a change, `change` (what it did, in words).
+ * An ambiguous resource is a 400 (audited as a refusal by the write path).
  */
-export async function checkAccess(s: ServerContext, caller: Caller, ticket: string, resource: Resource): Promise<AccessDecision> {
+export async function checkAccess(s: ServerContext, caller: Caller, ticket: string, resource: Resource, action?: string, change?: string): Promise<ChangeDecision> {
   if (caller.kind !== 'engineer') throw problem('forbidden', 'Access checks are made with a Support engineer token.');
   // An ambiguous resource throws RuleError, answered 400 by the route-level mapper (problems.ts).
   const decided = canonicalResource(s.ix, ticket, resource);
-  return accessCheckBatcher(s).submit({ engineer: caller.id, key: caller.key, ticket, resource: decided, at: s.now() });
+  return accessCheckBatcher(s).submit({
+    engineer: caller.id,
+    key: caller.key,
+    ticket,
+    resource: decided,
+    ...(action !== undefined && action !== READ_ACTION ? { action } : {}),
+    ...(change !== undefined ? { change } : {}),
+    at: s.now(),
+  });
 }
 
 export async function askAdmin(s: ServerContext, caller: Caller, key: string, adminId: string, message?: string): Promise<{ id: string; ticket: string; adminId: string; createdAt: string }> {

@@ -9,7 +9,7 @@ import { Checkpointer } from './audit-checkpointer';
 import { listCheckpoints, type Checkpoint, type SigningKey } from './audit-checkpoints';
 import type { ServerContext } from './context';
 import { extensionOrigins } from './cors';
-import { DbUnavailable, type Db } from './db/index';
+import { DbUnavailable, StorageUnavailable, type Db } from './db/index';
 import { eventTail, Tail } from './events';
 import { StreamBudget } from './streams';
 import type { Env } from './http';
@@ -18,6 +18,8 @@ import { openApiDocument } from './openapi';
 import { HttpProblem, asProblem, problemResponse } from './problems';
 import { auditRefusals } from './refusals';
 import { accessRequestRoutes } from './routes/access-requests';
+import { changeRequestRoutes } from './routes/change-requests';
+import { seedChangeRequests } from './changes-service';
 import { auditRoutes } from './routes/audit';
 import { publicAuthRoutes, sessionRoutes } from './routes/auth';
 import { expireSessions, MAX_SESSION_MS } from './sessions';
@@ -95,6 +97,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   await db.transaction((tx) => seedSupportRequests(tx, ix, now()));
   await backfillAccessRequestKeys(db, ix);
   await seedAccessRequests(db, ix, now());
+  await seedChangeRequests(db, ix, now());
   // Idempotency keys protect retries, which come within minutes; a day is plenty.
   await db.query('DELETE FROM idempotency WHERE created_at < $1', [Date.now() - 86_400_000]);
   const idempotencyTtlMs = positiveWhole('idempotencyTtlMs', opts.idempotencyTtlMs ?? 86_400_000);
@@ -137,6 +140,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.onError((err, c) => {
     const refusal = asProblem(err);
     if (refusal) return problemResponse(c, refusal);
+    if (err instanceof StorageUnavailable) return problemResponse(c, storageProblem(err));
     if (err instanceof DbUnavailable) {
       return problemResponse(c, new HttpProblem('db-unavailable', 'The database is unavailable; retry shortly.', {}, 503, { 'Retry-After': '1' }));
     }
@@ -170,7 +174,10 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
       maxAge: 600,
     }),
   );
-  app.get('/healthz', (c) => c.json({ ok: true, db: db.kind }));
+  // Unauthenticated, so it says whether writes are kept, never where or why in detail.
+  app.get('/healthz', (c) =>
+    c.json({ ok: !db.storageFailure, db: db.kind, durable: db.durability.durable, ...(db.storageFailure ? { storage: db.storageFailure } : {}) }, db.storageFailure ? 503 : 200),
+  );
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
 
   const limit = opts.bodyLimitBytes ?? 64 * 1024;
@@ -199,6 +206,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.route('/v1', requesterRoutes(s));
   app.route('/v1', meRoutes(s));
   app.route('/v1', accessRequestRoutes(s));
+  app.route('/v1', changeRequestRoutes(s));
   app.route('/v1', auditRoutes(s));
   app.route('/v1', eventRoutes(s));
   app.route('/v1', auditTrailRoutes(s));
@@ -217,6 +225,14 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
       await auditTail.stop();
     },
   };
+}
+
+/** The 503 for a storage failure: what failed, and whether this request may have been kept. */
+function storageProblem(e: StorageUnavailable): HttpProblem {
+  const detail = e.fenced
+    ? `${e.message}. What it wrote since its last good sync may be lost, so it accepts nothing more until it is restarted on working storage; whether this request was kept is not known: retry it with the same Idempotency-Key after the restart.`
+    : `${e.message}. Nothing of this request was kept; retry once the storage has room.`;
+  return new HttpProblem('storage-unavailable', detail, {}, 503, e.fenced ? {} : { 'Retry-After': '30' });
 }
 
 function positiveWhole(name: string, n: number): number {

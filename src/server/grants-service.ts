@@ -12,7 +12,6 @@ import {
   newAiConversationGrant,
   newGrant,
   newSupportRequest,
-  qualifiedAdmins,
   revokeForTicketClose,
   type Grant,
   type Ticket,
@@ -23,29 +22,20 @@ import { appendAudit } from './audit';
 import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
 import { recordEvent } from './events';
-import { HttpProblem, notEligible, problem } from './problems';
+import { notEligible, problem } from './problems';
 import { markAsksDone } from './asks-store';
+import { changesMadeOn, endChangeRequestsOfTicket } from './changes-service';
 import { closeTicketState, currentTicket, grantById, grantsOfTicket, newId, saveGrant, withTicket } from './store';
+import { checkIfMatch, etagOf, ticketAudience } from './write-common';
 
-/** Admins an event about this ticket concerns: whoever could grant it (even after it closed). */
-export function ticketAudience(s: ServerContext, t: Ticket): string[] {
-  const open = withTicket(s.ix, { ...t, status: 'open' });
-  return [...qualifiedAdmins(open, t.key).map((a) => a.userId), ...s.ix.orgAdmins.map((h) => h.userId)];
-}
+// Moved to write-common.ts (change requests use them too); kept here for the routes that import them from grants.
+export { checkIfMatch, etagOf, ticketAudience };
 
 function grantAudience(s: ServerContext, t: Ticket, g: Grant): string[] {
   const who = ticketAudience(s, t);
   if (g.state === 'pending_guard_approval' || g.guardDecidedBy) who.push(...s.guardAdmins);
   for (const x of [g.grantedBy, g.revokedBy, g.guardDecidedBy]) if (x && s.ix.usersById.has(x)) who.push(x);
   return who;
-}
-
-export const etagOf = (kind: string, id: string, version: number): string => `"${kind}-${id}-v${version}"`;
-
-export function checkIfMatch(ifMatch: string | undefined, etag: string): void {
-  if (!ifMatch) return;
-  const tags = ifMatch.split(',').map((t) => t.trim().replace(/^W\//, ''));
-  if (!tags.includes('*') && !tags.includes(etag)) throw new HttpProblem('precondition-failed', `Current version is ${etag}; read it again before deciding.`);
 }
 
 async function mustTicket(tx: Queryable, s: ServerContext, key: string, lock: boolean): Promise<Ticket> {
@@ -134,6 +124,8 @@ export async function revokeGrant(s: ServerContext, caller: Caller, id: string, 
     checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
     const next = applyGrantEvent(g, { type: 'revoke', by: caller.id, at, reason: 'admin' });
     await grantChanged(tx, s, t, next, 'grant.revoke', caller, at);
+    // Consents live under the data grant: revoking it ends them (and what waits for them).
+    if (next.kind === 'data') await endChangeRequestsOfTicket(tx, s, t, 'grant_revoked', caller, at);
     return next;
   });
 }
@@ -182,7 +174,10 @@ export async function closeTicket(s: ServerContext, caller: Caller, key: string)
     await appendAudit(tx, { actor: caller.id, actorKind: 'engineer', action: 'ticket.close', ticket: key, outcome: 'done' }, at);
     const changed = revokeForTicketClose(grants, at);
     for (const g of changed) await grantChanged(tx, s, closed, g, 'grant.revoke', { kind: 'system', id: 'support-system' }, at, { reason: 'ticket_closed' });
-    await recordEvent(tx, 'ticket.closed', ticketAudience(s, t), key, { ticket: key, revoked: changed.map((g) => g.id) }, at);
-    return { key, status: 'closed' as const, revoked: changed.map((g) => g.id) };
+    const ended = await endChangeRequestsOfTicket(tx, s, closed, 'ticket_closed', { kind: 'system', id: 'support-system' }, at);
+    // Nothing Support changed goes unseen: the close lists every change it made.
+    const changesMade = await changesMadeOn(tx, key);
+    await recordEvent(tx, 'ticket.closed', ticketAudience(s, t), key, { ticket: key, revoked: changed.map((g) => g.id), endedChangeRequests: ended, changesMade }, at);
+    return { key, status: 'closed' as const, revoked: changed.map((g) => g.id), endedChangeRequests: ended, changesMade };
   });
 }

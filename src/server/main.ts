@@ -1,5 +1,5 @@
 // CLI: npm run api -- --fixture FILE --port N [--data DIR] [--trust-proxy 10.0.0.0/8,::1] [--audit-key FILE]
-// [--checkpoint-seconds N] [--max-streams N] [--extension-ids LIST]; DATABASE_URL selects PostgreSQL.
+// [--checkpoint-seconds N] [--max-streams N] [--extension-ids LIST] [--unsafe-no-sync]; DATABASE_URL selects PostgreSQL.
 import { serve } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -22,6 +22,8 @@ const USAGE = `usage: npm run api -- --fixture FILE [options]     (DATABASE_URL 
   --data DIR                 keep the embedded database in DIR (locked to one process; default: in memory)
   --audit-key FILE           Ed25519 private key (PEM) that signs audit checkpoints; created (0600) if missing
   --checkpoint-seconds N     seconds between signed checkpoints
+  --unsafe-no-sync           UNSAFE, throwaway data only: acknowledge writes without syncing them to disk
+                             (PGlite fsync off; PostgreSQL synchronous_commit=off); a crash can lose them
   --rate-limit N             requests a minute per valid token
   --trust-proxy ADDR|CIDR    proxies whose X-Forwarded-For names the client (comma-separated; repeatable)
   --max-streams N            event streams open at once in this process (default: a quarter of the open-file limit)
@@ -38,6 +40,7 @@ let values: {
   'audit-key'?: string;
   'checkpoint-seconds'?: string;
   'trust-proxy'?: string[];
+  'unsafe-no-sync'?: boolean;
   'max-streams'?: string;
   'extension-ids'?: string[];
   help?: boolean;
@@ -54,6 +57,7 @@ try {
       'checkpoint-seconds': { type: 'string' },
       // Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated; repeatable).
       'trust-proxy': { type: 'string', multiple: true },
+      'unsafe-no-sync': { type: 'boolean' },
       'max-streams': { type: 'string' },
       'extension-ids': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
@@ -145,7 +149,9 @@ else console.error('No --audit-key given: the audit chain is not checkpointed, s
 // The built API (dist-api/) carries a fresh PGlite data folder made at build time: a new embedded
 // database starts from it instead of running initdb (under tsx there is none, and initdb runs).
 const template = process.env.AC_PGLITE_TEMPLATE || fileURLToPath(new URL('./pglite-template.tar', import.meta.url));
-const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined, pglite: { template } });
+// Durable unless the deployment opts out for throwaway data, by flag or AC_UNSAFE_NO_SYNC=1.
+const sync = !(values['unsafe-no-sync'] || process.env.AC_UNSAFE_NO_SYNC === '1');
+const db = await openDb({ databaseUrl, dataDir: values.data, schema: process.env.AC_PG_SCHEMA || undefined, pglite: { template }, sync });
 phases.push(['database', performance.now()]);
 let api;
 try {
@@ -176,6 +182,7 @@ const server = serve({ fetch: api.app.fetch, port, hostname: values.host, server
   console.error(
     `Event streams: at most ${streamsText} open at once, ${STREAMS_PER_TOKEN} per token, ${STREAMS_PER_PERSON} per person; connections: at most ${limits.maxConnections} (open-file limit ${fdLimit ?? 'unknown'})`,
   );
+  console.error(`${db.durability.durable ? 'Durable' : 'NOT DURABLE'}: ${db.durability.note}`);
   console.error(`Started in ${startupSummary(phases)}`);
   // Once the start-up's last promise chains have let go of their buffers.
   for (const ms of [200, 1000]) setTimeout(releaseStartupMemory, ms).unref();

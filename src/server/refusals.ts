@@ -17,6 +17,7 @@ import type { ServerContext } from './context';
 import type { Env } from './http';
 import { asProblem, type HttpProblem } from './problems';
 import { accessRequestById, currentTicket, grantById } from './store';
+import { changeRequestById } from './change-requests-store';
 
 /** Who and what a refused write was about. */
 export interface RefusalTarget {
@@ -41,6 +42,10 @@ const accessRequestParam = async (s: ServerContext, p: Record<string, string>): 
   const r = await accessRequestById(s.db, p.id!);
   return { ticket: null, resource: { type: 'access_request', id: p.id, ...(r ? { site: r.site, product: r.product } : {}) } };
 };
+const changeRequestParam = async (s: ServerContext, p: Record<string, string>): Promise<RefusalTarget> => {
+  const c = await changeRequestById(s.db, p.id!);
+  return { ticket: c?.ticket ?? null, resource: { type: 'change_request', id: p.id } };
+};
 /** A client's string as the store can hold it: short, and never a NUL or lone surrogate (a 400 must still be recorded). */
 const text = (v: unknown): string | undefined => (typeof v === 'string' ? storable(v.slice(0, 200)) : undefined);
 const storable = (v: string): string => (isStorableText(v) ? v : [...v].map((ch) => (isStorableText(ch) ? ch : '\uFFFD')).join(''));
@@ -64,7 +69,8 @@ export const WRITE_ROUTES: Record<string, WriteRoute> = {
   },
   [routeKey(ROUTES.bulkGrant)]: { action: 'grant.bulk_create' },
   [routeKey(ROUTES.checkAccess)]: {
-    action: 'access.check',
+    // A refused change is on record as a change, whatever made it refused (a 400 included).
+    action: (b) => (typeof b.action !== 'string' || b.action === 'read' ? 'access.check' : b.action === 'change_permissions' ? 'access.change_permissions' : 'access.change'),
     target: async (s, _p, b) => {
       const ticket = text(b.ticket);
       return { ticket: ticket && (await currentTicket(s.db, s.ix, ticket)) ? ticket : null, resource: null };
@@ -73,6 +79,13 @@ export const WRITE_ROUTES: Record<string, WriteRoute> = {
   [routeKey(ROUTES.requestProductAccess)]: {
     action: 'access_request.create',
     target: async (_s, _p, b) => ({ ticket: null, resource: { type: 'product', site: text(b.site), product: text(b.product) } }),
+  },
+  [routeKey(ROUTES.createChangeRequest)]: { action: 'change_request.create', target: ticketParam },
+  [routeKey(ROUTES.approveChangeRequest)]: { action: 'change_request.approve', target: changeRequestParam },
+  [routeKey(ROUTES.declineChangeRequest)]: { action: 'change_request.decline', target: changeRequestParam },
+  [routeKey(ROUTES.guardDecideChangeRequest)]: {
+    action: (b) => (b.decision === 'approve' ? 'change_request.guard_approve' : b.decision === 'deny' ? 'change_request.guard_deny' : 'request.refused'),
+    target: changeRequestParam,
   },
   [routeKey(ROUTES.approveAccessRequest)]: { action: 'access_request.approve', target: accessRequestParam },
   [routeKey(ROUTES.denyAccessRequest)]: { action: 'access_request.deny', target: accessRequestParam },

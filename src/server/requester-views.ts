@@ -1,7 +1,7 @@
 // Read models for the person who asks for product access (DESIGN §2.4): may I ask, for whom, who
 // decides, and what became of my requests. Answers only about the caller and their own requests;
 // reviewers read theirs through views.ts.
-import { accessRequestPolicy, accessRequestReviewers, productName, type AccessRequest, type Site, type WorldIndex } from '../core/index';
+import { accessRequestPolicy, accessRequestReviewers, barRule, productName, type AccessRequest, type Site, type WorldIndex } from '../core/index';
 import type { AccessRequestContextWire, MyAccessRequestWire } from '../api/schemas';
 import { groupMembers, requestsOf, standingBar } from './access-requests-store';
 import type { Caller } from './auth';
@@ -63,6 +63,7 @@ function myRequestWire(s: ServerContext, me: string, r: AccessRequest): MyAccess
     ...(r.decidedBy ? { decidedBy: person(ix, r.decidedBy), decidedAt: r.decidedAt } : {}),
     ...(r.message ? { message: r.message } : {}),
     barred: r.state === 'denied' && r.self && !r.requesterOnSite,
+    ...(r.state === 'denied' && r.self && !r.requesterOnSite ? { barRule: barRule(ix.world.organization.name) } : {}),
     productUrl: productUrl(siteUrl, r.product),
   };
 }
@@ -121,7 +122,11 @@ export async function accessRequestContext(s: ServerContext, c: Caller, siteRef:
             at: bar.at,
             site: bar.site,
             product: bar.product,
-            message: !selfVerdict.ok && selfVerdict.code === 'barred' ? selfVerdict.message : `A denied request barred you from requesting product access on ${bar.at.slice(0, 10)}.`,
+            message:
+              !selfVerdict.ok && selfVerdict.code === 'barred'
+                ? selfVerdict.message
+                : `A denied request barred you from requesting product access on ${bar.at.slice(0, 10)}. ${barRule(ix.world.organization.name)}`,
+            rule: barRule(ix.world.organization.name),
           },
         }
       : {}),

@@ -4,11 +4,14 @@ import {
   accessRequestPersonKey,
   accessRequestReviewers,
   accessRequestSubject,
+  changeWords,
+  consentEligibility,
   grantEligibility,
   mayDecideGuard,
   mayReadTicket,
   productName,
   qualifiedAdmins,
+  siteLabel,
   type AccessRequest,
   type Grant,
   type Ticket,
@@ -18,6 +21,7 @@ import type { Caller } from './auth';
 import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
 import { openAsksFor } from './asks-store';
+import { changeRequestsInStates } from './change-requests-store';
 import { ticketAudience } from './grants-service';
 import { problem } from './problems';
 import { accessRequestsInState, currentTicket, currentTickets, grantsInStates, grantsOfEngineer, withTicket } from './store';
@@ -150,6 +154,7 @@ export async function supportRequests(s: ServerContext, caller: Caller): Promise
       siteUrl: w.siteUrl,
       product: t.product,
       engineer: t.engineer,
+      engineerName: s.ix.engineersById.get(t.engineer)?.name ?? s.ix.engineersById.get(t.engineer)?.email ?? t.engineer,
       requestedAt: g.requestedAt,
       eligibility: grantEligibility(ix, caller.id, t.key),
     });
@@ -193,14 +198,18 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
     if (askedByMe.has(groupOf(r)) || !accessRequestReviewers(s.ix, r.site).includes(caller.id)) continue;
     if (accessRequestSubject(s.ix, r) === caller.id) continue;
     const who = s.ix.usersById.get(r.requestedBy)?.name ?? r.requestedBy;
+    // For whom, always: two requests for one product read alike otherwise.
+    const subject = accessRequestSubject(s.ix, r);
+    const forWhom = r.self ? 'themself' : subject ? (s.ix.usersById.get(subject)?.name ?? subject) : 'email' in r.for ? r.for.email : r.for.userId;
     items.push({
       id: `access_request:${r.id}`,
       kind: 'access_request',
-      title: `${who} requests ${productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`))}`,
+      title: `${who} requests ${productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`))} on ${siteLabel(s.ix.sitesById.get(r.site), r.site)} for ${forWhom}`,
       createdAt: r.createdAt,
       link: `/access-requests?id=${encodeURIComponent(r.id)}`,
     });
   }
+  items.push(...(await changeRequestItems(s, caller.id)));
   const asks = await openAsksFor(s.db, caller.id);
   for (const a of asks) {
     const from = s.ix.usersById.get(a.from_id)?.name ?? a.from_id;
@@ -214,6 +223,38 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
     });
   }
   return items.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? -1 : 1));
+}
+
+/** Changes Support asks consent for that the caller may approve, and those waiting on the caller's Guard decision. */
+async function changeRequestItems(s: ServerContext, userId: string): Promise<InboxItemWire[]> {
+  const waiting = await changeRequestsInStates(s.db, ['pending', 'pending_guard_approval']);
+  if (waiting.length === 0) return [];
+  const tickets = await currentTickets(
+    s.db,
+    s.ix,
+    waiting.map((c) => c.ticket),
+  );
+  const guard = mayDecideGuard(s.ix, userId);
+  const out: InboxItemWire[] = [];
+  for (const c of waiting) {
+    const t = tickets.get(c.ticket);
+    if (t?.status !== 'open') continue;
+    const what = changeWords(c.action, c.resource);
+    const link = `/tickets/${encodeURIComponent(c.ticket)}?changeRequest=${encodeURIComponent(c.id)}`;
+    if (c.state === 'pending' && consentEligibility(withTicket(s.ix, t), userId, t.key).allowed) {
+      out.push({ id: `change_request:${c.id}`, kind: 'change_request', title: `Support asks to ${what} (${c.ticket})`, ticket: c.ticket, createdAt: c.createdAt, link });
+    } else if (c.state === 'pending_guard_approval' && guard && c.approvedBy !== userId) {
+      out.push({
+        id: `change_guard_approval:${c.id}`,
+        kind: 'change_guard_approval',
+        title: `Guard approval needed to ${what} (${c.ticket})`,
+        ticket: c.ticket,
+        createdAt: c.approvedAt ?? c.createdAt,
+        link,
+      });
+    }
+  }
+  return out;
 }
 
 /** Display names of everyone a list of grants mentions (engineers, granters, deciders), by id. */

@@ -71,7 +71,7 @@ export function useKeyConfirm(what: string, act: (click: ClickEvidence) => void)
 }
 
 function KeyConfirm({ what, open, onWrong, onConfirm, onCancel }: { what: string; open: Open; onWrong: () => void; onConfirm: (click: ClickEvidence) => void; onCancel: () => void }) {
-  const { ref, ready, seen } = useSeen<HTMLDivElement>();
+  const { ref, ready, seen } = useSeen<HTMLFieldSetElement>();
   const input = useRef<HTMLInputElement>(null);
   // Whether the last keydown inside the confirmation was a key held down: Confirm pressed by such a
   // key (Enter auto-repeating from wherever it started) does not count.
@@ -110,7 +110,7 @@ function KeyConfirm({ what, open, onWrong, onConfirm, onCancel }: { what: string
     submit(e);
   };
   return (
-    <div ref={ref} class="key-confirm" role="group" aria-labelledby={`${id}-what`} data-armed={ready ? 'true' : undefined} onKeyDown={onKeyDown}>
+    <fieldset ref={ref} class="key-confirm" aria-labelledby={`${id}-what`} data-armed={ready ? 'true' : undefined} onKeyDown={onKeyDown}>
       <p id={`${id}-what`} class="key-confirm-what">
         <strong>Confirm:</strong> {what}
       </p>
@@ -126,6 +126,6 @@ function KeyConfirm({ what, open, onWrong, onConfirm, onCancel }: { what: string
           Cancel
         </button>
       </div>
-    </div>
+    </fieldset>
   );
 }

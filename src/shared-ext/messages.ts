@@ -63,6 +63,8 @@ export interface MessageMap {
   revokeTicketGrant: { req: { key: string; grantId: string } & ActionRequest; res: ActionResult };
   grantAiConversations: { req: { key: string; conversations: string[] } & ActionRequest; res: ActionResult };
   askAdmin: { req: { key: string; adminId: string; idempotencyKey: string }; res: { ok: true } };
+  /** Consent to (approve) or decline one change Support asked for on the ticket. */
+  decideChangeRequest: { req: { key: string; id: string; decision: 'approve' | 'deny'; message?: string; guard?: boolean } & ActionRequest; res: ActionResult };
   getPendingAction: { req: Record<string, never>; res: PendingAction | undefined };
   confirmPendingAction: { req: { id: string }; res: ActionResult };
   dismissPendingAction: { req: { id: string }; res: { ok: true } };
@@ -119,6 +121,7 @@ export const METHODS = {
   revokeTicketGrant: true,
   grantAiConversations: true,
   askAdmin: true,
+  decideChangeRequest: true,
   getPendingAction: true,
   confirmPendingAction: true,
   dismissPendingAction: true,

@@ -2,9 +2,8 @@
 // state, who can decide it while pending, the decision with the reviewer's message, and the bar a
 // denial put on an outsider. Shared by the request-access frame and the popup.
 import type { MyAccessRequestWire } from '../api/schemas';
-import { since } from './format';
+import { day, since } from './format';
 
-const day = (iso: string | undefined) => (iso ? iso.slice(0, 10) : '');
 const hostOf = (url: string) => {
   try {
     return new URL(url).host;
@@ -68,7 +67,7 @@ export function MyRequest({ request: r, now, openHref, showPlace }: { request: M
           )}
           {r.barred && (
             <p class="barred" role="note">
-              Because you asked from outside the site, this denial also bars you from requesting product access again in this org (since {day(r.decidedAt)}).
+              This denial bars you from asking again (since {day(r.decidedAt)}). {r.barRule}
             </p>
           )}
         </div>

@@ -1,6 +1,6 @@
 // What the background hands the ticket panel: the API's own answers for one ticket, with how old
 // they are and, when the last refresh failed, why.
-import type { AuditRowWire, EligibilityWire, GrantWire, MeWire, TicketWire } from '../api/schemas';
+import type { AuditRowWire, ChangeRequestWire, EligibilityWire, GrantWire, MeWire, TicketWire } from '../api/schemas';
 
 /** `no_stake`: the API answers this user's eligibility but not the ticket's record, grants or Support activity. */
 export type ViewProblemKind = 'signed_out' | 'offline' | 'api_error' | 'unknown_ticket' | 'not_admin' | 'no_stake';
@@ -12,8 +12,10 @@ export interface TicketView {
   eligibility?: EligibilityWire;
   /** Data and AI-conversation grants on this ticket, newest first. */
   grants: GrantWire[];
-  /** Support's actions on this ticket, newest first. */
-  activity: Pick<AuditRowWire, 'id' | 'at' | 'actorName' | 'action' | 'resource' | 'outcome'>[];
+  /** Support's actions on this ticket, newest first (`detail` says what a change did). */
+  activity: Pick<AuditRowWire, 'id' | 'at' | 'actorName' | 'action' | 'resource' | 'outcome' | 'detail'>[];
+  /** Changes Support asked consent for on this ticket, newest first (absent in views cached before there were any). */
+  changeRequests?: ChangeRequestWire[];
   /** Display names for user ids that appear in grants (grantedBy, guardDecidedBy…). */
   names: Record<string, string>;
   /** Guard admins who may decide a grant waiting on Guard (never the granter). */
@@ -28,7 +30,17 @@ export interface TicketView {
 /** An action a framed page asked for, waiting for a click in the popup because the page's click could not be vouched for. */
 export interface PendingAction {
   id: string;
-  kind: 'grant' | 'revoke' | 'ai_grant' | 'bulk_grant' | 'guard_decision' | 'access_request_decision' | 'bulk_access_request_decision' | 'access_request_create' | 'api_key_delete';
+  kind:
+    | 'grant'
+    | 'revoke'
+    | 'ai_grant'
+    | 'bulk_grant'
+    | 'guard_decision'
+    | 'access_request_decision'
+    | 'bulk_access_request_decision'
+    | 'access_request_create'
+    | 'change_request_decision'
+    | 'api_key_delete';
   /** The ticket of a grant, AI grant or (from the panel) revoke. */
   ticket?: string;
   /** A bulk grant's tickets. */
@@ -39,6 +51,9 @@ export interface PendingAction {
   /** Guard or access-request decision. */
   decision?: 'approve' | 'deny';
   requestId?: string;
+  /** The change request to approve or decline (decision approve | deny); `guard`: decided as Guard admin. */
+  changeRequestId?: string;
+  guard?: boolean;
   /** A bulk access-request decision's requests. */
   requestIds?: string[];
   /** Message to the requester with a denial. */

@@ -28,12 +28,13 @@ const sources = (dir: string): string[] =>
 
 /**
  * Action strings the server code hands to the audit log: `action: '…'` (appendAudit inputs and
- * refused attempts) and the action argument of `grantChanged(…)`, quoted or as a template.
+ * refused attempts) and the action argument of `grantChanged(…)` and `changeRequestChanged(…)`,
+ * quoted or as a template.
  */
 function writtenActions(): { literal: Set<string>; templates: string[] } {
   const literal = new Set<string>();
   const templates: string[] = [];
-  const found = /(?:\baction:\s*|grantChanged\((?:[^,()]+,\s*){4})(['`])([^'`]+)\1/g;
+  const found = /(?:\baction:\s*|(?:grantChanged|changeRequestChanged)\((?:[^,()]+,\s*){4})(['`])([^'`]+)\1/g;
   for (const file of sources(serverDir)) {
     for (const m of readFileSync(file, 'utf8').matchAll(found)) {
       if (m[1] === '`' && m[2]!.includes('${')) templates.push(m[2]!);

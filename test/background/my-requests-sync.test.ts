@@ -55,7 +55,12 @@ test('a denial of my request is announced once, with who decided and the message
   expect((await call('dev-token', `/v1/access-requests/${id}/deny`, { message: 'Ask your Acme sponsor.' })).status).toBe(200);
   await syncNow();
   expect(shown).toEqual([
-    { id: `request-decision:${id}`, title: 'Confluence on acme.atlassian.net: denied by Dev Patel', message: '"Ask your Acme sponsor." You can no longer request product access here.' },
+    {
+      id: `request-decision:${id}`,
+      title: 'Confluence on acme.atlassian.net: denied by Dev Patel',
+      message:
+        '"Ask your Acme sponsor." This denial bars you from asking again. Denying a request that someone outside the site made for themself bars that person from requesting product access anywhere in Acme Corp.',
+    },
   ]);
   await syncNow();
   expect(shown).toHaveLength(1);

@@ -34,14 +34,18 @@ describe('admin console: product access requests', () => {
     expect(text).toMatch(/Adds 1 billable seat to Jira: 41 → 42/);
     expect(text).toMatch(/No product access/);
     // The bar is said before anything is clicked.
-    expect(await oscar.locator('.bar-warning').textContent()).toBe('Denying also bars this person from asking again.');
+    expect(await oscar.locator('.bar-warning').textContent()).toBe(
+      'Denying bars Oscar Reyes (oscar@partner.test). Denying a request that someone outside the site made for themself bars that person from requesting product access anywhere in Acme Corp.',
+    );
     // Every kind the demo starts with is on the page, aggregated across the sites dev reviews.
     for (const id of ['ar_demo-frank-confluence', 'ar_demo-bob-for-priya', 'ar_demo-priya-for-kai']) await frame.locator(`section[data-request="${id}"]`).waitFor();
     expect(await frame.locator('section[data-request="ar_demo-erin-for-ivan"]').count()).toBe(0);
     await screenshot(page, 'console-access-requests');
 
-    await oscar.getByRole('button', { name: 'Deny…' }).click();
-    expect(await oscar.getByRole('alert').textContent()).toMatch(/bars oscar@partner\.test from asking/);
+    await oscar.getByRole('button', { name: "Deny Oscar Reyes's Jira request…", exact: true }).click();
+    // Focus is in the message box, which the bar warning describes.
+    expect(await oscar.getByRole('textbox').evaluate((el) => el === document.activeElement)).toBe(true);
+    expect(await oscar.getByRole('textbox').getAttribute('aria-describedby')).toBe(await oscar.locator('.bar-warning').getAttribute('id'));
     await oscar.getByRole('textbox').fill('Please ask your Acme contact to invite you.');
     await clickArmed(frame, oscar.getByRole('button', { name: 'Deny and bar' }));
     const decided = frame.getByRole('table', { name: 'Decided access requests' });
@@ -76,7 +80,7 @@ describe('admin console: product access requests', () => {
     expect(await kai.textContent()).toMatch(/Adds 1 billable seat to Confluence: 37 → 38/);
     expect(await kai.locator('.bar-warning').count()).toBe(0);
     const before = await seatsOf('ar_demo-priya-for-kai');
-    await clickArmed(frame, kai.getByRole('button', { name: 'Approve' }));
+    await clickArmed(frame, kai.getByRole('button', { name: "Approve Priya Raman's Confluence request for kai.moreno@acme.test", exact: true }));
     await expect
       .poll(() =>
         frame
@@ -106,7 +110,7 @@ describe('admin console: product access requests', () => {
       await clickArmed(frame, frame.locator(`section[data-request="${id}"]`).getByRole('checkbox'));
     }
     const bulk = frame.getByRole('group', { name: 'Decide selected requests' });
-    expect(await bulk.textContent()).toMatch(/Approving adds 2 billable seats in all/);
+    expect(await bulk.textContent()).toMatch(/Approving adds 1 billable seat to Confluence: 38 → 39; 1 to Jira: 41 → 42\./);
     await screenshot(page, 'console-access-requests-bulk');
     await clickArmed(frame, bulk.getByRole('button', { name: 'Approve selected (2)' }));
     await expect

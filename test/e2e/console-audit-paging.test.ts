@@ -26,7 +26,7 @@ describe('console audit log: paging a ticket window', () => {
     await page.goto(w.demo.adminPageUrl('security/audit-log'));
     const frame = await consoleFrame(page);
     await frame.getByRole('button', { name: 'Support actors only' }).click();
-    await frame.getByLabel("Ticket's window").selectOption('PS-101');
+    await frame.getByLabel('Ticket', { exact: true }).selectOption('PS-101');
     const pager = frame.getByRole('navigation', { name: 'Audit pages' });
     const rows = frame.getByRole('table', { name: 'Audit entries' }).locator('tbody tr');
     await expect.poll(() => pager.getByRole('status').textContent()).toBe(`Showing 1–100 of ${ROWS}`);

@@ -23,6 +23,8 @@ describe('admin console frames', () => {
     // Eligibility per row, decided by the API: PS-102 is on acme-eu.
     await expect.poll(() => frame.locator('tr[data-ticket="PS-102"]').textContent()).toMatch(/can't grant/i);
     expect(await frame.locator('tr[data-ticket="PS-101"]').textContent()).toMatch(/You can grant/);
+    // People by name, never a bare id ("Support: sam").
+    expect(await frame.locator('tr[data-ticket="PS-101"]').textContent()).toMatch(/Sam Ortiz \(Support\) · asked/);
     // Ticks are consent too: each one an honest pointer click (a tick the guard cannot vouch for parks the grant).
     for (const key of ['PS-101', 'PS-107', 'PS-102']) {
       const box = frame.getByRole('checkbox', { name: `Select ${key}` });
@@ -78,7 +80,7 @@ describe('admin console frames', () => {
     await page.goto(w.demo.adminPageUrl('security/audit-log'));
     const frame = await consoleFrame(page);
     await frame.getByRole('button', { name: 'Support actors only' }).click();
-    await frame.getByLabel("Ticket's window").selectOption('PS-101');
+    await frame.getByLabel('Ticket', { exact: true }).selectOption('PS-101');
     await expect
       .poll(() =>
         frame

@@ -20,7 +20,7 @@ describe('popup', () => {
     const popup = await w.browser.context.newPage();
     await popup.setViewportSize({ width: 400, height: 640 });
     await popup.goto(`chrome-extension://${w.browser.extensionId}/src/popup/index.html`);
-    const grants = popup.getByRole('list', { name: 'Active grants' });
+    const grants = popup.getByRole('list', { name: 'Grants', exact: true });
     await expect.poll(() => grants.textContent().catch(() => ''), { timeout: 15_000 }).toMatch(/PS-101.*Confluence|PS-101.*confluence/);
     await expect.poll(() => popup.getByRole('status').first().textContent()).toMatch(/Up to date/);
     const before = await popup.getByRole('list', { name: 'Waiting on you' }).locator('li').count();

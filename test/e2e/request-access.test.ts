@@ -62,7 +62,7 @@ describe('requesting product access from the product page', () => {
     await shoot(page, 'request-access-outsider');
 
     // A click a script makes is not the person's: parked for the popup, nothing requested.
-    const mySelf = frame.getByRole('button', { name: 'Request access to Confluence on acme.atlassian.net for myself' });
+    const mySelf = frame.getByRole('button', { name: 'Request access for myself to Confluence on acme.atlassian.net' });
     await mySelf.evaluate((b: HTMLButtonElement) => b.click());
     await expect.poll(() => text(frame)).toMatch(/Not done yet: The click did not come from you/);
     // The demo world seeds a Jira request of Oscar's; the parked click must have made no Confluence one.
@@ -86,7 +86,7 @@ describe('requesting product access from the product page', () => {
     expect(await options.evaluate((id) => chrome.runtime.sendMessage({ type: 'dismissPendingAction', id }), parked!.id)).toMatchObject({ ok: true });
     await options.close();
 
-    await clickArmed(frame, frame.getByRole('button', { name: 'Request access to Confluence on acme.atlassian.net for myself' }));
+    await clickArmed(frame, frame.getByRole('button', { name: 'Request access for myself to Confluence on acme.atlassian.net' }));
     const pending = frame.locator('li.request[data-state="pending"]');
     await pending.waitFor({ timeout: 15_000 });
     expect(await pending.textContent()).toMatch(/Waiting on one of: .*Alice Ng.*Dev Patel/);
@@ -100,10 +100,13 @@ describe('requesting product access from the product page', () => {
     const card = frame.locator(`li.request[data-request="${id}"][data-state="denied"]`);
     await card.waitFor({ timeout: 20_000 });
     expect(await card.getByLabel("Reviewer's message").textContent()).toBe('Contractors get Confluence through their Acme sponsor.');
-    expect(await card.textContent()).toMatch(/Denied by Dev Patel on \d{4}-\d\d-\d\d/);
+    // One human date format, never ISO (issue 23).
+    expect(await card.textContent()).toMatch(/Denied by Dev Patel on [A-Z][a-z]{2} \d{1,2}, \d{4}/);
     const bar = frame.getByRole('alert', { name: 'Barred from requesting' });
-    expect(await bar.textContent()).toMatch(/barred since \d{4}-\d\d-\d\d/);
-    expect(await bar.textContent()).toMatch(/denied on \d{4}-\d\d-\d\d, which bars you/);
+    expect(await bar.textContent()).toMatch(/barred since [A-Z][a-z]{2} \d{1,2}, \d{4}/);
+    // The rule in the one sentence the reviewer read before denying.
+    expect(await bar.textContent()).toContain('Denying a request that someone outside the site made for themself bars that person from requesting product access anywhere in Acme Corp.');
+    expect(await bar.textContent()).not.toMatch(/\d{4}-\d\d-\d\d/);
     expect(await frame.getByRole('button', { name: /for myself/ }).count()).toBe(0);
     await shoot(page, 'request-access-denied-barred');
     await page.close();

@@ -23,6 +23,10 @@ const SHARED = new Set([
   'POST /v1/tickets/:key/request-access',
   'POST /v1/tickets/:key/close',
   'POST /v1/access/check',
+  // Support asks for a change on its own ticket; the ticket's stakeholders and its engineer read them.
+  'POST /v1/tickets/:key/change-requests',
+  'GET /v1/tickets/:key/change-requests',
+  'GET /v1/change-requests/:id',
 ]);
 
 for (const backend of ['pglite', 'postgres'] as Backend[]) {
@@ -38,7 +42,12 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     it('an engineer token gets 403 problem+json on every admin route, and nothing changes', async () => {
       const ar = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
       expect(ar.status).toBe(201);
+      const cr = await h.req('sam-token', 'POST', '/v1/tickets/PS-103/change-requests', { action: 'update', resource: 'workflow:Bug', reason: 'r', duration: 'PT1H' });
+      expect(cr.status).toBe(201);
       const calls: Array<[string, string, string, unknown?]> = [
+        ['POST /v1/change-requests/:id/approve', 'POST', `/v1/change-requests/${cr.json.id}/approve`, {}],
+        ['POST /v1/change-requests/:id/decline', 'POST', `/v1/change-requests/${cr.json.id}/decline`, {}],
+        ['POST /v1/change-requests/:id/guard-decision', 'POST', `/v1/change-requests/${cr.json.id}/guard-decision`, { decision: 'approve' }],
         ['GET /v1/tickets/:key/eligibility', 'GET', '/v1/tickets/PS-101/eligibility'],
         ['GET /v1/eligibility', 'GET', '/v1/eligibility?site=acme-main&product=jira'],
         ['POST /v1/tickets', 'POST', '/v1/tickets', { site: 'acme-main', product: 'jira', summary: 'Raised by Support', grantDataAccess: false }],

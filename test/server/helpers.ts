@@ -118,7 +118,7 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function harness(backend: Backend, opts: { rateLimitPerMinute?: number; world?: World; auditSigning?: AppOptions['auditSigning'] } = {}): Promise<Harness> {
+export async function harness(backend: Backend, opts: { rateLimitPerMinute?: number; world?: World; auditSigning?: AppOptions['auditSigning']; now?: () => string } = {}): Promise<Harness> {
   let drop: (() => Promise<void>) | undefined;
   let db: Db;
   if (backend === 'postgres') {
@@ -126,7 +126,7 @@ export async function harness(backend: Backend, opts: { rateLimitPerMinute?: num
     drop = scratch.drop;
     db = await openPostgres(scratch.url);
   } else db = await openPglite();
-  const api = await createApp({ world: opts.world ?? WORLD, db, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000, log: () => {}, auditSigning: opts.auditSigning });
+  const api = await createApp({ world: opts.world ?? WORLD, db, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000, log: () => {}, auditSigning: opts.auditSigning, now: opts.now });
   return {
     api,
     db,

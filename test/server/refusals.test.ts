@@ -32,6 +32,10 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
     it('a refusal on every write route writes exactly one audit row', async () => {
       const ar = await h.req('bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
       expect(ar.status).toBe(201);
+      const ask = { action: 'update', resource: { type: 'workflow', id: 'Bug', project: 'PS' }, reason: 'restore Done', duration: 'PT1H' };
+      const cr = await h.req('sam-token', 'POST', '/v1/tickets/PS-101/change-requests', ask);
+      expect(cr.status).toBe(201);
+      const crTarget = { type: 'change_request', id: cr.json.id };
       // [route, token, method, path, body, headers, status, expected row]
       const cases: Array<[string, string, string, unknown, Record<string, string>, number, Partial<Row> & { code: string }]> = [
         [
@@ -100,6 +104,42 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
           {},
           422,
           { actor: 'nora', action: 'access_request.create', code: 'not_on_site_others' },
+        ],
+        [
+          'POST /v1/tickets/:key/change-requests',
+          'lee-token',
+          '/v1/tickets/PS-101/change-requests',
+          ask,
+          {},
+          404,
+          { actor: 'lee', action: 'change_request.create', ticket: 'PS-101', code: 'not-found' },
+        ],
+        [
+          'POST /v1/change-requests/:id/approve',
+          'mia-token',
+          `/v1/change-requests/${cr.json.id}/approve`,
+          {},
+          {},
+          403,
+          { actor: 'mia', action: 'change_request.approve', ticket: 'PS-101', resource: crTarget, code: 'not-eligible' },
+        ],
+        [
+          'POST /v1/change-requests/:id/decline',
+          'gus-token',
+          `/v1/change-requests/${cr.json.id}/decline`,
+          {},
+          {},
+          403,
+          { actor: 'gus', action: 'change_request.decline', ticket: 'PS-101', resource: crTarget, code: 'not-eligible' },
+        ],
+        [
+          'POST /v1/change-requests/:id/guard-decision',
+          'bob-token',
+          `/v1/change-requests/${cr.json.id}/guard-decision`,
+          { decision: 'deny' },
+          {},
+          403,
+          { actor: 'bob', action: 'change_request.guard_deny', ticket: 'PS-101', resource: crTarget, code: 'forbidden' },
         ],
         ['POST /v1/access-requests/:id/approve', 'gus-token', `/v1/access-requests/${ar.json.id}/approve`, {}, {}, 403, { actor: 'gus', action: 'access_request.approve', code: 'not_reviewer' }],
         ['POST /v1/access-requests/:id/deny', 'gus-token', `/v1/access-requests/${ar.json.id}/deny`, {}, {}, 403, { actor: 'gus', action: 'access_request.deny', code: 'not_reviewer' }],

@@ -22,7 +22,10 @@ describe('panel activity', () => {
   });
 
   it('labels every action of the vocabulary', () => {
-    const lines = activityText([...AUDIT_ACTIONS]);
+    // The panel lists the newest 20 rows: render the vocabulary 20 at a time.
+    const lines: string[] = [];
+    for (let i = 0; i < AUDIT_ACTIONS.length; i += 20) lines.push(...activityText(AUDIT_ACTIONS.slice(i, i + 20)));
+    expect(lines).toHaveLength(AUDIT_ACTIONS.length);
     AUDIT_ACTIONS.forEach((a, i) => {
       expect(lines[i]).toContain(AUDIT_ACTION_LABELS[a]);
       expect(lines[i]).not.toContain(a);

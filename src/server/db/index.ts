@@ -1,16 +1,19 @@
 // One tiny database surface over embedded PGlite and PostgreSQL (pg): queries, transactions and
 // LISTEN. Timestamps are stored as ISO text and counters as int so both drivers return the same JS.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import pg from 'pg';
 import { LOCK_FILE } from './data-lock';
 import { migrate, MIGRATION_LOCK } from './migrations';
-import type { Db, Queryable, TransactionHook } from './types';
+import { storageFailureOf, StorageUnavailable } from './storage-errors';
+import { SyncingNodeFS, syncEntry, syncTree } from './syncing-fs';
+import type { Db, Durability, Queryable, TransactionHook } from './types';
 
-export type { Db, Queryable, TransactionHook } from './types';
+export { StorageUnavailable } from './storage-errors';
+export type { Db, Durability, Queryable, TransactionHook } from './types';
 
 const hooks = new AsyncLocalStorage<TransactionHook>();
 
@@ -85,7 +88,9 @@ async function guard<T>(p: () => Promise<T>): Promise<T> {
   try {
     return await p();
   } catch (e) {
-    throw isUnavailable(e) ? new DbUnavailable(e) : e;
+    if (isUnavailable(e)) throw new DbUnavailable(e);
+    const storage = storageFailureOf(e);
+    throw storage ? new StorageUnavailable(storage.reason, false, e) : e;
   }
 }
 
@@ -101,6 +106,15 @@ export interface PgliteOptions {
   sharedBuffers?: string;
   /** How V8 compiles PGlite's WebAssembly (see useWasmCompiler); default PGLITE_WASM_COMPILER or baseline. */
   wasmCompiler?: WasmCompiler;
+  /**
+   * Sync each commit to the data folder's disk before it returns (default true; meaningless in
+   * memory). False is the unsafe opt-out for throwaway data: PostgreSQL runs with fsync off.
+   */
+  sync?: boolean;
+  /** Syncs one open file (default fsync(2)); a test passes one that fails like a broken disk. */
+  fsync?: (fd: number) => void;
+  /** Milliseconds between the checkpoints this process asks for (durable only; default 5 minutes, as checkpoint_timeout). */
+  checkpointMs?: number;
 }
 
 /**
@@ -129,10 +143,12 @@ export function useWasmCompiler(compiler: string = process.env.PGLITE_WASM_COMPI
 // sidecar: its default shared_buffers of 128MB is as much as the demo org's whole database, and
 // the pages of MEMFS already sit in this process's memory, so a small buffer pool costs a copy,
 // not a disk read.
-function startParams(sharedBuffers: string): string[] {
+// Durable: fsync on (no -F), and wal_sync_method=fsync because Emscripten's fdatasync is a no-op
+// that no file-system layer sees (syncing-fs.ts).
+function startParams(sharedBuffers: string, durable: boolean): string[] {
   return [
     '--single',
-    '-F',
+    ...(durable ? ['-c', 'wal_sync_method=fsync'] : ['-F']),
     '-O',
     '-j',
     '-c',
@@ -221,46 +237,114 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
   const sharedBuffers = opts.sharedBuffers ?? (process.env.PGLITE_SHARED_BUFFERS || '8MB');
   if (!/^\d{1,6}(kB|MB|GB)$/.test(sharedBuffers)) throw new Error(`shared_buffers must look like 16MB, not "${sharedBuffers}"`);
   useWasmCompiler(opts.wasmCompiler);
+  const durable = Boolean(dataDir) && opts.sync !== false;
+  const fsync = opts.fsync ?? fsyncSync;
   const fresh = !dataDir || !existsSync(join(dataDir, 'PG_VERSION'));
   if (dataDir && fresh) refuseForeignFiles(dataDir);
   const unpacked = opts.template ? templateFolderOf(opts.template) : undefined;
   let template: Blob | undefined;
+  let copied = false;
   if (fresh && dataDir && unpacked && existsSync(join(unpacked, 'PG_VERSION'))) {
     // A new data folder is a copy of the unpacked template: ~0.1 s, where PGlite's own unpacking
-    // of the tarball through its file system layer takes ~0.5 s. PG_VERSION is copied last, so
-    // a copy cut short is copied again at the next start, never taken for a database.
+    // of the tarball through its file system layer takes ~0.5 s. PG_VERSION is copied last (and,
+    // durable, only once the rest is on the disk), so a copy cut short is copied again at the
+    // next start, never taken for a database.
     cpSync(unpacked, dataDir, { recursive: true, filter: (src) => src !== join(unpacked, 'PG_VERSION') });
+    if (durable) syncTree(dataDir, fsync);
     copyFileSync(join(unpacked, 'PG_VERSION'), join(dataDir, 'PG_VERSION'));
+    copied = true;
   } else if (fresh && opts.template && existsSync(opts.template)) template = new Blob([readFileSync(opts.template)]);
-  const options: PGliteOptions = { ...(dataDir ? { dataDir } : {}), ...(template ? { loadDataDir: template } : {}), startParams: startParams(sharedBuffers) };
+
+  // Once the storage failed (a sync, a WAL write, an I/O error), the folder is frozen (syncing-fs.ts)
+  // and what this PostgreSQL holds in memory is no longer what the disk holds: nothing it answers
+  // may be acknowledged, not even the call during which it failed. A restart recovers from the WAL.
+  let failure: string | undefined;
+  const failed = (reason: string, detail: string) => {
+    if (failure) return;
+    failure = reason;
+    console.error(`Storage failure: ${detail}. The database accepts nothing more; restart the API once the storage works (PostgreSQL recovers from its WAL).`);
+  };
+  const syncingFs = durable
+    ? new SyncingNodeFS(dataDir!, { fsync, onStorageFailure: (f) => failed(f.message.startsWith('fsync') ? `a sync to disk failed (${f.code})` : `a write to disk failed (${f.code})`, f.message) })
+    : undefined;
+  const options: PGliteOptions = {
+    ...(syncingFs ? { fs: syncingFs } : dataDir ? { dataDir } : {}),
+    ...(template ? { loadDataDir: template } : {}),
+    startParams: startParams(sharedBuffers, durable),
+  };
   const lite = new PGlite(options);
   await lite.waitReady;
   // PGlite keeps its options object for its whole life; the 40 MB tarball in it is needed only
   // to start.
   delete options.loadDataDir;
+  // Files PGlite wrote itself (initdb's, or the unpacked tarball) went through no fsync.
+  if (durable && fresh && !copied) syncTree(dataDir!, fsync);
+  else if (durable && copied) syncEntry(join(dataDir!, 'PG_VERSION'), fsync);
   // On every start that reaches PostgreSQL, not only a fresh one: a first start killed after
   // PG_VERSION was copied but before PostgreSQL came up left the marker behind, and a marker left
   // behind would let a later loss of PG_VERSION be started over instead of refused.
   if (dataDir) rmSync(join(dataDir, INITIALIZING), { force: true });
+  if (durable) syncEntry(dataDir!, fsync);
+
+  /** Runs one call into PGlite unless the storage failed; a storage error becomes StorageUnavailable. */
+  const run = async <T>(call: () => Promise<T>): Promise<T> => {
+    if (failure) throw new StorageUnavailable(failure, true);
+    let out: T;
+    try {
+      out = await call();
+    } catch (e) {
+      const storage = storageFailureOf(e);
+      if (storage?.fatal) failed(storage.reason, e instanceof Error ? e.message : String(e));
+      if (failure) throw new StorageUnavailable(failure, true, e);
+      throw storage ? new StorageUnavailable(storage.reason, false, e) : e;
+    }
+    if (failure) throw new StorageUnavailable(failure, true);
+    return out;
+  };
+  const durability: Durability = !dataDir
+    ? { durable: false, note: 'in memory: nothing is kept; every grant, revoke and audit row is gone when the process stops (give --data DIR to keep them)' }
+    : durable
+      ? { durable: true, note: `every commit is synced to ${dataDir} (fsync) before it is acknowledged` }
+      : { durable: false, note: `UNSAFE: ${dataDir} is written but never synced (--unsafe-no-sync); a crash or power cut can lose acknowledged grants, revokes and audit rows` };
   const db: Db = {
     kind: 'pglite',
-    query: async <T>(sql: string, params?: unknown[]) => (await lite.query<T>(sql, params)).rows,
+    durability,
+    get storageFailure() {
+      return failure;
+    },
+    query: <T>(sql: string, params?: unknown[]) => run(async () => (await lite.query<T>(sql, params)).rows),
     transaction: async (fn) => {
       const body = hooked(fn);
       let q: Queryable | undefined;
-      const out = await lite.transaction((tx) => {
-        q = transactionQueryable(db, async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows as T[]);
-        return body(q);
-      });
+      const out = await run(() =>
+        lite.transaction((tx) => {
+          q = transactionQueryable(db, async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows as T[]);
+          return body(q);
+        }),
+      );
       committed(q);
       return out;
     },
     listen: async (channel, on) => {
-      const off = await lite.listen(channel, on);
+      // A notification sent by a commit that may not be on the disk announces nothing.
+      const off = await lite.listen(channel, (payload) => failure || on(payload));
       return async () => off();
     },
-    close: () => lite.close(),
+    // Frozen, a shutdown checkpoint would be written nowhere; recovery at the next start does it.
+    close: () => {
+      clearInterval(checkpoints);
+      return failure ? Promise.resolve() : lite.close();
+    },
   };
+  // PostgreSQL in single-user mode has no checkpointer and never checkpoints on its own (only at
+  // shutdown): the WAL would grow for the life of the process and a crash would replay all of it.
+  // A checkpoint syncs the data files (through the syncing layer) before the WAL they need goes.
+  const checkpoints = durable
+    ? setInterval(() => {
+        run(() => lite.query('CHECKPOINT')).catch(() => {}); // a failure freezes the folder and is answered by every call
+      }, opts.checkpointMs ?? 300_000)
+    : undefined;
+  checkpoints?.unref();
   await migrate(db);
   return db;
 }
@@ -269,6 +353,11 @@ export interface PgOptions {
   /** Keep this instance's tables in their own schema (created if missing), so tests can isolate. */
   schema?: string;
   max?: number;
+  /**
+   * Each commit waits for its WAL to be flushed (synchronous_commit=on, set on every connection
+   * whatever the server's default); false is the unsafe opt-out (synchronous_commit=off).
+   */
+  sync?: boolean;
 }
 
 export async function openPostgres(url: string, opts: PgOptions = {}): Promise<Db> {
@@ -279,7 +368,7 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
     max: opts.max ?? 10,
     connectionTimeoutMillis: 3_000,
     query_timeout: 15_000,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    options: [`-c synchronous_commit=${opts.sync === false ? 'off' : 'on'}`, ...(schema ? [`-c search_path=${schema}`] : [])].join(' '),
   };
   const pool = new pg.Pool(config);
   // An idle client losing its server must not crash the process; the next query gets a fresh one.
@@ -336,8 +425,20 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
     })();
   };
 
+  // synchronous_commit is ours to set; fsync is the server's, and with it off no commit is durable.
+  const [settings] = await guard(
+    async () => (await pool.query<{ fsync: string; synchronous_commit: string }>("SELECT current_setting('fsync') AS fsync, current_setting('synchronous_commit') AS synchronous_commit")).rows,
+  );
+  const durability: Durability =
+    settings!.fsync !== 'on'
+      ? { durable: false, note: 'UNSAFE: the PostgreSQL server runs with fsync=off; a crash or power cut can lose acknowledged grants, revokes and audit rows (set fsync=on in postgresql.conf)' }
+      : settings!.synchronous_commit === 'off'
+        ? { durable: false, note: 'UNSAFE: synchronous_commit=off (--unsafe-no-sync); a crash can lose the last acknowledged grants, revokes and audit rows' }
+        : { durable: true, note: `every commit waits for its WAL to be flushed (synchronous_commit=${settings!.synchronous_commit}, fsync=on)` };
   const db: Db = {
     kind: 'postgres',
+    durability,
+    storageFailure: undefined,
     query: <T>(sql: string, params?: unknown[]) => guard(async () => (await pool.query(sql, params)).rows as T[]),
     transaction: async (fn) => {
       const body = hooked(fn);
@@ -356,7 +457,9 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
       } catch (e) {
         broken = isUnavailable(e);
         await client.query('ROLLBACK').catch(() => (broken = true));
-        throw broken ? new DbUnavailable(e) : e;
+        if (broken) throw new DbUnavailable(e);
+        const storage = storageFailureOf(e);
+        throw storage ? new StorageUnavailable(storage.reason, false, e) : e;
       } finally {
         client.off('error', onError);
         client.release(broken ? true : undefined);
@@ -389,7 +492,10 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
   return db;
 }
 
-/** DATABASE_URL → PostgreSQL; otherwise PGlite, persisted in `dataDir` when given. */
-export function openDb(opts: { databaseUrl?: string; dataDir?: string; schema?: string; pglite?: PgliteOptions }): Promise<Db> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, { schema: opts.schema }) : openPglite(opts.dataDir, opts.pglite);
+/**
+ * DATABASE_URL → PostgreSQL; otherwise PGlite, persisted in `dataDir` when given. `sync: false` is
+ * the unsafe opt-out for throwaway data (see Db.durability); by default every commit is durable.
+ */
+export function openDb(opts: { databaseUrl?: string; dataDir?: string; schema?: string; pglite?: PgliteOptions; sync?: boolean }): Promise<Db> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, { schema: opts.schema, sync: opts.sync }) : openPglite(opts.dataDir, { ...opts.pglite, ...(opts.sync === false ? { sync: false } : {}) });
 }

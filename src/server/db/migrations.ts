@@ -255,6 +255,59 @@ const MIGRATIONS: Array<string | string[]> = [
     created_seq bigserial
   );
   `,
+  // 10: change requests and consents (src/server/changes-service.ts). Every change to them moves the
+  // access epoch like grants do, so a batch of checks decided on a consent that was declined, used
+  // or ended meanwhile (by any process) is decided again. The enforcement point's append with
+  // effects locks the epoch row before the chain head (the order every writer takes them: its
+  // change moves the epoch by trigger, then its audit row locks the head), appends the checks, marks
+  // the one-time consents they used as used, and writes their events, all in one statement: a
+  // consent is used exactly when the check it allowed is on record.
+  [
+    `CREATE TABLE change_requests (
+       id text PRIMARY KEY,
+       ticket text NOT NULL,
+       state text NOT NULL,
+       version int NOT NULL,
+       body jsonb NOT NULL,
+       created_seq bigserial
+     )`,
+    'CREATE INDEX change_requests_ticket ON change_requests (ticket, created_seq)',
+    'CREATE INDEX change_requests_state ON change_requests (state)',
+    'CREATE TRIGGER change_requests_move_access_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON change_requests FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()',
+    `CREATE FUNCTION append_access_checks_effects(expected_epoch bigint, used_ids text[], used_bodies text[], ev_ats text[], ev_types text[], ev_audiences text[], ev_tickets text[], ev_datas text[],
+       ats text[], actors text[], kinds text[], actions text[], tickets text[], resources text[], outcomes text[], details text[], befores text[], afters text[])
+     RETURNS text[] LANGUAGE plpgsql AS $$
+     DECLARE
+       head text[];
+       used int;
+       ev_id bigint;
+     BEGIN
+       PERFORM 1 FROM access_epoch e WHERE e.id = 1 AND e.n = expected_epoch FOR UPDATE;
+       IF NOT FOUND THEN
+         RETURN NULL;
+       END IF;
+       head := append_access_checks_head(expected_epoch, ats, actors, kinds, actions, tickets, resources, outcomes, details, befores, afters);
+       IF head IS NULL THEN
+         RETURN NULL;
+       END IF;
+       IF coalesce(array_length(used_ids, 1), 0) > 0 THEN
+         UPDATE change_requests c SET state = 'used', version = (u.body::jsonb->>'version')::int, body = u.body::jsonb
+           FROM unnest(used_ids, used_bodies) AS u(id, body)
+           WHERE c.id = u.id AND c.state = 'approved' AND c.version = (u.body::jsonb->>'version')::int - 1;
+         GET DIAGNOSTICS used = ROW_COUNT;
+         IF used <> array_length(used_ids, 1) THEN
+           RAISE EXCEPTION 'a consent changed after the access epoch it was decided at';
+         END IF;
+       END IF;
+       FOR i IN 1..coalesce(array_length(ev_types, 1), 0) LOOP
+         INSERT INTO events (at, type, audience, ticket, data)
+           VALUES (ev_ats[i], ev_types[i], ARRAY(SELECT jsonb_array_elements_text(ev_audiences[i]::jsonb)), ev_tickets[i], ev_datas[i]::jsonb)
+           RETURNING id INTO ev_id;
+         PERFORM pg_notify('ac_events', ev_id::text);
+       END LOOP;
+       RETURN head;
+     END $$`,
+  ],
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */

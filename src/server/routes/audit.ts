@@ -5,7 +5,7 @@ import { ROUTES } from '../../api/contract';
 import * as W from '../../api/schemas';
 import { auditHashAt, countAudit, listAudit, type AuditRecord } from '../audit';
 import { verifyAuditTrail, type TrailVerdict } from '../audit-verify';
-import { auditWire } from '../audit-views';
+import { auditWire, requestsNamedBy } from '../audit-views';
 import type { ServerContext } from '../context';
 import { callerOf, validate, type Env, on } from '../http';
 import { problem } from '../problems';
@@ -28,7 +28,8 @@ export function auditRoutes(s: ServerContext): Hono<Env> {
     // One more row than asked tells whether a next page exists, so the last page has no dead "next".
     const rows = await listAudit(s.db, { ...filter, before: q.cursor ? Number(q.cursor) : undefined, limit: limit + 1, order: 'desc' });
     const page = rows.slice(0, limit);
-    return c.json({ entries: page.map((row) => auditWire(s, row)), nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null, total: await countAudit(s.db, filter) });
+    const requests = await requestsNamedBy(s.db, page);
+    return c.json({ entries: page.map((row) => auditWire(s, row, requests)), nextCursor: rows.length > limit ? String(page[page.length - 1]!.seq) : null, total: await countAudit(s.db, filter) });
   });
 
   // One verify at a time per process: a full verify hashes on a worker thread per core for

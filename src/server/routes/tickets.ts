@@ -158,7 +158,9 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
 
   on(r, ROUTES.checkAccess, async (c) => {
     const body = await jsonBody(c, ROUTES.checkAccess.body);
-    return c.json(await checkAccess(s, callerOf(c), body.ticket, body.resource));
+    const d = await checkAccess(s, callerOf(c), body.ticket, body.resource, body.action, body.change);
+    const out: W.AccessDecisionWire = { allowed: d.allowed, reason: d.reason, ...(d.grantId ? { grantId: d.grantId } : {}), ...(d.consentId ? { consentId: d.consentId } : {}) };
+    return c.json(out);
   });
 
   return r;

@@ -1,0 +1,82 @@
+// `npm start` (scripts/start.ts) must not go on serving demo pages against an Access API that died
+// (issue 23): killed, the API child is reported by name, pid and signal, and start exits non-zero.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { ROOT } from './harness';
+
+/** A port nobody holds now (the OS picks it). */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+/** The pid of the Access API process started with `--port <port>`, from /proc (Linux). */
+function apiProcess(port: number): number | undefined {
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const at = args.indexOf('--port');
+      if (at > 0 && args[at + 1] === String(port) && args.some((a) => a.endsWith('main.js'))) return Number(pid);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}
+
+const data = mkdtempSync(join(tmpdir(), 'access-companion-start-'));
+let startPid: number | undefined;
+
+afterAll(() => {
+  if (startPid) {
+    try {
+      process.kill(-startPid, 'SIGKILL'); // its own process group: start and anything it left behind
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(data, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  test('reports a dead Access API child (name, pid, signal) and exits non-zero', async () => {
+    const [api, support, admin, product] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const child = spawn(join(ROOT, 'node_modules', '.bin', 'tsx'), ['scripts/start.ts'], {
+      cwd: ROOT,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DISPLAY: '', API_PORT: String(api), SUPPORT_PORT: String(support), ADMIN_PORT: String(admin), PRODUCT_PORT: String(product), START_DATA_DIR: data },
+    });
+    startPid = child.pid;
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => {
+      out += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      err += String(d);
+    });
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+
+    await expect.poll(() => out, { timeout: 110_000, interval: 250 }).toMatch(/Access Companion is running\./);
+    // The API child is the process serving our port (found in /proc, not taken from what start says).
+    const apiPid = apiProcess(api) ?? 0;
+    expect(apiPid).toBeGreaterThan(0);
+    expect(out).toContain(`(pid ${apiPid})`);
+    process.kill(apiPid, 'SIGKILL');
+
+    const ended = await exited;
+    expect(ended.code).not.toBe(0);
+    expect(ended.code ?? ended.signal).not.toBeNull();
+    expect(err).toContain(`The Access API (pid ${apiPid}) stopped on signal SIGKILL; stopping the demo.`);
+  }, 150_000);
+});
