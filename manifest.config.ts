@@ -1,11 +1,26 @@
-// The extension's manifest, one source for every build (vite.config.ts picks the target from
-// `vite build --mode …`):
-// - store (Chrome, `npm run build` → dist/): the vendor's origins only;
-// - demo (Chrome, `npm run build:demo` → dist-demo/): adds the *.localhost demo pages and a local
-//   Access API, for `npm start` and the tests;
+// The extension's manifest for every build (vite.config.ts picks the target from
+// `vite build --mode …`). `manifest.json` beside this file is the base every build shares: name,
+// version, icons, popup, options, permissions, the content script, the framed pages and the pages'
+// CSP, all naming the vendor's origins only. This file adds what differs per target:
+// - store (Chrome, `npm run build` → dist/): Chrome's minimum version, the service worker and
+//   `externally_connectable`; nothing else;
+// - demo (Chrome, `npm run build:demo` → dist-demo/): adds the *.localhost demo pages beside each
+//   vendor origin, a local Access API and the pinned `key`, for `npm start` and the tests;
 // - Firefox (`npm run build:firefox` → dist-firefox/, `build:firefox:demo` → dist-firefox-demo/):
-//   the same pages, with Gecko settings and without keys only Chrome knows.
+//   Gecko settings and background scripts instead of Chrome's keys.
+//
+// What the base asks for, and why (JSON has no comments):
+// - `identity`: sign-in at the org's identity provider (launchWebAuthFlow), in every build;
+// - `scripting` and `host_permissions`: the pages the content script runs on, to inject the updated
+//   script into open tabs; a customer's API address is asked for at sign-in
+//   (`optional_host_permissions`);
+// - the content script runs on the support portal, the admin console and the product sites' product
+//   paths only (where the "You don't have access" page shows);
+// - each framed page is web-accessible only to the site it is framed into: the ticket panel and the
+//   note beside the raise-a-request form's consent box to the support portal, the console to the
+//   admin console, the request page to the product sites; `frame-ancestors` names the same sites.
 import { defineManifest, type ManifestV3Export } from '@crxjs/vite-plugin';
+import base from './manifest.json' with { type: 'json' };
 import { DEMO_EXTENSION_KEY } from './src/api/extension-ids';
 
 export interface BuildTarget {
@@ -33,36 +48,62 @@ export const GECKO_MIN_VERSION = '140.0';
 /** Firefox for Android learnt `data_collection_permissions` in 142. */
 export const GECKO_ANDROID_MIN_VERSION = '142.0';
 
-const VENDOR = {
-  support: ['https://support.atlassian.com/*'],
-  admin: ['https://admin.atlassian.com/*'],
-  /** Product sites: only their product paths, where the "You don't have access" page shows. */
-  productPages: ['https://*.atlassian.net/wiki*', 'https://*.atlassian.net/jira*'],
-  productSites: ['https://*.atlassian.net/*'],
-  frameAncestors: ['https://support.atlassian.com', 'https://admin.atlassian.com', 'https://*.atlassian.net'],
-};
-const DEMO = {
-  support: ['http://support.localhost/*'],
-  admin: ['http://admin.localhost/*'],
-  productPages: ['http://*.localhost/wiki*', 'http://*.localhost/jira*'],
-  productSites: ['http://*.localhost/*'],
-  frameAncestors: ['http://support.localhost:*', 'http://admin.localhost:*', 'http://*.localhost:*'],
-  /** Where the demo Access API listens (`npm start`, the tests). */
-  api: ['http://localhost/*', 'http://127.0.0.1/*'],
-};
+/**
+ * The demo pages standing in for each run of vendor origins in `manifest.json`: the demo build puts
+ * them just before that run, wherever it appears (match patterns, and `frame-ancestors` sources).
+ */
+const DEMO_COUNTERPARTS: ReadonlyArray<readonly [vendor: readonly string[], demo: readonly string[]]> = [
+  [['https://support.atlassian.com/*'], ['http://support.localhost/*']],
+  [['https://admin.atlassian.com/*'], ['http://admin.localhost/*']],
+  [
+    ['https://*.atlassian.net/wiki*', 'https://*.atlassian.net/jira*'],
+    ['http://*.localhost/wiki*', 'http://*.localhost/jira*'],
+  ],
+  [['https://*.atlassian.net/*'], ['http://*.localhost/*']],
+  [
+    ['https://support.atlassian.com', 'https://admin.atlassian.com', 'https://*.atlassian.net'],
+    ['http://support.localhost:*', 'http://admin.localhost:*', 'http://*.localhost:*'],
+  ],
+];
+/** Where the demo Access API listens (`npm start`, the tests). */
+const DEMO_API = ['http://localhost/*', 'http://127.0.0.1/*'];
 
-/** The manifest for `target`, as crxjs takes it (entry points are source paths). */
+/** `origins` with each vendor run preceded by its demo pages; throws on a vendor origin with none. */
+function withDemo(origins: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < origins.length; ) {
+    const pair = DEMO_COUNTERPARTS.find(([vendor]) => vendor.every((origin, j) => origins[i + j] === origin));
+    if (!pair) throw new Error(`manifest.json names ${origins[i]}, which has no demo counterpart in manifest.config.ts`);
+    out.push(...pair[1], ...pair[0]);
+    i += pair[0].length;
+  }
+  return out;
+}
+
+/** A CSP with the demo pages added to its `frame-ancestors` sources (keywords such as 'self' stay first). */
+function withDemoFrameAncestors(policy: string): string {
+  return policy
+    .split('; ')
+    .map((directive) => {
+      const [name, ...sources] = directive.split(' ');
+      if (name !== 'frame-ancestors') return directive;
+      const keywords = sources.filter((s) => s.startsWith("'"));
+      return [name, ...keywords, ...withDemo(sources.filter((s) => !s.startsWith("'")))].join(' ');
+    })
+    .join('; ');
+}
+
+/** The manifest for `target`, as crxjs takes it (entry points are source paths): `manifest.json` plus the target's keys. */
 export function manifestFor(target: BuildTarget): ManifestV3Export {
-  const pick = <K extends keyof typeof VENDOR>(key: K): string[] => (target.demo ? [...DEMO[key], ...VENDOR[key]] : [...VENDOR[key]]);
   const firefox = target.browser === 'firefox';
-  const contentMatches = [...pick('support'), ...pick('admin'), ...pick('productPages')];
-  const icons = { 16: 'icons/icon-16.png', 32: 'icons/icon-32.png', 48: 'icons/icon-48.png', 128: 'icons/icon-128.png' };
+  const origins = (list: readonly string[]): string[] => (target.demo ? withDemo(list) : [...list]);
+  const { manifest_version, name, short_name, version, description, icons, action, options_ui, content_security_policy, ...rest } = base;
   return defineManifest({
-    manifest_version: 3,
-    name: 'Access Companion',
-    short_name: 'Access Companion',
-    version: '0.1.0',
-    description: 'Grant, revoke and review support data access right on the ticket and in the admin console.',
+    manifest_version,
+    name,
+    short_name,
+    version,
+    description,
     ...(firefox
       ? {
           browser_specific_settings: {
@@ -81,29 +122,20 @@ export function manifestFor(target: BuildTarget): ManifestV3Export {
     // one id everywhere (src/api/extension-ids.ts). The store assigns the store build's id.
     ...(!firefox && target.demo ? { key: DEMO_EXTENSION_KEY } : {}),
     icons,
-    action: { default_title: 'Access Companion', default_popup: 'src/popup/index.html', default_icon: { 16: icons[16], 32: icons[32] } },
-    options_ui: { page: 'src/options/index.html', open_in_tab: true },
+    action,
+    options_ui,
     // crxjs turns this into a module service worker for Chrome and module background scripts
     // (an event page) for Firefox, which has no extension service workers.
     background: firefox ? { scripts: ['src/background/index.ts'], type: 'module' } : { service_worker: 'src/background/index.ts', type: 'module' },
-    content_scripts: [{ matches: contentMatches, js: ['src/content/index.ts'], run_at: 'document_end' }],
-    // `identity`: sign-in at the org's identity provider (launchWebAuthFlow), in every build.
-    permissions: ['storage', 'alarms', 'notifications', 'scripting', 'identity'],
-    // The pages the content script runs on (to inject the updated script into open tabs) and, in
-    // the demo, the local Access API. A customer's API address is asked for at sign-in.
-    host_permissions: [...(target.demo ? DEMO.api : []), ...contentMatches],
-    optional_host_permissions: ['https://*/*'],
-    web_accessible_resources: [
-      { resources: ['src/panel/index.html'], matches: pick('support'), use_dynamic_url: true },
-      // The note beside the raise-a-request form's consent box, on the same portal.
-      { resources: ['src/consent/index.html'], matches: pick('support'), use_dynamic_url: true },
-      { resources: ['src/console/index.html'], matches: pick('admin'), use_dynamic_url: true },
-      { resources: ['src/request/index.html'], matches: pick('productSites'), use_dynamic_url: true },
-    ],
+    ...rest,
+    content_scripts: rest.content_scripts.map((script) => ({ ...script, matches: origins(script.matches) })),
+    host_permissions: [...(target.demo ? DEMO_API : []), ...origins(rest.host_permissions)],
+    web_accessible_resources: rest.web_accessible_resources.map((war) => ({ ...war, matches: origins(war.matches) })),
     // Chrome only (Firefox has no externally_connectable; its extensions cannot be messaged by pages).
     ...(firefox ? {} : { externally_connectable: { ids: [], matches: [] } }),
     content_security_policy: {
-      extension_pages: `script-src 'self'; object-src 'self'; frame-ancestors 'self' ${pick('frameAncestors').join(' ')}`,
+      ...content_security_policy,
+      extension_pages: target.demo ? withDemoFrameAncestors(content_security_policy.extension_pages) : content_security_policy.extension_pages,
     },
   });
 }

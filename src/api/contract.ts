@@ -289,8 +289,6 @@ export const ROUTES = {
   openapi: route('get', '/openapi.json', 'This document (OpenAPI 3.1)', null, [200, null]),
 } as const;
 
-export type RouteName = keyof typeof ROUTES;
-
 /** Routes answered without a token. */
 export const PUBLIC_PATHS: ReadonlySet<string> = new Set([ROUTES.health.path, ROUTES.openapi.path, ROUTES.authConfig.path]);
 

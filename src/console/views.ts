@@ -114,12 +114,3 @@ export interface AuditRowView {
   resource: string;
   ticket?: string;
 }
-
-export interface Cached<T> {
-  value: T;
-  /** When the API last answered for this value (ms since epoch); undefined if never. */
-  fetchedAt?: number;
-  fresh: boolean;
-  /** Why the value may be stale: 'offline', 'signed_out', an error title… */
-  problem?: string;
-}

@@ -140,8 +140,3 @@ const fromRow = (r: CheckpointRow): Checkpoint => ({ seq: Number(r.seq), hash: r
 export async function listCheckpoints(q: Queryable, after = 0, limit = 100): Promise<Checkpoint[]> {
   return (await q.query<CheckpointRow>('SELECT * FROM audit_checkpoints WHERE seq > $1 ORDER BY seq LIMIT $2', [after, limit])).map(fromRow);
 }
-
-export async function latestCheckpoint(q: Queryable): Promise<Checkpoint | undefined> {
-  const [r] = await q.query<CheckpointRow>('SELECT * FROM audit_checkpoints ORDER BY seq DESC LIMIT 1');
-  return r ? fromRow(r) : undefined;
-}

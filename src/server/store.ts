@@ -1,7 +1,7 @@
 // Rows ⇄ domain objects, row locks, and the world overlay: mutable facts (a ticket closed, a user
 // added to a product group) live in the database and are laid over the in-memory world per decision.
 import { randomBytes } from 'node:crypto';
-import { isTicketKey, normalizeEmail, type AccessRequest, type Grant, type Ticket, type User, type WorldIndex } from '../core/index';
+import { isTicketKey, type AccessRequest, type Grant, type Ticket, type User, type WorldIndex } from '../core/index';
 import type { Queryable } from './db/index';
 
 export const newId = (prefix: string): string => `${prefix}_${randomBytes(9).toString('base64url')}`;
@@ -150,11 +150,6 @@ export async function saveAccessRequest(q: Queryable, r: AccessRequest): Promise
      ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state, version = EXCLUDED.version, body = EXCLUDED.body`,
     [r.id, r.site, r.product, r.state, r.version, JSON.stringify(r)],
   );
-}
-
-export async function barredEmails(q: Queryable, email: string): Promise<Set<string>> {
-  const rows = await q.query<{ email: string }>('SELECT email FROM barred_emails WHERE email = $1', [normalizeEmail(email)]);
-  return new Set(rows.map((r) => r.email));
 }
 
 export async function seatsNow(q: Queryable, ix: WorldIndex, site: string, product: string): Promise<number> {
