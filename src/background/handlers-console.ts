@@ -7,7 +7,7 @@ import { AccessApiError } from '../api/client';
 import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
 import { registerHandlers } from '../shared-ext/messages';
 import { personName } from '../shared-ext/format';
-import { requestAction } from './actions';
+import { pressRefusal, requestAction } from './actions';
 import { accessClient } from './api';
 import { cachedTicket, host, toAccessRequestView, toGrantView } from './console-views';
 import type { AccessRequestView, AuditRowView, GrantView, SupportRequestView } from '../console/views';
@@ -179,13 +179,17 @@ export function registerConsoleHandlers(): void {
     listApiKeys: async () => (await client()).apiKeys(),
     // Not parked: a new key grants nothing until someone holds its secret, and the secret is shown
     // only in our own frame; its fields are typed there, where the page cannot reach.
-    createApiKey: async (req) =>
-      (await client()).createApiKey({
+    createApiKey: async (req, sender) => {
+      // Typing is not consent: a key is made only for a press the frame vouches for (see ApiKeys' Create key).
+      const refusal = await pressRefusal(req.click, sender);
+      if (refusal) throw Object.assign(new Error(refusal), { problem: { title: 'Key not created', detail: `Nothing was created. ${refusal}`, status: 403 } });
+      return (await client()).createApiKey({
         name: String(req.name ?? ''),
         scopes: strings(req.scopes) as ApiKeyInput['scopes'],
         ...(typeof req.engineer === 'string' ? { engineer: req.engineer } : {}),
         ...(typeof req.expiresAt === 'string' ? { expiresAt: req.expiresAt } : {}),
-      }),
+      });
+    },
     deleteApiKey: (req, sender) => requestAction({ kind: 'api_key_delete', apiKeyId: String(req.id ?? ''), idempotencyKey: req.idempotencyKey }, req.click, sender),
     bulkDecideAccessRequests: (req, sender) =>
       requestAction(

@@ -5,12 +5,13 @@
 // just before our frame in tab order (the decoy-field trick) turns a person's ordinary typing
 // ("Jane", Tab, "Doe", Tab, Tab, space, Enter: first name, last name, skip a question, tick a box,
 // send) into a new org credential that can read the whole audit log, in the admin's name. The
-// same plain button is open to every pointer trick (slivers, opacity, a frame slid under the
-// pointer), since nothing on it is checked.
+// same plain button was open to every pointer trick (slivers, opacity, a frame slid under the
+// pointer), since nothing on it was checked. Now Create key is a GuardedButton, Enter in a field
+// sends nothing, and the background makes a key only for a press it can vouch for.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, consoleFrame, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 import { screenshot } from './harness';
-import { keyConfirmation, surveyField, typeLikeAPerson } from './keyboard-consent-helpers';
+import { keyConfirmation, shownCode, surveyField, typeLastNameAndSend, typeLikeAPerson } from './keyboard-consent-helpers';
 
 let w: ConsoleWorld;
 const TAG = 'access-companion-console';
@@ -24,9 +25,7 @@ describe('attack: API key creation by typing into the page', () => {
     await w?.close();
   });
 
-  // FAULT (consent by keyboard): "Create key" is a plain submit button and createApiKey takes no
-  // click evidence, so the survey's typing makes a key named "Doe" that reads the audit log.
-  test.fails('"Jane", Tab, "Doe", Tab, Tab, space, Enter in a decoy survey makes no API key', async () => {
+  test('"Jane", Tab, "Doe", Tab, Tab, space, Enter in a decoy survey makes no API key; Create key from the keyboard asks for its code', async () => {
     const page = await w.browser.context.newPage();
     await page.goto(w.demo.adminPageUrl('settings/api-keys'));
     const frame = await consoleFrame(page);
@@ -44,19 +43,48 @@ describe('attack: API key creation by typing into the page', () => {
     await page.keyboard.press('Space');
     await page.waitForTimeout(1500); // a person's pause before sending the survey
     await page.keyboard.press('Enter');
+    // The typing did reach our form (the attack got that far)...
+    expect(await frame.getByLabel('Name').inputValue()).toBe('Doe');
+    expect(await frame.getByRole('checkbox', { name: /Read the audit log/ }).isChecked()).toBe(true);
+    // ...and its Enter sends nothing. Before the fix the secret of a key named "Doe" was on screen
+    // well within this look at the page.
+    await page.waitForTimeout(2000);
+    expect(await frame.getByRole('region', { name: /you won't see it again/ }).count()).toBe(0);
+    expect(await keys()).toEqual([]);
 
-    // Whatever the frame does with that Enter: a key (the fault), a code confirmation (the keyboard's
-    // way to consent), or a refusal. Wait until it has done one of them, then ask the API.
-    const secret = frame.getByRole('region', { name: /you won't see it again/ });
-    const confirming = keyConfirmation(frame, /^Confirm: /);
-    const refused = frame.locator('.new-key [role="alert"], .new-key .parked');
-    await expect
-      .poll(async () => (await secret.count()) + (await confirming.count()) + (await refused.count()), { timeout: 15_000 })
-      .toBeGreaterThan(0);
+    // Focus on Create key itself (a page can bring it there too): Enter opens the code confirmation,
+    // which names the key and what it can do; the rest of the survey's typing completes nothing.
+    await frame.getByRole('button', { name: 'Create key' }).focus();
+    await page.keyboard.press('Enter');
+    const confirmation = keyConfirmation(frame, /^Confirm: Create the API key “Doe”, which can: Read the audit log and its stream$/);
+    await confirmation.waitFor();
+    await typeLastNameAndSend(page);
+    expect(await keys()).toEqual([]);
     await page.waitForTimeout(300); // the frame's height settles before the picture
     await screenshot(page, 'attack-api-key-create-typing');
-    expect(await keys()).toEqual([]);
-    expect(await secret.count()).toBe(0);
+
+    // The admin who means it: the code shown, then Enter.
+    await page.locator('#survey').evaluate((el) => el.parentElement!.remove());
+    await confirmation.and(frame.locator('[data-armed="true"]')).waitFor();
+    await frame.getByRole('textbox', { name: 'Confirmation code' }).focus();
+    await typeLikeAPerson(page, await shownCode(frame));
+    await page.keyboard.press('Enter');
+    await frame.getByRole('region', { name: /you won't see it again/ }).waitFor({ timeout: 15_000 });
+    expect((await keys()).map((k) => [k.name, k.scopes])).toEqual([['Doe', ['audit_read']]]);
+    await page.close();
+  });
+
+  test('a press on Create key by a pointer that has only just arrived (a frame slid under it) makes no key, and says why', async () => {
+    const page = await w.browser.context.newPage();
+    await page.goto(w.demo.adminPageUrl('settings/api-keys'));
+    const frame = await consoleFrame(page);
+    await frame.getByLabel('Name').fill('slid');
+    await frame.getByRole('checkbox', { name: /SCIM/ }).check();
+    const before = (await keys()).length;
+    // Playwright's click moves the pointer onto the button and presses at once: no dwell in the frame.
+    await frame.getByRole('button', { name: 'Create key' }).click();
+    await expect.poll(() => frame.getByRole('alert').textContent(), { timeout: 15_000 }).toMatch(/^Nothing was created\. /);
+    expect(await keys()).toHaveLength(before);
     await page.close();
   });
 });
