@@ -177,10 +177,10 @@ export function registerConsoleHandlers(): void {
       requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
     getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket, req.cursor),
     listApiKeys: async () => (await client()).apiKeys(),
-    // Not parked: a new key grants nothing until someone holds its secret, and the secret is shown
-    // only in our own frame; its fields are typed there, where the page cannot reach.
+    // A key is made only for a press the frame vouches for: the page cannot read our frame, but it
+    // can steer a person's typing into the form (a decoy field before our frame in tab order), and
+    // typing is not consent. Refused, not parked: the secret is shown once, in the frame that asked.
     createApiKey: async (req, sender) => {
-      // Typing is not consent: a key is made only for a press the frame vouches for (see ApiKeys' Create key).
       const refusal = await pressRefusal(req.click, sender);
       if (refusal) throw Object.assign(new Error(refusal), { problem: { title: 'Key not created', detail: `Nothing was created. ${refusal}`, status: 403 } });
       return (await client()).createApiKey({
