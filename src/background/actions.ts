@@ -56,11 +56,21 @@ function fromPopup(sender: MessageSender): boolean {
   return Boolean(popup) && sender.id === browser.runtime.id && (sender.url ?? '').split(/[?#]/)[0] === browser.runtime.getURL(popup!);
 }
 
+/**
+ * Why the press that sent this message cannot be vouched for (clickRefusal, with what the page's
+ * content script says about our frame), or undefined when it can or the sender is the popup. For
+ * an action that cannot be parked (making an API key: its secret is shown once, in the frame that
+ * asked), the handler refuses on a reason instead of parking.
+ */
+export async function pressRefusal(click: ClickEvidence | undefined, sender: MessageSender): Promise<string | undefined> {
+  return fromPopup(sender) ? undefined : clickRefusal(click, await hostEvidenceFor(sender));
+}
+
 /** Does the action if the click is vouched for (or came from the popup); otherwise parks it for the popup. */
 export async function requestAction(intent: Intent, click: ClickEvidence | undefined, sender: MessageSender): Promise<ActionResult> {
   if (typeof intent.idempotencyKey !== 'string' || !intent.idempotencyKey)
     throw Object.assign(new Error('No idempotency key'), { problem: { title: 'Bad request', detail: 'Every action carries the idempotency key its page made for it.', status: 400 } });
-  const refusal = fromPopup(sender) ? undefined : clickRefusal(click, await hostEvidenceFor(sender));
+  const refusal = await pressRefusal(click, sender);
   if (!refusal) return perform(intent);
   const pending: PendingAction = { ...intent, id: crypto.randomUUID(), label: await describeAction(intent), reason: refusal, createdAt: Date.now() };
   await setMeta(PENDING_KEY, pending);

@@ -7,7 +7,7 @@ import { AccessApiError } from '../api/client';
 import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
 import { registerHandlers } from '../shared-ext/messages';
 import { personName } from '../shared-ext/format';
-import { requestAction } from './actions';
+import { pressRefusal, requestAction } from './actions';
 import { accessClient } from './api';
 import { cachedTicket, host, toAccessRequestView, toGrantView } from './console-views';
 import type { AccessRequestView, AuditRowView, GrantView, SupportRequestView } from '../console/views';
@@ -177,15 +177,19 @@ export function registerConsoleHandlers(): void {
       requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
     getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket, req.cursor),
     listApiKeys: async () => (await client()).apiKeys(),
-    // Not parked: a new key grants nothing until someone holds its secret, and the secret is shown
-    // only in our own frame; its fields are typed there, where the page cannot reach.
-    createApiKey: async (req) =>
-      (await client()).createApiKey({
+    // A key is made only for a press the frame vouches for: the page cannot read our frame, but it
+    // can steer a person's typing into the form (a decoy field before our frame in tab order), and
+    // typing is not consent. Refused, not parked: the secret is shown once, in the frame that asked.
+    createApiKey: async (req, sender) => {
+      const refusal = await pressRefusal(req.click, sender);
+      if (refusal) throw Object.assign(new Error(refusal), { problem: { title: 'Key not created', detail: `Nothing was created. ${refusal}`, status: 403 } });
+      return (await client()).createApiKey({
         name: String(req.name ?? ''),
         scopes: strings(req.scopes) as ApiKeyInput['scopes'],
         ...(typeof req.engineer === 'string' ? { engineer: req.engineer } : {}),
         ...(typeof req.expiresAt === 'string' ? { expiresAt: req.expiresAt } : {}),
-      }),
+      });
+    },
     deleteApiKey: (req, sender) => requestAction({ kind: 'api_key_delete', apiKeyId: String(req.id ?? ''), idempotencyKey: req.idempotencyKey }, req.click, sender),
     bulkDecideAccessRequests: (req, sender) =>
       requestAction(

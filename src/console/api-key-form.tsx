@@ -1,9 +1,15 @@
 // The "New key" form of the API keys page: name, scopes, the engineer an access_check key checks
 // as, and an optional expiry. The API validates everything again; its refusal is shown as it said it.
+// A key is a standing org credential, so it is made only by "Create key" pressed as every
+// consequential control is (GuardedButton: a pointer press the frame vouches for, or from the
+// keyboard its code confirmation, which names the key and its scopes). Enter in a field sends
+// nothing: a hostile page can steer a person's typing into this form (a decoy field just before
+// our frame in tab order), and typing is not consent.
 import { useState } from 'preact/hooks';
 import type { ApiKeyCreatedWire, ApiKeyListWire } from '../api/api-key-schemas';
 import { API_KEY_NAME_MAX, API_KEY_SCOPE_LABELS, API_KEY_SCOPES, type ApiKeyScope } from '../api/vocabulary';
-import { callBackground } from '../shared-ext/messages';
+import { GuardedButton } from '../shared-ext/guarded-button';
+import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 
 export function NewKeyForm({ engineers, onCreated }: { engineers: ApiKeyListWire['engineers']; onCreated: (k: ApiKeyCreatedWire) => void }) {
   const [name, setName] = useState('');
@@ -21,8 +27,7 @@ export function NewKeyForm({ engineers, onCreated }: { engineers: ApiKeyListWire
       return next;
     });
 
-  async function submit(e: Event) {
-    e.preventDefault();
+  async function create(click: ClickEvidence) {
     setError(undefined);
     // What the form can tell at once; the API checks all of it again.
     if (!name.trim()) return setError('Give the key a name, e.g. the tool that will use it.');
@@ -37,6 +42,7 @@ export function NewKeyForm({ engineers, onCreated }: { engineers: ApiKeyListWire
         scopes: API_KEY_SCOPES.filter((s) => scopes.has(s)),
         ...(scopes.has('access_check') ? { engineer } : {}),
         ...(expiresAt ? { expiresAt } : {}),
+        click,
       });
       setName('');
       setScopes(new Set());
@@ -51,7 +57,7 @@ export function NewKeyForm({ engineers, onCreated }: { engineers: ApiKeyListWire
   }
 
   return (
-    <form class="new-key" aria-labelledby="new-key-heading" onSubmit={(e) => void submit(e)} noValidate>
+    <form class="new-key" aria-labelledby="new-key-heading" onSubmit={(e) => e.preventDefault()} noValidate>
       <h2 id="new-key-heading">New key</h2>
       <div class="field">
         <label for="key-name">Name</label>
@@ -91,10 +97,16 @@ export function NewKeyForm({ engineers, onCreated }: { engineers: ApiKeyListWire
         </p>
       )}
       <div class="actions">
-        <button type="submit" class="primary" disabled={busy}>
+        <GuardedButton class="primary" disabled={busy} confirm={confirmWords(name, scopes)} act={(click) => void create(click)}>
           {busy ? 'Creating…' : 'Create key'}
-        </button>
+        </GuardedButton>
       </div>
     </form>
   );
+}
+
+/** What the keyboard confirmation of "Create key" says: the key's name and everything it will be able to do. */
+function confirmWords(name: string, scopes: ReadonlySet<ApiKeyScope>): string {
+  const can = API_KEY_SCOPES.filter((s) => scopes.has(s)).map((s) => API_KEY_SCOPE_LABELS[s]);
+  return `Create the API key “${name.trim()}”${can.length ? `, which can: ${can.join('; ')}` : ' (no scope chosen yet)'}`;
 }

@@ -97,8 +97,13 @@ export interface MessageMap {
   getAudit: { req: { supportOnly?: boolean; ticket?: string; cursor?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string }; total?: number; nextCursor: string | null } };
   /** The org's Access API keys (never their secrets) and the engineers an access_check key may check as. */
   listApiKeys: { req: Record<string, never>; res: ApiKeyListWire };
-  /** A new key; its `secret` is in this answer only (the background keeps no copy). */
-  createApiKey: { req: ApiKeyInput; res: ApiKeyCreatedWire };
+  /**
+   * A new key; its `secret` is in this answer only (the background keeps no copy). Consequential (a
+   * standing org credential): made only for a press the frame can vouch for (`click`, as for every
+   * action); anything else is refused with a 403 problem saying why, never parked (the secret could
+   * not be shown anywhere else).
+   */
+  createApiKey: { req: ApiKeyInput & { click?: ClickEvidence }; res: ApiKeyCreatedWire };
   /** Consequential (machine callers using it stop working): done for a vouched click, else parked for the popup. */
   deleteApiKey: { req: { id: string } & ActionRequest; res: ActionResult };
   // ---- request-access frame (on a product's "You don't have access" page) ----
