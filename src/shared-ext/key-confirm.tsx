@@ -23,7 +23,18 @@ interface Open {
   code: string;
   /** The last attempt had the wrong code (a new one is shown). */
   wrong: boolean;
+  /** Wrong codes so far in this confirmation. */
+  misses: number;
 }
+
+/**
+ * Wrong codes a confirmation takes before it closes with nothing done. A page cannot see the code,
+ * but it can tell (from our frame's height) that a confirmation is open and coax the person into
+ * typing digits and Enter again and again: closing after a few misses keeps its chance per opening
+ * at KEY_CONFIRM_MAX_MISSES in 10^KEY_CONFIRM_DIGITS, and each new opening needs another keyboard
+ * press on our own control.
+ */
+export const KEY_CONFIRM_MAX_MISSES = 3;
 
 /**
  * The confirmation for one guarded control. `what`: the action in words, naming what it acts on
@@ -36,28 +47,38 @@ interface Open {
  */
 export function useKeyConfirm(what: string, act: (click: ClickEvidence) => void) {
   const [open, setOpen] = useState<Open | undefined>();
+  // Said once the confirmation closed after too many wrong codes (until the control is pressed again).
+  const [notice, setNotice] = useState('');
   const control = useRef<HTMLElement | null>(null);
   const intercept = (event: MouseEvent): boolean => {
     if (!isKeyboardActivation(event)) return false;
     control.current = event.currentTarget as HTMLElement;
-    setOpen({ code: newConfirmCode(), wrong: false });
+    setNotice('');
+    setOpen({ code: newConfirmCode(), wrong: false, misses: 0 });
     return true;
   };
   const close = () => {
     setOpen(undefined);
     control.current?.focus();
   };
-  const announcement = open ? `${open.wrong ? 'That was not the code. ' : ''}Confirm: ${what}. Type the code ${spaced(open.code)}, then press Enter. Escape cancels.` : '';
+  const wrong = () => {
+    const misses = (open?.misses ?? 0) + 1;
+    if (misses < KEY_CONFIRM_MAX_MISSES) return setOpen({ code: newConfirmCode(), wrong: true, misses });
+    setNotice(`${KEY_CONFIRM_MAX_MISSES} wrong codes: nothing was done. Press the button again to start over.`);
+    close();
+  };
+  const announcement = open ? `${open.wrong ? 'That was not the code. ' : ''}Confirm: ${what}. Type the code ${spaced(open.code)}, then press Enter. Escape cancels.` : notice;
   const view = (
     <>
       <span class="key-confirm-live" aria-live="assertive" aria-atomic="true">
         {announcement}
       </span>
+      {!open && notice && <p class="key-confirm-closed">{notice}</p>}
       {open && (
         <KeyConfirm
           what={what}
           open={open}
-          onWrong={() => setOpen({ code: newConfirmCode(), wrong: true })}
+          onWrong={wrong}
           onCancel={close}
           onConfirm={(click) => {
             close();

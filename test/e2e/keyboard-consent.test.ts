@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Frame, Page } from 'playwright-core';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
 import { accessKeyOnHost, focusHostOnTab, holdEnter, keyConfirmation, pressAccessKey, shownCode, surveyField, typeLastNameAndSend, typeLikeAPerson } from './keyboard-consent-helpers';
+import { KEY_CONFIRM_MAX_MISSES } from '../../src/shared-ext/key-confirm';
 
 let w: TicketWorld;
 const TAG = 'access-companion-panel';
@@ -141,6 +142,21 @@ describe('ticket panel: typing into the page never grants', () => {
     await page.keyboard.press('Escape');
     await expect.poll(() => confirmation.count()).toBe(0);
     expect(await panel.evaluate(() => document.activeElement?.textContent)).toBe('Grant access');
+    await page.keyboard.press('Enter');
+    await confirmation.and(panel.locator('[data-armed="true"]')).waitFor();
+
+    // Guessing is capped: after KEY_CONFIRM_MAX_MISSES wrong codes the confirmation closes with
+    // nothing done, says so, and gives focus back to the control (a page cannot keep a person
+    // typing digits into one confirmation).
+    for (let miss = 0; miss < KEY_CONFIRM_MAX_MISSES; miss++) {
+      const shown = await shownCode(panel);
+      await typeLikeAPerson(page, shown === '000' ? '111' : '000');
+      await page.keyboard.press('Enter');
+    }
+    await expect.poll(() => confirmation.count()).toBe(0);
+    await expect.poll(() => live.textContent()).toBe(`${KEY_CONFIRM_MAX_MISSES} wrong codes: nothing was done. Press the button again to start over.`);
+    expect(await panel.evaluate(() => document.activeElement?.textContent)).toBe('Grant access');
+    expect(await liveGrants()).toEqual([]);
     await page.keyboard.press('Enter');
     await confirmation.and(panel.locator('[data-armed="true"]')).waitFor();
 
