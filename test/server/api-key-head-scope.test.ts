@@ -31,8 +31,8 @@ async function keyWith(scopes: string[], engineer?: string) {
 }
 
 describe('a scoped API key sent with HEAD', () => {
-  // Fault: scope escape through HEAD (the key-scope middleware matched routes by the raw method).
-  it.fails('is refused (403 key_scope) on every GET route outside its scope, as the GET is', async () => {
+  // Fault (fixed): scope escape through HEAD (the key-scope middleware matched routes by the raw method).
+  it('is refused (403 key_scope) on every GET route outside its scope, as the GET is', async () => {
     const secret = await keyWith(['scim']);
     for (const path of ['/v1/me', '/v1/inbox', '/v1/support-requests', '/v1/tickets/PS-101', '/v1/audit', '/v1/api-keys']) {
       const get = await api!.app.request(path, { headers: { authorization: `Bearer ${secret}` } });
