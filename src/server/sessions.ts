@@ -21,6 +21,9 @@ const SESSION_TOKEN = /^acs_[A-Za-z0-9_-]{43}$/;
 /** Why a presented session is no longer accepted (audit detail). */
 export type SessionEnd = 'expired' | 'signed_out' | 'person_gone';
 
+/** A compact JWS's signing input (header.payload): the same for every spelling of one signed token. */
+const signedPart = (jws: string): string => jws.slice(0, Math.max(0, jws.lastIndexOf('.')));
+
 /** The org member an ID token's email names (the one normalized form), or undefined. */
 export function personByEmail(s: Pick<ServerContext, 'ix'>, email: string): User | undefined {
   return s.ix.usersByEmail.get(normalizeEmail(email));
@@ -36,7 +39,7 @@ function personActive(s: Pick<ServerContext, 'ix'>, userId: string): boolean {
  * audits it (`auth.sign_in`, or `auth.session_renew` when it replaces `previous`, a live session
  * of the same person, which ends with it). Returns the bearer token (shown only now) and its
  * expiry in ms. A sign-in with an ID token already exchanged once is a replay: undefined. A
- * renewal whose `previous` is not a live session of this person: 'previous_ended'. In both cases
+ * renewal whose `previous` is not a live session of this person, or was renewed already: 'previous_ended'. In both cases
  * nothing was written.
  */
 export async function openSession(
@@ -51,11 +54,16 @@ export async function openSession(
   // only sign-ins are checked for replay: a thief holding an ID token has no session to present.
   // The old session is not ended outright: requests sent with it just before the client got the
   // new one still arrive. It lasts RENEWAL_GRACE_MS more, and a sign-out with the new one ends it.
+  // A session is renewed once: a second renewal in its grace would fork a successor that the
+  // sign-out with the first never reaches (replaced_by names one successor).
+  // Replay is keyed on what the provider signed (header.payload), not the token's spelling: a
+  // JWS signature has several base64url spellings of the same bytes (unused bits in the last
+  // character), and each would otherwise sign in once more.
   const renewed =
     input.previous !== undefined &&
     SESSION_TOKEN.test(input.previous) &&
     (
-      await tx.query('UPDATE sessions SET expires_at = LEAST(expires_at, $3), replaced_by = $4 WHERE token_hash = $1 AND user_id = $2 AND ended_at IS NULL AND expires_at > $5 RETURNING token_hash', [
+      await tx.query('UPDATE sessions SET expires_at = LEAST(expires_at, $3), replaced_by = $4 WHERE token_hash = $1 AND user_id = $2 AND ended_at IS NULL AND replaced_by IS NULL AND expires_at > $5 RETURNING token_hash', [
         sha256(input.previous),
         input.user.id,
         input.nowMs + RENEWAL_GRACE_MS,
@@ -68,7 +76,7 @@ export async function openSession(
   if (input.previous !== undefined && !renewed) return 'previous_ended';
   const inserted = await tx.query(
     'INSERT INTO sessions (token_hash, user_id, issuer, subject, id_token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id_token_hash) DO NOTHING RETURNING token_hash',
-    [sha256(token), input.user.id, input.person.issuer, input.person.subject, renewed ? null : sha256(input.idToken), input.nowMs, expiresAt],
+    [sha256(token), input.user.id, input.person.issuer, input.person.subject, renewed ? null : sha256(signedPart(input.idToken)), input.nowMs, expiresAt],
   );
   if (inserted.length === 0) return undefined;
   const detail = { issuer: input.person.issuer, subject: input.person.subject, expiresAt: new Date(expiresAt).toISOString() };
