@@ -24,9 +24,22 @@ export type SessionEnd = 'expired' | 'signed_out' | 'person_gone';
 /** A compact JWS's signing input (header.payload): the same for every spelling of one signed token. */
 const signedPart = (jws: string): string => jws.slice(0, Math.max(0, jws.lastIndexOf('.')));
 
-/** The org member an ID token's email names (the one normalized form), or undefined. */
+/**
+ * How an ID token's address must match a person's: canonical composition (NFC) and letter case
+ * only. normalizeEmail also folds compatibility forms (NFKC: full-width letters, ligatures) and
+ * special cases (dotless ı and long ſ upper-case to I and S), which is right for finding one
+ * person written twice in the org's own data, but at a provider those are other accounts with
+ * other mailboxes: "alıce@acme.test" is not alice.
+ */
+const addressForm = (email: string): string => email.trim().normalize('NFC').toLowerCase();
+
+/**
+ * The org member an ID token's email names, or undefined: found by the normalized form, and kept
+ * only when the address is theirs up to letter case and composition (a folded look-alike is not).
+ */
 export function personByEmail(s: Pick<ServerContext, 'ix'>, email: string): User | undefined {
-  return s.ix.usersByEmail.get(normalizeEmail(email));
+  const user = s.ix.usersByEmail.get(normalizeEmail(email));
+  return user && addressForm(user.email) === addressForm(email) && email.normalize('NFKC') === email.normalize('NFC') ? user : undefined;
 }
 
 /** Is this person still one the API serves? (The live directory will add deactivation here.) */
