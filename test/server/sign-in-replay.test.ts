@@ -74,3 +74,37 @@ describe('sign-out', () => {
     for (const t of [a, b, ...(c ? [c] : [])]) expect((await api.app.request('/v1/me', bearer(t))).status, `session ${t.slice(0, 8)}…`).toBe(401);
   });
 });
+
+describe('a refused replay of a real ID token', () => {
+  // Fault: refusal not on record. A second exchange of an ID token whose signature verified (a
+  // stolen token, the person known) is a 401 and leaves no audit row: 401s are kept off the log
+  // because an unauthenticated caller has no one to charge a row to, but here the provider vouched
+  // for who it is. The person's log shows one sign-in; the theft attempt is nowhere.
+  it.fails("is on the person's record (one refused auth row)", async () => {
+    const signed = await signInAtProvider(idp.issuer, 'olga@acme.test');
+    expect((await api.app.request('/v1/auth/session', post(signed.idToken, { nonce: signed.nonce }))).status).toBe(201);
+    expect((await api.app.request('/v1/auth/session', post(signed.idToken, { nonce: signed.nonce }))).status).toBe(401);
+    const rows = await db.query<{ action: string; outcome: string }>("SELECT action, outcome FROM audit WHERE actor = 'olga' AND action LIKE 'auth.%' ORDER BY seq");
+    expect(rows.filter((r) => r.outcome === 'refused')).toHaveLength(1);
+  });
+});
+
+describe('an ID token exchanged for a renewal', () => {
+  // Fault: replay (after sign-out). Only sign-ins record the ID token they exchanged; a renewal's
+  // fresh ID token is not recorded, so after the person signs out it can still open a new session
+  // (for up to an hour from its iat), by whoever kept a copy.
+  it.fails('does not open a session after the person signed out', async () => {
+    const first = await signInAtProvider(idp.issuer, 'dev@acme.test');
+    const a = await api.app.request('/v1/auth/session', post(first.idToken, { nonce: first.nonce }));
+    expect(a.status).toBe(201);
+    // A later second, so the provider's fresh ID token differs from the sign-in's (iat in seconds).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const fresh = await refreshAtProvider(first.as, first.refreshToken!);
+    expect(fresh.idToken).not.toBe(first.idToken);
+    const b = await api.app.request('/v1/auth/session', post(fresh.idToken, { nonce: first.nonce, previousSession: ((await a.json()) as { token: string }).token }));
+    expect(b.status).toBe(201);
+    expect(await (await api.app.request('/v1/auth/sign-out', post(((await b.json()) as { token: string }).token))).json()).toEqual({ ended: true });
+    const again = await api.app.request('/v1/auth/session', post(fresh.idToken, { nonce: first.nonce }));
+    expect(again.status).toBe(401);
+  });
+});
