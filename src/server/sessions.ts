@@ -10,6 +10,7 @@ import { type Caller, sha256 } from './auth';
 import type { ServerContext } from './context';
 import type { Queryable } from './db/index';
 import type { VerifiedPerson } from './oidc';
+import { HttpProblem } from './problems';
 
 export const SESSION_PREFIX = 'acs_';
 /** The longest a session may last (DESIGN §6: whatever the API accepts expires within an hour). */
@@ -87,10 +88,22 @@ export async function openSession(
   // A renewal of a session that ended (signed out, expired, someone else's) is no renewal: the
   // person must sign in again, or an API sign-out would be undone by the next silent refresh.
   if (input.previous !== undefined && !renewed) return 'previous_ended';
-  const inserted = await tx.query(
-    'INSERT INTO sessions (token_hash, user_id, issuer, subject, id_token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id_token_hash) DO NOTHING RETURNING token_hash',
-    [sha256(token), input.user.id, input.person.issuer, input.person.subject, renewed ? null : sha256(signedPart(input.idToken)), input.nowMs, expiresAt],
-  );
+  // Every ID token exchanged is recorded, a renewal's too: otherwise the fresh one a renewal used
+  // could open a new session after the person signed out. A renewal may carry one this person
+  // exchanged before (the same bytes within a second, see above): then the new session records none.
+  const insert = (idTokenHash: string | null) =>
+    tx.query(
+      'INSERT INTO sessions (token_hash, user_id, issuer, subject, id_token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id_token_hash) DO NOTHING RETURNING token_hash',
+      [sha256(token), input.user.id, input.person.issuer, input.person.subject, idTokenHash, input.nowMs, expiresAt],
+    );
+  const idTokenHash = sha256(signedPart(input.idToken));
+  let inserted = await insert(idTokenHash);
+  if (inserted.length === 0 && renewed) {
+    const [prior] = await tx.query<{ user_id: string }>('SELECT user_id FROM sessions WHERE id_token_hash = $1', [idTokenHash]);
+    // Not this person's: nothing of the renewal may commit (the predecessor was already shortened).
+    if (prior?.user_id !== input.user.id) throw new HttpProblem('unauthenticated', 'The ID token was not accepted: sign in with your organisation again.', {}, 401);
+    inserted = await insert(null);
+  }
   if (inserted.length === 0) return undefined;
   const detail = { issuer: input.person.issuer, subject: input.person.subject, expiresAt: new Date(expiresAt).toISOString() };
   if (renewed) await appendAudit(tx, { actor: input.user.id, actorKind: 'admin', action: 'auth.session_renew', outcome: 'done', detail }, at);
