@@ -77,13 +77,10 @@ export async function openSession(
     input.previous !== undefined &&
     SESSION_TOKEN.test(input.previous) &&
     (
-      await tx.query('UPDATE sessions SET expires_at = LEAST(expires_at, $3), replaced_by = $4 WHERE token_hash = $1 AND user_id = $2 AND ended_at IS NULL AND replaced_by IS NULL AND expires_at > $5 RETURNING token_hash', [
-        sha256(input.previous),
-        input.user.id,
-        input.nowMs + RENEWAL_GRACE_MS,
-        sha256(token),
-        input.nowMs,
-      ])
+      await tx.query(
+        'UPDATE sessions SET expires_at = LEAST(expires_at, $3), replaced_by = $4 WHERE token_hash = $1 AND user_id = $2 AND ended_at IS NULL AND replaced_by IS NULL AND expires_at > $5 RETURNING token_hash',
+        [sha256(input.previous), input.user.id, input.nowMs + RENEWAL_GRACE_MS, sha256(token), input.nowMs],
+      )
     ).length > 0;
   // A renewal of a session that ended (signed out, expired, someone else's) is no renewal: the
   // person must sign in again, or an API sign-out would be undone by the next silent refresh.
@@ -125,12 +122,18 @@ export async function sessionCaller(s: ServerContext, bearer: string | undefined
   ]);
   if (!row) return undefined;
   const ended: SessionEnd | undefined = (row.ended_reason as SessionEnd | null) ?? (Number(row.expires_at) <= nowMs ? 'expired' : personActive(s, row.user_id) ? undefined : 'person_gone');
-  if (!ended) return { caller: { kind: 'admin', id: row.user_id, tokenHash } };
+  if (!ended) return { caller: { kind: 'admin', id: row.user_id, tokenHash, session: true } };
   await s.db.transaction(async (tx) => {
     const first = await tx.query('UPDATE sessions SET refused_at = $2 WHERE token_hash = $1 AND refused_at IS NULL RETURNING token_hash', [tokenHash, nowMs]);
     if (first.length > 0) await appendAudit(tx, { actor: row.user_id, actorKind: 'admin', action: 'auth.session_refused', outcome: 'refused', detail: { reason: ended } }, s.now());
   });
   return { refused: ended };
+}
+
+/** Is the session `tokenHash` still live at `nowMs` (not ended, not expired, its person still served)? */
+export async function sessionLive(s: Pick<ServerContext, 'db' | 'ix'>, tokenHash: string, nowMs = Date.now()): Promise<boolean> {
+  const [row] = await s.db.query<{ user_id: string; expires_at: string | number; ended_at: unknown }>('SELECT user_id, expires_at, ended_at FROM sessions WHERE token_hash = $1', [tokenHash]);
+  return !!row && row.ended_at === null && Number(row.expires_at) > nowMs && personActive(s, row.user_id);
 }
 
 /** Ends the session `tokenHash` names (sign-out), audited; false when it was not a live session. */

@@ -6,7 +6,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp, type AccessApp } from '../../src/server/app';
 import { openPglite, type Db } from '../../src/server/db/index';
+import { startDemoIdp } from '../../scripts/demo-idp';
 import { WORLD } from './helpers';
+import { signInAtProvider } from './oidc-flow';
 
 let api: AccessApp | undefined;
 let db: Db | undefined;
@@ -39,8 +41,8 @@ async function readUntil(body: ReadableStream<Uint8Array>, action: string): Prom
 }
 
 describe('an open audit stream', () => {
-  // Fault: stale facts (the stream keeps the authorisation it was opened with).
-  it.fails('ends when the API key it was opened with is deleted, sending nothing written after', async () => {
+  // Fault (fixed): stale facts (the stream kept the authorisation it was opened with).
+  it('ends when the API key it was opened with is deleted, sending nothing written after', async () => {
     db = await openPglite();
     api = await createApp({ world: WORLD, db, log: () => {}, rateLimitPerMinute: 100_000 });
     const made = await admin('POST', '/v1/api-keys', { name: 'SIEM', scopes: ['audit_read'] });
@@ -51,5 +53,28 @@ describe('an open audit stream', () => {
     // A later row: the deleted key must not read it.
     expect((await admin('POST', '/v1/api-keys', { name: 'another', scopes: ['scim'] })).status).toBe(201);
     expect(await readUntil(stream.body!, 'api_key.create')).toBe('ended');
+  }, 30_000);
+
+  it('ends when the session it was opened with signs out', async () => {
+    const idp = await startDemoIdp({ port: 0, people: WORLD.users.map((u) => ({ id: u.id, name: u.name, email: u.email, emailVerified: u.emailVerified })) });
+    try {
+      db = await openPglite();
+      api = await createApp({ world: structuredClone({ ...WORLD, organization: { ...WORLD.organization, identity: { issuer: idp.issuer, clientId: 'access-companion' } } }), db, log: () => {} });
+      const signed = await signInAtProvider(idp.issuer, 'alice@acme.test');
+      const opened = await api.app.request('/v1/auth/session', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${signed.idToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ nonce: signed.nonce }),
+      });
+      const { token } = (await opened.json()) as { token: string };
+      const stream = await api.app.request('/v1/audit/stream', { headers: { authorization: `Bearer ${token}` } });
+      expect(stream.status).toBe(200);
+      const out = await api.app.request('/v1/auth/sign-out', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+      expect(await out.json()).toEqual({ ended: true });
+      expect((await admin('POST', '/v1/api-keys', { name: 'after sign-out', scopes: ['scim'] })).status).toBe(201);
+      expect(await readUntil(stream.body!, 'api_key.create')).toBe('ended');
+    } finally {
+      await idp.close();
+    }
   }, 30_000);
 });
