@@ -76,16 +76,16 @@ describe('sign-out', () => {
 });
 
 describe('a refused replay of a real ID token', () => {
-  // Fault: refusal not on record. A second exchange of an ID token whose signature verified (a
+  // Fault (fixed): refusal not on record. A second exchange of an ID token whose signature verified (a
   // stolen token, the person known) is a 401 and leaves no audit row: 401s are kept off the log
   // because an unauthenticated caller has no one to charge a row to, but here the provider vouched
   // for who it is. The person's log shows one sign-in; the theft attempt is nowhere.
-  it.fails("is on the person's record (one refused auth row)", async () => {
+  it("is on the person's record (one refused auth row)", async () => {
     const signed = await signInAtProvider(idp.issuer, 'olga@acme.test');
     expect((await api.app.request('/v1/auth/session', post(signed.idToken, { nonce: signed.nonce }))).status).toBe(201);
     expect((await api.app.request('/v1/auth/session', post(signed.idToken, { nonce: signed.nonce }))).status).toBe(401);
     const rows = await db.query<{ action: string; outcome: string }>("SELECT action, outcome FROM audit WHERE actor = 'olga' AND action LIKE 'auth.%' ORDER BY seq");
-    expect(rows.filter((r) => r.outcome === 'refused')).toHaveLength(1);
+    expect(rows.filter((r) => r.outcome === 'refused')).toEqual([{ action: 'auth.id_token_replayed', outcome: 'refused' }]);
   });
 });
 
