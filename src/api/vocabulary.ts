@@ -49,6 +49,7 @@ export const AUDIT_ACTION_LABELS = {
   'auth.session_renew': 'Renewed a sign-in session',
   'auth.sign_out': 'Signed out',
   'auth.session_refused': 'Used an ended session',
+  'auth.id_token_replayed': 'Presented an ID token already used to sign in',
   'api_key.create': 'Created an API key',
   'api_key.delete': 'Deleted an API key',
   // A write route the refusal table does not name yet (refusals.ts): still on record, by route.

@@ -90,6 +90,12 @@ export async function identifyKey(db: Queryable, authorization: string | undefin
   return { kind: 'key', id: rec.id, tokenHash: digest, key: { id: rec.id, name: rec.name, scopes: rec.scopes, engineer: rec.engineer } };
 }
 
+/** Is the key `id` still there and unexpired at `now` (ISO 8601)? */
+export async function keyLive(db: Queryable, id: string, now: string): Promise<boolean> {
+  const [row] = await db.query<{ expires_at: string | null }>('SELECT expires_at FROM api_keys WHERE id = $1', [id]);
+  return !!row && (row.expires_at === null || Date.parse(row.expires_at) > Date.parse(now));
+}
+
 export async function listApiKeys(db: Queryable): Promise<ApiKeyRecord[]> {
   return (await db.query<Row>('SELECT * FROM api_keys ORDER BY created_seq')).map(fromRow);
 }

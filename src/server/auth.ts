@@ -4,8 +4,8 @@ import { hash, timingSafeEqual } from 'node:crypto';
 import type { World, WorldIndex } from '../core/index';
 import type { ApiKeyCredential, KeyCaller } from './api-key-credential';
 
-/** Who is calling. An engineer's `key`: the access_check API key acting as them (api-keys.ts). */
-export type Caller = { kind: 'admin'; id: string; tokenHash: string; key?: undefined } | { kind: 'engineer'; id: string; tokenHash: string; key?: ApiKeyCredential } | KeyCaller;
+/** Who is calling. An engineer's `key`: the access_check API key acting as them (api-keys.ts). `session`: a sign-in session (sessions.ts), not a personal token. */
+export type Caller = { kind: 'admin'; id: string; tokenHash: string; key?: undefined; session?: true } | { kind: 'engineer'; id: string; tokenHash: string; key?: ApiKeyCredential } | KeyCaller;
 
 // One-shot hashing: no Hash object per call (it is called for every audit row a verify re-hashes).
 export const sha256 = (s: string): string => hash('sha256', s, 'hex');

@@ -1,15 +1,15 @@
 // Cross-cutting rules for every route: auth, per-token rate limits, and Idempotency-Key replay.
 import { randomUUID } from 'node:crypto';
 import type { Context, MiddlewareHandler, Next } from 'hono';
-import { sha256 } from './auth';
-import { identifyKey } from './api-keys';
+import { type Caller, sha256 } from './auth';
+import { identifyKey, keyLive } from './api-keys';
 import type { ServerContext } from './context';
 import { withTransactionHook, type Queryable, type TransactionHook } from './db/index';
 import type { Env } from './http';
 import { HttpProblem, problem } from './problems';
 import { honoPath, ROUTES } from '../api/contract';
 import { handlerRoute } from './refusals';
-import { sessionCaller } from './sessions';
+import { sessionCaller, sessionLive } from './sessions';
 import { FixedWindowLimiter, peerAddress, type FailedAuthThrottle, type TrustedProxies } from './throttle';
 
 /**
@@ -33,6 +33,17 @@ export function authenticate(s: ServerContext, failures?: AuthFailures): Middlew
     }
     refuseAuthentication(c, failures, bearer, session && 'refused' in session ? 'Your session has ended; sign in again.' : 'Send Authorization: Bearer <token>.');
   };
+}
+
+/**
+ * Does the credential a request was authenticated with still stand: an API key not deleted or
+ * expired, a session not ended or expired? Personal tokens (the world file's, fixed for the life of
+ * the process) always do. For what outlives one request: an event stream asks before each write.
+ */
+export async function credentialLive(s: ServerContext, caller: Caller): Promise<boolean> {
+  if (caller.key) return keyLive(s.db, caller.key.id, s.now());
+  if (caller.kind === 'admin' && caller.session) return sessionLive(s, caller.tokenHash);
+  return true;
 }
 
 /** The failed-authentication brake and the addresses it trusts (throttle.ts). */

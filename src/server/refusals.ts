@@ -132,7 +132,10 @@ export async function recordRefusal(
  * access check).
  */
 export function handlerRoute(c: Context<Env>): { method: string; path: string } | undefined {
-  return matchedRoutes(c).find((r) => r.method === c.req.method);
+  // Hono answers HEAD with the GET handler: the route that answers a HEAD is the GET one (the
+  // key-scope check looked for a HEAD route, found none and let a key of any scope through).
+  const method = c.req.method === 'HEAD' ? 'GET' : c.req.method;
+  return matchedRoutes(c).find((r) => r.method === method);
 }
 
 /**

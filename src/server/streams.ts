@@ -111,18 +111,24 @@ async function resumePoint<T extends { id: number }>(source: StreamSource<T>, la
  * Answers with the stream: from Last-Event-ID when the server issued it, from the start after a
  * `reset` event when it did not, from the present without one.
  */
-export async function openStream<T extends { id: number }>(c: Context<Env>, source: StreamSource<T>, budget: StreamBudget, caller: Caller): Promise<Response> {
+export async function openStream<T extends { id: number }>(
+  c: Context<Env>,
+  source: StreamSource<T>,
+  budget: StreamBudget,
+  caller: Caller,
+  live: () => Promise<boolean> = async () => true,
+): Promise<Response> {
   // A slot first, so a refused stream costs nothing more; freed when the stream ends, however it ends.
   const release = budget.acquire(caller);
   try {
-    return await answerStream(c, source, release);
+    return await answerStream(c, source, release, live);
   } catch (e) {
     release();
     throw e;
   }
 }
 
-async function answerStream<T extends { id: number }>(c: Context<Env>, source: StreamSource<T>, release: () => void): Promise<Response> {
+async function answerStream<T extends { id: number }>(c: Context<Env>, source: StreamSource<T>, release: () => void, live: () => Promise<boolean>): Promise<Response> {
   const given = c.req.header('last-event-id');
   let from: number;
   let reset = false;
@@ -141,7 +147,7 @@ async function answerStream<T extends { id: number }>(c: Context<Env>, source: S
     const off = source.sideEvents?.((e) => void stream.writeSSE(e).catch(() => {}));
     if (off) stream.onAbort(off);
     try {
-      await follow(stream, source.tail, from, startId, reset ? given!.slice(0, 200) : undefined, source.replay, (row) => ({ id: idOf(row), ...source.render(row) }));
+      await follow(stream, source.tail, from, startId, reset ? given!.slice(0, 200) : undefined, source.replay, (row) => ({ id: idOf(row), ...source.render(row) }), live);
     } finally {
       off?.();
       release();
@@ -161,6 +167,7 @@ async function follow<T extends { id: number }>(
   resetFrom: string | undefined,
   replay: (after: number) => Promise<T[]>,
   render: (row: T) => { id: string; event: string; data: string },
+  live: () => Promise<boolean>,
 ): Promise<void> {
   let sent = from;
   let buffer: T[] | undefined = [];
@@ -201,6 +208,9 @@ async function follow<T extends { id: number }>(
     pending.push(...buffer);
     buffer = undefined;
     while (!stream.aborted && !stream.closed) {
+      // The credential is asked again before each write: a stream opened with a key that has since
+      // been deleted, or a session since ended, ends instead of sending what came after.
+      if (!(await live())) return;
       while (pending.length > 0) {
         const row = pending.shift()!;
         if (row.id <= sent) continue;

@@ -9,6 +9,7 @@ import { auditWire, requestsNamedBy } from '../audit-views';
 import type { ServerContext } from '../context';
 import { callerOf, validate, type Env, on } from '../http';
 import { problem } from '../problems';
+import { credentialLive } from '../middleware';
 import { openStream } from '../streams';
 import { mayReadAudit } from '../views';
 
@@ -48,6 +49,7 @@ export function auditRoutes(s: ServerContext): Hono<Env> {
 
   on(r, ROUTES.auditStream, async (c) => {
     orgAdminOnly(c);
+    const caller = callerOf(c);
     return openStream<AuditRecord & { id: number }>(
       c,
       {
@@ -65,7 +67,8 @@ export function auditRoutes(s: ServerContext): Hono<Env> {
           }),
       },
       s.streams,
-      callerOf(c),
+      caller,
+      () => credentialLive(s, caller),
     );
   });
 

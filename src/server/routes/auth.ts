@@ -6,6 +6,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { ROUTES } from '../../api/contract';
 import { EmptyBody, SessionCreateBody } from '../../api/schemas';
+import { appendAudit } from '../audit';
 import type { ServerContext } from '../context';
 import { callerOf, jsonBody, on, type Env } from '../http';
 import { refuseAuthentication, type AuthFailures } from '../middleware';
@@ -63,8 +64,20 @@ export function publicAuthRoutes(s: ServerContext, opts: { failures: AuthFailure
     if (!user) refuseAuthentication(c, opts.failures, brakeKey, `${person.email} is not a member of ${s.ix.world.organization.name}.`);
     const nowMs = Date.now();
     const opened = await s.db.transaction((tx) => openSession(tx, s.now(), { user, person, idToken, ttlMs: opts.sessionTtlMs, nowMs, previous: body.previousSession }));
-    // Each ID token signs in once: a second exchange is a replay.
-    if (!opened) refuseAuthentication(c, opts.failures, brakeKey, REFUSED);
+    // Each ID token signs in once: a second exchange is a replay. Its signature verified, so the
+    // person is known: the refusal goes on their record (unless the brake answers it with a 429,
+    // so a flood of replays writes no more rows than the brake lets through).
+    if (!opened) {
+      try {
+        refuseAuthentication(c, opts.failures, brakeKey, REFUSED);
+      } catch (e) {
+        if (e instanceof HttpProblem && e.status === 401)
+          await s.db.transaction((tx) =>
+            appendAudit(tx, { actor: user.id, actorKind: 'admin', action: 'auth.id_token_replayed', outcome: 'refused', detail: { issuer: person.issuer, subject: person.subject } }, s.now()),
+          );
+        throw e;
+      }
+    }
     if (opened === 'previous_ended') refuseAuthentication(c, opts.failures, brakeKey, 'The session to renew has ended; sign in again.');
     c.header('Cache-Control', 'no-store');
     return c.json({ token: opened.token, expiresAt: new Date(opened.expiresAt).toISOString(), user: { id: user.id, name: user.name, email: user.email } }, 201);

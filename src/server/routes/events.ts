@@ -5,6 +5,7 @@ import type { ServerContext } from '../context';
 import { eventById, eventsFor, eventTag, latestEventFor, type ChangeEvent } from '../events';
 import { callerOf, type Env, on } from '../http';
 import { problem } from '../problems';
+import { credentialLive } from '../middleware';
 import { openStream } from '../streams';
 
 export function eventRoutes(s: ServerContext): Hono<Env> {
@@ -29,6 +30,7 @@ export function eventRoutes(s: ServerContext): Hono<Env> {
       },
       s.streams,
       caller,
+      () => credentialLive(s, caller),
     );
   });
 
