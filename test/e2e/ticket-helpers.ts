@@ -130,6 +130,10 @@ export async function signInThroughOptions(w: TicketWorld, token: string): Promi
   for (let attempt = 1; ; attempt++) {
     try {
       await page.goto(url);
+      // Signed in already, the forms to sign in elsewhere wait behind "Sign in to another Access API".
+      await page.locator('.account-line:not(:empty)').waitFor();
+      const another = page.locator('details.another');
+      if ((await another.count()) > 0 && !(await another.evaluate((e) => (e as HTMLDetailsElement).open))) await another.locator(':scope > summary').click();
       await page.getByLabel('Access API address').fill(w.api.base);
       // The personal-token form is under "Advanced" (open by itself only when the org has no provider).
       await openAdvancedTokenForm(page);
