@@ -47,6 +47,7 @@ export async function toGrantView(g: GrantWire, people: Record<string, string> =
     requestedAt: g.requestedAt,
     revokeReason: g.revokeReason,
     guardDecidedBy: g.guardDecidedBy,
+    ...(g.guardMessage ? { guardMessage: g.guardMessage } : {}),
     ...(g.kind === 'ai_conversations' ? { conversations: g.conversations ?? [] } : {}),
   };
 }
