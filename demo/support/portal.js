@@ -166,7 +166,8 @@ async function start() {
   const me = currentUser();
   document.getElementById('account').replaceChildren(
     h('span', { class: 'avatar', title: me.name, 'aria-hidden': 'true' }, initials(me.name)),
-    h('span', { class: 'account-name' }, me.name));
+    h('span', { class: 'account-name' }, me.name),
+    h('span', { class: 'account-email' }, me.email));
   addEventListener('popstate', () => route(NAVIGATION_DELAY_MS));
   route(FIRST_RENDER_DELAY_MS);
 }

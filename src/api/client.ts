@@ -126,7 +126,7 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
       return { grant: answer(ROUTES.getGrant, r.json), etag: r.etag };
     },
     revoke: (id: string, o?: CallOptions) => post(ROUTES.revoke, { id }, {}, o),
-    guardDecision: (id: string, decision: 'approve' | 'deny', o?: CallOptions) => post(ROUTES.guardDecision, { id }, { decision }, o),
+    guardDecision: (id: string, decision: 'approve' | 'deny', o?: CallOptions, message?: string) => post(ROUTES.guardDecision, { id }, message ? { decision, message } : { decision }, o),
     supportRequests: (o?: CallOptions) => get(ROUTES.supportRequests, none, o),
     bulkGrant: (tickets: string[], o?: CallOptions) => post(ROUTES.bulkGrant, none, { tickets }, o),
     checkAccess: (input: W.AccessCheckInput, o?: CallOptions) => post(ROUTES.checkAccess, none, input, o),

@@ -132,7 +132,14 @@ export const ROUTES = {
   ),
   getGrant: route('get', '/v1/grants/{id}', 'One grant, with ETag', null, [200, W.Grant]),
   revoke: route('post', '/v1/grants/{id}/revoke', 'Revoke a grant (If-Match honoured)', W.RevokeBody, [200, W.GrantCreated], [IF_MATCH]),
-  guardDecision: route('post', '/v1/grants/{id}/guard-decision', 'Guard admin approves or denies (If-Match honoured)', W.GuardDecisionBody, [200, W.GrantCreated], [IF_MATCH]),
+  guardDecision: route(
+    'post',
+    '/v1/grants/{id}/guard-decision',
+    "Guard admin approves or denies, optionally with a message (a denial's reason, kept on the grant and in the audit row; If-Match honoured)",
+    W.GuardDecisionBody,
+    [200, W.GrantCreated],
+    [IF_MATCH],
+  ),
   supportRequests: route('get', '/v1/support-requests', "Support's outstanding requests I could grant", null, [200, W.SupportRequestList]),
   bulkGrant: route('post', '/v1/support-requests/bulk-grant', 'Grant several tickets; per-row results', W.BulkGrantBody, [200, W.BulkGrantResult]),
   checkAccess: keyScoped(

@@ -43,7 +43,8 @@ export { RESOURCE_TYPES };
 // ---- requests ----
 
 export const GrantCreateBody = z.object({ note: message.optional() }).strict();
-export const GuardDecisionBody = z.object({ decision: z.enum(['approve', 'deny']) }).strict();
+/** `message`: why (a denial's reason), recorded in the audit row and shown to the granter. */
+export const GuardDecisionBody = z.object({ decision: z.enum(['approve', 'deny']), message: message.optional() }).strict();
 export const RevokeBody = z.object({ reason: message.optional() }).strict();
 export const AiGrantBody = z.object({ conversations: z.array(id).min(1).max(100) }).strict();
 export const AskBody = z.object({ adminId: id, message: message.optional() }).strict();
@@ -196,6 +197,7 @@ export const Grant = z.object({
   grantedAt: z.string().optional(),
   guardDecidedBy: z.string().optional(),
   guardDecidedAt: z.string().optional(),
+  guardMessage: z.string().optional(),
   revokedBy: z.string().optional(),
   revokedAt: z.string().optional(),
   revokeReason: z.enum(['admin', 'ticket_closed']).optional(),

@@ -100,7 +100,7 @@ async function perform(intent: Intent): Promise<ActionResult> {
       break;
     }
     case 'guard_decision': {
-      const r = await client.guardDecision(intent.grantId ?? '', intent.decision ?? 'deny', o);
+      const r = await client.guardDecision(intent.grantId ?? '', intent.decision ?? 'deny', o, intent.message);
       result = { outcome: 'done', state: r.state, grantId: r.id };
       break;
     }

@@ -49,6 +49,7 @@ export async function toGrantView(g: GrantWire, people: Record<string, string> =
     revokeReason: g.revokeReason,
     guardDecidedBy: g.guardDecidedBy,
     guardDecidedByName: g.guardDecidedBy ? personName(g.guardDecidedBy, people) : undefined,
+    ...(g.guardMessage ? { guardMessage: g.guardMessage } : {}),
     ...(g.kind === 'ai_conversations' ? { conversations: g.conversations ?? [] } : {}),
   };
 }

@@ -9,6 +9,7 @@ import { registerHandlers } from '../shared-ext/messages';
 import { personName } from '../shared-ext/format';
 import { pressRefusal, requestAction } from './actions';
 import { accessClient } from './api';
+import { ticketPageUrl } from './portal-link';
 import { cachedTicket, host, toAccessRequestView, toGrantView } from './console-views';
 import type { AccessRequestView, AuditRowView, GrantView, SupportRequestView } from '../console/views';
 
@@ -85,9 +86,28 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
   return [...rows, ...extra.filter((r): r is SupportRequestView => r !== undefined)];
 }
 
-export async function listGrants(states: GrantWire['state'][]): Promise<GrantView[]> {
-  const { grants, people } = await (await client()).grants(states);
-  return Promise.all(grants.filter((g) => states.includes(g.state)).map((g) => toGrantView(g, people)));
+/**
+ * Grants in `states`, shaped for display. With `detail`, each also carries what Support will and
+ * won't see (the API's scope, from my eligibility for its ticket: the words the panel uses) and
+ * its ticket's page; a ticket whose scope the API does not give me (no stake) has none.
+ */
+export async function listGrants(states: GrantWire['state'][], detail = false): Promise<GrantView[]> {
+  const c = await client();
+  const { grants, people } = await c.grants(states);
+  const views = await Promise.all(grants.filter((g) => states.includes(g.state)).map((g) => toGrantView(g, people)));
+  if (!detail) return views;
+  const scopes = new Map<string, Promise<GrantView['scope']>>();
+  for (const v of views) {
+    if (!scopes.has(v.ticket))
+      scopes.set(
+        v.ticket,
+        c.eligibility(v.ticket).then(
+          ({ scope }) => (scope.summary ? { summary: scope.summary, includes: scope.includes, excludes: scope.excludes } : undefined),
+          () => undefined,
+        ),
+      );
+  }
+  return Promise.all(views.map(async (v) => ({ ...v, scope: await scopes.get(v.ticket), ticketUrl: await ticketPageUrl(v.ticket) })));
 }
 
 /** Pending requests I review, then the recently decided ones (newest decision first). */
@@ -165,13 +185,23 @@ export function registerConsoleHandlers(): void {
   registerHandlers({
     getMe: () => getMe(),
     getSupportRequests: (req) => getSupportRequests(strings(req.alsoTickets)),
-    listGrants: (req) => listGrants(req.states as GrantWire['state'][]),
+    listGrants: (req) => listGrants(req.states as GrantWire['state'][], Boolean(req.detail)),
     listAccessRequests: () => listAccessRequests(),
     // Actions: done at once for a click the frame vouched for (or from the popup), else parked.
     bulkGrant: (req, sender) => requestAction({ kind: 'bulk_grant', tickets: strings(req.tickets), idempotencyKey: req.idempotencyKey }, req.click, sender),
     revokeGrant: (req, sender) => requestAction({ kind: 'revoke', grantId: req.id, idempotencyKey: req.idempotencyKey }, req.click, sender),
     guardDecision: (req, sender) =>
-      requestAction({ kind: 'guard_decision', grantId: req.id, decision: req.decision === 'approve' ? 'approve' : 'deny', idempotencyKey: req.idempotencyKey }, req.click, sender),
+      requestAction(
+        {
+          kind: 'guard_decision',
+          grantId: req.id,
+          decision: req.decision === 'approve' ? 'approve' : 'deny',
+          message: typeof req.message === 'string' && req.message.trim() ? req.message.trim() : undefined,
+          idempotencyKey: req.idempotencyKey,
+        },
+        req.click,
+        sender,
+      ),
     approveAccessRequest: (req, sender) => requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'approve', idempotencyKey: req.idempotencyKey }, req.click, sender),
     denyAccessRequest: (req, sender) =>
       requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),

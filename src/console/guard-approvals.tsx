@@ -1,9 +1,12 @@
 // Security → Support access requests: grants held for Guard approval. A Guard admin may not decide
 // a grant they made themself: the API refuses it, so on such a row the buttons are off and the row
-// says why and who else can decide.
+// says why and who else can decide. Each row shows what is being approved (the ticket's summary and
+// page, what Support will and won't see in the API's words, who granted and when) and takes a
+// reason with Deny, which the API keeps for the granter and in the audit row.
 import { useState } from 'preact/hooks';
+import { MAX_MESSAGE_LENGTH } from '../api/vocabulary';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
-import { since, when } from '../shared-ext/format';
+import { when } from '../shared-ext/format';
 import { useActionKeys } from '../shared-ext/action-keys';
 import { GuardedButton, parkedText } from '../shared-ext/guarded-button';
 import { useLive, Status } from './use-live';
@@ -13,14 +16,15 @@ type Decision = 'approve' | 'deny';
 
 export function GuardApprovals() {
   const me = useLive(() => callBackground('getMe'));
-  const list = useLive(() => callBackground('listGrants', { states: ['pending_guard_approval'] }));
+  const list = useLive(() => callBackground('listGrants', { states: ['pending_guard_approval'], detail: true }));
   const [results, setResults] = useState<Map<string, { kind: 'ok' | 'error' | 'parked'; text: string }>>(new Map());
   const keys = useActionKeys();
 
-  async function decide(g: GrantView, decision: Decision, click: ClickEvidence) {
-    const action = `guard:${g.id}:${decision}`;
+  async function decide(g: GrantView, decision: Decision, click: ClickEvidence, message?: string) {
+    // A denial with another reason is another action (the API would refuse the key's reuse).
+    const action = `guard:${g.id}:${decision}:${message ?? ''}`;
     try {
-      const out = await callBackground('guardDecision', { id: g.id, decision, idempotencyKey: keys.keyFor(action), click });
+      const out = await callBackground('guardDecision', { id: g.id, decision, ...(message ? { message } : {}), idempotencyKey: keys.keyFor(action), click });
       if (out.outcome === 'parked') return setResults((m) => new Map(m).set(g.id, { kind: 'parked', text: `${g.ticket}: ${parkedText(out.reason)}` }));
       keys.done(action);
       setResults((m) => new Map(m).set(g.id, { kind: 'ok', text: `${g.ticket}: ${decision === 'approve' ? 'approved' : 'denied'} (${out.state})` }));
@@ -40,7 +44,7 @@ export function GuardApprovals() {
         <table aria-label="Grants waiting on Guard approval">
           <thead>
             <tr>
-              <th>Ticket</th>
+              <th>What is being approved</th>
               <th>Product · site</th>
               <th>Engineer</th>
               <th>Granted by</th>
@@ -63,15 +67,30 @@ export function GuardApprovals() {
   );
 }
 
-function GuardRow({ grant: g, meId, decide }: { grant: GrantView; meId?: string; decide: (g: GrantView, d: Decision, click: ClickEvidence) => void }) {
+type Decide = (g: GrantView, d: Decision, click: ClickEvidence, message?: string) => void;
+
+function GuardRow({ grant: g, meId, decide }: { grant: GrantView; meId?: string; decide: Decide }) {
+  const [reason, setReason] = useState('');
   const mine = meId !== undefined && g.grantedBy === meId;
   // Until we know who I am, no row can be decided: it might be my own grant.
   const off = meId === undefined || mine;
   const reasonId = `own-${g.id}`;
+  const granter = g.grantedByName ?? g.grantedBy ?? 'an admin';
+  const said = reason.trim() || undefined;
   return (
     <tr data-grant={g.id}>
-      <td>
-        <strong>{g.ticket}</strong>
+      <td class="approving">
+        <strong>
+          {g.ticketUrl ? (
+            <a href={g.ticketUrl} target="_blank" rel="noreferrer" aria-label={`${g.ticket}: open the ticket's page`}>
+              {g.ticket}
+            </a>
+          ) : (
+            g.ticket
+          )}
+        </strong>
+        {g.title && <div class="ticket-summary">{g.title}</div>}
+        <GrantScope grant={g} />
       </td>
       <td>
         {g.product}
@@ -80,12 +99,22 @@ function GuardRow({ grant: g, meId, decide }: { grant: GrantView; meId?: string;
       <td>{g.engineer}</td>
       <td>
         {mine ? <strong>You</strong> : (g.grantedByName ?? g.grantedBy ?? '—')}
-        <div class="small" title={when(g.grantedAt)}>
-          {since(g.grantedAt)}
-        </div>
+        {g.grantedAt && (
+          <div class="small">
+            <time dateTime={g.grantedAt}>{when(g.grantedAt)}</time>
+          </div>
+        )}
       </td>
-      <td>
-        <div class="actions" style="margin:0">
+      <td class="decide">
+        {!off && (
+          <>
+            <label class="small reason-label" for={`reason-${g.id}`}>
+              Reason for denying (optional; {granter} sees it, and it is kept in the audit log)
+            </label>
+            <textarea id={`reason-${g.id}`} maxLength={MAX_MESSAGE_LENGTH} value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+          </>
+        )}
+        <div class="actions">
           <GuardedButton
             class="primary"
             disabled={off}
@@ -99,8 +128,8 @@ function GuardRow({ grant: g, meId, decide }: { grant: GrantView; meId?: string;
             class="danger"
             disabled={off}
             aria-describedby={mine ? reasonId : undefined}
-            confirm={`Deny Support's access to ${g.ticket} (${g.product} on ${g.siteHost})`}
-            act={(click) => decide(g, 'deny', click)}
+            confirm={`Deny Support's access to ${g.ticket} (${g.product} on ${g.siteHost})${said ? `, telling ${granter} why` : ''}`}
+            act={(click) => decide(g, 'deny', click, said)}
           >
             Deny
           </GuardedButton>
@@ -112,5 +141,33 @@ function GuardRow({ grant: g, meId, decide }: { grant: GrantView; meId?: string;
         )}
       </td>
     </tr>
+  );
+}
+
+/** What Support will and won't see under this grant: the API's scope, in the words the ticket panel uses. */
+function GrantScope({ grant: g }: { grant: GrantView }) {
+  if (!g.scope) return <p class="small">What Support would see is not available to you for this ticket.</p>;
+  return (
+    <section class="scope" aria-label={`What Support will see on ${g.ticket}`}>
+      <p class="small">{g.scope.summary}</p>
+      <div class="scope-lists">
+        <div>
+          <h3>Will see</h3>
+          <ul class="will">
+            {g.scope.includes.map((x) => (
+              <li key={x}>{x}</li>
+            ))}
+          </ul>
+        </div>
+        <div>
+          <h3>Won't see</h3>
+          <ul class="wont">
+            {g.scope.excludes.map((x) => (
+              <li key={x}>{x}</li>
+            ))}
+          </ul>
+        </div>
+      </div>
+    </section>
   );
 }

@@ -41,6 +41,12 @@ export interface GrantView {
   requestedAt?: string;
   /** The AI conversations an `ai_conversations` grant names. */
   conversations?: string[];
+  /** What Support will and won't see under it, in the API's words (listGrants with `detail`). */
+  scope?: { summary: string; includes: string[]; excludes: string[] };
+  /** The ticket's page on the support portal (listGrants with `detail`). */
+  ticketUrl?: string;
+  /** What the Guard admin wrote with their decision. */
+  guardMessage?: string;
 }
 
 export interface BulkGrantRow {

@@ -60,7 +60,13 @@ export function applyGrantEvent(grant: Grant, event: GrantEvent): Grant {
       if (event.by === grant.grantedBy) {
         throw new RuleError('guard_self_decision', `The Guard decision on grant ${grant.id} must come from someone other than the admin who granted it.`);
       }
-      return { ...next, state: event.type === 'guard_approve' ? 'active' : 'denied', guardDecidedBy: event.by, guardDecidedAt: event.at };
+      return {
+        ...next,
+        state: event.type === 'guard_approve' ? 'active' : 'denied',
+        guardDecidedBy: event.by,
+        guardDecidedAt: event.at,
+        ...(event.message ? { guardMessage: event.message } : {}),
+      };
     case 'revoke':
       if (!LIVE.includes(grant.state)) illegal('it is already over; ask Support to request access again.');
       return { ...next, state: 'revoked', revokedBy: event.by, revokedAt: event.at, revokeReason: event.reason };

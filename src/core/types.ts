@@ -186,6 +186,8 @@ export interface Grant {
   grantedAt?: string;
   guardDecidedBy?: string;
   guardDecidedAt?: string;
+  /** What the Guard admin wrote with the decision (a denial's reason), for the granter. */
+  guardMessage?: string;
   revokedBy?: string;
   revokedAt?: string;
   revokeReason?: 'admin' | 'ticket_closed';
@@ -194,8 +196,8 @@ export interface Grant {
 
 export type GrantEvent =
   | { type: 'grant'; by: string; at: string; guardRequired: boolean }
-  | { type: 'guard_approve'; by: string; at: string }
-  | { type: 'guard_deny'; by: string; at: string }
+  | { type: 'guard_approve'; by: string; at: string; message?: string }
+  | { type: 'guard_deny'; by: string; at: string; message?: string }
   | { type: 'revoke'; by: string; at: string; reason: 'admin' | 'ticket_closed' };
 
 // ---- product access requests (DESIGN §2.4) ----

@@ -14,6 +14,10 @@ export interface PanelContext {
   unreadable: boolean;
   /** The page had no place for the panel: it is docked in a corner. */
   docked: boolean;
+  /** The page says it has no such request ("We can't find that request"): no ticket to show. */
+  missing?: true;
+  /** The email of the account the portal page says is signed in, when it shows one. */
+  account?: string;
 }
 
 const KEY = /^[A-Z][A-Z0-9_]*-\d+$/;
@@ -23,6 +27,9 @@ export function readPanelContext(hash: string): PanelContext | undefined {
   const key = params.get('key');
   if (!key || !KEY.test(key)) return undefined;
   const context: PanelContext = { key, title: params.get('title') ?? undefined, unreadable: params.get('read') === 'none', docked: params.get('placement') === 'docked' };
+  if (params.get('page') === 'missing') context.missing = true;
+  const account = params.get('account');
+  if (account) context.account = account.slice(0, 320);
   const product = params.get('product');
   if (product) {
     context.product = product;

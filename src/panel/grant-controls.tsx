@@ -113,7 +113,9 @@ function StateLine({ grant, view }: { grant: GrantWire; view: TicketView }) {
     case 'denied':
       return (
         <p class="state denied" data-state="denied">
-          <b>Denied</b> by a Guard admin{grant.guardDecidedBy ? ` (${name(grant.guardDecidedBy)})` : ''}. Support has no access.
+          <b>Denied</b> by a Guard admin{grant.guardDecidedBy ? ` (${name(grant.guardDecidedBy)})` : ''}
+          {grant.guardDecidedAt ? ` ${when(grant.guardDecidedAt)}` : ''}. Support has no access.
+          {grant.guardMessage && <span class="guard-message"> Their reason: “{grant.guardMessage}”</span>}
         </p>
       );
     case 'revoked':

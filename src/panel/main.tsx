@@ -38,7 +38,8 @@ function Panel() {
       factsListeners.delete(onHashChange);
     };
   }, []);
-  const { view, refreshing, refresh } = useTicketView(context);
+  // A page with no ticket on it asks the API nothing: there is nothing to decide here.
+  const { view, refreshing, refresh } = useTicketView(context?.missing ? undefined : context);
   const title = view?.ticket?.title ?? context?.title;
 
   return (
@@ -47,7 +48,11 @@ function Panel() {
         <img src="/icons/icon-32.png" alt="" width={16} height={16} />
         <h1>Access Companion</h1>
       </header>
-      {context ? (
+      {context?.missing ? (
+        <p class="note missing" role="note">
+          This page shows no ticket: the portal can't find {context.key}, or won't show it to the person signed in to the portal. There is nothing to grant or revoke here.
+        </p>
+      ) : context ? (
         <>
           <p class="ticket">
             <span>Ticket {context.key}</span>
@@ -69,6 +74,7 @@ function Panel() {
               Access Companion couldn't read this page's ticket details, so it can't check them against the Access API. Everything below is the Access API's record for {context.key}.
             </p>
           )}
+          <OtherAccount context={context} view={view} />
           {title && <p class="title">{title}</p>}
           <Body context={context} view={view} refreshing={refreshing} refresh={() => void refresh()} />
         </>
@@ -132,6 +138,17 @@ function Body({ context, view, refreshing, refresh }: { context: PanelContext; v
   );
 }
 
+/** The portal is signed in as someone other than the extension's account: say whose grant a click makes. */
+function OtherAccount({ context, view }: { context: PanelContext; view?: TicketView }) {
+  const me = view?.me;
+  if (!context.account || !me || context.account.toLowerCase() === me.email.toLowerCase()) return null;
+  return (
+    <p class="warning other-account" role="alert">
+      This page is logged in as {context.account}, but Access Companion is signed in as {me.name} ({me.email}). Grants and revokes here are made as {me.name}.
+    </p>
+  );
+}
+
 /** The page and the API disagree on what this ticket is about: trust the API, and say so. */
 function Mismatch({ context, view }: { context: PanelContext; view: TicketView }) {
   const t = view.ticket!;
@@ -150,7 +167,7 @@ function Mismatch({ context, view }: { context: PanelContext; view: TicketView }
 performance.mark('ac:panel-script');
 // The cached decision is asked for before the first render, not from the first render's effect.
 const initial = readPanelContext(location.hash);
-if (initial) askCachedViewEarly(initial);
+if (initial && !initial.missing) askCachedViewEarly(initial);
 render(<Panel />, document.getElementById('app')!);
 
 // Tell the content script how tall to make this frame; a height is all that leaves the frame.

@@ -130,14 +130,16 @@ export async function revokeGrant(s: ServerContext, caller: Caller, id: string, 
   });
 }
 
-export async function decideGuard(s: ServerContext, caller: Caller, id: string, decision: 'approve' | 'deny', ifMatch?: string): Promise<Grant> {
+/** A Guard admin's decision on a held grant; `message` (≤ MAX_MESSAGE_LENGTH, trimmed) goes on the grant and in its audit row. */
+export async function decideGuard(s: ServerContext, caller: Caller, id: string, decision: 'approve' | 'deny', ifMatch?: string, message?: string): Promise<Grant> {
   const at = s.now();
   if (caller.kind !== 'admin' || !mayDecideGuard(s.ix, caller.id)) throw problem('forbidden', 'Only Guard admins decide grants held for Guard approval.');
   return s.db.transaction(async (tx) => {
     const { g, t } = await lockGrant(tx, s, id);
     checkIfMatch(ifMatch, etagOf('grant', g.id, g.version));
-    const next = applyGrantEvent(g, { type: decision === 'approve' ? 'guard_approve' : 'guard_deny', by: caller.id, at });
-    await grantChanged(tx, s, t, next, `grant.guard_${decision}`, caller, at);
+    const said = message?.trim() || undefined;
+    const next = applyGrantEvent(g, { type: decision === 'approve' ? 'guard_approve' : 'guard_deny', by: caller.id, at, message: said });
+    await grantChanged(tx, s, t, next, `grant.guard_${decision}`, caller, at, said ? { message: said } : {});
     return next;
   });
 }

@@ -79,7 +79,8 @@ export interface MessageMap {
   getPrefs: { req: Record<string, never>; res: Prefs };
   setPrefs: { req: { prefs: Prefs }; res: Prefs };
   // ---- console frames and popup ----
-  listGrants: { req: { states: string[] }; res: GrantView[] };
+  /** `detail`: also each grant's scope (what Support will and won't see) and its ticket's page, for deciding on it. */
+  listGrants: { req: { states: string[]; detail?: boolean }; res: GrantView[] };
   revokeGrant: { req: { id: string } & ActionRequest; res: ActionResult };
   /** `alsoTickets`: other ticket keys the vendor page lists, checked with the API too. */
   getSupportRequests: { req: { alsoTickets?: string[] }; res: SupportRequestView[] };
@@ -89,7 +90,7 @@ export interface MessageMap {
   denyAccessRequest: { req: { id: string; message?: string } & ActionRequest; res: ActionResult };
   /** Each request decided on its own; the result's `requestRows` say what happened to each. */
   bulkDecideAccessRequests: { req: { ids: string[]; decision: 'approve' | 'deny'; message?: string } & ActionRequest; res: ActionResult };
-  guardDecision: { req: { id: string; decision: 'approve' | 'deny' } & ActionRequest; res: ActionResult };
+  guardDecision: { req: { id: string; decision: 'approve' | 'deny'; message?: string } & ActionRequest; res: ActionResult };
   getMe: { req: Record<string, never>; res: { id: string; name: string; kind: string; org: { id: string; name: string } } };
   /** Popup's combined state: the poll's cached copy (`fresh` polls first), each part with its age. */
   getPopupState: { req: { fresh?: boolean }; res: PopupState };

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { findPanelSlot, PortalMarkupError, readTicketContext, requireTicketContext } from '../../src/content/adapters/support-portal';
+import { findPanelSlot, PortalMarkupError, portalAccount, readPageFacts, readTicketContext, requireTicketContext } from '../../src/content/adapters/support-portal';
 
 function load(name: string): Document {
   // Stylesheets and scripts are irrelevant to the adapter, and happy-dom would try to fetch them.
@@ -50,5 +50,22 @@ describe('support portal adapter, on saved pages', () => {
     expect(slot.parent.getAttribute('aria-label')).toBe('Request details');
     expect(slot.after?.textContent).toContain('Product');
     expect(slot.after?.nextElementSibling?.textContent).toContain('Approve data access');
+  });
+
+  test('"We can\'t find that request": the page shows no ticket; the panel goes after the portal\'s sentence', () => {
+    const doc = load('portal-request-not-found');
+    expect(readPageFacts(doc)).toEqual({ missing: true, account: 'bob@acme.test' });
+    expect(readTicketContext(doc)).toBeUndefined();
+    const slot = findPanelSlot(doc)!;
+    expect(slot.kind).toBe('after-notice');
+    expect(slot.after?.textContent).toBe('PS-999 doesn’t exist or you don’t have access.');
+    // A ticket page is not a missing one.
+    expect(readPageFacts(load('portal-ticket-PS-101')).missing).toBeUndefined();
+  });
+
+  test("the portal's signed-in account is read from its header's account menu, name and address side by side", () => {
+    expect(portalAccount(load('portal-request-not-found'))).toBe('bob@acme.test');
+    // A header that shows only a name says nothing we can compare.
+    expect(portalAccount(load('portal-requests'))).toBeUndefined();
   });
 });

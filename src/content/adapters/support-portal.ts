@@ -23,6 +23,10 @@ export interface PageFacts {
   productName?: string;
   product?: string;
   siteUrl?: string;
+  /** The page says it has no such request ("We can't find that request"): there is no ticket here. */
+  missing?: boolean;
+  /** The email of the account the portal says is signed in, when its header shows one. */
+  account?: string;
 }
 
 /** A lookup that must succeed did not: the vendor changed its markup. */
@@ -180,6 +184,12 @@ function find(doc: Document, label: RegExp): Field | undefined {
 /** Whatever the page shows about its ticket; fields it does not show (or we cannot read) are absent. */
 export function readPageFacts(doc: Document): PageFacts {
   const facts: PageFacts = {};
+  const account = portalAccount(doc);
+  if (account) facts.account = account;
+  if (findMissingNotice(doc)) {
+    facts.missing = true;
+    return facts;
+  }
   const key = ticketKey(doc);
   if (key) facts.key = key;
   const title = text((main(doc) ?? doc).querySelector('h1'));
@@ -208,7 +218,36 @@ export function requireTicketContext(doc: Document): TicketContext {
   return context;
 }
 
-export type PanelSlot = { kind: 'after-details'; parent: Element; after: Element } | { kind: 'sidebar-top'; parent: Element; after: null };
+export type PanelSlot = { kind: 'after-details'; parent: Element; after: Element } | { kind: 'sidebar-top'; parent: Element; after: null } | { kind: 'after-notice'; parent: Element; after: Element };
+
+// The portal's page for a request it will not show: "We can't find that request" (also worded
+// "this request" / "that page"), whether it does not exist or the signed-in person may not see it.
+const MISSING = /^we can'?t find (that|this) (request|page)$/;
+
+/** The heading of the portal's "We can't find that request" page, or undefined on any other page. */
+export function findMissingNotice(doc: Document): Element | undefined {
+  const heading = (main(doc) ?? doc).querySelector('h1, [role="heading"][aria-level="1"]');
+  return heading && MISSING.test(normalizeLabel(text(heading).replace(/[\u2018\u2019]/g, "'"))) ? heading : undefined;
+}
+
+const EMAIL = /[^\s()<>@]+@[^\s()<>@]+\.[^\s()<>@]+/;
+
+/**
+ * The email of the person the portal's header says is signed in: the account menu of the page's
+ * banner (labelled "profile" or "account"), when it shows an address. Undefined when it does not.
+ */
+export function portalAccount(doc: Document): string | undefined {
+  const banner = doc.querySelector('[role="banner"], body > header');
+  const menu = banner?.querySelector('[aria-label*="profile" i], [aria-label*="account" i]');
+  if (!menu) return undefined;
+  // Text node by text node: the name and the address are often adjacent elements with no space between.
+  const walker = doc.createTreeWalker(menu, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const email = EMAIL.exec(node.textContent ?? '')?.[0];
+    if (email && email.length <= 320) return email;
+  }
+  return undefined;
+}
 
 const CARD = 'section, article, [role="region"], [role="group"], fieldset, form';
 const PAGE_LEVEL = 'main, [role="main"], body, html';
@@ -227,9 +266,15 @@ function detailsBlock(field: Field): Element | undefined {
 
 /**
  * Where our panel goes: right after the card holding the request's details; else at the top of the
- * sidebar; undefined when the page has neither (the caller docks the panel instead).
+ * sidebar; on a "We can't find that request" page, after the portal's sentence; undefined when the page has neither (the caller docks the panel instead).
  */
 export function findPanelSlot(doc: Document): PanelSlot | undefined {
+  const missing = findMissingNotice(doc);
+  if (missing?.parentElement) {
+    // After the portal's own sentence about it, inline: a short note, not a docked panel.
+    const said = missing.nextElementSibling?.tagName === 'P' ? missing.nextElementSibling : missing;
+    return { kind: 'after-notice', parent: missing.parentElement, after: said };
+  }
   const details = find(doc, PRODUCT_LABEL) ?? find(doc, SITE_LABEL);
   const sidebar = findSidebar(doc);
   const start = details && (details.node.nodeType === 1 ? (details.node as Element) : details.node.parentElement);

@@ -35,7 +35,9 @@ export function panelFrameUrl(base: string, key: string, facts: PageFacts, place
   if (facts.productName) params.set('productName', facts.productName);
   if (facts.siteUrl) params.set('site', facts.siteUrl);
   if (facts.title) params.set('title', facts.title);
-  if (!facts.product && !facts.siteUrl && !facts.key) params.set('read', 'none');
+  if (facts.account) params.set('account', facts.account);
+  if (facts.missing) params.set('page', 'missing');
+  else if (!facts.product && !facts.siteUrl && !facts.key) params.set('read', 'none');
   if (placement.docked) params.set('placement', 'docked');
   else if (placement.parked) params.set('placement', 'parked');
   if (mount) params.set('mount', mount);
@@ -166,7 +168,7 @@ function rendered(el: Element): boolean {
 }
 
 /** What decides a mount: re-mount when any of it changes. */
-const signature = (facts: PageFacts, slot: PanelSlot | undefined) => JSON.stringify([facts.product, facts.siteUrl, facts.title, slot?.kind ?? 'docked']);
+const signature = (facts: PageFacts, slot: PanelSlot | undefined) => JSON.stringify([facts.product, facts.siteUrl, facts.title, facts.account, slot?.kind ?? 'docked']);
 
 export const ticketPanel: Feature = {
   id: 'ticket-panel',
@@ -200,7 +202,7 @@ export const ticketPanel: Feature = {
     };
     const recognised = () => {
       const r = read();
-      return r.slot && (r.facts.key || r.facts.product || r.facts.siteUrl) ? r : undefined;
+      return r.slot && (r.facts.key || r.facts.product || r.facts.siteUrl || r.facts.missing) ? r : undefined;
     };
     // Wait for the page to show the ticket; a page that never does gets the docked panel once it
     // has settled, with a note that it could not be read.

@@ -123,7 +123,7 @@ export function ticketRoutes(s: ServerContext, limits: { asks: FixedWindowLimite
 
   on(r, ROUTES.guardDecision, async (c) => {
     const body = await jsonBody(c, ROUTES.guardDecision.body);
-    const g = await decideGuard(s, callerOf(c), pathParam(c, 'id'), body.decision, c.req.header('if-match'));
+    const g = await decideGuard(s, callerOf(c), pathParam(c, 'id'), body.decision, c.req.header('if-match'), body.message);
     withEtag(c, etagOf('grant', g.id, g.version));
     return c.json({ id: g.id, state: g.state, grant: g });
   });
