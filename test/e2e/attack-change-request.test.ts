@@ -78,6 +78,11 @@ describe('attack: the change-request card', () => {
     await typeLikeAPerson(page, 'Doe Smith');
     await page.keyboard.press('Enter');
     await holdEnter(page);
+    // A fresh confirmation for the guess (three wrong codes close one with nothing done, key-confirm.tsx).
+    await page.keyboard.press('Escape');
+    await confirmation.waitFor({ state: 'detached' });
+    await page.keyboard.press('Space');
+    await confirmation.and(panel.locator('[data-armed="true"]')).waitFor();
     // A paste of a guess (the page can fill the clipboard, the person presses Ctrl+V), then Enter.
     const code = await shownCode(panel);
     const wrong = String((Number(code) + 1) % 1000).padStart(3, '0');
