@@ -126,7 +126,8 @@ describe('ticket panel: typing into the page never grants', () => {
     const live = panel.locator('[aria-live="assertive"]');
     await expect.poll(() => live.textContent()).toMatch(/^Confirm: Grant Support access to PS-107\. Type the code \d \d \d, then press Enter\. Escape cancels\.$/);
     expect(await live.getAttribute('aria-atomic')).toBe('true');
-    expect(await panel.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Confirmation code');
+    // Focus moves into the code field once the confirmation has rendered (an effect): wait for it.
+    await expect.poll(() => panel.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Confirmation code');
     await confirmation.and(panel.locator('[data-armed="true"]')).waitFor();
     await shoot(page, 'keyboard-consent-confirm');
 
