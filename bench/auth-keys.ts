@@ -3,8 +3,8 @@
 // Measured on the authentication step alone, over the real store (PGlite; PostgreSQL too when
 // DATABASE_URL is set), interleaved so machine noise hits both.
 import { indexWorld, parseWorld } from '../src/core/index';
-import { identifyKey, insertApiKey, newSecret } from '../src/server/api-keys';
-import { TokenBook } from '../src/server/auth';
+import { identifyKey, insertApiKey, newSecret } from '../src/server/identity/api-keys';
+import { TokenBook } from '../src/server/http/auth';
 import { openPglite, openPostgres, type Db } from '../src/server/db/index';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -7,8 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createApp } from '../src/server/app';
 import { openPglite } from '../src/server/db/index';
-import { IdTokenVerifier } from '../src/server/oidc';
-import { openSession } from '../src/server/sessions';
+import { IdTokenVerifier } from '../src/server/identity/oidc';
+import { openSession } from '../src/server/identity/sessions';
 import { AUTH } from './lib/expected';
 import { now, summarize, type Row } from './lib/stats';
 import { parseWorld } from '../src/core/index';
@@ -26,7 +26,7 @@ export async function benchAuth(quick: boolean): Promise<Row[]> {
   const rows: Row[] = [];
   try {
     const opened = await db.transaction((tx) =>
-      openSession(tx, new Date().toISOString(), {
+      openSession(api.ctx, tx, new Date().toISOString(), {
         user: alice,
         person: { issuer: 'http://bench.invalid', subject: 'alice', email: alice.email },
         idToken: 'bench',

@@ -1,7 +1,7 @@
 // The world, grants and request mix both engines decide in the decisions benchmark, and a count of
 // which rule decided each request: the agreement check only means something if every clause of
 // the policy (ours and bench/cedar/access.cedar) is the one that decides some of the requests.
-import { generateWorld, GENERATED_PRODUCTS, indexWorld, seededRandom, RESOURCE_TYPES, type Grant, type GrantState, type Resource, type WorldIndex } from '../src/core/index';
+import { conversationIds, generateWorld, GENERATED_PRODUCTS, indexWorld, seededRandom, RESOURCE_TYPES, type Grant, type GrantState, type Resource, type WorldIndex } from '../src/core/index';
 
 export interface Req {
   engineer: string;
@@ -47,7 +47,7 @@ export function generateGrants(ix: WorldIndex, seed: number): Map<string, Grant[
     const list: Grant[] = [];
     const base = { ticket: t.key, site: t.site, product: t.product, engineer: t.engineer, version: 2 };
     for (let k = Math.floor(rand() * 4); k > 0; k--) list.push(corrupt({ ...base, id: `g${n++}`, kind: 'data', state: pick(STATES) }));
-    const asked = t.aiConversationsRequested ?? [`conv-${t.key}-a`, `conv-${t.key}-b`];
+    const asked = t.aiConversationsRequested ? conversationIds(t) : [`conv-${t.key}-a`, `conv-${t.key}-b`];
     for (let k = Math.floor(rand() * (t.aiConversationsRequested ? 4 : 1.3)); k > 0; k--) {
       const conversations = asked.filter(() => rand() < 0.6);
       list.push(corrupt({ ...base, id: `g${n++}`, kind: 'ai_conversations', state: pick(STATES), conversations }));
@@ -75,7 +75,7 @@ export function generateRequests(ix: WorldIndex, count: number, seed: number): R
     else if (x < 0.08) resource.product = pick(GENERATED_PRODUCTS);
     else if (x < 0.12) Object.assign(resource, { site: t.site, product: t.product }); // named, and right
     if (type === 'ai_conversation') {
-      const asked = t.aiConversationsRequested ?? [`conv-${t.key}-a`, `conv-${t.key}-b`];
+      const asked = t.aiConversationsRequested ? conversationIds(t) : [`conv-${t.key}-a`, `conv-${t.key}-b`];
       const conversation = rand() < 0.8 ? pick(asked) : `conv-other-${i}`;
       // The API names a conversation by `conversation`, or failing that by the resource id.
       const how = rand();

@@ -1,10 +1,11 @@
-// `npm run bench [-- --quick] [--json FILE] [--only decisions,eligibility,api,api-cost,profile,audit,auth,size,ux]`: every benchmark of issue 7 in
+// `npm run bench [-- --quick] [--json FILE] [--only decisions,eligibility,directory,api,api-cost,profile,audit,auth,scim,size,ux]`: every benchmark of issue 7 in
 // one process tree, one table. Peers run side by side in the same run, rounds interleaved, so
 // machine noise hits both. A row that cannot be measured says why; nothing is estimated.
 import { writeFileSync } from 'node:fs';
 import { benchAuth } from './auth';
 import { benchDecisions } from './decisions';
-import { benchEligibility, scaleWorld } from './eligibility';
+import { benchEligibility } from './eligibility';
+import { scaleWorld } from './lib/eligibility-at-scale';
 import { complete, expectedRows } from './lib/expected';
 import { formatTable, jsonRows, type Row } from './lib/stats';
 import { benchSize } from './size';
@@ -29,12 +30,14 @@ const sections: Section[] = [
   // Disagreement between the engines is a bug, not a number: it aborts the whole run.
   { id: 'decisions', run: () => benchDecisions(quick), fatal: true },
   { id: 'eligibility', run: async () => benchEligibility(scaleWorld(), quick) },
+  { id: 'directory', run: () => import('./directory').then((m) => m.benchDirectory(quick)) },
   { id: 'api', run: () => benchServer(quick, 'api') },
   { id: 'api-cost', run: () => benchServer(quick, 'api-cost') },
   { id: 'profile', run: () => benchServer(quick, 'profile') },
   { id: 'audit', run: () => benchServer(quick, 'audit') },
   { id: 'auth', run: () => benchAuth(quick) },
   { id: 'auth-keys', run: () => import('./auth-keys').then((m) => m.benchAuthentication(quick)) },
+  { id: 'scim', run: () => import('./scim').then((m) => m.benchScim(quick)) },
   { id: 'size', run: () => benchSize() },
   { id: 'ux', run: () => benchUserLatency(quick) },
 ];

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { DEMO_WORLD, startDemoPages, worldFile, type DemoPages } from './demo-pages';
 import { API_ENTRY, API_ENV, API_NODE_ARGS } from './api-runtime';
 import { DEMO_PASSWORD, startDemoIdp } from './demo-idp';
+import { setUpDemoScim, type DemoScim } from './demo-scim';
 
 const ROOT = join(import.meta.dirname, '..');
 const API_PORT = Number(process.env.API_PORT ?? 4400);
@@ -78,12 +79,18 @@ const world = worldFile();
 let apiUp = false;
 if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) {
   // The API runs as built JavaScript, as `npm run api` runs it (build:api also makes the PGlite template).
+  // The demo's directory is the demo world file's at every start (--apply-world): an updated file
+  // is not held back by the directory an earlier start stored.
   run('npm', ['run', 'build:api']);
-  const api = spawn(process.execPath, [...API_NODE_ARGS, API_ENTRY, '--fixture', world, '--port', String(API_PORT), '--data', join(DATA, 'api'), '--audit-key', join(DATA, 'audit-signing-key.pem')], {
-    cwd: ROOT,
-    stdio: 'inherit',
-    env: { ...process.env, ...API_ENV },
-  });
+  const api = spawn(
+    process.execPath,
+    [...API_NODE_ARGS, API_ENTRY, '--fixture', world, '--port', String(API_PORT), '--data', join(DATA, 'api'), '--audit-key', join(DATA, 'audit-signing-key.pem'), '--apply-world'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+      env: { ...process.env, ...API_ENV },
+    },
+  );
   children.push(api);
   exitWhenDead(api, 'The Access API');
   apiUp = await waitForApi(30_000);
@@ -110,6 +117,19 @@ const describeRoles = (id: string) =>
     .map((r) => [r.role, r.site, r.product ?? r.products?.join('+')].filter(Boolean).join(' '))
     .join(', ');
 const firstTicket = pages.view.tickets[0]?.key ?? 'PS-101';
+// The identity provider's side (demo/CASES.md, "Provisioning by SCIM"): a scim key and a group
+// holding a role, so one curl shows a membership becoming the next decision's fact.
+let demoScim: DemoScim | string = 'the Access API is not running';
+if (apiUp) demoScim = await setUpDemoScim(API_URL, 'alice-token', 'frank').catch((e: unknown) => `could not set it up: ${e instanceof Error ? e.message : String(e)}`);
+const scimText =
+  typeof demoScim === 'string'
+    ? `SCIM provisioning: ${demoScim}`
+    : `SCIM provisioning (${API_URL}/scim/v2, key made now for the demo identity provider; the last start's is deleted):
+  key ${demoScim.key}
+Add Frank Moreau to "Jira admins" (product admin of Jira on acme-main), then open PS-107 signed in as frank:
+  ${demoScim.addCurl}
+Take him out again:
+  ${demoScim.removeCurl}`;
 
 console.log(`
 Access Companion is running.
@@ -134,6 +154,8 @@ ${admins.map((u) => `  ${u.name.padEnd(16)} ${u.email.padEnd(20)} token ${u.toke
 
 Demo users who ask for product access (pending requests of every kind wait in Access requests):
 ${requesters.map((u) => `  ${u.name.padEnd(16)} ${u.email.padEnd(20)} token ${u.token!.padEnd(14)}`).join('\n')}
+
+${scimText}
 
 Load the extension: open chrome://extensions, switch on Developer mode, click "Load unpacked"
 and choose ${DIST_DEMO}. Then open the support portal link above.

@@ -19,6 +19,13 @@ export const DECISIONS = {
 
 export const ELIGIBILITY = e('scale: eligibility + qualified admins', 'ms p99', '≤ 10 ms p99');
 
+/** The live directory at 100k people with roles through 5,000 groups (issue 21). */
+export const DIRECTORY = {
+  eligibility: e('scale: eligibility, roles through groups (100k people, 5k groups)', 'ms p99', '≤ 10 ms p99'),
+  membership: e('latency: membership change → next decision sees it (100k people, other API instance)', 'ms p99', '≤ 100 ms p99'),
+  memory: e('scale: API memory (RSS, 100k people, 5k groups)', 'MB', '≤ 400 MB'),
+};
+
 export const API = {
   demoStartup: e('scale: API startup (demo world, fixture → /healthz)', 'ms'),
   demoMemory: e('scale: API memory (RSS, demo world, idle after start)', 'MB', '≤ 150 MB'),
@@ -106,14 +113,29 @@ export const AUTH = {
   idToken: e('auth: ID token check at sign-in (keys cached)', 'µs median'),
 };
 
+/** SCIM provisioning over HTTP (bench/scim.ts): the issue's sizes and the --quick ones. */
+export const SCIM_BENCH = { people: 100_000, groups: 5_000, quickPeople: 5_000, quickGroups: 250 };
+const scimSizes = (quick: boolean) => ({
+  people: Number(process.env.SCIM_BENCH_PEOPLE || (quick ? SCIM_BENCH.quickPeople : SCIM_BENCH.people)),
+  groups: Number(process.env.SCIM_BENCH_GROUPS || (quick ? SCIM_BENCH.quickGroups : SCIM_BENCH.groups)),
+});
+export const scimPeopleRow = (people: number): Expected => e(`scale: SCIM provisioning over HTTP, ${people.toLocaleString('en')} people (POST /scim/v2/Users)`, 'people/s');
+export const scimGroupsRow = (groups: number): Expected => e(`scale: SCIM provisioning over HTTP, ${groups.toLocaleString('en')} groups with members (POST /scim/v2/Groups)`, 'groups/s');
+
 export function expectedRows(section: string, quick: boolean): Expected[] {
   switch (section) {
+    case 'scim': {
+      const n = scimSizes(quick);
+      return [scimPeopleRow(n.people), scimGroupsRow(Math.min(n.people, n.groups))];
+    }
     case 'auth':
       return Object.values(AUTH);
     case 'decisions':
       return [DECISIONS.ours, DECISIONS.cedar];
     case 'eligibility':
       return [ELIGIBILITY];
+    case 'directory':
+      return Object.values(DIRECTORY);
     case 'api':
       return [API.demoStartup, API.demoMemory, API.startup, API.memory, API.eligibility, API.revoke, API.grant];
     case 'api-cost':

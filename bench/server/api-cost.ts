@@ -7,7 +7,7 @@
 // ratios compare like with like); PostgreSQL with synchronous_commit=on. Beside each check row,
 // the same check with syncing off (in-memory PGlite, as measured before durability; PostgreSQL
 // with synchronous_commit=off): what the sync costs.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import pg from 'pg';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -87,28 +87,32 @@ async function costOnce(quick: boolean, store: Store, sync: boolean, databaseUrl
   // On the disk the repository is on, not a tmpfs: a sync there is a real one.
   const dataDir = store === 'PGlite' && sync ? join(mkdtempSync(join(tmpdir(), 'ac-bench-cost-')), 'data') : undefined;
   const storeArgs = dataDir ? ['--data', dataDir] : sync ? [] : ['--unsafe-no-sync'];
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/server/serve-bare.ts'), '--fixture', fixture, ...storeArgs], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, DATABASE_URL: databaseUrl ?? '', AC_PG_SCHEMA: schema ?? '' },
-  });
+  const extraDirs: string[] = [];
+  // BENCH_BEFORE=<checkout of an earlier commit, with node_modules>: that commit's server runs
+  // beside this one (its own database, same store, same world), and its check and durable floor
+  // take turns with ours in the same rounds, so "not lower than before" is read from one run.
+  const beforeRoot = sync ? process.env.BENCH_BEFORE : undefined;
+  const servers = [startBare(ROOT, 'now', storeArgs, databaseUrl, schema)];
+  if (beforeRoot) {
+    const beforeData = dataDir && join(mkdtempSync(join(tmpdir(), 'ac-bench-cost-before-')), 'data');
+    if (beforeData) extraDirs.push(beforeData);
+    servers.push(startBare(beforeRoot, 'before', beforeData ? ['--data', beforeData] : storeArgs, databaseUrl, schema && `${schema}_before`));
+  }
   const loadgen = startLoadgen();
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
-      child.once('exit', (c) => reject(new Error(`bench server exited (${c})`)));
-    });
-    const base = `http://127.0.0.1:${port}`;
     const a = pickActors(world);
-    const g = await fetch(`${base}/v1/tickets/${a.ticket}/grants`, { method: 'POST', headers: { authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' }, body: '{}' });
-    if (g.status !== 201) throw new Error(`grant for the check mix refused: ${g.status} ${await g.text()}`);
     const body = JSON.stringify({ ticket: a.ticket, resource: { type: 'work_item' } });
-    const probe = await (await fetch(`${base}/v1/access/check`, { method: 'POST', headers: { authorization: `Bearer ${a.engineerToken}`, 'content-type': 'application/json' }, body })).json();
-    if (probe.allowed !== true) throw new Error(`access check does not allow after grant: ${JSON.stringify(probe)}`);
-    const post = (path: string) => ({ method: 'POST' as const, url: `${base}${path}`, headers: { authorization: `Bearer ${a.engineerToken}` }, body });
-    const targets = { check: post('/v1/access/check'), floor: post('/__bench/append'), floorBatched: post('/__bench/append-batched'), bare: post('/__bench/empty') };
+    const [now, before] = await Promise.all(servers.map((sv) => sv.ready.then((base) => prepare(base, a, body))));
+    const post = (base: string, path: string) => ({ method: 'POST' as const, url: `${base}${path}`, headers: { authorization: `Bearer ${a.engineerToken}` }, body });
+    const targets = {
+      check: post(now!, '/v1/access/check'),
+      floor: post(now!, '/__bench/append'),
+      floorBatched: post(now!, '/__bench/append-batched'),
+      bare: post(now!, '/__bench/empty'),
+      ...(before ? { checkBefore: post(before, '/v1/access/check'), floorBefore: post(before, '/__bench/append') } : {}),
+    } as Record<string, ReturnType<typeof post>>;
     // Unsynced, only the check is measured: its row stands beside the synced one.
-    const kinds = sync ? (Object.keys(targets) as (keyof typeof targets)[]) : (['check'] as const);
+    const kinds = sync ? Object.keys(targets) : ['check'];
     const rounds = quick ? 1 : 3;
     const durationMs = quick ? 1_000 : 3_000;
     const results: Record<string, LoadResult[]> = {};
@@ -117,7 +121,7 @@ async function costOnce(quick: boolean, store: Store, sync: boolean, databaseUrl
         // The order rotates with the round and the level, so no peer always runs first or last.
         const shift = (r + c) % kinds.length;
         const order = [...kinds.slice(shift), ...kinds.slice(0, shift)];
-        for (const t of order) (results[`${t}@${c}`] ??= []).push(await loadgen.run({ target: targets[t], concurrency: c, durationMs, warmupMs: 300 }));
+        for (const t of order) (results[`${t}@${c}`] ??= []).push(await loadgen.run({ target: targets[t]!, concurrency: c, durationMs, warmupMs: 300 }));
       }
     }
     const rows: Row[] = [];
@@ -156,16 +160,67 @@ async function costOnce(quick: boolean, store: Store, sync: boolean, databaseUrl
         note: `${floor.ratio.toFixed(2)}× the durable floor, ${floorBatched.ratio.toFixed(2)}× the group-commit floor, ${bare.ratio.toFixed(2)}× the empty route; ${ck.errors} non-2xx${ck.errors ? ` ${JSON.stringify(ck.statuses)}` : ''}; each check authenticates, decides and commits its audit row, synced before the answer (${store === 'PGlite' ? 'PGlite in a data folder on disk, every commit fsynced, the floors too' : databaseUrl === process.env.DATABASE_URL ? 'PostgreSQL at DATABASE_URL, own schema, synchronous_commit=on' : 'PostgreSQL 15, throwaway cluster, fsync off: nothing reaches the disk there'}, demo world)`,
       });
       rows.push(floor, floorBatched, bare);
+      if (results[`checkBefore@${c}`]) {
+        const [cb, fb] = [agg('checkBefore'), agg('floorBefore')];
+        const was = cb.rate / fb.rate;
+        rows.push({
+          ...names.check,
+          name: `${names.check.name}, before (${beforeLabel(beforeRoot!)})`,
+          target: `now's ratio (${floor.ratio.toFixed(2)}×) ≥ this`,
+          met: floor.ratio >= was,
+          value: cb.rate,
+          median: cb.lat.median,
+          p99: cb.lat.p99,
+          latencyUnit: 'ms',
+          ratio: was,
+          note: `the same check on the earlier commit's server, its own database beside ours, in the same interleaved rounds: ${was.toFixed(2)}× its own durable floor (${fb.rate.toFixed(0)} req/s) against ${floor.ratio.toFixed(2)}× now; ${cb.errors} non-2xx`,
+        });
+      }
     }
     if (rows[0] && sync)
       rows[0].note += `; median of ${rounds} interleaved ${durationMs / 1000} s runs per cell, load generator in its own process (node:http keep-alive), 2 cores shared by server and clients; the ratio column of a peer's row is the check's rate over that peer's`;
     return rows;
   } finally {
     loadgen.close();
+    await Promise.all(servers.map((sv) => sv.stop()));
+    for (const d of [dataDir, ...extraDirs]) if (d) rmSync(d, { recursive: true, force: true });
+  }
+}
+
+/** `serve-bare.ts` of the checkout at `root` (ours, or BENCH_BEFORE's), on a port it prints once listening. */
+function startBare(root: string, label: string, storeArgs: string[], databaseUrl?: string, schema?: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'bench/server/serve-bare.ts'), '--fixture', join(root, 'fixtures/demo-world.json'), ...storeArgs], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DATABASE_URL: databaseUrl ?? '', AC_PG_SCHEMA: schema ?? '' },
+  });
+  const ready = new Promise<string>((resolve, reject) => {
+    child.stdout!.once('data', (d) => resolve(`http://127.0.0.1:${Number(String(d).trim())}`));
+    child.once('exit', (c) => reject(new Error(`bench server (${label}, ${root}) exited (${c})`)));
+  });
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const gone = new Promise((r) => child.once('exit', r).once('error', r));
     child.kill();
-    if (dataDir) {
-      await new Promise((r) => child.once('exit', r).once('error', r));
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    await gone;
+  };
+  return { ready, stop };
+}
+
+/** A grant for the check mix, then one check that must be allowed: the load measures allowed checks. */
+async function prepare(base: string, a: ReturnType<typeof pickActors>, body: string): Promise<string> {
+  const g = await fetch(`${base}/v1/tickets/${a.ticket}/grants`, { method: 'POST', headers: { authorization: `Bearer ${a.adminToken}`, 'content-type': 'application/json' }, body: '{}' });
+  if (g.status !== 201) throw new Error(`grant for the check mix refused at ${base}: ${g.status} ${await g.text()}`);
+  const probe = await (await fetch(`${base}/v1/access/check`, { method: 'POST', headers: { authorization: `Bearer ${a.engineerToken}`, 'content-type': 'application/json' }, body })).json();
+  if (probe.allowed !== true) throw new Error(`access check does not allow after grant at ${base}: ${JSON.stringify(probe)}`);
+  return base;
+}
+
+/** The earlier commit's short id (its checkout's HEAD), else the folder's name. */
+function beforeLabel(root: string): string {
+  try {
+    return execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return root;
   }
 }

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { indexWorld, qualifiedAdmins, type World } from '../../src/core/index';
-import { scaleWorld } from '../eligibility';
+import { scaleWorld } from '../lib/eligibility-at-scale';
 import { API, notMeasuredRow, type Expected } from '../lib/expected';
 import { summarize, type Row } from '../lib/stats';
 import { benchGrantRevoke, pickActors } from './latency';

@@ -5,11 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalResource, engineerAccessDecision, parseWorld } from '../../src/core/index';
-import { appendAtEpoch, readAtEpoch } from '../../src/server/access-check';
+import { appendAtEpoch, readAtEpoch } from '../../src/server/grants/access-check';
 import { createApp } from '../../src/server/app';
-import { rowHash, type AuditInput } from '../../src/server/audit';
+import { rowHash } from '../../src/server/audit/chain';
+import { auditBody, type AuditInput } from '../../src/server/audit/trail';
 import { openPglite } from '../../src/server/db/index';
-import { withTicket } from '../../src/server/store';
+import { withTicket } from '../../src/server/grants/repository';
 import { PROFILE, type Expected } from '../lib/expected';
 import { now, summarize, type Row } from '../lib/stats';
 import { pickActors } from './latency';
@@ -62,20 +63,21 @@ export async function benchProfile(quick: boolean): Promise<Row[]> {
         const d = engineerAccessDecision(withTicket(ix, found.ticket), found.grants, engineer, a.ticket, resource);
         if (!d.allowed) throw new Error(`profile decision refused: ${d.reason}`);
       }),
-      await time(PROFILE.hash, (i) => rowHash('0'.repeat(64), { seq: i + 1, ...input(i).input, ticket: a.ticket, resource: input(i).input.resource, detail: input(i).input.detail, at: input(i).at })),
+      await time(PROFILE.hash, (i) => rowHash('0'.repeat(64), auditBody(input(i).input, input(i).at))),
       await time(
         PROFILE.insert,
         async (i) => {
-          if (!(await appendAtEpoch(db, e, [input(i)]))) throw new Error('epoch moved during the profile');
+          if (!(await appendAtEpoch(api.ctx.trail, db, e, [input(i)]))) throw new Error('epoch moved during the profile');
         },
         1,
-        'appendAtEpoch: one statement, autocommit; the database hashes the row under the chain lock',
+        'appendAtEpoch: TypeScript hashes the row and signs the head; one statement, autocommit, moves the head only if no other append did',
       ),
       await time(
         PROFILE.insertBatched,
         async (i) => {
           if (
             !(await appendAtEpoch(
+              api.ctx.trail,
               db,
               e,
               Array.from({ length: 64 }, (_, k) => input(i * 64 + k)),

@@ -5,7 +5,7 @@ import { h, loadWorld, initials } from '/assets/shared/dom.js';
 const pagePath = /^\/o\/([^/]+)\/(.+?)\/?$/;
 
 const NAV = [
-  { heading: null, items: [['Overview', 'overview'], ['Directory', 'users'], ['Products', 'products']] },
+  { heading: null, items: [['Overview', 'overview'], ['Directory', 'users'], ['Roles', 'directory/roles'], ['Products', 'products']] },
   { heading: 'Security', items: [['Authentication policies', 'security/authentication-policies'], ['Audit log', 'security/audit-log'], ['Support access requests', 'security/support-access-requests'], ['Data security policies', 'security/data-security-policies']] },
   { heading: 'Settings', items: [['Support access', 'settings/support-access'], ['API keys', 'settings/api-keys'], ['Domains', 'settings/domains'], ['Emails', 'settings/emails']] },
   { heading: null, items: [['Access requests', 'access-requests'], ['Billing', 'billing']] },
@@ -41,6 +41,12 @@ const PAGES = {
     h('p', { class: 'lead' }, `Keys that let ${world.org.name}'s scripts and tools call APIs without a person signing in.`),
     // The vendor's own organization API keys are not simulated; the Access API's keys appear above.
     h('p', { class: 'empty' }, "Demo page: the vendor's own organization API keys are not simulated; Access Companion's keys above are the Access API's."),
+  ],
+  'directory/roles': (world) => [
+    h('h1', {}, 'Roles'),
+    h('p', { class: 'lead' }, `Who administers ${world.org.name}'s sites and products, and through which group.`),
+    // The vendor's own role list is not simulated; Access Companion's view above reads the Access API's directory.
+    h('p', { class: 'empty' }, "Demo page: the vendor's own role list is not simulated; Access Companion's view above reads who can grant from the Access API."),
   ],
   'security/support-access-requests': (world) => [
     h('h1', {}, 'Support access requests'),

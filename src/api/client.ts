@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { fillPath, ROUTES, type PathParams, type RouteDef } from './contract';
 import * as W from './schemas';
 import type { ApiKeyInput } from './api-key-schemas';
+import type { RoleAssignmentInput } from './directory-schemas';
 import { PROBLEM_BASE } from './problems';
 
 export class AccessApiError extends Error {
@@ -113,6 +114,13 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
     createTicket: (input: W.TicketInput, o?: CallOptions) => post(ROUTES.createTicket, none, input, o),
     ticket: (key: string, o?: CallOptions) => get(ROUTES.ticket, { key }, o),
     eligibility: (key: string, o?: CallOptions) => get(ROUTES.eligibility, { key }, o),
+    /** The ticket panel's one read: eligibility, the ticket's record, grants, changes and activity (with a stake), my open asks and the actions allowed to me. */
+    ticketView: (key: string, o?: CallOptions) => get(ROUTES.ticketView, { key }, o),
+    /** The view answer, conditionally: `view` is `undefined` when unchanged since `etag` (304). */
+    ticketViewIfChanged: async (key: string, etag?: string, o?: CallOptions) => {
+      const r = await ifChanged(ROUTES.ticketView, { key }, etag, o);
+      return { view: r.data, etag: r.etag };
+    },
     ticketGrants: (key: string, o?: CallOptions) => get(ROUTES.ticketGrants, { key }, o),
     grant: (key: string, o?: CallOptions) => post(ROUTES.grant, { key }, {}, o),
     grantAiConversations: (key: string, conversations: string[], o?: CallOptions) => post(ROUTES.grantAiConversations, { key }, { conversations }, o),
@@ -169,6 +177,23 @@ export function createAccessClient(baseUrl: string, token: string, fetchImpl: Fe
     denyAccessRequest: (id: string, message?: string, o?: CallOptions) => post(ROUTES.denyAccessRequest, { id }, message ? { message } : {}, o),
     audit: (q: { actor?: string; ticket?: string; from?: string; to?: string; cursor?: string; limit?: number } = {}, o?: CallOptions) => get(ROUTES.audit, none, o, q),
     verifyAudit: (o?: CallOptions) => get(ROUTES.verifyAudit, none, o),
+    /** Signed checkpoints after row `cursor` (oldest first), with the key that verifies them. */
+    auditCheckpoints: (q: { cursor?: string; limit?: number } = {}, o?: CallOptions) => get(ROUTES.auditCheckpoints, none, o, q),
+    /** The org's experience, sites and products by name (org admins). */
+    directorySites: (o?: CallOptions) => get(ROUTES.directorySites, none, o),
+    /** Who may grant for `product` on `site` now and through which role or group, most relevant first, at most `limit` (org admins). */
+    grantors: (site: string, product: string, limit?: number, o?: CallOptions) => get(ROUTES.grantors, none, o, { site, product, limit }),
+    /** People and groups whose name, email or id contains `q` (org admins; at most 20 of each). */
+    directoryLookup: (q: string, o?: CallOptions) => get(ROUTES.directoryLookup, none, o, { q }),
+    /** Live grants whose granter can no longer grant (demoted, removed or deactivated), each with `grantedByNoLongerCan: true`, and the names of those in them (org admins). */
+    flaggedGrants: (o?: CallOptions) => get(ROUTES.flaggedGrants, none, o),
+    /** The org's role assignments (org admins); `user` or `group` narrows them. */
+    roleAssignments: (q: { user?: string; group?: string } = {}, o?: CallOptions) => get(ROUTES.roleAssignments, none, o, q),
+    createRoleAssignment: (input: RoleAssignmentInput, o?: CallOptions) => post(ROUTES.createRoleAssignment, none, input, o),
+    /** 204; the next decision in every API process no longer sees it. */
+    deleteRoleAssignment: async (id: string, o?: CallOptions): Promise<void> => {
+      await send(ROUTES.deleteRoleAssignment, { id }, undefined, undefined, o);
+    },
     /** The org's API keys (no secrets) and the engineers an access_check key may check as (org admins). */
     apiKeys: (o?: CallOptions) => get(ROUTES.apiKeys, none, o),
     /** A new key with its secret: the only time the secret is ever shown. */

@@ -6,6 +6,7 @@
 import type { z } from 'zod';
 import * as W from './schemas';
 import * as K from './api-key-schemas';
+import * as D from './directory-schemas';
 import type { ApiKeyScope } from './vocabulary';
 
 /** A documented query or header parameter; `schema` is a zod type or a JSON Schema object. */
@@ -27,7 +28,7 @@ export interface RouteDef<M extends Method = Method, P extends string = string, 
   keyScope?: ApiKeyScope;
 }
 
-export type Method = 'get' | 'post' | 'delete';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 function route<const M extends Method, const P extends string, B extends z.ZodType | null, O extends z.ZodType | null>(
   method: M,
@@ -108,6 +109,14 @@ export const ROUTES = {
     200,
     W.Eligibility,
   ]),
+  ticketView: route(
+    'get',
+    '/v1/tickets/{key}/view',
+    "The ticket panel's answer in one read: eligibility, and with a stake the ticket, its grants, change requests and Support activity; the caller's open asks; and the actions the API allows this caller on the ticket, each grant and each change request, decided by the rules the write routes enforce (any org admin; ETag / If-None-Match → 304)",
+    null,
+    [200, W.TicketViewAnswer],
+    [header('If-None-Match', 'ETag of the view last read; 304 while unchanged')],
+  ),
   ticketGrants: route('get', '/v1/tickets/{key}/grants', "The ticket's grants (data and AI conversations; stakeholders only)", null, [200, W.GrantList]),
   grant: route('post', '/v1/tickets/{key}/grants', 'Grant data access (403 problem with causes when refused)', W.GrantCreateBody, [201, W.GrantCreated]),
   grantAiConversations: route('post', '/v1/tickets/{key}/ai-grants', 'Grant access to named AI conversations', W.AiGrantBody, [201, W.GrantCreated]),
@@ -272,6 +281,87 @@ export const ROUTES = {
   ),
   apiKeys: route('get', '/v1/api-keys', "The org's API keys, without secrets, and the engineers an access_check key may check as (org admins)", null, [200, K.ApiKeyList]),
   deleteApiKey: route('delete', '/v1/api-keys/{id}', 'Delete an API key (org admins): refused (401) from its next use, by every API process', null, [204, null]),
+  createRoleAssignment: route(
+    'post',
+    '/v1/role-assignments',
+    "Assign a role to a person or a group (org admins), validated like the world file: a role foreign to the org's experience, an unknown person, group, site or product, a product not on the site → 422 problem naming it. Seen by the next decision in every API process; one audit row",
+    D.RoleAssignmentCreateBody,
+    [201, D.RoleAssignment],
+  ),
+  roleAssignments: route(
+    'get',
+    '/v1/role-assignments',
+    "The org's role assignments, to people and groups (org admins); filter by user (their own, not their groups') or group",
+    null,
+    [200, D.RoleAssignmentList],
+    [
+      { name: 'user', in: 'query', description: 'Person id: their own assignments', schema: { type: 'string' } },
+      { name: 'group', in: 'query', description: "Group id: the group's assignments", schema: { type: 'string' } },
+    ],
+  ),
+  deleteRoleAssignment: route(
+    'delete',
+    '/v1/role-assignments/{id}',
+    'Remove a role assignment (org admins): the next decision in every API process no longer sees it; grants its holders made stay, flagged for org admins',
+    null,
+    [204, null],
+  ),
+  grantors: route(
+    'get',
+    '/v1/directory/grantors',
+    'Who may grant data access for a product on a site now, and through which role or group (org admins): the most relevant first, at most `limit`, with the total; the groups that bring people in',
+    null,
+    [200, D.GrantorList],
+    [
+      { name: 'site', in: 'query', description: 'Site id', schema: { type: 'string' }, required: true },
+      { name: 'product', in: 'query', description: 'Product key', schema: { type: 'string' }, required: true },
+      { name: 'limit', in: 'query', description: 'Most people listed (1–100, default 20)', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+    ],
+  ),
+  directoryLookup: route(
+    'get',
+    '/v1/directory/lookup',
+    'People and groups whose name, email or id contains q (org admins; at most 20 of each), to name a role assignment',
+    null,
+    [200, D.DirectoryLookup],
+    [{ name: 'q', in: 'query', description: 'Text to look for (case-insensitive); empty lists the first 20', schema: { type: 'string' } }],
+  ),
+  directorySites: route(
+    'get',
+    '/v1/directory/sites',
+    "The org's user-management experience and its sites with their products by name (org admins), for picking where to see and change who can grant",
+    null,
+    [200, D.DirectorySites],
+  ),
+  directorySync: route('get', '/v1/directory/sync', "When the directory last heard from the org's identity provider (any signed-in person of the org)", null, [200, D.DirectorySync]),
+  flaggedGrants: route(
+    'get',
+    '/v1/directory/flagged-grants',
+    'Live grants (active or waiting on Guard) made by someone who no longer could: deactivated, removed or demoted (org admins); each carries grantedByNoLongerCan: true. Revoke with POST /v1/grants/{id}/revoke',
+    null,
+    [200, W.GrantList],
+  ),
+  setSiteStatus: route(
+    'post',
+    '/v1/sites/{id}/status',
+    "The vendor's side (support system or engineer): a site pending deletion accepts tickets and refuses grants; its grants stop allowing access at once",
+    D.SiteStatusBody,
+    [200, D.SiteState],
+  ),
+  setSiteGuard: route(
+    'post',
+    '/v1/sites/{id}/guard',
+    "The vendor's side (support system or engineer): Guard support-access restriction on or off. Turned on, the site's active grants wait for Guard approval again (pending_guard_approval)",
+    D.SiteGuardBody,
+    [200, D.SiteState],
+  ),
+  assignTicket: route(
+    'post',
+    '/v1/tickets/{key}/assign',
+    "The vendor's side (support system or engineer): reassign the ticket to another engineer. The previous engineer's access ends at once; the ticket's grants serve the new one",
+    D.TicketAssignBody,
+    [200, D.TicketAssigned],
+  ),
   events: route(
     'get',
     '/v1/events',

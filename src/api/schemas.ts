@@ -78,7 +78,7 @@ const ResourceString = short(600).transform((v, ctx) => {
   return type === 'ai_conversation' ? { type, conversation: rest } : { type, id: rest };
 });
 /** What a client is told when its resource fits neither form. */
-export const RESOURCE_FORMS = `resource must be a string "type" or "type:id" (e.g. "work_item:PS-1", "ai_conversation:conv-7"), or an object {type, id?, site?, product?, conversation?, project?}; type is one of ${RESOURCE_TYPES.join(', ')}`;
+const RESOURCE_FORMS = `resource must be a string "type" or "type:id" (e.g. "work_item:PS-1", "ai_conversation:conv-7"), or an object {type, id?, site?, product?, conversation?, project?}; type is one of ${RESOURCE_TYPES.join(', ')}`;
 const resource = z.union([ResourceObject, ResourceString], { error: RESOURCE_FORMS });
 /** An action a check or a change request names: `read`, `change_permissions`, or a change (`update`, `delete`, `run_test`, …), matched exactly. */
 const action = storable(z.string({ error: 'action must be a string: "read", "change_permissions", or the change (e.g. "update")' }).min(1).max(MAX_ACTION_LENGTH));
@@ -165,7 +165,13 @@ export const AuditQuery = z.object({
 
 // ---- answers ----
 
-export const Cause = z.object({ code: z.string(), message: z.string(), fix: z.string() });
+export const Cause = z.object({
+  code: z.string(),
+  message: z.string(),
+  fix: z.string(),
+  /** On `scim_not_synced` only: when the org's identity provider (SCIM) last changed this person, ISO 8601; null when it never has. */
+  lastSyncedAt: z.string().nullable().optional(),
+});
 export const QualifiedAdmin = z.object({ userId: z.string(), name: z.string(), role: z.string() });
 export const Scope = z.object({
   product: z.string(),
@@ -179,7 +185,10 @@ export const Eligibility = z.object({
   allowed: z.boolean(),
   via: z.string().nullable(),
   causes: z.array(Cause),
+  /** The most relevant first (strongest role, then name), at most 20: a group of thousands holding a role does not list them all. */
   qualifiedAdmins: z.array(QualifiedAdmin),
+  /** How many people qualify in all (present when the list was cut short). */
+  qualifiedAdminsTotal: z.number().int().optional(),
   guardApprovalRequired: z.boolean(),
   scope: Scope,
 });
@@ -194,6 +203,8 @@ export const Grant = z.object({
   conversations: z.array(z.string()).optional(),
   requestedAt: z.string().optional(),
   grantedBy: z.string().optional(),
+  /** Org admins only: the granter could not grant this now (deactivated, removed or demoted); the grant stands until revoked. */
+  grantedByNoLongerCan: z.boolean().optional(),
   grantedAt: z.string().optional(),
   guardDecidedBy: z.string().optional(),
   guardDecidedAt: z.string().optional(),
@@ -206,6 +217,8 @@ export const Grant = z.object({
 export const GrantCreated = z.object({ id: z.string(), state: GrantState });
 /** `people`: display names by id for the engineers and admins the grants mention. */
 export const GrantList = z.object({ grants: z.array(Grant), people: z.record(z.string(), z.string()).optional() });
+/** An AI (Rovo) conversation Support asked to read: `owner` a user id, `ownerName` their name. */
+export const AiConversation = z.object({ id: z.string(), title: z.string().optional(), owner: z.string().optional(), ownerName: z.string().optional() });
 export const Ticket = z.object({
   key: z.string(),
   title: z.string(),
@@ -220,6 +233,8 @@ export const Ticket = z.object({
   engineer: z.string(),
   dataAccessRequested: z.boolean(),
   aiConversationsRequested: z.array(z.string()),
+  /** The requested conversations in the same order, each with its title and owner where the vendor knows them. */
+  aiConversations: z.array(AiConversation).optional(),
   guardAdmins: z.array(z.object({ userId: z.string(), name: z.string() })),
 });
 /** A raised ticket, and the grant its consent box made (absent when the box was not ticked). */
@@ -232,6 +247,15 @@ export const Me = z.object({
   org: z.object({ id: z.string(), name: z.string(), userManagement: z.enum(['centralized', 'original']) }),
   roles: z.array(z.object({ role: z.string(), site: z.string().optional(), product: z.string().optional(), products: z.array(z.string()).optional(), pendingSync: z.boolean().optional() })),
   sites: z.array(z.object({ id: z.string(), url: z.string(), status: z.string() })),
+  /**
+   * What the API lets me do beyond my tickets, decided by the checks those routes make: read the
+   * audit log (its filters, verify, checkpoints, stream), manage API keys, decide Guard holds.
+   */
+  capabilities: z.array(z.enum(['read_audit', 'manage_api_keys', 'decide_guard'])),
+  /** When the org's identity provider last changed this person (SCIM), null if never: the panel says it beside a role waiting on sync. */
+  lastSyncedAt: z.string().nullable().optional(),
+  /** The group each role comes through, by role index (absent: the person's own). */
+  roleGroups: z.array(z.string().nullable()).optional(),
 });
 export const SupportRequest = z.object({
   grantId: z.string(),
@@ -245,6 +269,8 @@ export const SupportRequest = z.object({
   engineerName: z.string(),
   requestedAt: z.string().optional(),
   eligibility: Eligibility,
+  /** What the API allows me on this ticket now: `grant`, decided by the rule the grant route enforces (absent from older APIs). */
+  actions: z.array(z.enum(['grant'])).optional(),
 });
 export const SupportRequestList = z.object({ requests: z.array(SupportRequest) });
 export const BulkGrantRow = z.object({
@@ -331,8 +357,43 @@ export const TicketClosed = z.object({
 });
 /** A ticket's Support activity: every row in its window, newest first (not paged). */
 export const ActivityPage = z.object({ entries: z.array(AuditRow) });
+/**
+ * Actions on a ticket the API allows this caller now (the ticket panel's view answer): decided by
+ * the same rules the write routes enforce, so an offered action succeeds unless something changed
+ * since, and a withheld one is refused.
+ * - `ticket`: `grant` (data access), `grant_ai_conversations` (the conversations Support asked for);
+ * - `ask`: the admins this caller may ask to grant (user ids);
+ * - `grants` / `changeRequests`: by id, what the caller may do to that grant or change request.
+ */
+export const TicketActions = z.object({
+  ticket: z.array(z.enum(['grant', 'grant_ai_conversations'])),
+  ask: z.array(z.string()),
+  grants: z.record(z.string(), z.array(z.enum(['revoke', 'guard_approve', 'guard_deny']))),
+  changeRequests: z.record(z.string(), z.array(z.enum(['approve', 'decline', 'guard_approve', 'guard_deny']))),
+});
+/** An ask this caller sent on the ticket that is still open (the ticket is not granted or closed since). */
+export const OpenAsk = z.object({ id: z.string(), adminId: z.string(), createdAt: z.string() });
+/**
+ * Everything the ticket panel shows, in one answer with one load of the ticket and one decision on
+ * the caller: eligibility for any org user; the ticket, its grants, change requests, Support's
+ * activity and Guard admins only with a stake (`stake` not `none`; otherwise those are empty and
+ * `ticket` is absent); the caller's open asks; display names; the actions allowed to this caller.
+ */
+export const TicketViewAnswer = z.object({
+  key: z.string(),
+  stake: z.enum(['org_admin', 'could_grant', 'reporter', 'guard_admin', 'none']),
+  ticket: Ticket.optional(),
+  eligibility: Eligibility,
+  grants: z.array(Grant),
+  changeRequests: z.array(ChangeRequest),
+  activity: z.array(AuditRow),
+  asks: z.array(OpenAsk),
+  people: z.record(z.string(), z.string()),
+  actions: TicketActions,
+});
 export const AuditPage = z.object({ entries: z.array(AuditRow), nextCursor: z.string().nullable(), total: z.number().int().optional() });
-export const AuditCheckpoint = z.object({ seq: z.number().int(), hash: z.string(), at: z.string(), org: z.string(), keyId: z.string(), signature: z.string() });
+/** A signed head: `note` is the signed-note text verifiers check; the other fields are read from it. */
+export const AuditCheckpoint = z.object({ seq: z.number().int(), hash: z.string(), at: z.string(), org: z.string(), keyId: z.string(), signature: z.string(), note: z.string() });
 export const AuditCheckpointQuery = z.object({
   cursor: z
     .string()
@@ -343,16 +404,23 @@ export const AuditCheckpointQuery = z.object({
 export const AuditCheckpointPage = z.object({ checkpoints: z.array(AuditCheckpoint), nextCursor: z.string().nullable(), publicKey: z.string().nullable(), keyId: z.string().nullable() });
 export const AuditVerify = z.object({
   ok: z.boolean(),
+  /** Rows whose hash was checked. */
   rows: z.number().int(),
+  /** The first row that disagrees. */
   firstBrokenRow: z.number().int().optional(),
   reason: z.string().optional(),
+  /** Signed heads the rows were compared with. */
   checkpoints: z.number().int().optional(),
+  /** The newest signed row the log agrees with. */
   lastCheckpoint: z.number().int().optional(),
+  /** Set when no public key was given: what the check cannot detect. */
   warning: z.string().optional(),
 });
+export const InboxKind = z.enum(['support_request', 'guard_approval', 'access_request', 'ask', 'change_request', 'change_guard_approval']);
+export type InboxKind = z.infer<typeof InboxKind>;
 export const InboxItem = z.object({
   id: z.string(),
-  kind: z.enum(['support_request', 'guard_approval', 'access_request', 'ask', 'change_request', 'change_guard_approval']),
+  kind: InboxKind,
   title: z.string(),
   ticket: z.string().optional(),
   createdAt: z.string(),
@@ -522,8 +590,12 @@ export const SessionCreated = z.object({
 export const SignedOut = z.object({ ended: z.boolean() });
 
 export type GrantWire = z.infer<typeof Grant>;
+export type TicketActionsWire = z.infer<typeof TicketActions>;
+export type TicketViewAnswerWire = z.infer<typeof TicketViewAnswer>;
 export type EligibilityWire = z.infer<typeof Eligibility>;
+export type CauseWire = z.infer<typeof Cause>;
 export type TicketWire = z.infer<typeof Ticket>;
+export type AiConversationWire = z.infer<typeof AiConversation>;
 export type TicketCreatedWire = z.infer<typeof TicketCreated>;
 export type TicketInput = z.infer<typeof TicketCreateBody>;
 export type MeWire = z.infer<typeof Me>;
@@ -532,7 +604,6 @@ export type BulkGrantRowWire = z.infer<typeof BulkGrantRow>;
 export type AccessDecisionWire = z.infer<typeof AccessDecision>;
 export type ChangeRequestWire = z.infer<typeof ChangeRequest>;
 export type ChangeMadeWire = z.infer<typeof ChangeMade>;
-export type ChangeRequestListWire = z.infer<typeof ChangeRequestList>;
 export type ChangeRequestCreateInput = z.infer<typeof ChangeRequestCreateBody>;
 export type AuditRowWire = z.infer<typeof AuditRow>;
 export type AuditCheckpointPageWire = z.infer<typeof AuditCheckpointPage>;

@@ -19,7 +19,7 @@ export { PRODUCT_NAMES, productName } from '../core/scope';
 
 /**
  * Every action the server writes to the audit log, with what an admin reads for it. The server's
- * `appendAudit` takes only these, so a new action does not compile until it has a label here.
+ * appends (`AuditTrail.append`) take only these, so a new action does not compile until it has a label here.
  */
 export const AUDIT_ACTION_LABELS = {
   'access.check': 'Opened',
@@ -52,6 +52,24 @@ export const AUDIT_ACTION_LABELS = {
   'auth.id_token_replayed': 'Presented an ID token already used to sign in',
   'api_key.create': 'Created an API key',
   'api_key.delete': 'Deleted an API key',
+  // The audit trail's signing key handed over to a new one (a head both keys sign).
+  'audit.key_rotate': 'Rotated the audit signing key',
+  'directory.import': 'Imported the directory from the world file',
+  'directory.person_create': 'Added a person',
+  'directory.person_update': 'Changed a person',
+  'directory.person_deactivate': 'Deactivated a person',
+  // A live grant on a site that became Guard-restricted waits for Guard approval again (the site_guard row records the change).
+  'grant.guard_hold': 'Held a grant for Guard approval (its site became Guard-restricted)',
+  'directory.person_delete': 'Removed a person',
+  'directory.group_create': 'Added a group',
+  'directory.group_update': 'Changed a group',
+  'directory.group_delete': 'Removed a group',
+  'directory.members_change': 'Changed group members',
+  'directory.role_assign': 'Assigned a role',
+  'directory.role_remove': 'Removed a role',
+  'directory.site_status': 'Changed a site status',
+  'directory.site_guard': 'Changed Guard restriction of a site',
+  'ticket.assign': 'Reassigned the ticket',
   // A write route the refusal table does not name yet (refusals.ts): still on record, by route.
   'request.refused': 'Made a refused request',
 } as const;
@@ -95,7 +113,7 @@ export const ACCESS_REQUEST_STATE_LABELS = {
 } as const satisfies Record<CoreAccessRequestState, string>;
 export const ACCESS_REQUEST_STATES = Object.keys(ACCESS_REQUEST_STATE_LABELS) as [CoreAccessRequestState, ...CoreAccessRequestState[]];
 
-export const CHANGE_REQUEST_STATE_LABELS = {
+const CHANGE_REQUEST_STATE_LABELS = {
   pending: 'Waiting on you',
   pending_guard_approval: 'Waiting on Guard',
   approved: 'Approved',

@@ -6,14 +6,15 @@
 // brought there deliberately) and so did the content script that owns the frame's host (in place,
 // whole, opaque, uncovered long enough); anything else is parked for confirmation in the popup,
 // which no page can frame or cover.
+import { displayText } from '../shared-ext/format';
+import type { RoleAssignmentInput } from '../api/directory-schemas';
 import { browser, type MessageSender } from '../shared-ext/browser';
 import type { ActionResult, ClickEvidence } from '../shared-ext/messages';
 import { HOST_EVIDENCE_MESSAGE, MIN_VISIBLE_MS, mountIdOf, type HostEvidence, type HostProblem } from '../shared-ext/host-evidence';
 import { accessClient } from './api';
 import { describeAction } from './action-labels';
 import { getMeta, setMeta } from './db';
-import type { Intent } from './action-intent';
-import type { PendingAction } from '../shared-ext/ticket-view';
+import type { ActionIntent as Intent, PendingAction } from '../shared-ext/pending-action';
 import { changed } from './live-stream';
 
 const PENDING_KEY = 'pendingAction';
@@ -51,7 +52,7 @@ async function hostEvidenceFor(sender: MessageSender): Promise<HostEvidence | un
 }
 
 /** The popup: an extension page that is not web-accessible, so no page can frame it under a decoy. */
-function fromPopup(sender: MessageSender): boolean {
+export function fromPopup(sender: MessageSender): boolean {
   const popup = browser.runtime.getManifest().action?.default_popup;
   return Boolean(popup) && sender.id === browser.runtime.id && (sender.url ?? '').split(/[?#]/)[0] === browser.runtime.getURL(popup!);
 }
@@ -72,54 +73,54 @@ export async function requestAction(intent: Intent, click: ClickEvidence | undef
     throw Object.assign(new Error('No idempotency key'), { problem: { title: 'Bad request', detail: 'Every action carries the idempotency key its page made for it.', status: 400 } });
   const refusal = await pressRefusal(click, sender);
   if (!refusal) return perform(intent);
-  const pending: PendingAction = { ...intent, id: crypto.randomUUID(), label: await describeAction(intent), reason: refusal, createdAt: Date.now() };
+  const pending: PendingAction = { ...intent, id: crypto.randomUUID(), label: displayText(await describeAction(intent)), reason: refusal, createdAt: Date.now() };
   await setMeta(PENDING_KEY, pending);
   // Best effort: Chrome opens the popup only for some callers; the page says where to confirm.
   await browser.action.openPopup?.().catch(() => undefined);
   return { outcome: 'parked', pendingId: pending.id, reason: refusal };
 }
 
-async function perform(intent: Intent): Promise<ActionResult> {
+/** Does the action at the API; `pendingId`: it was parked, and the page that parked it is told how it ended. */
+async function perform(intent: Intent, pendingId?: string): Promise<ActionResult> {
   const { client } = await accessClient();
   const o = { idempotencyKey: intent.idempotencyKey };
   let result: ActionResult;
   switch (intent.kind) {
     case 'grant': {
-      const r = await client.grant(intent.ticket ?? '', o);
+      const r = await client.grant(intent.ticket, o);
       result = { outcome: 'done', state: r.state, grantId: r.id };
       break;
     }
     case 'revoke': {
-      const r = await client.revoke(intent.grantId ?? '', o);
+      const r = await client.revoke(intent.grantId, o);
       result = { outcome: 'done', state: r.state, grantId: r.id };
       break;
     }
     case 'ai_grant': {
-      const r = await client.grantAiConversations(intent.ticket ?? '', intent.conversations ?? [], o);
+      const r = await client.grantAiConversations(intent.ticket, intent.conversations, o);
       result = { outcome: 'done', state: r.state, grantId: r.id };
       break;
     }
     case 'guard_decision': {
-      const r = await client.guardDecision(intent.grantId ?? '', intent.decision ?? 'deny', o, intent.message);
+      const r = await client.guardDecision(intent.grantId, intent.decision, o, intent.message);
       result = { outcome: 'done', state: r.state, grantId: r.id };
       break;
     }
     case 'access_request_decision': {
-      const id = intent.requestId ?? '';
+      const id = intent.requestId;
       const r = intent.decision === 'approve' ? await client.approveAccessRequest(id, o) : await client.denyAccessRequest(id, intent.message, o);
       result = { outcome: 'done', state: r.state };
       break;
     }
     case 'access_request_create': {
-      const target = intent.forUserId ? { userId: intent.forUserId } : intent.forEmail ? { email: intent.forEmail } : undefined;
-      const r = await client.requestProductAccess({ site: intent.site ?? '', product: intent.product ?? '', ...(target ? { for: target } : {}) }, o);
+      const r = await client.requestProductAccess({ site: intent.site, product: intent.product, ...(intent.for ? { for: intent.for } : {}) }, o);
       result = { outcome: 'done', state: r.state, requestId: r.id };
       break;
     }
     case 'change_request_decision': {
-      const id = intent.changeRequestId ?? '';
+      const id = intent.changeRequestId;
       const r = intent.guard
-        ? await client.guardDecideChangeRequest(id, intent.decision ?? 'deny', o)
+        ? await client.guardDecideChangeRequest(id, intent.decision, o)
         : intent.decision === 'approve'
           ? await client.approveChangeRequest(id, o)
           : await client.declineChangeRequest(id, intent.message, o);
@@ -127,26 +128,37 @@ async function perform(intent: Intent): Promise<ActionResult> {
       break;
     }
     case 'bulk_access_request_decision': {
-      const { results } = await client.bulkDecideAccessRequests(intent.requestIds ?? [], intent.decision ?? 'deny', intent.message, o);
+      const { results } = await client.bulkDecideAccessRequests(intent.requestIds, intent.decision, intent.message, o);
       const requestRows = results.map((r) => ({ id: r.id, ok: r.ok, state: r.state, decidedWith: r.decidedWith, reason: r.reason }));
       const done = requestRows.filter((r) => r.ok).length;
       result = { outcome: 'done', state: `${done} decided, ${requestRows.length - done} refused`, requestRows };
       break;
     }
     case 'api_key_delete': {
-      await client.deleteApiKey(intent.apiKeyId ?? '', o);
+      await client.deleteApiKey(intent.apiKeyId, o);
       result = { outcome: 'done', state: 'deleted' };
       break;
     }
+    case 'role_assign': {
+      const r = await client.createRoleAssignment(intent.roleAssignment as RoleAssignmentInput, o);
+      result = { outcome: 'done', state: 'assigned', roleAssignmentId: r.id };
+      break;
+    }
+    case 'role_remove': {
+      await client.deleteRoleAssignment(intent.roleAssignmentId ?? '', o);
+      result = { outcome: 'done', state: 'removed' };
+      break;
+    }
     case 'bulk_grant': {
-      const { results } = await client.bulkGrant(intent.tickets ?? [], o);
+      const { results } = await client.bulkGrant(intent.tickets, o);
       const rows = results.map((r) => ({ ticket: r.ticket, ok: r.ok, id: r.id, state: r.state, causes: r.causes ?? [], reason: r.reason }));
       const granted = rows.filter((r) => r.ok).length;
       result = { outcome: 'done', state: `${granted} granted, ${rows.length - granted} refused`, rows };
       break;
     }
   }
-  void changed().catch(() => undefined); // popup, badge and other open pages catch up
+  // Popup, badge and other open pages catch up; the page that parked this action learns its result.
+  void changed(pendingId && result.outcome === 'done' ? { pendingId, result } : undefined).catch(() => undefined);
   return result;
 }
 
@@ -167,12 +179,14 @@ export async function confirmPendingAction(id: string): Promise<ActionResult> {
       problem: { title: 'That action expired', detail: 'Nothing is waiting for confirmation any more; start again from the page you were on.' },
     });
   await setMeta(PENDING_KEY, undefined);
-  return perform(pending);
+  return perform(pending, pending.id);
 }
 
 export async function dismissPendingAction(id: string): Promise<void> {
   const pending = await pendingAction();
-  if (pending?.id === id) await setMeta(PENDING_KEY, undefined);
+  if (pending?.id !== id) return;
+  await setMeta(PENDING_KEY, undefined);
+  void changed({ pendingId: id, result: { outcome: 'dismissed' } }).catch(() => undefined);
 }
 
 export async function askAdmin(ticket: string, adminId: string, idempotencyKey: string): Promise<void> {

@@ -39,9 +39,18 @@ export function clientFor(apiBaseUrl: string, token: string, opts: { signOutOn40
     } catch {
       throw new ApiUnreachable(apiBaseUrl);
     }
-    if (res.status === 401 && opts.signOutOn401) await tokenRejected(token);
+    if (res.status === 401 && opts.signOutOn401) await tokenRejected(token, await problemReason(res));
     return res;
   });
+}
+
+/** The `reason` member of a 401 problem (`deactivated`, `session_ended`), read from a copy so the caller still has the body. */
+export async function problemReason(res: Response): Promise<unknown> {
+  try {
+    return ((await res.clone().json()) as { reason?: unknown }).reason;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Identifies a token in the cache without storing it twice. */

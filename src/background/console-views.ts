@@ -1,11 +1,11 @@
-// The API's answers shaped for display in the console frames and the popup (src/console/views.ts):
+// The API's answers shaped for display in the console frames and the popup (src/shared-ext/views.ts):
 // grants with their ticket's title and product, product-access requests with what a reviewer needs.
 // Shared by the message handlers and the poll, which caches grant views for the popup.
 import type { AccessRequestWire, GrantWire, TicketWire } from '../api/schemas';
 import { productName } from '../api/vocabulary';
 import { accessClient } from './api';
-import { personName } from '../shared-ext/format';
-import type { AccessRequestView, GrantView } from '../console/views';
+import { displayText, personName } from '../shared-ext/format';
+import type { AccessRequestView, GrantView } from '../shared-ext/views';
 
 export const host = (url: string | undefined, fallback: string) => {
   try {
@@ -29,54 +29,55 @@ export function cachedTicket(key: string): Promise<TicketWire> {
   return t;
 }
 
-/** A grant as the console and popup show it; `people` maps user ids to names (the API's `people`). */
+/** A grant as the console and popup show it; `people` maps user ids to names (the API's `people`). Names and the ticket's title as displayText shows them. */
 export async function toGrantView(g: GrantWire, people: Record<string, string> = {}): Promise<GrantView & { revokeReason?: string; guardDecidedBy?: string }> {
   const t = await cachedTicket(g.ticket).catch(() => undefined);
   return {
     id: g.id,
     kind: g.kind,
     ticket: g.ticket,
-    title: t?.title,
-    product: t?.productName ?? productName(g.product),
+    title: t ? displayText(t.title) : undefined,
+    product: displayText(t?.productName ?? productName(g.product)),
     site: g.site,
     siteHost: host(t?.siteUrl, g.site),
     engineer: personName(g.engineer, people),
     state: g.state,
     grantedBy: g.grantedBy,
     grantedByName: g.grantedBy ? personName(g.grantedBy, people) : undefined,
+    ...(g.grantedByNoLongerCan ? { grantedByNoLongerCan: true } : {}),
     grantedAt: g.grantedAt,
     requestedAt: g.requestedAt,
     revokeReason: g.revokeReason,
     guardDecidedBy: g.guardDecidedBy,
     guardDecidedByName: g.guardDecidedBy ? personName(g.guardDecidedBy, people) : undefined,
-    ...(g.guardMessage ? { guardMessage: g.guardMessage } : {}),
+    ...(g.guardMessage ? { guardMessage: displayText(g.guardMessage) } : {}),
     ...(g.kind === 'ai_conversations' ? { conversations: g.conversations ?? [] } : {}),
   };
 }
 
-/** A product-access request with what its reviewer needs to decide (who, on the site or not, seats). */
+/** A product-access request with what its reviewer needs to decide (who, on the site or not, seats); names and messages as displayText shows them. */
 export function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
-  const label = r.self ? r.requester.name : (r.forUser?.name ?? r.forUser?.email ?? ('email' in r.for ? r.for.email : r.for.userId));
+  const label = displayText(r.self ? r.requester.name : (r.forUser?.name ?? r.forUser?.email ?? ('email' in r.for ? r.for.email : r.for.userId)));
   return {
     id: r.id,
     site: r.site,
     siteHost: host(r.siteUrl, r.site),
     product: r.product,
-    productName: r.productName,
+    productName: displayText(r.productName),
     state: r.state,
     createdAt: r.createdAt,
     decidedAt: r.decidedAt,
     kind: r.kind,
-    requester: { id: r.requester.id, name: r.requester.name, email: r.requester.email, emailVerified: r.requester.emailVerified, onSite: r.requester.onSite },
-    forWhom: { self: r.self, label, email: r.forUser?.email },
+    requester: { id: r.requester.id, name: displayText(r.requester.name), email: displayText(r.requester.email), emailVerified: r.requester.emailVerified, onSite: r.requester.onSite },
+    forWhom: { self: r.self, label, email: r.forUser?.email === undefined ? undefined : displayText(r.forUser.email) },
     person: {
       key: r.person.key,
-      email: r.person.email,
+      email: displayText(r.person.email),
       hasAccount: r.person.hasAccount,
       emailVerified: r.person.emailVerified,
       onSite: r.person.onSite,
       siteHosts: r.person.sites.map((x) => host(x.url, x.id)),
-      products: r.person.products.map((x) => `${x.productName} on ${host(x.siteUrl, x.site)}`),
+      products: r.person.products.map((x) => `${displayText(x.productName)} on ${host(x.siteUrl, x.site)}`),
       hasThisProduct: r.person.hasThisProduct,
       barredSince: r.person.barredSince,
     },
@@ -86,8 +87,8 @@ export function toAccessRequestView(r: AccessRequestWire): AccessRequestView {
     mayDecide: r.mayDecide,
     denyBars: r.denyBars,
     barRule: r.barRule,
-    samePerson: r.samePerson.map((x) => ({ id: x.id, requesterName: x.requesterName, self: x.self })),
+    samePerson: r.samePerson.map((x) => ({ id: x.id, requesterName: displayText(x.requesterName), self: x.self })),
     decidedWith: r.decidedWith,
-    message: r.message,
+    message: r.message === undefined ? undefined : displayText(r.message),
   };
 }

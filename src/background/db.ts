@@ -117,6 +117,17 @@ export async function writeCache(key: string, value: unknown): Promise<void> {
 }
 
 /**
+ * The directory changed (a role given or taken, a group membership, a deactivation): who I am and
+ * every cached ticket answer (eligibility, the actions offered) may be wrong now, so both go and the
+ * next read asks the API. A panel never paints "You can grant" from before the change.
+ */
+export async function forgetRoleData(): Promise<void> {
+  const d = await db();
+  const tx = d.transaction(['me', 'decisions'], 'readwrite');
+  await Promise.all([tx.objectStore('me').clear(), tx.objectStore('decisions').clear(), tx.done]);
+}
+
+/**
  * Sign-out or a different person: nothing of the previous person's data stays. What was notified
  * stays, keyed by account, so signing back in does not announce the same backlog again.
  */

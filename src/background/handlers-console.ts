@@ -3,15 +3,14 @@
 // come back with the API's own causes.
 import type { GrantWire } from '../api/schemas';
 import type { ApiKeyInput } from '../api/api-key-schemas';
-import { AccessApiError } from '../api/client';
 import { auditActionLabel, isTicketKey, productName } from '../api/vocabulary';
 import { registerHandlers } from '../shared-ext/messages';
-import { personName } from '../shared-ext/format';
+import { displayText, personName } from '../shared-ext/format';
 import { pressRefusal, requestAction } from './actions';
 import { accessClient } from './api';
 import { ticketPageUrl } from './portal-link';
-import { cachedTicket, host, toAccessRequestView, toGrantView } from './console-views';
-import type { AccessRequestView, AuditRowView, GrantView, SupportRequestView } from '../console/views';
+import { host, toAccessRequestView, toGrantView } from './console-views';
+import type { AccessRequestView, AuditRowView, AuditVerdictView, GrantView, SupportRequestView } from '../shared-ext/views';
 
 const client = async () => (await accessClient()).client;
 
@@ -30,13 +29,14 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
   const { requests } = await c.supportRequests();
   const rows: SupportRequestView[] = requests.map((r) => ({
     ticket: r.ticket,
-    title: r.title,
+    title: displayText(r.title),
     site: r.site,
     siteHost: host(r.siteUrl, r.site),
     product: productName(r.product),
-    engineer: r.engineerName,
+    engineer: displayText(r.engineerName),
     requestedAt: r.requestedAt,
     allowed: r.eligibility.allowed,
+    mayGrant: r.actions?.includes('grant') ?? false,
     via: r.eligibility.via,
     causes: r.eligibility.causes,
     guardApprovalRequired: r.eligibility.guardApprovalRequired,
@@ -47,37 +47,29 @@ export async function getSupportRequests(alsoTickets: string[] = []): Promise<Su
   const extra = await Promise.all(
     others.map(async (key): Promise<SupportRequestView | undefined> => {
       try {
-        const el = await c.eligibility(key);
-        const row = (
-          t: { title: string; site: string; siteUrl?: string; productName: string; engineer: string } | undefined,
-          requestedAt?: string,
-          people: Record<string, string> = {},
-        ): SupportRequestView => ({
+        // One read: my eligibility, the ticket and its grants when I have a stake, and whether the API lets me grant it.
+        const v = await c.ticketView(key);
+        const el = v.eligibility;
+        const waiting = v.grants.find((g) => g.kind === 'data' && g.state === 'requested');
+        const t = v.ticket;
+        // Outstanding means Support's data request still waits for a grant (the vendor lists more).
+        // Without a stake I still see, from my eligibility, that I can't grant it, why, and whom to ask.
+        if (t ? t.status !== 'open' || !waiting : el.causes.some((cause) => cause.code === 'ticket_closed')) return undefined;
+        return {
           ticket: key,
-          title: t?.title ?? '',
+          title: displayText(t?.title ?? ''),
           site: t?.site ?? el.scope.site,
           siteHost: host(t?.siteUrl ?? el.scope.siteUrl, t?.site ?? el.scope.site),
           product: t?.productName ?? productName(el.scope.product),
-          engineer: t ? personName(t.engineer, people) : '',
-          requestedAt,
+          engineer: t ? personName(t.engineer, v.people) : '',
+          requestedAt: waiting?.requestedAt,
           allowed: el.allowed,
+          mayGrant: v.actions.ticket.includes('grant'),
           via: el.via,
           causes: el.causes,
           guardApprovalRequired: el.guardApprovalRequired,
           scopeSummary: el.scope.summary,
-        });
-        try {
-          const [t, { grants, people }] = await Promise.all([cachedTicket(key), c.ticketGrants(key)]);
-          // Outstanding means Support's data request still waits for a grant (the vendor lists more).
-          const waiting = grants.find((g) => g.kind === 'data' && g.state === 'requested');
-          if (t.status !== 'open' || !waiting) return undefined;
-          return row(t, waiting.requestedAt, people);
-        } catch (e) {
-          // The ticket's record is for its stakeholders (403 no_stake): I still see, from my
-          // eligibility, that I can't grant it, why, and whom to ask; the vendor page says it waits.
-          if (e instanceof AccessApiError && e.status === 403 && !el.causes.some((cause) => cause.code === 'ticket_closed')) return row(undefined);
-          return undefined;
-        }
+        };
       } catch {
         return undefined; // not a ticket the API knows
       }
@@ -178,6 +170,32 @@ export async function getAudit(
   };
 }
 
+/**
+ * The API's verification of the audit trail, with the signed head it agreed with: the verdict names
+ * the newest checkpoint's row, time and key, read from the checkpoints the API lists (one page of one).
+ */
+export async function verifyAudit(): Promise<AuditVerdictView> {
+  const c = await client();
+  const v = await c.verifyAudit();
+  let signedHead: AuditVerdictView['signedHead'];
+  if (v.lastCheckpoint !== undefined) {
+    signedHead = { seq: v.lastCheckpoint };
+    const page = await c.auditCheckpoints({ cursor: String(v.lastCheckpoint - 1), limit: 1 }).catch(() => undefined);
+    const cp = page?.checkpoints.find((x) => x.seq === v.lastCheckpoint);
+    if (cp) signedHead = { seq: cp.seq, at: cp.at, keyId: cp.keyId };
+  }
+  return {
+    ok: v.ok,
+    entries: v.rows,
+    ...(v.firstBrokenRow !== undefined ? { firstBrokenEntry: v.firstBrokenRow } : {}),
+    ...(v.reason ? { reason: v.reason } : {}),
+    checkpoints: v.checkpoints ?? 0,
+    ...(signedHead ? { signedHead } : {}),
+    ...(v.warning ? { warning: v.warning } : {}),
+    checkedAt: new Date().toISOString(),
+  };
+}
+
 const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((k): k is string => typeof k === 'string') : []);
 
 /** Console frames only (the popup's methods are in handlers-popup.ts): none of these is opened to content scripts. */
@@ -206,7 +224,20 @@ export function registerConsoleHandlers(): void {
     denyAccessRequest: (req, sender) =>
       requestAction({ kind: 'access_request_decision', requestId: req.id, decision: 'deny', message: req.message, idempotencyKey: req.idempotencyKey }, req.click, sender),
     getAudit: (req) => getAudit(Boolean(req.supportOnly), req.ticket, req.cursor),
-    listApiKeys: async () => (await client()).apiKeys(),
+    verifyAudit: () => verifyAudit(),
+    listApiKeys: async () => {
+      // Key names (typed by admins) and people's names as displayText shows them; ids as the API gave them.
+      const list = await (await client()).apiKeys();
+      return {
+        keys: list.keys.map((k) => ({
+          ...k,
+          name: displayText(k.name),
+          engineerName: k.engineerName === null ? null : displayText(k.engineerName),
+          createdByName: displayText(k.createdByName),
+        })),
+        engineers: list.engineers.map((e) => ({ ...e, name: displayText(e.name), email: displayText(e.email) })),
+      };
+    },
     // A key is made only for a press the frame vouches for: the page cannot read our frame, but it
     // can steer a person's typing into the form (a decoy field before our frame in tab order), and
     // typing is not consent. Refused, not parked: the secret is shown once, in the frame that asked.

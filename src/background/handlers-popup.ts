@@ -1,9 +1,10 @@
 // Handlers behind the popup: what is active and what waits on me (the poll's cached copy), and the
 // parked action the popup confirms. The popup is not web-accessible, so no page can frame it.
 import type { MyAccessRequestWire } from '../api/schemas';
-import type { GrantView } from '../console/views';
+import type { GrantView } from '../shared-ext/views';
 import { registerHandlers, type PopupState } from '../shared-ext/messages';
-import { confirmPendingAction, dismissPendingAction, pendingAction } from './actions';
+import type { MessageSender } from '../shared-ext/browser';
+import { confirmPendingAction, dismissPendingAction, fromPopup, pendingAction } from './actions';
 import { signedOutReason } from './auth-state';
 import { fingerprint } from './api';
 import { getMeta, readCache, readMe } from './db';
@@ -38,13 +39,27 @@ async function account(token: string): Promise<PopupState['account']> {
   return me && { name: me.name, email: me.email, org: me.org.name };
 }
 
-/** Popup only (any of our extension pages may call them; no content script). */
+/**
+ * Confirming or dismissing a parked action is the popup's alone: the panel and console frames are
+ * web-accessible, so script that ever ran in one must not settle what the popup exists to ask
+ * (outside review 2026-12-07). Throws a 403 problem for any other sender.
+ */
+function popupOnly(sender: MessageSender): void {
+  const title = 'Only the toolbar popup can confirm or dismiss a parked action.';
+  if (!fromPopup(sender)) throw Object.assign(new Error(title), { title, status: 403 });
+}
+
+/** Popup only (the state: any of our extension pages may read it; no content script). */
 export function registerPopupHandlers(): void {
   registerHandlers({
     getPopupState: (req) => popupState(Boolean(req.fresh)),
     getPendingAction: () => pendingAction(),
-    confirmPendingAction: (req) => confirmPendingAction(req.id),
-    dismissPendingAction: async (req) => {
+    confirmPendingAction: async (req, sender) => {
+      popupOnly(sender);
+      return confirmPendingAction(req.id);
+    },
+    dismissPendingAction: async (req, sender) => {
+      popupOnly(sender);
       await dismissPendingAction(req.id);
       return { ok: true };
     },

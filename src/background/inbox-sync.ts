@@ -6,7 +6,8 @@ import { personName } from '../shared-ext/format';
 import type { AccessClient } from '../api/client';
 import { toGrantView } from './console-views';
 import { accessClient, fingerprint, problemOf } from './api';
-import { db, getMeta as meta, readCache, setMeta, writeCache } from './db';
+import { db, getMeta as meta, readCache, readMe, setMeta, writeCache, writeMe } from './db';
+import { rolesChanged } from './ticket-views';
 import { loadSettings } from './settings';
 import { notifyOnce, setBadge, wasNotified, type Notice } from './notifications';
 import { showSignedOutBadge, signedOutReason } from './auth-state';
@@ -139,6 +140,7 @@ async function doSync(): Promise<SyncResult> {
       await setMeta('account', await accountOf(apiBaseUrl, me.id));
       await setMeta('tokenHash', tokenHash); // who this cache belongs to; never the token itself
     }
+    await syncMe(client, tokenHash);
     const account = (await meta<string>('account'))!;
     const notices: Notice[] = [];
     const inboxChanged = await syncInbox(client, notices);
@@ -154,6 +156,18 @@ async function doSync(): Promise<SyncResult> {
     await setMeta('lastSync', { at: Date.now(), problem });
     return { inboxChanged: false, notified: [], problem };
   }
+}
+
+/**
+ * Who I am, read again each poll: with no page open there is no event stream, and a directory change
+ * (a role taken, a group left) must not wait for the cached copy to age out. When the roles or
+ * capabilities differ from the cached copy, every cached ticket answer goes with it (rolesChanged).
+ */
+async function syncMe(client: AccessClient, tokenHash: string): Promise<void> {
+  const me = await client.me();
+  const cached = await readMe(tokenHash);
+  if (cached && JSON.stringify(cached.value) !== JSON.stringify(me)) await rolesChanged();
+  await writeMe(me, tokenHash);
 }
 
 async function syncInbox(client: AccessClient, notices: Notice[]): Promise<boolean> {

@@ -11,6 +11,7 @@ browser.runtime.onMessageExternal.addListener(() => Promise.resolve({ error: 'no
 
 import { registerAccountHandlers } from './handlers-account';
 import { registerConsoleHandlers } from './handlers-console';
+import { registerRoleHandlers } from './handlers-roles';
 import { injectIntoOpenTabs } from './reinject';
 import { registerPanelHandlers } from './handlers-panel';
 import { registerPopupHandlers } from './handlers-popup';
@@ -21,6 +22,7 @@ import { registerConsentHandlers } from './handlers-consent';
 import { listenForNotificationClicks } from './notifications';
 
 registerConsoleHandlers();
+registerRoleHandlers();
 registerPanelHandlers();
 registerPopupHandlers();
 registerAccountHandlers();

@@ -1,17 +1,28 @@
-// The live stream (/v1/events) while any extension page or panel holds a 'live' port: every event
-// re-syncs (inbox-sync.ts) and tells the open pages that something changed.
+// The live stream (/v1/events) while any extension page or panel holds a 'live' port: events
+// re-sync (inbox-sync.ts) and tell the open pages that something changed, coalesced so a storm of
+// events is one refresh a second; a directory change (`directory.changed`) first drops the cached
+// role data (who I am, the cached ticket answers).
 import { browser, type Runtime } from '../shared-ext/browser';
 import { reconnectDelay } from '../shared-ext/backoff';
 import { tokenRejected } from './auth-state';
+import { problemReason } from './api';
 import { getMeta as meta, setMeta } from './db';
 import { syncNow } from './inbox-sync';
 import { freshSettings } from './provider-session';
+import { rolesChanged } from './ticket-views';
+import type { SettledAction } from '../shared-ext/messages';
 
 const ports = new Set<Runtime.Port>();
 let stream: AbortController | undefined;
 
-function broadcast(): void {
-  for (const port of ports) port.postMessage({ type: 'changed' });
+function broadcast(settled?: SettledAction): void {
+  for (const port of ports) {
+    try {
+      port.postMessage(settled ? { type: 'changed', settled } : { type: 'changed' });
+    } catch {
+      // A port already gone (its onDisconnect not yet run): the other pages are told all the same.
+    }
+  }
 }
 
 export function listenForLivePorts(): void {
@@ -74,8 +85,9 @@ async function follow(signal: AbortSignal): Promise<void> {
         headers: { authorization: `Bearer ${settings.token}`, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
       });
       if (res.status === 401) {
-        await res.body?.cancel();
-        await tokenRejected(settings.token);
+        const reason = await problemReason(res);
+        await res.body?.cancel().catch(() => undefined);
+        await tokenRejected(settings.token, reason);
         broadcast(); // open pages show "signed out" now, not at their next poll
         return;
       }
@@ -93,20 +105,18 @@ async function follow(signal: AbortSignal): Promise<void> {
         const { value, done } = await reader.read();
         if (done) break;
         buffer += value;
-        let end: number;
+        // Every event this read brought is handled at once: one id kept, one refresh asked for.
+        let [end, seen, event, roles] = [-1, lastId, false, false];
         while ((end = buffer.indexOf('\n\n')) >= 0) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
-          const id = /^id: ?(.*)$/m.exec(block)?.[1];
-          if (id) {
-            lastId = id;
-            await setMeta('lastEventId', id);
-          }
-          if (/^(data|event):/m.test(block)) {
-            await syncNow();
-            broadcast();
-          }
+          seen = /^id: ?(.*)$/m.exec(block)?.[1] || seen;
+          event ||= /^(data|event):/m.test(block);
+          // A role given or taken, a membership, a deactivation: the cached role data is stale.
+          roles ||= /^event: ?directory\.changed$/m.test(block);
         }
+        if (seen !== lastId) await setMeta('lastEventId', (lastId = seen));
+        if (event) refresh(roles);
       }
     } catch {
       if (signal.aborted) return;
@@ -116,8 +126,47 @@ async function follow(signal: AbortSignal): Promise<void> {
   }
 }
 
-/** Anything that may change what pages show (an action of ours) re-syncs and tells open pages. */
-export async function changed(): Promise<void> {
-  await syncNow();
-  broadcast();
+/** Between two refreshes the live stream asks for back to back (a SCIM import, a bulk change): a storm of events is one refresh a second, not one per event. */
+export const REFRESH_GAP_MS = 1_000;
+let refreshing = false;
+let wanted: { roles: boolean } | undefined;
+
+/**
+ * Re-syncs after events (dropping the cached role data first when `roles`: a directory change)
+ * and tells the open pages. At most one runs; events that arrive meanwhile are folded into one
+ * more, REFRESH_GAP_MS after it, so the pages re-read once per round however many events came.
+ */
+function refresh(roles: boolean): void {
+  wanted = { roles: roles || (wanted?.roles ?? false) };
+  if (refreshing) return;
+  refreshing = true;
+  void (async () => {
+    try {
+      for (let round = 0; wanted; round++) {
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, REFRESH_GAP_MS));
+        const want = wanted;
+        wanted = undefined;
+        if (want.roles) await rolesChanged().catch(() => undefined);
+        await syncNow().catch(() => undefined); // a failed sync records its own problem for the pages
+        broadcast();
+      }
+    } finally {
+      // In the same turn as the loop's last look at `wanted`: an event handed on a turn later starts a round of its own.
+      refreshing = false;
+    }
+  })();
+}
+
+/**
+ * Anything that may change what pages show (an action of ours) re-syncs and tells open pages;
+ * `settled`: the action was a parked one the popup confirmed or dismissed, so the page that parked
+ * it can show what happened instead of "Not done yet".
+ */
+export async function changed(settled?: SettledAction): Promise<void> {
+  try {
+    if (settled?.result.outcome !== 'dismissed') await syncNow();
+  } finally {
+    // Told even when the sync failed: the pages read the API themselves.
+    broadcast(settled);
+  }
 }

@@ -4,6 +4,7 @@
 // fingerprint of API address and person) and survive sign-out: signing back in does not announce
 // the whole backlog again, and a different person still hears about their own.
 import { browser } from '../shared-ext/browser';
+import { displayText } from '../shared-ext/format';
 import { db, getMeta } from './db';
 import { loadNotificationPrefs } from './prefs';
 
@@ -66,12 +67,13 @@ export async function notifyOnce(account: string, notices: Notice[]): Promise<st
   return shown;
 }
 
+/** Shows one notification; its words carry names and titles from the API, so they go through displayText. */
 async function create(id: string, title: string, message: string): Promise<void> {
   await browser.notifications.create(id, {
     type: 'basic',
     iconUrl: browser.runtime.getURL('icons/icon-128.png'),
-    title,
-    message,
+    title: displayText(title),
+    message: displayText(message),
     priority: 1,
   });
 }

@@ -6,8 +6,9 @@ import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 import { useActionKeys } from '../shared-ext/action-keys';
 import { GuardedButton, GuardedCheckbox, parkedText } from '../shared-ext/guarded-button';
 import { day, since } from '../shared-ext/format';
-import { MAX_MESSAGE_LENGTH } from '../api/vocabulary';
-import type { AccessRequestKindView, AccessRequestView } from './views';
+import { MAX_MESSAGE_LENGTH, stateLabel } from '../api/vocabulary';
+import { useSettledAction } from '../shared-ext/use-settled';
+import type { AccessRequestKindView, AccessRequestView } from '../shared-ext/views';
 
 export const KIND_LABEL: Record<AccessRequestKindView, string> = {
   self_on_site: 'Asked for themself',
@@ -37,13 +38,35 @@ function barredNote(r: AccessRequestView): string {
 
 const yesNo = (v: boolean | undefined, yes: string, no: string, unknown: string) => (v === undefined ? unknown : v ? yes : <strong>{no}</strong>);
 
-export function RequestCard({ request: r, selected, onSelect, onDone }: { request: AccessRequestView; selected: boolean; onSelect: (on: boolean, click: ClickEvidence) => void; onDone: () => void }) {
+/**
+ * `onDone(said)`: the request was decided; `said`, when it was decided in the toolbar popup after
+ * this card parked it, is what to tell the reviewer (the card itself leaves the pending list).
+ */
+export function RequestCard({
+  request: r,
+  selected,
+  onSelect,
+  onDone,
+}: {
+  request: AccessRequestView;
+  selected: boolean;
+  onSelect: (on: boolean, click: ClickEvidence) => void;
+  onDone: (said?: string) => void;
+}) {
   const [denying, setDenying] = useState(false);
   const [message, setMessage] = useState('');
   const [error, setError] = useState<string | undefined>();
-  const [parked, setParked] = useState<string | undefined>();
+  // Parked for the popup: what the card says meanwhile, and the action the popup will settle.
+  const [parked, setParked] = useState<{ pendingId: string; text: string } | undefined>();
+  const [dismissed, setDismissed] = useState(false);
   const [busy, setBusy] = useState(false);
   const keys = useActionKeys();
+  // Settled in the popup: dismissed, the card stays and says nothing was decided; confirmed, the page says what was done.
+  useSettledAction(parked?.pendingId, (settled) => {
+    setParked(undefined);
+    if (settled.result.outcome === 'dismissed') return setDismissed(true);
+    onDone(`${r.forWhom.label} · ${r.productName}: ${stateLabel(settled.result.state)} in the toolbar popup.`);
+  });
   const messageBox = useRef<HTMLTextAreaElement>(null);
   const denyOpener = useRef<HTMLButtonElement>(null);
   const wasDenying = useRef(false);
@@ -58,16 +81,15 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
     setBusy(true);
     setError(undefined);
     setParked(undefined);
+    setDismissed(false);
     const text = message.trim() || undefined;
     // A denial with another message is another action (the API would refuse the key's reuse).
     const action = type === 'approveAccessRequest' ? 'approve' : `deny:${text ?? ''}`;
     try {
-      const out =
-        type === 'denyAccessRequest'
-          ? await callBackground(type, { id: r.id, message: text, idempotencyKey: keys.keyFor(action), click })
-          : await callBackground(type, { id: r.id, idempotencyKey: keys.keyFor(action), click });
-      if (out.outcome === 'parked') return setParked(parkedText(out.reason));
-      keys.done(action);
+      const out = await keys.run(action, (idempotencyKey) =>
+        type === 'denyAccessRequest' ? callBackground(type, { id: r.id, message: text, idempotencyKey, click }) : callBackground(type, { id: r.id, idempotencyKey, click }),
+      );
+      if (out.outcome === 'parked') return setParked({ pendingId: out.pendingId, text: parkedText(out.reason) });
       onDone();
     } catch (e) {
       setError((e as Error).message);
@@ -195,7 +217,12 @@ export function RequestCard({ request: r, selected, onSelect, onDone }: { reques
       )}
       {parked && (
         <p class="parked" role="alert">
-          {parked}
+          {parked.text}
+        </p>
+      )}
+      {dismissed && (
+        <p class="result" role="status">
+          Dismissed in the toolbar popup: nothing was decided.
         </p>
       )}
     </section>

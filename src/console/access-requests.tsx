@@ -7,9 +7,10 @@ import { useActionKeys } from '../shared-ext/action-keys';
 import { GuardedButton, parkedText, vouched, withSelection } from '../shared-ext/guarded-button';
 import { MAX_MESSAGE_LENGTH, stateLabel } from '../api/vocabulary';
 import { useLive, Status } from './use-live';
+import { useSettledAction } from '../shared-ext/use-settled';
 import { KIND_LABEL, RequestCard } from './access-request-card';
 import { seatChanges, seatChangeSentence } from './seat-changes';
-import type { AccessRequestBulkRowView, AccessRequestKindView, AccessRequestView } from './views';
+import type { AccessRequestBulkRowView, AccessRequestKindView, AccessRequestView } from '../shared-ext/views';
 
 interface Filter {
   site: string;
@@ -24,6 +25,8 @@ export function AccessRequests() {
   const [filter, setFilter] = useState<Filter>({ site: '', product: '', kind: '' });
   // Each selected request, and whether the tick that selected it counted (see GuardedCheckbox).
   const [selected, setSelected] = useState<Map<string, boolean>>(new Map());
+  // Requests decided in the toolbar popup after a card here parked them: their cards are gone, so the page says it.
+  const [decidedInPopup, setDecidedInPopup] = useState<Map<string, string>>(new Map());
   const all = list.value ?? [];
   const pendingAll = all.filter((r) => r.state === 'pending');
   const pending = pendingAll.filter((r) => matches(r, filter));
@@ -89,8 +92,22 @@ export function AccessRequests() {
           }}
         />
       )}
+      {[...decidedInPopup].map(([id, said]) => (
+        <p key={id} class="result ok" role="status" data-request={id}>
+          {said}
+        </p>
+      ))}
       {pending.map((r) => (
-        <RequestCard key={r.id} request={r} selected={selected.has(r.id)} onSelect={(on, click) => select(r.id, on, click)} onDone={list.reload} />
+        <RequestCard
+          key={r.id}
+          request={r}
+          selected={selected.has(r.id)}
+          onSelect={(on, click) => select(r.id, on, click)}
+          onDone={(said) => {
+            if (said) setDecidedInPopup((prev) => new Map(prev).set(r.id, said));
+            list.reload();
+          }}
+        />
       ))}
       {decided.length > 0 && (
         <>
@@ -133,10 +150,18 @@ export function AccessRequests() {
 function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string[]; ticks: boolean[]; selectedRequests: AccessRequestView[]; labels: Map<string, string>; onDone: () => void }) {
   const [message, setMessage] = useState('');
   const [busy, setBusy] = useState(false);
-  const [parked, setParked] = useState<string | undefined>();
+  const [parked, setParked] = useState<{ pendingId: string; text: string; names: Map<string, string> } | undefined>();
   const [results, setResults] = useState<AccessRequestBulkRowView[]>([]);
   const [resultLabels, setResultLabels] = useState<Map<string, string>>(new Map());
   const keys = useActionKeys();
+  // Parked here and settled in the popup: show what was done, as if decided here.
+  useSettledAction(parked?.pendingId, (settled) => {
+    if (settled.result.outcome === 'dismissed') return setParked({ pendingId: '', text: 'Dismissed in the toolbar popup: nothing was decided.', names: new Map() });
+    setResultLabels(parked?.names ?? new Map());
+    setResults(settled.result.requestRows ?? []);
+    setParked(undefined);
+    onDone();
+  });
   // People, not requests: several requests for one person are one seat and one bar.
   const barred = new Set(selectedRequests.filter((r) => r.denyBars).map((r) => r.person.key)).size;
   const barRule = selectedRequests.find((r) => r.denyBars)?.barRule;
@@ -150,9 +175,8 @@ function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string
     const action = `bulk:${decision}:${[...ids].sort().join(',')}:${text ?? ''}`;
     const names = new Map(ids.map((id) => [id, labels.get(id) ?? id]));
     try {
-      const out = await callBackground('bulkDecideAccessRequests', { ids, decision, message: text, idempotencyKey: keys.keyFor(action), click: withSelection(click, ticks) });
-      if (out.outcome === 'parked') return setParked(parkedText(out.reason));
-      keys.done(action);
+      const out = await keys.run(action, (idempotencyKey) => callBackground('bulkDecideAccessRequests', { ids, decision, message: text, idempotencyKey, click: withSelection(click, ticks) }));
+      if (out.outcome === 'parked') return setParked({ pendingId: out.pendingId, text: parkedText(out.reason), names });
       setResultLabels(names);
       setResults(out.requestRows ?? []);
       onDone();
@@ -193,7 +217,7 @@ function BulkBar({ ids, ticks, selectedRequests, labels, onDone }: { ids: string
       )}
       {parked && (
         <p class="parked" role="alert">
-          {parked}
+          {parked.text}
         </p>
       )}
       {results.map((r) => (

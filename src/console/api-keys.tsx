@@ -5,13 +5,16 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 import type { ApiKeyCreatedWire, ApiKeyWire } from '../api/api-key-schemas';
 import { API_KEY_SCOPE_LABELS } from '../api/vocabulary';
 import { useActionKeys } from '../shared-ext/action-keys';
-import { since, when } from '../shared-ext/format';
+import { displayText, since, when } from '../shared-ext/format';
 import { GuardedButton, parkedText } from '../shared-ext/guarded-button';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
+import { useSettledAction } from '../shared-ext/use-settled';
 import { NewKeyForm } from './api-key-form';
 import { Status, useLive } from './use-live';
 
-type Result = { kind: 'ok' | 'error' | 'parked'; text: string };
+type Result = { kind: 'ok' | 'error' | 'parked' | 'note'; text: string };
+
+const deletedText = (name: string) => `Deleted “${name}”: whatever used it is refused from its next request.`;
 
 export function ApiKeys() {
   const list = useLive(() => callBackground('listApiKeys'));
@@ -19,15 +22,27 @@ export function ApiKeys() {
   const [confirming, setConfirming] = useState<string | undefined>();
   const [result, setResult] = useState<Result | undefined>();
   const keys = useActionKeys();
+  // A delete parked for the popup: the key it names, so the page can say how the popup settled it.
+  const [parked, setParked] = useState<{ pendingId: string; name: string } | undefined>();
+  useSettledAction(parked?.pendingId, (settled) => {
+    const name = parked!.name;
+    setParked(undefined);
+    if (settled.result.outcome === 'dismissed') return setResult({ kind: 'note', text: `“${name}”: dismissed in the toolbar popup, nothing was deleted.` });
+    setConfirming(undefined);
+    setResult({ kind: 'ok', text: deletedText(name) });
+    list.reload();
+  });
 
   async function remove(k: ApiKeyWire, click: ClickEvidence) {
     const action = `api-key-delete:${k.id}`;
     try {
-      const out = await callBackground('deleteApiKey', { id: k.id, idempotencyKey: keys.keyFor(action), click });
-      if (out.outcome === 'parked') return setResult({ kind: 'parked', text: `“${k.name}”: ${parkedText(out.reason)}` });
-      keys.done(action);
+      const out = await keys.run(action, (idempotencyKey) => callBackground('deleteApiKey', { id: k.id, idempotencyKey, click }));
+      if (out.outcome === 'parked') {
+        setParked({ pendingId: out.pendingId, name: k.name });
+        return setResult({ kind: 'parked', text: `“${k.name}”: ${parkedText(out.reason)}` });
+      }
       setConfirming(undefined);
-      setResult({ kind: 'ok', text: `Deleted “${k.name}”: whatever used it is refused from its next request.` });
+      setResult({ kind: 'ok', text: deletedText(k.name) });
       list.reload();
     } catch (error) {
       setResult({ kind: 'error', text: `“${k.name}” was not deleted: ${(error as Error).message}` });
@@ -172,7 +187,7 @@ function NewSecret({ created, onDone }: { created: ApiKeyCreatedWire; onDone: ()
   }
   return (
     <section class="secret" aria-labelledby="new-secret-heading" tabIndex={-1} ref={section}>
-      <h2 id="new-secret-heading">Copy the key “{created.name}” now: you won't see it again</h2>
+      <h2 id="new-secret-heading">Copy the key “{displayText(created.name)}” now: you won't see it again</h2>
       <p class="small">Access Companion keeps only a fingerprint of it. If you lose it, delete the key and make a new one.</p>
       <label for="new-secret" class="small">
         Secret

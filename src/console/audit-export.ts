@@ -1,5 +1,5 @@
 // The audit log's Export: every row matching the filter shown, as CSV or JSON Lines, saved as a file.
-import type { AuditRowView } from './views';
+import type { AuditRowView } from '../shared-ext/views';
 
 /** The most rows one export gathers (100 a page); past it the file says it is cut short. */
 export const EXPORT_MAX_ROWS = 10_000;

@@ -1,13 +1,15 @@
 // Security → Audit log: one click to show only Support's actions, and one more to narrow them to a
 // ticket's grant window (from its first grant to its revocation, or now); people, tickets and
-// products by name, refusals with their reason, and an export of what the filter shows. Someone
-// the API does not let read the log gets its answer, not filters for a log they cannot see.
+// products by name, refusals with their reason, an export of what the filter shows, and Verify (the
+// signed trail's check, in words). Someone the API does not let read the log gets its answer, not
+// filters or tools for a log they cannot see.
 import { useEffect, useState } from 'preact/hooks';
 import { callBackground } from '../shared-ext/messages';
-import { when } from '../shared-ext/format';
+import { displayText, when } from '../shared-ext/format';
 import { auditCsv, auditJsonLines, EXPORT_MAX_ROWS, saveFile } from './audit-export';
 import { Status } from './use-live';
-import type { AuditRowView, GrantView } from './views';
+import { AuditVerdict, AuditVerifyButton, type AuditVerifyState } from './audit-verify';
+import type { AuditRowView, GrantView } from '../shared-ext/views';
 
 interface Filter {
   supportOnly: boolean;
@@ -25,6 +27,7 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
   // The filters appear once the API has answered with rows at all: a caller it refuses sees why, not controls.
   const [readable, setReadable] = useState(false);
   const [exporting, setExporting] = useState<string | undefined>();
+  const [verdict, setVerdict] = useState<AuditVerifyState>({ kind: 'idle' });
   const cursor = cursors.at(-1);
   const PAGE_SIZE = 100;
 
@@ -34,7 +37,16 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
   useEffect(() => {
     setCursors([undefined]);
   }, [filter.supportOnly, filter.ticket]);
+  // The API says up front whether I may read the log (/v1/me capabilities): if not, no filters and no query.
+  const [mayRead, setMayRead] = useState<boolean | undefined>();
   useEffect(() => {
+    void callBackground('getMe').then(
+      (me) => setMayRead(me.capabilities?.includes('read_audit') ?? true),
+      () => setMayRead(true), // unknown: ask the log itself, whose refusal says why
+    );
+  }, []);
+  useEffect(() => {
+    if (!mayRead) return;
     setState((s) => ({ ...s, loading: true }));
     parent.postMessage({ type: 'access-companion:audit-filter', supportOnly: filter.supportOnly }, '*');
     callBackground('getAudit', { supportOnly: filter.supportOnly, ticket: filter.ticket, cursor }).then(
@@ -44,7 +56,7 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
       },
       (e: Error) => setState({ error: e.message, loading: false }),
     );
-  }, [filter.supportOnly, filter.ticket, cursor]);
+  }, [filter.supportOnly, filter.ticket, cursor, mayRead]);
   const first = (cursors.length - 1) * PAGE_SIZE + 1;
 
   const titles = new Map(grants.map((g) => [g.ticket, g.title]));
@@ -69,6 +81,12 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
     }
   }
 
+  if (mayRead === false)
+    return (
+      <p class="error" role="alert">
+        The audit log is for org admins: the Access API does not let you read it. Ask an org admin for the entries you need.
+      </p>
+    );
   if (!readable) return <Status state={{ ...state, value: state.rows }} />;
   return (
     <>
@@ -100,7 +118,9 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
             Clear
           </button>
         )}
-        <span class="spacer" />
+      </fieldset>
+      <fieldset class="tools" aria-label="Audit log tools">
+        <AuditVerifyButton onState={setVerdict} />
         <button type="button" disabled={exporting === 'Exporting…'} onClick={() => void exportAs('csv')}>
           Export CSV
         </button>
@@ -108,6 +128,7 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
           Export JSON Lines
         </button>
       </fieldset>
+      <AuditVerdict state={verdict} />
       {exporting && (
         <p class="small" role="status">
           {exporting}
@@ -149,16 +170,17 @@ export function AuditLog({ initialTicket }: { initialTicket?: string }) {
               <tr key={r.id}>
                 <td class="small">{when(r.at)}</td>
                 <td>
-                  {r.actor}
+                  {/* Shown through displayText; the export keeps the log's own text. */}
+                  {displayText(r.actor)}
                   {r.actorKind === 'engineer' && <div class="small">Atlassian Support</div>}
                   {r.actorKind === 'key' && <div class="small">API key</div>}
                 </td>
                 <td>
                   {r.action}
-                  {r.outcome === 'refused' && <div class="small refused">Refused{r.reason ? `: ${r.reason}` : ''}</div>}
+                  {r.outcome === 'refused' && <div class="small refused">Refused{r.reason ? `: ${displayText(r.reason)}` : ''}</div>}
                 </td>
                 <td class="small">
-                  {r.resource}
+                  {displayText(r.resource)}
                   {r.ticket && !r.resource.includes(r.ticket) ? `${r.resource ? ' · ' : ''}${r.ticket}` : ''}
                 </td>
               </tr>

@@ -4,13 +4,14 @@
 // page, what Support will and won't see in the API's words, who granted and when) and takes a
 // reason with Deny, which the API keeps for the granter and in the audit row.
 import { useState } from 'preact/hooks';
-import { MAX_MESSAGE_LENGTH } from '../api/vocabulary';
+import { MAX_MESSAGE_LENGTH, stateLabel } from '../api/vocabulary';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 import { when } from '../shared-ext/format';
 import { useActionKeys } from '../shared-ext/action-keys';
 import { GuardedButton, parkedText } from '../shared-ext/guarded-button';
 import { useLive, Status } from './use-live';
-import type { GrantView } from './views';
+import { useSettledAction } from '../shared-ext/use-settled';
+import type { GrantView } from '../shared-ext/views';
 
 type Decision = 'approve' | 'deny';
 
@@ -19,14 +20,28 @@ export function GuardApprovals() {
   const list = useLive(() => callBackground('listGrants', { states: ['pending_guard_approval'], detail: true }));
   const [results, setResults] = useState<Map<string, { kind: 'ok' | 'error' | 'parked'; text: string }>>(new Map());
   const keys = useActionKeys();
+  // A decision parked here and settled in the popup replaces its "Not done yet" with what happened.
+  const [parked, setParked] = useState<{ pendingId: string; grant: GrantView; decision: Decision } | undefined>();
+  useSettledAction(parked?.pendingId, (settled) => {
+    const { grant: g, decision } = parked!;
+    setParked(undefined);
+    const text =
+      settled.result.outcome === 'dismissed'
+        ? `${g.ticket}: dismissed in the toolbar popup, nothing decided`
+        : `${g.ticket}: ${decision === 'approve' ? 'approved' : 'denied'} (${stateLabel(settled.result.state)})`;
+    setResults((m) => new Map(m).set(g.id, { kind: settled.result.outcome === 'dismissed' ? 'error' : 'ok', text }));
+    list.reload();
+  });
 
   async function decide(g: GrantView, decision: Decision, click: ClickEvidence, message?: string) {
     // A denial with another reason is another action (the API would refuse the key's reuse).
     const action = `guard:${g.id}:${decision}:${message ?? ''}`;
     try {
-      const out = await callBackground('guardDecision', { id: g.id, decision, ...(message ? { message } : {}), idempotencyKey: keys.keyFor(action), click });
-      if (out.outcome === 'parked') return setResults((m) => new Map(m).set(g.id, { kind: 'parked', text: `${g.ticket}: ${parkedText(out.reason)}` }));
-      keys.done(action);
+      const out = await keys.run(action, (idempotencyKey) => callBackground('guardDecision', { id: g.id, decision, ...(message ? { message } : {}), idempotencyKey, click }));
+      if (out.outcome === 'parked') {
+        setParked({ pendingId: out.pendingId, grant: g, decision });
+        return setResults((m) => new Map(m).set(g.id, { kind: 'parked', text: `${g.ticket}: ${parkedText(out.reason)}` }));
+      }
       setResults((m) => new Map(m).set(g.id, { kind: 'ok', text: `${g.ticket}: ${decision === 'approve' ? 'approved' : 'denied'} (${out.state})` }));
       list.reload();
     } catch (error) {

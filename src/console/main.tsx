@@ -7,6 +7,7 @@ import { AccessRequests } from './access-requests';
 import { AuditLog } from './audit-log';
 import { GuardApprovals } from './guard-approvals';
 import { ApiKeys } from './api-keys';
+import { Roles } from './roles';
 
 const params = new URLSearchParams(location.hash.replace(/^#/, ''));
 const page = params.get('page');
@@ -18,6 +19,7 @@ const TITLES: Record<string, string> = {
   'audit-log': 'Access Companion · Audit log',
   'guard-approvals': 'Access Companion · Guard approvals',
   'api-keys': 'Access Companion · Access API keys',
+  roles: 'Access Companion · Who can grant',
 };
 
 function Frame() {
@@ -37,6 +39,8 @@ function Frame() {
         <GuardApprovals />
       ) : page === 'api-keys' ? (
         <ApiKeys />
+      ) : page === 'roles' ? (
+        <Roles />
       ) : (
         <p class="note">Nothing to show on this page.</p>
       )}

@@ -1,7 +1,7 @@
 // What approving a set of product access requests does to billable seats: one seat per person per
 // product (several requests for one person, however their email was written, are one seat), said
 // per product with the count before and after.
-import type { AccessRequestView } from './views';
+import type { AccessRequestView } from '../shared-ext/views';
 
 export interface SeatChange {
   site: string;

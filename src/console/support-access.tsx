@@ -1,13 +1,15 @@
 // Settings → Support access: outstanding Support requests with scope and my eligibility per row;
 // select several and grant in one go (each row succeeds or fails on its own); active grants with revoke.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 import { useActionKeys } from '../shared-ext/action-keys';
 import { GuardedButton, GuardedCheckbox, parkedText, vouched, withSelection } from '../shared-ext/guarded-button';
 import { stateLabel } from '../api/vocabulary';
 import { since } from '../shared-ext/format';
 import { useLive, Status } from './use-live';
-import type { BulkGrantRow, GrantView } from './views';
+import { useSettledAction } from '../shared-ext/use-settled';
+import { bulkGrantRowText } from '../shared-ext/action-result';
+import type { BulkGrantRow, GrantView } from '../shared-ext/views';
 
 /** Ticket keys the vendor page lists (from the frame URL; untrusted, the background checks them). */
 const pageTickets = (new URLSearchParams(location.hash.replace(/^#/, '')).get('tickets') ?? '').split(',').filter(Boolean);
@@ -20,8 +22,17 @@ export function SupportAccess() {
   const [selected, setSelected] = useState<Map<string, boolean>>(new Map());
   const [results, setResults] = useState<Map<string, BulkGrantRow>>(new Map());
   const [busy, setBusy] = useState(false);
-  const [parked, setParked] = useState<string | undefined>();
+  const [parked, setParked] = useState<{ pendingId: string; text: string } | undefined>();
   const keys = useActionKeys();
+  // A bulk grant parked here and confirmed (or dismissed) in the popup: show its result, as if done here.
+  useSettledAction(parked?.pendingId, (settled) => {
+    if (settled.result.outcome === 'dismissed') return setParked({ pendingId: '', text: 'Dismissed in the toolbar popup: nothing was granted.' });
+    setParked(undefined);
+    setResults(new Map((settled.result.rows ?? []).map((r) => [r.ticket, r])));
+    setSelected(new Map());
+    requests.reload();
+    grants.reload();
+  });
 
   const toggle = (key: string, click: ClickEvidence) =>
     setSelected((prev) => {
@@ -38,9 +49,8 @@ export function SupportAccess() {
     // The same selection granted again (say, after a timeout) is the same action.
     const action = `bulk:${tickets.join(',')}`;
     try {
-      const out = await callBackground('bulkGrant', { tickets, idempotencyKey: keys.keyFor(action), click: withSelection(click, selected.values()) });
-      if (out.outcome === 'parked') return setParked(parkedText(out.reason));
-      keys.done(action);
+      const out = await keys.run(action, (idempotencyKey) => callBackground('bulkGrant', { tickets, idempotencyKey, click: withSelection(click, selected.values()) }));
+      if (out.outcome === 'parked') return setParked({ pendingId: out.pendingId, text: parkedText(out.reason) });
       setResults(new Map((out.rows ?? []).map((r) => [r.ticket, r])));
       setSelected(new Map());
       requests.reload();
@@ -53,6 +63,12 @@ export function SupportAccess() {
   }
 
   const rows = requests.value ?? [];
+  // A selected row that left the list (granted elsewhere, say from the popup) is no longer selected:
+  // the count on the button is what a grant would now cover.
+  useEffect(() => {
+    const open = new Set((requests.value ?? []).filter((r) => r.mayGrant).map((r) => r.ticket));
+    setSelected((prev) => ([...prev.keys()].every((k) => open.has(k)) ? prev : new Map([...prev].filter(([k]) => open.has(k)))));
+  }, [requests.value]);
   return (
     <>
       <h2>Outstanding Support requests</h2>
@@ -77,7 +93,12 @@ export function SupportAccess() {
               return (
                 <tr key={r.ticket} data-ticket={r.ticket}>
                   <td class="check">
-                    <GuardedCheckbox aria-label={`Select ${r.ticket}`} checked={selected.has(r.ticket)} onToggle={(click) => toggle(r.ticket, click)} />
+                    {/* Only rows the API lets me grant can be selected: a row I can't grant is never offered. */}
+                    {r.mayGrant ? (
+                      <GuardedCheckbox aria-label={`Select ${r.ticket}`} checked={selected.has(r.ticket)} onToggle={(click) => toggle(r.ticket, click)} />
+                    ) : (
+                      <input type="checkbox" disabled aria-label={`${r.ticket}: you can't grant it`} />
+                    )}
                   </td>
                   <td>
                     <strong>{r.ticket}</strong>
@@ -115,7 +136,7 @@ export function SupportAccess() {
                     )}
                     {result && (
                       <div class={`result ${result.ok ? 'ok' : 'error'}`} role="status">
-                        {result.ok ? `Granted (${stateLabel(result.state ?? 'active')})` : `Refused: ${result.causes.map((c) => c.message).join('; ') || result.reason}`}
+                        {bulkGrantRowText(result)}
                       </div>
                     )}
                   </td>
@@ -130,7 +151,7 @@ export function SupportAccess() {
         .filter((r) => !rows.some((x) => x.ticket === r.ticket))
         .map((r) => (
           <p key={r.ticket} class={`result ${r.ok ? 'ok' : 'error'}`} role="status" data-ticket={r.ticket}>
-            {r.ticket}: {r.ok ? `Granted (${stateLabel(r.state ?? 'active')})` : `Refused: ${r.causes.map((c) => c.message).join('; ') || r.reason}`}
+            {r.ticket}: {bulkGrantRowText(r)}
           </p>
         ))}
       <div class="actions">
@@ -141,7 +162,7 @@ export function SupportAccess() {
       </div>
       {parked && (
         <p class="parked" role="alert">
-          {parked}
+          {parked.text}
         </p>
       )}
 
@@ -164,9 +185,8 @@ export function GrantTable({ grants, onChange }: { grants: GrantView[]; onChange
   if (grants.length === 0) return <p class="note">No active grants.</p>;
   async function revoke(id: string, click: ClickEvidence) {
     try {
-      const out = await callBackground('revokeGrant', { id, idempotencyKey: keys.keyFor(`revoke:${id}`), click });
+      const out = await keys.run(`revoke:${id}`, (idempotencyKey) => callBackground('revokeGrant', { id, idempotencyKey, click }));
       if (out.outcome === 'parked') return setErrors((prev) => new Map(prev).set(id, parkedText(out.reason)));
-      keys.done(`revoke:${id}`);
       onChange();
     } catch (error) {
       setErrors((prev) => new Map(prev).set(id, (error as Error).message));

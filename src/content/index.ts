@@ -7,6 +7,7 @@ import { consoleAccessRequests } from './features/console-access-requests';
 import { consoleAuditLog } from './features/console-audit-log';
 import { consoleGuardApprovals } from './features/console-guard-approvals';
 import { consoleApiKeys } from './features/console-api-keys';
+import { consoleRoles } from './features/console-roles';
 import { requestAccess } from './features/request-access';
 import { requestFormConsent } from './features/request-form-consent';
 import { checkAlive, watchExtensionContext } from './extension-context';
@@ -16,4 +17,7 @@ watchExtensionContext(features);
 // After an update this old script may still see in-page navigations: it shows the update notice
 // instead of running features against an extension that is gone.
 const guarded = (f: Feature): Feature => ({ ...f, init: (signal) => (checkAlive() ? f.init(signal) : undefined) });
-startFeatures([ticketPanel, consoleSupportAccess, consoleAccessRequests, consoleAuditLog, consoleGuardApprovals, consoleApiKeys, requestAccess, requestFormConsent].map(guarded), features.signal);
+startFeatures(
+  [ticketPanel, consoleSupportAccess, consoleAccessRequests, consoleAuditLog, consoleGuardApprovals, consoleApiKeys, consoleRoles, requestAccess, requestFormConsent].map(guarded),
+  features.signal,
+);

@@ -73,6 +73,8 @@ export const isApiKeys = adminPage('settings/api-keys', [
   'http://admin.localhost:4402/o/acme/settings/api-keys',
 ]);
 
+export const isRoles = adminPage('directory/roles', ['https://admin.atlassian.com/o/5f1c2d3e-aaaa-bbbb-cccc-1234567890ab/directory/roles', 'http://admin.localhost:4402/o/acme/directory/roles']);
+
 // A customer's product site: https://<site>.atlassian.net, or http://<site>.localhost:<port> in the
 // demo. The portal's and console's demo hosts are not product sites.
 const PRODUCT_SITE_HOST = /^([a-z0-9][a-z0-9-]*)\.atlassian\.net$/;
@@ -139,6 +141,7 @@ export const allMatchers = {
   isAuditLog,
   isSupportAccessRequests,
   isApiKeys,
+  isRoles,
   isProductPage,
   isRequestForm,
 } satisfies Record<string, PageMatcher>;

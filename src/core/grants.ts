@@ -11,7 +11,7 @@
 // `mayRevokeGrant`; `applyGrantEvent` only orders events.
 import type { WorldIndex } from './index-world';
 import { isGrantingRole, isInEffect, roleFit } from './roles';
-import { RuleError, type Grant, type GrantEvent, type GrantKind, type GrantState, type Ticket } from './types';
+import { RuleError, type AiConversation, type Grant, type GrantEvent, type GrantKind, type GrantState, type Ticket } from './types';
 
 /** Support asked for data access on a ticket; outstanding until an admin grants it. */
 export function newSupportRequest(id: string, ticket: Ticket, at: string): Grant {
@@ -31,7 +31,7 @@ export function newAiConversationGrant(id: string, ticket: Ticket, conversations
   }
   if (new Set(ids).size !== ids.length) throw new RuleError('invalid_conversations', 'A conversation is named twice.');
   // Support named no conversations: nothing may be granted, not everything.
-  const requested = ticket.aiConversationsRequested ?? [];
+  const requested = conversationIds(ticket);
   const unrequested = ids.filter((c) => !requested.includes(c));
   if (unrequested.length > 0) {
     throw new RuleError('conversation_not_requested', `Support did not ask for conversation ${unrequested.join(', ')} on ${ticket.key}.`);
@@ -67,6 +67,10 @@ export function applyGrantEvent(grant: Grant, event: GrantEvent): Grant {
         guardDecidedAt: event.at,
         ...(event.message ? { guardMessage: event.message } : {}),
       };
+    case 'guard_required':
+      // Support had access without Guard; now Guard decides, as for a new grant on this site.
+      if (grant.state !== 'active') illegal('only an active grant can be held for Guard approval.');
+      return { ...next, state: 'pending_guard_approval', guardDecidedBy: undefined, guardDecidedAt: undefined, guardMessage: undefined };
     case 'revoke':
       if (!LIVE.includes(grant.state)) illegal('it is already over; ask Support to request access again.');
       return { ...next, state: 'revoked', revokedBy: event.by, revokedAt: event.at, revokeReason: event.reason };
@@ -95,4 +99,14 @@ export function mayRevokeGrant(ix: WorldIndex, grant: Grant, userId: string): bo
 
 export function isLive(g: Grant): boolean {
   return LIVE.includes(g.state);
+}
+
+/** The ids of the AI conversations Support asked to see on `ticket`, in the order asked. */
+export function conversationIds(ticket: Pick<Ticket, 'aiConversationsRequested'>): string[] {
+  return (ticket.aiConversationsRequested ?? []).map((c) => (typeof c === 'string' ? c : c.id));
+}
+
+/** What the vendor knows of each AI conversation asked for on `ticket` (title, owner), by id. */
+export function conversationsById(ticket: Pick<Ticket, 'aiConversationsRequested'> | undefined): Map<string, AiConversation> {
+  return new Map((ticket?.aiConversationsRequested ?? []).map((c) => (typeof c === 'string' ? [c, { id: c }] : [c.id, c])));
 }

@@ -54,10 +54,30 @@ export interface User {
   token?: string;
   /** Product groups the user is in, as "site/product"; grown by approved access requests. */
   products?: string[];
+  /** False once deactivated (the live directory, SCIM `active: false`): refused, and holds no role. */
+  active?: boolean;
+  /** When the identity provider last changed this person (ISO 8601; the directory's record), if ever. */
+  lastSyncedAt?: string;
 }
 
+/** A group of people (DESIGN §6); roles assigned to it are each member's. */
+export interface Group {
+  id: string;
+  name: string;
+  members: string[];
+}
+
+/**
+ * A role a person holds. In a world file and the directory it names a person (`user`) or a group
+ * (`group`); in a WorldIndex every group assignment is also listed under each member, with `user`
+ * the member and `group` the group it comes through.
+ */
 export interface RoleAssignment {
   user: string;
+  /** The group this role comes through (absent: the person's own). */
+  group?: string;
+  /** The directory's id of the assignment (absent for a world file that is not imported yet). */
+  id?: string;
   role: RoleName;
   site?: string;
   /** One product (product_admin, trusted_user). */
@@ -88,16 +108,33 @@ export interface Ticket {
   engineer: string;
   status: TicketStatus;
   dataAccessRequested?: boolean;
-  /** AI (Rovo) conversations Support asked to see, by id. */
-  aiConversationsRequested?: string[];
+  /**
+   * AI (Rovo) conversations Support asked to see: each its id or, where the vendor knows more, the
+   * conversation with its title and owner (as the world file writes them; ids by `conversationIds`).
+   */
+  aiConversationsRequested?: (string | AiConversation)[];
 }
+
+/** An AI (Rovo) conversation as the vendor describes it: its id and, when known, its title and owner (a user id). */
+export interface AiConversation {
+  id: string;
+  title?: string;
+  owner?: string;
+}
+
+/** A role assigned to a group (world file `roles[]` naming `"group"`). */
+export type GroupRoleAssignment = Omit<RoleAssignment, 'user' | 'group'> & { group: string };
 
 export interface World {
   organization: Organization;
   sites: Site[];
   products: Product[];
   users: User[];
+  /** Roles assigned to people. */
   roles: RoleAssignment[];
+  groups?: Group[];
+  /** Roles assigned to groups: each member holds them. */
+  groupRoles?: GroupRoleAssignment[];
   engineers: Engineer[];
   tickets: Ticket[];
   /** Product access requests the org starts with (demos, tests); seeded once as pending. */
@@ -198,7 +235,9 @@ export type GrantEvent =
   | { type: 'grant'; by: string; at: string; guardRequired: boolean }
   | { type: 'guard_approve'; by: string; at: string; message?: string }
   | { type: 'guard_deny'; by: string; at: string; message?: string }
-  | { type: 'revoke'; by: string; at: string; reason: 'admin' | 'ticket_closed' };
+  | { type: 'revoke'; by: string; at: string; reason: 'admin' | 'ticket_closed' }
+  /** The site became Guard-restricted: a live grant waits for Guard approval again. */
+  | { type: 'guard_required'; by: string; at: string };
 
 // ---- product access requests (DESIGN §2.4) ----
 

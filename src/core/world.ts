@@ -5,7 +5,22 @@ import { isTicketKey, TICKET_KEY_MAX_LENGTH } from './limits';
 import { ROLE_SHAPES, rolesOf } from './roles';
 import { normalizeEmail } from './email';
 import { parseWorldChangeRequest } from './world-changes';
-import type { Engineer, Organization, OrganizationIdentity, Product, RoleAssignment, RoleName, Site, Ticket, User, World, WorldAccessRequest } from './types';
+import type {
+  AiConversation,
+  Engineer,
+  Group,
+  GroupRoleAssignment,
+  Organization,
+  OrganizationIdentity,
+  Product,
+  RoleAssignment,
+  RoleName,
+  Site,
+  Ticket,
+  User,
+  World,
+  WorldAccessRequest,
+} from './types';
 
 export { WorldError } from './world-check';
 
@@ -17,7 +32,7 @@ export function parseWorld(json: unknown): World {
   onlyKeys(
     root,
     'world',
-    ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets', 'accessRequests', 'changeRequests'],
+    ['organization', 'sites', 'products', 'users', 'groups', 'roles', 'engineers', 'tickets', 'accessRequests', 'changeRequests'],
     ['organization', 'sites', 'products', 'users', 'roles', 'engineers', 'tickets'],
   );
   for (const k of ['sites', 'products', 'users', 'roles', 'engineers', 'tickets']) {
@@ -41,15 +56,26 @@ export function parseWorld(json: unknown): World {
   // One person, one address: forms that differ only in case, space or Unicode composition collide.
   uniqueIds(users, (u) => normalizeEmail(u.email), 'users', 'user email');
 
+  let groups: Group[] | undefined;
+  if (root.groups !== undefined) {
+    check(Array.isArray(root.groups), 'groups', 'must be an array');
+    groups = (root.groups as unknown[]).map((g, i) => parseGroup(g, `groups[${i}]`, userIds));
+    uniqueIds(groups, (g) => g.id, 'groups', 'group id');
+    groups.forEach((g, i) => check(!userIds.has(g.id), entryLabel('groups', i, g.id), `id "${g.id}" is also a user id`));
+  }
+  const groupIds = new Set((groups ?? []).map((g) => g.id));
+
   const experience = organization.userManagement;
-  const roles = (root.roles as unknown[]).map((r, i) => parseRole(r, `roles[${i}]`, experience, userIds, siteIds, productKeys));
+  const parsed = (root.roles as unknown[]).map((r, i) => parseRoleAssignment(r, `roles[${i}]`, { experience, users: userIds, groups: groupIds, sites: siteIds, products: productKeys }));
   uniqueIds(
-    roles,
-    (r) => [r.user, r.role, r.site ?? '', r.product ?? ''].join('\u0000'),
+    parsed,
+    (r) => ['user' in r ? `u:${r.user}` : `g:${r.group}`, r.role, r.site ?? '', r.product ?? ''].join('\u0000'),
     'roles',
     'role assignment',
-    (r) => `user "${r.user}" already has ${r.role}${r.site ? ` on ${r.site}` : ''}${r.product ? `/${r.product}` : ''}`,
+    (r) => `${'user' in r ? `user "${r.user}"` : `group "${r.group}"`} already has ${r.role}${r.site ? ` on ${r.site}` : ''}${r.product ? `/${r.product}` : ''}`,
   );
+  const roles = parsed.filter((r): r is RoleAssignment => 'user' in r);
+  const groupRoles = parsed.filter((r): r is GroupRoleAssignment => !('user' in r));
 
   const engineers = (root.engineers as unknown[]).map((e, i) => parseEngineer(e, `engineers[${i}]`));
   const engineerIds = uniqueIds(engineers, (e) => e.id, 'engineers', 'engineer id');
@@ -77,6 +103,8 @@ export function parseWorld(json: unknown): World {
   uniqueIds(tickets, (t) => t.key, 'tickets', 'ticket key');
 
   const world: World = { organization, sites, products, users, roles, engineers, tickets };
+  if (groups !== undefined) world.groups = groups;
+  if (groupRoles.length > 0) world.groupRoles = groupRoles;
   if (root.accessRequests !== undefined) {
     check(Array.isArray(root.accessRequests), 'accessRequests', 'must be an array');
     world.accessRequests = (root.accessRequests as unknown[]).map((r, i) => parseAccessRequest(r, `accessRequests[${i}]`, productKeys, userIds));
@@ -231,16 +259,45 @@ function parseUser(v: unknown, at: string, sites: Set<string>, products: Set<str
   return u;
 }
 
-function parseRole(v: unknown, at: string, experience: World['organization']['userManagement'], users: Set<string>, sites: Set<string>, products: Set<string>): RoleAssignment {
+/** What a role assignment's references are checked against (a world file's entries, or the live directory's). */
+export interface RoleRefs {
+  experience: World['organization']['userManagement'];
+  users: { has(id: string): boolean };
+  groups: { has(id: string): boolean };
+  sites: { has(id: string): boolean };
+  /** Keys `${site}/${product}`. */
+  products: { has(key: string): boolean };
+}
+
+function parseGroup(v: unknown, at: string, users: Set<string>): Group {
   check(isObject(v), at, 'must be an object');
-  const label = typeof v.user === 'string' ? `${at} (user "${v.user}")` : at;
-  onlyKeys(v, label, ['user', 'role', 'site', 'product', 'products', 'source', 'pendingSync'], ['user', 'role']);
-  const user = reqString(v, label, 'user');
-  check(users.has(user), label, `user "${user}" does not exist`);
+  const label = entryLabel(at, undefined, typeof v.id === 'string' ? v.id : undefined);
+  onlyKeys(v, label, ['id', 'name', 'members'], ['id', 'name', 'members']);
+  const members = reqStringArray(v, label, 'members', true);
+  members.forEach((m) => check(users.has(m), label, `member "${m}" is not a user`));
+  return { id: reqString(v, label, 'id'), name: reqString(v, label, 'name'), members };
+}
+
+/**
+ * One role assignment, to a person (`user`) or a group (`group`), checked as the world file's
+ * `roles[]` are (DESIGN §2.1, §6): the role exists in the org's experience, takes exactly the
+ * fields it needs, and names people, groups, sites and products that exist. The admin routes use
+ * this same check. Throws WorldError naming `at`.
+ */
+export function parseRoleAssignment(v: unknown, at: string, refs: RoleRefs): RoleAssignment | GroupRoleAssignment {
+  check(isObject(v), at, 'must be an object');
+  const label = typeof v.user === 'string' ? `${at} (user "${v.user}")` : typeof v.group === 'string' ? `${at} (group "${v.group}")` : at;
+  onlyKeys(v, label, ['user', 'group', 'role', 'site', 'product', 'products', 'source', 'pendingSync'], ['role']);
+  check((v.user === undefined) !== (v.group === undefined), label, 'name exactly one of "user" or "group"');
+  const user = v.user === undefined ? undefined : reqString(v, label, 'user');
+  const group = v.group === undefined ? undefined : reqString(v, label, 'group');
+  if (user !== undefined) check(refs.users.has(user), label, `user "${user}" does not exist`);
+  if (group !== undefined) check(refs.groups.has(group), label, `group "${group}" does not exist`);
+  const { experience, sites, products } = refs;
   const role = reqString(v, label, 'role');
   check(rolesOf(experience).includes(role as RoleName), label, `role "${role}" does not exist in a${experience === 'original' ? 'n original' : ' centralized'} org`);
   const shape = ROLE_SHAPES[role as RoleName];
-  const r: RoleAssignment = { user, role: role as RoleName };
+  const r: Omit<RoleAssignment, 'user'> = { role: role as RoleName };
   const site = optString(v, label, 'site');
   check(shape.site || site === undefined, label, `${role} is org-wide and takes no "site"`);
   check(!shape.site || site !== undefined, label, `${role} needs a "site"`);
@@ -268,7 +325,7 @@ function parseRole(v: unknown, at: string, experience: World['organization']['us
   const pending = optBool(v, label, 'pendingSync');
   check(!pending || source === 'scim', label, 'pendingSync applies only to roles with source "scim"');
   if (pending !== undefined) r.pendingSync = pending;
-  return r;
+  return user !== undefined ? { user, ...r } : { group: group!, ...r };
 }
 
 function parseEngineer(v: unknown, at: string): Engineer {
@@ -315,7 +372,41 @@ function parseTicket(v: unknown, at: string, sites: Set<string>, products: Set<s
   if (title !== undefined) t.title = title;
   const dar = optBool(v, label, 'dataAccessRequested');
   if (dar !== undefined) t.dataAccessRequested = dar;
-  const ai = optStringArray(v, label, 'aiConversationsRequested', true);
-  if (ai !== undefined) t.aiConversationsRequested = ai;
+  if (v.aiConversationsRequested !== undefined) {
+    t.aiConversationsRequested = parseAiConversations(v.aiConversationsRequested, label, users);
+  }
   return t;
+}
+
+/**
+ * A ticket's `aiConversationsRequested`: each entry a conversation id (DESIGN §3) or, where the
+ * vendor knows more, `{ "id", "title"?, "owner"? }` with `owner` a user id of the org.
+ */
+function parseAiConversations(list: unknown, label: string, users: Set<string>): (string | AiConversation)[] {
+  const key = 'aiConversationsRequested';
+  check(Array.isArray(list), label, `"${key}" must be a list of conversation ids or {id, title?, owner?} objects`);
+  const seen = new Set<string>();
+  return list.map((entry, i) => {
+    const at = `${label} ${key}[${i}]`;
+    let c: string | AiConversation;
+    if (typeof entry === 'string') {
+      check(entry.trim() !== '', at, 'a conversation id must be a non-empty string');
+      c = entry;
+    } else {
+      check(isObject(entry), at, 'must be a conversation id or an object {id, title?, owner?}');
+      onlyKeys(entry, at, ['id', 'title', 'owner'], ['id']);
+      c = { id: reqString(entry, at, 'id') };
+      const title = optString(entry, at, 'title');
+      if (title !== undefined) c.title = title;
+      const owner = optString(entry, at, 'owner');
+      if (owner !== undefined) {
+        check(users.has(owner), at, `owner "${owner}" is not a user`);
+        c.owner = owner;
+      }
+    }
+    const id = typeof c === 'string' ? c : c.id;
+    check(!seen.has(id), label, `"${key}" lists "${id}" twice`);
+    seen.add(id);
+    return c;
+  });
 }

@@ -12,6 +12,8 @@ import { validateApiBaseUrl } from '../shared-ext/api-address';
 import { callBackground } from '../shared-ext/messages';
 import type { Status } from '../shared-ext/ticket-view';
 import { NotificationPrefsForm } from './notification-prefs';
+import { signedOutWhy } from '../shared-ext/signed-out';
+import { displayText } from '../shared-ext/format';
 
 type Provider = { issuer: string; organization?: string } | null;
 
@@ -113,14 +115,18 @@ function Options() {
       {status && !signedIn && status.signedOutAt && (
         <p class="signed-out" role="alert">
           <strong>Signed out: sign in again.</strong>{' '}
-          {status.signedOutBecause === 'session_ended' ? 'Your session ended at the Access API.' : 'The Access API stopped accepting your token; paste the new one below.'}
+          {status.signedOutBecause === 'session_ended'
+            ? 'Your session ended at the Access API.'
+            : status.signedOutBecause === 'deactivated'
+              ? signedOutWhy('deactivated')
+              : 'The Access API stopped accepting your token; paste the new one below.'}
         </p>
       )}
       <section class="account" aria-label="Account">
         <p role="status" class="account-line">
           {signedIn ? (
             <>
-              Signed in as <strong>{status.me?.name ?? 'you'}</strong>
+              Signed in as <strong>{status.me ? displayText(status.me.name) : 'you'}</strong>
               {status.me ? ` (${status.me.email}), ${status.me.org}` : ''}
               <span class="muted">
                 {' '}

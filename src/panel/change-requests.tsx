@@ -4,17 +4,10 @@
 import { useState } from 'preact/hooks';
 import type { ChangeRequestWire } from '../api/schemas';
 import { callBackground } from '../shared-ext/messages';
-import type { TicketView } from '../shared-ext/ticket-view';
+import { offeredOnChange, type TicketView } from '../shared-ext/ticket-view';
 import { ActionButton } from './grant-controls';
 import { hostOf, when } from './labels';
-
-/** "PT2H" → "2 hours", "P1DT30M" → "1 day 30 minutes" (the API's ISO 8601 durations). */
-export function durationWords(iso: string): string {
-  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?$/.exec(iso);
-  if (!m) return iso;
-  const part = (n: string | undefined, unit: string) => (n && Number(n) > 0 ? `${Number(n)} ${unit}${Number(n) === 1 ? '' : 's'}` : '');
-  return [part(m[1], 'day'), part(m[2], 'hour'), part(m[3], 'minute')].filter(Boolean).join(' ');
-}
+import { durationWords } from '../shared-ext/format';
 
 /** How long a consent lasts, as the admin deciding reads it. */
 export function consentTerms(c: ChangeRequestWire): string {
@@ -73,9 +66,13 @@ function ChangeRequestCard({ c, view, disabled, onChange }: { c: ChangeRequestWi
   const engineer = view.names[c.engineer] ?? c.engineer;
   // A consent lives under the ticket's active data grant: without one the API refuses Approve, so it is not offered.
   const granted = view.grants.some((g) => g.kind === 'data' && g.state === 'active');
-  const mayDecide = c.state === 'pending' && view.eligibility?.allowed;
+  // What the API offers me on this change (the view answer's actions), and nothing else.
+  const mayApprove = c.state === 'pending' && offeredOnChange(view, c.id, 'approve');
+  const mayDecline = c.state === 'pending' && offeredOnChange(view, c.id, 'decline');
+  const mayDecide = mayApprove || mayDecline;
   // A Guard admin (never the admin who approved) decides a change held for Guard, as for grants.
-  const mayGuard = c.state === 'pending_guard_approval' && view.me !== undefined && c.approvedBy !== view.me.id && view.guardAdmins.some((g) => g.id === view.me!.id);
+  const mayGuardApprove = c.state === 'pending_guard_approval' && offeredOnChange(view, c.id, 'guard_approve');
+  const mayGuardDeny = c.state === 'pending_guard_approval' && offeredOnChange(view, c.id, 'guard_deny');
   const decide =
     (decision: 'approve' | 'deny', guard = false) =>
     (click: Parameters<Parameters<typeof ActionButton>[0]['act']>[0], idempotencyKey: string) =>
@@ -99,7 +96,7 @@ function ChangeRequestCard({ c, view, disabled, onChange }: { c: ChangeRequestWi
       <StateOf c={c} view={view} />
       {mayDecide && (
         <div class="decide">
-          {granted ? (
+          {mayApprove ? (
             <ActionButton
               label="Approve change"
               aria={`Approve change: ${c.summary}`}
@@ -108,46 +105,54 @@ function ChangeRequestCard({ c, view, disabled, onChange }: { c: ChangeRequestWi
               onDone={onChange}
               act={decide('approve')}
             />
-          ) : (
+          ) : !granted ? (
             <p class="muted no-grant">Grant Support access first: a consent to a change lives under the ticket's active grant, and ends with it.</p>
+          ) : null}
+          {mayDecline && (
+            <>
+              <label class="decline-message">
+                Message to Support (optional)
+                <input type="text" maxLength={500} value={message} onInput={(e) => setMessage((e.target as HTMLInputElement).value)} disabled={Boolean(disabled)} />
+              </label>
+              <ActionButton
+                label="Decline"
+                aria={`Decline: ${c.summary}`}
+                confirm={`Decline the change Support asked for on ${c.ticket}: ${c.summary}`}
+                danger
+                disabled={disabled}
+                onDone={onChange}
+                act={decide('deny')}
+              />
+            </>
           )}
-          <label class="decline-message">
-            Message to Support (optional)
-            <input type="text" maxLength={500} value={message} onInput={(e) => setMessage((e.target as HTMLInputElement).value)} disabled={Boolean(disabled)} />
-          </label>
-          <ActionButton
-            label="Decline"
-            aria={`Decline: ${c.summary}`}
-            confirm={`Decline the change Support asked for on ${c.ticket}: ${c.summary}`}
-            danger
-            disabled={disabled}
-            onDone={onChange}
-            act={decide('deny')}
-          />
         </div>
       )}
-      {mayGuard && (
+      {(mayGuardApprove || mayGuardDeny) && (
         <div class="decide">
-          <ActionButton
-            label="Approve as Guard admin"
-            aria={`Approve as Guard admin: ${c.summary}`}
-            confirm={`Approve as Guard admin the change on ${c.ticket}: ${c.summary}`}
-            disabled={disabled}
-            onDone={onChange}
-            act={decide('approve', true)}
-          />
-          <ActionButton
-            label="Deny"
-            aria={`Deny as Guard admin: ${c.summary}`}
-            confirm={`Deny as Guard admin the change on ${c.ticket}: ${c.summary}`}
-            danger
-            disabled={disabled}
-            onDone={onChange}
-            act={decide('deny', true)}
-          />
+          {mayGuardApprove && (
+            <ActionButton
+              label="Approve as Guard admin"
+              aria={`Approve as Guard admin: ${c.summary}`}
+              confirm={`Approve as Guard admin the change on ${c.ticket}: ${c.summary}`}
+              disabled={disabled}
+              onDone={onChange}
+              act={decide('approve', true)}
+            />
+          )}
+          {mayGuardDeny && (
+            <ActionButton
+              label="Deny"
+              aria={`Deny as Guard admin: ${c.summary}`}
+              confirm={`Deny as Guard admin the change on ${c.ticket}: ${c.summary}`}
+              danger
+              disabled={disabled}
+              onDone={onChange}
+              act={decide('deny', true)}
+            />
+          )}
         </div>
       )}
-      {c.state === 'pending' && !view.eligibility?.allowed && <p class="muted">Only an admin who can grant access for this ticket can approve it.</p>}
+      {c.state === 'pending' && !mayDecide && <p class="muted">Only an admin who can grant access for this ticket can approve it.</p>}
     </article>
   );
 }

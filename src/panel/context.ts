@@ -2,6 +2,8 @@
 // needed (it comes from the page URL); product and site are what the page showed, if it could be
 // read, and serve only to warn when page and API disagree. Page-derived and untrusted: rendered as
 // text, and never used to decide anything.
+import { displayText } from '../shared-ext/format';
+
 export interface PanelContext {
   key: string;
   /** Product key and name as the page shows them; absent when the page did not say. */
@@ -26,14 +28,17 @@ export function readPanelContext(hash: string): PanelContext | undefined {
   const params = new URLSearchParams(hash.replace(/^#/, ''));
   const key = params.get('key');
   if (!key || !KEY.test(key)) return undefined;
-  const context: PanelContext = { key, title: params.get('title') ?? undefined, unreadable: params.get('read') === 'none', docked: params.get('placement') === 'docked' };
+  // What the page said (its ticket title, the product's name) is shown as displayText shows it; the
+  // account stays as the page gave it, to be compared with mine (and is shown through displayText).
+  const title = params.get('title');
+  const context: PanelContext = { key, title: title === null ? undefined : displayText(title), unreadable: params.get('read') === 'none', docked: params.get('placement') === 'docked' };
   if (params.get('page') === 'missing') context.missing = true;
   const account = params.get('account');
   if (account) context.account = account.slice(0, 320);
   const product = params.get('product');
   if (product) {
     context.product = product;
-    context.productName = params.get('productName') || product;
+    context.productName = displayText(params.get('productName') || product);
   }
   const site = params.get('site');
   if (site) {

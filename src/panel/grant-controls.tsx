@@ -4,10 +4,13 @@
 import { useState } from 'preact/hooks';
 import type { GrantWire } from '../api/schemas';
 import { callBackground, type ActionResult, type ClickEvidence } from '../shared-ext/messages';
-import type { TicketView } from '../shared-ext/ticket-view';
-import { parkedText } from '../shared-ext/guarded-button';
+import { offeredOnGrant, offeredOnTicket, type TicketView } from '../shared-ext/ticket-view';
+import { dismissedText, parkedText } from '../shared-ext/guarded-button';
 import { useClickGuard } from '../shared-ext/visibility';
 import { useKeyConfirm } from '../shared-ext/key-confirm';
+import { useActionKeys } from '../shared-ext/action-keys';
+import { useSettledAction } from '../shared-ext/use-settled';
+import { grantedByNoLongerCanText } from '../shared-ext/role-words';
 import { when } from './labels';
 
 type Outcome = { kind: 'error' | 'parked'; text: string } | undefined;
@@ -25,19 +28,29 @@ export function ActionButton(props: {
   const { ref, armed, evidence } = useClickGuard<HTMLButtonElement>();
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
-  // One idempotency key per intent: a retry after a network failure is the same action.
-  const [idempotencyKey, setKey] = useState(() => crypto.randomUUID());
+  // One idempotency key per intent (this button's action): a retry after a network failure, or a
+  // press while the popup holds it, is the same action.
+  const actionKeys = useActionKeys();
+  // Parked, then settled in the popup: the "Not done yet" line gives way to what happened.
+  const [parkedId, setParkedId] = useState<string>();
+  useSettledAction(parkedId, (settled) => {
+    setParkedId(undefined);
+    if (settled.result.outcome === 'dismissed') setOutcome({ kind: 'parked', text: dismissedText });
+    else {
+      setOutcome(undefined);
+      props.onDone();
+    }
+  });
   const keys = useKeyConfirm(props.confirm, (click) => void act(click));
   async function act(click: ClickEvidence) {
     setBusy(true);
     setOutcome(undefined);
     try {
-      const result = await props.act(click, idempotencyKey);
-      if (result.outcome === 'parked') setOutcome({ kind: 'parked', text: parkedText(result.reason) });
-      else {
-        setKey(crypto.randomUUID());
-        props.onDone();
-      }
+      const result = await actionKeys.run('press', (idempotencyKey) => props.act(click, idempotencyKey));
+      if (result.outcome === 'parked') {
+        setOutcome({ kind: 'parked', text: parkedText(result.reason) });
+        setParkedId(result.pendingId);
+      } else props.onDone();
     } catch (error) {
       setOutcome({ kind: 'error', text: (error as Error).message });
     } finally {
@@ -85,7 +98,32 @@ function GuardWait({ grant, view }: { grant: GrantWire; view: TicketView }) {
   );
 }
 
-function StateLine({ grant, view }: { grant: GrantWire; view: TicketView }) {
+/**
+ * For org admins (the API flags it only for them): a live grant whose granter was since demoted or
+ * deactivated. The grant stands (the org's consent), so this only says so; the Revoke beside it is
+ * whatever the view answer offers.
+ */
+function NoLongerCan({ grant, view }: { grant: GrantWire; view: TicketView }) {
+  if (!grant.grantedByNoLongerCan || !grant.grantedBy) return null;
+  const live = grant.state === 'active' || grant.state === 'pending_guard_approval';
+  if (!live) return null;
+  return (
+    <p class="flag no-longer-can" data-flag="granted-by-no-longer-can">
+      {grantedByNoLongerCanText(view.names[grant.grantedBy] ?? grant.grantedBy)}
+    </p>
+  );
+}
+
+export function StateLine({ grant, view }: { grant: GrantWire; view: TicketView }) {
+  return (
+    <>
+      <GrantState grant={grant} view={view} />
+      <NoLongerCan grant={grant} view={view} />
+    </>
+  );
+}
+
+function GrantState({ grant, view }: { grant: GrantWire; view: TicketView }) {
   const name = (id?: string) => (!id ? '' : id === view.me?.id ? 'you' : (view.names[id] ?? id));
   const what = grant.kind === 'ai_conversations' ? 'Support may read these conversations' : 'Support has access';
   switch (grant.state) {
@@ -143,7 +181,9 @@ export function DataGrant({ view, disabled, onChange }: { view: TicketView; disa
           No grant yet.{view.ticket?.dataAccessRequested ? ' Support asked for access.' : ''}
         </p>
       )}
-      {live ? (
+      {live && !offeredOnGrant(view, grant.id, 'revoke') ? (
+        <p class="muted not-yours">Only the admin who granted it or an admin who can grant for this ticket can {grant.state === 'active' ? 'revoke' : 'withdraw'} it.</p>
+      ) : live ? (
         <ActionButton
           label={grant.state === 'active' ? 'Revoke access' : 'Withdraw grant'}
           confirm={grant.state === 'active' ? `Revoke Support's access to ${view.key}` : `Withdraw the grant on ${view.key} before a Guard admin decides it`}
@@ -152,7 +192,7 @@ export function DataGrant({ view, disabled, onChange }: { view: TicketView; disa
           onDone={onChange}
           act={(click, idempotencyKey) => callBackground('revokeTicketGrant', { key: view.key, grantId: grant.id, idempotencyKey, click })}
         />
-      ) : el?.allowed ? (
+      ) : el && offeredOnTicket(view, 'grant') ? (
         <>
           {el.guardApprovalRequired && <p class="muted">This site has Guard restrictions: a Guard admin must approve before Support gets in.</p>}
           <ActionButton
@@ -164,68 +204,6 @@ export function DataGrant({ view, disabled, onChange }: { view: TicketView; disa
           />
         </>
       ) : null}
-    </section>
-  );
-}
-
-export function AiConversationsGrant({ view, disabled, onChange }: { view: TicketView; disabled?: string; onChange: () => void }) {
-  const asked = view.ticket?.aiConversationsRequested ?? [];
-  // Every live AI grant is shown with its own revoke: the API keeps one per ticket, but grants made
-  // before it did may overlap, and hiding one would leave Support reading through it.
-  const live = view.grants.filter((g) => g.kind === 'ai_conversations' && (g.state === 'active' || g.state === 'pending_guard_approval'));
-  const last = view.grants.find((g) => g.kind === 'ai_conversations');
-  if (asked.length === 0 && !last) return null;
-  const shown = live.length > 0 ? live : last ? [last] : [];
-  return (
-    <section aria-label="AI conversations" class="grant ai">
-      <h2>AI conversations</h2>
-      <p class="muted">Support asked to read these Rovo conversations. A data grant never covers them; this grant covers only these:</p>
-      {shown.length === 0 && (
-        <ul class="conversations">
-          {asked.map((c) => (
-            <li key={c}>
-              <code>{c}</code>
-            </li>
-          ))}
-        </ul>
-      )}
-      {shown.length === 0 && (
-        <p class="state none" data-state="none">
-          Not approved.
-        </p>
-      )}
-      {shown.map((grant) => (
-        <div key={grant.id} class="ai-grant" data-grant={grant.id}>
-          <ul class="conversations">
-            {(grant.conversations ?? []).map((c) => (
-              <li key={c}>
-                <code>{c}</code>
-              </li>
-            ))}
-          </ul>
-          <StateLine grant={grant} view={view} />
-          {live.includes(grant) && (
-            <ActionButton
-              label="Revoke AI conversations"
-              confirm={`Revoke Support's access to the AI conversations ${(grant.conversations ?? []).join(', ')} on ${view.key}`}
-              aria={live.length > 1 ? `Revoke AI conversations ${(grant.conversations ?? []).join(', ')}` : undefined}
-              danger
-              disabled={disabled}
-              onDone={onChange}
-              act={(click, idempotencyKey) => callBackground('revokeTicketGrant', { key: view.key, grantId: grant.id, idempotencyKey, click })}
-            />
-          )}
-        </div>
-      ))}
-      {live.length === 0 && view.eligibility?.allowed && (
-        <ActionButton
-          label="Approve AI conversations"
-          confirm={`Let Support read the AI conversations ${asked.join(', ')} on ${view.key}`}
-          disabled={disabled}
-          onDone={onChange}
-          act={(click, idempotencyKey) => callBackground('grantAiConversations', { key: view.key, conversations: asked, idempotencyKey, click })}
-        />
-      )}
     </section>
   );
 }

@@ -7,10 +7,12 @@ import { useEffect, useState } from 'preact/hooks';
 import { readPanelContext, type PanelContext } from './context';
 import { askCachedViewEarly, useTicketView } from './use-ticket-view';
 import { Activity, Decision, QualifiedAdmins, Scope } from './sections';
-import { AiConversationsGrant, DataGrant } from './grant-controls';
+import { DataGrant } from './grant-controls';
+import { AiConversationsGrant } from './ai-conversations';
 import { ChangeRequests, ChangesMade } from './change-requests';
 import type { TicketView } from '../shared-ext/ticket-view';
 import { hostOf } from './labels';
+import { displayText } from '../shared-ext/format';
 import { Freshness } from './freshness';
 import { acceptedFactsHash } from '../shared-ext/panel-facts';
 
@@ -144,7 +146,7 @@ function OtherAccount({ context, view }: { context: PanelContext; view?: TicketV
   if (!context.account || !me || context.account.toLowerCase() === me.email.toLowerCase()) return null;
   return (
     <p class="warning other-account" role="alert">
-      This page is logged in as {context.account}, but Access Companion is signed in as {me.name} ({me.email}). Grants and revokes here are made as {me.name}.
+      This page is logged in as {displayText(context.account)}, but Access Companion is signed in as {me.name} ({me.email}). Grants and revokes here are made as {me.name}.
     </p>
   );
 }

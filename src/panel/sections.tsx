@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { callBackground } from '../shared-ext/messages';
 import { useActionKeys } from '../shared-ext/action-keys';
-import type { TicketView } from '../shared-ext/ticket-view';
+import { offeredAsk, type TicketView } from '../shared-ext/ticket-view';
 import { auditActionLabel, roleTitle } from '../api/vocabulary';
 import { when } from './labels';
 import { CauseList } from '../shared-ext/cause-list';
@@ -40,12 +40,12 @@ export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled
     );
   }
   const mine = view.eligibility?.allowed ?? false;
+  const granted = view.grants.some((g) => g.kind === 'data' && (g.state === 'active' || g.state === 'pending_guard_approval'));
   async function ask(adminId: string) {
     setAsked((m) => ({ ...m, [adminId]: 'sending' }));
     try {
       // Asking the same admin again after a failure is the same ask: one key until it is sent.
-      await callBackground('askAdmin', { key: view.key, adminId, idempotencyKey: keys.keyFor(`ask:${view.key}:${adminId}`) });
-      keys.done(`ask:${view.key}:${adminId}`);
+      await keys.run(`ask:${view.key}:${adminId}`, (idempotencyKey) => callBackground('askAdmin', { key: view.key, adminId, idempotencyKey }));
       setAsked((m) => ({ ...m, [adminId]: 'sent' }));
     } catch (error) {
       setAsked((m) => ({ ...m, [adminId]: (error as Error).message }));
@@ -54,9 +54,11 @@ export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled
   return (
     <section aria-label="Who can grant">
       <h2>{mine ? 'Others who can grant' : 'Who can grant'}</h2>
+      {!mine && granted && <p class="muted granted-already">Support already has a grant on this ticket: there is nothing to ask for.</p>}
       <ul class="admins">
         {admins.map((a) => {
-          const state = asked[a.userId];
+          // An ask still open from earlier (the API's record) reads as sent, here or after a reload.
+          const state = asked[a.userId] ?? (view.asks?.some((x) => x.adminId === a.userId) ? 'sent' : undefined);
           return (
             <li key={a.userId} data-admin={a.userId}>
               <span>
@@ -66,9 +68,11 @@ export function QualifiedAdmins({ view, disabled }: { view: TicketView; disabled
                 <span class="ok" role="status">
                   Asked
                 </span>
-              ) : (
-                <button type="button" class="secondary" disabled={Boolean(disabled) || state === 'sending'} title={disabled} aria-label={`Ask ${a.name} to grant`} onClick={() => void ask(a.userId)}>
-                  Ask to grant
+              ) : !offeredAsk(view, a.userId) ? null : (
+                // The name is read out inside the button's own text (not an aria-label that drops the
+                // visible words, WCAG 2.5.3): "Ask Alice Ng to grant", shown as "Ask to grant".
+                <button type="button" class="secondary" disabled={Boolean(disabled) || state === 'sending'} title={disabled} onClick={() => void ask(a.userId)}>
+                  Ask <span class="sr-only">{a.name} </span>to grant
                 </button>
               )}
               {state && state !== 'sent' && state !== 'sending' && <span class="error">{state}</span>}

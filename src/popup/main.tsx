@@ -9,9 +9,12 @@ import { callBackground, type PopupState } from '../shared-ext/messages';
 import { followChanges } from '../shared-ext/live';
 import { useActionKeys } from '../shared-ext/action-keys';
 import { stateLabel } from '../api/vocabulary';
-import { AGE_TICK_MS, ago, since } from '../shared-ext/format';
+import type { InboxKind } from '../api/schemas';
+import { AGE_TICK_MS, ago, displayText, personName, since } from '../shared-ext/format';
+import { grantedByNoLongerCanText } from '../shared-ext/role-words';
 import { PendingAction } from './pending-action';
 import { MyRequest } from '../shared-ext/my-request';
+import { signedOutWhy } from '../shared-ext/signed-out';
 
 function Popup() {
   const [state, setState] = useState<PopupState | undefined>();
@@ -47,8 +50,7 @@ function Popup() {
   async function revoke(id: string) {
     try {
       // No click evidence: no page can frame the popup. One key per revoke, reused if retried.
-      await callBackground('revokeGrant', { id, idempotencyKey: keys.keyFor(`revoke:${id}`) });
-      keys.done(`revoke:${id}`);
+      await keys.run(`revoke:${id}`, (idempotencyKey) => callBackground('revokeGrant', { id, idempotencyKey }));
       refresh();
     } catch (error) {
       setErrors((m) => new Map(m).set(id, (error as Error).message));
@@ -68,7 +70,7 @@ function Popup() {
       <h1>Access Companion</h1>
       {state?.account && (
         <section class="account" aria-label="Signed in as">
-          <strong>{state.account.name}</strong> · {state.account.org}
+          <strong>{displayText(state.account.name)}</strong> · {displayText(state.account.org)}
           <span class="muted"> · {state.account.email}</span>
         </section>
       )}
@@ -101,10 +103,10 @@ function Popup() {
           {inbox.map((item) => (
             <li key={item.id} data-item={item.id}>
               <a href={item.link ?? '#'} target="_blank" rel="noreferrer">
-                {item.title}
+                {displayText(item.title)}
               </a>
               <div class="muted">
-                {KIND[item.kind] ?? item.kind}
+                {KIND[item.kind as InboxKind] ?? item.kind}
                 {item.ticket ? ` · ${item.ticket}` : ''} · {since(item.createdAt, now)}
               </div>
             </li>
@@ -136,6 +138,11 @@ function Popup() {
                 <div class="muted">
                   {g.engineer} · since {since(g.grantedAt ?? g.requestedAt, now)} · <span class={`state ${g.state}`}>{stateLabel(g.state)}</span>
                 </div>
+                {g.grantedByNoLongerCan && (
+                  <p class="flag no-longer-can" data-flag="granted-by-no-longer-can">
+                    {grantedByNoLongerCanText(g.grantedByName ?? personName(g.grantedBy, {}))}
+                  </p>
+                )}
                 {errors.get(g.id) && <div class="error">{errors.get(g.id)}</div>}
               </div>
               <button type="button" class="danger" aria-label={g.kind === 'ai_conversations' ? `Revoke AI conversations on ${g.ticket}` : `Revoke ${g.ticket}`} onClick={() => void revoke(g.id)}>
@@ -184,7 +191,9 @@ function SignedOut({ state, now }: { state: PopupState; now: number }) {
           <strong>Signed out: sign in again.</strong>{' '}
           {state.signedOutBecause === 'session_ended'
             ? `Your session ended at the Access API (${ago(now - state.signedOutAt)}).`
-            : `The Access API stopped accepting your token (${ago(now - state.signedOutAt)}); it was probably rotated or revoked.`}
+            : state.signedOutBecause === 'deactivated'
+              ? `${signedOutWhy('deactivated').replace(/\.$/, '')} (${ago(now - state.signedOutAt)}).`
+              : `The Access API stopped accepting your token (${ago(now - state.signedOutAt)}); it was probably rotated or revoked.`}
         </p>
       ) : (
         <p role="status">Not signed in.</p>
@@ -206,7 +215,15 @@ function SignedOut({ state, now }: { state: PopupState; now: number }) {
   );
 }
 
-const KIND: Record<string, string> = { support_request: 'Support request', guard_approval: 'Guard approval', access_request: 'Access request', ask: 'Asked to grant' };
+/** Every inbox kind the API names (schemas.ts InboxItem.kind), in words: no raw kind reaches the popup. */
+const KIND: Record<InboxKind, string> = {
+  support_request: 'Support request',
+  guard_approval: 'Guard approval',
+  access_request: 'Access request',
+  ask: 'Asked to grant',
+  change_request: 'Change to approve',
+  change_guard_approval: 'Change awaiting Guard',
+};
 
 function Freshness({ fetchedAt, now, refreshing, problem, apiBaseUrl }: { fetchedAt?: number; now: number; refreshing: boolean; problem?: string; apiBaseUrl?: string }) {
   const age = fetchedAt === undefined ? 'never loaded' : `updated ${ago(now - fetchedAt)}`;

@@ -3,11 +3,12 @@
 // page can cover, is what makes it happen.
 import { useEffect, useState } from 'preact/hooks';
 import { callBackground } from '../shared-ext/messages';
-import type { PendingAction as Pending } from '../shared-ext/ticket-view';
+import type { PendingAction as Pending } from '../shared-ext/pending-action';
+import { describeResult, type ResultLine } from '../shared-ext/action-result';
 
 export function PendingAction() {
   const [pending, setPending] = useState<Pending | undefined>();
-  const [result, setResult] = useState<string | undefined>();
+  const [result, setResult] = useState<{ headline: string; lines: ResultLine[] } | undefined>();
   const [error, setError] = useState<string | undefined>();
   useEffect(() => {
     void callBackground('getPendingAction').then(setPending, () => undefined);
@@ -18,7 +19,7 @@ export function PendingAction() {
     if (!pending) return;
     try {
       const out = await callBackground('confirmPendingAction', { id: pending.id });
-      setResult(out.outcome === 'done' ? `Done: ${out.state === 'pending_guard_approval' ? 'waiting on a Guard admin' : out.state}.` : 'Still waiting.');
+      setResult(out.outcome === 'done' ? describeResult(out) : { headline: 'Still waiting.', lines: [] });
       setPending(undefined);
     } catch (e) {
       setError((e as Error).message);
@@ -50,9 +51,18 @@ export function PendingAction() {
           {error && <p class="error">{error}</p>}
         </>
       ) : (
-        <p role="status" style="margin:0">
-          {result}
-        </p>
+        <div role="status" class="action-result">
+          <p style="margin:0">{result?.headline}</p>
+          {result && result.lines.length > 0 && (
+            <ul style="margin:4px 0 0;padding-left:18px">
+              {result.lines.map((l) => (
+                <li key={l.key} class={l.ok ? 'ok' : 'error'}>
+                  {l.text}
+                </li>
+              ))}
+            </ul>
+          )}
+        </div>
       )}
     </section>
   );

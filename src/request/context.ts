@@ -1,6 +1,7 @@
 // What the content script found on the product page, read from this frame's URL hash. Page-derived
 // and untrusted: it picks the site and product to ask the API about and is shown as text only.
 import { productOfPage, siteUrlOfProductPage } from '../content/matchers';
+import { displayText } from '../shared-ext/format';
 
 export interface RequestPageContext {
   /** The site's address as the vendor writes it, e.g. https://acme.atlassian.net. */
@@ -26,5 +27,6 @@ export function readRequestContext(hash: string): RequestPageContext | undefined
   } catch {
     here = undefined;
   }
-  return { site, product, productName: (params.get('productName') || product).slice(0, 100), here, account: params.get('account')?.slice(0, 320) || undefined };
+  // The product's name as displayText shows it; the account as the page gave it, to be compared with mine.
+  return { site, product, productName: displayText((params.get('productName') || product).slice(0, 100)), here, account: params.get('account')?.slice(0, 320) || undefined };
 }

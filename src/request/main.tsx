@@ -6,7 +6,7 @@ import { browser } from '../shared-ext/browser';
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { AccessRequestContextWire } from '../api/schemas';
-import { AGE_TICK_MS, ago, day } from '../shared-ext/format';
+import { AGE_TICK_MS, ago, day, displayText } from '../shared-ext/format';
 import { followChanges } from '../shared-ext/live';
 import { BackgroundError, callBackground, type Problem } from '../shared-ext/messages';
 import { MyRequest } from '../shared-ext/my-request';
@@ -88,7 +88,7 @@ function Body({ context, view, problem, now, reload }: { context: RequestPageCon
       )}
       {context.account && context.account.toLowerCase() !== view.me.email.toLowerCase() && (
         <p class="warning" role="alert">
-          This page is logged in as {context.account}, but Access Companion is signed in as {view.me.name} ({view.me.email}). Requests here are made as {view.me.name}.
+          This page is logged in as {displayText(context.account)}, but Access Companion is signed in as {view.me.name} ({view.me.email}). Requests here are made as {view.me.name}.
         </p>
       )}
       {view.hasAccess && (

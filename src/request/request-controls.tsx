@@ -4,7 +4,8 @@
 import { useState } from 'preact/hooks';
 import type { AccessRequestContextWire } from '../api/schemas';
 import { useActionKeys } from '../shared-ext/action-keys';
-import { GuardedButton, parkedText } from '../shared-ext/guarded-button';
+import { dismissedText, GuardedButton, parkedText } from '../shared-ext/guarded-button';
+import { useSettledAction } from '../shared-ext/use-settled';
 import { callBackground, type ClickEvidence } from '../shared-ext/messages';
 
 type Target = { userId: string } | { email: string } | undefined;
@@ -21,17 +22,29 @@ function RequestButton({ view, target, label, aria, disabled, onDone }: { view: 
   const [busy, setBusy] = useState(false);
   const [outcome, setOutcome] = useState<Outcome>();
   const keys = useActionKeys();
+  // Parked, then settled in the popup: the "Not done yet" line gives way to what happened.
+  const [parkedId, setParkedId] = useState<string>();
+  useSettledAction(parkedId, (settled) => {
+    setParkedId(undefined);
+    if (settled.result.outcome === 'dismissed') setOutcome({ kind: 'parked', text: dismissedText });
+    else {
+      setOutcome({ kind: 'ok', text: 'Request sent.' });
+      onDone();
+    }
+  });
   async function act(click: ClickEvidence) {
     // One key per intended request (this product, this person): a retry or a second click is the same request.
     const action = `request:${JSON.stringify(target ?? 'self')}`;
-    const k = keys.keyFor(action);
     setBusy(true);
     setOutcome(undefined);
     try {
-      const result = await callBackground('requestProductAccess', { site: view.site.id, product: view.product.key, ...(target ? { for: target } : {}), idempotencyKey: k, click });
-      if (result.outcome === 'parked') setOutcome({ kind: 'parked', text: parkedText(result.reason) });
-      else {
-        keys.done(action);
+      const result = await keys.run(action, (idempotencyKey) =>
+        callBackground('requestProductAccess', { site: view.site.id, product: view.product.key, ...(target ? { for: target } : {}), idempotencyKey, click }),
+      );
+      if (result.outcome === 'parked') {
+        setOutcome({ kind: 'parked', text: parkedText(result.reason) });
+        setParkedId(result.pendingId);
+      } else {
         setOutcome({ kind: 'ok', text: 'Request sent.' });
         onDone();
       }

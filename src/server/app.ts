@@ -1,38 +1,43 @@
 // The Access API as a Hono app: createApp({ world, db }) wires the routes over one database.
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import { indexWorld, isInEffect, parseWorld, type World } from '../core/index';
-import { forgetPlaintextTokens, TokenBook } from './auth';
-import { listAudit, type AuditRecord } from './audit';
-import { Checkpointer } from './audit-checkpointer';
-import { listCheckpoints, type Checkpoint, type SigningKey } from './audit-checkpoints';
+import { indexWorld, parseWorld, type World } from '../core/index';
+import { DirectoryCache, guardAdminsOf } from './directory/cache';
+import { DirectoryService } from './directory/service';
+import { openDirectory, type DirectoryStart } from './directory/world-import';
+import { directoryRoutes, vendorRoutes } from './directory/routes';
+import { SCIM_REQUESTS_PER_MINUTE, scimRoutes } from './directory/scim/routes';
+import { directorySiteRoutes } from './directory/sites-routes';
+import { forgetPlaintextTokens, TokenBook } from './http/auth';
+import { AuditTrail, listAudit, listSignedHeads, TrailTampered, type AuditRecord } from './audit/trail';
+import { checkpointOf, ephemeralSigningKey, type Checkpoint, type SigningKey } from './audit/checkpoints';
 import type { ServerContext } from './context';
-import { extensionOrigins } from './cors';
-import { DbUnavailable, StorageUnavailable, type Db } from './db/index';
-import { eventTail, Tail } from './events';
-import { StreamBudget } from './streams';
-import type { Env } from './http';
-import { authenticate, expireIdempotencyKeys, idempotency, rateLimit, type IdempotencyBounds } from './middleware';
+import { AccessCheckBatcher } from './grants/access-check';
+import { guardDecidersOf } from './grants/views';
+import { extensionOrigins } from './http/cors';
+import type { Db } from './db/index';
+import { eventTail, Tail } from './inbox/events';
+import { StreamBudget } from './inbox/streams';
+import type { Env } from './http/request';
+import { authenticate, rateLimit } from './http/middleware';
+import { expireIdempotencyKeys, IDEMPOTENCY_BOUNDS, type IdempotencyBounds } from './http/idempotency';
 import { openApiDocument } from './openapi';
-import { HttpProblem, asProblem, problemResponse } from './problems';
-import { auditRefusals } from './refusals';
-import { accessRequestRoutes } from './routes/access-requests';
-import { changeRequestRoutes } from './routes/change-requests';
-import { seedChangeRequests } from './changes-service';
-import { auditRoutes } from './routes/audit';
-import { publicAuthRoutes, sessionRoutes } from './routes/auth';
-import { expireSessions, MAX_SESSION_MS } from './sessions';
-import { auditTrailRoutes } from './routes/audit-trail';
-import { apiKeyRoutes } from './routes/api-keys';
-import { enforceKeyScopes } from './api-keys';
-import { eventRoutes } from './routes/events';
-import { meRoutes } from './routes/me';
-import { requesterRoutes } from './routes/requester';
-import { ticketRoutes } from './routes/tickets';
-import { seedSupportRequests } from './store';
-import { FailedAuthThrottle, FixedWindowLimiter, TrustedProxies } from './throttle';
-import { backfillAccessRequestKeys, seedAccessRequests } from './access-requests-store';
+import { HttpProblem, errorProblem, problemResponse } from './http/problems';
+import { auditUnroutedWrite } from './http/refusals';
+import { accessRequestRoutes } from './access-requests/routes';
+import { changeRequestRoutes } from './grants/change-routes';
+import { seedChangeRequests } from './grants/changes-service';
+import { auditRoutes } from './audit/routes';
+import { publicAuthRoutes, sessionRoutes } from './identity/sign-in-routes';
+import { expireSessions, MAX_SESSION_MS } from './identity/sessions';
+import { apiKeyRoutes } from './identity/api-key-routes';
+import { eventRoutes } from './inbox/event-routes';
+import { meRoutes } from './inbox/routes';
+import { requesterRoutes } from './access-requests/requester-routes';
+import { ticketRoutes } from './grants/routes';
+import { seedSupportRequests } from './grants/repository';
+import { FailedAuthThrottle, FixedWindowLimiter, TrustedProxies } from './http/throttle';
+import { backfillAccessRequestKeys, seedAccessRequests } from './access-requests/repository';
 
 export interface AppOptions {
   /** The world file's contents (validated here) or an already parsed world. */
@@ -70,16 +75,24 @@ export interface AppOptions {
    * from the process's open-file limit.
    */
   streams?: { max?: number; perToken?: number; perPerson?: number };
-  /** Sign the audit chain head with this key every `intervalMs` (default 60 s) and at close. */
-  auditSigning?: { key: SigningKey; intervalMs?: number };
+  /**
+   * The key every append signs its new head with (default: a fresh one held in memory, for a
+   * database that lives no longer than this app); `previous`: the key the trail's newest head is
+   * signed with, to hand over from (a rotation).
+   */
+  auditSigning?: { key: SigningKey; previous?: SigningKey };
+  /** On a database that already holds the org, make the directory what this world file says (else a differing file is only reported). */
+  applyWorld?: boolean;
 }
 
 /** Event streams one process holds at most when no budget is given (main.ts sizes it from the open-file limit). */
-export const DEFAULT_MAX_STREAMS = 256;
+const DEFAULT_MAX_STREAMS = 256;
 
 export interface AccessApp {
   app: Hono<Env>;
   ctx: ServerContext;
+  /** How the world file met the stored directory at start (differences to report). */
+  directoryStart: Omit<DirectoryStart, 'world'>;
   close(): Promise<void>;
 }
 
@@ -89,11 +102,16 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   const asksPerHour = positiveWhole('asksPerHour', opts.asksPerHour ?? 30);
   const proxies = new TrustedProxies(opts.trustProxy ?? []);
   const origins = extensionOrigins(opts.extensionIds);
-  const world = parseWorld(opts.world);
-  const ix = indexWorld(world);
+  const fileWorld = parseWorld(opts.world);
   const db = opts.db;
   const log = opts.log ?? ((m: string) => console.error(m));
   const now = opts.now ?? (() => new Date().toISOString());
+  // Before anything appends: every head from here on is signed with this key.
+  const trail = await AuditTrail.open(db, opts.auditSigning?.key ?? ephemeralSigningKey(), fileWorld.organization.id, now(), opts.auditSigning?.previous);
+  // The world file is the first import of an empty database; after that the stored directory decides.
+  const directoryStart = await openDirectory(db, fileWorld, { apply: opts.applyWorld ?? false, at: now(), trail });
+  const world = directoryStart.world;
+  const ix = indexWorld(world);
   await db.transaction((tx) => seedSupportRequests(tx, ix, now()));
   await backfillAccessRequestKeys(db, ix);
   await seedAccessRequests(db, ix, now());
@@ -103,32 +121,43 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   const idempotencyTtlMs = positiveWhole('idempotencyTtlMs', opts.idempotencyTtlMs ?? 86_400_000);
   const idempotencySweepMs = positiveWhole('idempotencySweepMs', opts.idempotencySweepMs ?? 3_600_000);
   await expireIdempotencyKeys({ db }, idempotencyTtlMs);
-  const auditTail = new Tail<AuditRecord & { id: number }>(db, 'ac_audit', 'SELECT max(seq) AS max FROM audit', async (q, after) =>
+  const auditTail = new Tail<AuditRecord & { id: number }>(db, 'ac_audit', 'SELECT max(seq) AS max FROM audit_rows', async (q, after) =>
     (await listAudit(q, { after, limit: 500, order: 'asc' })).map((r) => ({ ...r, id: r.seq })),
   );
-  const checkpointTail = new Tail<Checkpoint & { id: number }>(db, 'ac_audit_checkpoint', 'SELECT max(seq) AS max FROM audit_checkpoints', async (q, after) =>
-    (await listCheckpoints(q, after, 500)).map((c) => ({ ...c, id: c.seq })),
+  const checkpointTail = new Tail<Checkpoint & { id: number }>(db, 'ac_audit', 'SELECT max(seq) AS max FROM audit_rows WHERE signed_note IS NOT NULL', async (q, after) =>
+    (await listSignedHeads(q, after, 500)).map((n) => ({ ...checkpointOf(n), id: checkpointOf(n).seq })),
   );
-  const signing = opts.auditSigning;
-  if (signing && !(Number.isInteger(signing.intervalMs ?? 60_000) && (signing.intervalMs ?? 60_000) >= 1))
-    throw new Error(`the checkpoint interval must be a whole number of milliseconds, not ${signing.intervalMs}.`);
-  const s: ServerContext = {
+  // Guard deciders are worked out once per directory index (the cache swaps `ix` when the directory moves).
+  let guardDeciders: { ix: typeof ix; list: { userId: string; name: string }[] } | undefined;
+  const s = {
     ix,
     db,
-    tokens: new TokenBook(ix),
-    guardAdmins: world.roles.filter((r) => r.role === 'guard_admin' && isInEffect(r)).map((r) => r.user),
+    trail,
+    guardDeciders: () => {
+      if (guardDeciders?.ix !== s.ix) guardDeciders = { ix: s.ix, list: guardDecidersOf(s.ix) };
+      return guardDeciders.list;
+    },
+    tokens: new TokenBook({ world: fileWorld }),
+    guardAdmins: guardAdminsOf(ix),
     events: eventTail(db),
     auditTail,
     checkpointTail,
-    checkpointer: signing ? new Checkpointer(db, signing.key, world.organization.id, signing.intervalMs ?? 60_000, now, log) : undefined,
     streams: new StreamBudget(opts.streams?.max ?? DEFAULT_MAX_STREAMS, opts.streams?.perToken, opts.streams?.perPerson),
+    http: { bodyLimitBytes: opts.bodyLimitBytes ?? 64 * 1024, idempotency: opts.idempotencyBounds ?? IDEMPOTENCY_BOUNDS },
     now,
-  };
-  forgetPlaintextTokens(world);
+  } as Omit<ServerContext, 'directory' | 'directoryStore' | 'accessChecks'> as ServerContext;
+  // The cache rebuilds from the database with the file's engineers and tickets; it keeps no copy of the file's people.
+  s.directory = new DirectoryCache(db, { ...fileWorld, users: [], roles: [], groups: [], groupRoles: [] }, s, directoryStart.seq);
+  s.directoryStore = new DirectoryService(s);
+  // The enforcement point's batcher reads `s.ix` at each batch, so it decides on the current directory.
+  s.accessChecks = new AccessCheckBatcher(s);
+  forgetPlaintextTokens(fileWorld);
   await s.events.start();
   await auditTail.start();
+  // Every row any process commits and announces raises the head this process will ever sign on or
+  // call intact (the tail keeps the newest announced row without reading any while nobody streams).
+  trail.seenHead = () => auditTail.lastId;
   await checkpointTail.start();
-  s.checkpointer?.start();
   // Keys expire while the process runs, not only at the next start (a long-lived API would grow).
   const sweeper = setInterval(() => {
     expireIdempotencyKeys(s, idempotencyTtlMs).catch((e: unknown) => log(`idempotency sweep failed: ${e instanceof Error ? e.message : String(e)}`));
@@ -138,22 +167,36 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
 
   const app = new Hono<Env>();
   app.onError((err, c) => {
-    const refusal = asProblem(err);
-    if (refusal) return problemResponse(c, refusal);
-    if (err instanceof StorageUnavailable) return problemResponse(c, storageProblem(err));
-    if (err instanceof DbUnavailable) {
-      return problemResponse(c, new HttpProblem('db-unavailable', 'The database is unavailable; retry shortly.', {}, 503, { 'Retry-After': '1' }));
-    }
-    // PostgreSQL data exceptions (class 22: a NUL byte, an out-of-range number) are bad input.
-    const code = (err as { code?: unknown }).code;
-    if (typeof code === 'string' && code.startsWith('22')) return problemResponse(c, new HttpProblem('bad-request', 'The request contains a value the store cannot hold.'));
+    // The trail was changed outside the API: nothing is recorded (so nothing is allowed) until an operator looks.
+    if (err instanceof TrailTampered) return problemResponse(c, new HttpProblem('db-unavailable', `${err.message}. Nothing was recorded; run npm run audit:verify.`, {}, 503));
+    const answer = errorProblem(err);
+    if (answer) return problemResponse(c, answer);
     log(`unexpected error on ${c.req.method} ${c.req.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return problemResponse(c, new HttpProblem('internal'));
   });
-  app.notFound((c) => {
-    const allow = allowedMethods(app, c.req.path);
-    if (allow.length === 0) return problemResponse(c, new HttpProblem('not-found', 'No such route.'));
-    return problemResponse(c, new HttpProblem('method-not-allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}.`, {}, 405, { Allow: allow.join(', ') }));
+  /**
+   * Methods the app answers on this path (for 405 and its Allow header), matched as strictly as the
+   * router: a trailing-slash variant is no route (404), never a 405 that names the refused method.
+   * HEAD comes with GET. The table is built on the first miss, once every route is registered.
+   */
+  let routePatterns: Array<{ method: string; pattern: RegExp }> | undefined;
+  const allowedMethods = (path: string): string[] => {
+    routePatterns ??= app.routes
+      .filter((r) => r.method !== 'ALL')
+      .map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}$`) }));
+    const methods = new Set(routePatterns.filter((r) => r.pattern.test(path)).map((r) => r.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods];
+  };
+  app.notFound(async (c) => {
+    const allow = allowedMethods(c.req.path);
+    const refusal =
+      allow.length === 0
+        ? new HttpProblem('not-found', 'No such route.')
+        : new HttpProblem('method-not-allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}.`, {}, 405, { Allow: allow.join(', ') });
+    // A write an authenticated caller attempted is on record, answered or not (refusals.ts).
+    await auditUnroutedWrite(c, s, refusal);
+    return problemResponse(c, refusal);
   });
 
   // Every answer: no MIME sniffing (a problem or JSON body is never run as a script or page), and
@@ -180,28 +223,23 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   );
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
 
-  const limit = opts.bodyLimitBytes ?? 64 * 1024;
-  // Who is calling comes first, so that whatever a later layer refuses (a body too large, a bad
-  // Idempotency-Key) is recorded against the caller by the outer refusal mount; route refusals are
-  // recorded by the inner one, inside the idempotency journal (refusals.ts).
+  // Every declared route runs one pipeline (http/route.ts): API-key scope, body size, Idempotency-Key,
+  // who may call, validation, the handler, and one audit row for a refused write. In front of it,
+  // only who is calling and the per-token rate limit.
+  app.use('*', async (c, next) => {
+    c.set('server', s);
+    await next();
+  });
   const failures = { throttle: new FailedAuthThrottle(authFailuresPerMinute), proxies };
+  // Every decision sees every acknowledged directory change: the index is brought up to the last one first.
+  app.use('/v1/*', async (_c, next) => {
+    await s.directory.ensureFresh();
+    await next();
+  });
   // Sign-in is answered without an API credential (it is how one is made), under the same brake.
   app.route('/v1', publicAuthRoutes(s, { failures, sessionTtlMs: positiveWhole('sessionTtlMs', Math.min(opts.sessionTtlMs ?? MAX_SESSION_MS, MAX_SESSION_MS)), log, fetch: opts.identityFetch }));
   app.use('/v1/*', authenticate(s, failures));
-  app.use('/v1/*', auditRefusals(s));
-  app.use('/v1/*', enforceKeyScopes(s));
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: limit,
-      onError: () => {
-        throw new HttpProblem('payload-too-large', `Keep request bodies under ${limit} bytes.`);
-      },
-    }),
-  );
   app.use('/v1/*', rateLimit(rateLimitPerMinute));
-  app.use('/v1/*', idempotency(s, opts.idempotencyBounds));
-  app.use('/v1/*', auditRefusals(s));
   app.route('/v1', ticketRoutes(s, { asks: new FixedWindowLimiter(asksPerHour, 3_600_000) }));
   app.route('/v1', requesterRoutes(s));
   app.route('/v1', meRoutes(s));
@@ -209,16 +247,21 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   app.route('/v1', changeRequestRoutes(s));
   app.route('/v1', auditRoutes(s));
   app.route('/v1', eventRoutes(s));
-  app.route('/v1', auditTrailRoutes(s));
   app.route('/v1', sessionRoutes(s));
   app.route('/v1', apiKeyRoutes(s));
+  app.route('/v1', directoryRoutes(s));
+  app.route('/v1', directorySiteRoutes(s));
+  app.route('/v1', vendorRoutes(s));
+  // SCIM 2.0 for the org's identity provider (DESIGN §6), with its own credential check (a scim
+  // key), limits and error schema. A provider's first sync is many thousands of requests: its
+  // per-key rate is the larger of the API's and SCIM_REQUESTS_PER_MINUTE.
+  app.route('/scim/v2', scimRoutes(s, { directory: s.directoryStore, failures, requestsPerMinute: Math.max(SCIM_REQUESTS_PER_MINUTE, rateLimitPerMinute), log }));
 
   return {
     app,
     ctx: s,
+    directoryStart: { seq: directoryStart.seq, differences: directoryStart.differences, imported: directoryStart.imported },
     close: async () => {
-      // The last head is signed before the tails stop, so a clean shutdown leaves nothing unsigned.
-      await s.checkpointer?.stop();
       await checkpointTail.stop();
       clearInterval(sweeper);
       await s.events.stop();
@@ -227,33 +270,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   };
 }
 
-/** The 503 for a storage failure: what failed, and whether this request may have been kept. */
-function storageProblem(e: StorageUnavailable): HttpProblem {
-  const detail = e.fenced
-    ? `${e.message}. What it wrote since its last good sync may be lost, so it accepts nothing more until it is restarted on working storage; whether this request was kept is not known: retry it with the same Idempotency-Key after the restart.`
-    : `${e.message}. Nothing of this request was kept; retry once the storage has room.`;
-  return new HttpProblem('storage-unavailable', detail, {}, 503, e.fenced ? {} : { 'Retry-After': '30' });
-}
-
 function positiveWhole(name: string, n: number): number {
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a whole number of at least 1, not ${n}.`);
   return n;
-}
-
-const routePatterns = new WeakMap<Hono<Env>, Array<{ method: string; pattern: RegExp }>>();
-
-/**
- * Methods the app answers on this path (for 405 and its Allow header), matched as strictly as the
- * router: a trailing-slash variant is no route (404), never a 405 that names the refused method.
- * HEAD comes with GET.
- */
-function allowedMethods(app: Hono<Env>, path: string): string[] {
-  let table = routePatterns.get(app);
-  if (!table) {
-    table = app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, pattern: new RegExp(`^${r.path.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:\w+/g, '[^/]+')}$`) }));
-    routePatterns.set(app, table);
-  }
-  const methods = new Set(table.filter((r) => r.pattern.test(path)).map((r) => r.method));
-  if (methods.has('GET')) methods.add('HEAD');
-  return [...methods];
 }

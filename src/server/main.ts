@@ -1,32 +1,36 @@
 // CLI: npm run api -- --fixture FILE --port N [--data DIR] [--trust-proxy 10.0.0.0/8,::1] [--audit-key FILE]
-// [--checkpoint-seconds N] [--max-streams N] [--extension-ids LIST] [--unsafe-no-sync]; DATABASE_URL selects PostgreSQL.
+// [--audit-key-previous FILE] [--max-streams N] [--extension-ids LIST] [--unsafe-no-sync]; DATABASE_URL selects PostgreSQL.
 import { serve } from '@hono/node-server';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { World } from '../core/index';
 import { createApp } from './app';
-import { ephemeralSigningKey, loadOrCreateSigningKey, publicKeyFileOf, type SigningKey } from './audit-checkpoints';
+import type { DirectoryStart } from './directory/world-import';
+import { ephemeralSigningKey, loadOrCreateSigningKey, publicKeyFileOf, type SigningKey } from './audit/checkpoints';
 import { lockDataDir } from './db/data-lock';
 import { openDb } from './db/index';
-import { connectionLimits, defaultMaxStreams, limitConnections, openFileLimit, serverOptions } from './listen';
+import { connectionLimits, defaultMaxStreams, limitConnections, openFileLimit, serverOptions } from './http/listen';
 import { releaseStartupMemory } from './startup-memory';
-import { STREAMS_PER_PERSON, STREAMS_PER_TOKEN } from './streams';
-import { noteWorldChanges } from './world-diff';
+import { STREAMS_PER_PERSON, STREAMS_PER_TOKEN } from './inbox/streams';
 
 const USAGE = `usage: npm run api -- --fixture FILE [options]     (DATABASE_URL set → PostgreSQL)
   --fixture FILE             the org's world file (JSON), required
   --port N                   port to listen on (default 4400)
   --host ADDR                address to listen on (default 127.0.0.1)
   --data DIR                 keep the embedded database in DIR (locked to one process; default: in memory)
-  --audit-key FILE           Ed25519 private key (PEM) that signs audit checkpoints; created (0600) if missing
-  --checkpoint-seconds N     seconds between signed checkpoints
+  --audit-key FILE           Ed25519 private key (PEM) that signs every audit head; created (0600) if missing.
+                             Default: one beside --data (DIR-audit-signing-key.pem), else a key held in memory;
+                             required with DATABASE_URL (every replica is given the same file)
+  --audit-key-previous FILE  the key the trail was signed with until now: hand it over to --audit-key
   --unsafe-no-sync           UNSAFE, throwaway data only: acknowledge writes without syncing them to disk
                              (PGlite fsync off; PostgreSQL synchronous_commit=off); a crash can lose them
   --rate-limit N             requests a minute per valid token
   --trust-proxy ADDR|CIDR    proxies whose X-Forwarded-For names the client (comma-separated; repeatable)
   --max-streams N            event streams open at once in this process (default: a quarter of the open-file limit)
+  --apply-world              on a database that already holds the org, make its directory what the world file says
+                             (without it a differing world file is only reported: the stored directory decides)
   --extension-ids LIST       extensions whose pages may read answers (CORS), besides the demo build: Chrome ids,
                              chrome-extension://ID or moz-extension://UUID origins (comma-separated; repeatable)
   --help                     this text`;
@@ -38,11 +42,12 @@ let values: {
   data?: string;
   'rate-limit'?: string;
   'audit-key'?: string;
-  'checkpoint-seconds'?: string;
+  'audit-key-previous'?: string;
   'trust-proxy'?: string[];
   'unsafe-no-sync'?: boolean;
   'max-streams'?: string;
   'extension-ids'?: string[];
+  'apply-world'?: boolean;
   help?: boolean;
 };
 try {
@@ -54,12 +59,13 @@ try {
       data: { type: 'string' },
       'rate-limit': { type: 'string' },
       'audit-key': { type: 'string' },
-      'checkpoint-seconds': { type: 'string' },
+      'audit-key-previous': { type: 'string' },
       // Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated; repeatable).
       'trust-proxy': { type: 'string', multiple: true },
       'unsafe-no-sync': { type: 'boolean' },
       'max-streams': { type: 'string' },
       'extension-ids': { type: 'string', multiple: true },
+      'apply-world': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   }));
@@ -99,12 +105,6 @@ if (!/^[1-9]\d{0,8}$/.test(rateText)) {
   process.exit(2);
 }
 
-const checkpointText = (values['checkpoint-seconds'] ?? (process.env.AC_CHECKPOINT_SECONDS || '60')).trim();
-if (!/^[1-9]\d{0,6}$/.test(checkpointText)) {
-  console.error(`--checkpoint-seconds must be a whole number of seconds (at least 1), not "${checkpointText}"`);
-  process.exit(2);
-}
-
 // Open streams each hold a descriptor for as long as the client likes: the process allows a
 // quarter of its open-file limit by default, and never so many that requests find none (listen.ts).
 const fdLimit = openFileLimit();
@@ -128,23 +128,36 @@ if (values.data && !databaseUrl) {
   }
 }
 
-// The checkpoint signing key lives outside the database. Without --audit-key, an in-memory
-// database gets a throwaway key, and a shared PostgreSQL gets none: processes with different
-// throwaway keys would sign checkpoints no one public key verifies.
-const keyFile = values['audit-key'] ?? (process.env.AC_AUDIT_KEY || undefined);
-let auditKey: SigningKey | undefined;
-if (keyFile) {
-  try {
+// Every append signs its head with a key kept outside the database: --audit-key, else one beside
+// the data folder, else (in memory) a key that lives as long as the database. Replicas on one
+// PostgreSQL must sign with one key, so there it must be given.
+const keyFile =
+  values['audit-key'] ??
+  (process.env.AC_AUDIT_KEY || undefined) ??
+  (values.data && !databaseUrl ? join(dirname(resolve(values.data)), `${basename(resolve(values.data))}-audit-signing-key.pem`) : undefined);
+if (!keyFile && databaseUrl) {
+  console.error('DATABASE_URL needs --audit-key FILE: every replica on one database must sign the audit trail with the same key (give each the same file).');
+  process.exit(2);
+}
+let auditKey: SigningKey;
+let previousKey: SigningKey | undefined;
+try {
+  if (keyFile) {
     const { key, created, readableByOthers } = loadOrCreateSigningKey(keyFile);
     auditKey = key;
     if (created) console.error(`Created the audit signing key ${keyFile} (mode 0600); its public key is ${publicKeyFileOf(keyFile)}`);
     if (readableByOthers) console.error(`Warning: the audit signing key ${keyFile} is readable by other users; anyone who can read it can sign a rewritten audit chain (chmod 600 it).`);
-  } catch (e) {
-    console.error((e as Error).message);
-    process.exit(2);
+  } else {
+    auditKey = ephemeralSigningKey();
+    console.error(`The audit trail is in memory and signed with a key held in memory (key id ${auditKey.keyId}); it ends with this process.`);
   }
-} else if (!databaseUrl && !values.data) auditKey = ephemeralSigningKey();
-else console.error('No --audit-key given: the audit chain is not checkpointed, so a database writer could truncate or recompute it unnoticed.');
+  const previous = values['audit-key-previous'];
+  if (previous && !existsSync(previous)) throw new Error(`--audit-key-previous ${previous} does not exist`);
+  if (previous) previousKey = loadOrCreateSigningKey(previous).key;
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(2);
+}
 
 // The built API (dist-api/) carries a fresh PGlite data folder made at build time: a new embedded
 // database starts from it instead of running initdb (under tsx there is none, and initdb runs).
@@ -165,12 +178,13 @@ try {
     db,
     rateLimitPerMinute: Number(rateText),
     trustProxy,
-    auditSigning: auditKey ? { key: auditKey, intervalMs: Number(checkpointText) * 1000 } : undefined,
+    auditSigning: { key: auditKey, previous: previousKey },
     streams: { max: Number(streamsText) },
+    applyWorld: values['apply-world'] === true,
     extensionIds: (values['extension-ids'] ?? (process.env.AC_EXTENSION_IDS ? [process.env.AC_EXTENSION_IDS] : [])).flatMap((v) => v.split(',')),
   });
   phases.push(['world and app', performance.now()]);
-  if (values.data && !databaseUrl) reportWorldChanges(values.data, api.ctx.ix.world);
+  reportWorldChanges(api.directoryStart);
 } catch (e) {
   console.error((e as Error).message);
   await db.close();
@@ -208,16 +222,11 @@ process.on('SIGUSR2', () => {
 process.on('SIGINT', shutdown);
 process.on('SIGTERM', shutdown);
 
-/** Says on stderr what differs between this world file and the one the data folder last started with. */
-function reportWorldChanges(dir: string, parsed: World): void {
-  try {
-    const { lines, problem } = noteWorldChanges(dir, parsed);
-    if (problem) console.error(`Warning: ${problem}`);
-    if (lines.length === 0) return;
-    console.error(`The world file differs from the one the data folder ${dir} last started with:`);
-    for (const l of lines) console.error(`  ${l}`);
-    console.error('  What the folder already holds (grants, requests, the audit trail) stays as it was; decisions from now on use this world file.');
-  } catch (e) {
-    console.error(`Warning: could not compare the world file with the data folder's last start: ${(e as Error).message}`);
-  }
+/** Says on stderr what differs between the world file and the directory the database holds, and whether it was applied. */
+function reportWorldChanges(start: Omit<DirectoryStart, 'world'>): void {
+  if (start.differences.length === 0) return;
+  if (start.imported) console.error('The world file differed from the directory in the database and was applied (--apply-world):');
+  else console.error('The world file differs from the directory in the database (the database decides; start with --apply-world to make the directory what the file says):');
+  for (const l of start.differences) console.error(`  ${l}`);
+  console.error('  What the database already holds (grants, requests, the audit trail) stays; grants made by someone who no longer could are flagged for org admins.');
 }

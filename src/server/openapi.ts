@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import * as W from '../api/schemas';
 import { header, PUBLIC_PATHS, ROUTES, type Param } from '../api/contract';
+import { SCIM_ROUTES } from '../api/scim-contract';
 
 const schema = (s: z.ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' });
 const paramSchema = (p: Param) => (p.schema instanceof z.ZodType ? schema(p.schema) : p.schema);
@@ -40,6 +41,33 @@ export function openApiDocument(): Record<string, unknown> {
         '4XX': problem,
         '5XX': problem,
       },
+    };
+  }
+  // SCIM (RFC 7644): resources and errors in SCIM's own JSON (application/scim+json), described by
+  // the service provider's /scim/v2/Schemas; no Idempotency-Key (providers retry by looking up).
+  const scimError = {
+    description: 'SCIM error (RFC 7644 §3.12)',
+    content: {
+      'application/scim+json': {
+        schema: {
+          type: 'object',
+          required: ['schemas', 'status'],
+          properties: { schemas: { type: 'array', items: { type: 'string' } }, status: { type: 'string' }, scimType: { type: 'string' }, detail: { type: 'string' } },
+        },
+      },
+    },
+  };
+  const scimResource = { 'application/scim+json': { schema: { type: 'object', description: 'A SCIM resource or ListResponse (see /scim/v2/Schemas)' } } };
+  for (const [operationId, { method, path, summary, status, params: extra }] of Object.entries(SCIM_ROUTES)) {
+    const params: Array<Record<string, unknown>> = [...path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    params.push(...extra.map((p) => ({ ...p, schema: paramSchema(p), required: p.required ?? false })));
+    paths[path] ??= {};
+    paths[path][method] = {
+      operationId,
+      summary,
+      ...(params.length ? { parameters: params } : {}),
+      ...(method === 'post' || method === 'put' || method === 'patch' ? { requestBody: { required: true, content: scimResource } } : {}),
+      responses: { [status]: { description: status === 204 ? 'Done (no content)' : 'OK', ...(status === 204 ? {} : { content: scimResource }) }, '4XX': scimError, '5XX': scimError },
     };
   }
   return {

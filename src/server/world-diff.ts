@@ -1,15 +1,10 @@
-// What changed in the world file since a data folder last started (issue 19): starting the API on
-// an existing --data folder with a different world file was silent, so an admin could not tell
-// that people, roles, sites or products had moved under the grants and requests already stored.
-// The folder keeps a summary of the world it last started with (never a token); at start the new
-// world is compared with it and a short readable account goes to stderr.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+// What differs between a world file and the directory the database holds (issues 19, 21): starting
+// the API with a different world file was silent, so an admin could not tell that people, roles,
+// sites or products had moved under the grants and requests already stored. At start the file is
+// compared with the stored directory (directory/world-import.ts) and a short readable account goes
+// to stderr; the file is applied only when asked (--apply-world). Tokens are never compared.
 import type { World } from '../core/index';
-import { canonicalJson } from './audit';
-
-/** The summary file in a data folder. */
-export const WORLD_SUMMARY_FILE = 'access-api-world.json';
+import { canonicalJson } from '../core/canonical-json';
 
 /** Per kind of entry, entry key → its fields (tokens left out). */
 export type WorldSummary = Record<string, Record<string, Record<string, unknown>>>;
@@ -34,23 +29,35 @@ const withoutToken = <T extends object>(o: T): Record<string, unknown> => {
 /** How a role assignment is named: holder, role and where (its products are fields). */
 const roleKey = (r: Record<string, unknown>): string => `${r.user ?? `group ${String(r.group)}`} ${String(r.role)}${r.site ? ` on ${String(r.site)}` : ''}`;
 
+/** An org with no restricted site says nothing about Guard, however it was written. */
+function orgAsStated(org: World['organization']): World['organization'] {
+  if (org.guard && org.guard.restrictedSites.length > 0) return { ...org, guard: { restrictedSites: [...org.guard.restrictedSites].sort() } };
+  const { guard: _guard, ...rest } = org;
+  return rest;
+}
+
 /** The comparable summary of a world: every entry by its key, without tokens. */
 export function worldSummary(world: World): WorldSummary {
-  const w = world as World & { groups?: Array<{ id: string }> };
   const by = <T>(list: T[] | undefined, key: (t: T) => string): Record<string, Record<string, unknown>> => Object.fromEntries((list ?? []).map((t) => [key(t), withoutToken(t as object)]));
   const roles: Record<string, Record<string, unknown>> = {};
-  for (const r of world.roles as unknown as Array<Record<string, unknown>>) {
+  // The directory's ids and its default source are bookkeeping, not what the file says.
+  const stated = [...world.roles, ...(world.groupRoles ?? [])].map((r) => {
+    const { id: _id, source, ...rest } = r as Record<string, unknown>;
+    return source === undefined || source === 'manual' ? rest : { ...rest, source };
+  });
+  for (const r of stated) {
     // Two assignments of one role on one site (contact lists) stay apart.
     let k = roleKey(r);
     for (let i = 2; k in roles; i++) k = `${roleKey(r)} (#${i})`;
     roles[k] = r;
   }
   return {
-    organization: { organization: withoutToken(world.organization) },
+    organization: { organization: withoutToken(orgAsStated(world.organization)) },
     sites: by(world.sites, (s) => s.id),
     products: by(world.products, (p) => `${p.site}/${p.key}`),
-    people: by(world.users, (u) => u.id),
-    groups: by(w.groups, (g) => g.id),
+    // When the identity provider last touched a person is bookkeeping, not what a file says.
+    people: Object.fromEntries(world.users.map(({ lastSyncedAt: _synced, ...u }) => [u.id, withoutToken(u)])),
+    groups: by(world.groups, (g) => g.id),
     roles,
     engineers: by(world.engineers, (e) => e.id),
     tickets: by(world.tickets, (t) => t.key),
@@ -100,30 +107,4 @@ export function diffWorlds(before: WorldSummary, after: WorldSummary): string[] 
     else if (parts.length) lines.push(`${word}: ${parts.join('; ')}`);
   }
   return lines;
-}
-
-/**
- * Compares `world` with the summary kept in `dataDir` (if any), then keeps the new summary there.
- * Returns the lines to show (empty when nothing differs or the folder had no summary yet), plus
- * whether the folder had one. A summary that cannot be read is reported, never fatal.
- */
-export function noteWorldChanges(dataDir: string, world: World): { lines: string[]; first: boolean; problem?: string } {
-  const file = join(dataDir, WORLD_SUMMARY_FILE);
-  const now = worldSummary(world);
-  let lines: string[] = [];
-  let first = true;
-  let problem: string | undefined;
-  if (existsSync(file)) {
-    first = false;
-    try {
-      const kept = JSON.parse(readFileSync(file, 'utf8')) as { summary?: WorldSummary };
-      lines = diffWorlds(kept.summary ?? {}, now);
-    } catch (e) {
-      problem = `could not read ${file} to compare the world file with the last start: ${(e as Error).message}`;
-    }
-  }
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ savedAt: new Date().toISOString(), summary: now })}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
-  return { lines, first, problem };
 }

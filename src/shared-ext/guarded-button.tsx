@@ -65,3 +65,5 @@ export const withSelection = (click: ClickEvidence, ticks: Iterable<boolean>): C
 
 /** What a console frame or the panel says when the background parked an action. */
 export const parkedText = (reason: string) => `Not done yet: ${reason} Confirm it in the Access Companion toolbar popup.`;
+/** What a page that parked an action says once it was dismissed in the popup. */
+export const dismissedText = 'Dismissed in the toolbar popup: nothing was done.';

@@ -4,6 +4,7 @@
 // goes ahead only for that code typed into its field and a fresh, trusted Enter (or Confirm). Typing
 // that was meant for the page lands in the field and completes nothing.
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
+import './key-confirm.css';
 import type { ClickEvidence } from './messages';
 import { CAN_SEE_OCCLUSION, isKeyboardActivation, useSeen } from './visibility';
 

@@ -4,11 +4,14 @@
 // method has a handler). Wire format `{type, ...payload}` → `{ok, value} | {ok: false, error}`.
 // Pages that show live data also follow the background's changes (live.ts).
 import { browser, senderOrigin, type MessageSender } from './browser';
-import type { AccessRequestContextWire, EligibilityWire, MyAccessRequestWire } from '../api/schemas';
+import type { AccessRequestContextWire, EligibilityWire, MeWire, MyAccessRequestWire } from '../api/schemas';
 import type { ApiKeyCreatedWire, ApiKeyInput, ApiKeyListWire } from '../api/api-key-schemas';
-import type { AccessRequestBulkRowView, AccessRequestView, AuditRowView, BulkGrantRow, GrantView, SupportRequestView } from '../console/views';
+import type { DirectoryLookupWire, DirectorySitesWire, GrantorListWire, RoleAssignmentInput, RoleAssignmentWire } from '../api/directory-schemas';
+import type { AccessRequestBulkRowView, AccessRequestView, AuditRowView, AuditVerdictView, BulkGrantRow, GrantView, SupportRequestView } from './views';
 import type { Prefs } from './prefs';
-import type { TicketView, PendingAction, Status } from './ticket-view';
+import type { PendingAction } from './pending-action';
+import type { TicketView, Status } from './ticket-view';
+import type { SignedOutBecause } from './signed-out';
 
 export interface Problem {
   title: string;
@@ -40,7 +43,7 @@ export interface PopupState {
   /** The API stopped accepting the token (rotated or revoked) and the session was signed out, at (ms). */
   signedOutAt?: number;
   /** Why: a personal access token rejected, or a session from the org's provider ended at the API. */
-  signedOutBecause?: 'token_rejected' | 'session_ended';
+  signedOutBecause?: SignedOutBecause;
   /** Who is signed in, for the account line. */
   account?: { name: string; email: string; org: string };
 }
@@ -91,11 +94,13 @@ export interface MessageMap {
   /** Each request decided on its own; the result's `requestRows` say what happened to each. */
   bulkDecideAccessRequests: { req: { ids: string[]; decision: 'approve' | 'deny'; message?: string } & ActionRequest; res: ActionResult };
   guardDecision: { req: { id: string; decision: 'approve' | 'deny'; message?: string } & ActionRequest; res: ActionResult };
-  getMe: { req: Record<string, never>; res: { id: string; name: string; kind: string; org: { id: string; name: string } } };
+  getMe: { req: Record<string, never>; res: { id: string; name: string; kind: string; org: { id: string; name: string }; capabilities?: MeWire['capabilities'] } };
   /** Popup's combined state: the poll's cached copy (`fresh` polls first), each part with its age. */
   getPopupState: { req: { fresh?: boolean }; res: PopupState };
   /** One page (newest first) of the audit log; `cursor` from the previous page's `nextCursor`; `total` rows match in all. */
   getAudit: { req: { supportOnly?: boolean; ticket?: string; cursor?: string }; res: { rows: AuditRowView[]; window?: { from?: string; to?: string }; total?: number; nextCursor: string | null } };
+  /** The API's check of the signed audit trail, with the signed head it agreed with (audit readers only: others get the API's 403). */
+  verifyAudit: { req: Record<string, never>; res: AuditVerdictView };
   /** The org's Access API keys (never their secrets) and the engineers an access_check key may check as. */
   listApiKeys: { req: Record<string, never>; res: ApiKeyListWire };
   /**
@@ -107,6 +112,21 @@ export interface MessageMap {
   createApiKey: { req: ApiKeyInput & { click?: ClickEvidence }; res: ApiKeyCreatedWire };
   /** Consequential (machine callers using it stop working): done for a vouched click, else parked for the popup. */
   deleteApiKey: { req: { id: string } & ActionRequest; res: ActionResult };
+  // ---- console: Directory → Roles ----
+  /** The org's experience and its sites with their products (org admins; others get the API's 403). */
+  getDirectorySites: { req: Record<string, never>; res: DirectorySitesWire };
+  /** Who can grant for `product` on `site`, through which role or group: the most relevant first, capped, with the total. */
+  getGrantors: { req: { site: string; product: string; limit?: number }; res: GrantorListWire };
+  /** Live grants made by someone who can no longer grant (org admins; others get the API's 403). Revoked through `revokeGrant`. */
+  getFlaggedGrants: { req: Record<string, never>; res: GrantView[] };
+  /** Every role assignment of the org (to say exactly what a removal takes away). */
+  getRoleAssignments: { req: Record<string, never>; res: { assignments: RoleAssignmentWire[] } };
+  /** People and groups matching `q`, to name whom a role goes to. */
+  lookupDirectory: { req: { q: string }; res: DirectoryLookupWire };
+  /** Consequential: done for a vouched click, else parked for the popup. */
+  assignRole: { req: { assignment: RoleAssignmentInput } & ActionRequest; res: ActionResult };
+  /** Consequential: done for a vouched click, else parked for the popup. */
+  removeRole: { req: { id: string } & ActionRequest; res: ActionResult };
   // ---- request-access frame (on a product's "You don't have access" page) ----
   /** `site`: a site id or the site's address. The API's answer, with when it was fetched. */
   getRequestContext: { req: { site: string; product: string }; res: AccessRequestContextWire & { fetchedAt: number } };
@@ -150,9 +170,17 @@ export const METHODS = {
   getMe: true,
   getPopupState: true,
   getAudit: true,
+  verifyAudit: true,
   listApiKeys: true,
   createApiKey: true,
   deleteApiKey: true,
+  getDirectorySites: true,
+  getGrantors: true,
+  getFlaggedGrants: true,
+  getRoleAssignments: true,
+  lookupDirectory: true,
+  assignRole: true,
+  removeRole: true,
   getRequestContext: true,
   requestProductAccess: true,
   getNewTicketEligibility: true,
@@ -180,8 +208,11 @@ export interface ClickEvidence {
 
 /** An action done, or parked for confirmation in the popup (the click could not be vouched for). */
 export type ActionResult =
-  | { outcome: 'done'; state: string; grantId?: string; requestId?: string; rows?: BulkGrantRow[]; requestRows?: AccessRequestBulkRowView[] }
+  | { outcome: 'done'; state: string; grantId?: string; requestId?: string; roleAssignmentId?: string; rows?: BulkGrantRow[]; requestRows?: AccessRequestBulkRowView[] }
   | { outcome: 'parked'; pendingId: string; reason: string };
+
+/** A parked action the popup settled: confirmed (with what was done) or dismissed. Told to every open page, so the one that parked it catches up. */
+export type SettledAction = { pendingId: string; result: Extract<ActionResult, { outcome: 'done' }> | { outcome: 'dismissed' } };
 
 export class BackgroundError extends Error {
   constructor(readonly problem: Problem) {

@@ -2,7 +2,7 @@
 // state, who can decide it while pending, the decision with the reviewer's message, and the bar a
 // denial put on an outsider. Shared by the request-access frame and the popup.
 import type { MyAccessRequestWire } from '../api/schemas';
-import { day, since } from './format';
+import { day, displayText, since } from './format';
 
 const hostOf = (url: string) => {
   try {
@@ -12,14 +12,29 @@ const hostOf = (url: string) => {
   }
 };
 
-export function forWhom(r: MyAccessRequestWire): string {
+/** The request with the names and words others typed as displayText shows them. */
+function forDisplay(r: MyAccessRequestWire): MyAccessRequestWire {
+  const shown = <P extends { name?: string }>(p: P): P => (p.name === undefined ? p : { ...p, name: displayText(p.name) });
+  return {
+    ...r,
+    productName: displayText(r.productName),
+    requestedBy: shown(r.requestedBy),
+    forUser: { ...shown(r.forUser), email: displayText(r.forUser.email) },
+    reviewers: r.reviewers.map(shown),
+    ...(r.decidedBy ? { decidedBy: shown(r.decidedBy) } : {}),
+    ...(r.message === undefined ? {} : { message: displayText(r.message) }),
+  };
+}
+
+function forWhom(r: MyAccessRequestWire): string {
   if (r.self) return 'For you';
   if (r.role === 'subject') return `For you, asked by ${r.requestedBy.name}`;
   return `For ${r.forUser.name ? `${r.forUser.name} (${r.forUser.email})` : r.forUser.email}`;
 }
 
 /** `openHref`: where "Open <product>" leads (the page the person was on, when it is that product). */
-export function MyRequest({ request: r, now, openHref, showPlace }: { request: MyAccessRequestWire; now: number; openHref?: string; showPlace?: boolean }) {
+export function MyRequest({ request, now, openHref, showPlace }: { request: MyAccessRequestWire; now: number; openHref?: string; showPlace?: boolean }) {
+  const r = forDisplay(request);
   const mine = r.self || r.role === 'subject';
   return (
     <li class={`request ${r.state}`} data-request={r.id} data-state={r.state}>

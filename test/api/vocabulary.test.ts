@@ -27,7 +27,7 @@ const sources = (dir: string): string[] =>
   });
 
 /**
- * Action strings the server code hands to the audit log: `action: '…'` (appendAudit inputs and
+ * Action strings the server code hands to the audit log: `action: '…'` (AuditTrail.append inputs and
  * refused attempts) and the action argument of `grantChanged(…)` and `changeRequestChanged(…)`,
  * quoted or as a template.
  */

@@ -22,7 +22,7 @@ describe('background db', () => {
     await writeDecision(view('PS-109'), 1_000);
     expect(await readDecision('PS-109')).toBeUndefined();
     expect(await readDecision('PS-101')).toBeDefined();
-    await writeMe({ kind: 'admin', id: 'alice', name: 'Alice Ng', email: 'a@x', org: { id: 'acme', name: 'Acme', userManagement: 'centralized' }, roles: [], sites: [] }, 'tok1');
+    await writeMe({ kind: 'admin', id: 'alice', name: 'Alice Ng', email: 'a@x', org: { id: 'acme', name: 'Acme', userManagement: 'centralized' }, roles: [], sites: [], capabilities: [] }, 'tok1');
     expect((await readMe('tok1'))?.value.id).toBe('alice');
     expect(await readMe('tok2')).toBeUndefined();
   });

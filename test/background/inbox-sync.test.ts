@@ -1,42 +1,32 @@
 // The poll against the real Access API (in process, PGlite): a sync asked for while another runs
 // must not be answered with that one, which may have read the API before the change.
 import 'fake-indexeddb/auto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { createApp, type AccessApp } from '../../src/server/app';
-import { openDb, type Db } from '../../src/server/db/index';
+import { ROUTES } from '../../src/api/contract';
+import { pathOf } from '../support/api-call';
+import { type InProcessApi, signInBackground, startApiAsFetch, stubChromeForPoll } from './api-world';
 
 const BASE = 'http://localhost:4998';
-let app: AccessApp;
-let db: Db;
+let api: InProcessApi;
 let hold: Promise<void> | undefined;
 let reached: (() => void) | undefined;
 
 beforeAll(async () => {
-  db = await openDb({});
-  app = await createApp({ world: JSON.parse(readFileSync(join(__dirname, '../../fixtures/demo-world.json'), 'utf8')), db, log: () => undefined });
-  vi.stubGlobal('fetch', async (input: string | URL | Request, init?: RequestInit) => {
-    const req = new Request(input, init);
-    if (hold && new URL(req.url).pathname === '/v1/grants') {
-      reached?.();
-      await hold;
-    } // the poll, past its inbox read
-    return app.app.fetch(req);
+  api = await startApiAsFetch({
+    answer: async (req, answer) => {
+      if (hold && new URL(req.url).pathname === pathOf(ROUTES.grants)) {
+        reached?.();
+        await hold;
+      } // the poll, past its inbox read
+      return answer(req);
+    },
   });
-  vi.stubGlobal('chrome', {
-    runtime: { id: 'x', getURL: (p: string) => `chrome-extension://x/${p}` },
-    storage: { local: { get: async () => ({}), set: async () => undefined, remove: async () => undefined } },
-    action: { setBadgeText: async () => undefined, setBadgeBackgroundColor: async () => undefined },
-    notifications: { create: async (id: string) => id },
-  });
-  const { saveSettings } = await import('../../src/background/settings');
-  await saveSettings({ apiBaseUrl: BASE, token: 'alice-token' });
+  stubChromeForPoll();
+  await signInBackground(BASE, 'alice-token');
 }, 60_000);
 afterAll(async () => {
   vi.unstubAllGlobals();
-  await app?.close();
-  await db?.close();
+  await api?.close();
 });
 
 test('a sync asked for during a running poll sees a change made after that poll read the inbox', async () => {
@@ -55,11 +45,7 @@ test('a sync asked for during a running poll sees a change made after that poll 
   const running = syncNow();
   await atGrants;
   // The running poll has read the inbox and waits on the grant list; now a newcomer asks.
-  const asked = await app.app.request('/v1/access-requests', {
-    method: 'POST',
-    headers: { authorization: 'Bearer nina-token', 'content-type': 'application/json', 'idempotency-key': 'k1' },
-    body: JSON.stringify({ site: 'acme-main', product: 'confluence' }),
-  });
+  const asked = await api.call('nina-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'confluence' }, { headers: { 'idempotency-key': 'k1' } });
   expect(asked.status).toBe(201);
   const after = syncNow(); // as the live stream does on the request's event
   hold = undefined;

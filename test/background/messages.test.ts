@@ -90,7 +90,9 @@ describe('sender checks', () => {
     registerConsentHandlers();
     const { registerPopupHandlers } = await import('../../src/background/handlers-popup');
     const { registerAccountHandlers } = await import('../../src/background/handlers-account');
+    const { registerRoleHandlers } = await import('../../src/background/handlers-roles');
     registerConsoleHandlers();
+    registerRoleHandlers();
     registerPanelHandlers();
     registerRequesterHandlers();
     registerPopupHandlers();

@@ -1,58 +1,38 @@
 // The poll's part for requesters, against the real Access API (in process, PGlite): a decision on my
 // product access request is announced once, with the reviewer's message, and never the backlog.
 import 'fake-indexeddb/auto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { createApp, type AccessApp } from '../../src/server/app';
-import { openDb, type Db } from '../../src/server/db/index';
+import { ROUTES } from '../../src/api/contract';
+import { type InProcessApi, type Shown, signInBackground, startApiAsFetch, stubChromeForPoll } from './api-world';
 
 const BASE = 'http://localhost:4997';
-let app: AccessApp;
-let db: Db;
-const shown: { id: string; title: string; message: string }[] = [];
+let api: InProcessApi;
+const shown: Shown[] = [];
 
 beforeAll(async () => {
-  db = await openDb({});
-  app = await createApp({ world: JSON.parse(readFileSync(join(__dirname, '../../fixtures/demo-world.json'), 'utf8')), db, log: () => undefined });
-  vi.stubGlobal('fetch', async (input: string | URL | Request, init?: RequestInit) => app.app.fetch(new Request(input, init)));
-  vi.stubGlobal('chrome', {
-    runtime: { id: 'x', getURL: (p: string) => `chrome-extension://x/${p}` },
-    storage: { local: { get: async () => ({}), set: async () => undefined, remove: async () => undefined } },
-    action: { setBadgeText: async () => undefined, setBadgeBackgroundColor: async () => undefined },
-    notifications: {
-      create: async (id: string, o: { title: string; message: string }) => {
-        shown.push({ id, title: o.title, message: o.message });
-        return id;
-      },
-    },
-  });
-  const { saveSettings } = await import('../../src/background/settings');
-  await saveSettings({ apiBaseUrl: BASE, token: 'oscar-token' });
+  api = await startApiAsFetch();
+  stubChromeForPoll(shown);
+  await signInBackground(BASE, 'oscar-token');
 }, 60_000);
 afterAll(async () => {
   vi.unstubAllGlobals();
-  await app?.close();
-  await db?.close();
+  await api?.close();
 });
-
-const call = (token: string, path: string, body: unknown) =>
-  app.app.request(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
 test('a denial of my request is announced once, with who decided and the message; the popup cache has it', async () => {
   const { syncNow } = await import('../../src/background/inbox-sync');
   const { readCache } = await import('../../src/background/db');
   await syncNow(); // first sight
-  const made = await call('oscar-token', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
+  const made = await api.call('oscar-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'confluence' });
   expect(made.status).toBe(201);
-  const { id } = (await made.json()) as { id: string };
+  const { id } = made.json as { id: string };
   await syncNow();
   await syncNow(); // unchanged: 304
   expect(shown).toEqual([]);
   // The demo world also seeds a request of Oscar's (for Jira); this one is found by its id.
   expect((await readCache<{ id: string; state: string }[]>('myRequests'))!.value.find((r) => r.id === id)).toMatchObject({ id, state: 'pending' });
 
-  expect((await call('dev-token', `/v1/access-requests/${id}/deny`, { message: 'Ask your Acme sponsor.' })).status).toBe(200);
+  expect((await api.call('dev-token', ROUTES.denyAccessRequest, { id }, { message: 'Ask your Acme sponsor.' })).status).toBe(200);
   await syncNow();
   expect(shown).toEqual([
     {

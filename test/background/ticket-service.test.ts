@@ -1,15 +1,13 @@
 // The background's ticket service against the real Access API (in process, PGlite): cached then
 // fresh, stale with the reason when the API can't be reached, idempotent actions, parked clicks.
 import 'fake-indexeddb/auto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { createApp, type AccessApp } from '../../src/server/app';
-import { openDb, type Db } from '../../src/server/db/index';
+import { ROUTES } from '../../src/api/contract';
+import { callApi } from '../support/api-call';
+import { type InProcessApi, signInBackground, startApiAsFetch, stubChrome } from './api-world';
 
 const BASE = 'http://localhost:4999';
-let app: AccessApp;
-let db: Db;
+let api: InProcessApi;
 let apiUp = true;
 /** What the content script owning the frame's host answers (host-guard.ts): steady and uncovered unless a test says otherwise. */
 let hostReply: unknown = { steadyMs: 5_000 };
@@ -17,50 +15,48 @@ const hostAsks: unknown[] = [];
 const store = new Map<string, unknown>();
 
 beforeAll(async () => {
-  db = await openDb({});
-  app = await createApp({ world: JSON.parse(readFileSync(join(__dirname, '../../fixtures/demo-world.json'), 'utf8')), db, log: () => undefined });
-  vi.stubGlobal('fetch', async (input: string | URL | Request, init?: RequestInit) => {
-    if (!apiUp) throw new TypeError('Failed to fetch');
-    return app.app.fetch(new Request(input, init));
-  });
-  vi.stubGlobal('chrome', {
-    runtime: { id: 'x', getURL: (p: string) => `chrome-extension://x/${p}`, getManifest: () => ({ action: { default_popup: 'src/popup/index.html' } }) },
-    storage: {
-      local: {
-        get: async (keys: string[] | string | null) => Object.fromEntries([...store].filter(([k]) => keys === null || [keys].flat().includes(k))),
-        set: async (v: Record<string, unknown>) => {
-          for (const [k, x] of Object.entries(v)) store.set(k, x);
-        },
-        remove: async (k: string) => {
-          store.delete(k);
-        },
-      },
+  api = await startApiAsFetch({
+    answer: async (req, answer) => {
+      if (!apiUp) throw new TypeError('Failed to fetch');
+      return answer(req);
     },
-    action: { setBadgeText: async () => undefined, setBadgeBackgroundColor: async () => undefined, openPopup: async () => undefined },
-    notifications: { create: async () => undefined },
+  });
+  stubChrome(store, {
+    runtime: {
+      id: 'x',
+      getURL: (p: string) => `chrome-extension://x/${p}`,
+      getManifest: () => ({ action: { default_popup: 'src/popup/index.html' } }),
+      onMessage: { addListener: (l: MessageListener) => messageListeners.push(l) },
+    },
     tabs: {
       sendMessage: async (tabId: number, message: unknown, options: unknown) => {
         hostAsks.push({ tabId, message, options });
         return hostReply;
       },
     },
-    alarms: { get: async () => undefined, create: async () => undefined },
   });
-  const { saveSettings } = await import('../../src/background/settings');
-  await saveSettings({ apiBaseUrl: BASE, token: 'priya-token' });
+  await signInBackground(BASE, 'priya-token');
 }, 60_000); // PGlite's first start is slow on a busy 2-core machine
 afterAll(async () => {
   vi.unstubAllGlobals();
-  await app?.close();
-  await db?.close();
+  await api?.close();
 });
 
+type MessageListener = (message: unknown, sender: chrome.runtime.MessageSender, sendResponse: (r: unknown) => void) => boolean | undefined;
+const messageListeners: MessageListener[] = [];
+/** What the background's message listeners (behind webextension-polyfill) answer `message` from `sender`. */
+function sendMessage(message: unknown, sender: chrome.runtime.MessageSender): Promise<unknown> {
+  return new Promise((resolve) => {
+    for (const l of messageListeners) l(message, sender, resolve);
+  });
+}
 const tab = { id: 7 } as chrome.tabs.Tab;
 const panelSender = { id: 'x', tab, frameId: 3, url: 'chrome-extension://x/src/panel/index.html#key=PS-101&mount=m-1' };
 const consoleSender = { id: 'x', tab, frameId: 4, url: 'chrome-extension://x/src/console/index.html#page=support-access&mount=m-2' };
 const popupSender = { id: 'x', url: 'chrome-extension://x/src/popup/index.html' };
 const grantsOf = async (key: string, token = 'priya-token') =>
-  ((await (await fetch(`${BASE}/v1/tickets/${key}/grants`, { headers: { authorization: `Bearer ${token}` } })).json()) as { grants: { id: string; kind: string; state: string }[] }).grants;
+  // Through the stubbed fetch, as the extension's own calls go.
+  ((await callApi(BASE, token, ROUTES.ticketGrants, { key })).json as { grants: { id: string; kind: string; state: string }[] }).grants;
 
 describe('ticket service', () => {
   test('no cache yet → empty and stale; refresh → the API decision; then served from cache with its age', async () => {
@@ -107,6 +103,26 @@ describe('ticket service', () => {
     expect(await confirmPendingAction(pending!.id)).toMatchObject({ outcome: 'done', state: 'active' });
     expect(await pendingAction()).toBeUndefined();
     await expect(confirmPendingAction(pending!.id)).rejects.toThrow(/expired/);
+  });
+
+  test('only the popup confirms or dismisses a parked action: a panel or console frame is refused and the action still waits', async () => {
+    const { requestAction, pendingAction } = await import('../../src/background/actions');
+    const { registerPopupHandlers } = await import('../../src/background/handlers-popup');
+    registerPopupHandlers();
+    await requestAction({ kind: 'grant', ticket: 'PS-104', idempotencyKey: 'k-popup-only' }, { isTrusted: false, visible: true, pointer: true }, panelSender);
+    const pending = (await pendingAction())!;
+    for (const type of ['confirmPendingAction', 'dismissPendingAction'])
+      for (const sender of [panelSender, consoleSender]) {
+        const reply = (await sendMessage({ type, id: pending.id }, sender)) as { ok: boolean; error?: { status?: number; title: string } };
+        expect(reply).toMatchObject({ ok: false, error: { status: 403, title: expect.stringMatching(/Only the toolbar popup/) } });
+        expect((await pendingAction())?.id).toBe(pending.id);
+      }
+    // The popup's confirmation reaches the action (priya holds no Jira role: the API's own answer
+    // refuses it, not the sender check), and the slot is settled.
+    const done = (await sendMessage({ type: 'confirmPendingAction', id: pending.id }, popupSender)) as { ok: boolean; error?: { status?: number; title: string } };
+    expect(done.error?.title ?? '').not.toMatch(/Only the toolbar popup/);
+    expect(done.error?.status).toBe(403);
+    expect(await pendingAction()).toBeUndefined();
   });
 
   test('a click from a browser that cannot see occlusion (no IntersectionObserver v2, e.g. Firefox) is parked, and the popup says why', async () => {

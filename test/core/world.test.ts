@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CAUSE_ORDER, generateWorld, grantEligibility, parseWorld, WorldError } from '../../src/core/index';
+import { CAUSE_ORDER, generateWorld, grantEligibility, indexWorld, parseWorld, WorldError } from '../../src/core/index';
 import { loadFixture, rawFixture } from './helpers';
 
 type Mutation = [string, (w: Record<string, any>) => void, RegExp];
@@ -302,5 +302,41 @@ describe('generateWorld', () => {
     expect(generateWorld({ users: 2000, sites: 40, tickets: 500, seed: 8 })).not.toEqual(a);
     expect(() => parseWorld(JSON.parse(JSON.stringify(a)))).not.toThrow();
     expect(() => parseWorld(generateWorld({ users: 500, sites: 10, tickets: 100, seed: 3, userManagement: 'original' }))).not.toThrow();
+  });
+});
+
+describe('groups in the world file (DESIGN §6)', () => {
+  const withGroups = (edit: (w: Record<string, any>) => void = () => {}) => {
+    const w = rawFixture('demo-world') as Record<string, any>;
+    w.groups = [{ id: 'confluence-admins', name: 'Confluence admins', members: ['bob'] }];
+    w.roles.push({ group: 'confluence-admins', role: 'product_admin', site: 'acme-main', product: 'confluence' });
+    edit(w);
+    return w;
+  };
+
+  it("a member holds the group's roles beside their own", () => {
+    const world = parseWorld(withGroups());
+    expect(world.groupRoles).toEqual([{ group: 'confluence-admins', role: 'product_admin', site: 'acme-main', product: 'confluence' }]);
+    const roles = indexWorld(world).rolesByUser.get('bob')!;
+    expect(roles.map((r) => [r.role, r.product, r.group])).toEqual(
+      expect.arrayContaining([
+        ['product_admin', 'jira', undefined],
+        ['product_admin', 'confluence', 'confluence-admins'],
+      ]),
+    );
+  });
+
+  it.each<[string, (w: Record<string, any>) => void, RegExp]>([
+    ['a member who is no user', (w) => w.groups[0].members.push('zed'), /^groups\[0\] \("confluence-admins"\): member "zed" is not a user$/],
+    ['a group id that is a user id', (w) => (w.groups[0].id = 'bob'), /^groups\[0\] \("bob"\): id "bob" is also a user id$/],
+    ['a role naming an unknown group', (w) => (w.roles[w.roles.length - 1].group = 'nobody'), /\(group "nobody"\): group "nobody" does not exist$/],
+    ['a role naming both a user and a group', (w) => (w.roles[w.roles.length - 1].user = 'bob'), /name exactly one of "user" or "group"$/],
+    [
+      'a group role foreign to the experience',
+      (w) => (w.roles[w.roles.length - 1] = { group: 'confluence-admins', role: 'site_admin', site: 'acme-main' }),
+      /role "site_admin" does not exist in a centralized org$/,
+    ],
+  ])('rejects %s', (_name, edit, message) => {
+    expect(() => parseWorld(withGroups(edit))).toThrow(message);
   });
 });

@@ -12,10 +12,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, consoleFrame, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 import { screenshot } from './harness';
 import { keyConfirmation, shownCode, surveyField, typeLastNameAndSend, typeLikeAPerson } from './keyboard-consent-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 const TAG = 'access-companion-console';
-const keys = async () => (await apiCall(w.api, 'alice-token', 'GET', '/v1/api-keys')).body.keys as { name: string; scopes: string[] }[];
+const keys = async () => (await apiCall(w.api, 'alice-token', ROUTES.apiKeys)).body.keys as { name: string; scopes: string[] }[];
 
 describe('attack: API key creation by typing into the page', () => {
   beforeAll(async () => {

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { centre, fade, slowPress, sliver } from './clickjack-helpers';
 import { holdEnter, keyConfirmation, shownCode, typeLikeAPerson } from './keyboard-consent-helpers';
 import { apiCall, openTicket, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
 const TAG = 'access-companion-panel';
@@ -17,19 +18,25 @@ let n = 0;
 /** Support asks to update a fresh workflow on PS-107 (granted); the panel shows its card with Approve. */
 async function askedAndShown(): Promise<{ id: string; page: Page; panel: Frame; approve: ReturnType<Frame['getByRole']> }> {
   const workflow = `Attack${++n}`;
-  const asked = await apiCall(w.api, 'sam-token', 'POST', '/v1/tickets/PS-107/change-requests', {
-    action: 'update',
-    resource: { type: 'workflow', id: workflow, project: 'PS' },
-    reason: 'Restore the Done transition.',
-    duration: 'PT2H',
-  });
+  const asked = await apiCall(
+    w.api,
+    'sam-token',
+    ROUTES.createChangeRequest,
+    { key: 'PS-107' },
+    {
+      action: 'update',
+      resource: { type: 'workflow', id: workflow, project: 'PS' },
+      reason: 'Restore the Done transition.',
+      duration: 'PT2H',
+    },
+  );
   expect(asked.status).toBe(201);
   const { page, panel } = await openTicket(w, 'PS-107');
   const approve = panel.getByRole('button', { name: `Approve change: update workflow '${workflow}' in project PS` });
   await approve.waitFor({ timeout: 20_000 });
   return { id: asked.body.id, page, panel, approve };
 }
-const stateOf = async (id: string) => (await apiCall(w.api, 'bob-token', 'GET', `/v1/change-requests/${id}`)).body.state as string;
+const stateOf = async (id: string) => (await apiCall(w.api, 'bob-token', ROUTES.changeRequest, { id })).body.state as string;
 
 async function expectParked(panel: Frame, id: string, reason: RegExp): Promise<void> {
   await expect.poll(() => text(panel, `[data-change-request="${id}"] .parked`), { timeout: 30_000 }).toMatch(reason);
@@ -40,7 +47,7 @@ describe('attack: the change-request card', () => {
   beforeAll(async () => {
     w = await startTicketWorld();
     await signInThroughOptions(w, 'bob-token');
-    expect((await apiCall(w.api, 'bob-token', 'POST', '/v1/tickets/PS-107/grants', {})).status).toBe(201);
+    expect((await apiCall(w.api, 'bob-token', ROUTES.grant, { key: 'PS-107' }, {})).status).toBe(201);
   });
   afterAll(async () => {
     await w?.close();

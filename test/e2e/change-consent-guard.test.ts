@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { clickArmed } from './harness';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
 const PROJECT = { type: 'project', id: 'EU' };
@@ -20,18 +21,24 @@ describe('change consent held for Guard', () => {
   });
 
   test('Ivan consents, Gus approves as Guard admin in the panel, Support runs the test once', async () => {
-    const g = await apiCall(w.api, 'ivan-token', 'POST', '/v1/tickets/PS-102/grants', {});
+    const g = await apiCall(w.api, 'ivan-token', ROUTES.grant, { key: 'PS-102' }, {});
     expect(g.body.state).toBe('pending_guard_approval');
-    expect((await apiCall(w.api, 'gus-token', 'POST', `/v1/grants/${g.body.id}/guard-decision`, { decision: 'approve' })).status).toBe(200);
-    const asked = await apiCall(w.api, 'sam-token', 'POST', '/v1/tickets/PS-102/change-requests', {
-      action: 'run_test',
-      resource: PROJECT,
-      reason: 'Reproduce the stale filter with a test board.',
-      duration: 'PT1H',
-    });
+    expect((await apiCall(w.api, 'gus-token', ROUTES.guardDecision, { id: g.body.id }, { decision: 'approve' })).status).toBe(200);
+    const asked = await apiCall(
+      w.api,
+      'sam-token',
+      ROUTES.createChangeRequest,
+      { key: 'PS-102' },
+      {
+        action: 'run_test',
+        resource: PROJECT,
+        reason: 'Reproduce the stale filter with a test board.',
+        duration: 'PT1H',
+      },
+    );
     expect(asked.status).toBe(201);
-    expect((await apiCall(w.api, 'ivan-token', 'POST', `/v1/change-requests/${asked.body.id}/approve`, {})).body.state).toBe('pending_guard_approval');
-    const run = () => apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-102', resource: PROJECT, action: 'run_test' });
+    expect((await apiCall(w.api, 'ivan-token', ROUTES.approveChangeRequest, { id: asked.body.id }, {})).body.state).toBe('pending_guard_approval');
+    const run = () => apiCall(w.api, 'sam-token', ROUTES.checkAccess, { ticket: 'PS-102', resource: PROJECT, action: 'run_test' });
     expect((await run()).body.allowed).toBe(false);
 
     const { page, panel } = await openTicket(w, 'PS-102');

@@ -8,10 +8,11 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { screenshot } from './harness';
 import { clickArmed } from './harness';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
 const BUG = { type: 'workflow', id: 'Bug', project: 'PS' };
-const check = (body: Record<string, unknown>) => apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-107', ...body });
+const check = (body: Record<string, unknown>) => apiCall(w.api, 'sam-token', ROUTES.checkAccess, { ticket: 'PS-107', ...body });
 
 describe('change consent in the ticket panel', () => {
   beforeAll(async () => {
@@ -23,13 +24,19 @@ describe('change consent in the ticket panel', () => {
   });
 
   test('ask → card and inbox item → approve → update allowed once; second update and delete refused; permission change shown live', async () => {
-    expect((await apiCall(w.api, 'bob-token', 'POST', '/v1/tickets/PS-107/grants', {})).status).toBe(201);
-    const asked = await apiCall(w.api, 'sam-token', 'POST', '/v1/tickets/PS-107/change-requests', {
-      action: 'update',
-      resource: BUG,
-      reason: 'The Done transition is missing from the Bug workflow; restoring it fixes the 500.',
-      duration: 'PT2H',
-    });
+    expect((await apiCall(w.api, 'bob-token', ROUTES.grant, { key: 'PS-107' }, {})).status).toBe(201);
+    const asked = await apiCall(
+      w.api,
+      'sam-token',
+      ROUTES.createChangeRequest,
+      { key: 'PS-107' },
+      {
+        action: 'update',
+        resource: BUG,
+        reason: 'The Done transition is missing from the Bug workflow; restoring it fixes the 500.',
+        duration: 'PT2H',
+      },
+    );
     expect(asked.status).toBe(201);
     expect((await check({ resource: BUG, action: 'update' })).body.allowed).toBe(false);
 
@@ -39,6 +46,9 @@ describe('change consent in the ticket panel', () => {
     await popup.goto(`chrome-extension://${w.browser.extensionId}/src/popup/index.html`);
     const item = popup.getByRole('list', { name: 'Waiting on you' }).locator(`li[data-item="change_request:${asked.body.id}"]`);
     await expect.poll(() => item.textContent().catch(() => ''), { timeout: 20_000 }).toMatch(/Support asks to update workflow 'Bug' in project PS \(PS-107\)/);
+    // Its kind in words, never the API's raw name.
+    expect(await item.textContent()).toContain('Change to approve');
+    expect(await item.textContent()).not.toContain('change_request');
     await screenshot(popup, 'change-request-inbox');
     await popup.close();
 
@@ -98,7 +108,7 @@ describe('change consent in the ticket panel', () => {
     await shoot(page, 'change-request-after');
 
     // Closing the ticket keeps the list of what Support changed.
-    expect((await apiCall(w.api, 'sam-token', 'POST', '/v1/tickets/PS-107/close', {})).status).toBe(200);
+    expect((await apiCall(w.api, 'sam-token', ROUTES.closeTicket, { key: 'PS-107' }, {})).status).toBe(200);
     await expect.poll(() => panel.getByRole('heading', { name: 'Changes Support made on this ticket' }).count(), { timeout: 20_000 }).toBe(1);
     expect(await made.locator('li').count()).toBe(2);
     await page.close();

@@ -8,11 +8,12 @@ import { apiCall, signInThroughOptions, startTicketWorld, type TicketWorld } fro
 import { consoleFrame } from './console-helpers';
 import { screenshot } from './harness';
 import { centre, decoy, doubleClick, fade, honestClick, humanGap, overlay, slideUnderPointer, slowPress, sliver } from './clickjack-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
 let grantId: string;
 const TAG = 'access-companion-console';
-const state = async () => (await apiCall(w.api, 'alice-token', 'GET', '/v1/tickets/PS-102/grants')).body.grants.find((g: { id: string }) => g.id === grantId).state;
+const state = async () => (await apiCall(w.api, 'alice-token', ROUTES.ticketGrants, { key: 'PS-102' })).body.grants.find((g: { id: string }) => g.id === grantId).state;
 
 async function guardPage(): Promise<{ page: Page; frame: Frame; approve: ReturnType<Frame['locator']> }> {
   const page = await w.browser.context.newPage();
@@ -47,7 +48,7 @@ describe('Guard approvals frame: every trick parks, an honest click decides', ()
   beforeAll(async () => {
     w = await startTicketWorld();
     await signInThroughOptions(w, 'gus-token');
-    const made = await apiCall(w.api, 'alice-token', 'POST', '/v1/tickets/PS-102/grants');
+    const made = await apiCall(w.api, 'alice-token', ROUTES.grant, { key: 'PS-102' });
     expect(made.body.state).toBe('pending_guard_approval');
     grantId = made.body.id;
   });

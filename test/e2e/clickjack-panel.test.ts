@@ -8,17 +8,18 @@ import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, tex
 import { consoleFrame } from './console-helpers';
 import { screenshot } from './harness';
 import { centre, decoy, doubleClick, fade, humanGap, honestClick, overlay, removeOverlay, slideUnderPointer, slowPress, sliver } from './clickjack-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
 const TAG = 'access-companion-panel';
 const activeData = async (key: string) =>
-  (await apiCall(w.api, 'alice-token', 'GET', `/v1/tickets/${key}/grants`)).body.grants.filter(
+  (await apiCall(w.api, 'alice-token', ROUTES.ticketGrants, { key })).body.grants.filter(
     (g: { kind: string; state: string }) => g.kind === 'data' && (g.state === 'active' || g.state === 'pending_guard_approval'),
   );
 
 /** Opens PS-107 with no grant, ready for a trick; the Grant button is on screen. */
 async function freshPanel(): Promise<{ page: Page; panel: Frame }> {
-  for (const g of await activeData('PS-107')) await apiCall(w.api, 'alice-token', 'POST', `/v1/grants/${g.id}/revoke`);
+  for (const g of await activeData('PS-107')) await apiCall(w.api, 'alice-token', ROUTES.revoke, { id: g.id });
   const opened = await openTicket(w, 'PS-107');
   await opened.panel.getByRole('button', { name: 'Grant access' }).waitFor();
   return opened;
@@ -188,10 +189,10 @@ describe('ticket panel and bulk grant: every trick parks, an honest click grants
 
   // ---- the console's bulk grant: the ticks count too ----
   const bulkButton = (frame: Frame) => frame.getByRole('button', { name: /Grant data access to selected/ });
-  const active = async () => (await apiCall(w.api, 'alice-token', 'GET', '/v1/grants?state=active,pending_guard_approval')).body.grants.map((g: { ticket: string }) => g.ticket);
+  const active = async () => (await apiCall(w.api, 'alice-token', ROUTES.grants, { query: { state: 'active,pending_guard_approval' } })).body.grants.map((g: { ticket: string }) => g.ticket);
 
   test('bulk grant: a row ticked through an overlay makes it park even when the grant click is honest; honest ticks grant', async () => {
-    for (const g of await activeData('PS-101')) await apiCall(w.api, 'alice-token', 'POST', `/v1/grants/${g.id}/revoke`);
+    for (const g of await activeData('PS-101')) await apiCall(w.api, 'alice-token', ROUTES.revoke, { id: g.id });
     const page = await w.browser.context.newPage();
     await page.goto(w.demo.adminPageUrl('settings/support-access'));
     const frame = await consoleFrame(page);

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, consoleFrame, signIn, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 import { clickArmed, screenshot } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 const text = async (p: Promise<string | null>) => ((await p) ?? '').replace(/\s+/g, ' ').trim();
@@ -21,12 +22,12 @@ describe('admin console: access requests say what a decision does', () => {
     await page.goto(w.demo.adminPageUrl('access-requests'));
     return { page, frame: await consoleFrame(page) };
   };
-  const seats = async (id: string) => (await apiCall(w.api, 'alice-token', 'GET', `/v1/access-requests/${id}`)).body.seatsNow as number;
+  const seats = async (id: string) => (await apiCall(w.api, 'alice-token', ROUTES.accessRequest, { id })).body.seatsNow as number;
 
   test('five requests for three people: "Adds 2 billable seats to Confluence: 37 → 39; 1 to Jira: 41 → 42", and the seats move by that', async () => {
     // Frank asked for himself and Alice asks for him; Priya asked for Kai and Bob asks for Kai with his email written otherwise.
-    const forFrank = await apiCall(w.api, 'alice-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { userId: 'frank' } });
-    const forKai = await apiCall(w.api, 'bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { email: 'Kai.Moreno@ACME.test' } });
+    const forFrank = await apiCall(w.api, 'alice-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'confluence', for: { userId: 'frank' } });
+    const forKai = await apiCall(w.api, 'bob-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'confluence', for: { email: 'Kai.Moreno@ACME.test' } });
     expect([forFrank.status, forKai.status]).toEqual([201, 201]);
     const ids = ['ar_demo-frank-confluence', forFrank.body.id, 'ar_demo-priya-for-kai', forKai.body.id, 'ar_demo-bob-for-priya'];
     const before = { confluence: await seats('ar_demo-frank-confluence'), jira: await seats('ar_demo-bob-for-priya') };
@@ -50,7 +51,7 @@ describe('admin console: access requests say what a decision does', () => {
   test("barred: Oscar's older self-made request, the reviewer's warning and the requester's notice say one rule in one sentence", async () => {
     const rule = 'Denying a request that someone outside the site made for themself bars that person from requesting product access anywhere in Acme Corp.';
     // Oscar asks for Confluence too; dev denies it, which bars him. His older Jira request stays pending.
-    const conf = await apiCall(w.api, 'oscar-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
+    const conf = await apiCall(w.api, 'oscar-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'confluence' });
     expect(conf.status).toBe(201);
     const { page, frame } = await open();
     const card = frame.locator(`section[data-request="${conf.body.id}"]`);
@@ -75,10 +76,10 @@ describe('admin console: access requests say what a decision does', () => {
     expect(said).not.toMatch(/\d{4}-\d{2}-\d{2}/);
 
     // The API's answers carry the same sentence, to the reviewer and to the requester.
-    expect((await apiCall(w.api, 'dev-token', 'GET', '/v1/access-requests/ar_demo-oscar-jira')).body.barRule).toBe(rule);
-    const mine = await apiCall(w.api, 'oscar-token', 'GET', '/v1/me/access-requests');
+    expect((await apiCall(w.api, 'dev-token', ROUTES.accessRequest, { id: 'ar_demo-oscar-jira' })).body.barRule).toBe(rule);
+    const mine = await apiCall(w.api, 'oscar-token', ROUTES.myAccessRequests);
     expect(mine.body.requests.find((r: { id: string }) => r.id === conf.body.id).barRule).toBe(rule);
-    const context = await apiCall(w.api, 'oscar-token', 'GET', '/v1/access-requests/context?site=acme-main&product=jira');
+    const context = await apiCall(w.api, 'oscar-token', ROUTES.accessRequestContext, { query: { site: 'acme-main', product: 'jira' } });
     expect(context.body.bar.rule).toBe(rule);
     expect(context.body.bar.message).toContain(rule);
 

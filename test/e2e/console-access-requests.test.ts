@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, consoleFrame, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 import { clickArmed, screenshot } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 
@@ -22,7 +23,7 @@ describe('admin console: product access requests', () => {
     await page.goto(w.demo.adminPageUrl('access-requests'));
     return { page, frame: await consoleFrame(page) };
   };
-  const seatsOf = async (id: string) => (await apiCall(w.api, 'alice-token', 'GET', `/v1/access-requests/${id}`)).body.seatsNow as number;
+  const seatsOf = async (id: string) => (await apiCall(w.api, 'alice-token', ROUTES.accessRequest, { id })).body.seatsNow as number;
 
   test('an off-site self-request: seat change and bar warning before the click; denied with a message, the person is barred', async () => {
     const { page, frame } = await open();
@@ -59,13 +60,13 @@ describe('admin console: product access requests', () => {
       .toMatch(/Denied.*invite you/);
 
     // The API agrees: denied with the message, no seat, and Oscar cannot ask again anywhere.
-    const mine = await apiCall(w.api, 'oscar-token', 'GET', '/v1/access-requests/ar_demo-oscar-jira');
+    const mine = await apiCall(w.api, 'oscar-token', ROUTES.accessRequest, { id: 'ar_demo-oscar-jira' });
     expect(mine.body).toMatchObject({ state: 'denied', message: 'Please ask your Acme contact to invite you.', decidedBy: 'dev' });
     expect(await seatsOf('ar_demo-oscar-jira')).toBe(41);
-    const again = await apiCall(w.api, 'oscar-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
+    const again = await apiCall(w.api, 'oscar-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'confluence' });
     expect(again.status).toBe(422);
     expect(again.body.code).toBe('barred');
-    const audit = await apiCall(w.api, 'alice-token', 'GET', '/v1/audit?actor=dev');
+    const audit = await apiCall(w.api, 'alice-token', ROUTES.audit, { query: { actor: 'dev' } });
     expect(audit.body.entries[0]).toMatchObject({ action: 'access_request.deny', resource: { id: 'ar_demo-oscar-jira' }, detail: { barred: true } });
     await page.close();
   });
@@ -91,12 +92,12 @@ describe('admin console: product access requests', () => {
       )
       .toMatch(/Approved/);
     expect(await seatsOf('ar_demo-priya-for-kai')).toBe(before + 1);
-    expect((await apiCall(w.api, 'priya-token', 'GET', '/v1/access-requests/ar_demo-priya-for-kai')).body.state).toBe('approved');
+    expect((await apiCall(w.api, 'priya-token', ROUTES.accessRequest, { id: 'ar_demo-priya-for-kai' })).body.state).toBe('approved');
     await page.close();
   });
 
   test('bulk: the selected requests are decided one by one, each result shown; my own request is not mine to decide', async () => {
-    const own = await apiCall(w.api, 'dev-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { userId: 'tomas' } });
+    const own = await apiCall(w.api, 'dev-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'confluence', for: { userId: 'tomas' } });
     expect(own.status).toBe(201);
     const { page, frame } = await open();
     const mine = frame.locator(`section[data-request="${own.body.id}"]`);

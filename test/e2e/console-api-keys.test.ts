@@ -7,6 +7,7 @@ import { apiCall, consoleFrame, startConsoleWorld, type ConsoleWorld } from './c
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { clickArmed, ROOT, screenshot } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 
@@ -63,11 +64,7 @@ describe('admin console: API keys', () => {
     expect(violations).toEqual([]);
 
     // The key works, as Sam; the list nowhere shows the secret again.
-    const check = await fetch(`${w.api.base}/v1/access/check`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ ticket: 'PS-101', resource: { type: 'work_item', id: 'PS-101' } }),
-    });
+    const check = await apiCall(w.api, secret, ROUTES.checkAccess, { ticket: 'PS-101', resource: { type: 'work_item', id: 'PS-101' } });
     expect(check.status).toBe(200);
     await secretBox.getByRole('button', { name: "I've stored it" }).click();
     await expect.poll(() => secretBox.count()).toBe(0);
@@ -85,7 +82,7 @@ describe('admin console: API keys', () => {
     await expect.poll(focused).toBe('Cancel');
     await page.keyboard.press('Enter');
     await expect.poll(focused).toBe('Delete Support tooling…');
-    expect((await apiCall(w.api, 'alice-token', 'GET', '/v1/api-keys')).body.keys).toHaveLength(1);
+    expect((await apiCall(w.api, 'alice-token', ROUTES.apiKeys)).body.keys).toHaveLength(1);
     // A script's click on the confirm button is parked, the key still works.
     await again.getByRole('button', { name: 'Delete Support tooling…' }).click();
     const confirm = again.getByRole('group', { name: /Delete “Support tooling”\?/ });
@@ -94,21 +91,21 @@ describe('admin console: API keys', () => {
     await screenshot(page, 'console-api-keys-confirm-delete');
     await confirm.getByRole('button', { name: 'Delete key' }).evaluate((b: HTMLButtonElement) => b.click());
     await expect.poll(() => again.locator('p.result').textContent()).toMatch(/Not done yet: The click did not come from you.*toolbar popup/);
-    expect((await apiCall(w.api, 'alice-token', 'GET', '/v1/api-keys')).body.keys).toHaveLength(1);
+    expect((await apiCall(w.api, 'alice-token', ROUTES.apiKeys)).body.keys).toHaveLength(1);
 
     // The admin's own click deletes it; the API refuses the key from its next use.
     await clickArmed(again, confirm.getByRole('button', { name: 'Delete key' }));
     await expect.poll(() => again.locator('p.result').textContent()).toMatch(/Deleted “Support tooling”/);
     await expect.poll(() => again.getByText('No API keys yet.').count()).toBe(1);
-    const refused = await fetch(`${w.api.base}/v1/audit`, { headers: { authorization: `Bearer ${secret}` } });
+    const refused = await apiCall(w.api, secret, ROUTES.audit);
     expect(refused.status).toBe(401);
-    const audit = await apiCall(w.api, 'alice-token', 'GET', '/v1/audit?limit=20');
+    const audit = await apiCall(w.api, 'alice-token', ROUTES.audit, { query: { limit: 20 } });
     expect(audit.body.entries.map((e: { action: string; outcome: string }) => `${e.action}:${e.outcome}`)).toEqual(expect.arrayContaining(['api_key.create:done', 'api_key.delete:done']));
     await page.close();
   });
 
   test('a delete the frame cannot vouch for waits in the popup, which names the key, and is done there', async () => {
-    const made = await apiCall(w.api, 'alice-token', 'POST', '/v1/api-keys', { name: 'SIEM export', scopes: ['audit_read'] });
+    const made = await apiCall(w.api, 'alice-token', ROUTES.createApiKey, { name: 'SIEM export', scopes: ['audit_read'] });
     expect(made.status).toBe(201);
     const page = await w.browser.context.newPage();
     await page.goto(w.demo.adminPageUrl('settings/api-keys'));
@@ -124,10 +121,10 @@ describe('admin console: API keys', () => {
       .poll(() => pending.textContent().catch(() => ''), { timeout: 10_000 })
       .toMatch(/Delete the Access API key “SIEM export” \(Read the audit log and its stream\): whatever uses it is refused from its next request/);
     await screenshot(popup, 'popup-pending-api-key-delete');
-    expect((await fetch(`${w.api.base}/v1/audit`, { headers: { authorization: `Bearer ${made.body.secret}` } })).status).toBe(200);
+    expect((await apiCall(w.api, made.body.secret, ROUTES.audit)).status).toBe(200);
     await pending.getByRole('button', { name: 'Confirm' }).click();
     await expect.poll(() => pending.textContent()).toMatch(/Done/);
-    expect((await fetch(`${w.api.base}/v1/audit`, { headers: { authorization: `Bearer ${made.body.secret}` } })).status).toBe(401);
+    expect((await apiCall(w.api, made.body.secret, ROUTES.audit)).status).toBe(401);
     await popup.close();
     await page.close();
   });
@@ -146,7 +143,7 @@ describe('admin console: API keys', () => {
     // A press the frame can vouch for (a key is made only for one), so the API's own refusal shows.
     await clickArmed(frame, frame.getByRole('button', { name: 'Create key' }));
     await expect.poll(() => frame.getByRole('alert').textContent()).toMatch(/must lie in the future/);
-    expect((await apiCall(w.api, 'alice-token', 'GET', '/v1/api-keys')).body.keys).toHaveLength(0);
+    expect((await apiCall(w.api, 'alice-token', ROUTES.apiKeys)).body.keys).toHaveLength(0);
     await page.close();
   });
 });

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { screenshot } from './harness';
 import { apiCall, consoleFrame, startConsoleWorld, type ConsoleWorld } from './console-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 const ROWS = 230;
@@ -11,9 +12,9 @@ const ROWS = 230;
 describe('console audit log: paging a ticket window', () => {
   beforeAll(async () => {
     w = await startConsoleWorld('alice-token');
-    expect((await apiCall(w.api, 'alice-token', 'POST', '/v1/tickets/PS-101/grants', {})).status).toBe(201);
+    expect((await apiCall(w.api, 'alice-token', ROUTES.grant, { key: 'PS-101' }, {})).status).toBe(201);
     for (let i = 0; i < ROWS; i++) {
-      const r = await apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'work_item', id: `CONF-${i}` } });
+      const r = await apiCall(w.api, 'sam-token', ROUTES.checkAccess, { ticket: 'PS-101', resource: { type: 'work_item', id: `CONF-${i}` } });
       expect(r.body.allowed).toBe(true);
     }
   });

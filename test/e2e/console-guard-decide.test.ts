@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, openAdvancedTokenForm, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
 import { consoleFrame } from './console-helpers';
 import { clickArmed, screenshot } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
 
@@ -29,10 +30,10 @@ describe('Guard approvals: enough to decide on, and a reason with Deny', () => {
   });
 
   test('the row shows what is approved; Deny sends the reason; the granter reads it', async () => {
-    const granted = await apiCall(w.api, 'alice-token', 'POST', '/v1/tickets/PS-108/grants');
+    const granted = await apiCall(w.api, 'alice-token', ROUTES.grant, { key: 'PS-108' });
     expect(granted.body.state).toBe('pending_guard_approval');
-    const grant = (await apiCall(w.api, 'alice-token', 'GET', `/v1/grants/${granted.body.id}`)).body;
-    const eligibility = (await apiCall(w.api, 'gus-token', 'GET', '/v1/tickets/PS-108/eligibility')).body;
+    const grant = (await apiCall(w.api, 'alice-token', ROUTES.getGrant, { id: granted.body.id })).body;
+    const eligibility = (await apiCall(w.api, 'gus-token', ROUTES.eligibility, { key: 'PS-108' })).body;
 
     // Gus has seen a ticket on the portal: the console links tickets there.
     const seen = await openTicket(w, 'PS-108');
@@ -60,9 +61,9 @@ describe('Guard approvals: enough to decide on, and a reason with Deny', () => {
     await row.getByLabel(/Reason for denying/).fill(reason);
     await clickArmed(frame, row.getByRole('button', { name: 'Deny' }));
     await expect.poll(() => frame.getByRole('status').filter({ hasText: 'PS-108' }).first().textContent()).toMatch(/denied/);
-    const after = (await apiCall(w.api, 'alice-token', 'GET', `/v1/grants/${granted.body.id}`)).body;
+    const after = (await apiCall(w.api, 'alice-token', ROUTES.getGrant, { id: granted.body.id })).body;
     expect(after).toMatchObject({ state: 'denied', guardDecidedBy: 'gus', guardMessage: reason });
-    const audit = (await apiCall(w.api, 'alice-token', 'GET', '/v1/audit?ticket=PS-108')).body;
+    const audit = (await apiCall(w.api, 'alice-token', ROUTES.audit, { query: { ticket: 'PS-108' } })).body;
     expect(audit.entries.find((e: { action: string }) => e.action === 'grant.guard_deny').detail).toMatchObject({ message: reason });
     await page.close();
 

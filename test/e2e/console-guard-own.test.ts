@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
 import { consoleFrame } from './console-helpers';
 import { clickArmed, screenshot } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
 
@@ -29,8 +30,8 @@ describe('Guard admin who granted', () => {
   });
 
   test('console: own grant cannot be decided and says why; others are named and decided; a script click is parked', async () => {
-    const own = (await apiCall(w.api, 'gus-token', 'GET', '/v1/tickets/PS-102/grants')).body.grants.find((g: { state: string }) => g.state === 'pending_guard_approval');
-    const alices = await apiCall(w.api, 'alice-token', 'POST', '/v1/tickets/PS-108/grants');
+    const own = (await apiCall(w.api, 'gus-token', ROUTES.ticketGrants, { key: 'PS-102' })).body.grants.find((g: { state: string }) => g.state === 'pending_guard_approval');
+    const alices = await apiCall(w.api, 'alice-token', ROUTES.grant, { key: 'PS-108' });
     expect(alices.body.state).toBe('pending_guard_approval');
 
     const page = await w.browser.context.newPage();
@@ -52,13 +53,13 @@ describe('Guard admin who granted', () => {
     // A click made by a script in the frame is parked for the popup; the grant still waits.
     await otherRow.getByRole('button', { name: 'Approve' }).evaluate((b: HTMLButtonElement) => b.click());
     await expect.poll(() => frame.getByRole('status').filter({ hasText: 'PS-108' }).first().textContent()).toMatch(/Not done yet: The click did not come from you.*toolbar popup/);
-    const waiting = await apiCall(w.api, 'alice-token', 'GET', '/v1/tickets/PS-108/grants');
+    const waiting = await apiCall(w.api, 'alice-token', ROUTES.ticketGrants, { key: 'PS-108' });
     expect(waiting.body.grants.find((g: { id: string }) => g.id === alices.body.id).state).toBe('pending_guard_approval');
 
     // The admin's own click decides it.
     await clickArmed(frame, otherRow.getByRole('button', { name: 'Approve' }));
     await expect.poll(() => frame.getByRole('status').filter({ hasText: 'PS-108' }).first().textContent()).toMatch(/approved/);
-    const decided = await apiCall(w.api, 'alice-token', 'GET', '/v1/tickets/PS-108/grants');
+    const decided = await apiCall(w.api, 'alice-token', ROUTES.ticketGrants, { key: 'PS-108' });
     expect(decided.body.grants.find((g: { id: string }) => g.id === alices.body.id).state).toBe('active');
     await page.close();
   });

@@ -4,25 +4,55 @@ import { serve } from '@hono/node-server';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Worker } from 'playwright-core';
+import { expect } from 'vitest';
 import { launchWithExtension, ROOT, startTestDemoPages, type ExtensionBrowser } from './harness';
 import type { DemoPages } from '../../scripts/demo-pages';
 import { createApp } from '../../src/server/app';
 import { openPglite } from '../../src/server/db/index';
+import { ephemeralSigningKey } from '../../src/server/audit/checkpoints';
 import { ALARM, POLL_MINUTES } from '../../src/background/inbox-sync';
+
+/** Calls a route of the contract over HTTP (test/support/api-call.ts). */
+export { apiCall } from '../support/api-call';
 
 export interface RunningApi {
   base: string;
   close(): Promise<void>;
+  /** With `signAudit`: signs a checkpoint of the audit chain's head now. */
+  tick?: () => Promise<{ seq: number } | undefined>;
+  /** Edits audit entry `seq` behind the API's back, as a database writer could (for Verify's broken verdict). */
+  tamper?: (seq: number) => Promise<void>;
 }
 
-/** The real Access API (createApp over in-memory PGlite) in this process, on a random port. */
-export async function startApi(fixture = join(ROOT, 'fixtures', 'demo-world.json')): Promise<RunningApi> {
+/**
+ * The real Access API (createApp over in-memory PGlite) in this process, on a random port. With
+ * `signAudit` it signs audit checkpoints with a throwaway key, only when `tick` is called.
+ */
+export async function startApi(fixture = join(ROOT, 'fixtures', 'demo-world.json'), opts: { signAudit?: boolean } = {}): Promise<RunningApi> {
   const db = await openPglite();
-  const api = await createApp({ world: JSON.parse(readFileSync(fixture, 'utf8')), db, rateLimitPerMinute: 100_000, log: (m) => console.error(m) });
+  const api = await createApp({
+    world: JSON.parse(readFileSync(fixture, 'utf8')),
+    db,
+    rateLimitPerMinute: 100_000,
+    log: (m) => console.error(m),
+    ...(opts.signAudit ? { auditSigning: { key: ephemeralSigningKey() } } : {}),
+  });
   return new Promise((resolve) => {
     const server = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
       resolve({
         base: `http://localhost:${info.port}`,
+        // Every append signs its head (issue 20): the newest signed head is the trail's head.
+        ...(opts.signAudit
+          ? {
+              tick: async () => {
+                const [row] = await db.query<{ seq: string }>('SELECT seq::text FROM audit_rows WHERE signed_note IS NOT NULL ORDER BY seq DESC LIMIT 1');
+                return row ? { seq: Number(row.seq) } : undefined;
+              },
+            }
+          : {}),
+        tamper: async (seq) => {
+          await db.query(`UPDATE audit_rows SET body = replace(body, '"detail":{', '"detail":{"forged":true,') WHERE seq = $1`, [seq]);
+        },
         close: async () => {
           await new Promise<void>((done) => {
             (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
@@ -36,16 +66,6 @@ export async function startApi(fixture = join(ROOT, 'fixtures', 'demo-world.json
   });
 }
 
-export async function apiCall<T = any>(api: RunningApi, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${api.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
-}
-
 export interface ConsoleWorld {
   api: RunningApi;
   demo: DemoPages;
@@ -53,8 +73,8 @@ export interface ConsoleWorld {
   close(): Promise<void>;
 }
 
-export async function startConsoleWorld(token: string): Promise<ConsoleWorld> {
-  const api = await startApi();
+export async function startConsoleWorld(token: string, opts: { signAudit?: boolean } = {}): Promise<ConsoleWorld> {
+  const api = await startApi(undefined, opts);
   const demo = await startTestDemoPages({ apiUrl: api.base });
   const browser = await launchWithExtension();
   const world = {
@@ -163,5 +183,23 @@ export async function consoleFrame(page: Page, timeout = 15_000) {
     }
     if (Date.now() > deadline) throw new Error(`no Access Companion frame on ${page.url()}`);
     await page.waitForTimeout(100);
+  }
+}
+
+/**
+ * Opens the toolbar popup, settles the one pending action whose text matches `what` (Confirm or
+ * Dismiss), waits for the popup to say `done` (after a Confirm), and closes it.
+ */
+export async function settleInPopup(browser: ExtensionBrowser, what: RegExp, choice: 'Confirm' | 'Dismiss' = 'Confirm', done: RegExp = /./): Promise<void> {
+  const popup = await browser.context.newPage();
+  try {
+    await popup.goto(`chrome-extension://${browser.extensionId}/src/popup/index.html`);
+    const pending = popup.getByRole('region', { name: 'Confirm pending action' });
+    await expect.poll(() => pending.textContent().catch(() => ''), { timeout: 10_000 }).toMatch(what);
+    await pending.getByRole('button', { name: choice }).click();
+    if (choice === 'Confirm') await expect.poll(() => pending.textContent()).toMatch(done);
+    else await expect.poll(() => pending.count()).toBe(0);
+  } finally {
+    await popup.close();
   }
 }

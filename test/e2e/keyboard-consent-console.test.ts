@@ -6,11 +6,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, consoleFrame, signIn, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 import { screenshot } from './harness';
 import { honestClick } from './clickjack-helpers';
-import { keyConfirmation, shownCode, surveyField, typeLastNameAndSend, typeLikeAPerson } from './keyboard-consent-helpers';
+import { seriousViolations } from './axe-helpers';
+import { expectConfirmationStyled, keyConfirmation, shownCode, surveyField, typeLastNameAndSend, typeLikeAPerson } from './keyboard-consent-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 const TAG = 'access-companion-console';
-const grantState = async (key: string, id: string) => (await apiCall(w.api, 'alice-token', 'GET', `/v1/tickets/${key}/grants`)).body.grants.find((g: { id: string }) => g.id === id)?.state;
+const grantState = async (key: string, id: string) => (await apiCall(w.api, 'alice-token', ROUTES.ticketGrants, { key })).body.grants.find((g: { id: string }) => g.id === id)?.state;
 
 describe('console: typing into the page never decides', () => {
   beforeAll(async () => {
@@ -22,7 +24,7 @@ describe('console: typing into the page never decides', () => {
 
   test('Guard approvals: "Jane", Tab, "Doe Smith", Enter from a decoy field approves nothing; the code from the keyboard approves', async () => {
     // Alice grants PS-102 on the Guard-restricted site: held for a Guard admin (gus).
-    const held = await apiCall(w.api, 'alice-token', 'POST', '/v1/tickets/PS-102/grants');
+    const held = await apiCall(w.api, 'alice-token', ROUTES.grant, { key: 'PS-102' });
     expect(held.body.state).toBe('pending_guard_approval');
     const page = await w.browser.context.newPage();
     await page.goto(w.demo.adminPageUrl('security/support-access-requests'));
@@ -47,6 +49,8 @@ describe('console: typing into the page never decides', () => {
     expect(await frame.locator('.result').count()).toBe(0);
     await page.waitForTimeout(300); // the frame's height settles before the picture
     await screenshot(page, 'keyboard-consent-console-guard');
+    await expectConfirmationStyled(frame);
+    expect(await seriousViolations(frame)).toEqual([]);
 
     // The Guard admin, meaning it: the code the confirmation shows, then Enter.
     await page.locator('#survey').evaluate((el) => el.parentElement!.remove());
@@ -61,7 +65,7 @@ describe('console: typing into the page never decides', () => {
 
   test('bulk grant from the keyboard: ticks and the button confirm with the code, naming every ticket; a mouse press over keyboard ticks is parked', async () => {
     await signIn(w, 'alice-token');
-    const live = async () => (await apiCall(w.api, 'alice-token', 'GET', '/v1/grants?state=active,pending_guard_approval')).body.grants.map((g: { ticket: string }) => g.ticket);
+    const live = async () => (await apiCall(w.api, 'alice-token', ROUTES.grants, { query: { state: 'active,pending_guard_approval' } })).body.grants.map((g: { ticket: string }) => g.ticket);
     const page = await w.browser.context.newPage();
     await page.goto(w.demo.adminPageUrl('settings/support-access'));
     const frame = await consoleFrame(page);

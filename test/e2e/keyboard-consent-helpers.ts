@@ -5,6 +5,7 @@
 // are filling in the page's survey. Input goes through the browser as a person's does (Playwright's
 // keyboard, or the DevTools protocol where a key needs a modifier's character event).
 import type { Frame, Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export type HostTag = 'access-companion-panel' | 'access-companion-console' | 'access-companion-request';
 
@@ -118,4 +119,19 @@ export const keyConfirmation = (frame: Frame, what: RegExp) => frame.getByRole('
 /** The code the confirmation shows (digits only). */
 export async function shownCode(frame: Frame): Promise<string> {
   return ((await frame.locator('.key-confirm-code').textContent()) ?? '').replace(/\s+/g, '');
+}
+
+/**
+ * The open confirmation in `frame` wears its own styles (src/shared-ext/key-confirm.css, one copy for
+ * every page): a blue-framed box, the code in bold monospace, the live region out of sight.
+ */
+export async function expectConfirmationStyled(frame: Frame): Promise<void> {
+  const style = await frame.evaluate(() => {
+    const box = getComputedStyle(document.querySelector('.key-confirm')!);
+    const code = getComputedStyle(document.querySelector('.key-confirm-code')!);
+    const live = (document.querySelector('.key-confirm-live') as HTMLElement).getBoundingClientRect();
+    return { border: box.borderTopColor, background: box.backgroundColor, codeWeight: code.fontWeight, codeFont: code.fontFamily, live: [live.width, live.height] };
+  });
+  expect(style).toMatchObject({ border: 'rgb(12, 102, 228)', background: 'rgb(233, 242, 255)', codeWeight: '700', live: [1, 1] });
+  expect(style.codeFont).toMatch(/monospace/);
 }

@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Frame, Page } from 'playwright-core';
 import { apiCall, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 import { screenshot } from './harness';
-import { keyConfirmation, shownCode, surveyField, typeLastNameAndSend, typeLikeAPerson } from './keyboard-consent-helpers';
+import { seriousViolations } from './axe-helpers';
+import { expectConfirmationStyled, keyConfirmation, shownCode, surveyField, typeLastNameAndSend, typeLikeAPerson } from './keyboard-consent-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 const SITE = 'https://acme.atlassian.net';
-const myRequests = async () => (await apiCall(w.api, 'oscar-token', 'GET', '/v1/me/access-requests')).body.requests as unknown[];
+const myRequests = async () => (await apiCall(w.api, 'oscar-token', ROUTES.myAccessRequests)).body.requests as unknown[];
 
 async function requestFrame(page: Page, timeout = 20_000): Promise<Frame> {
   const deadline = Date.now() + timeout;
@@ -51,6 +53,8 @@ describe('request access: typing into the page never sends a request', () => {
     expect(await myRequests()).toHaveLength(before);
     await page.waitForTimeout(300); // the frame's height settles before the picture
     await screenshot(page, 'keyboard-consent-request');
+    await expectConfirmationStyled(frame);
+    expect(await seriousViolations(frame)).toEqual([]);
 
     await confirmation.and(frame.locator('[data-armed="true"]')).waitFor();
     await frame.getByRole('textbox', { name: 'Confirmation code' }).focus();

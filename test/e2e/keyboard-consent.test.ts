@@ -7,13 +7,26 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Frame, Page } from 'playwright-core';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
-import { accessKeyOnHost, focusHostOnTab, holdEnter, keyConfirmation, pressAccessKey, shownCode, surveyField, typeLastNameAndSend, typeLikeAPerson } from './keyboard-consent-helpers';
+import { seriousViolations } from './axe-helpers';
+import {
+  accessKeyOnHost,
+  focusHostOnTab,
+  holdEnter,
+  expectConfirmationStyled,
+  keyConfirmation,
+  pressAccessKey,
+  shownCode,
+  surveyField,
+  typeLastNameAndSend,
+  typeLikeAPerson,
+} from './keyboard-consent-helpers';
 import { KEY_CONFIRM_MAX_MISSES } from '../../src/shared-ext/key-confirm';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
 const TAG = 'access-companion-panel';
 /** Every data grant PS-107 has ever had, in any state (Support's request among them): a grant made and revoked again still shows. */
-const dataGrants = async () => (await apiCall(w.api, 'alice-token', 'GET', '/v1/tickets/PS-107/grants')).body.grants.filter((g: { kind: string }) => g.kind === 'data');
+const dataGrants = async () => (await apiCall(w.api, 'alice-token', ROUTES.ticketGrants, { key: 'PS-107' })).body.grants.filter((g: { kind: string }) => g.kind === 'data');
 const LIVE = ['active', 'pending_guard_approval'];
 const liveGrants = async () => (await dataGrants()).filter((g: { state: string }) => LIVE.includes(g.state));
 const CONFIRM_GRANT = /^Confirm: Grant Support access to PS-107/;
@@ -23,7 +36,7 @@ let grantsBefore = 0;
 
 /** PS-107 open with no live grant (one an earlier case left is revoked first); the Grant button on screen. */
 async function freshPanel(): Promise<{ page: Page; panel: Frame }> {
-  for (const g of await liveGrants()) await apiCall(w.api, 'alice-token', 'POST', `/v1/grants/${g.id}/revoke`);
+  for (const g of await liveGrants()) await apiCall(w.api, 'alice-token', ROUTES.revoke, { id: g.id });
   grantsBefore = (await dataGrants()).length;
   const opened = await openTicket(w, 'PS-107');
   await opened.panel.getByRole('button', { name: 'Grant access' }).waitFor();
@@ -66,6 +79,8 @@ describe('ticket panel: typing into the page never grants', () => {
     // The rest of the typing went into the code field, and its Enter drew a new code instead of confirming.
     await expect.poll(() => text(panel, '.key-confirm-how')).toMatch(/^That was not the code\. Type the code \d \d \d, then press Enter/);
     await shoot(page, 'keyboard-consent-decoy');
+    await expectConfirmationStyled(panel);
+    expect(await seriousViolations(panel)).toEqual([]);
     await page.close();
   });
 

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, consoleFrame, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 import { stopExtensionWorker } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 
@@ -37,7 +38,7 @@ describe('live updates after the worker restarts', () => {
 
     // The pages reconnect (which starts the worker again); then a newcomer asks for access.
     await expect.poll(() => worker.status(), { timeout: 15_000 }).toBe('running');
-    const req = await apiCall(w.api, 'nina-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
+    const req = await apiCall(w.api, 'nina-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'confluence' });
     expect(req.status).toBe(201);
     await expect.poll(() => waiting.count(), { timeout: 20_000 }).toBe(before + 1);
     await expect.poll(() => frame.locator(`section[data-request="${req.body.id}"]`).count(), { timeout: 20_000 }).toBe(1);

@@ -3,6 +3,7 @@
 // grant is announced once. Each exactly once, however often the worker polls.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, pollViaAlarm, serviceWorker, signIn, startConsoleWorld, type ConsoleWorld } from './console-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 
@@ -32,11 +33,11 @@ describe('grant notifications', () => {
   test('a Guard decision on my grant notifies me once', async () => {
     await fresh('ivan-token');
     // acme-eu is Guard-restricted: ivan's grant waits on gus.
-    const made = await apiCall(w.api, 'ivan-token', 'POST', '/v1/tickets/PS-102/grants');
+    const made = await apiCall(w.api, 'ivan-token', ROUTES.grant, { key: 'PS-102' });
     expect(made.body.state).toBe('pending_guard_approval');
     await poll(); // the worker sees it pending
     expect((await notifications()).filter((id) => id.startsWith('guard:'))).toEqual([]);
-    const decided = await apiCall(w.api, 'gus-token', 'POST', `/v1/grants/${made.body.id}/guard-decision`, { decision: 'approve' });
+    const decided = await apiCall(w.api, 'gus-token', ROUTES.guardDecision, { id: made.body.id }, { decision: 'approve' });
     expect(decided.body.state).toBe('active');
     await poll();
     expect(await notifications()).toContain(`guard:${made.body.id}`);
@@ -47,20 +48,20 @@ describe('grant notifications', () => {
 
   test("Support closing the ticket ends my grant and tells me; Support's first read is announced once", async () => {
     await fresh('priya-token');
-    const made = await apiCall(w.api, 'priya-token', 'POST', '/v1/tickets/PS-101/grants');
+    const made = await apiCall(w.api, 'priya-token', ROUTES.grant, { key: 'PS-101' });
     expect(made.body.state).toBe('active');
     await poll();
     // A refused check is not Support using the grant: nothing to announce yet.
-    const refused = await apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'ai_conversation', conversation: 'rovo-conv-1' } });
+    const refused = await apiCall(w.api, 'sam-token', ROUTES.checkAccess, { ticket: 'PS-101', resource: { type: 'ai_conversation', conversation: 'rovo-conv-1' } });
     expect(refused.body.allowed).toBe(false);
     await poll();
     expect(await notifications()).not.toContain(`first-access:${made.body.id}`);
-    const read = await apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'page', id: 'export-settings' } });
+    const read = await apiCall(w.api, 'sam-token', ROUTES.checkAccess, { ticket: 'PS-101', resource: { type: 'page', id: 'export-settings' } });
     expect(read.body.allowed).toBe(true);
     await poll();
     expect(await notifications()).toContain(`first-access:${made.body.id}`);
     await clearAll();
-    const closed = await apiCall(w.api, 'sam-token', 'POST', '/v1/tickets/PS-101/close');
+    const closed = await apiCall(w.api, 'sam-token', ROUTES.closeTicket, { key: 'PS-101' });
     expect(closed.status).toBe(200);
     await poll();
     const ids = await notifications();
@@ -81,7 +82,7 @@ describe('grant notifications', () => {
     await poll();
     expect(await notifications()).toEqual([]);
     // Something new after that is still announced.
-    const req = await apiCall(w.api, 'nina-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira' });
+    const req = await apiCall(w.api, 'nina-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'jira' });
     expect(req.status).toBe(201);
     await poll();
     expect(await notifications()).toEqual([`inbox:access_request:${req.body.id}`]);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Worker } from 'playwright-core';
 import { apiCall, pollViaAlarm, serviceWorker, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 import { stopExtensionWorker } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 
@@ -29,7 +30,7 @@ describe('notifications', () => {
   test('a new request raises one notification and the badge within one poll (the poll alarm, fired now)', async () => {
     const sw = await serviceWorker(w.browser);
     const before = Number(await badge(sw));
-    const req = await apiCall(w.api, 'nina-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira-service-management' });
+    const req = await apiCall(w.api, 'nina-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'jira-service-management' });
     expect(req.status).toBe(201);
     await pollViaAlarm(w.browser);
     const ids = await notificationIds(sw);
@@ -47,7 +48,7 @@ describe('notifications', () => {
     await page.goto(w.demo.supportUrl);
     await stopExtensionWorker(w.browser, page);
 
-    const req = await apiCall(w.api, 'priya-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'jira' });
+    const req = await apiCall(w.api, 'priya-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'jira' });
     expect(req.status).toBe(201);
     // The real 30 s alarm wakes the worker and polls.
     const current = async () => notificationIds(await serviceWorker(w.browser)).catch(() => [] as string[]);

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 import { screenshot } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 const text = async (p: Promise<string | null>) => ((await p) ?? '').replace(/\s+/g, ' ').trim();
@@ -16,9 +17,9 @@ describe('popup: honest counts and for whom', () => {
   });
 
   test('"2 active · 1 waiting on Guard" over three rows; each access request says for whom', async () => {
-    for (const ticket of ['PS-101', 'PS-102', 'PS-107']) expect((await apiCall(w.api, 'alice-token', 'POST', `/v1/tickets/${ticket}/grants`)).status).toBe(201);
-    const self = await apiCall(w.api, 'nina-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
-    const forNina = await apiCall(w.api, 'bob-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence', for: { userId: 'nina' } });
+    for (const ticket of ['PS-101', 'PS-102', 'PS-107']) expect((await apiCall(w.api, 'alice-token', ROUTES.grant, { key: ticket })).status).toBe(201);
+    const self = await apiCall(w.api, 'nina-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'confluence' });
+    const forNina = await apiCall(w.api, 'bob-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'confluence', for: { userId: 'nina' } });
     expect([self.status, forNina.status]).toEqual([201, 201]);
 
     const popup = await w.browser.context.newPage();

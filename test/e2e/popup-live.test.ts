@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 import { screenshot } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 
@@ -15,7 +16,7 @@ describe('popup', () => {
   });
 
   test('lists active grants and what waits on me, and updates live', async () => {
-    const grant = await apiCall(w.api, 'alice-token', 'POST', '/v1/tickets/PS-101/grants');
+    const grant = await apiCall(w.api, 'alice-token', ROUTES.grant, { key: 'PS-101' });
     expect(grant.status).toBe(201);
     const popup = await w.browser.context.newPage();
     await popup.setViewportSize({ width: 400, height: 640 });
@@ -26,7 +27,7 @@ describe('popup', () => {
     const before = await popup.getByRole('list', { name: 'Waiting on you' }).locator('li').count();
 
     // A newcomer asks for product access while the popup is open: it appears without a reload.
-    const req = await apiCall(w.api, 'nina-token', 'POST', '/v1/access-requests', { site: 'acme-main', product: 'confluence' });
+    const req = await apiCall(w.api, 'nina-token', ROUTES.requestProductAccess, { site: 'acme-main', product: 'confluence' });
     expect(req.status).toBe(201);
     await popup.evaluate(() => {
       (window as unknown as { marker: number }).marker = 7;
@@ -48,7 +49,7 @@ describe('popup', () => {
           .catch(() => 0),
       )
       .toBe(0);
-    const after = await apiCall(w.api, 'alice-token', 'GET', `/v1/tickets/PS-101/grants`);
+    const after = await apiCall(w.api, 'alice-token', ROUTES.ticketGrants, { key: 'PS-101' });
     expect(after.body.grants.find((g: { id: string }) => g.id === grant.body.id).state).toBe('revoked');
     await popup.close();
   });

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Frame, Page } from 'playwright-core';
 import { apiCall, pollViaAlarm, serviceWorker, signIn, startConsoleWorld, type ConsoleWorld } from './console-helpers';
 import { clickArmed, screenshot } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 const SITE = 'https://acme.atlassian.net';
@@ -66,7 +67,7 @@ describe('requesting product access from the product page', () => {
     await mySelf.evaluate((b: HTMLButtonElement) => b.click());
     await expect.poll(() => text(frame)).toMatch(/Not done yet: The click did not come from you/);
     // The demo world seeds a Jira request of Oscar's; the parked click must have made no Confluence one.
-    expect((await apiCall(w.api, 'oscar-token', 'GET', '/v1/me/access-requests')).body.requests.filter((r: { product: string }) => r.product === 'confluence')).toEqual([]);
+    expect((await apiCall(w.api, 'oscar-token', ROUTES.myAccessRequests)).body.requests.filter((r: { product: string }) => r.product === 'confluence')).toEqual([]);
     const parked = await (await serviceWorker(w.browser)).evaluate(async () => {
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
         const o = indexedDB.open('access-companion');
@@ -81,10 +82,14 @@ describe('requesting product access from the product page', () => {
       return row.value;
     });
     expect(parked?.label).toBe('Request access to Confluence on acme.atlassian.net for yourself');
-    const options = await w.browser.context.newPage();
-    await options.goto(`chrome-extension://${w.browser.extensionId}/src/options/index.html`);
-    expect(await options.evaluate((id) => chrome.runtime.sendMessage({ type: 'dismissPendingAction', id }), parked!.id)).toMatchObject({ ok: true });
-    await options.close();
+    // Only the toolbar popup may settle a parked action: dismiss it there, as the person would.
+    const popup = await w.browser.context.newPage();
+    await popup.goto(`chrome-extension://${w.browser.extensionId}/src/popup/index.html`);
+    expect(await popup.evaluate((id) => chrome.runtime.sendMessage({ type: 'dismissPendingAction', id }), parked!.id)).toMatchObject({ ok: true });
+    await popup.close();
+    // The request page that parked it catches up.
+    await expect.poll(() => text(frame), { timeout: 10_000 }).toMatch(/Dismissed in the toolbar popup: nothing was done\./);
+    expect(await text(frame)).not.toMatch(/Not done yet/);
 
     await clickArmed(frame, frame.getByRole('button', { name: 'Request access for myself to Confluence on acme.atlassian.net' }));
     const pending = frame.locator('li.request[data-state="pending"]');
@@ -92,9 +97,9 @@ describe('requesting product access from the product page', () => {
     expect(await pending.textContent()).toMatch(/Waiting on one of: .*Alice Ng.*Dev Patel/);
     await shoot(page, 'request-access-pending');
 
-    const mine = await apiCall(w.api, 'oscar-token', 'GET', '/v1/me/access-requests');
+    const mine = await apiCall(w.api, 'oscar-token', ROUTES.myAccessRequests);
     const id = mine.body.requests[0].id as string;
-    const denied = await apiCall(w.api, 'dev-token', 'POST', `/v1/access-requests/${id}/deny`, { message: 'Contractors get Confluence through their Acme sponsor.' });
+    const denied = await apiCall(w.api, 'dev-token', ROUTES.denyAccessRequest, { id }, { message: 'Contractors get Confluence through their Acme sponsor.' });
     expect(denied.status).toBe(200);
     // No reload: the API streams the decision to the requester, the frame follows it.
     const card = frame.locator(`li.request[data-request="${id}"][data-state="denied"]`);
@@ -142,7 +147,7 @@ describe('requesting product access from the product page', () => {
     expect(await pending.textContent()).toMatch(/For zoe\.new@acme\.test/);
     const id = (await pending.getAttribute('data-request'))!;
 
-    const approved = await apiCall(w.api, 'alice-token', 'POST', `/v1/access-requests/${id}/approve`, {});
+    const approved = await apiCall(w.api, 'alice-token', ROUTES.approveAccessRequest, { id }, {});
     expect(approved.status).toBe(200);
     const card = frame.locator(`li.request[data-request="${id}"][data-state="approved"]`);
     await card.waitFor({ timeout: 20_000 });
@@ -171,7 +176,7 @@ describe('requesting product access from the product page', () => {
     const pending = frame.locator('li.request[data-state="pending"]');
     await pending.waitFor({ timeout: 15_000 });
     const id = (await pending.getAttribute('data-request'))!;
-    expect((await apiCall(w.api, 'alice-token', 'POST', `/v1/access-requests/${id}/approve`, {})).status).toBe(200);
+    expect((await apiCall(w.api, 'alice-token', ROUTES.approveAccessRequest, { id }, {})).status).toBe(200);
     const open = frame.locator(`li.request[data-request="${id}"][data-state="approved"]`).getByRole('link', { name: 'Open Confluence' });
     await open.waitFor({ timeout: 20_000 });
     await expect.poll(() => text(frame)).toMatch(/You have access to Confluence on acme\.atlassian\.net/);

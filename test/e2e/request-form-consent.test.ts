@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Frame, Page } from 'playwright-core';
 import { apiCall, shoot, signInThroughOptions, startTicketWorld, text, ticketPanel, type TicketWorld } from './ticket-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
 
@@ -97,9 +98,9 @@ describe('raising a request with the consent box', () => {
     const key = await raisedKey(page);
     const panel = await ticketPanel(page, key);
     await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active: Support has access · granted by you/);
-    const grants = (await apiCall(w.api, 'priya-token', 'GET', `/v1/tickets/${key}/grants`)).body.grants;
+    const grants = (await apiCall(w.api, 'priya-token', ROUTES.ticketGrants, { key })).body.grants;
     expect(grants).toEqual([expect.objectContaining({ state: 'active', grantedBy: 'priya', product: 'confluence', site: 'acme-main' })]);
-    expect((await apiCall(w.api, 'priya-token', 'GET', `/v1/tickets/${key}`)).body).toMatchObject({ title: 'Page tree does not load', reporter: 'priya' });
+    expect((await apiCall(w.api, 'priya-token', ROUTES.ticket, { key })).body).toMatchObject({ title: 'Page tree does not load', reporter: 'priya' });
     await shoot(page, 'request-form-created-active');
     await page.close();
   });
@@ -116,7 +117,7 @@ describe('raising a request with the consent box', () => {
     await shoot(page, 'request-form-cannot-grant');
 
     type Row = { action: string; outcome: string };
-    const refusedRaises = async () => (await apiCall<{ entries: Row[] }>(w.api, 'alice-token', 'GET', '/v1/audit?actor=bob')).body.entries.filter((r) => r.action === 'ticket.create');
+    const refusedRaises = async () => (await apiCall<{ entries: Row[] }>(w.api, 'alice-token', ROUTES.audit, { query: { actor: 'bob' } })).body.entries.filter((r) => r.action === 'ticket.create');
     expect(await refusedRaises()).toEqual([]);
     await send(page, 'Confluence search is empty');
     const alert = page.getByRole('alert').filter({ hasText: 'cannot grant' });
@@ -139,7 +140,7 @@ describe('raising a request with the consent box', () => {
     const key = await raisedKey(page);
     const panel = await ticketPanel(page, key);
     await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Waiting on Guard: Waiting on a Guard admin \(Gus Romero\) to approve/);
-    expect((await apiCall(w.api, 'ivan-token', 'GET', `/v1/tickets/${key}/grants`)).body.grants).toEqual([expect.objectContaining({ state: 'pending_guard_approval', grantedBy: 'ivan' })]);
+    expect((await apiCall(w.api, 'ivan-token', ROUTES.ticketGrants, { key })).body.grants).toEqual([expect.objectContaining({ state: 'pending_guard_approval', grantedBy: 'ivan' })]);
     await shoot(page, 'request-form-created-guard');
     await page.close();
   });

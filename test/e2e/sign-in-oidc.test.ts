@@ -92,6 +92,16 @@ describe('sign in with the identity provider', () => {
     await expect.poll(() => options.getByRole('status').textContent(), { timeout: 20_000 }).toMatch(/Signed in as Priya Raman \(priya@acme\.test\), Acme Corp · through your identity provider/);
     // Said once: no second "Signed in" anywhere on the page.
     expect(await options.getByText('Signed in', { exact: false }).count()).toBe(1);
+    // Sign out is not dressed as the page's primary action (issue 23): its fill is not the one a
+    // plain button of this page gets.
+    const fill = await options.getByRole('button', { name: 'Sign out' }).evaluate((signOut) => {
+      const plain = document.createElement('button');
+      signOut.parentElement!.append(plain);
+      const primary = getComputedStyle(plain).backgroundColor;
+      plain.remove();
+      return { signOut: getComputedStyle(signOut).backgroundColor, primary };
+    });
+    expect(fill.signOut).not.toBe(fill.primary);
     await screenshot(options, 'oidc-options-signed-in');
 
     // The session token, the refresh token and the provider's answers stay in the worker.

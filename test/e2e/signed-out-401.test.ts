@@ -9,6 +9,7 @@ import { createApp, type AccessApp } from '../../src/server/app';
 import { openDb } from '../../src/server/db/index';
 import { launchWithExtension, screenshot, startTestDemoPages } from './harness';
 import { DEMO_WORLD, signInThroughOptions, ticketPanel, type TicketWorld } from './ticket-helpers';
+import { ROUTES } from '../../src/api/contract';
 
 const OLD = 'alice-token';
 type World = Parameters<typeof createApp>[0]['world'];
@@ -93,7 +94,7 @@ describe('401 mid-session', () => {
     await popup.goto(`chrome-extension://${w.browser.extensionId}/src/popup/index.html`);
     await popup.getByRole('heading', { name: 'Waiting on you' }).waitFor();
     // The live stream is up (the panel and popup follow it).
-    await expect.poll(() => api.requests.filter((r) => r.path === '/v1/events').length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await expect.poll(() => api.requests.filter((r) => r.path === ROUTES.events.path).length, { timeout: 15_000 }).toBeGreaterThan(0);
 
     await api.rotate('alice-token-rotated');
 
@@ -113,7 +114,7 @@ describe('401 mid-session', () => {
     const afterSignOut = rejected();
     await page.waitForTimeout(7_000);
     expect(rejected()).toBe(afterSignOut);
-    expect(api.requests.filter((r) => r.token === OLD && r.path === '/v1/events').length).toBeLessThanOrEqual(3);
+    expect(api.requests.filter((r) => r.token === OLD && r.path === ROUTES.events.path).length).toBeLessThanOrEqual(3);
 
     // Signing in with the new token clears the signed-out state.
     await signInThroughOptions(w, 'alice-token-rotated');

@@ -39,11 +39,13 @@ describe('ticket panel: the demo cases', () => {
       if (c.noStake) {
         expect(await text(panel, '.no-stake')).toMatch(new RegExp(`ticket ${c.ticket}'s grants and Support activity are for its reporter`));
         expect(await panel.locator('[aria-label="Support activity"]').count()).toBe(0);
-        if (c.name !== 'scim-not-synced') expect(await panel.locator('button', { hasText: 'Ask to grant' }).count()).toBeGreaterThan(0);
+        if (c.name !== 'scim-not-synced') expect(await panel.getByRole('button', { name: /^Ask .+ to grant$/ }).count()).toBeGreaterThan(0);
       } else {
         expect(await panel.locator('[aria-label="Support activity"]').count()).toBe(1);
         expect(await panel.locator('.no-stake').count()).toBe(0);
       }
+      // The directory's own sync state (issue 21): hana's role is pending and SCIM has never synced her.
+      if (c.name === 'scim-not-synced') expect(await text(panel, '[data-cause="scim_not_synced"] .synced')).toBe('Your identity provider (SCIM) has not synced you yet.');
       if (c.name === 'site-deactivated') expect(await text(panel, '.nobody')).toMatch(/Nobody in your org can grant this right now/);
       if (c.name === 'guard-restricted') expect(await text(panel, '.grant')).toMatch(/Guard admin must approve/);
       await shoot(page, `ticket-case-${c.name}`);

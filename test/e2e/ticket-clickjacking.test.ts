@@ -3,9 +3,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
 import { clickArmed, screenshot } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
-const dataGrants = async () => (await apiCall(w.api, 'alice-token', 'GET', '/v1/tickets/PS-107/grants')).body.grants.filter((g: { kind: string }) => g.kind === 'data');
+const dataGrants = async () => (await apiCall(w.api, 'alice-token', ROUTES.ticketGrants, { key: 'PS-107' })).body.grants.filter((g: { kind: string }) => g.kind === 'data');
 
 describe('ticket panel: clicks it cannot vouch for', () => {
   beforeAll(async () => {
@@ -42,6 +43,7 @@ describe('ticket panel: clicks it cannot vouch for', () => {
     expect((await dataGrants()).filter((g: { state: string }) => g.state === 'active')).toHaveLength(1);
     await popup.close();
     await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active/);
+    expect(await panel.locator('.parked').count()).toBe(0);
     await page.close();
   });
 
@@ -56,6 +58,9 @@ describe('ticket panel: clicks it cannot vouch for', () => {
     await pending.getByRole('button', { name: 'Dismiss' }).click();
     await expect.poll(() => pending.count()).toBe(0);
     expect((await dataGrants()).filter((g: { state: string }) => g.state === 'active')).toHaveLength(1);
+    // The panel that parked it catches up: no "Not done yet" left over an action nobody will take.
+    await expect.poll(() => text(panel, '.parked'), { timeout: 10_000 }).toBe('Dismissed in the toolbar popup: nothing was done.');
+    await shoot(page, 'ticket-parked-dismissed');
     await popup.close();
     await page.close();
   });

@@ -3,9 +3,10 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
 import { clickArmed } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
-const check = () => apiCall(w.api, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-101', resource: { type: 'page', id: 'export-settings' } });
+const check = () => apiCall(w.api, 'sam-token', ROUTES.checkAccess, { ticket: 'PS-101', resource: { type: 'page', id: 'export-settings' } });
 
 describe('ticket panel: an admin who can grant', () => {
   beforeAll(async () => {
@@ -47,17 +48,20 @@ describe('ticket panel: an admin who can grant', () => {
   test('the AI-conversation grant lists the exact conversations and is approved and revoked on its own', async () => {
     const { page, panel } = await openTicket(w, 'PS-106');
     const ai = panel.getByRole('region', { name: 'AI conversations' });
-    expect(await ai.locator('.conversations li').allTextContents()).toEqual(['rovo-conv-9001']);
-    const aiCheck = (conversation: string) => apiCall(w.api, 'lee-token', 'POST', '/v1/access/check', { ticket: 'PS-106', resource: { type: 'ai_conversation', conversation } });
+    expect(await ai.locator('.conversations li').allTextContents()).toEqual(["Which space does the onboarding guide live in?Priya Raman's conversation · rovo-conv-9001"]);
+    const aiCheck = (conversation: string) => apiCall(w.api, 'lee-token', ROUTES.checkAccess, { ticket: 'PS-106', resource: { type: 'ai_conversation', conversation } });
     expect((await aiCheck('rovo-conv-9001')).body.allowed).toBe(false);
 
     // A person scrolls, looks, then clicks: the click counts once the button has been on screen a while.
-    await clickArmed(panel, panel.getByRole('button', { name: 'Approve AI conversations' }));
+    // Nothing is approved until the admin ticks what Support may read (issue 23).
+    expect(await panel.getByRole('button', { name: 'Approve AI conversations' }).isDisabled()).toBe(true);
+    await clickArmed(panel, ai.getByRole('checkbox', { name: /Which space does the onboarding guide live in/ }));
+    await clickArmed(panel, panel.getByRole('button', { name: 'Approve 1 AI conversation' }));
     await expect.poll(() => ai.locator('[data-state]').textContent(), { timeout: 15_000 }).toMatch(/^Active/);
     expect((await aiCheck('rovo-conv-9001')).body.allowed).toBe(true);
     expect((await aiCheck('rovo-conv-9002')).body.allowed).toBe(false);
     // The narrower grant gives no data access, and the data grant is untouched.
-    const page1 = await apiCall(w.api, 'lee-token', 'POST', '/v1/access/check', { ticket: 'PS-106', resource: { type: 'page', id: 'x' } });
+    const page1 = await apiCall(w.api, 'lee-token', ROUTES.checkAccess, { ticket: 'PS-106', resource: { type: 'page', id: 'x' } });
     expect(page1.body.allowed).toBe(false);
     expect(await text(panel, '.grant [data-state]')).toMatch(/^No grant yet/);
     await shoot(page, 'ticket-ai-approved');

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { apiCall, openTicket, shoot, signInThroughOptions, startTicketWorld, text, type TicketWorld } from './ticket-helpers';
 import { clickArmed } from './harness';
+import { ROUTES } from '../../src/api/contract';
 
 let w: TicketWorld;
 
@@ -28,9 +29,9 @@ describe('ticket panel: Guard-restricted site', () => {
       (window as unknown as { marker: number }).marker = 42;
     });
 
-    const grants = await apiCall(w.api, 'gus-token', 'GET', '/v1/tickets/PS-102/grants');
+    const grants = await apiCall(w.api, 'gus-token', ROUTES.ticketGrants, { key: 'PS-102' });
     const pending = grants.body.grants.find((g: { state: string }) => g.state === 'pending_guard_approval');
-    expect((await apiCall(w.api, 'gus-token', 'POST', `/v1/grants/${pending.id}/guard-decision`, { decision: 'approve' })).status).toBe(200);
+    expect((await apiCall(w.api, 'gus-token', ROUTES.guardDecision, { id: pending.id }, { decision: 'approve' })).status).toBe(200);
 
     await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active: Support has access · granted by you.* approved by Gus Romero/);
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);

@@ -12,6 +12,9 @@ import { openDb } from '../../src/server/db/index';
 import { launchWithExtension, parkedFrame, RESULTS, ROOT, screenshot, startTestDemoPages, type ExtensionBrowser } from './harness';
 import type { DemoPages } from '../../scripts/demo-pages';
 
+/** Calls a route of the contract over HTTP (test/support/api-call.ts). */
+export { apiCall } from '../support/api-call';
+
 export const DEMO_WORLD = join(ROOT, 'fixtures', 'demo-world.json');
 
 export interface StoppableApi {
@@ -54,16 +57,6 @@ export async function startStoppableApi(fixture = DEMO_WORLD): Promise<Stoppable
       await db.close();
     },
   };
-}
-
-export async function apiCall<T = any>(api: { base: string }, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${api.base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
 export interface TicketWorld {

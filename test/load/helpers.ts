@@ -5,6 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RoleAssignment, Ticket, User, World } from '../../src/core/index';
+import { ROUTES } from '../../src/api/contract';
+import { callApi, pathOf, type Answer, type StreamRoute } from '../support/api-call';
 
 export { spawnApi, type RunningApi } from '../../bench/server/spawn-api';
 
@@ -57,29 +59,6 @@ export function writeWorld(world: World): string {
   return file;
 }
 
-export interface Answer {
-  status: number;
-  type: string;
-  json: any;
-}
-
-export async function api(base: string, token: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<Answer> {
-  const r = await fetch(base + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-    signal: AbortSignal.timeout(timeoutMs),
-  });
-  const text = await r.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = text;
-  }
-  return { status: r.status, type: r.headers.get('content-type') ?? '', json };
-}
-
 export interface AuditEntry {
   id: string;
   actor: string;
@@ -89,12 +68,12 @@ export interface AuditEntry {
   resource: { type?: string; id?: string } | null;
 }
 
-/** The whole audit log as an org admin reads it over the API, every page, checked for shape. */
-export async function auditLog(base: string, token: string, query = ''): Promise<AuditEntry[]> {
+/** The whole audit log as an org admin reads it over the API, every page, checked for shape; `filter` narrows it (`{ ticket }`, `{ actor }`). */
+export async function auditLog(base: string, token: string, filter: { ticket?: string; actor?: string } = {}): Promise<AuditEntry[]> {
   const out: AuditEntry[] = [];
   let cursor: string | null = null;
   do {
-    const a = await api(base, token, 'GET', `/v1/audit?limit=500${query}${cursor ? `&cursor=${cursor}` : ''}`);
+    const a: Answer = await callApi(base, token, ROUTES.audit, { query: { limit: 500, ...filter, ...(cursor ? { cursor } : {}) } });
     if (a.status !== 200 || !a.type.includes('application/json') || !Array.isArray(a.json?.entries)) throw new Error(`audit answered ${a.status} ${a.type}: ${JSON.stringify(a.json).slice(0, 200)}`);
     for (const e of a.json.entries) {
       if (typeof e.action !== 'string' || typeof e.actor !== 'string' || typeof e.outcome !== 'string') throw new Error(`audit entry without action/actor/outcome: ${JSON.stringify(e)}`);
@@ -111,9 +90,10 @@ export interface SseEvent {
   data: string;
 }
 
-/** One SSE subscription on its own socket; collects every event until closed. */
-export function subscribe(base: string, path: string, token: string, onEvent?: (e: SseEvent) => void): { events: SseEvent[]; ready: Promise<void>; close(): void } {
+/** One SSE subscription on its own socket (resuming after `lastEventId` when given); collects every event until closed. */
+export function subscribe(base: string, route: StreamRoute, token: string, onEvent?: (e: SseEvent) => void, lastEventId?: string): { events: SseEvent[]; ready: Promise<void>; close(): void } {
   const events: SseEvent[] = [];
+  const path = pathOf(route);
   const u = new URL(base + path);
   let resolveReady!: () => void;
   let rejectReady!: (e: Error) => void;
@@ -121,38 +101,47 @@ export function subscribe(base: string, path: string, token: string, onEvent?: (
     resolveReady = res;
     rejectReady = rej;
   });
-  const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, agent: false }, (res) => {
-    if (res.statusCode !== 200) {
-      rejectReady(new Error(`SSE ${path} answered ${res.statusCode}`));
-      res.resume();
-      return;
-    }
-    resolveReady();
-    res.setEncoding('utf8');
-    let buf = '';
-    res.on('data', (chunk: string) => {
-      buf += chunk;
-      let i: number;
-      while ((i = buf.search(/\r?\n\r?\n/)) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(buf[i] === '\r' ? i + 4 : i + 2);
-        const e: SseEvent = { data: '' };
-        const data: string[] = [];
-        for (const line of block.split(/\r?\n/)) {
-          if (line.startsWith(':')) continue;
-          const [k, ...rest] = line.split(':');
-          const v = rest.join(':').replace(/^ /, '');
-          if (k === 'id') e.id = v;
-          else if (k === 'event') e.event = v;
-          else if (k === 'data') data.push(v);
-        }
-        if (data.length === 0 && !e.event) continue;
-        e.data = data.join('\n');
-        events.push(e);
-        onEvent?.(e);
+  const req = http.request(
+    {
+      host: u.hostname,
+      port: u.port,
+      path: u.pathname + u.search,
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream', ...(lastEventId === undefined ? {} : { 'last-event-id': lastEventId }) },
+      agent: false,
+    },
+    (res) => {
+      if (res.statusCode !== 200) {
+        rejectReady(new Error(`SSE ${path} answered ${res.statusCode}`));
+        res.resume();
+        return;
       }
-    });
-  });
+      resolveReady();
+      res.setEncoding('utf8');
+      let buf = '';
+      res.on('data', (chunk: string) => {
+        buf += chunk;
+        let i: number;
+        while ((i = buf.search(/\r?\n\r?\n/)) >= 0) {
+          const block = buf.slice(0, i);
+          buf = buf.slice(buf[i] === '\r' ? i + 4 : i + 2);
+          const e: SseEvent = { data: '' };
+          const data: string[] = [];
+          for (const line of block.split(/\r?\n/)) {
+            if (line.startsWith(':')) continue;
+            const [k, ...rest] = line.split(':');
+            const v = rest.join(':').replace(/^ /, '');
+            if (k === 'id') e.id = v;
+            else if (k === 'event') e.event = v;
+            else if (k === 'data') data.push(v);
+          }
+          if (data.length === 0 && !e.event) continue;
+          e.data = data.join('\n');
+          events.push(e);
+          onEvent?.(e);
+        }
+      });
+    },
+  );
   req.on('error', (e) => rejectReady(e));
   req.end();
   return { events, ready, close: () => req.destroy() };

@@ -2,10 +2,14 @@
 // down the API answers 503 problem+json (never hangs, never 500), it recovers by itself when the
 // database is back, and every grant or revoke it acknowledged is still there afterwards, with its
 // audit row, in a chain that still verifies.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, auditLog, loadWorld, sleep, spawnApi, writeWorld, type RunningApi } from './helpers';
+import { auditLog, loadWorld, sleep, spawnApi, writeWorld, type RunningApi } from './helpers';
 import { postgresAvailable, startPgCluster, type PgCluster } from './pg-cluster';
+import { ROUTES } from '../../src/api/contract';
+import { callApi } from '../support/api-call';
 
 const serverExists = existsSync(new URL('../../src/server/main.ts', import.meta.url));
 
@@ -15,7 +19,7 @@ describe.skipIf(!serverExists || !postgresAvailable())('PostgreSQL restarted und
   const world = loadWorld({ orgAdmins: 4, siteAdmins: 0, tickets: 60 });
   beforeAll(async () => {
     pg = await startPgCluster();
-    server = await spawnApi({ fixture: writeWorld(world), env: { DATABASE_URL: pg.url } });
+    server = await spawnApi({ fixture: writeWorld(world), args: ['--audit-key', join(mkdtempSync(join(tmpdir(), 'ac-pg-restart-')), 'audit-key.pem')], env: { DATABASE_URL: pg.url } });
   });
   afterAll(async () => {
     await server?.stop();
@@ -40,8 +44,8 @@ describe.skipIf(!serverExists || !postgresAvailable())('PostgreSQL restarted und
         let a;
         try {
           a = grantId
-            ? await api(server.base, `org-${n}-token`, 'POST', `/v1/grants/${grantId}/revoke`, {}, {}, 8_000)
-            : await api(server.base, `org-${n}-token`, 'POST', `/v1/tickets/${ticket}/grants`, {}, {}, 8_000);
+            ? await callApi(server.base, `org-${n}-token`, ROUTES.revoke, { id: grantId }, {}, { signal: AbortSignal.timeout(8_000) })
+            : await callApi(server.base, `org-${n}-token`, ROUTES.grant, { key: ticket }, {}, { signal: AbortSignal.timeout(8_000) });
         } catch (e) {
           bad.push(`${phase}: ${(e as Error).name} ${String((e as Error & { cause?: Error }).cause?.message ?? (e as Error).message)}`);
           continue;
@@ -94,7 +98,7 @@ describe.skipIf(!serverExists || !postgresAvailable())('PostgreSQL restarted und
     // Nothing acknowledged is lost: every acknowledged grant exists, every acknowledged revoke held.
     const byTicket = new Map<string, Array<{ id: string; state: string }>>();
     for (const t of new Set(granted.values())) {
-      const r = await api(server.base, 'org-0-token', 'GET', `/v1/tickets/${t}/grants`);
+      const r = await callApi(server.base, 'org-0-token', ROUTES.ticketGrants, { key: t });
       expect(r.status).toBe(200);
       byTicket.set(t, r.json.grants);
     }
@@ -105,7 +109,7 @@ describe.skipIf(!serverExists || !postgresAvailable())('PostgreSQL restarted und
     }
     // The audit log came through the outage whole: the chain verifies, and every acknowledged
     // change has its row (a change and its audit row commit together or not at all).
-    const verdict = await api(server.base, 'org-0-token', 'GET', '/v1/audit/verify');
+    const verdict = await callApi(server.base, 'org-0-token', ROUTES.verifyAudit);
     expect(verdict.status).toBe(200);
     expect(verdict.json, JSON.stringify(verdict.json)).toMatchObject({ ok: true });
     expect(verdict.json.rows).toBeGreaterThanOrEqual(granted.size + revoked.size);

@@ -3,7 +3,9 @@
 // in the order the grants were acknowledged, and no event twice.
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, loadWorld, sleep, spawnApi, subscribe, writeWorld, type RunningApi } from './helpers';
+import { loadWorld, sleep, spawnApi, subscribe, writeWorld, type RunningApi } from './helpers';
+import { ROUTES } from '../../src/api/contract';
+import { callApi } from '../support/api-call';
 
 const serverExists = existsSync(new URL('../../src/server/main.ts', import.meta.url));
 const SUBSCRIBERS = 200;
@@ -21,7 +23,7 @@ describe.skipIf(!serverExists)('200 SSE subscribers under a steady stream of gra
 
   it('delivers each concerning event once, in order', async () => {
     const admins = world.roles.filter((r) => r.role === 'org_admin' || r.role === 'user_access_admin').slice(0, SUBSCRIBERS);
-    const subs = admins.map((r) => ({ role: r, sub: subscribe(server.base, '/v1/events', `${r.user}-token`) }));
+    const subs = admins.map((r) => ({ role: r, sub: subscribe(server.base, ROUTES.events, `${r.user}-token`) }));
     await Promise.all(subs.map((s) => s.sub.ready));
     await sleep(200);
 
@@ -33,7 +35,7 @@ describe.skipIf(!serverExists)('200 SSE subscribers under a steady stream of gra
     while (Date.now() - t0 < STREAM_MS && i < tickets.length) {
       const t = tickets[i % 2 === 0 ? Math.floor(i / 2) : tickets.length / 2 + Math.floor(i / 2)]!;
       i++;
-      const g = await api(server.base, 'org-0-token', 'POST', `/v1/tickets/${t.key}/grants`, {});
+      const g = await callApi(server.base, 'org-0-token', ROUTES.grant, { key: t.key }, {});
       expect(g.status, JSON.stringify(g.json)).toBe(201);
       acked.push({ id: g.json.id, site: t.site });
       await sleep(40);

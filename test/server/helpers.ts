@@ -1,5 +1,6 @@
 // Test world and harness for the Access API: app.request() over real PGlite, or a fresh
 // PostgreSQL database per suite when DATABASE_URL is set.
+import { ephemeralSigningKey } from '../../src/server/audit/checkpoints';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,15 @@ import pg from 'pg';
 import type { World } from '../../src/core/index';
 import { createApp, type AccessApp, type AppOptions } from '../../src/server/app';
 import { openPglite, openPostgres, type Db } from '../../src/server/db/index';
+import { callApi, pathOf, send, type Answer, type Caller, type RouteCall, type StreamRoute } from '../support/api-call';
+
+export type { StreamRoute };
+
+/**
+ * The audit signing key of every app these tests start without one: apps on one database (replicas
+ * on PostgreSQL, a restart on the same PGlite) must sign its trail with one key, as in production.
+ */
+export const TEST_AUDIT_KEY = ephemeralSigningKey();
 
 export const WORLD: World = {
   organization: { id: 'acme', name: 'Acme', userManagement: 'centralized', guard: { restrictedSites: ['acme-eu'] } },
@@ -109,16 +119,96 @@ export async function scratchDatabase(): Promise<{ url: string; drop(): Promise<
   };
 }
 
+/** API processes sharing one scratch PostgreSQL database (scratchDatabase), as apps and their databases. */
+export interface SharedDatabaseApps {
+  apps: AccessApp[];
+  dbs: Db[];
+  /** A contract call through app `i`. */
+  call(i: number, token: string | null, ...route: RouteCall): Promise<Answer>;
+  /** Closes every app and database, then drops the scratch database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts API processes on one scratch PostgreSQL database (DATABASE_URL must be set): `replicas`
+ * copies of one org sharing its tables (default 2), or, given `schemas`, one org per schema. Each
+ * signs with TEST_AUDIT_KEY, and never throttles.
+ */
+export async function appsOnOneDatabase(world: unknown, opts: { replicas?: number; schemas?: string[] } = {}): Promise<SharedDatabaseApps> {
+  const scratch = await scratchDatabase();
+  const apps: AccessApp[] = [];
+  const dbs: Db[] = [];
+  const schemas = opts.schemas ?? Array.from({ length: opts.replicas ?? 2 }, () => undefined);
+  for (const schema of schemas) {
+    const db = await openPostgres(scratch.url, schema ? { schema } : {});
+    dbs.push(db);
+    apps.push(await createApp({ auditSigning: { key: TEST_AUDIT_KEY }, world: world as AppOptions['world'], db, rateLimitPerMinute: 1_000_000, log: () => {} }));
+  }
+  return {
+    apps,
+    dbs,
+    call: (i, token, ...route) => callApi(apps[i]!.app, token, ...route),
+    close: async () => {
+      for (const a of apps) await a.close();
+      for (const d of dbs) await d.close();
+      await scratch.drop();
+    },
+  };
+}
+
 export type Backend = 'pglite' | 'postgres';
 
 export interface Harness {
   api: AccessApp;
   db: Db;
-  req(token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; type: string; headers: Headers; json: any }>;
+  /** A contract route, answered without a socket: `h.call('alice-token', ROUTES.grant, { key: 'PS-101' }, {})` (test/support/api-call.ts). */
+  call: Caller;
+  /** An event stream (`ROUTES.events`, `ROUTES.auditStream`) read in-process as it arrives; Last-Event-ID when `lastEventId` is given. */
+  stream(token: string, route: StreamRoute, lastEventId?: string): Promise<EventStream>;
+  /** A raw request, for what the contract cannot express on purpose (a wrong method, an unknown or hand-encoded path). */
+  req(token: string, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer>;
   close(): Promise<void>;
 }
 
-export async function harness(backend: Backend, opts: { rateLimitPerMinute?: number; world?: World; auditSigning?: AppOptions['auditSigning']; now?: () => string } = {}): Promise<Harness> {
+/** An open event stream: its answer (`res`, body unread until `until`), then its text so far. */
+export interface EventStream {
+  res: Response;
+  headers: Headers;
+  /** Reads until the text received so far matches `re`, and returns it all; throws if the stream ends first. */
+  until(re: RegExp): Promise<string>;
+  /** Ends the request and cancels the body, as the Node adapter does when the client's socket closes. */
+  close(): Promise<void>;
+}
+
+/** Opens `route` on an app in-process (see Harness.stream). */
+export async function openStream(app: AccessApp['app'], token: string, route: StreamRoute, lastEventId?: string): Promise<EventStream> {
+  const ctrl = new AbortController();
+  const res = await app.request(pathOf(route), { headers: { authorization: `Bearer ${token}`, ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}) }, signal: ctrl.signal });
+  let reader: ReadableStreamDefaultReader<string> | undefined;
+  let text = '';
+  return {
+    res,
+    headers: res.headers,
+    async until(re) {
+      reader ??= res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      while (!re.test(text)) {
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error(`the stream ended before ${re}: ${text.slice(-300)}`);
+        text += chunk.value;
+      }
+      return text;
+    },
+    async close() {
+      ctrl.abort();
+      await (reader ? reader.cancel() : res.body?.cancel())?.catch(() => {});
+    },
+  };
+}
+
+export async function harness(
+  backend: Backend,
+  opts: { rateLimitPerMinute?: number; asksPerHour?: number; world?: World; auditSigning?: AppOptions['auditSigning']; now?: () => string } = {},
+): Promise<Harness> {
   let drop: (() => Promise<void>) | undefined;
   let db: Db;
   if (backend === 'postgres') {
@@ -126,25 +216,21 @@ export async function harness(backend: Backend, opts: { rateLimitPerMinute?: num
     drop = scratch.drop;
     db = await openPostgres(scratch.url);
   } else db = await openPglite();
-  const api = await createApp({ world: opts.world ?? WORLD, db, rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000, log: () => {}, auditSigning: opts.auditSigning, now: opts.now });
+  const api = await createApp({
+    world: opts.world ?? WORLD,
+    db,
+    rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000,
+    asksPerHour: opts.asksPerHour,
+    log: () => {},
+    auditSigning: opts.auditSigning ?? { key: TEST_AUDIT_KEY },
+    now: opts.now,
+  });
   return {
     api,
     db,
-    async req(token, method, path, body, headers = {}) {
-      const res = await api.app.request(path, {
-        method,
-        headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      let json: unknown;
-      try {
-        json = text ? JSON.parse(text) : undefined;
-      } catch {
-        json = text;
-      }
-      return { status: res.status, type: res.headers.get('content-type') ?? '', headers: res.headers, json };
-    },
+    call: (token: string | null, ...route: RouteCall) => callApi(api.app, token, ...route),
+    stream: (token, route, lastEventId) => openStream(api.app, token, route, lastEventId),
+    req: (token, method, path, body, headers) => send(api.app, token, method, path, body, headers),
     async close() {
       await api.close();
       await db.close();

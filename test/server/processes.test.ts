@@ -6,10 +6,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { api, sleep, spawnApi, subscribe } from '../load/helpers';
+import { sleep, spawnApi, subscribe } from '../load/helpers';
 import { openPglite } from '../../src/server/db/index';
-import { verifyAudit } from '../../src/server/audit';
+import { verifyAuditTrail as verifyAudit } from '../../src/server/audit/verify';
 import { ADMIN_URL, scratchDatabase, writeWorldFile } from './helpers';
+import { ROUTES } from '../../src/api/contract';
+import { callApi } from '../support/api-call';
 
 const waitFor = async (cond: () => boolean, ms = 15_000) => {
   const end = Date.now() + ms;
@@ -21,19 +23,19 @@ describe('event stream', () => {
   it('delivers only events that concern the admin, and resumes from Last-Event-ID', async () => {
     const server = await spawnApi({ fixture: writeWorldFile(), env: { DATABASE_URL: '' } });
     try {
-      const bob = subscribe(server.base, '/v1/events', 'bob-token');
-      const gus = subscribe(server.base, '/v1/events', 'gus-token');
+      const bob = subscribe(server.base, ROUTES.events, 'bob-token');
+      const gus = subscribe(server.base, ROUTES.events, 'gus-token');
       await Promise.all([bob.ready, gus.ready]);
-      const g1 = await api(server.base, 'alice-token', 'POST', '/v1/tickets/PS-120/grants', {});
-      const g2 = await api(server.base, 'alice-token', 'POST', '/v1/tickets/EU-3/grants', {});
+      const g1 = await callApi(server.base, 'alice-token', ROUTES.grant, { key: 'PS-120' }, {});
+      const g2 = await callApi(server.base, 'alice-token', ROUTES.grant, { key: 'EU-3' }, {});
       expect(await waitFor(() => bob.events.some((e) => e.data.includes(g1.json.id)) && gus.events.some((e) => e.data.includes(g2.json.id)))).toBe(true);
       expect(bob.events.some((e) => e.data.includes(g2.json.id))).toBe(false); // EU is not Bob's
       expect(gus.events.some((e) => e.data.includes(g1.json.id))).toBe(false); // no Guard hold there
       const lastId = bob.events.at(-1)!.id!;
       bob.close();
-      const g3 = await api(server.base, 'alice-token', 'POST', '/v1/tickets/PS-121/grants', {});
-      const g4 = await api(server.base, 'alice-token', 'POST', '/v1/tickets/PS-122/grants', {});
-      const again = subscribeWithLastId(server.base, 'bob-token', lastId);
+      const g3 = await callApi(server.base, 'alice-token', ROUTES.grant, { key: 'PS-121' }, {});
+      const g4 = await callApi(server.base, 'alice-token', ROUTES.grant, { key: 'PS-122' }, {});
+      const again = subscribe(server.base, ROUTES.events, 'bob-token', undefined, lastId);
       expect(await waitFor(() => again.events.some((e) => e.data.includes(g4.json.id)))).toBe(true);
       const seen = again.events.map((e) => e.data);
       expect(seen.findIndex((d) => d.includes(g3.json.id))).toBeLessThan(seen.findIndex((d) => d.includes(g4.json.id)));
@@ -46,50 +48,44 @@ describe('event stream', () => {
   });
 });
 
-function subscribeWithLastId(base: string, token: string, lastId: string) {
-  const events: { id?: string; data: string }[] = [];
-  const ctrl = new AbortController();
-  void (async () => {
-    const res = await fetch(`${base}/v1/events`, { headers: { authorization: `Bearer ${token}`, 'last-event-id': lastId }, signal: ctrl.signal });
-    const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
-    let buf = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += value;
-      let i: number;
-      while ((i = buf.indexOf('\n\n')) >= 0) {
-        const block = buf.slice(0, i);
-        buf = buf.slice(i + 2);
-        const id = /^id: ?(.*)$/m.exec(block)?.[1];
-        const data = [...block.matchAll(/^data: ?(.*)$/gm)].map((m) => m[1]).join('\n');
-        if (data) events.push({ id, data });
-      }
-    }
-  })().catch(() => {});
-  return { events, close: () => ctrl.abort() };
-}
-
 describe.skipIf(!ADMIN_URL)('two API processes on one PostgreSQL', () => {
   if (!ADMIN_URL) console.log('two-process test skipped because DATABASE_URL is unset');
+  it('a replica without --audit-key is refused at start: replicas must sign one trail with one key', async () => {
+    const scratch = await scratchDatabase();
+    try {
+      const refused = await spawnApi({ fixture: writeWorldFile(), env: { DATABASE_URL: scratch.url }, timeoutMs: 60_000 }).then(
+        async (s) => {
+          await s.stop();
+          return 'started';
+        },
+        (e: Error) => e.message,
+      );
+      expect(refused).toContain('DATABASE_URL needs --audit-key FILE');
+    } finally {
+      await scratch.drop();
+    }
+  });
+
   it('a grant made through one is seen, and its event delivered, through the other', async () => {
     const scratch = await scratchDatabase();
     const fixture = writeWorldFile();
-    const [a, b] = await Promise.all([spawnApi({ fixture, env: { DATABASE_URL: scratch.url } }), spawnApi({ fixture, env: { DATABASE_URL: scratch.url } })]);
+    // Replicas sign the one trail with one key (the first to start creates the file).
+    const args = ['--audit-key', join(mkdtempSync(join(tmpdir(), 'ac-replicas-')), 'audit-key.pem')];
+    const [a, b] = await Promise.all([spawnApi({ fixture, args, env: { DATABASE_URL: scratch.url } }), spawnApi({ fixture, args, env: { DATABASE_URL: scratch.url } })]);
     try {
-      const sub = subscribe(b.base, '/v1/events', 'bob-token');
+      const sub = subscribe(b.base, ROUTES.events, 'bob-token');
       await sub.ready;
       await sleep(200);
-      const g = await api(a.base, 'alice-token', 'POST', '/v1/tickets/PS-105/grants', {});
+      const g = await callApi(a.base, 'alice-token', ROUTES.grant, { key: 'PS-105' }, {});
       expect(g.status).toBe(201);
-      const seen = await api(b.base, 'bob-token', 'GET', '/v1/tickets/PS-105/grants');
+      const seen = await callApi(b.base, 'bob-token', ROUTES.ticketGrants, { key: 'PS-105' });
       expect(seen.json.grants.map((x: { id: string }) => x.id)).toContain(g.json.id);
       expect(await waitFor(() => sub.events.some((e) => e.data.includes(g.json.id)), 10_000)).toBe(true);
-      const check = await api(b.base, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-105', resource: { type: 'page' } });
+      const check = await callApi(b.base, 'sam-token', ROUTES.checkAccess, { ticket: 'PS-105', resource: { type: 'page' } });
       expect(check.json.allowed).toBe(true);
       // Both processes append to one chain.
-      await Promise.all(Array.from({ length: 10 }, (_, i) => api(i % 2 ? a.base : b.base, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-105', resource: { type: 'comment', id: `c${i}` } })));
-      const v = await api(a.base, 'alice-token', 'GET', '/v1/audit/verify');
+      await Promise.all(Array.from({ length: 10 }, (_, i) => callApi(i % 2 ? a.base : b.base, 'sam-token', ROUTES.checkAccess, { ticket: 'PS-105', resource: { type: 'comment', id: `c${i}` } })));
+      const v = await callApi(a.base, 'alice-token', ROUTES.verifyAudit);
       expect(v.json).toMatchObject({ ok: true });
       expect(v.json.rows).toBeGreaterThanOrEqual(12);
       sub.close();
@@ -102,11 +98,13 @@ describe.skipIf(!ADMIN_URL)('two API processes on one PostgreSQL', () => {
   it('a revoke acknowledged by one refuses the very next check through the other, while checks keep it busy', async () => {
     const scratch = await scratchDatabase();
     const fixture = writeWorldFile();
-    const [a, b] = await Promise.all([spawnApi({ fixture, env: { DATABASE_URL: scratch.url } }), spawnApi({ fixture, env: { DATABASE_URL: scratch.url } })]);
-    const check = () => api(b.base, 'sam-token', 'POST', '/v1/access/check', { ticket: 'PS-107', resource: { type: 'page' } });
+    // Replicas sign the one trail with one key (the first to start creates the file).
+    const args = ['--audit-key', join(mkdtempSync(join(tmpdir(), 'ac-replicas-')), 'audit-key.pem')];
+    const [a, b] = await Promise.all([spawnApi({ fixture, args, env: { DATABASE_URL: scratch.url } }), spawnApi({ fixture, args, env: { DATABASE_URL: scratch.url } })]);
+    const check = () => callApi(b.base, 'sam-token', ROUTES.checkAccess, { ticket: 'PS-107', resource: { type: 'page' } });
     try {
       for (let round = 0; round < 3; round++) {
-        const g = await api(a.base, 'alice-token', 'POST', '/v1/tickets/PS-107/grants', {});
+        const g = await callApi(a.base, 'alice-token', ROUTES.grant, { key: 'PS-107' }, {});
         expect(g.status).toBe(201);
         // B has decided (and kept what it read) with the grant in force.
         expect((await check()).json.allowed).toBe(true);
@@ -122,7 +120,7 @@ describe.skipIf(!ADMIN_URL)('two API processes on one PostgreSQL', () => {
           }
         };
         const checkers = Array.from({ length: 4 }, checker);
-        const rv = await api(a.base, 'alice-token', 'POST', `/v1/grants/${g.json.id}/revoke`, {});
+        const rv = await callApi(a.base, 'alice-token', ROUTES.revoke, { id: g.json.id }, {});
         expect(rv.status).toBe(200);
         revokedAt = performance.now();
         const next = await check();
@@ -131,7 +129,68 @@ describe.skipIf(!ADMIN_URL)('two API processes on one PostgreSQL', () => {
         expect(next.json.allowed).toBe(false);
         expect(late.filter((x) => x === true)).toEqual([]);
       }
-      const v = await api(a.base, 'alice-token', 'GET', '/v1/audit/verify');
+      const v = await callApi(a.base, 'alice-token', ROUTES.verifyAudit);
+      expect(v.json).toMatchObject({ ok: true });
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await scratch.drop();
+    }
+  });
+});
+
+describe.skipIf(!ADMIN_URL)('two API processes on one PostgreSQL: directory changes', () => {
+  it('a role removal acknowledged by one is the very next decision through the other, while decisions keep it busy', async () => {
+    const scratch = await scratchDatabase();
+    const fixture = writeWorldFile();
+    // Replicas sign one trail with one key (issue 20).
+    const args = ['--audit-key', join(mkdtempSync(join(tmpdir(), 'ac-replicas-')), 'audit-key.pem')];
+    const [a, b] = await Promise.all([spawnApi({ fixture, args, env: { DATABASE_URL: scratch.url } }), spawnApi({ fixture, args, env: { DATABASE_URL: scratch.url } })]);
+    const eligible = async () => (await callApi(b.base, 'bob-token', ROUTES.eligibility, { key: 'PS-109' })).json.allowed;
+    try {
+      for (let round = 0; round < 3; round++) {
+        const made = await callApi(a.base, 'alice-token', ROUTES.createRoleAssignment, { user: 'bob', role: 'product_admin', site: 'acme-main', product: 'confluence' });
+        expect(made.status).toBe(201);
+        expect((await callApi(b.base, 'bob-token', ROUTES.eligibility, { key: 'PS-200' })).json.allowed).toBe(true);
+        // Bob's own jira role: B has decided (and holds its index) with it in force.
+        const own = (await callApi(a.base, 'alice-token', ROUTES.roleAssignments, { query: { user: 'bob' } })).json.assignments.find((x: { product?: string }) => x.product === 'jira');
+        expect(await eligible()).toBe(true);
+        let stop = false;
+        let removedAt = Infinity;
+        const late: boolean[] = [];
+        const asker = async () => {
+          while (!stop) {
+            const sent = performance.now();
+            const allowed = await eligible();
+            if (sent > removedAt) late.push(allowed);
+          }
+        };
+        const askers = Array.from({ length: 4 }, asker);
+        const rm = await callApi(a.base, 'alice-token', ROUTES.deleteRoleAssignment, { id: made.json.id });
+        expect(rm.status).toBe(204);
+        const rmOwn = await callApi(a.base, 'alice-token', ROUTES.deleteRoleAssignment, { id: own.id });
+        expect(rmOwn.status).toBe(204);
+        removedAt = performance.now();
+        const next = await eligible();
+        const grant = await callApi(b.base, 'bob-token', ROUTES.grant, { key: 'PS-109' }, {});
+        stop = true;
+        await Promise.all(askers);
+        expect(next).toBe(false);
+        expect(grant.status).toBe(403);
+        expect((await callApi(b.base, 'bob-token', ROUTES.eligibility, { key: 'PS-200' })).json.allowed).toBe(false);
+        expect(late.filter((x) => x === true)).toEqual([]);
+        // Back for the next round.
+        expect((await callApi(b.base, 'alice-token', ROUTES.createRoleAssignment, { user: 'bob', role: 'product_admin', site: 'acme-main', product: 'jira' })).status).toBe(201);
+        expect((await callApi(a.base, 'bob-token', ROUTES.eligibility, { key: 'PS-109' })).json.allowed).toBe(true);
+      }
+      // A ticket reassigned through one ends the old engineer's access through the other at once.
+      const g = await callApi(a.base, 'alice-token', ROUTES.grant, { key: 'PS-111' }, {});
+      expect(g.status).toBe(201);
+      const check = (token: string) => callApi(b.base, token, ROUTES.checkAccess, { ticket: 'PS-111', resource: { type: 'page' } });
+      expect((await check('sam-token')).json.allowed).toBe(true);
+      expect((await callApi(a.base, 'sam-token', ROUTES.assignTicket, { key: 'PS-111' }, { engineer: 'lee' })).status).toBe(200);
+      expect((await check('sam-token')).json.allowed).toBe(false);
+      expect((await check('lee-token')).json.allowed).toBe(true);
+      const v = await callApi(a.base, 'alice-token', ROUTES.verifyAudit);
       expect(v.json).toMatchObject({ ok: true });
     } finally {
       await Promise.all([a.stop(), b.stop()]);
@@ -151,7 +210,7 @@ describe('SIGKILL in the middle of a stream of grants', () => {
     const writer = (async () => {
       for (const t of tickets) {
         if (stop) break;
-        const r = await api(server.base, 'alice-token', 'POST', `/v1/tickets/${t}/grants`, {}, {}, 5_000).catch(() => undefined);
+        const r = await callApi(server.base, 'alice-token', ROUTES.grant, { key: t }, {}, { signal: AbortSignal.timeout(5_000) }).catch(() => undefined);
         if (r?.status === 201) acked.push(r.json.id);
       }
     })();
@@ -174,10 +233,10 @@ describe('SIGKILL in the middle of a stream of grants', () => {
 
     const again = await spawnApi({ fixture, args: ['--data', dir], env: { DATABASE_URL: '' } });
     try {
-      const list = await api(again.base, 'alice-token', 'GET', '/v1/grants?state=active');
+      const list = await callApi(again.base, 'alice-token', ROUTES.grants, { query: { state: 'active' } });
       const ids = list.json.grants.map((g: { id: string }) => g.id);
       for (const id of acked) expect(ids).toContain(id);
-      expect((await api(again.base, 'alice-token', 'GET', '/v1/audit/verify')).json.ok).toBe(true);
+      expect((await callApi(again.base, 'alice-token', ROUTES.verifyAudit)).json.ok).toBe(true);
     } finally {
       await again.stop();
     }

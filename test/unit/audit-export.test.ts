@@ -2,7 +2,7 @@
 // from people and pages), and JSON Lines with the same fields.
 import { describe, expect, test } from 'vitest';
 import { auditCsv, auditJsonLines } from '../../src/console/audit-export';
-import type { AuditRowView } from '../../src/console/views';
+import type { AuditRowView } from '../../src/shared-ext/views';
 
 const row: AuditRowView = {
   id: '7',

@@ -2,7 +2,7 @@
 // seats, said per product (issue 23: "Approving adds 5 billable seats in all" while seats went 37 → 40).
 import { describe, expect, test } from 'vitest';
 import { seatChanges, seatChangeSentence } from '../../src/console/seat-changes';
-import type { AccessRequestView } from '../../src/console/views';
+import type { AccessRequestView } from '../../src/shared-ext/views';
 
 const request = (id: string, product: 'confluence' | 'jira', personKey: string, over: Partial<AccessRequestView> = {}): AccessRequestView => ({
   id,

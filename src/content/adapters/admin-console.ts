@@ -8,7 +8,7 @@ export class ConsoleMarkupError extends Error {
   override name = 'ConsoleMarkupError';
 }
 
-export type ConsolePage = 'support-access' | 'access-requests' | 'audit-log' | 'guard-approvals' | 'api-keys';
+export type ConsolePage = 'support-access' | 'access-requests' | 'audit-log' | 'guard-approvals' | 'api-keys' | 'roles';
 
 const HEADINGS: Record<ConsolePage, RegExp> = {
   'support-access': /^support access$/i,
@@ -16,6 +16,7 @@ const HEADINGS: Record<ConsolePage, RegExp> = {
   'audit-log': /^audit log$/i,
   'guard-approvals': /^support access requests$/i,
   'api-keys': /^api keys$/i,
+  roles: /^roles$/i,
 };
 
 const text = (el: Element | null | undefined): string => el?.textContent?.replace(/\s+/g, ' ').trim() ?? '';

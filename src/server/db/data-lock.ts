@@ -2,10 +2,10 @@
 // APIs on one folder both acknowledge writes and one side's are lost at the next start. A lock file
 // naming the holder (pid and the kernel's start time for that pid) is held for the process's life;
 // a lock whose holder is gone (killed, crashed) is taken over under a short-lived takeover guard.
-import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, linkSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { writeFileWhole } from './write-file';
 
 export const LOCK_FILE = 'access-api.lock';
 
@@ -56,24 +56,7 @@ function readHolder(file: string): Holder | undefined {
 }
 
 /** Creates `file` holding `me`, atomically: written aside and linked in, so no reader sees it empty. */
-function create(file: string, me: Holder): boolean {
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(me));
-  } finally {
-    closeSync(fd);
-  }
-  try {
-    linkSync(tmp, file);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-    throw e;
-  } finally {
-    unlinkSync(tmp);
-  }
-}
+const create = (file: string, me: Holder): boolean => writeFileWhole(file, JSON.stringify(me), 0o600, true);
 
 /**
  * Creates `dir` (mode 0700) if missing and locks it for this process until `release()` or exit.

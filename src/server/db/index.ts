@@ -1,7 +1,7 @@
 // One tiny database surface over embedded PGlite and PostgreSQL (pg): queries, transactions and
 // LISTEN. Timestamps are stored as ISO text and counters as int so both drivers return the same JS.
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { copyFileSync, cpSync, existsSync, fsyncSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
@@ -10,37 +10,24 @@ import { LOCK_FILE } from './data-lock';
 import { migrate, MIGRATION_LOCK } from './migrations';
 import { storageFailureOf, StorageUnavailable } from './storage-errors';
 import { SyncingNodeFS, syncEntry, syncTree } from './syncing-fs';
-import type { Db, Durability, Queryable, TransactionHook } from './types';
+import type { Db, Durability, Queryable } from './types';
 
 export { StorageUnavailable } from './storage-errors';
-export type { Db, Durability, Queryable, TransactionHook } from './types';
+export type { Db, Durability, Queryable } from './types';
 
-const hooks = new AsyncLocalStorage<TransactionHook>();
+/** The Queryable a transaction hands its body: it knows the work afterCommit queued, run once it has committed. */
+class Transaction implements Queryable {
+  readonly onCommit: Array<() => void> = [];
+  constructor(readonly query: Queryable['query']) {}
 
-/** Runs `fn` with `hook` around each transaction it starts (and anything it awaits starts). */
-export function withTransactionHook<T>(hook: TransactionHook, fn: () => Promise<T>): Promise<T> {
-  return hooks.run(hook, fn);
-}
-
-/** Work queued by afterCommit in a transaction (keyed by its Queryable), run once it has committed. */
-const onCommit = new WeakMap<Queryable, Array<() => void>>();
-const dbOfTransaction = new WeakMap<Queryable, Db>();
-
-/** The Queryable a transaction of `db` hands its body: afterCommit and databaseOf know it. */
-function transactionQueryable(db: Db, query: Queryable['query']): Queryable {
-  const tx: Queryable = { query };
-  onCommit.set(tx, []);
-  dbOfTransaction.set(tx, db);
-  return tx;
-}
-
-/** Runs what the transaction queued; a failing callback is not the transaction's failure. */
-function committed(tx: Queryable | undefined): void {
-  for (const fn of (tx && onCommit.get(tx)) ?? []) {
-    try {
-      fn();
-    } catch {
-      // an after-commit observer must not turn a committed change into an error
+  /** Runs what was queued; a failing callback is not the transaction's failure. */
+  committed(): void {
+    for (const fn of this.onCommit) {
+      try {
+        fn();
+      } catch {
+        // an after-commit observer must not turn a committed change into an error
+      }
     }
   }
 }
@@ -50,20 +37,16 @@ function committed(tx: Queryable | undefined): void {
  * COMMIT for a transaction, never if it rolls back.
  */
 export function afterCommit(q: Queryable, fn: () => void): void {
-  const queued = onCommit.get(q);
-  if (queued) queued.push(fn);
+  if (q instanceof Transaction) q.onCommit.push(fn);
   else fn();
 }
 
-/** The database a transaction's Queryable belongs to; a Db is its own. */
-export function databaseOf(q: Queryable): Queryable {
-  return dbOfTransaction.get(q) ?? q;
-}
-
-/** Resolved when the transaction is asked for, in the caller's async context. */
-function hooked<T>(fn: (tx: Queryable) => Promise<T>): (tx: Queryable) => Promise<T> {
-  const hook = hooks.getStore();
-  return hook ? (tx) => hook.run(tx, fn) : fn;
+/**
+ * `db` with each transaction's body run through `around` (the Idempotency-Key journal, which
+ * records its result under the key): queries, LISTEN and storage state stay `db`'s.
+ */
+export function aroundTransactions(db: Db, around: <T>(tx: Queryable, fn: (tx: Queryable) => Promise<T>) => Promise<T>): Db {
+  return Object.assign(Object.create(db) as Db, { transaction: <T>(fn: (tx: Queryable) => Promise<T>) => db.transaction((tx) => around(tx, fn)) });
 }
 
 /** The database could not be reached or dropped the connection: the API answers 503. */
@@ -231,6 +214,16 @@ export async function writePgliteTemplate(tarball: string): Promise<{ bytes: num
   return { bytes: tar.length };
 }
 
+/**
+ * The NOTIFY channel a logical channel (`ac_audit`, `ac_events`) is sent on in schema `schema`:
+ * `<base>_<first 12 hex digits of md5(schema)>`, so orgs kept in their own schemas of one database
+ * (AC_PG_SCHEMA) never hear each other's announcements. SQL senders name it the same way:
+ * `'<base>_' || left(md5(current_schema()), 12)` (NOTIFY_CHANNEL_SQL).
+ */
+export const notifyChannel = (base: string, schema: string): string => `${base}_${createHash('md5').update(schema).digest('hex').slice(0, 12)}`;
+/** NOTIFY_CHANNEL_SQL('ac_events'): the SQL expression for the channel notifyChannel names in the session's schema. */
+export const NOTIFY_CHANNEL_SQL = (base: string): string => `'${base}_' || left(md5(current_schema()), 12)`;
+
 export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Promise<Db> {
   // A first start on a fresh machine: the data folder (and its parents) may not exist yet.
   if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -273,6 +266,8 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
     startParams: startParams(sharedBuffers, durable),
   };
   const lite = new PGlite(options);
+  /** current_schema() of this database's one session: its announcements' channels are named from it (notifyChannel). */
+  let schemaName: Promise<string> | undefined;
   await lite.waitReady;
   // PGlite keeps its options object for its whole life; the 40 MB tarball in it is needed only
   // to start.
@@ -314,20 +309,20 @@ export async function openPglite(dataDir?: string, opts: PgliteOptions = {}): Pr
     },
     query: <T>(sql: string, params?: unknown[]) => run(async () => (await lite.query<T>(sql, params)).rows),
     transaction: async (fn) => {
-      const body = hooked(fn);
-      let q: Queryable | undefined;
+      let q: Transaction | undefined;
       const out = await run(() =>
         lite.transaction((tx) => {
-          q = transactionQueryable(db, async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows as T[]);
-          return body(q);
+          q = new Transaction(async <T>(sql: string, params?: unknown[]) => (await tx.query<T>(sql, params)).rows as T[]);
+          return fn(q);
         }),
       );
-      committed(q);
+      q?.committed();
       return out;
     },
     listen: async (channel, on) => {
+      schemaName ??= lite.query<{ s: string }>('SELECT current_schema() AS s').then((r) => r.rows[0]!.s);
       // A notification sent by a commit that may not be on the disk announces nothing.
-      const off = await lite.listen(channel, (payload) => failure || on(payload));
+      const off = await lite.listen(notifyChannel(channel, await schemaName), (payload) => failure || on(payload));
       return async () => off();
     },
     // Frozen, a shutdown checkpoint would be written nowhere; recovery at the next start does it.
@@ -392,6 +387,8 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
   }
 
   const listeners = new Map<string, Set<(p: string) => void>>();
+  /** The schema this pool's sessions work in (search_path): its announcements' channels are named from it (notifyChannel). */
+  let schemaName: Promise<string> | undefined;
   let listenClient: pg.Client | undefined;
   let closed = false;
   let reconnecting: Promise<void> | undefined;
@@ -441,7 +438,6 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
     storageFailure: undefined,
     query: <T>(sql: string, params?: unknown[]) => guard(async () => (await pool.query(sql, params)).rows as T[]),
     transaction: async (fn) => {
-      const body = hooked(fn);
       const client = await guard(() => pool.connect());
       let broken = false;
       // A checked-out client has no pool listener: without ours, a server restart would crash us.
@@ -449,10 +445,10 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
       client.on('error', onError);
       try {
         await client.query('BEGIN');
-        const q = transactionQueryable(db, async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[]);
-        const out = await body(q);
+        const q = new Transaction(async <T>(sql: string, params?: unknown[]) => (await client.query(sql, params)).rows as T[]);
+        const out = await fn(q);
         await client.query('COMMIT');
-        committed(q);
+        q.committed();
         return out;
       } catch (e) {
         broken = isUnavailable(e);
@@ -465,8 +461,10 @@ export async function openPostgres(url: string, opts: PgOptions = {}): Promise<D
         client.release(broken ? true : undefined);
       }
     },
-    listen: async (channel, on) => {
-      if (!/^[a-z_]+$/.test(channel)) throw new Error(`bad channel ${channel}`);
+    listen: async (logical, on) => {
+      if (!/^[a-z_]+$/.test(logical)) throw new Error(`bad channel ${logical}`);
+      schemaName ??= guard(async () => (await pool.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s);
+      const channel = notifyChannel(logical, await schemaName);
       let set = listeners.get(channel);
       const fresh = !set;
       if (!set) listeners.set(channel, (set = new Set()));

@@ -5,6 +5,32 @@ import type { Db } from './types';
 
 // A migration is one text of plain statements split on ';', or a list of statements taken as they
 // are (for bodies that contain ';', such as trigger functions).
+
+/**
+ * The one write path's statement (audit/trail.ts appendBatch): rows hashed and the head signed by
+ * the caller; here only moved into place, if the head is still the one they chain from (and, for
+ * access checks, the epoch still the one they were decided at), then announced on `channel` (a SQL
+ * expression). A function so its statements are planned once per session.
+ */
+const auditAppendFunction = (
+  create: 'CREATE FUNCTION' | 'CREATE OR REPLACE FUNCTION',
+  channel: string,
+): string => `${create} audit_append(new_seq bigint, new_hash text, old_seq bigint, old_hash text, seqs bigint[], bodies text[], hashes text[], note text, expected_epoch bigint)
+     RETURNS text LANGUAGE plpgsql AS $$
+     DECLARE
+       e bigint;
+     BEGIN
+       IF expected_epoch IS NOT NULL THEN
+         SELECT n INTO e FROM access_epoch WHERE id = 1 FOR SHARE;
+         IF e IS DISTINCT FROM expected_epoch THEN RETURN 'epoch'; END IF;
+       END IF;
+       UPDATE audit_head SET seq = new_seq, hash = new_hash, signed_note = note WHERE id = 1 AND seq = old_seq AND hash = old_hash;
+       IF NOT FOUND THEN RETURN 'moved'; END IF;
+       INSERT INTO audit_rows (seq, body, hash, signed_note) SELECT s, b, h, CASE WHEN s = new_seq THEN note END FROM unnest(seqs, bodies, hashes) AS u(s, b, h);
+       PERFORM pg_notify(${channel}, new_seq::text);
+       RETURN 'ok';
+     END $$`;
+
 const MIGRATIONS: Array<string | string[]> = [
   `
   CREATE TABLE grants (
@@ -147,75 +173,10 @@ const MIGRATIONS: Array<string | string[]> = [
      END $$`,
     `CREATE TRIGGER grants_move_access_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON grants FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()`,
     `CREATE TRIGGER ticket_state_moves_access_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ticket_state FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()`,
-    // The enforcement point's append, as one call: lock the chain head, and only if the access
-    // epoch is still the one the batch was decided at, chain and hash the rows (sha256 over the
-    // previous hash and the row's canonical JSON, whose parts around seq the caller built), insert
-    // them, move the head and announce it. NULL when the epoch moved (nothing written). A function
-    // so its statements are planned once per session, not once per batch.
-    `CREATE FUNCTION append_access_checks(expected_epoch bigint, ats text[], actors text[], kinds text[], actions text[], tickets text[], resources text[], outcomes text[], details text[], befores text[], afters text[])
-     RETURNS bigint LANGUAGE plpgsql AS $$
-     DECLARE
-       head_seq bigint;
-       head_hash text;
-       cnt int := coalesce(array_length(ats, 1), 0);
-       seqs bigint[] := '{}';
-       prevs text[] := '{}';
-       hashes text[] := '{}';
-     BEGIN
-       SELECT h.seq, h.hash INTO head_seq, head_hash FROM audit_head h WHERE h.id = 1 FOR UPDATE;
-       IF (SELECT e.n FROM access_epoch e WHERE e.id = 1) IS DISTINCT FROM expected_epoch THEN
-         RETURN NULL;
-       END IF;
-       FOR i IN 1..cnt LOOP
-         seqs[i] := head_seq + i;
-         prevs[i] := head_hash;
-         head_hash := encode(sha256(convert_to(head_hash || befores[i] || (head_seq + i)::text || afters[i], 'UTF8')), 'hex');
-         hashes[i] := head_hash;
-       END LOOP;
-       INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash)
-         SELECT u.* FROM unnest(seqs, ats, actors, kinds, actions, tickets, resources::jsonb[], outcomes, details::jsonb[], prevs, hashes) AS u;
-       UPDATE audit_head SET seq = head_seq + cnt, hash = head_hash WHERE id = 1;
-       PERFORM pg_notify('ac_audit', (head_seq + cnt)::text);
-       RETURN head_seq + cnt;
-     END $$`,
+    // (6 also defined append_access_checks, the enforcement point's append in the database; 11 drops it.)
   ],
-  // 7: the enforcement point's append also answers the head it chained onto (row number and
-  // hash), so the process that appended computes its rows' hashes itself and witnesses them
-  // (audit-witness.ts): the checkpointer signs a head only while the rows this process wrote still
-  // carry the hashes it computed, whatever the database's own function says. A new name, so an
-  // API of the previous version sharing the database keeps calling the old one.
-  [
-    `CREATE FUNCTION append_access_checks_head(expected_epoch bigint, ats text[], actors text[], kinds text[], actions text[], tickets text[], resources text[], outcomes text[], details text[], befores text[], afters text[])
-     RETURNS text[] LANGUAGE plpgsql AS $$
-     DECLARE
-       head_seq bigint;
-       head_hash text;
-       start_seq bigint;
-       start_hash text;
-       cnt int := coalesce(array_length(ats, 1), 0);
-       seqs bigint[] := '{}';
-       prevs text[] := '{}';
-       hashes text[] := '{}';
-     BEGIN
-       SELECT h.seq, h.hash INTO head_seq, head_hash FROM audit_head h WHERE h.id = 1 FOR UPDATE;
-       start_seq := head_seq;
-       start_hash := head_hash;
-       IF (SELECT e.n FROM access_epoch e WHERE e.id = 1) IS DISTINCT FROM expected_epoch THEN
-         RETURN NULL;
-       END IF;
-       FOR i IN 1..cnt LOOP
-         seqs[i] := head_seq + i;
-         prevs[i] := head_hash;
-         head_hash := encode(sha256(convert_to(head_hash || befores[i] || (head_seq + i)::text || afters[i], 'UTF8')), 'hex');
-         hashes[i] := head_hash;
-       END LOOP;
-       INSERT INTO audit (seq, at, actor, actor_kind, action, ticket, resource, outcome, detail, prev_hash, hash)
-         SELECT u.* FROM unnest(seqs, ats, actors, kinds, actions, tickets, resources::jsonb[], outcomes, details::jsonb[], prevs, hashes) AS u;
-       UPDATE audit_head SET seq = head_seq + cnt, hash = head_hash WHERE id = 1;
-       PERFORM pg_notify('ac_audit', (head_seq + cnt)::text);
-       RETURN ARRAY[(head_seq + cnt)::text, head_hash, start_seq::text, start_hash];
-     END $$`,
-  ],
+  // 7 defined append_access_checks_head (a variant of 6's append); 11 drops it.
+  [],
   // Sign-in sessions (server/sessions.ts): a person's API session, made from an ID token of the org's
   // provider. Only the token's SHA-256 is kept.
   `
@@ -255,13 +216,9 @@ const MIGRATIONS: Array<string | string[]> = [
     created_seq bigserial
   );
   `,
-  // 10: change requests and consents (src/server/changes-service.ts). Every change to them moves the
-  // access epoch like grants do, so a batch of checks decided on a consent that was declined, used
-  // or ended meanwhile (by any process) is decided again. The enforcement point's append with
-  // effects locks the epoch row before the chain head (the order every writer takes them: its
-  // change moves the epoch by trigger, then its audit row locks the head), appends the checks, marks
-  // the one-time consents they used as used, and writes their events, all in one statement: a
-  // consent is used exactly when the check it allowed is on record.
+  // 10: change requests and consents. Every change to them moves the access epoch like grants do,
+  // so a batch of checks decided on a consent that was declined, used or ended meanwhile (by any
+  // process) is decided again. (10 also defined append_access_checks_effects; 11 drops it.)
   [
     `CREATE TABLE change_requests (
        id text PRIMARY KEY,
@@ -274,39 +231,119 @@ const MIGRATIONS: Array<string | string[]> = [
     'CREATE INDEX change_requests_ticket ON change_requests (ticket, created_seq)',
     'CREATE INDEX change_requests_state ON change_requests (state)',
     'CREATE TRIGGER change_requests_move_access_epoch AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON change_requests FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()',
-    `CREATE FUNCTION append_access_checks_effects(expected_epoch bigint, used_ids text[], used_bodies text[], ev_ats text[], ev_types text[], ev_audiences text[], ev_tickets text[], ev_datas text[],
-       ats text[], actors text[], kinds text[], actions text[], tickets text[], resources text[], outcomes text[], details text[], befores text[], afters text[])
-     RETURNS text[] LANGUAGE plpgsql AS $$
-     DECLARE
-       head text[];
-       used int;
-       ev_id bigint;
-     BEGIN
-       PERFORM 1 FROM access_epoch e WHERE e.id = 1 AND e.n = expected_epoch FOR UPDATE;
-       IF NOT FOUND THEN
-         RETURN NULL;
-       END IF;
-       head := append_access_checks_head(expected_epoch, ats, actors, kinds, actions, tickets, resources, outcomes, details, befores, afters);
-       IF head IS NULL THEN
-         RETURN NULL;
-       END IF;
-       IF coalesce(array_length(used_ids, 1), 0) > 0 THEN
-         UPDATE change_requests c SET state = 'used', version = (u.body::jsonb->>'version')::int, body = u.body::jsonb
-           FROM unnest(used_ids, used_bodies) AS u(id, body)
-           WHERE c.id = u.id AND c.state = 'approved' AND c.version = (u.body::jsonb->>'version')::int - 1;
-         GET DIAGNOSTICS used = ROW_COUNT;
-         IF used <> array_length(used_ids, 1) THEN
-           RAISE EXCEPTION 'a consent changed after the access epoch it was decided at';
-         END IF;
-       END IF;
-       FOR i IN 1..coalesce(array_length(ev_types, 1), 0) LOOP
-         INSERT INTO events (at, type, audience, ticket, data)
-           VALUES (ev_ats[i], ev_types[i], ARRAY(SELECT jsonb_array_elements_text(ev_audiences[i]::jsonb)), ev_tickets[i], ev_datas[i]::jsonb)
-           RETURNING id INTO ev_id;
-         PERFORM pg_notify('ac_events', ev_id::text);
-       END LOOP;
-       RETURN head;
-     END $$`,
+  ],
+  // 11: the audit trail of issue 20 (src/server/audit/README.md): a row is its seq, its body (the
+  // canonical JSON hashed, as text) and its hash, in audit_rows; every append signs its new head,
+  // kept on the append's last row and on the head. Older rows get their body at the first start
+  // (audit/legacy.ts); their old columns stay for that, nullable. `audit` becomes a view of the
+  // bodies' fields, for SQL readers. The appends in the database go: TypeScript hashes every row.
+  [
+    `ALTER TABLE audit RENAME TO audit_rows`,
+    `ALTER TABLE audit_rows ADD COLUMN body text`,
+    `ALTER TABLE audit_rows ADD COLUMN signed_note text`,
+    `ALTER TABLE audit_head ADD COLUMN signed_note text`,
+    `CREATE INDEX audit_rows_signed ON audit_rows (seq) WHERE signed_note IS NOT NULL`,
+    `ALTER TABLE audit_rows ALTER COLUMN at DROP NOT NULL, ALTER COLUMN actor DROP NOT NULL, ALTER COLUMN actor_kind DROP NOT NULL,
+    ALTER COLUMN action DROP NOT NULL, ALTER COLUMN outcome DROP NOT NULL, ALTER COLUMN prev_hash DROP NOT NULL`,
+    `DROP INDEX audit_actor`,
+    `DROP INDEX audit_ticket`,
+    `CREATE INDEX audit_body_actor ON audit_rows (((body::jsonb)->>'actor'), seq)`,
+    `CREATE INDEX audit_body_ticket ON audit_rows (((body::jsonb)->>'ticket'), seq)`,
+    `CREATE VIEW audit AS SELECT seq, b->>'at' AS at, b->>'actor' AS actor, b->>'actorKind' AS actor_kind, b->>'action' AS action, b->>'ticket' AS ticket,
+    b->'resource' AS resource, b->>'outcome' AS outcome, b->'detail' AS detail, hash FROM (SELECT seq, body::jsonb AS b, hash FROM audit_rows) t`,
+    `DROP FUNCTION IF EXISTS append_access_checks_effects`,
+    `DROP FUNCTION IF EXISTS append_access_checks_head`,
+    `DROP FUNCTION IF EXISTS append_access_checks`,
+    auditAppendFunction('CREATE FUNCTION', "'ac_audit'"),
+  ],
+  // 12: the live directory (issue 21, src/server/directory/): sites, products, people, groups,
+  // memberships and role assignments live here, imported once from the world file into an empty
+  // database and changed at runtime (admin routes, SCIM). Every change records one row in
+  // directory_changes, whose trigger moves the access epoch: a process deciding from an older
+  // directory reloads what changed first (directory/cache.ts), and the enforcement point's batches
+  // decided before the change are decided again. Ticket reassignments sit beside ticket_state.
+  [
+    `CREATE TABLE directory_meta (
+       id int PRIMARY KEY,
+       org jsonb NOT NULL,
+       imported_at text NOT NULL,
+       last_synced_at text,
+       last_sync_source text
+     )`,
+    `CREATE TABLE dir_sites (id text PRIMARY KEY, url text NOT NULL, status text NOT NULL, guard_restricted boolean NOT NULL, position int NOT NULL)`,
+    `CREATE TABLE dir_products (site text NOT NULL, key text NOT NULL, body jsonb NOT NULL, position int NOT NULL, PRIMARY KEY (site, key))`,
+    `CREATE TABLE people (
+       id text PRIMARY KEY,
+       email text NOT NULL,
+       email_normalized text NOT NULL UNIQUE,
+       name text NOT NULL,
+       given_name text,
+       family_name text,
+       external_id text,
+       active boolean NOT NULL,
+       email_verified boolean NOT NULL,
+       sites text[] NOT NULL,
+       products text[],
+       source text NOT NULL,
+       created_at text NOT NULL,
+       updated_at text NOT NULL,
+       last_synced_at text,
+       version int NOT NULL,
+       created_seq bigserial
+     )`,
+    'CREATE INDEX people_external_id ON people (external_id)',
+    'CREATE INDEX people_created ON people (created_seq)',
+    `CREATE TABLE dir_groups (
+       id text PRIMARY KEY,
+       name text NOT NULL,
+       external_id text,
+       source text NOT NULL,
+       created_at text NOT NULL,
+       updated_at text NOT NULL,
+       version int NOT NULL,
+       created_seq bigserial
+     )`,
+    `CREATE TABLE dir_memberships (group_id text NOT NULL, person_id text NOT NULL, joined_seq bigserial, PRIMARY KEY (group_id, person_id))`,
+    'CREATE INDEX dir_memberships_person ON dir_memberships (person_id)',
+    `CREATE TABLE role_assignments (
+       id text PRIMARY KEY,
+       user_id text,
+       group_id text,
+       role text NOT NULL,
+       site text,
+       product text,
+       products text[],
+       source text NOT NULL,
+       pending_sync boolean NOT NULL DEFAULT false,
+       created_at text NOT NULL,
+       created_by text NOT NULL,
+       created_seq bigserial,
+       CHECK ((user_id IS NULL) <> (group_id IS NULL))
+     )`,
+    'CREATE INDEX role_assignments_user ON role_assignments (user_id)',
+    'CREATE INDEX role_assignments_group ON role_assignments (group_id)',
+    `CREATE TABLE ticket_assignments (key text PRIMARY KEY, engineer text NOT NULL, changed_at text NOT NULL)`,
+    // people/groups: whom the change touched (processes patch just them); complete false: too many to
+    // list, or a change to sites or tickets: processes build their index again.
+    `CREATE TABLE directory_changes (seq bigserial PRIMARY KEY, at text NOT NULL, kind text NOT NULL, people text[] NOT NULL, groups text[] NOT NULL, complete boolean NOT NULL)`,
+    'CREATE TRIGGER directory_changes_move_access_epoch AFTER INSERT ON directory_changes FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()',
+    'CREATE TRIGGER ticket_assignments_move_access_epoch AFTER INSERT OR UPDATE OR DELETE ON ticket_assignments FOR EACH STATEMENT EXECUTE FUNCTION bump_access_epoch()',
+  ],
+  // 13: the directory's case-insensitive lookups (SCIM `externalId eq`, a group's `displayName eq` and
+  // its name before create) compare lower(column): an index on that expression answers them instead of a
+  // scan of 100,000 people. The plain external_id index served no query.
+  [
+    'CREATE INDEX people_external_id_lower ON people (lower(external_id))',
+    'CREATE INDEX dir_groups_name_lower ON dir_groups (lower(name))',
+    'CREATE INDEX dir_groups_external_id_lower ON dir_groups (lower(external_id))',
+    'DROP INDEX people_external_id',
+  ],
+  // 14: announcements are sent on channels named for the schema (db/index.ts notifyChannel): orgs
+  // kept in their own schemas of one database (AC_PG_SCHEMA) heard each other's audit rows, and one
+  // org's busy trail made the other's API refuse every write ("a row announced lies past the head").
+  [
+    // db/index.ts notifyChannel names the same channel.
+    auditAppendFunction('CREATE OR REPLACE FUNCTION', "'ac_audit_' || left(md5(current_schema()), 12)"),
   ],
 ];
 

@@ -27,11 +27,3 @@ export interface Db extends Queryable {
   listen(channel: string, onPayload: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }
-
-/**
- * Wraps every transaction a request runs, inside that transaction: the idempotency journal uses it
- * to record each committed result with the change itself.
- */
-export interface TransactionHook {
-  run<T>(tx: Queryable, fn: (tx: Queryable) => Promise<T>): Promise<T>;
-}

@@ -1,0 +1,138 @@
+// Signed heads of the audit chain, as signed-note texts (the shape of C2SP's signed-note: a text
+// body, a blank line, one line per signature), and the Ed25519 keys that sign them.
+//
+//   access-companion/audit/v2          ← the note's origin line: what it is
+//   org <org id>
+//   seq <rows in the chain>
+//   hash <hex of row seq's hash>
+//   at <ISO time>
+//   [key <old key id> <new key id> <new key, base64 SPKI DER>]   a rotation: signed by both keys
+//   [legacy <seq>]                     the boundary: rows 1..seq follow the rule before v2
+//
+//   — <key id> <base64 Ed25519 signature of the body, including its final newline>
+import { createPrivateKey, createPublicKey, generateKeyPairSync, hash, sign, verify, type KeyObject } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type * as W from '../../api/schemas';
+import { writeFileWhole } from '../db/write-file';
+
+const ORIGIN = 'access-companion/audit/v2';
+
+export interface SigningKey {
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+  /** First 16 hex digits of sha256 of the public key (SPKI DER). */
+  keyId: string;
+  /** The public key as SPKI PEM: what verifiers are given. */
+  publicPem: string;
+}
+
+/** A signed head, parsed. `note` is the exact text stored and published; every other field is read from it. */
+export interface SignedHead {
+  seq: number;
+  hash: string;
+  at: string;
+  org: string;
+  /** Present on a rotation head: the key it hands over from and the key it introduces. */
+  rotation?: { from: string; to: string; publicKey: KeyObject };
+  /** Present on the boundary head: rows 1..legacy follow the old rule (legacy.ts). */
+  legacy?: number;
+  body: string;
+  signatures: Map<string, Buffer>;
+  note: string;
+}
+
+/** What GET /v1/audit/checkpoints and the audit stream send for one signed head. */
+export type Checkpoint = W.AuditCheckpointPageWire['checkpoints'][number];
+
+export const keyIdOf = (publicKey: KeyObject): string => hash('sha256', publicKey.export({ type: 'spki', format: 'der' }), 'hex').slice(0, 16);
+
+function signingKeyFrom(privateKey: KeyObject): SigningKey {
+  const publicKey = createPublicKey(privateKey);
+  return { privateKey, publicKey, keyId: keyIdOf(publicKey), publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+}
+
+/** A fresh key held only in memory (for an in-memory database, whose trail dies with it). */
+export const ephemeralSigningKey = (): SigningKey => signingKeyFrom(generateKeyPairSync('ed25519').privateKey);
+
+/** Where the public key of `keyFile` is published: beside it, `<name>.pub.pem`. */
+export const publicKeyFileOf = (keyFile: string): string => keyFile.replace(/(\.pem)?$/, '.pub.pem');
+
+/**
+ * Reads the Ed25519 private key (PKCS#8 PEM) at `file`, or creates it (mode 0600, linked into
+ * place so a crash or a second process starting at once never leaves a partial or world-readable
+ * key). Writes the public key beside it (publicKeyFileOf). Throws a readable message on a bad file.
+ */
+export function loadOrCreateSigningKey(file: string): { key: SigningKey; created: boolean; readableByOthers: boolean } {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const created = !existsSync(file) && writeFileWhole(file, generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o600, true);
+  const key = signingKeyFrom(ed25519(() => createPrivateKey(readFileSync(file)), `cannot read the audit signing key ${file}`));
+  const pub = publicKeyFileOf(file);
+  if (!existsSync(pub) || readFileSync(pub, 'utf8') !== key.publicPem) writeFileWhole(pub, key.publicPem, 0o644, false);
+  return { key, created, readableByOthers: (statSync(file).mode & 0o077) !== 0 };
+}
+
+/** The key `read` gives when it reads one and it is Ed25519; else throws `${refusal}: ` and what is wrong. */
+function ed25519(read: () => KeyObject, refusal: string): KeyObject {
+  try {
+    const k = read();
+    if (k.asymmetricKeyType === 'ed25519') return k;
+    throw new Error(`it is ${k.asymmetricKeyType}, not Ed25519`);
+  } catch (e) {
+    throw new Error(`${refusal}: ${(e as Error).message}`);
+  }
+}
+
+/** Parses a PEM (SPKI) public key; throws a readable message naming `where`. */
+export const parsePublicKey = (pem: string, where: string): KeyObject => ed25519(() => createPublicKey(pem), `${where} is not an Ed25519 public key`);
+
+/**
+ * The signed note for head `h`, signed by `keys` (one; a rotation head by the old key, then the new).
+ * A rotation head names `keys[0]` → `keys[1]`; `legacy` makes it the boundary head.
+ */
+export function signHead(keys: SigningKey[], h: { seq: number; hash: string; at: string; org: string; legacy?: number }): string {
+  let body = `${ORIGIN}\norg ${h.org}\nseq ${h.seq}\nhash ${h.hash}\nat ${h.at}\n`;
+  if (keys.length === 2) body += `key ${keys[0]!.keyId} ${keys[1]!.keyId} ${keys[1]!.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}\n`;
+  if (h.legacy !== undefined) body += `legacy ${h.legacy}\n`;
+  return `${body}\n${keys.map((k) => `— ${k.keyId} ${sign(null, Buffer.from(body), k.privateKey).toString('base64')}\n`).join('')}`;
+}
+
+/** Parses a signed note; throws a readable message when it is not one of ours. Checks no signature. */
+export function parseHead(note: string): SignedHead {
+  const split = note.indexOf('\n\n');
+  const body = note.slice(0, split + 1);
+  const lines = body.split('\n').slice(0, -1);
+  const field = (name: string) => lines.find((l) => l.startsWith(`${name} `))?.slice(name.length + 1);
+  const seq = Number(field('seq'));
+  const hash = field('hash') ?? '';
+  if (split < 0 || lines[0] !== ORIGIN || !Number.isSafeInteger(seq) || !/^[0-9a-f]{64}$/.test(hash)) throw new Error('not a signed head of this audit trail');
+  const head: SignedHead = { seq, hash, at: field('at') ?? '', org: field('org') ?? '', body, signatures: new Map(), note };
+  const rot = field('key')?.split(' ');
+  if (rot) head.rotation = { from: rot[0]!, to: rot[1]!, publicKey: createPublicKey({ key: Buffer.from(rot[2]!, 'base64'), format: 'der', type: 'spki' }) };
+  if (field('legacy') !== undefined) head.legacy = Number(field('legacy'));
+  for (const l of note.slice(split + 2).split('\n')) {
+    const [dash, id, sig] = l.split(' ');
+    if (dash === '—' && id && sig) head.signatures.set(id, Buffer.from(sig, 'base64'));
+  }
+  return head;
+}
+
+/** True when `head` carries a valid signature by `publicKey` over its body. */
+export function signedBy(head: SignedHead, publicKey: KeyObject): boolean {
+  const sig = head.signatures.get(keyIdOf(publicKey));
+  try {
+    return !!sig && verify(null, Buffer.from(head.body), publicKey, sig);
+  } catch {
+    return false;
+  }
+}
+
+/** The key that signs the heads after `head`: the key a rotation introduces, else the one that signed it. */
+export const signerAfter = (head: SignedHead): string => head.rotation?.to ?? [...head.signatures.keys()][0] ?? '';
+
+/** The wire form of a stored note. */
+export function checkpointOf(note: string): Checkpoint {
+  const h = parseHead(note);
+  const keyId = signerAfter(h);
+  return { seq: h.seq, hash: h.hash, at: h.at, org: h.org, keyId, signature: h.signatures.get(keyId)?.toString('base64') ?? '', note };
+}

@@ -1,0 +1,210 @@
+// The audit trail: one write path for every row, and its reads (all of its SQL). How it fits together: README.md.
+import type * as W from '../../api/schemas';
+import type { AuditAction } from '../../api/vocabulary';
+import { afterCommit, type Db, type Queryable } from '../db/index';
+import { canonicalJson } from '../../core/canonical-json';
+import { checkRange, GENESIS, readRange, rowHash } from './chain';
+import { parseHead, signedBy, signerAfter, signHead, type SigningKey } from './checkpoints';
+import { signBoundary } from './legacy';
+
+/** A row as stored: its body's fields, its seq, its hash and the hash before it (the wire row without the names views add). */
+export type AuditRecord = Omit<W.AuditRowWire, 'id' | 'actorName' | 'resourceName'>;
+/** `key`: a machine caller's API key (actor = the key's id; its name is in the row's detail as keyName). */
+export type ActorKind = AuditRecord['actorKind'];
+
+export interface AuditInput {
+  actor: string;
+  actorKind: ActorKind;
+  /** Only the shared vocabulary's actions, so every action written has a label an admin reads. */
+  action: AuditAction;
+  ticket?: string | null;
+  resource?: unknown;
+  outcome: 'allowed' | 'refused' | 'done';
+  detail?: unknown;
+}
+
+/** A row's body: the canonical JSON stored, hashed and shown, byte for byte. */
+export function auditBody(input: AuditInput, at: string): string {
+  const { actor, actorKind, action, outcome } = input;
+  return canonicalJson({ at, actor, actorKind, action, ticket: input.ticket ?? null, resource: input.resource ?? null, outcome, detail: input.detail ?? null });
+}
+
+/** The head is not one this process may sign on top of: the trail was changed outside the API. */
+export class TrailTampered extends Error {}
+
+type Head = { seq: number; hash: string };
+
+/**
+ * What one API process appends to one database's trail with (ServerContext.trail): its signing
+ * key and org, the last head it wrote or checked, and the highest row it heard any process commit.
+ */
+export class AuditTrail {
+  private last?: Head;
+  /** The highest row any API process was seen to commit and announce (app.ts: the audit tail's newest), if known. */
+  seenHead: () => number | undefined = () => undefined;
+
+  constructor(
+    public key: SigningKey,
+    readonly org: string,
+  ) {}
+
+  /**
+   * The trail of `db` ready for this process to append to with `key` (at start): signs the legacy
+   * boundary once (legacy.ts); when the newest head is signed by `previous`, hands the trail over
+   * to `key` with a head both sign (an `audit.key_rotate` row); throws when another key signed it.
+   */
+  static async open(db: Db, key: SigningKey, org: string, at: string, previous?: SigningKey): Promise<AuditTrail> {
+    await signBoundary(db, previous ?? key, org, at);
+    const trail = new AuditTrail(key, org);
+    await db.transaction(async (tx) => {
+      const [h] = await tx.query<{ signed_note: string | null }>('SELECT signed_note FROM audit_head WHERE id = 1 FOR UPDATE');
+      const current = h?.signed_note ? signerAfter(parseHead(h.signed_note)) : undefined;
+      if (current === undefined || current === key.keyId) return;
+      if (previous?.keyId !== current)
+        throw new Error(
+          `the audit trail's newest head is signed by key ${current}, not by this API's key ${key.keyId}: start with that key (--audit-key), or hand over to this one by passing the old key as --audit-key-previous`,
+        );
+      trail.key = previous;
+      const detail = { from: previous.keyId, to: key.keyId };
+      await trail.appendBatch(tx, [{ at, input: { actor: 'system', actorKind: 'system', action: 'audit.key_rotate', outcome: 'done', detail } }], { rotateTo: key });
+    });
+    return trail;
+  }
+
+  /** Appends one row inside the caller's transaction: the change and its row commit together. */
+  async append(q: Queryable, input: AuditInput, at = new Date().toISOString()): Promise<AuditRecord> {
+    return (await this.appendBatch(q, [{ input, at }]))![0]!;
+  }
+
+  /**
+   * Appends rows and signs the new head (kept on the last row and on the head), in one statement
+   * inside the caller's transaction (or on its own, committed): the rows, the head and its signed
+   * note commit together or not at all. `guard.epoch`: only while the access epoch is still this
+   * one (the enforcement point decided at it); undefined (nothing written) when it moved.
+   * `rotateTo`: the head is signed by the current key and this one, which signs from then on.
+   * Retries when another process moved the head; throws TrailTampered when the head is not one to sign on.
+   */
+  async appendBatch(q: Queryable, items: { input: AuditInput; at: string }[], opts: { guard?: { epoch: string }; rotateTo?: SigningKey } = {}): Promise<AuditRecord[] | undefined> {
+    if (items.length === 0) return [];
+    const bodies = items.map(({ input, at }) => auditBody(input, at));
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const start = attempt === 0 && this.last ? this.last : await this.checkedHead(q);
+      let { seq, hash } = start;
+      const out: AuditRecord[] = [];
+      for (const body of bodies) {
+        const prevHash = hash;
+        hash = rowHash(hash, body);
+        out.push({ seq: ++seq, ...(JSON.parse(body) as Omit<AuditRecord, 'seq' | 'hash' | 'prevHash'>), prevHash, hash });
+      }
+      const note = signHead(opts.rotateTo ? [this.key, opts.rotateTo] : [this.key], { seq, hash, at: items.at(-1)!.at, org: this.org });
+      const [r] = await q.query<{ a: string }>('SELECT audit_append($1, $2, $3, $4, $5::bigint[], $6::text[], $7::text[], $8, $9::bigint) AS a', [
+        seq,
+        hash,
+        start.seq,
+        start.hash,
+        out.map((r) => r.seq),
+        bodies,
+        out.map((r) => r.hash),
+        note,
+        opts.guard?.epoch ?? null,
+      ]);
+      if (r?.a === 'epoch') return undefined;
+      if (r?.a !== 'ok') continue;
+      const [last, key] = [{ seq, hash }, opts.rotateTo ?? this.key];
+      afterCommit(q, () => {
+        if (!this.last || this.last.seq < last.seq) this.last = last;
+        this.key = key;
+      });
+      return out;
+    }
+    throw new Error('the audit head kept moving: the append was retried 100 times');
+  }
+
+  /**
+   * The head as stored, once it is shown to extend what this process knows: it carries a note
+   * signed with this process's key, it is not below a row seen committed, and the rows from the last
+   * head this process wrote or checked up to it chain (chain.ts checkRange). So a writer who
+   * rewrites or cuts back rows outside the API never gets a new head signed on top of them.
+   */
+  private async checkedHead(q: Queryable): Promise<Head> {
+    // What this process knew when it began: a commit of its own may land while this runs.
+    const [last, seen] = [this.last, this.seenHead()];
+    let h: { seq: string; hash: string; signed_note: string | null } | undefined;
+    // A statement begun before this process's last commit may still see the head before it: read again.
+    for (let i = 0; i < 3 && (!h || Math.max(last?.seq ?? 0, seen ?? 0) > Number(h.seq)); i++)
+      [h] = await q.query<{ seq: string; hash: string; signed_note: string | null }>('SELECT seq::text, hash, signed_note FROM audit_head WHERE id = 1');
+    if (!h) throw new TrailTampered('the audit head row is missing');
+    const head = { seq: Number(h.seq), hash: h.hash };
+    const refuse = (why: string) => new TrailTampered(`not signing on top of the audit head at row ${head.seq}: ${why}; the trail was changed outside the API`);
+    if (last && last.seq > head.seq) throw refuse(`row ${last.seq}, which this API wrote, lies past it`);
+    if (seen !== undefined && seen > head.seq) throw refuse(`row ${seen}, which an API process committed and announced, lies past it`);
+    if (head.seq === 0) return head;
+    const note = h.signed_note ? parseHead(h.signed_note) : undefined;
+    if (!note || note.seq !== head.seq || note.hash !== head.hash || !signedBy(note, this.key.publicKey)) throw refuse("it carries no head signed with this API's key");
+    if (!last) return head;
+    const r = checkRange({ rows: await readRange(q, last.seq, head.seq), after: last.seq, signed: [], legacyUntil: 0 });
+    if (r.first !== last.hash || r.seq !== head.seq || r.hash !== head.hash) throw refuse(`the rows from row ${last.seq}, which this API wrote, do not chain up to it`);
+    return head;
+  }
+}
+
+// ---- reads: every shown field comes from the stored body ----
+
+const SELECT_ROWS = 'SELECT a.seq, a.body, a.hash, (SELECT p.hash FROM audit_rows p WHERE p.seq = a.seq - 1) AS prev FROM audit_rows a';
+
+export interface AuditFilter {
+  actor?: string;
+  /** Only rows by Support engineers, in person or through an access_check API key bound to one. */
+  engineersOnly?: boolean;
+  ticket?: string;
+  from?: string;
+  to?: string;
+  /** Rows with seq below this (newest first paging). */
+  before?: number;
+  after?: number;
+  limit: number;
+  order: 'desc' | 'asc';
+}
+
+/** The WHERE clause of `f` over `audit_rows a`, its values pushed to `params`. */
+function auditWhere(f: Omit<AuditFilter, 'limit' | 'order'>, params: unknown[]): string {
+  const [p, field] = [(v: unknown) => `$${params.push(v)}`, (name: string) => `(a.body::jsonb->>'${name}')`];
+  const where = [
+    f.actor && `${field('actor')} = ${p(f.actor)}`,
+    f.engineersOnly && `(${field('actorKind')} = 'engineer' OR (${field('actorKind')} = 'key' AND a.body::jsonb->'detail'->>'engineer' IS NOT NULL))`,
+    f.ticket && `${field('ticket')} = ${p(f.ticket)}`,
+    f.from && `${field('at')} >= ${p(new Date(f.from).toISOString())}`,
+    f.to && `${field('at')} <= ${p(new Date(f.to).toISOString())}`,
+    f.before !== undefined && `a.seq < ${p(f.before)}`,
+    f.after !== undefined && `a.seq > ${p(f.after)}`,
+  ].filter(Boolean);
+  return where.length ? `WHERE ${where.join(' AND ')}` : '';
+}
+
+/** Rows matching `f`, at most `f.limit`, in `f.order` of seq. */
+export async function listAudit(db: Queryable, f: AuditFilter): Promise<AuditRecord[]> {
+  const params: unknown[] = [];
+  const rows = await db.query<{ seq: string | number; body: string; hash: string; prev: string | null }>(
+    `${SELECT_ROWS} ${auditWhere(f, params)} ORDER BY a.seq ${f.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.push(f.limit)}`,
+    params,
+  );
+  return rows.map((r) => ({ ...(JSON.parse(r.body) as AuditRecord), seq: Number(r.seq), prevHash: r.prev ?? GENESIS, hash: r.hash }));
+}
+
+/** How many rows match the filter on every page (cursor bounds ignored): the "of N" a pager shows. */
+export async function countAudit(db: Queryable, f: Omit<AuditFilter, 'limit' | 'order' | 'before' | 'after'>): Promise<number> {
+  const params: unknown[] = [];
+  const [row] = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM audit_rows a ${auditWhere(f, params)}`, params);
+  return Number(row?.n ?? 0);
+}
+
+/** The stored hash of audit row `seq`, or undefined when there is no such row. */
+export async function auditHashAt(q: Queryable, seq: number): Promise<string | undefined> {
+  return (await q.query<{ hash: string }>('SELECT hash FROM audit_rows WHERE seq = $1', [seq]))[0]?.hash;
+}
+
+/** Signed heads (each kept on the last row its append wrote) with seq > `after`, oldest first, at most `limit`, as notes. */
+export async function listSignedHeads(q: Queryable, after = 0, limit = 100): Promise<string[]> {
+  const rows = await q.query<{ signed_note: string }>('SELECT signed_note FROM audit_rows WHERE signed_note IS NOT NULL AND seq > $1 ORDER BY seq LIMIT $2', [after, limit]);
+  return rows.map((r) => r.signed_note);
+}
