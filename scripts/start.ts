@@ -21,6 +21,7 @@ const DATA = process.env.START_DATA_DIR ?? '.data';
 const children: ChildProcess[] = [];
 let stopping = false;
 let served: DemoPages | undefined;
+let idp: Awaited<ReturnType<typeof startDemoIdp>> | undefined;
 
 function run(cmd: string, args: string[]): void {
   const result = spawnSync(cmd, args, { cwd: ROOT, stdio: 'inherit' });
@@ -37,6 +38,12 @@ function exitWhenDead(child: ChildProcess, name: string): void {
     console.error(`\n${name} (pid ${child.pid}) stopped ${signal ? `on signal ${signal}` : `with exit code ${code}`}; stopping the demo.`);
     void stop(1);
   });
+}
+
+/** `env` without the variables that would move the API off its embedded database (DATABASE_URL, AC_PG_SCHEMA). */
+function withoutPostgres(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _url, AC_PG_SCHEMA: _schema, ...rest } = env;
+  return rest;
 }
 
 async function waitForApi(timeoutMs: number): Promise<boolean> {
@@ -88,7 +95,9 @@ if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) 
     {
       cwd: ROOT,
       stdio: 'inherit',
-      env: { ...process.env, ...API_ENV },
+      // The demo runs on its embedded database in DATA, even from a shell whose DATABASE_URL points
+      // at a PostgreSQL server (CI's does): the demo org must never write into someone's database.
+      env: { ...withoutPostgres(process.env), ...API_ENV },
     },
   );
   children.push(api);
@@ -102,7 +111,7 @@ if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) 
 const pages = await startDemoPages({ apiUrl: API_URL, ...DEMO_PORTS });
 served = pages;
 // The demo org's own OpenID provider: its people sign in with their email and the password "demo".
-const idp = await startDemoIdp({ port: IDP_PORT, worldFile: world });
+idp = await startDemoIdp({ port: IDP_PORT, worldFile: world });
 const raw = JSON.parse(readFileSync(world, 'utf8')) as {
   organization: { name: string };
   users: { id: string; name: string; email: string; token?: string }[];

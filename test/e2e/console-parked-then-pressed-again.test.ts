@@ -157,6 +157,11 @@ describe('a console action parked, confirmed in the popup, then pressed again', 
     await expect.poll(async () => squash(await frame.locator('section.frame').textContent())).toMatch(/Not done yet/);
     await confirmInPopup(/Nina Kowalski/, /Done|[Rr]equest/);
     await expect.poll(async () => (await ninasRequests()).map((r) => r.state), { timeout: 15_000 }).toEqual(['pending']);
+    // The frame hears the settle after the API has the request; done, it clears the teammate it
+    // asked for. A choice made before that would be cleared under the test (CI, 2026-12-07), so
+    // wait for what the person sees: the request sent and the choice back to "Choose a person…".
+    await expect.poll(async () => squash(await frame.locator('section.frame').textContent()), { timeout: 15_000 }).toMatch(/Request sent\./);
+    await expect.poll(() => frame.getByLabel('Teammate').inputValue(), { timeout: 15_000 }).toBe('');
 
     // 2. A reviewer denies it (a teammate's request bars nobody).
     const [first] = await ninasRequests();

@@ -54,7 +54,19 @@ describe('npm start', () => {
       cwd: ROOT,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, DISPLAY: '', API_PORT: String(api), SUPPORT_PORT: String(support), ADMIN_PORT: String(admin), PRODUCT_PORT: String(product), START_DATA_DIR: data },
+      env: {
+        ...process.env,
+        DISPLAY: '',
+        API_PORT: String(api),
+        SUPPORT_PORT: String(support),
+        ADMIN_PORT: String(admin),
+        PRODUCT_PORT: String(product),
+        START_DATA_DIR: data,
+        // CI's shell points DATABASE_URL at a PostgreSQL server whose default database other runs
+        // wrote to; the demo must stay on its embedded database whatever the shell says.
+        DATABASE_URL: 'postgres://nobody@127.0.0.1:1/not-the-demo',
+        AC_PG_SCHEMA: 'not_the_demo',
+      },
     });
     startPid = child.pid;
     let out = '';
@@ -77,6 +89,8 @@ describe('npm start', () => {
     const apiPid = apiProcess(api) ?? 0;
     expect(apiPid).toBeGreaterThan(0);
     expect(out).toContain(`(pid ${apiPid})`);
+    const health = (await (await fetch(`http://127.0.0.1:${api}/healthz`)).json()) as { db?: string; durable?: boolean };
+    expect(health).toMatchObject({ db: 'pglite', durable: true });
     // It prints a scim key and the one-line curl that adds Frank to a group (issue 21; that the
     // curl works as printed is test/server/directory/scim/demo-start.test.ts), not a sentence that
     // the SCIM set-up failed.
