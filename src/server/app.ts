@@ -38,6 +38,10 @@ import { ticketRoutes } from './grants/routes';
 import { seedSupportRequests } from './grants/repository';
 import { FailedAuthThrottle, FixedWindowLimiter, TrustedProxies } from './http/throttle';
 import { backfillAccessRequestKeys, seedAccessRequests } from './access-requests/repository';
+import { ROUTES } from '../api/contract';
+
+/** The enforcement point's path: an engineer's check there learns the directory's last change in its batch (access-check.ts). */
+const CHECK_PATH = ROUTES.checkAccess.path;
 
 export interface AppOptions {
   /** The world file's contents (validated here) or an already parsed world. */
@@ -148,6 +152,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   } as Omit<ServerContext, 'directory' | 'directoryStore' | 'accessChecks'> as ServerContext;
   // The cache rebuilds from the database with the file's engineers and tickets; it keeps no copy of the file's people.
   s.directory = new DirectoryCache(db, { ...fileWorld, users: [], roles: [], groups: [], groupRoles: [] }, s, directoryStart.seq);
+  const stopHearingDirectory = await s.directory.listenForChanges();
   s.directoryStore = new DirectoryService(s);
   // The enforcement point's batcher reads `s.ix` at each batch, so it decides on the current directory.
   s.accessChecks = new AccessCheckBatcher(s);
@@ -231,9 +236,12 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     await next();
   });
   const failures = { throttle: new FailedAuthThrottle(authFailuresPerMinute), proxies };
-  // Every decision sees every acknowledged directory change: the index is brought up to the last one first.
-  app.use('/v1/*', async (_c, next) => {
-    await s.directory.ensureFresh();
+  // Every decision sees every acknowledged directory change: the index is brought up to the last one
+  // first. An engineer's access check (a personal token from the world file, which no directory
+  // change touches) skips this read: the enforcement point's batch reads the last change in the
+  // statement it reads grants with, and brings the index up to it before deciding (access-check.ts).
+  app.use('/v1/*', async (c, next) => {
+    if (!(c.req.method === 'POST' && c.req.path === CHECK_PATH && s.tokens.identify(c.req.header('authorization'))?.kind === 'engineer')) await s.directory.ensureFresh();
     await next();
   });
   // Sign-in is answered without an API credential (it is how one is made), under the same brake.
@@ -266,6 +274,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
       clearInterval(sweeper);
       await s.events.stop();
       await auditTail.stop();
+      await stopHearingDirectory();
     },
   };
 }

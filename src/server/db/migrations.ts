@@ -345,6 +345,19 @@ const MIGRATIONS: Array<string | string[]> = [
     // db/index.ts notifyChannel names the same channel.
     auditAppendFunction('CREATE OR REPLACE FUNCTION', "'ac_audit_' || left(md5(current_schema()), 12)"),
   ],
+  // 15: every directory change is announced with its seq (channel ac_directory, named for the
+  // schema). An embedded database belongs to one process, which hears its own commits before their
+  // writers go on: its directory cache knows the last change without asking the database at every
+  // request (directory/cache.ts). Processes sharing a PostgreSQL still ask (an announcement may come late).
+  [
+    // db/index.ts notifyChannel('ac_directory', schema) names the same channel.
+    `CREATE FUNCTION announce_directory_change() RETURNS trigger LANGUAGE plpgsql AS $$
+     BEGIN
+       PERFORM pg_notify('ac_directory_' || left(md5(current_schema()), 12), NEW.seq::text);
+       RETURN NULL;
+     END $$`,
+    'CREATE TRIGGER directory_changes_announce AFTER INSERT ON directory_changes FOR EACH ROW EXECUTE FUNCTION announce_directory_change()',
+  ],
 ];
 
 /** Several processes may start on one PostgreSQL at once: one migrates at a time. */

@@ -1,8 +1,11 @@
 // The process's copy of the directory, as the WorldIndex every rule decides from. The database is
 // the record; each directory change appends to directory_changes (moving the access epoch). Before
-// a request is decided, `ensureFresh` asks for the last change's number (one index lookup) and, when
-// another process (or this one) committed a newer one, reads the directory again and swaps the
-// index in: an acknowledged change is the next decision's fact in every process. A change that names
+// a request is decided, `ensureFresh` learns the last change's number and, when another process (or
+// this one) committed a newer one, reads the directory again and swaps the index in: an
+// acknowledged change is the next decision's fact in every process. On PostgreSQL the number is
+// asked for (one index lookup; other processes may have written). An embedded database belongs to
+// one process, and each change is announced (migration 15) to it before the commit's writer goes on,
+// so the number heard is the last one, and no request waits on a read for it. A change that names
 // whom it touched (people, groups: memberships, roles, deactivations) is patched into the index in
 // time proportional to them; one that does not (sites, tickets, a world import) rebuilds it.
 import { type Group, indexWorld, isInEffect, type PersonFacts, reindexPeople, type Ticket, type World, type WorldIndex } from '../../core/index';
@@ -30,6 +33,8 @@ export class DirectoryCache {
   /** The last directory change the holder's index includes. */
   private seq: number;
   private loading: Promise<void> | undefined;
+  /** On an embedded database (listenForChanges): the last change announced, which is the last committed. */
+  private heard: number | undefined;
   /** Full rebuilds and patches so far (tests, bench). */
   reloads = 0;
   patches = 0;
@@ -55,7 +60,7 @@ export class DirectoryCache {
    */
   async ensureFresh(atLeast?: number): Promise<void> {
     if (atLeast !== undefined && this.seq >= atLeast) return;
-    const wanted = atLeast ?? (await this.lastChange());
+    const wanted = atLeast ?? this.heard ?? (await this.lastChange());
     while (this.seq < wanted) {
       // One read at a time: requests that arrive meanwhile wait for it rather than read again.
       this.loading ??= this.load().finally(() => {
@@ -63,6 +68,29 @@ export class DirectoryCache {
       });
       await this.loading;
     }
+  }
+
+  /**
+   * On an embedded database (PGlite: its data folder is locked to this process, so every change is
+   * committed here), hears each change's number as it commits: PGlite hands a commit's announcements
+   * to their listeners before the commit's caller resumes, so what was heard when a request arrives
+   * covers every change acknowledged before it. A no-op on PostgreSQL, where other processes write
+   * and an announcement may come after their acknowledgement. Returns the unsubscribe function.
+   */
+  async listenForChanges(): Promise<() => Promise<void>> {
+    if (this.db.kind !== 'pglite') return async () => {};
+    const off = await this.db.listen('ac_directory', (payload) => {
+      const seq = Number(payload);
+      if (Number.isSafeInteger(seq) && seq > (this.heard ?? 0)) this.heard = seq;
+    });
+    // Changes committed before the listener was in place (none while the API starts, but a caller
+    // may start listening later) are what the table says now.
+    const now = await directorySeq(this.db);
+    this.heard = Math.max(this.heard ?? 0, now, this.seq);
+    return async () => {
+      this.heard = undefined;
+      await off();
+    };
   }
 
   /**

@@ -38,6 +38,7 @@ import { changeRequestsOfTicket } from './change-requests-repository';
 import { recordEvent } from '../inbox/events';
 import { ticketAudience } from './write-common';
 import { currentTicket, grantsOfTicket, withTicket } from './repository';
+import type { DirectoryCache } from '../directory/cache';
 
 interface PendingCheck {
   engineer: string;
@@ -84,6 +85,8 @@ export interface BatcherBase {
   db: Db;
   ix: WorldIndex;
   trail: AuditTrail;
+  /** Brings `ix` up to a directory change the batch's read saw (an engineer's check skips the per-request read: app.ts). */
+  directory: Pick<DirectoryCache, 'current' | 'ensureFresh'>;
 }
 
 export class AccessCheckBatcher {
@@ -138,6 +141,7 @@ export class AccessCheckBatcher {
     // currentTicket reads it.
     if (batch.some((c) => !this.s.ix.ticketsByKey.has(c.ticket))) {
       this.stats.locked++;
+      await this.s.directory.ensureFresh();
       return this.decideLocked(batch);
     }
     // Twice on the epoch path: a view read before a concurrent change is read again once. If the
@@ -151,6 +155,7 @@ export class AccessCheckBatcher {
       this.stats.reread++;
     }
     this.stats.locked++;
+    await this.s.directory.ensureFresh();
     return this.decideLocked(batch);
   }
 
@@ -174,21 +179,40 @@ export class AccessCheckBatcher {
     return decisions;
   }
 
-  /** The view holding every known ticket of `keys`, reading the missing ones (and the epoch) in one statement. */
+  /**
+   * The view holding every known ticket of `keys`, reading the missing ones (and the epoch) in one
+   * statement. That statement also reads the directory's last change: an engineer's check does not
+   * bring the index up to it before it is queued (app.ts), so the view does, and a view is only ever
+   * decided with an index at least as new as the directory at its epoch. A held view needs no read:
+   * every directory change moves the epoch, so appendAtEpoch refuses a view the directory has left.
+   */
   private async viewOf(keys: string[]): Promise<{ epoch: string; tickets: Map<string, TicketView> }> {
-    const ix = this.s.ix;
-    if (this.view && this.view.ix !== ix) this.view = undefined;
-    const missing = [...new Set(keys)].filter((k) => ix.ticketsByKey.has(k) && !this.view?.tickets.has(k));
-    if (this.view && missing.length === 0) return this.view;
-    const read = { ...(await readAtEpoch(this.s.db, ix, missing)), ix };
-    if (this.view && this.view.epoch === read.epoch && this.view.tickets.size + missing.length <= MAX_VIEW) {
-      for (const [k, v] of read.tickets) this.view.tickets.set(k, v);
+    for (;;) {
+      const ix = this.s.ix;
+      if (this.view && this.view.ix !== ix) this.view = undefined;
+      const missing = [...new Set(keys)].filter((k) => ix.ticketsByKey.has(k) && !this.view?.tickets.has(k));
+      if (this.view && missing.length === 0) return this.view;
+      const read = { ...(await readAtEpoch(this.s.db, ix, missing)), ix };
+      if (await this.directoryMoved(read.directory)) continue;
+      if (this.view && this.view.epoch === read.epoch && this.view.tickets.size + missing.length <= MAX_VIEW) {
+        for (const [k, v] of read.tickets) this.view.tickets.set(k, v);
+        return this.view;
+      }
+      // A new epoch: what the view held is stale. Every ticket of the batch is read in one snapshot.
+      const all = [...new Set(keys)].filter((k) => ix.ticketsByKey.has(k));
+      const whole = all.length === missing.length ? read : { ...(await readAtEpoch(this.s.db, ix, all)), ix };
+      if (whole !== read && (await this.directoryMoved(whole.directory))) continue;
+      this.view = whole;
       return this.view;
     }
-    // A new epoch: what the view held is stale. Every ticket of the batch is read in one snapshot.
-    const all = [...new Set(keys)].filter((k) => ix.ticketsByKey.has(k));
-    this.view = all.length === missing.length ? read : { ...(await readAtEpoch(this.s.db, ix, all)), ix };
-    return this.view;
+  }
+
+  /** True (the view must be read again, with the new index) when the directory has a change the index lacks; it is brought up to it first. */
+  private async directoryMoved(seq: number): Promise<boolean> {
+    if (seq <= this.s.directory.current) return false;
+    this.view = undefined;
+    await this.s.directory.ensureFresh(seq);
+    return true;
   }
 
   /**
@@ -285,13 +309,15 @@ export class AccessCheckBatcher {
 }
 
 /**
- * The access epoch and, read in the same statement (one snapshot), the current state and grants of
- * each ticket of `keys` that the world knows. Unknown keys are left out.
+ * The access epoch, the directory's last change (`directory`: directory_changes seq, 0 for none)
+ * and, read in the same statement (one snapshot), the current state and grants of each ticket of
+ * `keys` that the world knows. Unknown keys are left out.
  */
-export async function readAtEpoch(q: Queryable, ix: WorldIndex, keys: string[]): Promise<{ epoch: string; tickets: Map<string, TicketView> }> {
+export async function readAtEpoch(q: Queryable, ix: WorldIndex, keys: string[]): Promise<{ epoch: string; directory: number; tickets: Map<string, TicketView> }> {
   const known = keys.filter((k) => ix.ticketsByKey.has(k));
-  const [row] = await q.query<{ epoch: string | number; states: string | null; grants: string | null; changes: string | null }>(
+  const [row] = await q.query<{ epoch: string | number; directory: string | number | null; states: string | null; grants: string | null; changes: string | null }>(
     `SELECT (SELECT n FROM access_epoch WHERE id = 1) AS epoch,
+            (SELECT max(seq) FROM directory_changes) AS directory,
             (SELECT json_agg(json_build_array(key, status))::text FROM ticket_state WHERE key = ANY($1::text[])) AS states,
             (SELECT json_agg(body ORDER BY created_seq)::text FROM grants WHERE ticket = ANY($1::text[])) AS grants,
             (SELECT json_agg(body ORDER BY created_seq)::text FROM change_requests WHERE ticket = ANY($1::text[])) AS changes`,
@@ -309,7 +335,7 @@ export async function readAtEpoch(q: Queryable, ix: WorldIndex, keys: string[]):
     // As currentTicket: the database's status, where it has one, overrides the world's.
     tickets.set(k, { ticket: st && st !== t.status ? { ...t, status: st as Ticket['status'] } : t, grants: grants.get(k)!, changes: changes.get(k)! });
   }
-  return { epoch: String(row!.epoch), tickets };
+  return { epoch: String(row!.epoch), directory: Number(row!.directory ?? 0), tickets };
 }
 
 async function readTicket(tx: Queryable, s: { ix: WorldIndex }, key: string): Promise<TicketView | undefined> {
