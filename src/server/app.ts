@@ -244,6 +244,14 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
     if (!(c.req.method === 'POST' && c.req.path === CHECK_PATH && s.tokens.identify(c.req.header('authorization'))?.kind === 'engineer')) await s.directory.ensureFresh();
     await next();
   });
+  // SCIM decides from the index too: whether a key's maker is still an active org admin (a demoted
+  // admin's key must not reinstate them through another replica), the sites a new person joins, who
+  // hears of a change. Outside review 2026-12-07: on a replica that had not served /v1 since, a key
+  // whose maker lost org admin on another process kept writing the directory.
+  app.use('/scim/v2/*', async (_c, next) => {
+    await s.directory.ensureFresh();
+    await next();
+  });
   // Sign-in is answered without an API credential (it is how one is made), under the same brake.
   app.route('/v1', publicAuthRoutes(s, { failures, sessionTtlMs: positiveWhole('sessionTtlMs', Math.min(opts.sessionTtlMs ?? MAX_SESSION_MS, MAX_SESSION_MS)), log, fetch: opts.identityFetch }));
   app.use('/v1/*', authenticate(s, failures));
