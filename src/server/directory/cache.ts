@@ -60,13 +60,22 @@ export class DirectoryCache {
    */
   async ensureFresh(atLeast?: number): Promise<void> {
     if (atLeast !== undefined && this.seq >= atLeast) return;
-    const wanted = atLeast ?? this.heard ?? (await this.lastChange());
+    let wanted = atLeast ?? this.heard ?? (await this.lastChange());
     while (this.seq < wanted) {
+      const before = this.seq;
       // One read at a time: requests that arrive meanwhile wait for it rather than read again.
       this.loading ??= this.load().finally(() => {
         this.loading = undefined;
       });
       await this.loading;
+      if (this.seq > before) continue;
+      // The read found nothing past the index: the change asked for is not in the table (a
+      // directory_changes row deleted outside the API). Decide on what the table holds rather than
+      // wait for a change that will never be read.
+      const last = await this.lastChange();
+      if (this.heard !== undefined && last < this.heard) this.heard = last;
+      if (last <= this.seq) return;
+      wanted = last;
     }
   }
 
