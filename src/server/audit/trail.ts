@@ -4,7 +4,7 @@ import type { AuditAction } from '../../api/vocabulary';
 import { afterCommit, type Db, type Queryable } from '../db/index';
 import { canonicalJson } from '../../core/canonical-json';
 import { checkRange, GENESIS, readRange, rowHash } from './chain';
-import { parseHead, signedBy, signerAfter, signHead, type SigningKey } from './checkpoints';
+import { parseHead, signedBy, signHead, type SigningKey } from './checkpoints';
 import { signBoundary } from './legacy';
 
 /** A row as stored: its body's fields, its seq, its hash and the hash before it (the wire row without the names views add). */
@@ -58,7 +58,7 @@ export class AuditTrail {
     const trail = new AuditTrail(key, org);
     await db.transaction(async (tx) => {
       const [h] = await tx.query<{ signed_note: string | null }>('SELECT signed_note FROM audit_head WHERE id = 1 FOR UPDATE');
-      const current = h?.signed_note ? signerAfter(parseHead(h.signed_note)) : undefined;
+      const current = h?.signed_note ? parseHead(h.signed_note).keyId : undefined;
       if (current === undefined || current === key.keyId) return;
       if (previous?.keyId !== current)
         throw new Error(

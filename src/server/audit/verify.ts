@@ -9,12 +9,8 @@ import type { Queryable } from '../db/index';
 import { checkRange, GENESIS, readRange, type RangeResult, type RangeTask } from './chain';
 import { keyIdOf, parseHead, signedBy, type SignedHead } from './checkpoints';
 
-/** A verify's answer, as GET /v1/audit/verify sends it (api/schemas.ts AuditVerify says what each field is). */
-export interface TrailVerdict extends z.infer<typeof W.AuditVerify> {
-  checkpoints: number;
-  /** The walk started after this signed row (TrailOptions.from). */
-  startedAfter?: number;
-}
+/** A verify's answer, as GET /v1/audit/verify sends it (api/schemas.ts AuditVerify says what each field is); `startedAfter`: the walk started after this signed row (TrailOptions.from). */
+export type TrailVerdict = z.infer<typeof W.AuditVerify> & { startedAfter?: number };
 
 export interface TrailOptions {
   /** The Ed25519 public key the heads are signed with (the newest key, or any earlier one the rotations lead on from). */
@@ -35,6 +31,8 @@ export interface TrailOptions {
 export const PARALLEL_FROM = 100_000;
 /** Worker threads, and range reads in flight: enough to keep each other busy, few enough to leave most of a PostgreSQL pool (10) to the API. */
 const THREADS = Math.min(4, availableParallelism());
+// Run from the TypeScript sources (tsx, vitest) the worker loads through tsx; the built API has verify-worker.js beside it.
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.dev.mjs' : './verify-worker.js', import.meta.url);
 
 export const CHAIN_ONLY_WARNING = 'no public key given: the chain alone cannot detect a truncated tail or a chain recomputed after an edit; pass --public-key to check the signed heads';
 
@@ -54,26 +52,6 @@ function keyTimeline(heads: SignedHead[], trusted: KeyObject): { signerAt: (seq:
   }
   if (!chain.includes(keyIdOf(trusted))) return `the heads are not signed by the given public key (${keyIdOf(trusted)}) or a key it hands over to or from`;
   return { signerAt: (seq) => chain[rotations.filter((r) => r.seq <= seq).length]!, keys };
-}
-
-/** Checks ranges in `n` worker threads (verify-worker.ts), each given the next range once it answered the one before. */
-function startWorkers(n: number): { check(task: RangeTask): Promise<RangeResult>; stop(): Promise<unknown> } {
-  // Run from the TypeScript sources (tsx, vitest) the worker loads through tsx; the built API has verify-worker.js beside it.
-  const file = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.dev.mjs' : './verify-worker.js', import.meta.url);
-  const workers = Array.from({ length: n }, () => ({ thread: new Worker(file), done: Promise.resolve<unknown>(undefined) }));
-  let next = 0;
-  return {
-    check(task) {
-      const w = workers[next++ % n]!;
-      const answer = w.done.then(async () => {
-        w.thread.postMessage(task);
-        return (await once(w.thread, 'message'))[0] as RangeResult; // rejects when the worker fails
-      });
-      w.done = answer;
-      return answer;
-    },
-    stop: () => Promise.all(workers.map((w) => w.thread.terminate())),
-  };
 }
 
 /**
@@ -144,11 +122,15 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   for (let after = first; after < headSeq; after += batch) ranges.push({ after, to: Math.min(after + batch, headSeq), signed: [] });
   for (const h of heads) if (h.seq > first && h.seq <= headSeq) ranges[Math.floor((h.seq - first - 1) / batch)]!.signed.push([h.seq, h.hash]);
   const legacyUntil = boundary?.legacy ?? 0;
-  const workers = headSeq - first >= PARALLEL_FROM ? startWorkers(Math.min(ranges.length, THREADS)) : undefined;
+  const workers = headSeq - first >= PARALLEL_FROM ? Array.from({ length: Math.min(ranges.length, THREADS) }, () => new Worker(WORKER)) : [];
+  // Range k is sent to worker k mod their number once range k - THREADS, its last, was answered (the loop below).
   const check = async (k: number): Promise<RangeResult> => {
     const { after, to, signed } = ranges[k]!;
-    const task = { rows: await readRange(db, k ? after : after + 1, to), after, prev: k ? undefined : prev, signed, legacyUntil };
-    return workers ? workers.check(task) : checkRange(task);
+    const task: RangeTask = { rows: await readRange(db, k ? after : after + 1, to), after, prev: k ? undefined : prev, signed, legacyUntil };
+    const worker = workers[k % workers.length];
+    if (!worker) return checkRange(task);
+    worker.postMessage(task);
+    return (await once(worker, 'message'))[0] as RangeResult; // rejects when the worker fails
   };
   // Reads run ahead of the checks (one after another on PGlite, side by side on PostgreSQL).
   const jobs: Promise<RangeResult>[] = [];
@@ -172,7 +154,7 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
     }
   } finally {
     await Promise.allSettled(jobs);
-    await workers?.stop();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
   const rows = seq - first;
   const beyond = heads.find((h) => h.seq > seq);
