@@ -28,10 +28,7 @@ export async function signBoundary(db: Db, key: SigningKey, org: string, at: str
     }
     for (let after = 0; after < seq; after += 5_000) {
       // A legacy row's body is the canonical JSON of its columns and its seq, as the old rule hashed it.
-      const rows = await tx.query<Record<string, unknown>>('SELECT seq, at, actor, actor_kind, action, ticket, resource, outcome, detail FROM audit_rows WHERE seq > $1 AND seq <= $2', [
-        after,
-        after + 5_000,
-      ]);
+      const rows = await tx.query<Record<string, unknown>>('SELECT seq, at, actor, actor_kind, action, ticket, resource, outcome, detail FROM audit_rows WHERE seq > $1 AND seq <= $1 + 5000', [after]);
       const bodies = rows.map((r) => canonicalJson({ ...r, actor_kind: undefined, actorKind: r.actor_kind, seq: Number(r.seq) }));
       await tx.query('UPDATE audit_rows SET body = u.body FROM unnest($1::bigint[], $2::text[]) AS u(seq, body) WHERE audit_rows.seq = u.seq', [rows.map((r) => r.seq), bodies]);
     }

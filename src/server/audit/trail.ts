@@ -12,16 +12,8 @@ export type AuditRecord = Omit<W.AuditRowWire, 'id' | 'actorName' | 'resourceNam
 /** `key`: a machine caller's API key (actor = the key's id; its name is in the row's detail as keyName). */
 export type ActorKind = AuditRecord['actorKind'];
 
-export interface AuditInput {
-  actor: string;
-  actorKind: ActorKind;
-  /** Only the shared vocabulary's actions, so every action written has a label an admin reads. */
-  action: AuditAction;
-  ticket?: string | null;
-  resource?: unknown;
-  outcome: 'allowed' | 'refused' | 'done';
-  detail?: unknown;
-}
+/** A row as written: `action` only from the shared vocabulary, so every action written has a label an admin reads. */
+export type AuditInput = Pick<AuditRecord, 'actor' | 'actorKind'> & Partial<Pick<AuditRecord, 'ticket' | 'resource' | 'detail'>> & { action: AuditAction; outcome: 'allowed' | 'refused' | 'done' };
 
 /** A row's body: the canonical JSON stored, hashed and shown, byte for byte. */
 export function auditBody(input: AuditInput, at: string): string {
@@ -97,17 +89,8 @@ export class AuditTrail {
         out.push({ seq: ++seq, ...(JSON.parse(body) as Omit<AuditRecord, 'seq' | 'hash' | 'prevHash'>), prevHash, hash });
       }
       const note = signHead(opts.rotateTo ? [this.key, opts.rotateTo] : [this.key], { seq, hash, at: items.at(-1)!.at, org: this.org });
-      const [r] = await q.query<{ a: string }>('SELECT audit_append($1, $2, $3, $4, $5::bigint[], $6::text[], $7::text[], $8, $9::bigint) AS a', [
-        seq,
-        hash,
-        start.seq,
-        start.hash,
-        out.map((r) => r.seq),
-        bodies,
-        out.map((r) => r.hash),
-        note,
-        opts.guard?.epoch ?? null,
-      ]);
+      const args = [seq, hash, start.seq, start.hash, out.map((r) => r.seq), bodies, out.map((r) => r.hash), note, opts.guard?.epoch ?? null];
+      const [r] = await q.query<{ a: string }>('SELECT audit_append($1, $2, $3, $4, $5::bigint[], $6::text[], $7::text[], $8, $9::bigint) AS a', args);
       if (r?.a === 'epoch') return undefined;
       if (r?.a !== 'ok') continue;
       const [last, key] = [{ seq, hash }, opts.rotateTo ?? this.key];

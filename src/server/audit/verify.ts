@@ -34,7 +34,7 @@ const THREADS = Math.min(4, availableParallelism());
 // Run from the TypeScript sources (tsx, vitest) the worker loads through tsx; the built API has verify-worker.js beside it.
 const WORKER = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.dev.mjs' : './verify-worker.js', import.meta.url);
 
-export const CHAIN_ONLY_WARNING = 'no public key given: the chain alone cannot detect a truncated tail or a chain recomputed after an edit; pass --public-key to check the signed heads';
+const CHAIN_ONLY_WARNING = 'no public key given: the chain alone cannot detect a truncated tail or a chain recomputed after an edit; pass --public-key to check the signed heads';
 
 /**
  * The key that must sign each head (the first key, then each rotation's new one) and the public
@@ -70,7 +70,8 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
     `SELECT h.seq::text, h.hash, h.signed_note AS note, (SELECT json_agg(r.signed_note ORDER BY r.seq)::text FROM audit_rows r WHERE r.signed_note IS NOT NULL) AS heads FROM audit_head h WHERE h.id = 1`,
   );
   const base = { checkpoints: 0, ...(opts.publicKey ? {} : { warning: CHAIN_ONLY_WARNING }) };
-  const broken = (firstBrokenRow: number, reason: string, rows = 0, more: Partial<TrailVerdict> = {}): TrailVerdict => ({ ...base, ok: false, rows, firstBrokenRow, reason, ...more });
+  // `walked`: the last row the walk checked, once it began (done: the rows checked, and the newest signed head among them).
+  const broken = (firstBrokenRow: number, reason: string, walked?: number): TrailVerdict => ({ ...base, ok: false, rows: 0, firstBrokenRow, reason, ...(walked === undefined ? {} : done(walked)) });
   if (!top) return broken(0, 'the chain head is missing: it was deleted');
   const headSeq = Number(top.seq);
   // Without a key the signed heads prove nothing, and the walk checks the chain alone.
@@ -111,11 +112,11 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
     if (!start) return broken(opts.from, `there is no signed head at row ${opts.from} to start from`);
     [prev, seq] = [start.hash, start.seq];
     const [stored] = await db.query<{ hash: string }>('SELECT hash FROM audit_rows WHERE seq = $1', [seq]);
-    if (stored?.hash !== prev) return broken(seq, `row ${seq}'s hash is not the one its signed head names`, 0, { startedAfter: seq });
+    if (stored?.hash !== prev) return { ...broken(seq, `row ${seq}'s hash is not the one its signed head names`), startedAfter: seq };
   }
   const first = seq;
   // Every signed head up to `walked` agrees with the rows, or the walk would have stopped at it.
-  const done = (walked: number) => ({ ...(opts.from !== undefined ? { startedAfter: opts.from } : {}), lastCheckpoint: heads.findLast((h) => h.seq > first && h.seq <= walked)?.seq ?? opts.from });
+  const done = (walked: number) => ({ rows: walked - first, startedAfter: opts.from, lastCheckpoint: heads.findLast((h) => h.seq > first && h.seq <= walked)?.seq ?? opts.from });
 
   const batch = opts.batchSize ?? 20_000;
   const ranges: { after: number; to: number; signed: [number, string][] }[] = [];
@@ -139,37 +140,33 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
       for (let j = k; j < Math.min(ranges.length, k + THREADS); j++) if (!jobs[j]) (jobs[j] = check(j)).catch(() => {});
       const [r, { after }] = [await jobs[k]!, ranges[k]!];
       // A range checks its rows from row `after` as it read it: the row the range before ended on.
-      if (r.first !== undefined && r.first !== prev) return broken(after, `row ${after} was changed while it was read`, after - 1 - first, done(after - 1));
+      if (r.first !== undefined && r.first !== prev) return broken(after, `row ${after} was changed while it was read`, after - 1);
       const [s, from] = [r.seq + 1, (done(r.seq).lastCheckpoint ?? 0) + 1];
-      if (r.broken === 'signed') {
-        return broken(from, `row ${s}'s hash is not the one signed for it (${signed.get(s)!.at}): rows ${from}..${s} were rewritten and the chain recomputed`, r.seq - first, done(r.seq));
-      }
-      if (r.broken) return broken(s, r.broken === 'missing' ? `row ${s} is missing` : `row ${s} was changed after it was written`, r.seq - first, done(r.seq));
+      if (r.broken === 'signed') return broken(from, `row ${s}'s hash is not the one signed for it (${signed.get(s)!.at}): rows ${from}..${s} were rewritten and the chain recomputed`, r.seq);
+      if (r.broken) return broken(s, r.broken === 'missing' ? `row ${s} is missing` : `row ${s} was changed after it was written`, r.seq);
       [prev, seq] = [r.hash, r.seq];
       if (seq === ranges[k]!.to) continue;
       // The range ends early: a gap if rows follow it, else the log ends here.
       const [later] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_rows WHERE seq > $1 AND seq <= $2', [seq, headSeq]);
-      if (later?.n) return broken(seq + 1, `row ${seq + 1} is missing`, seq - first, done(seq));
+      if (later?.n) return broken(seq + 1, `row ${seq + 1} is missing`, seq);
       break;
     }
   } finally {
     await Promise.allSettled(jobs);
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  const rows = seq - first;
   const beyond = heads.find((h) => h.seq > seq);
-  if (beyond) return broken(seq + 1, `the log ends at row ${seq} but row ${beyond.seq} was signed: rows ${seq + 1}..${beyond.seq} or more were removed (truncated tail)`, rows, done(seq));
-  if (seq !== headSeq) return broken(seq + 1, `the log ends at row ${seq} but ${headSeq} rows were written`, rows, done(seq));
-  if (prev !== top.hash) return broken(seq, `row ${seq} does not match the chain head`, rows, done(seq));
+  if (beyond) return broken(seq + 1, `the log ends at row ${seq} but row ${beyond.seq} was signed: rows ${seq + 1}..${beyond.seq} or more were removed (truncated tail)`, seq);
+  if (seq !== headSeq) return broken(seq + 1, `the log ends at row ${seq} but ${headSeq} rows were written`, seq);
+  if (prev !== top.hash) return broken(seq, `row ${seq} does not match the chain head`, seq);
   if (opts.publicKey && headSeq > 0 && newest?.seq !== headSeq)
-    return broken((newest?.seq ?? 0) + 1, `rows ${(newest?.seq ?? 0) + 1}..${headSeq} are not signed: they were written outside the API`, rows, done(seq));
+    return broken((newest?.seq ?? 0) + 1, `rows ${(newest?.seq ?? 0) + 1}..${headSeq} are not signed: they were written outside the API`, seq);
   // A row outside 1..head, read with the head as it is now (one statement): written outside the chain.
   // Two index probes: one condition with OR made the database scan every row.
   const [stray] = await db.query<{ head: string; stray: string | null }>(
     'SELECT h.seq::text AS head, LEAST((SELECT min(seq) FROM audit_rows WHERE seq > h.seq), (SELECT min(seq) FROM audit_rows WHERE seq < 1))::text AS stray FROM audit_head h',
   );
-  if (stray?.stray != null) return broken(Number(stray.stray), `row ${stray.stray} lies outside the chain (rows 1..${stray.head}): it was written outside the chain`, rows, done(seq));
-  if (opts.seenHead !== undefined && opts.seenHead > seq)
-    return broken(seq + 1, `the trail ends at row ${seq}, but row ${opts.seenHead} was committed and announced: rows were cut from the end`, rows, done(seq));
-  return { ...base, ok: true, rows, ...done(seq) };
+  if (stray?.stray != null) return broken(Number(stray.stray), `row ${stray.stray} lies outside the chain (rows 1..${stray.head}): it was written outside the chain`, seq);
+  if (opts.seenHead !== undefined && opts.seenHead > seq) return broken(seq + 1, `the trail ends at row ${seq}, but row ${opts.seenHead} was committed and announced: rows were cut from the end`, seq);
+  return { ...base, ok: true, ...done(seq) };
 }

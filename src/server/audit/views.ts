@@ -5,7 +5,7 @@ import { conversationsById, productName, siteLabel, type AccessRequest } from '.
 import type { AuditRecord } from './trail';
 import type { ServerContext } from '../context';
 import type { Queryable } from '../db/index';
-import { accessRequestById } from '../grants/repository';
+import { accessRequestsByIds } from '../grants/repository';
 
 type Named = { type?: unknown; id?: unknown; site?: unknown; product?: unknown; kind?: unknown } | null;
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -18,15 +18,10 @@ export function auditWire(s: ServerContext, row: AuditRecord, requests?: Readonl
   return { ...row, id: String(row.seq), actorName: names[row.actorKind] ?? row.actor, ...(resourceName ? { resourceName } : {}) };
 }
 
-/** The product access requests a page of rows names, by id (one read each; a page holds at most 100 rows). */
+/** The product access requests a page of rows names, by id (one read). */
 export async function requestsNamedBy(q: Queryable, rows: AuditRecord[]): Promise<Map<string, AccessRequest>> {
-  const out = new Map<string, AccessRequest>();
-  for (const { resource } of rows) {
-    const [type, id] = [(resource as Named)?.type, text((resource as Named)?.id)];
-    const found = type === 'access_request' && id && !out.has(id) && (await accessRequestById(q, id));
-    if (found) out.set(id!, found);
-  }
-  return out;
+  const ids = rows.flatMap(({ resource }) => ((resource as Named)?.type === 'access_request' && text((resource as Named)?.id)) || []);
+  return new Map((await accessRequestsByIds(q, [...new Set(ids)])).map((r) => [r.id, r]));
 }
 
 /**
