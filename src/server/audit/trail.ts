@@ -136,9 +136,8 @@ export class AuditTrail {
 const SELECT_ROWS = 'SELECT a.seq, a.body, a.hash, (SELECT p.hash FROM audit_rows p WHERE p.seq = a.seq - 1) AS prev FROM audit_rows a';
 
 export interface AuditFilter {
+  /** An actor's id, or `support`: rows by Support engineers, in person or through an access_check API key bound to one. */
   actor?: string;
-  /** Only rows by Support engineers, in person or through an access_check API key bound to one. */
-  engineersOnly?: boolean;
   ticket?: string;
   from?: string;
   to?: string;
@@ -153,8 +152,8 @@ export interface AuditFilter {
 function auditWhere(f: Omit<AuditFilter, 'limit' | 'order'>, params: unknown[]): string {
   const [p, field] = [(v: unknown) => `$${params.push(v)}`, (name: string) => `(a.body::jsonb->>'${name}')`];
   const where = [
-    f.actor && `${field('actor')} = ${p(f.actor)}`,
-    f.engineersOnly && `(${field('actorKind')} = 'engineer' OR (${field('actorKind')} = 'key' AND a.body::jsonb->'detail'->>'engineer' IS NOT NULL))`,
+    f.actor && f.actor !== 'support' && `${field('actor')} = ${p(f.actor)}`,
+    f.actor === 'support' && `(${field('actorKind')} = 'engineer' OR (${field('actorKind')} = 'key' AND a.body::jsonb->'detail'->>'engineer' IS NOT NULL))`,
     f.ticket && `${field('ticket')} = ${p(f.ticket)}`,
     f.from && `${field('at')} >= ${p(new Date(f.from).toISOString())}`,
     f.to && `${field('at')} <= ${p(new Date(f.to).toISOString())}`,
@@ -179,11 +178,6 @@ export async function countAudit(db: Queryable, f: Omit<AuditFilter, 'limit' | '
   const params: unknown[] = [];
   const [row] = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM audit_rows a ${auditWhere(f, params)}`, params);
   return Number(row?.n ?? 0);
-}
-
-/** The stored hash of audit row `seq`, or undefined when there is no such row. */
-export async function auditHashAt(q: Queryable, seq: number): Promise<string | undefined> {
-  return (await q.query<{ hash: string }>('SELECT hash FROM audit_rows WHERE seq = $1', [seq]))[0]?.hash;
 }
 
 /** Signed heads (each kept on the last row its append wrote) with seq > `after`, oldest first, at most `limit`, as notes. */

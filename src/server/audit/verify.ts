@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import type { z } from 'zod';
 import type * as W from '../../api/schemas';
 import type { Queryable } from '../db/index';
-import { checkRange, GENESIS, readRange, type RangeResult, type RangeTask } from './chain';
+import { checkRange, GENESIS, hashAt, readRange, type RangeResult, type RangeTask } from './chain';
 import { keyIdOf, parseHead, signedBy, type SignedHead } from './checkpoints';
 
 /** A verify's answer, as GET /v1/audit/verify sends it (api/schemas.ts AuditVerify says what each field is); `startedAfter`: the walk started after this signed row (TrailOptions.from). */
@@ -111,8 +111,7 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
     const start = signed.get(opts.from);
     if (!start) return broken(opts.from, `there is no signed head at row ${opts.from} to start from`);
     [prev, seq] = [start.hash, start.seq];
-    const [stored] = await db.query<{ hash: string }>('SELECT hash FROM audit_rows WHERE seq = $1', [seq]);
-    if (stored?.hash !== prev) return { ...broken(seq, `row ${seq}'s hash is not the one its signed head names`), startedAfter: seq };
+    if ((await hashAt(db, seq)) !== prev) return { ...broken(seq, `row ${seq}'s hash is not the one its signed head names`), startedAfter: seq };
   }
   const first = seq;
   // Every signed head up to `walked` agrees with the rows, or the walk would have stopped at it.

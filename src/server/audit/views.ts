@@ -1,11 +1,12 @@
 // Audit rows as the API sends them: the stored row with the actor's display name and, on the audit
 // log's pages, what the row is about in words (people, tickets and products by name).
 import type * as W from '../../api/schemas';
-import { conversationsById, productName, siteLabel, type AccessRequest } from '../../core/index';
+import { productName, siteLabel, type AccessRequest } from '../../core/index';
 import type { AuditRecord } from './trail';
 import type { ServerContext } from '../context';
 import type { Queryable } from '../db/index';
 import { accessRequestsByIds } from '../grants/repository';
+import { aiConversationsWire } from '../grants/views';
 
 type Named = { type?: unknown; id?: unknown; site?: unknown; product?: unknown; kind?: unknown } | null;
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -62,11 +63,8 @@ function auditResourceName(s: ServerContext, row: AuditRecord, requests: Readonl
  * the title and owner the ticket's record gives, else the id.
  */
 function conversationList(s: ServerContext, ticket: string | undefined, ids: string[]): string {
-  const known = conversationsById(ticket ? s.ix.ticketsByKey.get(ticket) : undefined);
-  const named = ids.map((id) => {
-    const c = known.get(id);
-    const owner = c?.owner ? (s.ix.usersById.get(c.owner)?.name ?? c.owner) : undefined;
-    return `${c?.title ? `“${c.title}”` : id}${owner ? ` (${owner})` : ''}`;
-  });
-  return named.join(', ');
+  const t = ticket ? s.ix.ticketsByKey.get(ticket) : undefined;
+  const known = new Map((t ? aiConversationsWire(s, t) : []).map((c) => [c.id, c]));
+  const named = (c: W.AiConversationWire) => `${c.title ? `“${c.title}”` : c.id}${c.owner ? ` (${c.ownerName ?? c.owner})` : ''}`;
+  return ids.map((id) => named(known.get(id) ?? { id })).join(', ');
 }
