@@ -135,7 +135,7 @@ export class AuditTrail {
 
 const SELECT_ROWS = 'SELECT a.seq, a.body, a.hash, (SELECT p.hash FROM audit_rows p WHERE p.seq = a.seq - 1) AS prev FROM audit_rows a';
 
-export interface AuditFilter {
+interface AuditFilter {
   /** An actor's id, or `support`: rows by Support engineers, in person or through an access_check API key bound to one. */
   actor?: string;
   ticket?: string;
