@@ -38,6 +38,11 @@ export async function readRange(q: Queryable, from: number, to: number): Promise
   return r?.t ?? '';
 }
 
+/** The stored hash of row `seq`, or undefined when there is no such row. */
+export async function hashAt(q: Queryable, seq: number): Promise<string | undefined> {
+  return (await q.query<{ hash: string }>('SELECT hash FROM audit_rows WHERE seq = $1', [seq]))[0]?.hash;
+}
+
 /**
  * One range of rows to check: `rows` is readRange(after + 1, to) when `prev` (the hash of row
  * `after`) is known, else readRange(after, to), whose row `after` gives the stored hash to chain

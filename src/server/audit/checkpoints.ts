@@ -27,23 +27,22 @@ export interface SigningKey {
   publicPem: string;
 }
 
-/** A signed head, parsed. `note` is the exact text stored and published; every other field is read from it. */
-export interface SignedHead {
-  seq: number;
-  hash: string;
-  at: string;
-  org: string;
+/** What GET /v1/audit/checkpoints and the audit stream send for one signed head. */
+export type Checkpoint = W.AuditCheckpointPageWire['checkpoints'][number];
+
+/**
+ * A signed head, parsed. `note` is the exact text stored and published; every other field is read
+ * from it. `keyId` is the key that signs the heads after it (the key a rotation introduces, else its
+ * signer), and `signature` that key's signature, base64.
+ */
+export interface SignedHead extends Checkpoint {
   /** Present on a rotation head: the key it hands over from and the key it introduces. */
   rotation?: { from: string; to: string; publicKey: KeyObject };
   /** Present on the boundary head: rows 1..legacy follow the old rule (legacy.ts). */
   legacy?: number;
   body: string;
   signatures: Map<string, Buffer>;
-  note: string;
 }
-
-/** What GET /v1/audit/checkpoints and the audit stream send for one signed head. */
-export type Checkpoint = W.AuditCheckpointPageWire['checkpoints'][number];
 
 export const keyIdOf = (publicKey: KeyObject): string => hash('sha256', publicKey.export({ type: 'spki', format: 'der' }), 'hex').slice(0, 16);
 
@@ -106,7 +105,7 @@ export function parseHead(note: string): SignedHead {
   const seq = Number(field('seq'));
   const hash = field('hash') ?? '';
   if (split < 0 || lines[0] !== ORIGIN || !Number.isSafeInteger(seq) || !/^[0-9a-f]{64}$/.test(hash)) throw new Error('not a signed head of this audit trail');
-  const head: SignedHead = { seq, hash, at: field('at') ?? '', org: field('org') ?? '', body, signatures: new Map(), note };
+  const head: SignedHead = { seq, hash, at: field('at') ?? '', org: field('org') ?? '', body, signatures: new Map(), note, keyId: '', signature: '' };
   const rot = field('key')?.split(' ');
   if (rot) head.rotation = { from: rot[0]!, to: rot[1]!, publicKey: createPublicKey({ key: Buffer.from(rot[2]!, 'base64'), format: 'der', type: 'spki' }) };
   if (field('legacy') !== undefined) head.legacy = Number(field('legacy'));
@@ -114,6 +113,8 @@ export function parseHead(note: string): SignedHead {
     const [dash, id, sig] = l.split(' ');
     if (dash === '—' && id && sig) head.signatures.set(id, Buffer.from(sig, 'base64'));
   }
+  head.keyId = head.rotation?.to ?? [...head.signatures.keys()][0] ?? '';
+  head.signature = head.signatures.get(head.keyId)?.toString('base64') ?? '';
   return head;
 }
 
@@ -127,12 +128,8 @@ export function signedBy(head: SignedHead, publicKey: KeyObject): boolean {
   }
 }
 
-/** The key that signs the heads after `head`: the key a rotation introduces, else the one that signed it. */
-export const signerAfter = (head: SignedHead): string => head.rotation?.to ?? [...head.signatures.keys()][0] ?? '';
-
 /** The wire form of a stored note. */
 export function checkpointOf(note: string): Checkpoint {
-  const h = parseHead(note);
-  const keyId = signerAfter(h);
-  return { seq: h.seq, hash: h.hash, at: h.at, org: h.org, keyId, signature: h.signatures.get(keyId)?.toString('base64') ?? '', note };
+  const { seq, hash, at, org, keyId, signature } = parseHead(note);
+  return { seq, hash, at, org, keyId, signature, note };
 }

@@ -1,19 +1,17 @@
 // Rows written before signed heads (issue 20) were hashed by another rule (chain.ts legacyRowHash:
-// the previous hash's hex text, then the row's canonical JSON, seq included), from columns. At the
-// first start on such a trail, signBoundary stores each legacy row's canonical JSON as its body,
-// checks the old chain and the old checkpoints signed by this key, and signs the head as the
-// boundary; from then on legacy rows are checked from their stored bytes, by the old rule.
+// the previous hash's hex text, then the row's canonical JSON, seq included), from columns.
 import { verify } from 'node:crypto';
 import type { Db } from '../db/index';
 import { canonicalJson } from '../../core/canonical-json';
-import { checkRange, GENESIS, readRange } from './chain';
 import { signHead, type SigningKey } from './checkpoints';
+import { verifyAuditTrail } from './verify';
 
 /**
  * Signs the boundary head of a trail written before signed heads (rows without a body and no
- * signed head), after storing each row's body and checking the old chain from it (chain.ts
- * checkRange, by the old rule) and the old checkpoints signed by `key`. Does nothing on any other
- * trail; throws with the first disagreement: a broken old trail is not signed, and the API does not start on it.
+ * signed head), after storing each row's body, in one transaction that commits only when the trail
+ * then verifies (by the old rule up to the boundary) against the boundary and the old checkpoints
+ * signed by `key`. Does nothing on any other trail; throws with the first disagreement: a broken
+ * old trail is not signed, and the API does not start on it.
  */
 export async function signBoundary(db: Db, key: SigningKey, org: string, at: string): Promise<void> {
   await db.transaction(async (tx) => {
@@ -27,24 +25,19 @@ export async function signBoundary(db: Db, key: SigningKey, org: string, at: str
     for (const c of old) {
       const message = `access-companion/audit-checkpoint/v1\n${canonicalJson({ at: c.at, hash: c.hash, org: c.org, seq: Number(c.seq) })}`;
       if (!verify(null, Buffer.from(message), key.publicKey, Buffer.from(c.signature, 'base64'))) throw refuse(`the checkpoint for row ${c.seq} is not signed by this key`);
-      if (Number(c.seq) > seq) throw refuse(`the log ends at row ${seq} but row ${c.seq} was signed`);
     }
-    const signed = old.map((c): [number, string] => [Number(c.seq), c.hash]);
-    let prev = GENESIS;
     for (let after = 0; after < seq; after += 5_000) {
-      const to = Math.min(after + 5_000, seq);
       // A legacy row's body is the canonical JSON of its columns and its seq, as the old rule hashed it.
-      const rows = await tx.query<Record<string, unknown>>('SELECT seq, at, actor, actor_kind, action, ticket, resource, outcome, detail FROM audit_rows WHERE seq > $1 AND seq <= $2', [after, to]);
+      const rows = await tx.query<Record<string, unknown>>('SELECT seq, at, actor, actor_kind, action, ticket, resource, outcome, detail FROM audit_rows WHERE seq > $1 AND seq <= $1 + 5000', [after]);
       const bodies = rows.map((r) => canonicalJson({ ...r, actor_kind: undefined, actorKind: r.actor_kind, seq: Number(r.seq) }));
       await tx.query('UPDATE audit_rows SET body = u.body FROM unnest($1::bigint[], $2::text[]) AS u(seq, body) WHERE audit_rows.seq = u.seq', [rows.map((r) => r.seq), bodies]);
-      const r = checkRange({ rows: await readRange(tx, after + 1, to), after, prev, signed, legacyUntil: seq });
-      if (r.broken === 'signed') throw refuse(`row ${r.seq + 1}'s hash is not the one its checkpoint signed`);
-      if (r.broken || r.seq !== to) throw refuse(`row ${r.seq + 1} is missing or was changed after it was written`);
-      prev = r.hash;
     }
-    if (prev !== h.hash) throw refuse(`row ${seq} does not match the chain head`);
-    const note = signHead([key], { seq, hash: prev, at, org, legacy: seq });
+    const note = signHead([key], { seq, hash: h.hash, at, org, legacy: seq });
     await tx.query('UPDATE audit_rows SET signed_note = $2 WHERE seq = $1', [seq, note]);
     await tx.query('UPDATE audit_head SET signed_note = $1 WHERE id = 1', [note]);
+    // The old checkpoints, their signatures checked above, as heads to compare the rows with (never stored).
+    const checkpoints = old.map((c) => signHead([key], { seq: Number(c.seq), hash: c.hash, at: c.at, org: c.org }));
+    const v = await verifyAuditTrail(tx, { publicKey: key.publicKey, checkpoints });
+    if (!v.ok) throw refuse(`row ${v.firstBrokenRow}: ${v.reason}`);
   });
 }

@@ -3,8 +3,9 @@
 import { Hono } from 'hono';
 import { ROUTES } from '../../api/contract';
 import * as W from '../../api/schemas';
+import { hashAt } from './chain';
 import { checkpointOf } from './checkpoints';
-import { auditHashAt, countAudit, listAudit, listSignedHeads, type AuditRecord } from './trail';
+import { countAudit, listAudit, listSignedHeads, type AuditRecord } from './trail';
 import { verifyAuditTrail, type TrailVerdict } from './verify';
 import { auditWire, requestsNamedBy } from './views';
 import type { ServerContext } from '../context';
@@ -18,11 +19,9 @@ export function auditRoutes(_s: ServerContext): Hono<Env> {
   const r = new Hono<Env>();
   const who = WHO.when(mayReadAudit, 'The audit log is for org admins (and API keys with the audit_read scope).');
 
-  route(r, ROUTES.audit, { who, query: W.AuditQuery }, async (c, { s, query: q }) => {
-    const [limit, engineersOnly] = [q.limit ?? 100, q.actor === 'support'];
-    const filter = { actor: engineersOnly ? undefined : q.actor, engineersOnly, ticket: q.ticket, from: q.from, to: q.to };
+  route(r, ROUTES.audit, { who, query: W.AuditQuery }, async (c, { s, query: { limit = 100, cursor, ...filter } }) => {
     // One more row than asked tells whether a next page exists, so the last page has no dead "next".
-    const rows = await listAudit(s.db, { ...filter, before: q.cursor ? Number(q.cursor) : undefined, limit: limit + 1, order: 'desc' });
+    const rows = await listAudit(s.db, { ...filter, before: cursor ? Number(cursor) : undefined, limit: limit + 1, order: 'desc' });
     const [page, requests] = [rows.slice(0, limit), await requestsNamedBy(s.db, rows.slice(0, limit))];
     return c.json({ entries: page.map((row) => auditWire(s, row, requests)), nextCursor: rows.length > limit ? String(page.at(-1)!.seq) : null, total: await countAudit(s.db, filter) });
   });
@@ -41,7 +40,7 @@ export function auditRoutes(_s: ServerContext): Hono<Env> {
       tail: s.auditTail,
       replay: async (after) => (await listAudit(s.db, { after, limit: 500, order: 'asc' })).map((row) => ({ ...row, id: row.seq })),
       head: async () => s.auditTail.lastId,
-      tagAt: async (seq) => (await auditHashAt(s.db, seq))?.slice(0, 16),
+      tagAt: async (seq) => (await hashAt(s.db, seq))?.slice(0, 16),
       tag: (row) => row.hash.slice(0, 16),
       render: (row) => ({ event: 'audit', data: JSON.stringify(auditWire(s, row)) }),
       // Signed heads go out as their own event type without an SSE id, so Last-Event-ID stays an

@@ -4,7 +4,7 @@ import type { AuditAction } from '../../api/vocabulary';
 import { afterCommit, type Db, type Queryable } from '../db/index';
 import { canonicalJson } from '../../core/canonical-json';
 import { checkRange, GENESIS, readRange, rowHash } from './chain';
-import { parseHead, signedBy, signerAfter, signHead, type SigningKey } from './checkpoints';
+import { parseHead, signedBy, signHead, type SigningKey } from './checkpoints';
 import { signBoundary } from './legacy';
 
 /** A row as stored: its body's fields, its seq, its hash and the hash before it (the wire row without the names views add). */
@@ -12,16 +12,8 @@ export type AuditRecord = Omit<W.AuditRowWire, 'id' | 'actorName' | 'resourceNam
 /** `key`: a machine caller's API key (actor = the key's id; its name is in the row's detail as keyName). */
 export type ActorKind = AuditRecord['actorKind'];
 
-export interface AuditInput {
-  actor: string;
-  actorKind: ActorKind;
-  /** Only the shared vocabulary's actions, so every action written has a label an admin reads. */
-  action: AuditAction;
-  ticket?: string | null;
-  resource?: unknown;
-  outcome: 'allowed' | 'refused' | 'done';
-  detail?: unknown;
-}
+/** A row as written: `action` only from the shared vocabulary, so every action written has a label an admin reads. */
+export type AuditInput = Pick<AuditRecord, 'actor' | 'actorKind'> & Partial<Pick<AuditRecord, 'ticket' | 'resource' | 'detail'>> & { action: AuditAction; outcome: 'allowed' | 'refused' | 'done' };
 
 /** A row's body: the canonical JSON stored, hashed and shown, byte for byte. */
 export function auditBody(input: AuditInput, at: string): string {
@@ -58,7 +50,7 @@ export class AuditTrail {
     const trail = new AuditTrail(key, org);
     await db.transaction(async (tx) => {
       const [h] = await tx.query<{ signed_note: string | null }>('SELECT signed_note FROM audit_head WHERE id = 1 FOR UPDATE');
-      const current = h?.signed_note ? signerAfter(parseHead(h.signed_note)) : undefined;
+      const current = h?.signed_note ? parseHead(h.signed_note).keyId : undefined;
       if (current === undefined || current === key.keyId) return;
       if (previous?.keyId !== current)
         throw new Error(
@@ -97,17 +89,8 @@ export class AuditTrail {
         out.push({ seq: ++seq, ...(JSON.parse(body) as Omit<AuditRecord, 'seq' | 'hash' | 'prevHash'>), prevHash, hash });
       }
       const note = signHead(opts.rotateTo ? [this.key, opts.rotateTo] : [this.key], { seq, hash, at: items.at(-1)!.at, org: this.org });
-      const [r] = await q.query<{ a: string }>('SELECT audit_append($1, $2, $3, $4, $5::bigint[], $6::text[], $7::text[], $8, $9::bigint) AS a', [
-        seq,
-        hash,
-        start.seq,
-        start.hash,
-        out.map((r) => r.seq),
-        bodies,
-        out.map((r) => r.hash),
-        note,
-        opts.guard?.epoch ?? null,
-      ]);
+      const args = [seq, hash, start.seq, start.hash, out.map((r) => r.seq), bodies, out.map((r) => r.hash), note, opts.guard?.epoch ?? null];
+      const [r] = await q.query<{ a: string }>('SELECT audit_append($1, $2, $3, $4, $5::bigint[], $6::text[], $7::text[], $8, $9::bigint) AS a', args);
       if (r?.a === 'epoch') return undefined;
       if (r?.a !== 'ok') continue;
       const [last, key] = [{ seq, hash }, opts.rotateTo ?? this.key];
@@ -152,10 +135,9 @@ export class AuditTrail {
 
 const SELECT_ROWS = 'SELECT a.seq, a.body, a.hash, (SELECT p.hash FROM audit_rows p WHERE p.seq = a.seq - 1) AS prev FROM audit_rows a';
 
-export interface AuditFilter {
+interface AuditFilter {
+  /** An actor's id, or `support`: rows by Support engineers, in person or through an access_check API key bound to one. */
   actor?: string;
-  /** Only rows by Support engineers, in person or through an access_check API key bound to one. */
-  engineersOnly?: boolean;
   ticket?: string;
   from?: string;
   to?: string;
@@ -170,8 +152,8 @@ export interface AuditFilter {
 function auditWhere(f: Omit<AuditFilter, 'limit' | 'order'>, params: unknown[]): string {
   const [p, field] = [(v: unknown) => `$${params.push(v)}`, (name: string) => `(a.body::jsonb->>'${name}')`];
   const where = [
-    f.actor && `${field('actor')} = ${p(f.actor)}`,
-    f.engineersOnly && `(${field('actorKind')} = 'engineer' OR (${field('actorKind')} = 'key' AND a.body::jsonb->'detail'->>'engineer' IS NOT NULL))`,
+    f.actor && f.actor !== 'support' && `${field('actor')} = ${p(f.actor)}`,
+    f.actor === 'support' && `(${field('actorKind')} = 'engineer' OR (${field('actorKind')} = 'key' AND a.body::jsonb->'detail'->>'engineer' IS NOT NULL))`,
     f.ticket && `${field('ticket')} = ${p(f.ticket)}`,
     f.from && `${field('at')} >= ${p(new Date(f.from).toISOString())}`,
     f.to && `${field('at')} <= ${p(new Date(f.to).toISOString())}`,
@@ -196,11 +178,6 @@ export async function countAudit(db: Queryable, f: Omit<AuditFilter, 'limit' | '
   const params: unknown[] = [];
   const [row] = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM audit_rows a ${auditWhere(f, params)}`, params);
   return Number(row?.n ?? 0);
-}
-
-/** The stored hash of audit row `seq`, or undefined when there is no such row. */
-export async function auditHashAt(q: Queryable, seq: number): Promise<string | undefined> {
-  return (await q.query<{ hash: string }>('SELECT hash FROM audit_rows WHERE seq = $1', [seq]))[0]?.hash;
 }
 
 /** Signed heads (each kept on the last row its append wrote) with seq > `after`, oldest first, at most `limit`, as notes. */

@@ -1,8 +1,6 @@
-// npm run audit:verify [-- --data DIR] [--public-key FILE] [--checkpoints FILE] [--from SEQ] [--all-signatures]
-//                      (or DATABASE_URL=... for PostgreSQL)
-// Exit 0 when the log verifies, 1 when it does not (naming the first row that disagrees), 2 when it
-// could not be checked. Without --data or DATABASE_URL it checks the folder `npm start` keeps
-// (.data/api), with the public key `npm start` publishes beside it. What is checked: verify.ts.
+// npm run audit:verify (USAGE below): exit 0 when the log verifies, 1 when it does not (naming the
+// first row that disagrees), 2 when it could not be checked. Without --data or DATABASE_URL it checks
+// the folder `npm start` keeps (.data/api), with the public key `npm start` publishes beside it. What is checked: verify.ts.
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { lockDataDir } from '../db/data-lock';
@@ -20,12 +18,6 @@ const usage = (why: string) => Object.assign(new Error(why), { code: 'USAGE' });
  */
 function notesIn(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const notes = (v: unknown): string[] => {
-    const o = v as { checkpoints?: unknown; note?: unknown } | null;
-    if (Array.isArray(v) || Array.isArray(o?.checkpoints)) return (Array.isArray(v) ? v : (o!.checkpoints as unknown[])).flatMap(notes);
-    if (typeof o?.note !== 'string') throw new Error('it holds a signed head without its signed note');
-    return [o.note];
-  };
   try {
     let v: unknown;
     try {
@@ -33,7 +25,10 @@ function notesIn(file: string): string[] {
     } catch {
       v = text.split('\n').flatMap((l) => (l.trim() ? [JSON.parse(l)] : []));
     }
-    return notes(v);
+    // A page, a checkpoint, or an array (the lines) of either.
+    const items = ([v].flat(2) as ({ checkpoints?: unknown[]; note?: unknown } | null)[]).flatMap((o) => o?.checkpoints ?? [o]) as ({ note?: unknown } | null)[];
+    if (items.some((o) => typeof o?.note !== 'string')) throw new Error('it holds a signed head without its signed note');
+    return items.map((o) => o!.note as string);
   } catch (e) {
     throw new Error(`${file} is not a checkpoint file (a page from /v1/audit/checkpoints, an array of checkpoints, or JSON lines): ${(e as Error).message}`);
   }

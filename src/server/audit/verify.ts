@@ -6,15 +6,11 @@ import { Worker } from 'node:worker_threads';
 import type { z } from 'zod';
 import type * as W from '../../api/schemas';
 import type { Queryable } from '../db/index';
-import { checkRange, GENESIS, readRange, type RangeResult, type RangeTask } from './chain';
+import { checkRange, GENESIS, hashAt, readRange, type RangeResult, type RangeTask } from './chain';
 import { keyIdOf, parseHead, signedBy, type SignedHead } from './checkpoints';
 
-/** A verify's answer, as GET /v1/audit/verify sends it (api/schemas.ts AuditVerify says what each field is). */
-export interface TrailVerdict extends z.infer<typeof W.AuditVerify> {
-  checkpoints: number;
-  /** The walk started after this signed row (TrailOptions.from). */
-  startedAfter?: number;
-}
+/** A verify's answer, as GET /v1/audit/verify sends it (api/schemas.ts AuditVerify says what each field is); `startedAfter`: the walk started after this signed row (TrailOptions.from). */
+export type TrailVerdict = z.infer<typeof W.AuditVerify> & { startedAfter?: number };
 
 export interface TrailOptions {
   /** The Ed25519 public key the heads are signed with (the newest key, or any earlier one the rotations lead on from). */
@@ -35,8 +31,10 @@ export interface TrailOptions {
 export const PARALLEL_FROM = 100_000;
 /** Worker threads, and range reads in flight: enough to keep each other busy, few enough to leave most of a PostgreSQL pool (10) to the API. */
 const THREADS = Math.min(4, availableParallelism());
+// Run from the TypeScript sources (tsx, vitest) the worker loads through tsx; the built API has verify-worker.js beside it.
+const WORKER = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.dev.mjs' : './verify-worker.js', import.meta.url);
 
-export const CHAIN_ONLY_WARNING = 'no public key given: the chain alone cannot detect a truncated tail or a chain recomputed after an edit; pass --public-key to check the signed heads';
+const CHAIN_ONLY_WARNING = 'no public key given: the chain alone cannot detect a truncated tail or a chain recomputed after an edit; pass --public-key to check the signed heads';
 
 /**
  * The key that must sign each head (the first key, then each rotation's new one) and the public
@@ -56,26 +54,6 @@ function keyTimeline(heads: SignedHead[], trusted: KeyObject): { signerAt: (seq:
   return { signerAt: (seq) => chain[rotations.filter((r) => r.seq <= seq).length]!, keys };
 }
 
-/** Checks ranges in `n` worker threads (verify-worker.ts), each given the next range once it answered the one before. */
-function startWorkers(n: number): { check(task: RangeTask): Promise<RangeResult>; stop(): Promise<unknown> } {
-  // Run from the TypeScript sources (tsx, vitest) the worker loads through tsx; the built API has verify-worker.js beside it.
-  const file = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.dev.mjs' : './verify-worker.js', import.meta.url);
-  const workers = Array.from({ length: n }, () => ({ thread: new Worker(file), done: Promise.resolve<unknown>(undefined) }));
-  let next = 0;
-  return {
-    check(task) {
-      const w = workers[next++ % n]!;
-      const answer = w.done.then(async () => {
-        w.thread.postMessage(task);
-        return (await once(w.thread, 'message'))[0] as RangeResult; // rejects when the worker fails
-      });
-      w.done = answer;
-      return answer;
-    },
-    stop: () => Promise.all(workers.map((w) => w.thread.terminate())),
-  };
-}
-
 /**
  * Verifies the trail: reads the head and the signed heads (one statement), then the rows up to the
  * head in ranges, read ahead and checked apart (worker threads hash each range from the stored hash
@@ -92,7 +70,8 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
     `SELECT h.seq::text, h.hash, h.signed_note AS note, (SELECT json_agg(r.signed_note ORDER BY r.seq)::text FROM audit_rows r WHERE r.signed_note IS NOT NULL) AS heads FROM audit_head h WHERE h.id = 1`,
   );
   const base = { checkpoints: 0, ...(opts.publicKey ? {} : { warning: CHAIN_ONLY_WARNING }) };
-  const broken = (firstBrokenRow: number, reason: string, rows = 0, more: Partial<TrailVerdict> = {}): TrailVerdict => ({ ...base, ok: false, rows, firstBrokenRow, reason, ...more });
+  // `walked`: the last row the walk checked, once it began (done: the rows checked, and the newest signed head among them).
+  const broken = (firstBrokenRow: number, reason: string, walked?: number): TrailVerdict => ({ ...base, ok: false, rows: 0, firstBrokenRow, reason, ...(walked === undefined ? {} : done(walked)) });
   if (!top) return broken(0, 'the chain head is missing: it was deleted');
   const headSeq = Number(top.seq);
   // Without a key the signed heads prove nothing, and the walk checks the chain alone.
@@ -119,12 +98,9 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
     for (const h of heads) {
       const signer = t.signerAt(h.seq);
       if (!h.signatures.has(signer)) return broken(h.seq, `the head at row ${h.seq} is not signed by the key in effect there (${signer})`);
-      const mustCheck = opts.allSignatures || h === newest || h.seq === opts.from || (h === boundary && t.keys.has(signer));
-      if (mustCheck && !(t.keys.has(signer) && signedBy(h, t.keys.get(signer)!)))
-        return broken(
-          h.seq,
-          `the head at row ${h.seq} is not signed by ${t.keys.has(signer) ? 'this public key' : `key ${signer}, whose public key this verifier was not given`}: it was forged or altered`,
-        );
+      const key = t.keys.get(signer);
+      if ((opts.allSignatures || h === newest || h.seq === opts.from || (h === boundary && key)) && !(key && signedBy(h, key)))
+        return broken(h.seq, `the head at row ${h.seq} is not signed by ${key ? 'this public key' : `key ${signer}, whose public key this verifier was not given`}: it was forged or altered`);
     }
   }
   let [prev, seq] = [GENESIS, 0];
@@ -132,23 +108,26 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
     const start = signed.get(opts.from);
     if (!start) return broken(opts.from, `there is no signed head at row ${opts.from} to start from`);
     [prev, seq] = [start.hash, start.seq];
-    const [stored] = await db.query<{ hash: string }>('SELECT hash FROM audit_rows WHERE seq = $1', [seq]);
-    if (stored?.hash !== prev) return broken(seq, `row ${seq}'s hash is not the one its signed head names`, 0, { startedAfter: seq });
+    if ((await hashAt(db, seq)) !== prev) return { ...broken(seq, `row ${seq}'s hash is not the one its signed head names`), startedAfter: seq };
   }
   const first = seq;
   // Every signed head up to `walked` agrees with the rows, or the walk would have stopped at it.
-  const done = (walked: number) => ({ ...(opts.from !== undefined ? { startedAfter: opts.from } : {}), lastCheckpoint: heads.findLast((h) => h.seq > first && h.seq <= walked)?.seq ?? opts.from });
+  const done = (walked: number) => ({ rows: walked - first, startedAfter: opts.from, lastCheckpoint: heads.findLast((h) => h.seq > first && h.seq <= walked)?.seq ?? opts.from });
 
   const batch = opts.batchSize ?? 20_000;
   const ranges: { after: number; to: number; signed: [number, string][] }[] = [];
   for (let after = first; after < headSeq; after += batch) ranges.push({ after, to: Math.min(after + batch, headSeq), signed: [] });
   for (const h of heads) if (h.seq > first && h.seq <= headSeq) ranges[Math.floor((h.seq - first - 1) / batch)]!.signed.push([h.seq, h.hash]);
   const legacyUntil = boundary?.legacy ?? 0;
-  const workers = headSeq - first >= PARALLEL_FROM ? startWorkers(Math.min(ranges.length, THREADS)) : undefined;
+  const workers = headSeq - first >= PARALLEL_FROM ? Array.from({ length: Math.min(ranges.length, THREADS) }, () => new Worker(WORKER)) : [];
+  // Range k is sent to worker k mod their number once range k - THREADS, its last, was answered (the loop below).
   const check = async (k: number): Promise<RangeResult> => {
     const { after, to, signed } = ranges[k]!;
-    const task = { rows: await readRange(db, k ? after : after + 1, to), after, prev: k ? undefined : prev, signed, legacyUntil };
-    return workers ? workers.check(task) : checkRange(task);
+    const task: RangeTask = { rows: await readRange(db, k ? after : after + 1, to), after, prev: k ? undefined : prev, signed, legacyUntil };
+    const worker = workers[k % workers.length];
+    if (!worker) return checkRange(task);
+    worker.postMessage(task);
+    return (await once(worker, 'message'))[0] as RangeResult; // rejects when the worker fails
   };
   // Reads run ahead of the checks (one after another on PGlite, side by side on PostgreSQL).
   const jobs: Promise<RangeResult>[] = [];
@@ -157,37 +136,33 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
       for (let j = k; j < Math.min(ranges.length, k + THREADS); j++) if (!jobs[j]) (jobs[j] = check(j)).catch(() => {});
       const [r, { after }] = [await jobs[k]!, ranges[k]!];
       // A range checks its rows from row `after` as it read it: the row the range before ended on.
-      if (r.first !== undefined && r.first !== prev) return broken(after, `row ${after} was changed while it was read`, after - 1 - first, done(after - 1));
+      if (r.first !== undefined && r.first !== prev) return broken(after, `row ${after} was changed while it was read`, after - 1);
       const [s, from] = [r.seq + 1, (done(r.seq).lastCheckpoint ?? 0) + 1];
-      if (r.broken === 'signed') {
-        return broken(from, `row ${s}'s hash is not the one signed for it (${signed.get(s)!.at}): rows ${from}..${s} were rewritten and the chain recomputed`, r.seq - first, done(r.seq));
-      }
-      if (r.broken) return broken(s, r.broken === 'missing' ? `row ${s} is missing` : `row ${s} was changed after it was written`, r.seq - first, done(r.seq));
+      if (r.broken === 'signed') return broken(from, `row ${s}'s hash is not the one signed for it (${signed.get(s)!.at}): rows ${from}..${s} were rewritten and the chain recomputed`, r.seq);
+      if (r.broken) return broken(s, r.broken === 'missing' ? `row ${s} is missing` : `row ${s} was changed after it was written`, r.seq);
       [prev, seq] = [r.hash, r.seq];
       if (seq === ranges[k]!.to) continue;
       // The range ends early: a gap if rows follow it, else the log ends here.
       const [later] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_rows WHERE seq > $1 AND seq <= $2', [seq, headSeq]);
-      if (later?.n) return broken(seq + 1, `row ${seq + 1} is missing`, seq - first, done(seq));
+      if (later?.n) return broken(seq + 1, `row ${seq + 1} is missing`, seq);
       break;
     }
   } finally {
     await Promise.allSettled(jobs);
-    await workers?.stop();
+    await Promise.all(workers.map((w) => w.terminate()));
   }
-  const rows = seq - first;
   const beyond = heads.find((h) => h.seq > seq);
-  if (beyond) return broken(seq + 1, `the log ends at row ${seq} but row ${beyond.seq} was signed: rows ${seq + 1}..${beyond.seq} or more were removed (truncated tail)`, rows, done(seq));
-  if (seq !== headSeq) return broken(seq + 1, `the log ends at row ${seq} but ${headSeq} rows were written`, rows, done(seq));
-  if (prev !== top.hash) return broken(seq, `row ${seq} does not match the chain head`, rows, done(seq));
+  if (beyond) return broken(seq + 1, `the log ends at row ${seq} but row ${beyond.seq} was signed: rows ${seq + 1}..${beyond.seq} or more were removed (truncated tail)`, seq);
+  if (seq !== headSeq) return broken(seq + 1, `the log ends at row ${seq} but ${headSeq} rows were written`, seq);
+  if (prev !== top.hash) return broken(seq, `row ${seq} does not match the chain head`, seq);
   if (opts.publicKey && headSeq > 0 && newest?.seq !== headSeq)
-    return broken((newest?.seq ?? 0) + 1, `rows ${(newest?.seq ?? 0) + 1}..${headSeq} are not signed: they were written outside the API`, rows, done(seq));
+    return broken((newest?.seq ?? 0) + 1, `rows ${(newest?.seq ?? 0) + 1}..${headSeq} are not signed: they were written outside the API`, seq);
   // A row outside 1..head, read with the head as it is now (one statement): written outside the chain.
   // Two index probes: one condition with OR made the database scan every row.
   const [stray] = await db.query<{ head: string; stray: string | null }>(
     'SELECT h.seq::text AS head, LEAST((SELECT min(seq) FROM audit_rows WHERE seq > h.seq), (SELECT min(seq) FROM audit_rows WHERE seq < 1))::text AS stray FROM audit_head h',
   );
-  if (stray?.stray != null) return broken(Number(stray.stray), `row ${stray.stray} lies outside the chain (rows 1..${stray.head}): it was written outside the chain`, rows, done(seq));
-  if (opts.seenHead !== undefined && opts.seenHead > seq)
-    return broken(seq + 1, `the trail ends at row ${seq}, but row ${opts.seenHead} was committed and announced: rows were cut from the end`, rows, done(seq));
-  return { ...base, ok: true, rows, ...done(seq) };
+  if (stray?.stray != null) return broken(Number(stray.stray), `row ${stray.stray} lies outside the chain (rows 1..${stray.head}): it was written outside the chain`, seq);
+  if (opts.seenHead !== undefined && opts.seenHead > seq) return broken(seq + 1, `the trail ends at row ${seq}, but row ${opts.seenHead} was committed and announced: rows were cut from the end`, seq);
+  return { ...base, ok: true, ...done(seq) };
 }

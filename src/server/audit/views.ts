@@ -1,11 +1,12 @@
 // Audit rows as the API sends them: the stored row with the actor's display name and, on the audit
 // log's pages, what the row is about in words (people, tickets and products by name).
 import type * as W from '../../api/schemas';
-import { conversationsById, productName, siteLabel, type AccessRequest } from '../../core/index';
+import { productName, siteLabel, type AccessRequest } from '../../core/index';
 import type { AuditRecord } from './trail';
 import type { ServerContext } from '../context';
 import type { Queryable } from '../db/index';
-import { accessRequestById } from '../grants/repository';
+import { accessRequestsByIds } from '../grants/repository';
+import { aiConversationsWire } from '../grants/views';
 
 type Named = { type?: unknown; id?: unknown; site?: unknown; product?: unknown; kind?: unknown } | null;
 const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
@@ -18,15 +19,10 @@ export function auditWire(s: ServerContext, row: AuditRecord, requests?: Readonl
   return { ...row, id: String(row.seq), actorName: names[row.actorKind] ?? row.actor, ...(resourceName ? { resourceName } : {}) };
 }
 
-/** The product access requests a page of rows names, by id (one read each; a page holds at most 100 rows). */
+/** The product access requests a page of rows names, by id (one read). */
 export async function requestsNamedBy(q: Queryable, rows: AuditRecord[]): Promise<Map<string, AccessRequest>> {
-  const out = new Map<string, AccessRequest>();
-  for (const { resource } of rows) {
-    const [type, id] = [(resource as Named)?.type, text((resource as Named)?.id)];
-    const found = type === 'access_request' && id && !out.has(id) && (await accessRequestById(q, id));
-    if (found) out.set(id!, found);
-  }
-  return out;
+  const ids = rows.flatMap(({ resource }) => ((resource as Named)?.type === 'access_request' && text((resource as Named)?.id)) || []);
+  return new Map((await accessRequestsByIds(q, [...new Set(ids)])).map((r) => [r.id, r]));
 }
 
 /**
@@ -67,11 +63,8 @@ function auditResourceName(s: ServerContext, row: AuditRecord, requests: Readonl
  * the title and owner the ticket's record gives, else the id.
  */
 function conversationList(s: ServerContext, ticket: string | undefined, ids: string[]): string {
-  const known = conversationsById(ticket ? s.ix.ticketsByKey.get(ticket) : undefined);
-  const named = ids.map((id) => {
-    const c = known.get(id);
-    const owner = c?.owner ? (s.ix.usersById.get(c.owner)?.name ?? c.owner) : undefined;
-    return `${c?.title ? `“${c.title}”` : id}${owner ? ` (${owner})` : ''}`;
-  });
-  return named.join(', ');
+  const t = ticket ? s.ix.ticketsByKey.get(ticket) : undefined;
+  const known = new Map((t ? aiConversationsWire(s, t) : []).map((c) => [c.id, c]));
+  const named = (c: W.AiConversationWire) => `${c.title ? `“${c.title}”` : c.id}${c.owner ? ` (${c.ownerName ?? c.owner})` : ''}`;
+  return ids.map((id) => named(known.get(id) ?? { id })).join(', ');
 }

@@ -140,6 +140,11 @@ export async function accessRequestById(q: Queryable, id: string, lock = false):
   return r ? parse<AccessRequest>(r.body) : undefined;
 }
 
+/** The access requests with these ids (those that exist), in no order. */
+export async function accessRequestsByIds(q: Queryable, ids: string[]): Promise<AccessRequest[]> {
+  return (await q.query<{ body: unknown }>('SELECT body FROM access_requests WHERE id = ANY($1)', [ids])).map((r) => parse<AccessRequest>(r.body));
+}
+
 export async function accessRequestsInState(q: Queryable, states: string[], limit = 2000): Promise<AccessRequest[]> {
   return (await q.query<{ body: unknown }>('SELECT body FROM access_requests WHERE state = ANY($1) ORDER BY created_seq DESC LIMIT $2', [states, limit])).map((r) => parse<AccessRequest>(r.body));
 }

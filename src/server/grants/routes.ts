@@ -126,7 +126,7 @@ export function ticketRoutes(_s: ServerContext, limits: { asks: FixedWindowLimit
 
   route(r, ROUTES.activity, { who: WHO.people('Support activity is shown to the customer org.') }, async (c, { s, caller, params }) => {
     const t = await readableTicket(s, s.db, caller, params.key);
-    const rows = await listAudit(s.db, { ticket: t.key, engineersOnly: true, limit: 200, order: 'desc' });
+    const rows = await listAudit(s.db, { ticket: t.key, actor: 'support', limit: 200, order: 'desc' });
     return conditionalJson(c, 'activity', { entries: rows.map((row) => auditWire(s, row)) });
   });
 

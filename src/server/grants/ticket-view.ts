@@ -45,7 +45,7 @@ export async function ticketView(s: ServerContext, caller: Caller, key: string):
     return { key: t.key, stake, eligibility, grants: [], changeRequests: [], activity: [], asks, people, actions: { ticket: [], ask, grants: {}, changeRequests: {} } };
   }
   const changeRequests = (await changeRequestsOfTicket(s.db, t.key)).reverse();
-  const activity = await listAudit(s.db, { ticket: t.key, engineersOnly: true, limit: ACTIVITY_ROWS, order: 'desc' });
+  const activity = await listAudit(s.db, { ticket: t.key, actor: 'support', limit: ACTIVITY_ROWS, order: 'desc' });
   Object.assign(people, peopleOf(s, grants));
   for (const c of changeRequests) {
     for (const who of [c.engineer, c.approvedBy, c.declinedBy, c.guardDecidedBy]) {
