@@ -73,9 +73,13 @@ export interface ConsoleWorld {
   close(): Promise<void>;
 }
 
-export async function startConsoleWorld(token: string, opts: { signAudit?: boolean } = {}): Promise<ConsoleWorld> {
-  const api = await startApi(undefined, opts);
-  const demo = await startTestDemoPages({ apiUrl: api.base });
+/**
+ * The API (on `fixture`, default the demo world), the demo pages (on `pagesWorldFile`, default the
+ * demo world) and Chromium with the extension, signed in with `token`.
+ */
+export async function startConsoleWorld(token: string, opts: { signAudit?: boolean; fixture?: string; pagesWorldFile?: string } = {}): Promise<ConsoleWorld> {
+  const api = await startApi(opts.fixture, { signAudit: opts.signAudit });
+  const demo = await startTestDemoPages({ apiUrl: api.base, ...(opts.pagesWorldFile ? { worldFile: opts.pagesWorldFile } : {}) });
   const browser = await launchWithExtension();
   const world = {
     api,

@@ -3,13 +3,12 @@
 // really does, not a replay of the first answer. Pinned on the Roles page (assign, remove, assign
 // again) and on Support access (bulk grant, revoke, Support asks again, grant again). Outside review
 // of 2026-12-07: both said done the second time while the API did nothing.
-import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import type { RoleAssignmentWire } from '../../src/api/directory-schemas';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apiCall, type ConsoleWorld, consoleFrame, settleInPopup, signIn, startApi } from './console-helpers';
+import { apiCall, type ConsoleWorld, consoleFrame, settleInPopup, signIn, startConsoleWorld } from './console-helpers';
 import { extensionFrame } from './axe-helpers';
-import { clickArmed, launchWithExtension, ROOT, startTestDemoPages } from './harness';
+import { clickArmed } from './harness';
 import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
@@ -20,20 +19,7 @@ const confirmInPopup = (what: RegExp, done: RegExp) => settleInPopup(w.browser, 
 
 describe('a console action parked, confirmed in the popup, then pressed again', () => {
   beforeAll(async () => {
-    const api = await startApi(join(ROOT, 'fixtures', 'demo-world.json'));
-    const demo = await startTestDemoPages({ apiUrl: api.base });
-    const browser = await launchWithExtension();
-    w = {
-      api,
-      demo,
-      browser,
-      close: async () => {
-        await browser.close();
-        await demo.close();
-        await api.close();
-      },
-    };
-    await signIn(w, 'alice-token');
+    w = await startConsoleWorld('alice-token');
   });
   afterAll(async () => {
     await w?.close();

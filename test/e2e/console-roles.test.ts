@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Frame } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apiCall, consoleFrame, signIn, startApi, type ConsoleWorld } from './console-helpers';
-import { clickArmed, launchWithExtension, ROOT, screenshot, startTestDemoPages } from './harness';
+import { apiCall, consoleFrame, signIn, type ConsoleWorld, startConsoleWorld } from './console-helpers';
+import { clickArmed, ROOT, screenshot } from './harness';
 import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
@@ -35,20 +35,7 @@ async function rolesPage(): Promise<{ page: Awaited<ReturnType<ConsoleWorld['bro
 
 describe('admin console: who can grant, and changing it', () => {
   beforeAll(async () => {
-    const api = await startApi(worldWithGroup());
-    const demo = await startTestDemoPages({ apiUrl: api.base });
-    const browser = await launchWithExtension();
-    w = {
-      api,
-      demo,
-      browser,
-      close: async () => {
-        await browser.close();
-        await demo.close();
-        await api.close();
-      },
-    };
-    await signIn(w, 'alice-token');
+    w = await startConsoleWorld('alice-token', { fixture: worldWithGroup() });
   });
   afterAll(async () => {
     await w?.close();

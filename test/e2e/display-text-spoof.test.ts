@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { seriousViolations } from './axe-helpers';
-import { apiCall, type ConsoleWorld, consoleFrame, signIn, startApi } from './console-helpers';
-import { launchWithExtension, panelFrame, ROOT, screenshot, startTestDemoPages } from './harness';
+import { apiCall, type ConsoleWorld, consoleFrame, startConsoleWorld } from './console-helpers';
+import { panelFrame, ROOT, screenshot } from './harness';
 import { ROUTES } from '../../src/api/contract';
 
 const INVISIBLE = /[\u061C\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
@@ -58,20 +58,7 @@ describe('names and titles with bidi controls and zero-width characters', () => 
     dir = mkdtempSync(join(tmpdir(), 'display-text-'));
     const file = join(dir, 'world.json');
     writeFileSync(file, JSON.stringify(world));
-    const api = await startApi(file);
-    const demo = await startTestDemoPages({ apiUrl: api.base, worldFile: file });
-    const browser = await launchWithExtension();
-    w = {
-      api,
-      demo,
-      browser,
-      close: async () => {
-        await browser.close();
-        await demo.close();
-        await api.close();
-      },
-    };
-    await signIn(w, 'alice-token');
+    w = await startConsoleWorld('alice-token', { fixture: file, pagesWorldFile: file });
     // Bob grants PS-107: the panel, popup and console name him as its granter.
     expect((await apiCall(w.api, 'bob-token', ROUTES.grant, { key: 'PS-107' })).status).toBe(201);
     // The API keeps what it was given: the test is about what we show.

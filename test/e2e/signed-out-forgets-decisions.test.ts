@@ -2,30 +2,16 @@
 // signs them out) must not see what the API once decided for them: the cached ticket answers go with
 // the sign-out, so a ticket panel opened afterwards never paints "You can grant" from them, not even
 // for a moment before it learns it is signed out. Outside review of 2026-12-07.
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { apiCall, type ConsoleWorld, signIn, startApi } from './console-helpers';
-import { launchWithExtension, panelFrame, ROOT, startTestDemoPages } from './harness';
+import { apiCall, type ConsoleWorld, startConsoleWorld } from './console-helpers';
+import { panelFrame } from './harness';
 import { ROUTES } from '../../src/api/contract';
 
 let w: ConsoleWorld;
 
 describe('signed out by a 401: the cached decisions go too', () => {
   beforeAll(async () => {
-    const api = await startApi(join(ROOT, 'fixtures', 'demo-world.json'));
-    const demo = await startTestDemoPages({ apiUrl: api.base });
-    const browser = await launchWithExtension();
-    w = {
-      api,
-      demo,
-      browser,
-      close: async () => {
-        await browser.close();
-        await demo.close();
-        await api.close();
-      },
-    };
-    await signIn(w, 'bob-token');
+    w = await startConsoleWorld('bob-token');
   });
   afterAll(async () => {
     await w?.close();
