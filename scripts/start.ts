@@ -40,9 +40,13 @@ function exitWhenDead(child: ChildProcess, name: string): void {
   });
 }
 
-/** `env` without the variables that would move the API off its embedded database (DATABASE_URL, AC_PG_SCHEMA). */
-function withoutPostgres(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _url, AC_PG_SCHEMA: _schema, ...rest } = env;
+/**
+ * `env` without the variables that would make the demo's API something other than the product a
+ * newcomer should see: off its embedded database (DATABASE_URL, AC_PG_SCHEMA), acknowledging before
+ * the disk has it (AC_UNSAFE_NO_SYNC), or trusting a forwarded client address (AC_TRUST_PROXY).
+ */
+function demoApiEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _url, AC_PG_SCHEMA: _schema, AC_UNSAFE_NO_SYNC: _noSync, AC_TRUST_PROXY: _proxy, ...rest } = env;
   return rest;
 }
 
@@ -97,7 +101,7 @@ if (existsSync(join(ROOT, 'src', 'server', 'main.ts')) && world === DEMO_WORLD) 
       stdio: 'inherit',
       // The demo runs on its embedded database in DATA, even from a shell whose DATABASE_URL points
       // at a PostgreSQL server (CI's does): the demo org must never write into someone's database.
-      env: { ...withoutPostgres(process.env), ...API_ENV },
+      env: { ...demoApiEnv(process.env), ...API_ENV },
     },
   );
   children.push(api);

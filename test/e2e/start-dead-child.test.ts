@@ -66,6 +66,8 @@ describe('npm start', () => {
         // wrote to; the demo must stay on its embedded database whatever the shell says.
         DATABASE_URL: 'postgres://nobody@127.0.0.1:1/not-the-demo',
         AC_PG_SCHEMA: 'not_the_demo',
+        // A developer's shell that skips fsync for its own test runs must not make the demo lose acknowledged writes.
+        AC_UNSAFE_NO_SYNC: '1',
       },
     });
     startPid = child.pid;
