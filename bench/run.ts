@@ -2,6 +2,7 @@
 // one process tree, one table. Peers run side by side in the same run, rounds interleaved, so
 // machine noise hits both. A row that cannot be measured says why; nothing is estimated.
 import { writeFileSync } from 'node:fs';
+import { benchAuditCode } from './audit-code';
 import { benchAuth } from './auth';
 import { benchDecisions } from './decisions';
 import { benchEligibility } from './eligibility';
@@ -34,7 +35,7 @@ const sections: Section[] = [
   { id: 'api', run: () => benchServer(quick, 'api') },
   { id: 'api-cost', run: () => benchServer(quick, 'api-cost') },
   { id: 'profile', run: () => benchServer(quick, 'profile') },
-  { id: 'audit', run: () => benchServer(quick, 'audit') },
+  { id: 'audit', run: async () => [...(await benchServer(quick, 'audit')), ...benchAuditCode()] },
   { id: 'auth', run: () => benchAuth(quick) },
   { id: 'auth-keys', run: () => import('./auth-keys').then((m) => m.benchAuthentication(quick)) },
   { id: 'scim', run: () => import('./scim').then((m) => m.benchScim(quick)) },
