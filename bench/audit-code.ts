@@ -9,7 +9,7 @@ import type { Row } from './lib/stats';
 
 const ROOT = join(dirname(new URL(import.meta.url).pathname), '..');
 const FILED_AT = '25e9749169336f1d781196eb2de1a78370e50a23';
-const FILED_FILES = ['audit.ts', 'audit-checkpointer.ts', 'audit-checkpoints.ts', 'audit-verify.ts', 'audit-verify-cli.ts', 'audit-views.ts', 'audit-witness.ts', 'routes/audit.ts', 'routes/audit-trail.ts'];
+const FILED_FILES = 'audit audit-checkpointer audit-checkpoints audit-verify audit-verify-cli audit-views audit-witness routes/audit routes/audit-trail'.split(' ').map((f) => `${f}.ts`);
 /** The same count, recorded when this row was written, for a copy of the repository without its history. */
 const FILED_LINES = 1383;
 
