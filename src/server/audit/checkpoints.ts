@@ -1,22 +1,14 @@
-// Signed heads of the audit chain, as signed-note texts (the shape of C2SP's signed-note: a text
-// body, a blank line, one line per signature), and the Ed25519 keys that sign them.
-//
-//   access-companion/audit/v2          ← the note's origin line: what it is
-//   org <org id>
-//   seq <rows in the chain>
-//   hash <hex of row seq's hash>
-//   at <ISO time>
-//   [key <old key id> <new key id> <new key, base64 SPKI DER>]   a rotation: signed by both keys
-//   [legacy <seq>]                     the boundary: rows 1..seq follow the rule before v2
-//
-//   — <key id> <base64 Ed25519 signature of the body, including its final newline>
+// Signed heads of the audit chain as signed notes (README.md: Signed heads; HEAD is the body's
+// grammar), and the Ed25519 keys that sign them. A rotation head adds `key <old key id> <new key id>
+// <new key, base64 SPKI DER>` and is signed by both keys; the boundary head adds `legacy <seq>`: rows
+// 1..seq follow the rule before v2. Each key signs the body, its final newline included.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, hash, sign, verify, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type * as W from '../../api/schemas';
 import { writeFileWhole } from '../db/write-file';
 
-const ORIGIN = 'access-companion/audit/v2';
+const HEAD = /^access-companion\/audit\/v2\norg (.*)\nseq (\d{1,15})\nhash ([0-9a-f]{64})\nat (.*)\n(?:key (\S+) (\S+) (\S+)\n)?(?:legacy (\d{1,15})\n)?\n/;
 
 export interface SigningKey {
   privateKey: KeyObject;
@@ -82,15 +74,15 @@ function ed25519(read: () => KeyObject, refusal: string): KeyObject {
   }
 }
 
-/** Parses a PEM (SPKI) public key; throws a readable message naming `where`. */
-export const parsePublicKey = (pem: string, where: string): KeyObject => ed25519(() => createPublicKey(pem), `${where} is not an Ed25519 public key`);
+/** Parses an Ed25519 public key (SPKI: PEM text, or createPublicKey's input); throws a readable message naming `where`. */
+export const parsePublicKey = (key: Parameters<typeof createPublicKey>[0], where: string): KeyObject => ed25519(() => createPublicKey(key), `${where} is not an Ed25519 public key`);
 
 /**
  * The signed note for head `h`, signed by `keys` (one; a rotation head by the old key, then the new).
  * A rotation head names `keys[0]` → `keys[1]`; `legacy` makes it the boundary head.
  */
 export function signHead(keys: SigningKey[], h: { seq: number; hash: string; at: string; org: string; legacy?: number }): string {
-  let body = `${ORIGIN}\norg ${h.org}\nseq ${h.seq}\nhash ${h.hash}\nat ${h.at}\n`;
+  let body = `access-companion/audit/v2\norg ${h.org}\nseq ${h.seq}\nhash ${h.hash}\nat ${h.at}\n`;
   if (keys.length === 2) body += `key ${keys[0]!.keyId} ${keys[1]!.keyId} ${keys[1]!.publicKey.export({ type: 'spki', format: 'der' }).toString('base64')}\n`;
   if (h.legacy !== undefined) body += `legacy ${h.legacy}\n`;
   return `${body}\n${keys.map((k) => `— ${k.keyId} ${sign(null, Buffer.from(body), k.privateKey).toString('base64')}\n`).join('')}`;
@@ -98,34 +90,21 @@ export function signHead(keys: SigningKey[], h: { seq: number; hash: string; at:
 
 /** Parses a signed note; throws a readable message when it is not one of ours. Checks no signature. */
 export function parseHead(note: string): SignedHead {
-  const split = note.indexOf('\n\n');
-  const body = note.slice(0, split + 1);
-  const lines = body.split('\n').slice(0, -1);
-  const field = (name: string) => lines.find((l) => l.startsWith(`${name} `))?.slice(name.length + 1);
-  const seq = Number(field('seq'));
-  const hash = field('hash') ?? '';
-  if (split < 0 || lines[0] !== ORIGIN || !Number.isSafeInteger(seq) || !/^[0-9a-f]{64}$/.test(hash)) throw new Error('not a signed head of this audit trail');
-  const head: SignedHead = { seq, hash, at: field('at') ?? '', org: field('org') ?? '', body, signatures: new Map(), note, keyId: '', signature: '' };
-  const rot = field('key')?.split(' ');
-  if (rot) head.rotation = { from: rot[0]!, to: rot[1]!, publicKey: createPublicKey({ key: Buffer.from(rot[2]!, 'base64'), format: 'der', type: 'spki' }) };
-  if (field('legacy') !== undefined) head.legacy = Number(field('legacy'));
-  for (const l of note.slice(split + 2).split('\n')) {
-    const [dash, id, sig] = l.split(' ');
-    if (dash === '—' && id && sig) head.signatures.set(id, Buffer.from(sig, 'base64'));
-  }
-  head.keyId = head.rotation?.to ?? [...head.signatures.keys()][0] ?? '';
-  head.signature = head.signatures.get(head.keyId)?.toString('base64') ?? '';
-  return head;
+  const m = HEAD.exec(note);
+  if (!m) throw new Error('not a signed head of this audit trail');
+  const [body, org, seq, hash, at, from, to, der, legacy] = m as unknown as [string, string, string, string, string, ...(string | undefined)[]];
+  const signatures = new Map([...note.slice(body.length).matchAll(/^— (\S+) (\S+)$/gm)].map(([, id, sig]) => [id!, Buffer.from(sig!, 'base64')]));
+  const keyId = to ?? [...signatures.keys()][0] ?? '';
+  const rotation =
+    from && to && der ? { from, to, publicKey: parsePublicKey({ key: Buffer.from(der, 'base64'), format: 'der', type: 'spki' }, `the key the rotation at row ${seq} names`) } : undefined;
+  const signature = signatures.get(keyId)?.toString('base64') ?? '';
+  return { seq: Number(seq), hash, at, org, keyId, signature, note, body: body.slice(0, -1), signatures, rotation, legacy: legacy === undefined ? undefined : Number(legacy) };
 }
 
-/** True when `head` carries a valid signature by `publicKey` over its body. */
+/** True when `head` carries a valid signature by `publicKey` (Ed25519, as every key here is) over its body. */
 export function signedBy(head: SignedHead, publicKey: KeyObject): boolean {
   const sig = head.signatures.get(keyIdOf(publicKey));
-  try {
-    return !!sig && verify(null, Buffer.from(head.body), publicKey, sig);
-  } catch {
-    return false;
-  }
+  return !!sig && verify(null, Buffer.from(head.body), publicKey, sig);
 }
 
 /** The wire form of a stored note. */

@@ -26,10 +26,7 @@ export class TrailTampered extends Error {}
 
 type Head = { seq: number; hash: string };
 
-/**
- * What one API process appends to one database's trail with (ServerContext.trail): its signing
- * key and org, the last head it wrote or checked, and the highest row it heard any process commit.
- */
+/** One API process's writer of one database's trail (ServerContext.trail; README.md: One write path). */
 export class AuditTrail {
   private last?: Head;
   /** The highest row any API process was seen to commit and announce (app.ts: the audit tail's newest), if known. */
@@ -41,14 +38,14 @@ export class AuditTrail {
   ) {}
 
   /**
-   * The trail of `db` ready for this process to append to with `key` (at start): signs the legacy
-   * boundary once (legacy.ts); when the newest head is signed by `previous`, hands the trail over
-   * to `key` with a head both sign (an `audit.key_rotate` row); throws when another key signed it.
+   * The trail of `db` ready for this process to append to with `key` (at start), in one transaction:
+   * signs the legacy boundary once (legacy.ts); when the newest head is signed by `previous`, hands the
+   * trail over to `key` with a head both sign (an `audit.key_rotate` row); throws when another key signed it.
    */
   static async open(db: Db, key: SigningKey, org: string, at: string, previous?: SigningKey): Promise<AuditTrail> {
-    await signBoundary(db, previous ?? key, org, at);
     const trail = new AuditTrail(key, org);
     await db.transaction(async (tx) => {
+      await signBoundary(tx, previous ?? key, org, at);
       const [h] = await tx.query<{ signed_note: string | null }>('SELECT signed_note FROM audit_head WHERE id = 1 FOR UPDATE');
       const current = h?.signed_note ? parseHead(h.signed_note).keyId : undefined;
       if (current === undefined || current === key.keyId) return;
@@ -64,51 +61,43 @@ export class AuditTrail {
   }
 
   /** Appends one row inside the caller's transaction: the change and its row commit together. */
-  async append(q: Queryable, input: AuditInput, at = new Date().toISOString()): Promise<AuditRecord> {
-    return (await this.appendBatch(q, [{ input, at }]))![0]!;
+  async append(q: Queryable, input: AuditInput, at = new Date().toISOString()): Promise<void> {
+    await this.appendBatch(q, [{ input, at }]);
   }
 
   /**
    * Appends rows and signs the new head (kept on the last row and on the head), in one statement
    * inside the caller's transaction (or on its own, committed): the rows, the head and its signed
    * note commit together or not at all. `guard.epoch`: only while the access epoch is still this
-   * one (the enforcement point decided at it); undefined (nothing written) when it moved.
+   * one (the enforcement point decided at it); false (nothing written) when it moved.
    * `rotateTo`: the head is signed by the current key and this one, which signs from then on.
    * Retries when another process moved the head; throws TrailTampered when the head is not one to sign on.
    */
-  async appendBatch(q: Queryable, items: { input: AuditInput; at: string }[], opts: { guard?: { epoch: string }; rotateTo?: SigningKey } = {}): Promise<AuditRecord[] | undefined> {
-    if (items.length === 0) return [];
+  async appendBatch(q: Queryable, items: { input: AuditInput; at: string }[], opts: { guard?: { epoch: string }; rotateTo?: SigningKey } = {}): Promise<boolean> {
+    if (items.length === 0) return true;
     const bodies = items.map(({ input, at }) => auditBody(input, at));
     for (let attempt = 0; attempt < 100; attempt++) {
       const start = attempt === 0 && this.last ? this.last : await this.checkedHead(q);
-      let { seq, hash } = start;
-      const out: AuditRecord[] = [];
-      for (const body of bodies) {
-        const prevHash = hash;
-        hash = rowHash(hash, body);
-        out.push({ seq: ++seq, ...(JSON.parse(body) as Omit<AuditRecord, 'seq' | 'hash' | 'prevHash'>), prevHash, hash });
-      }
+      let hash = start.hash;
+      const hashes = bodies.map((body) => (hash = rowHash(hash, body)));
+      const seqs = bodies.map((_, i) => start.seq + 1 + i);
+      const seq = start.seq + bodies.length;
       const note = signHead(opts.rotateTo ? [this.key, opts.rotateTo] : [this.key], { seq, hash, at: items.at(-1)!.at, org: this.org });
-      const args = [seq, hash, start.seq, start.hash, out.map((r) => r.seq), bodies, out.map((r) => r.hash), note, opts.guard?.epoch ?? null];
+      const args = [seq, hash, start.seq, start.hash, seqs, bodies, hashes, note, opts.guard?.epoch ?? null];
       const [r] = await q.query<{ a: string }>('SELECT audit_append($1, $2, $3, $4, $5::bigint[], $6::text[], $7::text[], $8, $9::bigint) AS a', args);
-      if (r?.a === 'epoch') return undefined;
+      if (r?.a === 'epoch') return false;
       if (r?.a !== 'ok') continue;
       const [last, key] = [{ seq, hash }, opts.rotateTo ?? this.key];
       afterCommit(q, () => {
         if (!this.last || this.last.seq < last.seq) this.last = last;
         this.key = key;
       });
-      return out;
+      return true;
     }
     throw new Error('the audit head kept moving: the append was retried 100 times');
   }
 
-  /**
-   * The head as stored, once it is shown to extend what this process knows: it carries a note
-   * signed with this process's key, it is not below a row seen committed, and the rows from the last
-   * head this process wrote or checked up to it chain (chain.ts checkRange). So a writer who
-   * rewrites or cuts back rows outside the API never gets a new head signed on top of them.
-   */
+  /** The head as stored, once it is shown to extend what this process knows (README.md: One write path); else throws TrailTampered. */
   private async checkedHead(q: Queryable): Promise<Head> {
     // What this process knew when it began: a commit of its own may land while this runs.
     const [last, seen] = [this.last, this.seenHead()];
@@ -133,23 +122,14 @@ export class AuditTrail {
 
 // ---- reads: every shown field comes from the stored body ----
 
-const SELECT_ROWS = 'SELECT a.seq, a.body, a.hash, (SELECT p.hash FROM audit_rows p WHERE p.seq = a.seq - 1) AS prev FROM audit_rows a';
+/**
+ * Which rows: by `actor` (an actor's id, or `support`: rows by Support engineers, in person or through
+ * an access_check API key bound to one), on `ticket`, at `from`..`to` (ISO 8601), with seq below `before` and above `after`.
+ */
+type AuditFilter = { actor?: string; ticket?: string; from?: string; to?: string; before?: number; after?: number };
 
-interface AuditFilter {
-  /** An actor's id, or `support`: rows by Support engineers, in person or through an access_check API key bound to one. */
-  actor?: string;
-  ticket?: string;
-  from?: string;
-  to?: string;
-  /** Rows with seq below this (newest first paging). */
-  before?: number;
-  after?: number;
-  limit: number;
-  order: 'desc' | 'asc';
-}
-
-/** The WHERE clause of `f` over `audit_rows a`, its values pushed to `params`. */
-function auditWhere(f: Omit<AuditFilter, 'limit' | 'order'>, params: unknown[]): string {
+/** The conditions of `f` over `audit_rows a`, joined by AND (TRUE when none), its values pushed to `params`. */
+function auditWhere(f: AuditFilter, params: unknown[]): string {
   const [p, field] = [(v: unknown) => `$${params.push(v)}`, (name: string) => `(a.body::jsonb->>'${name}')`];
   const where = [
     f.actor && f.actor !== 'support' && `${field('actor')} = ${p(f.actor)}`,
@@ -160,23 +140,23 @@ function auditWhere(f: Omit<AuditFilter, 'limit' | 'order'>, params: unknown[]):
     f.before !== undefined && `a.seq < ${p(f.before)}`,
     f.after !== undefined && `a.seq > ${p(f.after)}`,
   ].filter(Boolean);
-  return where.length ? `WHERE ${where.join(' AND ')}` : '';
+  return where.join(' AND ') || 'TRUE';
 }
 
 /** Rows matching `f`, at most `f.limit`, in `f.order` of seq. */
-export async function listAudit(db: Queryable, f: AuditFilter): Promise<AuditRecord[]> {
+export async function listAudit(db: Queryable, f: AuditFilter & { limit: number; order: 'desc' | 'asc' }): Promise<AuditRecord[]> {
   const params: unknown[] = [];
   const rows = await db.query<{ seq: string | number; body: string; hash: string; prev: string | null }>(
-    `${SELECT_ROWS} ${auditWhere(f, params)} ORDER BY a.seq ${f.order === 'asc' ? 'ASC' : 'DESC'} LIMIT $${params.push(f.limit)}`,
+    `SELECT a.seq, a.body, a.hash, (SELECT p.hash FROM audit_rows p WHERE p.seq = a.seq - 1) AS prev FROM audit_rows a WHERE ${auditWhere(f, params)} ORDER BY a.seq ${f.order} LIMIT $${params.push(f.limit)}`,
     params,
   );
   return rows.map((r) => ({ ...(JSON.parse(r.body) as AuditRecord), seq: Number(r.seq), prevHash: r.prev ?? GENESIS, hash: r.hash }));
 }
 
 /** How many rows match the filter on every page (cursor bounds ignored): the "of N" a pager shows. */
-export async function countAudit(db: Queryable, f: Omit<AuditFilter, 'limit' | 'order' | 'before' | 'after'>): Promise<number> {
+export async function countAudit(db: Queryable, f: Omit<AuditFilter, 'before' | 'after'>): Promise<number> {
   const params: unknown[] = [];
-  const [row] = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM audit_rows a ${auditWhere(f, params)}`, params);
+  const [row] = await db.query<{ n: number | string }>(`SELECT COUNT(*) AS n FROM audit_rows a WHERE ${auditWhere(f, params)}`, params);
   return Number(row?.n ?? 0);
 }
 

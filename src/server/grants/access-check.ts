@@ -350,7 +350,7 @@ async function readTicket(tx: Queryable, s: { ix: WorldIndex }, key: string): Pr
  * the consents used and records the events in one transaction.
  */
 export async function appendAtEpoch(trail: AuditTrail, db: Db, epoch: string, items: { input: AuditInput; at: string }[], effects?: CheckEffects): Promise<boolean> {
-  if (!effects || (effects.used.length === 0 && effects.events.length === 0)) return (await trail.appendBatch(db, items, { guard: { epoch } })) !== undefined;
+  if (!effects || (effects.used.length === 0 && effects.events.length === 0)) return trail.appendBatch(db, items, { guard: { epoch } });
   return db.transaction(async (tx) => {
     const [e] = await tx.query<{ n: string }>('SELECT n::text FROM access_epoch WHERE id = 1 FOR UPDATE');
     if (e?.n !== epoch) return false;
