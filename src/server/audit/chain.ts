@@ -44,9 +44,9 @@ export async function hashAt(q: Queryable, seq: number): Promise<string | undefi
 }
 
 /**
- * One range of rows to check: `rows` is readRange(after, to) (from row 1 when `after` is 0), chained
- * from row `after`'s stored hash (GENESIS before row 1), so ranges are checked apart and their joins
- * by the caller. `signed`: the hashes signed heads name for rows; `legacyUntil`: rows up to it follow legacyRowHash.
+ * One range to check: `rows` is readRange(after, to) (from row 1 when `after` is 0), chained from
+ * row `after`'s stored hash (GENESIS for row 0): ranges are checked apart, their joins by the
+ * caller. `signed`: the hashes signed heads name; `legacyUntil`: rows up to it follow legacyRowHash.
  */
 export interface RangeTask {
   rows: string;
@@ -81,7 +81,7 @@ export function checkRange(t: RangeTask): RangeResult {
     return n;
   };
   const span = (n: number) => [i, (i += n)];
-  // Each row: its seq, then its hash's and its body's [start, end) in the text, each after its byte length.
+  // Each row: its seq, then its hash's and its body's [start, end), each after its byte length.
   const rows: number[][] = [];
   while (i < text.length) rows.push([field(), ...span(field()), ...span(field())]);
   // Rows come in the order the database scanned them (an ordered aggregate made it sort, and spill).

@@ -105,12 +105,11 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   const ranges: { after: number; to: number; signed: [number, string][] }[] = [];
   for (let after = first; after < headSeq; after += batch) ranges.push({ after, to: Math.min(after + batch, headSeq), signed: [] });
   for (const h of heads) ranges[Math.floor((h.seq - first - 1) / batch)]?.signed.push([h.seq, h.hash]);
-  const legacyUntil = boundary?.legacy ?? 0;
   const workers = headSeq - first >= PARALLEL_FROM ? Array.from({ length: Math.min(ranges.length, THREADS) }, () => new Worker(WORKER)) : [];
   // Range k is sent to worker k mod their number once range k - THREADS, its last, was answered (the loop below).
   const check = async (k: number): Promise<RangeResult> => {
     const { after, to, signed } = ranges[k]!;
-    const task: RangeTask = { rows: await readRange(db, after || 1, to), after, signed, legacyUntil };
+    const task: RangeTask = { rows: await readRange(db, after || 1, to), after, signed, legacyUntil: boundary?.legacy ?? 0 };
     const worker = workers[k % workers.length];
     if (!worker) return checkRange(task);
     worker.postMessage(task);
