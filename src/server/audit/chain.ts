@@ -80,12 +80,17 @@ export function checkRange(t: RangeTask): RangeResult {
     }
     return n;
   };
-  const span = (n: number) => [i, (i += n)];
-  // Each row: its seq, then its hash's and its body's [start, end), each after its byte length.
-  const rows: number[][] = [];
-  while (i < text.length) rows.push([field(), ...span(field()), ...span(field())]);
+  const rows: number[][] = []; // [seq, hash start, hash end, body start, body end]
+  while (i < text.length) {
+    const seq = field();
+    const hashLength = field();
+    const hashStart = i;
+    i += hashLength;
+    const bodyLength = field();
+    rows.push([seq, hashStart, hashStart + hashLength, i, (i += bodyLength)]);
+  }
   // Rows come in the order the database scanned them (an ordered aggregate made it sort, and spill).
-  rows.sort((x, y) => x[0]! - y[0]!);
+  if (rows.some((r, n) => n > 0 && r[0]! < rows[n - 1]![0]!)) rows.sort((x, y) => x[0]! - y[0]!);
   const storedHash = (r: number[]) => text.toString('latin1', r[1], r[2]);
   const signed = new Map(t.signed);
   let [seq, hash, first] = [t.after, GENESIS, undefined as string | undefined];
