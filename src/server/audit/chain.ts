@@ -44,15 +44,13 @@ export async function hashAt(q: Queryable, seq: number): Promise<string | undefi
 }
 
 /**
- * One range of rows to check: `rows` is readRange(after + 1, to) when `prev` (the hash of row
- * `after`) is known, else readRange(after, to), whose row `after` gives the stored hash to chain
- * from (so ranges are checked apart, and their joins by the caller). `signed`: the hashes signed
- * heads name for rows in the range; `legacyUntil`: rows up to it follow legacyRowHash.
+ * One range to check: `rows` is readRange(after, to) (from row 1 when `after` is 0), chained from
+ * row `after`'s stored hash (GENESIS for row 0): ranges are checked apart, their joins by the
+ * caller. `signed`: the hashes signed heads name; `legacyUntil`: rows up to it follow legacyRowHash.
  */
 export interface RangeTask {
   rows: string;
   after: number;
-  prev?: string;
   signed: [number, string][];
   legacyUntil: number;
 }
@@ -95,9 +93,8 @@ export function checkRange(t: RangeTask): RangeResult {
   if (rows.some((r, n) => n > 0 && r[0]! < rows[n - 1]![0]!)) rows.sort((x, y) => x[0]! - y[0]!);
   const storedHash = (r: number[]) => text.toString('latin1', r[1], r[2]);
   const signed = new Map(t.signed);
-  let [seq, hash] = [t.after, t.prev ?? ''];
-  let first: string | undefined;
-  if (t.prev === undefined) {
+  let [seq, hash, first] = [t.after, GENESIS, undefined as string | undefined];
+  if (t.after) {
     if (rows[0]?.[0] !== t.after) return { seq: seq - 1, hash, broken: 'missing' };
     hash = first = storedHash(rows.shift()!);
   }

@@ -37,33 +37,12 @@ const WORKER = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.dev.mj
 const CHAIN_ONLY_WARNING = 'no public key given: the chain alone cannot detect a truncated tail or a chain recomputed after an edit; pass --public-key to check the signed heads';
 
 /**
- * The key that must sign each head (the first key, then each rotation's new one) and the public
- * keys known (the given one, and those rotations introduce); or why the rotations cannot be followed.
- */
-function keyTimeline(heads: SignedHead[], trusted: KeyObject): { signerAt: (seq: number) => string; keys: Map<string, KeyObject> } | string {
-  const rotations = heads.filter((h) => h.rotation);
-  const chain = [rotations[0]?.rotation?.from ?? keyIdOf(trusted), ...rotations.map((r) => r.rotation!.to)];
-  const keys = new Map([[keyIdOf(trusted), trusted], ...rotations.map((r) => [r.rotation!.to, r.rotation!.publicKey] as const)]);
-  for (const [i, r] of rotations.entries()) {
-    const { from, to, publicKey } = r.rotation!;
-    if (from !== chain[i]) return `the key rotation at row ${r.seq} does not follow the one before it`;
-    if (keyIdOf(publicKey) !== to || !signedBy(r, publicKey) || (keys.has(from) && !signedBy(r, keys.get(from)!)))
-      return `the key rotation at row ${r.seq} is not signed by both keys it names: it was forged or altered`;
-  }
-  if (!chain.includes(keyIdOf(trusted))) return `the heads are not signed by the given public key (${keyIdOf(trusted)}) or a key it hands over to or from`;
-  return { signerAt: (seq) => chain[rotations.filter((r) => r.seq <= seq).length]!, keys };
-}
-
-/**
- * Verifies the trail: reads the head and the signed heads (one statement), then the rows up to the
- * head in ranges, read ahead and checked apart (worker threads hash each range from the stored hash
- * of the row before it; the joins are checked here), every stored body hashed as stored (rows
- * 1..boundary by the legacy rule). Reports the first disagreement: a row changed, missing or out of
- * place; a row whose hash is not the one a signed head names (rewritten and recomputed); the log
- * ending before a signed head, the head or a row seen committed (truncated); rows past the last
+ * Verifies the trail (how: README.md) and reports the first disagreement: a row changed, missing or
+ * out of place; a row whose hash is not the one a signed head names (rewritten and recomputed); the
+ * log ending before a signed head, the head or a row seen committed (truncated); rows past the last
  * signed head (unsigned) or outside 1..head; and, with a public key, a newest head, boundary or
- * rotation not signed by the keys it should be (every head with `allSignatures`). Heads read from
- * outside (`checkpoints`) count like the stored ones. The verdict is the same for any range size.
+ * rotation not signed by the keys it should be (every head with `allSignatures`). The verdict is the
+ * same for any range size.
  */
 export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): Promise<TrailVerdict> {
   const [top] = await db.query<{ seq: string; hash: string; note: string | null; heads: string | null }>(
@@ -76,29 +55,37 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   const headSeq = Number(top.seq);
   // Without a key the signed heads prove nothing, and the walk checks the chain alone.
   const notes = opts.publicKey ? [...(top.heads ? (JSON.parse(top.heads) as string[]) : []), ...(top.note ? [top.note] : []), ...(opts.checkpoints ?? [])] : [];
-  let parsed: SignedHead[];
+  const signed = new Map<number, SignedHead>();
   try {
-    parsed = notes.map(parseHead);
+    for (const h of notes.map(parseHead)) {
+      const other = signed.get(h.seq);
+      if (other && other.hash !== h.hash) return broken(h.seq, `two signed heads disagree about row ${h.seq}`);
+      if (!other || h.rotation) signed.set(h.seq, h);
+    }
   } catch (e) {
     return broken(0, `a signed head cannot be read: ${(e as Error).message}`);
-  }
-  const signed = new Map<number, SignedHead>();
-  for (const h of parsed) {
-    const other = signed.get(h.seq);
-    if (other && other.hash !== h.hash) return broken(h.seq, `two signed heads disagree about row ${h.seq}`);
-    if (!other || h.rotation) signed.set(h.seq, h);
   }
   base.checkpoints = signed.size;
   const heads = [...signed.values()].sort((a, b) => a.seq - b.seq);
   const newest = heads.at(-1);
   const boundary = heads.find((h) => h.legacy !== undefined);
   if (opts.publicKey) {
-    const t = keyTimeline(heads, opts.publicKey);
-    if (typeof t === 'string') return broken(0, t);
+    // The key that must sign each head: the first rotation's old key (the given key when none), then
+    // each rotation's new key. The public keys known: the given one, and those the rotations introduce.
+    const [trusted, rotations] = [keyIdOf(opts.publicKey), heads.filter((h) => h.rotation)];
+    let signer = rotations[0]?.rotation?.from ?? trusted;
+    const keys = new Map([[trusted, opts.publicKey], ...rotations.map((r) => [r.rotation!.to, r.rotation!.publicKey] as const)]);
+    if (signer !== trusted && !rotations.some((r) => r.rotation!.to === trusted)) return broken(0, `the heads are not signed by the given public key (${trusted}) or a key it hands over to or from`);
     for (const h of heads) {
-      const signer = t.signerAt(h.seq);
+      if (h.rotation) {
+        const { from, to, publicKey } = h.rotation;
+        if (from !== signer) return broken(h.seq, `the key rotation at row ${h.seq} does not follow the one before it`);
+        if (keyIdOf(publicKey) !== to || !signedBy(h, publicKey) || (keys.has(from) && !signedBy(h, keys.get(from)!)))
+          return broken(h.seq, `the key rotation at row ${h.seq} is not signed by both keys it names: it was forged or altered`);
+        signer = to;
+      }
       if (!h.signatures.has(signer)) return broken(h.seq, `the head at row ${h.seq} is not signed by the key in effect there (${signer})`);
-      const key = t.keys.get(signer);
+      const key = keys.get(signer);
       if ((opts.allSignatures || h === newest || h.seq === opts.from || (h === boundary && key)) && !(key && signedBy(h, key)))
         return broken(h.seq, `the head at row ${h.seq} is not signed by ${key ? 'this public key' : `key ${signer}, whose public key this verifier was not given`}: it was forged or altered`);
     }
@@ -117,13 +104,12 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   const batch = opts.batchSize ?? 20_000;
   const ranges: { after: number; to: number; signed: [number, string][] }[] = [];
   for (let after = first; after < headSeq; after += batch) ranges.push({ after, to: Math.min(after + batch, headSeq), signed: [] });
-  for (const h of heads) if (h.seq > first && h.seq <= headSeq) ranges[Math.floor((h.seq - first - 1) / batch)]!.signed.push([h.seq, h.hash]);
-  const legacyUntil = boundary?.legacy ?? 0;
+  for (const h of heads) ranges[Math.floor((h.seq - first - 1) / batch)]?.signed.push([h.seq, h.hash]);
   const workers = headSeq - first >= PARALLEL_FROM ? Array.from({ length: Math.min(ranges.length, THREADS) }, () => new Worker(WORKER)) : [];
   // Range k is sent to worker k mod their number once range k - THREADS, its last, was answered (the loop below).
   const check = async (k: number): Promise<RangeResult> => {
     const { after, to, signed } = ranges[k]!;
-    const task: RangeTask = { rows: await readRange(db, k ? after : after + 1, to), after, prev: k ? undefined : prev, signed, legacyUntil };
+    const task: RangeTask = { rows: await readRange(db, after || 1, to), after, signed, legacyUntil: boundary?.legacy ?? 0 };
     const worker = workers[k % workers.length];
     if (!worker) return checkRange(task);
     worker.postMessage(task);
@@ -133,36 +119,34 @@ export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): 
   const jobs: Promise<RangeResult>[] = [];
   try {
     for (let k = 0; k < ranges.length; k++) {
-      for (let j = k; j < Math.min(ranges.length, k + THREADS); j++) if (!jobs[j]) (jobs[j] = check(j)).catch(() => {});
-      const [r, { after }] = [await jobs[k]!, ranges[k]!];
+      for (let j = jobs.length; j < Math.min(ranges.length, k + THREADS); j++) (jobs[j] = check(j)).catch(() => {});
+      const [r, { after, to }] = [await jobs[k]!, ranges[k]!];
       // A range checks its rows from row `after` as it read it: the row the range before ended on.
       if (r.first !== undefined && r.first !== prev) return broken(after, `row ${after} was changed while it was read`, after - 1);
       const [s, from] = [r.seq + 1, (done(r.seq).lastCheckpoint ?? 0) + 1];
       if (r.broken === 'signed') return broken(from, `row ${s}'s hash is not the one signed for it (${signed.get(s)!.at}): rows ${from}..${s} were rewritten and the chain recomputed`, r.seq);
       if (r.broken) return broken(s, r.broken === 'missing' ? `row ${s} is missing` : `row ${s} was changed after it was written`, r.seq);
       [prev, seq] = [r.hash, r.seq];
-      if (seq === ranges[k]!.to) continue;
-      // The range ends early: a gap if rows follow it, else the log ends here.
-      const [later] = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_rows WHERE seq > $1 AND seq <= $2', [seq, headSeq]);
-      if (later?.n) return broken(seq + 1, `row ${seq + 1} is missing`, seq);
-      break;
+      if (seq < to) break; // the rows after it are not there: a gap, or the log's end (below)
     }
   } finally {
     await Promise.allSettled(jobs);
     await Promise.all(workers.map((w) => w.terminate()));
   }
+  // Rows after the walk's end: up to the head, a gap; outside 1..head, read with the head as it is now,
+  // written outside the chain. Index probes: one condition with OR made the database scan every row.
+  const [end] = await db.query<{ gap: boolean | null; head: string; stray: string | null }>(
+    'SELECT (SELECT min(seq) FROM audit_rows WHERE seq > $1) <= $2 AS gap, h.seq::text AS head, LEAST((SELECT min(seq) FROM audit_rows WHERE seq > h.seq), (SELECT min(seq) FROM audit_rows WHERE seq < 1))::text AS stray FROM audit_head h',
+    [seq, headSeq],
+  );
+  if (end?.gap) return broken(seq + 1, `row ${seq + 1} is missing`, seq);
   const beyond = heads.find((h) => h.seq > seq);
   if (beyond) return broken(seq + 1, `the log ends at row ${seq} but row ${beyond.seq} was signed: rows ${seq + 1}..${beyond.seq} or more were removed (truncated tail)`, seq);
   if (seq !== headSeq) return broken(seq + 1, `the log ends at row ${seq} but ${headSeq} rows were written`, seq);
   if (prev !== top.hash) return broken(seq, `row ${seq} does not match the chain head`, seq);
   if (opts.publicKey && headSeq > 0 && newest?.seq !== headSeq)
     return broken((newest?.seq ?? 0) + 1, `rows ${(newest?.seq ?? 0) + 1}..${headSeq} are not signed: they were written outside the API`, seq);
-  // A row outside 1..head, read with the head as it is now (one statement): written outside the chain.
-  // Two index probes: one condition with OR made the database scan every row.
-  const [stray] = await db.query<{ head: string; stray: string | null }>(
-    'SELECT h.seq::text AS head, LEAST((SELECT min(seq) FROM audit_rows WHERE seq > h.seq), (SELECT min(seq) FROM audit_rows WHERE seq < 1))::text AS stray FROM audit_head h',
-  );
-  if (stray?.stray != null) return broken(Number(stray.stray), `row ${stray.stray} lies outside the chain (rows 1..${stray.head}): it was written outside the chain`, seq);
+  if (end?.stray != null) return broken(Number(end.stray), `row ${end.stray} lies outside the chain (rows 1..${end.head}): it was written outside the chain`, seq);
   if (opts.seenHead !== undefined && opts.seenHead > seq) return broken(seq + 1, `the trail ends at row ${seq}, but row ${opts.seenHead} was committed and announced: rows were cut from the end`, seq);
   return { ...base, ok: true, ...done(seq) };
 }
