@@ -3,7 +3,7 @@ import type { WorldIndex } from './index-world';
 import { isEmailAddress, normalizeEmail } from './email';
 import { MAX_MESSAGE_LENGTH } from './limits';
 import { reviewsAccessRequests } from './roles';
-import { productName, siteLabel } from './scope';
+import { productName, productOnSite, siteLabel } from './scope';
 import { RuleError, type AccessRequest, type AccessRequestTarget } from './types';
 
 /**
@@ -85,7 +85,7 @@ export function barRule(org: string): string {
 
 /** Names the denied request that caused the bar, not the product being asked for now; then the rule. */
 function barredMessage(ix: WorldIndex, bar: AccessRequestBar): string {
-  const what = bar.site && bar.product ? `${productName(bar.product, ix.productsBySiteKey.get(`${bar.site}/${bar.product}`))} on ${siteLabel(ix.sitesById.get(bar.site), bar.site)}` : 'product access';
+  const what = bar.site && bar.product ? productOnSite(ix, bar.site, bar.product) : 'product access';
   return `Your request for ${what} was denied on ${bar.at.slice(0, 10)}. ${barRule(ix.world.organization.name)} Ask an admin of the org if this is a mistake.`;
 }
 

@@ -42,6 +42,12 @@ export function place(ix: WorldIndex, site: string, product: string): { product:
   };
 }
 
+/** A product on a site as an admin says it: "Confluence on acme.atlassian.net" (names from the world, else the keys). */
+export function productOnSite(ix: WorldIndex, site: string, product: string): string {
+  const p = place(ix, site, product);
+  return `${p.product} on ${p.site}`;
+}
+
 export function ticketPlace(ix: WorldIndex, t: Ticket): { product: string; site: string } {
   return place(ix, t.site, t.product);
 }

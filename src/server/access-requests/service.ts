@@ -8,8 +8,7 @@ import {
   accessRequestPersonKey,
   isEmailAddress,
   normalizeEmail,
-  productName,
-  siteLabel,
+  productOnSite,
   type AccessRequest,
   type AccessRequestTarget,
   type WorldIndex,
@@ -58,7 +57,7 @@ export async function createAccessRequest(s: ServerContext, caller: Caller, site
       verdict = {
         ok: false,
         code: 'already_has_access',
-        message: `${verdict.for.email} already has access to ${productName(product, s.ix.productsBySiteKey.get(`${site}/${product}`))} on ${siteLabel(s.ix.sitesById.get(site), site)}.`,
+        message: `${verdict.for.email} already has access to ${productOnSite(s.ix, site, product)}.`,
       };
     }
     // Refusals are audited by the write path (refusals.ts), like every route's.
@@ -126,11 +125,9 @@ export async function decideAccessRequestById(s: ServerContext, caller: Caller, 
       const eff = approveAccessRequestEffect(s.ix, req);
       if (await hasProduct(tx, s.ix, req.site, req.product, eff.addGroup)) {
         const who = eff.addGroup.userId ? (s.ix.usersById.get(eff.addGroup.userId)?.name ?? eff.addGroup.userId) : eff.addGroup.email;
-        throw problem(
-          'conflict',
-          `${who} already has ${productName(req.product, s.ix.productsBySiteKey.get(`${req.site}/${req.product}`))} on ${siteLabel(s.ix.sitesById.get(req.site), req.site)}: approving would not change their access, so deny the request or leave it.`,
-          { code: 'already_has_access' },
-        );
+        throw problem('conflict', `${who} already has ${productOnSite(s.ix, req.site, req.product)}: approving would not change their access, so deny the request or leave it.`, {
+          code: 'already_has_access',
+        });
       }
       await addGroupMember(tx, req.site, req.product, eff.addGroup);
       // The count is raised in place: approvals for other people commit concurrently, so a value

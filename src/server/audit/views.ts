@@ -1,7 +1,7 @@
 // Audit rows as the API sends them: the stored row with the actor's display name and, on the audit
 // log's pages, what the row is about in words (people, tickets and products by name).
 import type * as W from '../../api/schemas';
-import { productName, siteLabel, type AccessRequest } from '../../core/index';
+import { productName, productOnSite, type AccessRequest } from '../../core/index';
 import type { AuditRecord } from './trail';
 import type { ServerContext } from '../context';
 import type { Queryable } from '../db/index';
@@ -33,8 +33,7 @@ function auditResourceName(s: ServerContext, row: AuditRecord, requests: Readonl
   const r = row.resource as Named;
   if (!r || typeof r !== 'object') return undefined;
   const [id, on] = [text(r.id), row.ticket ? ` on ${row.ticket}` : ''];
-  const place = (site?: string, product?: string) =>
-    product ? `${productName(product, site ? s.ix.productsBySiteKey.get(`${site}/${product}`) : undefined)}${site ? ` on ${siteLabel(s.ix.sitesById.get(site), site)}` : ''}` : undefined;
+  const place = (site?: string, product?: string) => (product ? (site ? productOnSite(s.ix, site, product) : productName(product)) : undefined);
   const userName = (id: string) => s.ix.usersById.get(id)?.name ?? s.ix.engineersById.get(id)?.name ?? id;
   switch (r.type) {
     case 'access_request': {

@@ -12,8 +12,8 @@ import {
   mayDecideGuard,
   mayReadTicket,
   productName,
+  productOnSite,
   qualifiedAdmins,
-  siteLabel,
   type AccessRequest,
   type Grant,
   type Ticket,
@@ -226,7 +226,7 @@ export async function inbox(s: ServerContext, caller: Caller): Promise<InboxItem
     items.push({
       id: `access_request:${r.id}`,
       kind: 'access_request',
-      title: `${who} requests ${productName(r.product, s.ix.productsBySiteKey.get(`${r.site}/${r.product}`))} on ${siteLabel(s.ix.sitesById.get(r.site), r.site)} for ${forWhom}`,
+      title: `${who} requests ${productOnSite(s.ix, r.site, r.product)} for ${forWhom}`,
       createdAt: r.createdAt,
       link: `/access-requests?id=${encodeURIComponent(r.id)}`,
     });
