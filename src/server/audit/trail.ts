@@ -47,7 +47,10 @@ export class AuditTrail {
     await db.transaction(async (tx) => {
       await signBoundary(tx, previous ?? key, org, at);
       const [h] = await tx.query<{ signed_note: string | null }>('SELECT signed_note FROM audit_head WHERE id = 1 FOR UPDATE');
-      const current = h?.signed_note ? parseHead(h.signed_note).keyId : undefined;
+      const newest = h?.signed_note ? parseHead(h.signed_note) : undefined;
+      if (newest && newest.org !== org)
+        throw new Error(`the audit trail's newest head is of org "${newest.org}", not this API's org "${org}": this database holds another org's trail (run npm run audit:verify)`);
+      const current = newest?.keyId;
       if (current === undefined || current === key.keyId) return;
       if (previous?.keyId !== current)
         throw new Error(

@@ -43,6 +43,8 @@ for (const backend of ['pglite', 'postgres'] as Backend[]) {
         const replica = new AuditTrail(key, WORLD.organization.id);
         await expect(h.db.transaction((tx) => replica.appendBatch(tx, [checkRow(41)]))).rejects.toThrow(TrailTampered);
         await expect(h.db.transaction((tx) => replica.appendBatch(tx, [checkRow(41)]))).rejects.toThrow(/of org "globex", not "acme"/);
+        // An API does not start on it.
+        await expect(AuditTrail.open(h.db, key, WORLD.organization.id, '2026-12-08T00:00:00.000Z')).rejects.toThrow(/newest head is of org "globex", not this API's org "acme"/);
         // Nor does the running one, which wrote rows the copy lacks.
         expect((await h.call('alice-token', ROUTES.grant, { key: 'PS-101' }, {})).status).toBe(503);
         expect((await h.db.query<{ n: string }>('SELECT count(*)::text AS n FROM audit_rows'))[0]!.n).toBe('40');
