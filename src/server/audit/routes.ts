@@ -10,6 +10,7 @@ import { verifyAuditTrail, type TrailVerdict } from './verify';
 import { auditWire, requestsNamedBy } from './views';
 import type { ServerContext } from '../context';
 import type { Env } from '../http/request';
+import { HttpProblem } from '../http/problems';
 import { route, WHO } from '../http/route';
 import { credentialLive } from '../http/middleware';
 import { openStream, type StreamSource } from '../inbox/streams';
@@ -31,7 +32,7 @@ export function auditRoutes(_s: ServerContext): Hono<Env> {
   // saw committed, taken before the verify reads the head so a row committed meanwhile is no cut.
   let running: Promise<TrailVerdict> | undefined;
   route(r, ROUTES.verifyAudit, { who }, async (c, { s }) => {
-    running ??= verifyAuditTrail(s.db, { publicKey: s.trail.key.publicKey, seenHead: s.trail.seenHead() }).finally(() => (running = undefined));
+    running ??= verifyAuditTrail(s.db, { publicKey: s.trail.key.publicKey, seenHead: s.trail.seenHead(), org: s.trail.org }).finally(() => (running = undefined));
     return c.json(await running);
   });
 
@@ -52,7 +53,14 @@ export function auditRoutes(_s: ServerContext): Hono<Env> {
 
   route(r, ROUTES.auditCheckpoints, { who, query: W.AuditCheckpointQuery }, async (c, { s, query: q }) => {
     const [limit, { publicPem: publicKey, keyId }] = [q.limit ?? 100, s.trail.key];
-    const checkpoints = (await listSignedHeads(s.db, q.cursor ? Number(q.cursor) : 0, limit)).map(checkpointOf);
+    const checkpoints = (await listSignedHeads(s.db, q.cursor ? Number(q.cursor) : 0, limit)).map((note) => {
+      try {
+        return checkpointOf(note);
+      } catch (e) {
+        // A stored note no append wrote: said as what it is, not as a failure of ours.
+        throw new HttpProblem('db-unavailable', `A stored signed head cannot be read (${(e as Error).message}): the trail was changed outside the API; run npm run audit:verify.`, {}, 503);
+      }
+    });
     return c.json<W.AuditCheckpointPageWire>({ checkpoints, nextCursor: checkpoints.length === limit ? String(checkpoints.at(-1)!.seq) : null, publicKey, keyId });
   });
 

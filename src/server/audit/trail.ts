@@ -47,7 +47,10 @@ export class AuditTrail {
     await db.transaction(async (tx) => {
       await signBoundary(tx, previous ?? key, org, at);
       const [h] = await tx.query<{ signed_note: string | null }>('SELECT signed_note FROM audit_head WHERE id = 1 FOR UPDATE');
-      const current = h?.signed_note ? parseHead(h.signed_note).keyId : undefined;
+      const newest = h?.signed_note ? parseHead(h.signed_note) : undefined;
+      if (newest && newest.org !== org)
+        throw new Error(`the audit trail's newest head is of org "${newest.org}", not this API's org "${org}": this database holds another org's trail (run npm run audit:verify)`);
+      const current = newest?.keyId;
       if (current === undefined || current === key.keyId) return;
       if (previous?.keyId !== current)
         throw new Error(
@@ -84,7 +87,11 @@ export class AuditTrail {
       const seq = start.seq + bodies.length;
       const note = signHead(opts.rotateTo ? [this.key, opts.rotateTo] : [this.key], { seq, hash, at: items.at(-1)!.at, org: this.org });
       const args = [seq, hash, start.seq, start.hash, seqs, bodies, hashes, note, opts.guard?.epoch ?? null];
-      const [r] = await q.query<{ a: string }>('SELECT audit_append($1, $2, $3, $4, $5::bigint[], $6::text[], $7::text[], $8, $9::bigint) AS a', args);
+      const [r] = await q.query<{ a: string }>('SELECT audit_append($1, $2, $3, $4, $5::bigint[], $6::text[], $7::text[], $8, $9::bigint) AS a', args).catch((e: unknown) => {
+        // The head moved only under its row lock, so no append leaves a row past it: one was stored there.
+        if ((e as { code?: unknown }).code !== '23505') throw e;
+        throw new TrailTampered(`not signing on top of the audit head at row ${start.seq}: a row numbered ${seqs[0]}..${seq} lies past it; the trail was changed outside the API`);
+      });
       if (r?.a === 'epoch') return false;
       if (r?.a !== 'ok') continue;
       const [last, key] = [{ seq, hash }, opts.rotateTo ?? this.key];
@@ -111,8 +118,14 @@ export class AuditTrail {
     if (last && last.seq > head.seq) throw refuse(`row ${last.seq}, which this API wrote, lies past it`);
     if (seen !== undefined && seen > head.seq) throw refuse(`row ${seen}, which an API process committed and announced, lies past it`);
     if (head.seq === 0) return head;
-    const note = h.signed_note ? parseHead(h.signed_note) : undefined;
+    let note: ReturnType<typeof parseHead> | undefined;
+    try {
+      note = h.signed_note ? parseHead(h.signed_note) : undefined;
+    } catch (e) {
+      throw refuse(`its signed head cannot be read (${(e as Error).message})`);
+    }
     if (!note || note.seq !== head.seq || note.hash !== head.hash || !signedBy(note, this.key.publicKey)) throw refuse("it carries no head signed with this API's key");
+    if (note.org !== this.org) throw refuse(`its signed head is of org "${note.org}", not "${this.org}"`);
     if (!last) return head;
     const r = checkRange({ rows: await readRange(q, last.seq, head.seq), after: last.seq, signed: [], legacyUntil: 0 });
     if (r.first !== last.hash || r.seq !== head.seq || r.hash !== head.hash) throw refuse(`the rows from row ${last.seq}, which this API wrote, do not chain up to it`);

@@ -23,6 +23,8 @@ export interface TrailOptions {
   allSignatures?: boolean;
   /** Rows per range (default 20,000): ranges are read ahead, and checked in worker threads on a long walk (PARALLEL_FROM). */
   batchSize?: number;
+  /** The org whose trail this is (the API's); else the org the newest stored head names. */
+  org?: string;
   /** The highest row an API process was seen to commit (AuditTrail.seenHead): a trail ending below it was cut back. */
   seenHead?: number;
 }
@@ -33,6 +35,9 @@ export const PARALLEL_FROM = 100_000;
 const THREADS = Math.min(4, availableParallelism());
 // Run from the TypeScript sources (tsx, vitest) the worker loads through tsx; the built API has verify-worker.js beside it.
 const WORKER = new URL(import.meta.url.endsWith('.ts') ? './verify-worker.dev.mjs' : './verify-worker.js', import.meta.url);
+
+/** The org a note names, read without parsing the rest (so an unreadable newest head still names one). */
+const parseOrg = (note: string | undefined) => (note ? /^access-companion\/audit\/v2\norg (.*)\n/.exec(note)?.[1] : undefined);
 
 const CHAIN_ONLY_WARNING = 'no public key given: the chain alone cannot detect a truncated tail or a chain recomputed after an edit; pass --public-key to check the signed heads';
 
@@ -46,24 +51,33 @@ const CHAIN_ONLY_WARNING = 'no public key given: the chain alone cannot detect a
  */
 export async function verifyAuditTrail(db: Queryable, opts: TrailOptions = {}): Promise<TrailVerdict> {
   const [top] = await db.query<{ seq: string; hash: string; note: string | null; heads: string | null }>(
-    `SELECT h.seq::text, h.hash, h.signed_note AS note, (SELECT json_agg(r.signed_note ORDER BY r.seq)::text FROM audit_rows r WHERE r.signed_note IS NOT NULL) AS heads FROM audit_head h WHERE h.id = 1`,
+    `SELECT h.seq::text, h.hash, h.signed_note AS note, (SELECT json_agg(json_build_array(r.seq, r.signed_note) ORDER BY r.seq)::text FROM audit_rows r WHERE r.signed_note IS NOT NULL) AS heads FROM audit_head h WHERE h.id = 1`,
   );
   const base = { checkpoints: 0, ...(opts.publicKey ? {} : { warning: CHAIN_ONLY_WARNING }) };
   // `walked`: the last row the walk checked, once it began (done: the rows checked, and the newest signed head among them).
   const broken = (firstBrokenRow: number, reason: string, walked?: number): TrailVerdict => ({ ...base, ok: false, rows: 0, firstBrokenRow, reason, ...(walked === undefined ? {} : done(walked)) });
   if (!top) return broken(0, 'the chain head is missing: it was deleted');
   const headSeq = Number(top.seq);
-  // Without a key the signed heads prove nothing, and the walk checks the chain alone.
-  const notes = opts.publicKey ? [...(top.heads ? (JSON.parse(top.heads) as string[]) : []), ...(top.note ? [top.note] : []), ...(opts.checkpoints ?? [])] : [];
+  // Without a key the signed heads prove nothing, and the walk checks the chain alone. Each note with
+  // the row it is stored on (0: the checkpoints given), so an unreadable one is named at its row.
+  const stored = opts.publicKey ? [...(top.heads ? (JSON.parse(top.heads) as [number, string][]) : []), ...(top.note ? [[headSeq, top.note] as [number, string]] : [])] : [];
+  const notes = [...stored, ...(opts.publicKey ? (opts.checkpoints ?? []) : []).map((n) => [0, n] as [number, string])];
   const signed = new Map<number, SignedHead>();
-  try {
-    for (const h of notes.map(parseHead)) {
-      const other = signed.get(h.seq);
-      if (other && other.hash !== h.hash) return broken(h.seq, `two signed heads disagree about row ${h.seq}`);
-      if (!other || h.rotation) signed.set(h.seq, h);
+  // Every head names the org of this trail (the verifier's, else the newest stored head's): a head of another org was replayed here.
+  let org = opts.org;
+  for (const [at, note] of notes) {
+    let h: SignedHead;
+    try {
+      h = parseHead(note);
+    } catch (e) {
+      return broken(at, `the signed head ${at ? `stored at row ${at}` : 'in the checkpoints given'} cannot be read: ${(e as Error).message}`);
     }
-  } catch (e) {
-    return broken(0, `a signed head cannot be read: ${(e as Error).message}`);
+    org ??= parseOrg(stored.at(-1)?.[1]) ?? h.org;
+    if (h.org !== org) return broken(h.seq, `the signed head at row ${h.seq} is of org "${h.org}", not "${org}": it was replayed from another trail`);
+    const other = signed.get(h.seq);
+    // Two rotations, or a rotation and a plain head, at one row name different keys in effect after it.
+    if (other && (other.hash !== h.hash || ((other.rotation || h.rotation) && other.body !== h.body))) return broken(h.seq, `two signed heads disagree about row ${h.seq}`);
+    if (!other) signed.set(h.seq, h);
   }
   base.checkpoints = signed.size;
   const heads = [...signed.values()].sort((a, b) => a.seq - b.seq);
