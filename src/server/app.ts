@@ -84,7 +84,8 @@ export interface AppOptions {
    * database that lives no longer than this app); `previous`: the key the trail's newest head is
    * signed with, to hand over from (a rotation).
    */
-  auditSigning?: { key: SigningKey; previous?: SigningKey };
+  /** `signLegacyBoundary`: upgrading a trail written before signed heads (--sign-legacy-boundary; audit/legacy.ts). */
+  auditSigning?: { key: SigningKey; previous?: SigningKey; signLegacyBoundary?: boolean };
   /** On a database that already holds the org, make the directory what this world file says (else a differing file is only reported). */
   applyWorld?: boolean;
 }
@@ -111,7 +112,7 @@ export async function createApp(opts: AppOptions): Promise<AccessApp> {
   const log = opts.log ?? ((m: string) => console.error(m));
   const now = opts.now ?? (() => new Date().toISOString());
   // Before anything appends: every head from here on is signed with this key.
-  const trail = await AuditTrail.open(db, opts.auditSigning?.key ?? ephemeralSigningKey(), fileWorld.organization.id, now(), opts.auditSigning?.previous);
+  const trail = await AuditTrail.open(db, opts.auditSigning?.key ?? ephemeralSigningKey(), fileWorld.organization.id, now(), opts.auditSigning?.previous, opts.auditSigning?.signLegacyBoundary);
   // The world file is the first import of an empty database; after that the stored directory decides.
   const directoryStart = await openDirectory(db, fileWorld, { apply: opts.applyWorld ?? false, at: now(), trail });
   const world = directoryStart.world;

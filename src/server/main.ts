@@ -1,5 +1,5 @@
 // CLI: npm run api -- --fixture FILE --port N [--data DIR] [--trust-proxy 10.0.0.0/8,::1] [--audit-key FILE]
-// [--audit-key-previous FILE] [--max-streams N] [--extension-ids LIST] [--unsafe-no-sync]; DATABASE_URL selects PostgreSQL.
+// [--audit-key-previous FILE] [--sign-legacy-boundary] [--max-streams N] [--extension-ids LIST] [--unsafe-no-sync]; DATABASE_URL selects PostgreSQL.
 import { serve } from '@hono/node-server';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -24,6 +24,8 @@ const USAGE = `usage: npm run api -- --fixture FILE [options]     (DATABASE_URL 
                              Default: one beside --data (DIR-audit-signing-key.pem), else a key held in memory;
                              required with DATABASE_URL (every replica is given the same file)
   --audit-key-previous FILE  the key the trail was signed with until now: hand it over to --audit-key
+  --sign-legacy-boundary     once, when upgrading from a version before signed heads: check the old rows
+                             against their old checkpoints and sign their boundary (without it, refuse)
   --unsafe-no-sync           UNSAFE, throwaway data only: acknowledge writes without syncing them to disk
                              (PGlite fsync off; PostgreSQL synchronous_commit=off); a crash can lose them
   --rate-limit N             requests a minute per valid token
@@ -43,6 +45,7 @@ let values: {
   'rate-limit'?: string;
   'audit-key'?: string;
   'audit-key-previous'?: string;
+  'sign-legacy-boundary'?: boolean;
   'trust-proxy'?: string[];
   'unsafe-no-sync'?: boolean;
   'max-streams'?: string;
@@ -60,6 +63,7 @@ try {
       'rate-limit': { type: 'string' },
       'audit-key': { type: 'string' },
       'audit-key-previous': { type: 'string' },
+      'sign-legacy-boundary': { type: 'boolean' },
       // Proxies whose X-Forwarded-For names the client (addresses or CIDR ranges, comma-separated; repeatable).
       'trust-proxy': { type: 'string', multiple: true },
       'unsafe-no-sync': { type: 'boolean' },
@@ -178,7 +182,7 @@ try {
     db,
     rateLimitPerMinute: Number(rateText),
     trustProxy,
-    auditSigning: { key: auditKey, previous: previousKey },
+    auditSigning: { key: auditKey, previous: previousKey, signLegacyBoundary: values['sign-legacy-boundary'] === true },
     streams: { max: Number(streamsText) },
     applyWorld: values['apply-world'] === true,
     extensionIds: (values['extension-ids'] ?? (process.env.AC_EXTENSION_IDS ? [process.env.AC_EXTENSION_IDS] : [])).flatMap((v) => v.split(',')),

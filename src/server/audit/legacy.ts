@@ -11,13 +11,20 @@ import { verifyAuditTrail } from './verify';
  * signed head), after storing each row's body, inside the caller's transaction, which must commit
  * only when this returns: then the trail verifies (by the old rule up to the boundary) against the
  * boundary and the old checkpoints signed by `key`. Does nothing on any other trail; throws with the
- * first disagreement: a broken old trail is not signed, and the API does not start on it.
+ * first disagreement: a broken old trail is not signed, and the API does not start on it. Signs only
+ * when `upgrade` (the operator's --sign-legacy-boundary), else throws: a database writer can give a
+ * signed trail that shape (edited, bodies moved back to columns, notes cleared, chain recomputed by
+ * the old rule), so the API never signs one on its own (outside attack 3, legacy-downgrade-attack).
  */
-export async function signBoundary(tx: Queryable, key: SigningKey, org: string, at: string): Promise<void> {
+export async function signBoundary(tx: Queryable, key: SigningKey, org: string, at: string, upgrade: boolean): Promise<void> {
   const [h] = await tx.query<{ seq: string; hash: string; signed: string | null; legacy: string | null }>(
     `SELECT h.seq::text, h.hash, h.signed_note AS signed, (SELECT max(seq)::text FROM audit_rows WHERE body IS NULL) AS legacy FROM audit_head h WHERE h.id = 1 FOR UPDATE`,
   );
   if (!h || h.signed !== null || h.legacy === null) return;
+  if (!upgrade)
+    throw new Error(
+      `the audit trail has rows without a signed head, as one written before signed heads has (rows up to ${h.legacy}); a trail changed outside the API can take that shape too, so the API does not sign it on its own: if this database was upgraded from a version before signed heads, start once with --sign-legacy-boundary to check the old rows against their old checkpoints and sign their boundary`,
+    );
   const seq = Number(h.seq);
   const refuse = (why: string) => new Error(`the audit trail written before signed heads does not verify, so no boundary head was signed and the API does not start: ${why}`);
   const old = await tx.query<{ seq: string; hash: string; at: string; org: string; signature: string }>('SELECT * FROM audit_checkpoints WHERE key_id = $1', [key.keyId]);

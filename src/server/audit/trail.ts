@@ -39,13 +39,13 @@ export class AuditTrail {
 
   /**
    * The trail of `db` ready for this process to append to with `key` (at start), in one transaction:
-   * signs the legacy boundary once (legacy.ts); when the newest head is signed by `previous`, hands the
+   * signs the legacy boundary once, when `upgrade` (legacy.ts); when the newest head is signed by `previous`, hands the
    * trail over to `key` with a head both sign (an `audit.key_rotate` row); throws when another key signed it.
    */
-  static async open(db: Db, key: SigningKey, org: string, at: string, previous?: SigningKey): Promise<AuditTrail> {
+  static async open(db: Db, key: SigningKey, org: string, at: string, previous?: SigningKey, upgrade = false): Promise<AuditTrail> {
     const trail = new AuditTrail(key, org);
     await db.transaction(async (tx) => {
-      await signBoundary(tx, previous ?? key, org, at);
+      await signBoundary(tx, previous ?? key, org, at, upgrade);
       const [h] = await tx.query<{ signed_note: string | null }>('SELECT signed_note FROM audit_head WHERE id = 1 FOR UPDATE');
       const newest = h?.signed_note ? parseHead(h.signed_note) : undefined;
       if (newest && newest.org !== org)

@@ -5,9 +5,8 @@
 // start then signs a boundary over the edited history, and the verify calls it good. The promise
 // broken: a replica never signs a head on top of rows changed outside the API.
 //
-// This test fails on the current code; it pins the fix proposed in the report (the boundary signed
-// only once per key: a key that has signed heads of this design never signs a boundary; or only on
-// the operator's explicit request at the upgrade).
+// The fix: the API signs a boundary only on the operator's explicit request at the upgrade
+// (--sign-legacy-boundary; audit-legacy.test.ts); without it, a trail of that shape stops the start.
 import { describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../src/core/canonical-json';
 import { GENESIS, legacyRowHash } from '../../../src/server/audit/chain';
