@@ -38,6 +38,8 @@ describe('attack: API key creation by typing into the page', () => {
     await page.locator('#survey').click();
     await typeLikeAPerson(page, 'Jane');
     await page.keyboard.press('Tab'); // "last name": lands in our frame's Name field
+    // A person types once the caret is there; focus crossing into the frame can take a moment on a busy machine.
+    await expect.poll(() => frame.getByLabel('Name').evaluate((e) => e === document.activeElement && document.hasFocus()), { timeout: 5_000 }).toBe(true);
     await typeLikeAPerson(page, 'Doe');
     await page.keyboard.press('Tab'); // "a question to skip": our "Access checks" box
     await page.keyboard.press('Tab'); // "Email me the results": our "Read the audit log" box

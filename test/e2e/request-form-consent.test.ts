@@ -96,8 +96,8 @@ describe('raising a request with the consent box', () => {
 
     await send(page, 'Page tree does not load');
     const key = await raisedKey(page);
-    const panel = await ticketPanel(page, key);
-    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Active: Support has access · granted by you/);
+    // The panel as it is now: the portal can mount a fresh sidebar frame after the new request's page loads.
+    await expect.poll(async () => text(await ticketPanel(page, key), '[data-state]'), { timeout: 15_000 }).toMatch(/^Active: Support has access · granted by you/);
     const grants = (await apiCall(w.api, 'priya-token', ROUTES.ticketGrants, { key })).body.grants;
     expect(grants).toEqual([expect.objectContaining({ state: 'active', grantedBy: 'priya', product: 'confluence', site: 'acme-main' })]);
     expect((await apiCall(w.api, 'priya-token', ROUTES.ticket, { key })).body).toMatchObject({ title: 'Page tree does not load', reporter: 'priya' });
@@ -138,8 +138,7 @@ describe('raising a request with the consent box', () => {
 
     await send(page, 'EU board export fails');
     const key = await raisedKey(page);
-    const panel = await ticketPanel(page, key);
-    await expect.poll(() => text(panel, '[data-state]'), { timeout: 15_000 }).toMatch(/^Waiting on Guard: Waiting on a Guard admin \(Gus Romero\) to approve/);
+    await expect.poll(async () => text(await ticketPanel(page, key), '[data-state]'), { timeout: 15_000 }).toMatch(/^Waiting on Guard: Waiting on a Guard admin \(Gus Romero\) to approve/);
     expect((await apiCall(w.api, 'ivan-token', ROUTES.ticketGrants, { key })).body.grants).toEqual([expect.objectContaining({ state: 'pending_guard_approval', grantedBy: 'ivan' })]);
     await shoot(page, 'request-form-created-guard');
     await page.close();
